@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+// jwt::builder: composes the widget-login claims, enforces the lifetime policy, signs a compact JWS.
+#pragma once
+
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/claims.hpp>
+#include <jwtmint/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace jwt {
+
+/// The lifetime ceiling the vendor recommends for widget tokens.
+inline constexpr std::chrono::seconds default_max_lifetime{600};
+/// The lifetime of a token when expires_in() is not called.
+inline constexpr std::chrono::seconds default_lifetime{300};
+
+namespace detail {
+template <class S, class = void>
+struct has_alg : std::false_type {};
+template <class S>
+struct has_alg<S, std::void_t<decltype(std::string_view{S::alg})>> : std::true_type {};
+
+template <class S, class = void>
+struct has_sign : std::false_type {};
+template <class S>
+struct has_sign<S, std::void_t<decltype(std::declval<const S&>().sign(std::string_view{}))>>
+    : std::is_convertible<decltype(std::declval<const S&>().sign(std::string_view{})), std::string> {};
+
+template <class S, class = void>
+struct has_sign_to : std::false_type {};
+template <class S>
+struct has_sign_to<S, std::void_t<decltype(std::declval<const S&>().sign_to(std::string_view{},
+                                                                             static_cast<unsigned char*>(nullptr))),
+                                  decltype(std::declval<const S&>().signature_size())>> : std::true_type {};
+}  // namespace detail
+
+/// Whether S meets the signer requirements: `static constexpr std::string_view alg` (its JOSE
+/// name) and `std::string sign(std::string_view signing_input) const` returning the raw signature.
+template <class S>
+inline constexpr bool is_signer_v = detail::has_alg<S>::value && detail::has_sign<S>::value;
+
+#if defined(__cpp_concepts) && __cpp_concepts >= 201907L
+/// The signer requirements as a C++20 concept.
+template <class S>
+concept signer = is_signer_v<S>;
+#endif
+
+/// Signs header and payload octets exactly as given: base64url(header) '.' base64url(payload)
+/// '.' base64url(signature). The lowest-level entry point, for known-answer vectors.
+/// @throws jwt::error signing_failed
+template <class Signer>
+[[nodiscard]] std::string sign_compact(const Signer& signer, std::string_view header_json,
+                                       std::string_view payload_json);
+
+namespace detail {
+/// Appends '.' base64url(signature of token-so-far) to token.
+template <class Signer>
+void append_signature(const Signer& signer, std::string& token) {
+    static_assert(is_signer_v<Signer>);
+    if constexpr (has_sign_to<Signer>::value) {
+        std::array<unsigned char, 1024> buf{};  // RSA up to 8192 bits
+        const std::size_t size = signer.signature_size();
+        if (size <= buf.size()) {
+            const std::size_t n = signer.sign_to(token, buf.data());
+            const std::size_t old = token.size();
+            token.resize(old + 1 + base64url_encoded_size(n));
+            token[old] = '.';
+            base64url_encode_to(buf.data(), n, token.data() + old + 1);
+            return;
+        }
+    }
+    std::string sig;
+    try {
+        sig = signer.sign(std::string_view(token));
+    } catch (const jwt::error&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {  // a user's signer (an HSM, a KMS): translate at our boundary
+        fail(errc::signing_failed, std::string(Signer::alg) + " signer failed: " + e.what());
+    }
+    if (sig.empty()) fail(errc::signing_failed, std::string(Signer::alg) + " signer returned an empty signature");
+    token += '.';
+    base64url_append(token, sig);
+}
+}  // namespace detail
+
+template <class Signer>
+std::string sign_compact(const Signer& signer, std::string_view header_json, std::string_view payload_json) {
+    std::string token;
+    token.reserve(base64url_encoded_size(header_json.size()) + base64url_encoded_size(payload_json.size()) + 2 +
+                  base64url_encoded_size(512));
+    base64url_append(token, header_json);
+    token += '.';
+    base64url_append(token, payload_json);
+    detail::append_signature(signer, token);
+    return token;
+}
+
+/// Composes a widget-login token: the role claim, identity, iat/exp from Clock, registered and
+/// custom claims; sign() serialises, encodes and signs it with Signer.
+///
+/// Setters never throw: the first invalid value is remembered and reported by sign() (as a
+/// jwt::error, or through its std::error_code overload), and no token is produced.
+/// A builder refers to its signer, which must outlive it.
+template <class Signer, class Clock = std::chrono::system_clock>
+class builder {
+    static_assert(detail::has_alg<Signer>::value,
+                  "jwt::builder: the signer type needs `static constexpr std::string_view alg = \"...\";` "
+                  "(its JOSE algorithm name, e.g. \"RS256\")");
+    static_assert(detail::has_sign<Signer>::value,
+                  "jwt::builder: the signer type needs a const member "
+                  "`std::string sign(std::string_view signing_input) const` returning the raw signature octets");
+
+public:
+    using clock = Clock;
+    using time_point = typename Clock::time_point;
+
+    explicit builder(const Signer& signer) : signer_(&signer) {}
+    builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
+
+    /// Replaces the roles with the given names (each trimmed; see check_roles for what is refused).
+    builder& roles(std::initializer_list<std::string_view> names) { return set_roles(names.begin(), names.end()); }
+    /// Replaces the roles with the names in any range of strings.
+    template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
+              class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
+    builder& roles(const Range& names) {
+        return set_roles(std::begin(names), std::end(names));
+    }
+    /// Replaces the roles with one name, or several separated by commas as the vendor reads them
+    /// ("Accounting Team, Support Team").
+    builder& roles(std::string_view names) {
+        roles_ = split_roles(names);
+        return *this;
+    }
+    /// Adds one role name exactly as given (no splitting on commas).
+    builder& add_role(std::string_view name) {
+        roles_.emplace_back(name);
+        return *this;
+    }
+    /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
+    builder& role_claim(std::string_view name) {
+        if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
+            remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
+        } else if (is_managed_claim(name)) {
+            remember(errc::invalid_claim, "the role claim cannot be named '" + std::string(name) +
+                                              "': that claim is managed by the builder");
+        } else {
+            role_claim_ = std::string(name);
+        }
+        return *this;
+    }
+    /// Writes the role claim as a JSON array (default) or as one comma-separated string.
+    builder& role_format(jwt::role_format format) {
+        role_format_ = format;
+        return *this;
+    }
+    /// Permits a token without a role claim (the vendor refuses those; only for other uses).
+    builder& allow_missing_roles(bool allow = true) {
+        allow_missing_roles_ = allow;
+        return *this;
+    }
+
+    /// The session email (checked to look like one).
+    builder& email(std::string_view value) { return set_identity(email_, "email", value, true); }
+    /// The user principal name, used by the vendor when no email is present.
+    builder& upn(std::string_view value) { return set_identity(upn_, "upn", value, false); }
+    /// The preferred username, used by the vendor when neither email nor upn is present.
+    builder& preferred_username(std::string_view value) {
+        return set_identity(preferred_username_, "preferred_username", value, false);
+    }
+    /// The `sub` claim: a stable user id in the host's system.
+    builder& subject(std::string_view value) { return set_identity(sub_, "sub", value, false); }
+    /// The `iss` claim.
+    builder& issuer(std::string_view value) { return set_identity(iss_, "iss", value, false); }
+    /// The `aud` claim as a single string.
+    builder& audience(std::string_view value) {
+        aud_.clear();
+        return add_audience(value);
+    }
+    /// The `aud` claim as an array.
+    builder& audience(std::initializer_list<std::string_view> values) {
+        aud_.clear();
+        for (const auto v : values) add_audience(v);
+        aud_is_array_ = true;
+        return *this;
+    }
+    /// The `jti` claim (a unique token id).
+    builder& jwt_id(std::string_view value) { return set_identity(jti_, "jti", value, false); }
+    /// The `kid` header parameter, naming the key for verifiers that hold several.
+    builder& key_id(std::string_view value) { return set_identity(kid_, "kid", value, false); }
+
+    /// Lifetime of the token: exp = iat + lifetime. Must be at least one second and at most the
+    /// ceiling (10 minutes unless raised with max_lifetime). Fractions of a second are dropped.
+    template <class Rep, class Period>
+    builder& expires_in(std::chrono::duration<Rep, Period> lifetime) {
+        if (lifetime < std::chrono::duration<Rep, Period>::zero() ||
+            std::chrono::duration_cast<std::chrono::duration<double>>(lifetime).count() > 1e12) {
+            remember(errc::invalid_lifetime, "the lifetime must be positive and reasonable");
+            return *this;
+        }
+        lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+        return *this;
+    }
+    /// Raises (or lowers) the lifetime ceiling. The vendor recommends at most 10 minutes; raise
+    /// it only for tokens fetched long before the widget uses them.
+    template <class Rep, class Period>
+    builder& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
+        if (ceiling <= std::chrono::duration<Rep, Period>::zero() ||
+            std::chrono::duration_cast<std::chrono::duration<double>>(ceiling).count() > 1e12) {
+            remember(errc::invalid_lifetime, "the lifetime ceiling must be positive and reasonable");
+            return *this;
+        }
+        max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(ceiling);
+        return *this;
+    }
+    /// The `nbf` claim: the token is not valid before t (must be before exp).
+    builder& not_before(time_point t) {
+        nbf_ = to_unix(t);
+        return *this;
+    }
+
+    /// A custom claim; value is any JSON. Names the builder manages (iat, exp, email, ... and the
+    /// role claim) are refused: use their setters.
+    builder& claim(std::string_view name, const nlohmann::json& value) {
+        if (name.empty() || !detail::is_valid_utf8(name)) {
+            remember(errc::invalid_claim, "a custom claim needs a non-empty UTF-8 name");
+            return *this;
+        }
+        if (is_managed_claim(name)) {
+            remember(errc::invalid_claim, "claim '" + std::string(name) +
+                                              "' is managed by the builder; use its own setter (e.g. .email(), "
+                                              ".expires_in())");
+            return *this;
+        }
+        std::string text;
+        try {
+            text = value.dump();  // compact, and throws on invalid UTF-8
+        } catch (const nlohmann::json::exception& e) {
+            remember(errc::invalid_claim, "claim '" + std::string(name) + "' cannot be serialised: " + e.what());
+            return *this;
+        }
+        for (auto& c : custom_) {
+            if (c.first == name) {
+                c.second = std::move(text);
+                return *this;
+            }
+        }
+        custom_.emplace_back(std::string(name), std::move(text));
+        return *this;
+    }
+
+    /// The payload JSON this builder would sign with iat = now. @throws jwt::error as sign()
+    [[nodiscard]] std::string payload_json(time_point now) const {
+        std::string out;
+        write_payload(out, to_unix(now));
+        return out;
+    }
+    /// The header JSON.
+    [[nodiscard]] std::string header_json() const {
+        std::string out;
+        write_header(out);
+        return out;
+    }
+
+    /// Signs a token with iat = Clock::now(). @throws jwt::error (the first invalid setter value,
+    /// missing_roles, invalid_lifetime, signing_failed)
+    [[nodiscard]] std::string sign() const { return sign_at(Clock::now()); }
+    /// As sign(), reporting failure through ec (the token is then empty).
+    [[nodiscard]] std::string sign(std::error_code& ec) const {
+        return detail::capture(ec, [&] { return sign(); });
+    }
+    /// Signs with an explicit issue time (for tests and replays). @throws jwt::error as sign()
+    [[nodiscard]] std::string sign_at(time_point now) const {
+        std::string& payload = scratch();
+        payload.clear();
+        write_payload(payload, to_unix(now));
+        std::string header;
+        write_header(header);
+
+        std::size_t sig_guess = 512;
+        if constexpr (detail::has_sign_to<Signer>::value) sig_guess = signer_->signature_size();
+        std::string token;
+        token.reserve(base64url_encoded_size(header.size()) + base64url_encoded_size(payload.size()) + 2 +
+                      base64url_encoded_size(sig_guess));
+        base64url_append(token, header);
+        token += '.';
+        base64url_append(token, payload);
+        detail::append_signature(*signer_, token);
+        return token;
+    }
+
+private:
+    static std::int64_t to_unix(time_point t) {
+        return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+    }
+
+    static std::string& scratch() {
+        thread_local std::string buffer;  // reused per thread: payload serialisation allocates once
+        return buffer;
+    }
+
+    void remember(errc e, std::string message) {
+        if (!error_) error_ = error(e, message);
+    }
+
+    template <class It>
+    builder& set_roles(It first, It last) {
+        roles_.clear();
+        for (; first != last; ++first) roles_.emplace_back(std::string_view(*first));
+        return *this;
+    }
+
+    builder& set_identity(std::string& field, const char* name, std::string_view value, bool is_email) {
+        try {
+            if (is_email) {
+                check_email(value);
+            } else {
+                if (value.empty()) {
+                    remember(errc::invalid_claim, std::string(name) + " must not be empty (leave it out instead)");
+                    return *this;
+                }
+                detail::check_text(name, value);
+            }
+            field = std::string(value);
+        } catch (const error& e) {
+            remember(e.value(), e.what());
+        }
+        return *this;
+    }
+
+    builder& add_audience(std::string_view value) {
+        if (value.empty()) {
+            remember(errc::invalid_claim, "aud must not be empty");
+            return *this;
+        }
+        try {
+            detail::check_text("aud", value);
+            aud_.emplace_back(value);
+        } catch (const error& e) {
+            remember(e.value(), e.what());
+        }
+        return *this;
+    }
+
+    void write_header(std::string& out) const {
+        out += R"({"alg":)";
+        detail::append_json_string(out, Signer::alg);
+        out += R"(,"typ":"JWT")";
+        if (!kid_.empty()) {
+            out += R"(,"kid":)";
+            detail::append_json_string(out, kid_);
+        }
+        out += '}';
+    }
+
+    static void write_member(std::string& out, std::string_view name, std::string_view value) {
+        if (out.size() > 1) out += ',';
+        detail::append_json_string(out, name);
+        out += ':';
+        detail::append_json_string(out, value);
+    }
+    static void write_number(std::string& out, std::string_view name, std::int64_t value) {
+        out += ',';
+        detail::append_json_string(out, name);
+        out += ':';
+        out += std::to_string(value);
+    }
+
+    /// Validates everything that depends on more than one setter, then writes the payload.
+    void write_payload(std::string& out, std::int64_t iat) const {
+        if (error_) throw *error_;
+        if (std::string_view(Signer::alg).empty() || std::string_view(Signer::alg) == "none") {
+            detail::fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
+        }
+        std::vector<std::string> roles = roles_;
+        if (roles.empty() && !allow_missing_roles_) {
+            detail::fail(errc::missing_roles,
+                         "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
+                             "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
+        }
+        check_roles(roles, role_format_);
+        if (lifetime_.count() < 1) {
+            detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
+        }
+        if (lifetime_ > max_lifetime_) {
+            detail::fail(errc::invalid_lifetime,
+                         "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
+                             std::to_string(max_lifetime_.count()) +
+                             " s; the vendor recommends 10 minutes at most (raise it explicitly with .max_lifetime())");
+        }
+        const std::int64_t exp = iat + lifetime_.count();
+        if (nbf_ && *nbf_ >= exp) {
+            detail::fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
+        }
+        for (const auto& c : custom_) {
+            if (c.first == role_claim_) {
+                detail::fail(errc::invalid_claim, "claim '" + c.first + "' is the role claim; set it with .roles()");
+            }
+        }
+
+        out += '{';
+        if (!iss_.empty()) write_member(out, "iss", iss_);
+        if (!sub_.empty()) write_member(out, "sub", sub_);
+        if (!aud_.empty()) {
+            if (aud_.size() == 1 && !aud_is_array_) {
+                write_member(out, "aud", aud_.front());
+            } else {
+                if (out.size() > 1) out += ',';
+                out += R"("aud":[)";
+                for (std::size_t i = 0; i < aud_.size(); ++i) {
+                    if (i > 0) out += ',';
+                    detail::append_json_string(out, aud_[i]);
+                }
+                out += ']';
+            }
+        }
+        if (!email_.empty()) write_member(out, "email", email_);
+        if (!upn_.empty()) write_member(out, "upn", upn_);
+        if (!preferred_username_.empty()) write_member(out, "preferred_username", preferred_username_);
+        if (!roles.empty()) {
+            if (out.size() > 1) out += ',';
+            detail::append_json_string(out, role_claim_);
+            out += ':';
+            if (role_format_ == jwt::role_format::array) {
+                out += '[';
+                for (std::size_t i = 0; i < roles.size(); ++i) {
+                    if (i > 0) out += ',';
+                    detail::append_json_string(out, roles[i]);
+                }
+                out += ']';
+            } else {
+                std::string joined;
+                for (std::size_t i = 0; i < roles.size(); ++i) {
+                    if (i > 0) joined += ", ";
+                    joined += roles[i];
+                }
+                detail::append_json_string(out, joined);
+            }
+        }
+        for (const auto& c : custom_) {
+            if (out.size() > 1) out += ',';
+            detail::append_json_string(out, c.first);
+            out += ':';
+            out += c.second;
+        }
+        if (!jti_.empty()) write_member(out, "jti", jti_);
+        if (out.size() == 1) {
+            // iat always follows; keep the separator logic simple
+            out += R"("iat":)";
+        } else {
+            out += R"(,"iat":)";
+        }
+        out += std::to_string(iat);
+        if (nbf_) write_number(out, "nbf", *nbf_);
+        write_number(out, "exp", exp);
+        out += '}';
+    }
+
+    const Signer* signer_;
+    std::optional<error> error_;
+    std::vector<std::string> roles_;
+    std::string role_claim_{default_role_claim};
+    jwt::role_format role_format_ = jwt::role_format::array;
+    bool allow_missing_roles_ = false;
+    std::string email_, upn_, preferred_username_, sub_, iss_, jti_, kid_;
+    std::vector<std::string> aud_;
+    bool aud_is_array_ = false;
+    std::optional<std::int64_t> nbf_;
+    std::chrono::seconds lifetime_ = default_lifetime;
+    std::chrono::seconds max_lifetime_ = default_max_lifetime;
+    std::vector<std::pair<std::string, std::string>> custom_;
+};
+
+template <class Signer>
+builder(const Signer&) -> builder<Signer>;
+
+}  // namespace jwt

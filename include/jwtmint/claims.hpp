@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+// Claim rules for widget-login tokens: role claim forms, identity, registered claim names, JSON text.
+#pragma once
+
+#include <jwtmint/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jwt {
+
+/// How the role claim is written: a JSON array (the default) or one comma-separated string.
+/// The vendor accepts both and matches each name case-insensitively to a team role.
+enum class role_format { array, comma_separated };
+
+/// The default name of the role claim (the vendor's "Attribute name" setting).
+inline constexpr std::string_view default_role_claim = "roles";
+
+/// Identity claims, in the order the vendor reads them: the first present is the session email.
+inline constexpr std::string_view identity_claims[] = {"email", "upn", "preferred_username"};
+
+namespace detail {
+
+/// Whether s is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+inline bool is_valid_utf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (i < n) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned lo = 0x80;
+        unsigned hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (i + len > n) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if (d < (k == 1 ? lo : 0x80u) || d > (k == 1 ? hi : 0xBFu)) return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+inline bool has_control_char(std::string_view s) noexcept {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7F) return true;
+    }
+    return false;
+}
+
+/// Appends s as a JSON string literal (RFC 8259 §7). s must be valid UTF-8.
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (ch) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0xF];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+inline std::string_view trim(std::string_view s) noexcept {
+    constexpr std::string_view ws = " \t\r\n\f\v";
+    const std::size_t b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    const std::size_t e = s.find_last_not_of(ws);
+    return s.substr(b, e - b + 1);
+}
+
+inline char ascii_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// A text claim value must be valid UTF-8 without control characters.
+inline void check_text(std::string_view what, std::string_view value) {
+    if (!is_valid_utf8(value)) fail(errc::invalid_claim, std::string(what) + " is not valid UTF-8");
+    if (has_control_char(value)) {
+        fail(errc::invalid_claim, std::string(what) + " contains a control character (a newline or tab?)");
+    }
+}
+
+}  // namespace detail
+
+/// Role names compare as the vendor compares them: case-insensitively (ASCII letters).
+[[nodiscard]] inline bool role_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+
+/// Splits a comma-separated role string as the vendor reads it, trimming each name
+/// ("Accounting Team, Support Team" -> {"Accounting Team", "Support Team"}). Empty names are kept
+/// as "" so that check_roles can refuse them.
+[[nodiscard]] inline std::vector<std::string> split_roles(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', start);
+        out.emplace_back(detail::trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+/// Trims each role name and refuses what the vendor could never match: an empty name, a comma
+/// inside a name when the claim is written as one comma-separated string, control characters,
+/// invalid UTF-8, and two names that differ only in case. @throws jwt::error invalid_claim
+inline void check_roles(std::vector<std::string>& roles, role_format format) {
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+        std::string& r = roles[i];
+        r = std::string(detail::trim(r));
+        if (r.empty()) {
+            detail::fail(errc::invalid_claim, "role name #" + std::to_string(i + 1) +
+                                                  " is empty; remove it or give the team role's exact name");
+        }
+        detail::check_text("role name '" + r + "'", r);
+        if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
+            detail::fail(errc::invalid_claim,
+                         "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
+                                             "use role_format::array or rename the team role");
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (role_equal(roles[j], r)) {
+                detail::fail(errc::invalid_claim, "roles '" + roles[j] + "' and '" + r +
+                                                      "' are the same role to the vendor (names match "
+                                                      "case-insensitively); list it once");
+            }
+        }
+    }
+}
+
+/// Refuses an email that does not look like one: one '@', a non-empty local part, a domain
+/// with a dot, no spaces or control characters. @throws jwt::error invalid_claim
+inline void check_email(std::string_view email) {
+    detail::check_text("email", email);
+    const std::size_t at = email.find('@');
+    const auto bad = [&](const char* why) {
+        detail::fail(errc::invalid_claim, "email '" + std::string(email) + "' does not look like an email address (" +
+                                              why + "); the vendor uses it as the session email");
+    };
+    if (email.empty()) bad("it is empty");
+    if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) bad("it needs exactly one '@'");
+    if (email.find_first_of(" \t") != std::string_view::npos) bad("it contains a space");
+    const std::string_view local = email.substr(0, at);
+    const std::string_view domain = email.substr(at + 1);
+    if (local.empty() || local.size() > 64) bad("the part before '@' must have 1 to 64 characters");
+    if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
+        domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+        bad("the domain after '@' needs a dot, like example.com");
+    }
+}
+
+/// Claim names the builder manages itself; custom claims may not use them.
+[[nodiscard]] inline bool is_managed_claim(std::string_view name) noexcept {
+    for (const std::string_view m : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
+        if (name == m) return true;
+    }
+    return false;
+}
+
+/// Reads a role claim value in either form (array of strings, or comma-separated string) into a
+/// list of trimmed names. @throws jwt::error invalid_claim for any other JSON type or empty names
+[[nodiscard]] inline std::vector<std::string> parse_roles(const nlohmann::json& value) {
+    std::vector<std::string> roles;
+    if (value.is_string()) {
+        roles = split_roles(value.get_ref<const std::string&>());
+    } else if (value.is_array()) {
+        for (const auto& v : value) {
+            if (!v.is_string()) detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
+            roles.emplace_back(detail::trim(v.get_ref<const std::string&>()));
+        }
+    } else {
+        detail::fail(errc::invalid_claim, "the role claim must be an array of strings or a comma-separated string");
+    }
+    if (roles.empty()) detail::fail(errc::invalid_claim, "the role claim is an empty array");
+    for (const auto& r : roles) {
+        if (r.empty()) detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
+    }
+    return roles;
+}
+
+/// The session identity as the vendor resolves it: the first present, non-empty string of
+/// email, upn, preferred_username.
+[[nodiscard]] inline std::optional<std::string> session_identity(const nlohmann::json& claims) {
+    if (!claims.is_object()) return std::nullopt;
+    for (const std::string_view name : identity_claims) {
+        const auto it = claims.find(std::string(name));
+        if (it != claims.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+            return it->get<std::string>();
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace jwt

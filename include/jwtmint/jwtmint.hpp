@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: everything jwtmint offers.
+#pragma once
+
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/builder.hpp>
+#include <jwtmint/claims.hpp>
+#include <jwtmint/error.hpp>
+#include <jwtmint/key.hpp>
+#include <jwtmint/signers.hpp>
+#include <jwtmint/version.hpp>

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+// Private and public keys: load (PEM, files, EVP_PKEY*), inspect, export, generate, match.
+#pragma once
+
+#include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/error.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace jwt {
+
+namespace detail {
+
+/// Reads a whole file; key_file_error names the path and the reason.
+inline std::string read_file(const std::filesystem::path& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(path, ec);
+        fail(errc::key_file_error, std::string("cannot read ") + what + " '" + path.string() + "': " +
+                                       (exists ? "permission denied or not a regular file"
+                                               : "no such file"));
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'");
+    return text;
+}
+
+/// The label of the first PEM block ("PRIVATE KEY", "EC PRIVATE KEY", ...) that is not
+/// "EC PARAMETERS" (which `openssl ecparam -genkey` writes before the key), or "" when
+/// the text holds no PEM block at all.
+inline std::string_view first_pem_label(std::string_view text) {
+    constexpr std::string_view begin = "-----BEGIN ";
+    std::size_t pos = 0;
+    while ((pos = text.find(begin, pos)) != std::string_view::npos) {
+        pos += begin.size();
+        const std::size_t end = text.find("-----", pos);
+        if (end == std::string_view::npos) return {};
+        const std::string_view label = text.substr(pos, end - pos);
+        if (label != "EC PARAMETERS") return label;
+        pos = end;
+    }
+    return {};
+}
+
+inline bool is_public_label(std::string_view label) {
+    return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
+}
+
+struct passphrase_ref {
+    std::string_view text;
+};
+
+extern "C" inline int pem_passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
+    const auto* p = static_cast<const passphrase_ref*>(u);
+    if (p == nullptr || p->text.empty() || size < 0 || p->text.size() > static_cast<std::size_t>(size)) {
+        return -1;
+    }
+    std::memcpy(buf, p->text.data(), p->text.size());
+    return static_cast<int>(p->text.size());
+}
+
+inline pkey_ptr load_private_pem(std::string_view pem, std::string_view passphrase) {
+    const std::string_view label = first_pem_label(pem);
+    if (label.empty()) {
+        fail(errc::invalid_key,
+             "not a PEM private key: expected text beginning with '-----BEGIN PRIVATE KEY-----' "
+             "(convert a DER file with: openssl pkey -inform DER -in key.der -out key.pem)");
+    }
+    if (is_public_label(label)) {
+        fail(errc::private_key_required,
+             "this PEM holds a " + std::string(label) +
+                 ", but signing needs the private key; the public key is what you paste into the "
+                 "vendor's settings, the private key stays on the server");
+    }
+    const bool encrypted = label == "ENCRYPTED PRIVATE KEY" ||
+                           pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+    if (encrypted && passphrase.empty()) {
+        fail(errc::passphrase_required,
+             "the private key is encrypted; pass its passphrase (or decrypt it once with: "
+             "openssl pkey -in key.pem -out key-plain.pem)");
+    }
+    passphrase_ref pass{passphrase};
+    auto bio = memory_bio(pem);
+    ERR_clear_error();
+    pkey_ptr key{PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, &pem_passphrase_cb, &pass, nullptr, nullptr)};
+    if (!key) {
+        if (encrypted) {
+            fail_openssl(errc::bad_passphrase,
+                         "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
+        }
+        fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
+                                            "' PEM block as a private key (is the file complete and unedited?)");
+    }
+    return key;
+}
+
+inline pkey_ptr load_public_pem(std::string_view pem) {
+    const std::string_view label = first_pem_label(pem);
+    if (label.empty()) {
+        fail(errc::invalid_key, "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
+    }
+    if (label == "CERTIFICATE") {
+        fail(errc::invalid_key,
+             "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
+    }
+    auto bio = memory_bio(pem);
+    ERR_clear_error();
+    if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY") {
+        EVP_PKEY* raw = nullptr;
+        const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
+        const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
+        std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{OSSL_DECODER_CTX_new_for_pkey(
+            &raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
+        if (!dctx) fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
+        if (OSSL_DECODER_from_bio(dctx.get(), bio.get()) != 1 || raw == nullptr) {
+            EVP_PKEY_free(raw);
+            fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) + "' PEM block as a public key");
+        }
+        drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
+        return pkey_ptr{raw};
+    }
+    // A private key PEM: its public half is the public key (handy for self-checks).
+    return load_private_pem(pem, {});
+}
+
+inline bool has_private_part(const EVP_PKEY* key) {
+    BIGNUM* bn = nullptr;
+    bool found = false;
+    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
+        found = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_D, &bn) == 1;
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        found = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &bn) == 1;
+    } else {
+        std::size_t len = 0;
+        found = EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PRIV_KEY, nullptr, 0, &len) == 1;
+    }
+    BN_clear_free(bn);
+    ERR_clear_error();
+    return found;
+}
+
+inline std::string public_pem_of(const EVP_PKEY* key) {
+    bio_ptr bio{BIO_new(BIO_s_mem())};
+    if (!bio) fail_openssl(errc::openssl_error, "BIO_new failed");
+    if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
+        fail_openssl(errc::openssl_error, "could not write the public key as PEM");
+    }
+    return bio_contents(bio.get());
+}
+
+inline pkey_ptr adopt(EVP_PKEY* key) {
+    if (key == nullptr) fail(errc::invalid_key, "the EVP_PKEY pointer is null");
+    if (EVP_PKEY_up_ref(key) != 1) fail_openssl(errc::openssl_error, "EVP_PKEY_up_ref failed");
+    return pkey_ptr{key};
+}
+
+inline pkey_ptr share(const pkey_ptr& key) { return adopt(key.get()); }
+
+}  // namespace detail
+
+/// The kind of key as JOSE names its family ("RSA", "EC", "OKP") plus the details that matter.
+struct key_info {
+    std::string type;   ///< "RSA", "EC", "ED25519", or OpenSSL's name for other types
+    int bits = 0;       ///< modulus bits for RSA, field bits for EC
+    std::string curve;  ///< "P-256", "P-384", "P-521" for EC, else empty
+};
+
+namespace detail {
+inline std::string jose_curve_name(const EVP_PKEY* key) {
+    char name[64] = {};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
+        ERR_clear_error();
+        return {};
+    }
+    const std::string_view n(name, len);
+    if (n == "prime256v1" || n == "P-256" || n == "secp256r1") return "P-256";
+    if (n == "secp384r1" || n == "P-384") return "P-384";
+    if (n == "secp521r1" || n == "P-521") return "P-521";
+    return std::string(n);
+}
+
+inline key_info describe(const EVP_PKEY* key) {
+    key_info info;
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        info.type = "RSA";
+    } else if (EVP_PKEY_is_a(key, "RSA-PSS")) {
+        info.type = "RSA-PSS";
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        info.type = "EC";
+        info.curve = jose_curve_name(key);
+    } else if (EVP_PKEY_is_a(key, "ED25519")) {
+        info.type = "ED25519";
+    } else {
+        const char* name = EVP_PKEY_get0_type_name(key);
+        info.type = name != nullptr ? name : "unknown";
+    }
+    info.bits = EVP_PKEY_get_bits(key);
+    return info;
+}
+}  // namespace detail
+
+class public_key;
+
+/// A private key, parsed and checked once. Copies share the same immutable EVP_PKEY.
+class private_key {
+public:
+    /// Parses PKCS#8 (plain or encrypted), PKCS#1 RSA or SEC1 EC PEM text.
+    /// @throws jwt::error invalid_key, private_key_required, passphrase_required, bad_passphrase
+    [[nodiscard]] static private_key from_pem(std::string_view pem, std::string_view passphrase = {}) {
+        return private_key(detail::load_private_pem(pem, passphrase));
+    }
+    [[nodiscard]] static std::optional<private_key> from_pem(std::string_view pem, std::string_view passphrase,
+                                                             std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<private_key>(from_pem(pem, passphrase)); });
+    }
+    /// @throws jwt::error key_file_error, or any error of from_pem
+    [[nodiscard]] static private_key from_pem_file(const std::filesystem::path& path,
+                                                   std::string_view passphrase = {}) {
+        std::string text = detail::read_file(path, "private key file");
+        auto key = from_pem(text, passphrase);
+        OPENSSL_cleanse(text.data(), text.size());
+        return key;
+    }
+    [[nodiscard]] static std::optional<private_key> from_pem_file(const std::filesystem::path& path,
+                                                                  std::string_view passphrase, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<private_key>(from_pem_file(path, passphrase)); });
+    }
+    /// Takes a new reference to a key the host already holds; the caller keeps its own.
+    /// @throws jwt::error invalid_key (null), private_key_required
+    [[nodiscard]] static private_key from_evp_pkey(EVP_PKEY* key) {
+        auto owned = detail::adopt(key);
+        if (!detail::has_private_part(owned.get())) {
+            // Keys held by a provider (an HSM) may not expose their private part; the
+            // signers detect those by a test signature instead.
+            const OSSL_PROVIDER* prov = EVP_PKEY_get0_provider(owned.get());
+            const char* pname = prov != nullptr ? OSSL_PROVIDER_get0_name(prov) : "default";
+            if (std::string_view(pname) == "default" || std::string_view(pname) == "fips") {
+                detail::fail(errc::private_key_required, "the EVP_PKEY holds only a public key; signing needs the private key");
+            }
+        }
+        return private_key(std::move(owned));
+    }
+
+    /// A new RSA key. @throws jwt::error weak_key below 2048 bits
+    [[nodiscard]] static private_key generate_rsa(unsigned bits = 2048) {
+        if (bits < 2048) {
+            detail::fail(errc::weak_key, "RSA keys need at least 2048 bits (asked for " + std::to_string(bits) + ")");
+        }
+        if (bits > 16384) detail::fail(errc::invalid_key, "RSA keys above 16384 bits are not supported");
+        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits))},
+                           "RSA key generation failed");
+    }
+    /// A new EC key on the curve ES256 uses (P-256).
+    [[nodiscard]] static private_key generate_ec_p256() {
+        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")},
+                           "EC P-256 key generation failed");
+    }
+
+    private_key(const private_key& other) : key_(detail::share(other.key_)) {}
+    private_key& operator=(const private_key& other) {
+        if (this != &other) key_ = detail::share(other.key_);
+        return *this;
+    }
+    private_key(private_key&&) noexcept = default;
+    private_key& operator=(private_key&&) noexcept = default;
+    ~private_key() = default;
+
+    /// Type, size and curve.
+    [[nodiscard]] key_info info() const { return detail::describe(key_.get()); }
+
+    /// The public half as SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----"):
+    /// what the admin pastes into the vendor's settings.
+    [[nodiscard]] std::string public_key_pem() const { return detail::public_pem_of(key_.get()); }
+
+    /// The private key as PKCS#8 PEM; encrypted with AES-256-CBC when a passphrase is given.
+    [[nodiscard]] std::string to_pem(std::string_view passphrase = {}) const {
+        detail::bio_ptr bio{BIO_new(BIO_s_mem())};
+        if (!bio) detail::fail_openssl(errc::openssl_error, "BIO_new failed");
+        const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
+        detail::secure_bytes pass = detail::to_secure_bytes(passphrase);
+        if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), cipher,
+                                          pass.empty() ? nullptr : reinterpret_cast<const char*>(pass.data()),
+                                          static_cast<int>(pass.size()), nullptr, nullptr) != 1) {
+            detail::fail_openssl(errc::openssl_error, "could not write the private key as PEM");
+        }
+        std::string out = detail::bio_contents(bio.get());
+        return out;
+    }
+
+    /// Whether pub is the public half of this key (the vendor's "key mismatch" check).
+    [[nodiscard]] bool matches(const public_key& pub) const noexcept;
+
+    /// The underlying key, for interop; jwtmint keeps its own reference.
+    [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
+
+private:
+    explicit private_key(detail::pkey_ptr key) : key_(std::move(key)) {}
+    private_key(detail::pkey_ptr key, const char* failure) : key_(std::move(key)) {
+        if (!key_) detail::fail_openssl(errc::openssl_error, failure);
+    }
+    detail::pkey_ptr key_;
+};
+
+/// A public key: what a verifier checks signatures with, and what the vendor is given.
+class public_key {
+public:
+    /// Parses SubjectPublicKeyInfo ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY")
+    /// PEM; a private key PEM is accepted too and yields its public half.
+    /// @throws jwt::error invalid_key
+    [[nodiscard]] static public_key from_pem(std::string_view pem) {
+        auto key = detail::load_public_pem(pem);
+        return public_key(std::move(key));
+    }
+    [[nodiscard]] static std::optional<public_key> from_pem(std::string_view pem, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<public_key>(from_pem(pem)); });
+    }
+    [[nodiscard]] static public_key from_pem_file(const std::filesystem::path& path) {
+        return from_pem(detail::read_file(path, "public key file"));
+    }
+    [[nodiscard]] static std::optional<public_key> from_pem_file(const std::filesystem::path& path,
+                                                                 std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<public_key>(from_pem_file(path)); });
+    }
+    /// Takes a new reference to a key the host already holds.
+    [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) { return public_key(detail::adopt(key)); }
+    /// The public half of a private key.
+    [[nodiscard]] static public_key from_private(const private_key& key) {
+        return from_pem(key.public_key_pem());
+    }
+
+    public_key(const public_key& other) : key_(detail::share(other.key_)) {}
+    public_key& operator=(const public_key& other) {
+        if (this != &other) key_ = detail::share(other.key_);
+        return *this;
+    }
+    public_key(public_key&&) noexcept = default;
+    public_key& operator=(public_key&&) noexcept = default;
+    ~public_key() = default;
+
+    [[nodiscard]] key_info info() const { return detail::describe(key_.get()); }
+    /// SubjectPublicKeyInfo PEM.
+    [[nodiscard]] std::string to_pem() const { return detail::public_pem_of(key_.get()); }
+    [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
+
+private:
+    explicit public_key(detail::pkey_ptr key) : key_(std::move(key)) {}
+    detail::pkey_ptr key_;
+};
+
+inline bool private_key::matches(const public_key& pub) const noexcept {
+    const bool same = EVP_PKEY_eq(key_.get(), pub.native_handle()) == 1;
+    ERR_clear_error();
+    return same;
+}
+
+/// Whether public_pem is the public half of key; an unparsable PEM is simply "no".
+[[nodiscard]] inline bool key_matches(const private_key& key, std::string_view public_pem) noexcept {
+    try {
+        return key.matches(public_key::from_pem(public_pem));
+    } catch (...) {
+        return false;
+    }
+}
+
+/// A new random HMAC secret of n bytes from OpenSSL's private DRBG (RFC 7518 §3.2: at
+/// least as long as the hash, so 32 bytes for HS256).
+[[nodiscard]] inline std::string generate_hmac_secret(std::size_t n = 32) {
+    if (n < 32) detail::fail(errc::weak_key, "HMAC secrets need at least 32 bytes (RFC 7518 section 3.2)");
+    std::string secret(n, '\0');
+    if (RAND_priv_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(n)) != 1) {
+        detail::fail_openssl(errc::openssl_error, "RAND_priv_bytes failed");
+    }
+    return secret;
+}
+
+}  // namespace jwt
