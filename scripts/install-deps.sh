@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what jwtmint's build, tests and examples need on Debian 12 (bookworm).
+# Used by the README's first command and by CI, so the two cannot drift apart.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  openssl libssl-dev            # OpenSSL 3: the library's one crypto dependency, and the CLI the tests use
+  nlohmann-json3-dev            # JSON
+  catch2                        # tests
+  libcli11-dev                  # argument parsing in the examples
+  libcpp-httplib-dev            # the example host backend's HTTP server
+  python3 python3-jwt           # PyJWT: an independent verifier in the tests
+  chromium                      # the real browser for the widget page tests
+)
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+# Node.js for the browser tests (playwright-core) and jose: keep an existing node, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
