@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Test support: the shared known-answer vectors, a pinned clock, and an independent EVP verifier.
+// Test support: the shared known-answer vectors, a pinned clock, hex and JSON helpers.
 #pragma once
 
 #include "catch.hpp"
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

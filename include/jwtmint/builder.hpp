@@ -74,36 +74,45 @@ namespace detail {
 template <class Signer>
 void append_signature(const Signer& signer, std::string& token) {
     static_assert(is_signer_v<Signer>);
-    if constexpr (has_sign_to<Signer>::value) {
-        std::array<unsigned char, 1024> buf{};  // RSA up to 8192 bits
-        const std::size_t size = signer.signature_size();
-        if (size <= buf.size()) {
-            const std::size_t n = signer.sign_to(token, buf.data());
-            const std::size_t old = token.size();
-            token.resize(old + 1 + base64url_encoded_size(n));
-            token[old] = '.';
-            base64url_encode_to(buf.data(), n, token.data() + old + 1);
-            return;
-        }
-    }
-    std::string sig;
+    // A user's signer (an HSM, a KMS) may throw anything, on either path: translate at our boundary.
     try {
-        sig = signer.sign(std::string_view(token));
+        if constexpr (has_sign_to<Signer>::value) {
+            std::array<unsigned char, 1024> buf{};  // RSA up to 8192 bits
+            const std::size_t size = signer.signature_size();
+            if (size <= buf.size()) {
+                const std::size_t n = signer.sign_to(token, buf.data());
+                if (n == 0 || n > size) {
+                    fail(errc::signing_failed, std::string(Signer::alg) + " signer wrote " + std::to_string(n) +
+                                                   " signature octets (expected 1 to " + std::to_string(size) + ")");
+                }
+                const std::size_t old = token.size();
+                token.resize(old + 1 + base64url_encoded_size(n));
+                token[old] = '.';
+                base64url_encode_to(buf.data(), n, token.data() + old + 1);
+                return;
+            }
+        }
+        std::string sig = signer.sign(std::string_view(token));
+        if (sig.empty()) fail(errc::signing_failed, std::string(Signer::alg) + " signer returned an empty signature");
+        token += '.';
+        base64url_append(token, sig);
     } catch (const jwt::error&) {
         throw;
     } catch (const std::bad_alloc&) {
         throw;
-    } catch (const std::exception& e) {  // a user's signer (an HSM, a KMS): translate at our boundary
+    } catch (const std::exception& e) {
         fail(errc::signing_failed, std::string(Signer::alg) + " signer failed: " + e.what());
+    } catch (...) {
+        fail(errc::signing_failed, std::string(Signer::alg) + " signer threw a non-standard exception");
     }
-    if (sig.empty()) fail(errc::signing_failed, std::string(Signer::alg) + " signer returned an empty signature");
-    token += '.';
-    base64url_append(token, sig);
 }
 }  // namespace detail
 
 template <class Signer>
 std::string sign_compact(const Signer& signer, std::string_view header_json, std::string_view payload_json) {
+    if (std::string_view(Signer::alg).empty() || std::string_view(Signer::alg) == "none") {
+        detail::fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
+    }
     std::string token;
     token.reserve(base64url_encoded_size(header_json.size()) + base64url_encoded_size(payload_json.size()) + 2 +
                   base64url_encoded_size(512));
@@ -193,6 +202,7 @@ public:
     /// The `aud` claim as a single string.
     builder& audience(std::string_view value) {
         aud_.clear();
+        aud_is_array_ = false;
         return add_audience(value);
     }
     /// The `aud` claim as an array.
@@ -211,7 +221,7 @@ public:
     /// ceiling (10 minutes unless raised with max_lifetime). Fractions of a second are dropped.
     template <class Rep, class Period>
     builder& expires_in(std::chrono::duration<Rep, Period> lifetime) {
-        if (lifetime < std::chrono::duration<Rep, Period>::zero() ||
+        if (!(lifetime >= std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
             std::chrono::duration_cast<std::chrono::duration<double>>(lifetime).count() > 1e12) {
             remember(errc::invalid_lifetime, "the lifetime must be positive and reasonable");
             return *this;
@@ -223,7 +233,7 @@ public:
     /// it only for tokens fetched long before the widget uses them.
     template <class Rep, class Period>
     builder& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
-        if (ceiling <= std::chrono::duration<Rep, Period>::zero() ||
+        if (!(ceiling > std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
             std::chrono::duration_cast<std::chrono::duration<double>>(ceiling).count() > 1e12) {
             remember(errc::invalid_lifetime, "the lifetime ceiling must be positive and reasonable");
             return *this;

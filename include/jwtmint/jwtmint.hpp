@@ -8,4 +8,5 @@
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
+#include <jwtmint/verifier.hpp>
 #include <jwtmint/version.hpp>

@@ -37,27 +37,56 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
                                        (exists ? "permission denied or not a regular file"
                                                : "no such file"));
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'");
+    std::string text;
+    try {
+        // libstdc++ opens a directory fine and then throws std::ios_base::failure on the first read
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+        in.setstate(std::ios::badbit);
+    }
+    if (in.bad()) {
+        std::error_code ec;
+        fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'" +
+                                       (std::filesystem::is_directory(path, ec) ? ": it is a directory" : ""));
+    }
     return text;
 }
 
-/// The label of the first PEM block ("PRIVATE KEY", "EC PRIVATE KEY", ...) that is not
-/// "EC PARAMETERS" (which `openssl ecparam -genkey` writes before the key), or "" when
-/// the text holds no PEM block at all.
+inline bool is_private_label(std::string_view label) {
+    return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" || label == "RSA PRIVATE KEY" ||
+           label == "EC PRIVATE KEY";
+}
+
+/// The label of the PEM block a key loader should read: the first private-key block if there is
+/// one (a bundle may put a certificate first), else the first block that is not "EC PARAMETERS"
+/// (which `openssl ecparam -genkey` writes before the key), or "" when there is no PEM block.
 inline std::string_view first_pem_label(std::string_view text) {
     constexpr std::string_view begin = "-----BEGIN ";
+    std::string_view first;
     std::size_t pos = 0;
     while ((pos = text.find(begin, pos)) != std::string_view::npos) {
         pos += begin.size();
         const std::size_t end = text.find("-----", pos);
-        if (end == std::string_view::npos) return {};
+        if (end == std::string_view::npos) break;
         const std::string_view label = text.substr(pos, end - pos);
-        if (label != "EC PARAMETERS") return label;
+        if (is_private_label(label)) return label;
+        if (first.empty() && label != "EC PARAMETERS") first = label;
         pos = end;
     }
-    return {};
+    return first;
 }
+
+/// Wipes a std::string holding secret text when it goes out of scope, on every path.
+class wipe_on_exit {
+public:
+    explicit wipe_on_exit(std::string& s) noexcept : s_(s) {}
+    wipe_on_exit(const wipe_on_exit&) = delete;
+    wipe_on_exit& operator=(const wipe_on_exit&) = delete;
+    ~wipe_on_exit() { OPENSSL_cleanse(s_.data(), s_.size()); }
+
+private:
+    std::string& s_;
+};
 
 inline bool is_public_label(std::string_view label) {
     return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
@@ -111,6 +140,15 @@ inline pkey_ptr load_private_pem(std::string_view pem, std::string_view passphra
     return key;
 }
 
+inline std::string public_pem_of(const EVP_PKEY* key) {
+    bio_ptr bio{BIO_new(BIO_s_mem())};
+    if (!bio) fail_openssl(errc::openssl_error, "BIO_new failed");
+    if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
+        fail_openssl(errc::openssl_error, "could not write the public key as PEM");
+    }
+    return bio_contents(bio.get());
+}
+
 inline pkey_ptr load_public_pem(std::string_view pem) {
     const std::string_view label = first_pem_label(pem);
     if (label.empty()) {
@@ -136,8 +174,9 @@ inline pkey_ptr load_public_pem(std::string_view pem) {
         drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
         return pkey_ptr{raw};
     }
-    // A private key PEM: its public half is the public key (handy for self-checks).
-    return load_private_pem(pem, {});
+    // A private key PEM: keep only its public half (handy for self-checks), never the private key.
+    const pkey_ptr priv = load_private_pem(pem, {});
+    return load_public_pem(public_pem_of(priv.get()));
 }
 
 inline bool has_private_part(const EVP_PKEY* key) {
@@ -156,14 +195,6 @@ inline bool has_private_part(const EVP_PKEY* key) {
     return found;
 }
 
-inline std::string public_pem_of(const EVP_PKEY* key) {
-    bio_ptr bio{BIO_new(BIO_s_mem())};
-    if (!bio) fail_openssl(errc::openssl_error, "BIO_new failed");
-    if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
-        fail_openssl(errc::openssl_error, "could not write the public key as PEM");
-    }
-    return bio_contents(bio.get());
-}
 
 inline pkey_ptr adopt(EVP_PKEY* key) {
     if (key == nullptr) fail(errc::invalid_key, "the EVP_PKEY pointer is null");
@@ -235,9 +266,8 @@ public:
     [[nodiscard]] static private_key from_pem_file(const std::filesystem::path& path,
                                                    std::string_view passphrase = {}) {
         std::string text = detail::read_file(path, "private key file");
-        auto key = from_pem(text, passphrase);
-        OPENSSL_cleanse(text.data(), text.size());
-        return key;
+        const detail::wipe_on_exit wipe(text);
+        return from_pem(text, passphrase);
     }
     [[nodiscard]] static std::optional<private_key> from_pem_file(const std::filesystem::path& path,
                                                                   std::string_view passphrase, std::error_code& ec) {

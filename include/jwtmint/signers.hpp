@@ -165,9 +165,10 @@ private:
         }
     }
 
-    /// R||S back to DER, only for the self-test.
+    /// R||S back to DER, only for the self-test (lengths above 127 use the 0x81 long form, P-521).
     std::size_t raw_to_der(std::string_view raw, unsigned char* out, std::size_t cap) const {
-        std::size_t pos = 2;
+        std::array<unsigned char, 160> body{};
+        std::size_t len = 0;
         for (int i = 0; i < 2; ++i) {
             const auto* v = reinterpret_cast<const unsigned char*>(raw.data()) + static_cast<std::size_t>(i) * spec_.raw_half;
             std::size_t n = spec_.raw_half;
@@ -176,16 +177,19 @@ private:
                 --n;
             }
             const bool pad = (*v & 0x80) != 0;
-            if (pos + 2 + n + (pad ? 1 : 0) > cap) return 0;
-            out[pos++] = 0x02;
-            out[pos++] = static_cast<unsigned char>(n + (pad ? 1 : 0));
-            if (pad) out[pos++] = 0;
-            std::memcpy(out + pos, v, n);
-            pos += n;
+            body[len++] = 0x02;
+            body[len++] = static_cast<unsigned char>(n + (pad ? 1 : 0));
+            if (pad) body[len++] = 0;
+            std::memcpy(body.data() + len, v, n);
+            len += n;
         }
+        const std::size_t header = len < 0x80 ? 2 : 3;
+        if (header + len > cap) return 0;
         out[0] = 0x30;
-        out[1] = static_cast<unsigned char>(pos - 2);
-        return pos;
+        if (header == 3) out[1] = 0x81;
+        out[header - 1] = static_cast<unsigned char>(len);
+        std::memcpy(out + header, body.data(), len);
+        return header + len;
     }
 
     private_key key_;
@@ -349,9 +353,8 @@ public:
     /// The secret is the file's exact bytes (a trailing newline counts).
     [[nodiscard]] static hs256 from_secret_file(const std::filesystem::path& path) {
         std::string bytes = detail::read_file(path, "secret file");
-        hs256 s(bytes);
-        OPENSSL_cleanse(bytes.data(), bytes.size());
-        return s;
+        const detail::wipe_on_exit wipe(bytes);
+        return hs256(bytes);
     }
     [[nodiscard]] static std::optional<hs256> from_secret_file(const std::filesystem::path& path, std::error_code& ec) {
         return detail::capture(ec, [&] { return std::optional<hs256>(from_secret_file(path)); });

@@ -1,0 +1,1165 @@
+// SPDX-License-Identifier: MIT
+// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the widget-login claim policy.
+#pragma once
+
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/claims.hpp>
+#include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/error.hpp>
+#include <jwtmint/key.hpp>
+#include <jwtmint/signers.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace jwt {
+
+/// Whole seconds on the system clock since the Unix epoch (C++20's std::chrono::sys_seconds).
+using sys_seconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
+
+/// The default ceiling on a compact token's length in octets, checked before any decoding.
+inline constexpr std::size_t default_max_token_size = 8 * 1024;
+
+/// The latest NumericDate the verifier accepts: 9999-12-31T23:59:59Z. Later values, negative
+/// values, non-numbers and non-finite numbers are refused as errc::invalid_claim.
+inline constexpr std::int64_t max_numeric_date = 253402300799;
+
+/// The deepest nesting of arrays and objects accepted in a header or claims set.
+inline constexpr int max_json_depth = 32;
+
+template <class Algorithm, class Clock>
+class verifier;
+
+namespace detail {
+
+/// Why a token was refused: the code and a message a person can act on.
+struct rejection {
+    errc code = errc::malformed_token;
+    std::string message;
+};
+
+inline bool reject(rejection& why, errc code, std::string message) {
+    why.code = code;
+    why.message = std::move(message);
+    return false;
+}
+
+/// Untrusted token text for a message: quoted, non-printable octets as \xNN, at most 64 octets.
+inline std::string quote(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    constexpr std::size_t limit = 64;
+    std::string out = "'";
+    for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7F || c == '\'' || c == '\\') {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (s.size() > limit) out += "...";
+    out += '\'';
+    return out;
+}
+
+/// Unix seconds as UTC ISO 8601 ("2026-11-24T10:00:00Z"); days-to-civil after H. Hinnant.
+inline std::string format_utc(std::int64_t unix_seconds) {
+    std::int64_t days = unix_seconds / 86400;
+    std::int64_t secs = unix_seconds % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        --days;
+    }
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
+                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(secs / 3600),
+                  static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    return buf;
+}
+
+/// Parses text as one JSON object, refusing what nlohmann::json would quietly accept: duplicate
+/// member names at any depth (it keeps the last), a byte order mark, and nesting deeper than
+/// max_json_depth. Invalid UTF-8, comments and trailing data are parse errors already.
+inline bool parse_json_object(std::string_view text, const char* what, nlohmann::json& out, rejection& why) {
+    using json = nlohmann::json;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+        return reject(why, errc::malformed_token, std::string("the ") + what + " starts with a byte order mark (RFC 8259 section 8.1)");
+    }
+    std::vector<std::set<std::string, std::less<>>> open;  // member names of each object being parsed
+    std::string duplicate;
+    bool too_deep = false;
+    const json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start:
+                open.emplace_back();
+                if (depth >= max_json_depth) too_deep = true;
+                break;
+            case json::parse_event_t::array_start:
+                if (depth >= max_json_depth) too_deep = true;
+                break;
+            case json::parse_event_t::object_end:
+                if (!open.empty()) open.pop_back();
+                break;
+            case json::parse_event_t::key:
+                if (!open.empty() && parsed.is_string()) {
+                    const auto& name = parsed.get_ref<const std::string&>();
+                    if (!open.back().insert(name).second && duplicate.empty()) duplicate = name;
+                }
+                break;
+            default:
+                break;
+        }
+        return true;
+    };
+    out = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+    if (out.is_discarded()) {
+        return reject(why, errc::malformed_token,
+                      std::string("the ") + what + " is not valid JSON (or not valid UTF-8)");
+    }
+    if (!duplicate.empty()) {
+        return reject(why, errc::malformed_token,
+                      std::string("the ") + what + " has the member " + quote(duplicate) +
+                          " more than once; verifiers disagree on which copy counts, so the token is refused");
+    }
+    if (too_deep) {
+        return reject(why, errc::malformed_token,
+                      std::string("the ") + what + " nests deeper than " + std::to_string(max_json_depth) + " levels");
+    }
+    if (!out.is_object()) {
+        return reject(why, errc::malformed_token, std::string("the ") + what + " must be a JSON object");
+    }
+    return true;
+}
+
+/// The order n of the P-256 group, big-endian (FIPS 186-4 D.1.2.3).
+inline constexpr std::array<unsigned char, 32> p256_order = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+
+/// Whether the big-endian integer v (order.size() octets) lies in [1, n-1]. ECDSA verification
+/// requires it (SEC 1 4.1.4 step 1); CVE-2022-21449 accepted r = s = 0.
+inline bool ecdsa_scalar_in_range(const unsigned char* v, const std::array<unsigned char, 32>& order) noexcept {
+    bool nonzero = false;
+    for (std::size_t i = 0; i < order.size(); ++i) nonzero = nonzero || v[i] != 0;
+    if (!nonzero) return false;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (v[i] != order[i]) return v[i] < order[i];
+    }
+    return false;  // equal to n
+}
+
+/// Encodes R||S (two half-octet big-endian integers) as a DER ECDSA-Sig-Value; returns its length.
+inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t half, unsigned char* out) noexcept {
+    std::size_t body = 0;
+    std::array<std::size_t, 2> skip{};
+    std::array<bool, 2> pad{};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const unsigned char* v = raw + i * half;
+        while (skip[i] + 1 < half && v[skip[i]] == 0) ++skip[i];
+        pad[i] = (v[skip[i]] & 0x80) != 0;
+        body += 2 + (half - skip[i]) + (pad[i] ? 1 : 0);
+    }
+    std::size_t pos = 0;
+    out[pos++] = 0x30;
+    if (body >= 0x80) out[pos++] = 0x81;
+    out[pos++] = static_cast<unsigned char>(body);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const std::size_t n = half - skip[i];
+        out[pos++] = 0x02;
+        out[pos++] = static_cast<unsigned char>(n + (pad[i] ? 1 : 0));
+        if (pad[i]) out[pos++] = 0;
+        for (std::size_t k = 0; k < n; ++k) out[pos++] = raw[i * half + skip[i] + k];
+    }
+    return pos;
+}
+
+/// The outcome of checking one signature.
+enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure };
+
+/// Refuses a public key that does not fit spec, with the same rules as the signers.
+inline void check_verify_key(const EVP_PKEY* key, const pkey_alg_spec& spec) {
+    const key_info info = describe(key);
+    const std::string alg(spec.alg);
+    const std::string have = info.type == "EC"    ? "an EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve)
+                             : info.type == "RSA" ? std::string("an RSA")
+                                                  : "a " + info.type;
+    if (!EVP_PKEY_is_a(key, spec.key_type)) {
+        fail(errc::key_algorithm_mismatch,
+             alg + " verification needs " + (spec.curve.empty() ? "an RSA" : "an EC " + std::string(spec.curve)) +
+                 " public key, but this is " + have + " key; the algorithm and the key must agree (the key pair is "
+                                                      "made with: " + std::string(spec.keygen_cmd) + ")");
+    }
+    if (!spec.curve.empty() && info.curve != spec.curve) {
+        fail(errc::key_algorithm_mismatch, alg + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is " +
+                                               have + " key (make one with: " + std::string(spec.keygen_cmd) + ")");
+    }
+    if (spec.min_bits > 0 && info.bits < spec.min_bits) {
+        fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + alg + " needs at least " +
+                                 std::to_string(spec.min_bits) + " (make one with: " + std::string(spec.keygen_cmd) + ")");
+    }
+}
+
+/// The immutable state of an RS256/ES256 verifier: the public key and a digest-verify context
+/// already through EVP_DigestVerifyInit_ex, copied per token and never mutated.
+class pkey_verify_state {
+public:
+    pkey_verify_state(const public_key& key, const pkey_alg_spec& spec) : key_(public_only(key)), spec_(spec) {
+        EVP_PKEY* pkey = key_.native_handle();
+        check_verify_key(pkey, spec);
+        template_.reset(EVP_MD_CTX_new());
+        if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
+        // RS256 is RSASSA-PKCS1-v1_5 (RFC 7518 section 3.3): say so rather than rely on the default.
+        OSSL_PARAM rsa_params[] = {OSSL_PARAM_construct_utf8_string(
+                                       OSSL_SIGNATURE_PARAM_PAD_MODE, const_cast<char*>(OSSL_PKEY_RSA_PAD_MODE_PKCSV15), 0),
+                                   OSSL_PARAM_construct_end()};
+        ERR_clear_error();
+        if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey,
+                                    spec.raw_half == 0 ? rsa_params : nullptr) != 1) {
+            fail_openssl(errc::invalid_key, "cannot initialise " + std::string(spec.alg) + " verification with this key");
+        }
+        sig_size_ = spec.raw_half != 0 ? 2 * spec.raw_half : static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
+        if (spec.raw_half != 0 && (spec.curve != "P-256" || spec.raw_half != p256_order.size())) {
+            fail(errc::key_algorithm_mismatch, "the r/s range check is implemented for P-256 (ES256) only");
+        }
+    }
+
+    [[nodiscard]] signature_check check(std::string_view input, std::string_view signature) const noexcept {
+        if (signature.size() != sig_size_) return signature_check::wrong_length;
+        const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
+        std::size_t sig_len = signature.size();
+        std::array<unsigned char, 80> der{};  // the DER of two 32-octet integers takes at most 72
+        if (spec_.raw_half != 0) {
+            if (!ecdsa_scalar_in_range(sig, p256_order) || !ecdsa_scalar_in_range(sig + spec_.raw_half, p256_order)) {
+                return signature_check::out_of_range;
+            }
+            sig_len = ecdsa_raw_to_der(sig, spec_.raw_half, der.data());
+            sig = der.data();
+        }
+        md_ctx_ptr ctx{EVP_MD_CTX_new()};
+        if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) != 1) {
+            ERR_clear_error();
+            return signature_check::failure;
+        }
+        static constexpr unsigned char empty = 0;
+        const auto* in = input.empty() ? &empty : reinterpret_cast<const unsigned char*>(input.data());
+        if (EVP_DigestVerify(ctx.get(), sig, sig_len, in, input.size()) == 1) return signature_check::ok;
+        ERR_clear_error();  // a bad signature leaves notes on the queue; the next call starts clean
+        return signature_check::mismatch;
+    }
+
+    [[nodiscard]] std::size_t signature_size() const noexcept { return sig_size_; }
+    [[nodiscard]] const public_key& key() const noexcept { return key_; }
+
+private:
+    // A private key PEM yields the whole key; a verifier keeps only the public half.
+    static public_key public_only(const public_key& key) {
+        if (!has_private_part(key.native_handle())) return key;
+        return public_key::from_pem(key.to_pem());
+    }
+
+    public_key key_;
+    pkey_alg_spec spec_;
+    md_ctx_ptr template_;
+    std::size_t sig_size_ = 0;
+};
+
+/// The immutable state of an HS256 verifier: an hs256 signer (a pre-keyed EVP_MAC_CTX,
+/// duplicated per token) whose MAC is compared in constant time.
+class hmac_verify_state {
+public:
+    explicit hmac_verify_state(hs256 mac) : mac_(std::move(mac)) {}
+
+    [[nodiscard]] signature_check check(std::string_view input, std::string_view signature) const noexcept {
+        // RFC 7518 section 3.2: the whole HMAC, never a truncated one.
+        if (signature.size() != mac_.signature_size()) return signature_check::wrong_length;
+        std::array<unsigned char, 64> expected{};
+        std::size_t n = 0;
+        try {
+            n = mac_.sign_to(input, expected.data());
+        } catch (...) {
+            ERR_clear_error();
+            return signature_check::failure;
+        }
+        const bool same = n == signature.size() && CRYPTO_memcmp(expected.data(), signature.data(), n) == 0;
+        OPENSSL_cleanse(expected.data(), expected.size());
+        return same ? signature_check::ok : signature_check::mismatch;
+    }
+
+    [[nodiscard]] std::size_t signature_size() const noexcept { return mac_.signature_size(); }
+
+private:
+    hs256 mac_;
+};
+
+template <class Algorithm>
+inline constexpr bool is_hmac_algorithm = std::is_same_v<Algorithm, hs256>;
+
+template <class Algorithm>
+inline constexpr bool is_verifiable_algorithm =
+    std::is_same_v<Algorithm, rs256> || std::is_same_v<Algorithm, es256> || std::is_same_v<Algorithm, hs256>;
+
+/// Levenshtein distance over ASCII-lowercased text, for "did you mean" suggestions.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/// Reads a NumericDate (RFC 7519 section 2): a JSON number of seconds in [0, max_numeric_date].
+/// Fractions are rounded toward the stricter side: down for exp, up for nbf and iat.
+inline bool read_numeric_date(const nlohmann::json& v, const char* name, bool round_up, std::int64_t& out,
+                              rejection& why) {
+    const auto bad = [&](const std::string& detail_text) {
+        return reject(why, errc::invalid_claim,
+                      std::string(name) + " must be a NumericDate: a JSON number of seconds since 1970-01-01T00:00:00Z "
+                                          "no later than 9999-12-31T23:59:59Z (" + detail_text + ")");
+    };
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(max_numeric_date)) return bad("it is too large");
+        out = static_cast<std::int64_t>(u);
+        return true;
+    }
+    if (v.is_number_integer()) {
+        const auto i = v.get<std::int64_t>();
+        if (i < 0) return bad("it is negative");
+        if (i > max_numeric_date) return bad("it is too large");
+        out = i;
+        return true;
+    }
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (!std::isfinite(d)) return bad("it is not finite");
+        if (d < 0) return bad("it is negative");
+        if (d > static_cast<double>(max_numeric_date)) return bad("it is too large");
+        out = static_cast<std::int64_t>(round_up ? std::ceil(d) : std::floor(d));
+        return true;
+    }
+    return bad(std::string("it is a JSON ") + v.type_name());
+}
+
+}  // namespace detail
+
+/// A compact JWS whose header passed the verifier's rules and whose signature verified with
+/// the pinned key: the decoded header and the payload octets (not interpreted).
+class verified_jws {
+public:
+    /// The protected header.
+    [[nodiscard]] const nlohmann::json& header() const noexcept { return header_; }
+    /// The payload octets, base64url-decoded.
+    [[nodiscard]] const std::string& payload() const noexcept { return payload_; }
+    /// The `kid` header parameter, if present.
+    [[nodiscard]] std::optional<std::string> key_id() const {
+        const auto it = header_.find("kid");
+        if (it == header_.end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    }
+
+private:
+    template <class, class>
+    friend class verifier;
+    nlohmann::json header_;
+    std::string payload_;
+};
+
+/// A verified widget-login token: header and claims as JSON, plus the values the verifier
+/// checked, typed. Everything here passed the verifier that returned it.
+class verified_token {
+public:
+    /// The protected header.
+    [[nodiscard]] const nlohmann::json& header() const noexcept { return header_; }
+    /// The whole claims set.
+    [[nodiscard]] const nlohmann::json& claims() const noexcept { return claims_; }
+    /// A claim by name, or nullptr when absent.
+    [[nodiscard]] const nlohmann::json* claim(std::string_view name) const {
+        const auto it = claims_.find(std::string(name));
+        return it == claims_.end() ? nullptr : &*it;
+    }
+    /// The role names in token order: trimmed, without case-insensitive repeats, and spelled as
+    /// in the verifier's known roles when those are set. Empty when the token had no role
+    /// claim and the verifier allowed that.
+    [[nodiscard]] const std::vector<std::string>& roles() const noexcept { return roles_; }
+    /// The session identity as the vendor resolves it: the first of email, upn, preferred_username.
+    [[nodiscard]] const std::optional<std::string>& identity() const noexcept { return identity_; }
+    [[nodiscard]] std::optional<sys_seconds> issued_at() const noexcept { return to_time(iat_); }
+    [[nodiscard]] std::optional<sys_seconds> expires_at() const noexcept { return to_time(exp_); }
+    [[nodiscard]] std::optional<sys_seconds> not_before() const noexcept { return to_time(nbf_); }
+    /// exp - iat, when both are present.
+    [[nodiscard]] std::optional<std::chrono::seconds> lifetime() const noexcept {
+        if (!iat_ || !exp_) return std::nullopt;
+        return std::chrono::seconds{*exp_ - *iat_};
+    }
+    [[nodiscard]] std::optional<std::string> issuer() const { return string_claim("iss"); }
+    [[nodiscard]] std::optional<std::string> subject() const { return string_claim("sub"); }
+    [[nodiscard]] std::optional<std::string> jwt_id() const { return string_claim("jti"); }
+    /// The `aud` claim as a list (a single string becomes one element; absent is empty).
+    [[nodiscard]] std::vector<std::string> audience() const {
+        std::vector<std::string> out;
+        const auto it = claims_.find("aud");
+        if (it == claims_.end()) return out;
+        if (it->is_string()) {
+            out.push_back(it->get<std::string>());
+        } else {
+            for (const auto& v : *it) out.push_back(v.get<std::string>());
+        }
+        return out;
+    }
+    /// The `kid` header parameter, if present.
+    [[nodiscard]] std::optional<std::string> key_id() const {
+        const auto it = header_.find("kid");
+        if (it == header_.end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    }
+
+private:
+    template <class, class>
+    friend class verifier;
+
+    static std::optional<sys_seconds> to_time(const std::optional<std::int64_t>& t) noexcept {
+        if (!t) return std::nullopt;
+        return sys_seconds{std::chrono::seconds{*t}};
+    }
+    [[nodiscard]] std::optional<std::string> string_claim(const char* name) const {
+        const auto it = claims_.find(name);
+        if (it == claims_.end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    }
+
+    nlohmann::json header_;
+    nlohmann::json claims_;
+    std::vector<std::string> roles_;
+    std::optional<std::string> identity_;
+    std::optional<std::int64_t> iat_, exp_, nbf_;
+};
+
+/// Verifies compact tokens for one algorithm with one key. The algorithm is fixed by the type
+/// and the key (never by the token: a token whose `alg` differs is refused, `none` always);
+/// Algorithm is jwt::rs256, jwt::es256 or jwt::hs256, Clock supplies "now" (pin it in tests).
+///
+/// The key is parsed, checked and prepared once; verify() is const and may run on many
+/// threads at once. Configure with the setters first, then share: setters are not thread-safe.
+/// A setter given an invalid value remembers it and every verify() reports it.
+///
+/// Defaults: tokens up to 8 KiB; no leeway; exp required; no lifetime ceiling; the role claim
+/// "roles" required; no issuer, audience or subject required (a token with an `aud` claim is
+/// then refused, RFC 7519 section 4.1.3).
+///
+/// Order of checks (the first failure is reported): size (token_too_large); three segments
+/// (malformed_token); header base64url (invalid_base64url) and JSON object without duplicate
+/// members (malformed_token); crit / b64 / zip (unsupported_header); alg (algorithm_mismatch;
+/// absent or not a string: malformed_token); signature (invalid_base64url, invalid_signature);
+/// only then the payload: base64url, typ / cty, JSON object; claim types (invalid_claim:
+/// exp / nbf / iat must be JSON numbers in [0, max_numeric_date], iss / sub / jti / identity
+/// claims strings, aud a string or non-empty array of strings; a number JSON cannot hold,
+/// such as 1e400, is malformed_token); exp, nbf, iat, lifetime; iss, aud, sub, required
+/// claims; the role claim (missing_roles, invalid_claim, unknown_role).
+template <class Algorithm, class Clock = std::chrono::system_clock>
+class verifier {
+    static_assert(detail::is_verifiable_algorithm<Algorithm>,
+                  "jwt::verifier<Algorithm>: Algorithm must be jwt::rs256, jwt::es256 or jwt::hs256");
+    using engine =
+        std::conditional_t<detail::is_hmac_algorithm<Algorithm>, detail::hmac_verify_state, detail::pkey_verify_state>;
+
+public:
+    using algorithm = Algorithm;
+    using clock = Clock;
+    using time_point = typename Clock::time_point;
+    /// The JOSE name of the one algorithm this verifier accepts.
+    static constexpr std::string_view alg = Algorithm::alg;
+
+    /// From SPKI ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY") PEM text; a private key
+    /// PEM is accepted too and only its public half is kept. RS256 and ES256 only.
+    /// @throws jwt::error invalid_key, key_algorithm_mismatch, weak_key
+    [[nodiscard]] static verifier from_public_pem(std::string_view pem) {
+        static_assert(!detail::is_hmac_algorithm<Algorithm>,
+                      "an HS256 verifier is built from_secret(); a public key is never an HMAC secret");
+        return from_key(public_key::from_pem(pem));
+    }
+    [[nodiscard]] static std::optional<verifier> from_public_pem(std::string_view pem, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_public_pem(pem)); });
+    }
+    /// @throws jwt::error key_file_error, or any error of from_public_pem
+    [[nodiscard]] static verifier from_public_pem_file(const std::filesystem::path& path) {
+        static_assert(!detail::is_hmac_algorithm<Algorithm>,
+                      "an HS256 verifier is built from_secret_file(); a public key is never an HMAC secret");
+        return from_key(public_key::from_pem_file(path));
+    }
+    [[nodiscard]] static std::optional<verifier> from_public_pem_file(const std::filesystem::path& path,
+                                                                      std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_public_pem_file(path)); });
+    }
+    /// From a key loaded with jwt::public_key. @throws jwt::error key_algorithm_mismatch, weak_key
+    [[nodiscard]] static verifier from_key(const public_key& key) {
+        static_assert(!detail::is_hmac_algorithm<Algorithm>,
+                      "an HS256 verifier is built from_secret(); a public key is never an HMAC secret");
+        return verifier(std::make_shared<const engine>(key, Algorithm::spec));
+    }
+    [[nodiscard]] static std::optional<verifier> from_key(const public_key& key, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_key(key)); });
+    }
+    /// Takes a new reference to a key the host already holds (the caller keeps its own).
+    /// @throws jwt::error invalid_key (null), key_algorithm_mismatch, weak_key
+    [[nodiscard]] static verifier from_evp_pkey(EVP_PKEY* key) { return from_key(public_key::from_evp_pkey(key)); }
+    [[nodiscard]] static std::optional<verifier> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_evp_pkey(key)); });
+    }
+
+    /// From the shared secret (at least 32 bytes; PEM text is refused: that is the RS256/HS256
+    /// key confusion attack). HS256 only. @throws jwt::error weak_key, key_algorithm_mismatch
+    [[nodiscard]] static verifier from_secret(std::string_view secret) {
+        static_assert(detail::is_hmac_algorithm<Algorithm>,
+                      "from_secret() is for HS256; RS256 and ES256 verifiers are built from a public key");
+        return verifier(std::make_shared<const engine>(hs256::from_secret(secret)));
+    }
+    [[nodiscard]] static std::optional<verifier> from_secret(std::string_view secret, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_secret(secret)); });
+    }
+    /// The secret is the file's exact bytes (a trailing newline counts).
+    /// @throws jwt::error key_file_error, or any error of from_secret
+    [[nodiscard]] static verifier from_secret_file(const std::filesystem::path& path) {
+        static_assert(detail::is_hmac_algorithm<Algorithm>,
+                      "from_secret_file() is for HS256; RS256 and ES256 verifiers are built from a public key");
+        return verifier(std::make_shared<const engine>(hs256::from_secret_file(path)));
+    }
+    [[nodiscard]] static std::optional<verifier> from_secret_file(const std::filesystem::path& path,
+                                                                  std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_secret_file(path)); });
+    }
+
+    /// The verifier for a signer's own tokens (a backend checking what it minted): the public
+    /// half of its key, or for HS256 its secret (shared, not copied).
+    [[nodiscard]] static verifier from_signer(const Algorithm& signer) {
+        if constexpr (detail::is_hmac_algorithm<Algorithm>) {
+            return verifier(std::make_shared<const engine>(signer));
+        } else {
+            return from_key(public_key::from_private(signer.key()));
+        }
+    }
+    [[nodiscard]] static std::optional<verifier> from_signer(const Algorithm& signer, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<verifier>(from_signer(signer)); });
+    }
+
+    /// Refuses tokens longer than max_octets before decoding anything (default 8 KiB).
+    verifier& max_token_size(std::size_t max_octets) {
+        max_size_ = max_octets;
+        return *this;
+    }
+    /// Tolerance for clock skew on exp, nbf and iat (default 0, at most one day).
+    template <class Rep, class Period>
+    verifier& leeway(std::chrono::duration<Rep, Period> tolerance) {
+        const auto s = std::chrono::duration_cast<std::chrono::duration<double>>(tolerance).count();
+        if (!(s >= 0 && s <= 86400)) {
+            remember(errc::invalid_lifetime, "the leeway must be between 0 and 1 day (a few seconds is typical)");
+        } else {
+            leeway_ = std::chrono::duration_cast<std::chrono::seconds>(tolerance).count();
+        }
+        return *this;
+    }
+    /// Refuses tokens whose exp - iat exceeds ceiling (the vendor recommends 10 minutes);
+    /// such a verifier needs iat and exp in every token.
+    template <class Rep, class Period>
+    verifier& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
+        const auto s = std::chrono::duration_cast<std::chrono::duration<double>>(ceiling).count();
+        if (!(s >= 1 && s <= 1e12)) {
+            remember(errc::invalid_lifetime, "the maximum lifetime must be at least 1 second and reasonable");
+        } else {
+            max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(ceiling).count();
+        }
+        return *this;
+    }
+    /// Accepts tokens without exp (they never expire; the widget's tokens always carry one).
+    verifier& allow_missing_expiration(bool allow = true) {
+        require_exp_ = !allow;
+        return *this;
+    }
+    /// Requires `iss` to equal issuer.
+    verifier& issuer(std::string_view value) { return set_required(iss_, "issuer", value); }
+    /// Requires `sub` to equal subject.
+    verifier& subject(std::string_view value) { return set_required(sub_, "subject", value); }
+    /// Requires `aud` (a string or an array) to contain value.
+    verifier& audience(std::string_view value) {
+        aud_.clear();
+        return add_audience(value);
+    }
+    /// Requires `aud` to contain at least one of values.
+    verifier& audience(std::initializer_list<std::string_view> values) {
+        aud_.clear();
+        for (const auto v : values) add_audience(v);
+        return *this;
+    }
+    /// Requires a claim to be present (any value), e.g. "email" or "jti".
+    verifier& require_claim(std::string_view name) {
+        if (name.empty()) {
+            remember(errc::invalid_claim, "require_claim needs a claim name");
+        } else {
+            required_.emplace_back(name);
+        }
+        return *this;
+    }
+    /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
+    verifier& role_claim(std::string_view name) {
+        if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name) || is_managed_claim(name)) {
+            remember(errc::invalid_claim, "the role claim name must be a printable name other than the registered and "
+                                          "identity claims (e.g. \"roles\")");
+        } else {
+            role_claim_ = std::string(name);
+        }
+        return *this;
+    }
+    /// Accepts tokens without the role claim (the vendor refuses those; only for other uses).
+    verifier& allow_missing_roles(bool allow = true) {
+        require_roles_ = !allow;
+        return *this;
+    }
+    /// The team roles that exist at the vendor; every role in a token must match one of them
+    /// case-insensitively (errc::unknown_role otherwise). Empty: any role name is accepted.
+    verifier& known_roles(std::initializer_list<std::string_view> names) {
+        return set_known_roles(names.begin(), names.end());
+    }
+    /// As above, from any range of strings.
+    template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
+              class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
+    verifier& known_roles(const Range& names) {
+        return set_known_roles(std::begin(names), std::end(names));
+    }
+
+    /// Verifies a compact JWT at Clock::now(): size, structure, header, signature, then time
+    /// and claims. Thread-safe. @throws jwt::error with the first failed check's code
+    [[nodiscard]] verified_token verify(std::string_view token) const { return verify_at(token, Clock::now()); }
+    /// As verify(), reporting failure through ec; never throws jwt::error.
+    [[nodiscard]] std::optional<verified_token> verify(std::string_view token, std::error_code& ec) const {
+        return verify_at(token, Clock::now(), ec);
+    }
+    /// Verifies as if the time were now. @throws jwt::error as verify()
+    [[nodiscard]] verified_token verify_at(std::string_view token, time_point now) const {
+        detail::rejection why;
+        verified_token out;
+        if (!check_token(token, to_unix(now), out, why)) throw error(why.code, why.message);
+        return out;
+    }
+    [[nodiscard]] std::optional<verified_token> verify_at(std::string_view token, time_point now,
+                                                          std::error_code& ec) const {
+        ec.clear();
+        detail::rejection why;
+        verified_token out;
+        if (!check_token(token, to_unix(now), out, why)) {
+            ec = why.code;
+            return std::nullopt;
+        }
+        return out;
+    }
+
+    /// Verifies the JWS layer only (size, structure, header rules, alg, signature) and returns
+    /// the payload octets uninterpreted: for payloads that are not JWT claims sets.
+    /// @throws jwt::error
+    [[nodiscard]] verified_jws verify_jws(std::string_view token) const {
+        detail::rejection why;
+        verified_jws out;
+        if (!check_jws(token, out, why)) throw error(why.code, why.message);
+        return out;
+    }
+    [[nodiscard]] std::optional<verified_jws> verify_jws(std::string_view token, std::error_code& ec) const {
+        ec.clear();
+        detail::rejection why;
+        verified_jws out;
+        if (!check_jws(token, out, why)) {
+            ec = why.code;
+            return std::nullopt;
+        }
+        return out;
+    }
+
+    /// The bare primitive: whether signature (raw octets: RSA modulus-sized, ES256 R||S, HS256
+    /// the full 32-octet MAC) is valid for signing_input. No header, no claims. Thread-safe.
+    [[nodiscard]] bool verify_signature(std::string_view signing_input, std::string_view signature) const noexcept {
+        return engine_->check(signing_input, signature) == detail::signature_check::ok;
+    }
+    /// The length of a valid signature in octets.
+    [[nodiscard]] std::size_t signature_size() const noexcept { return engine_->signature_size(); }
+
+    /// The SPKI PEM of the key (RS256, ES256): what the vendor's settings must hold.
+    [[nodiscard]] std::string public_key_pem() const {
+        static_assert(!detail::is_hmac_algorithm<Algorithm>, "an HS256 verifier holds a shared secret, not a public key");
+        return engine_->key().to_pem();
+    }
+
+private:
+    explicit verifier(std::shared_ptr<const engine> e) : engine_(std::move(e)) {}
+
+    static std::int64_t to_unix(time_point t) {
+        return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+    }
+
+    void remember(errc e, const std::string& message) {
+        if (!config_error_) config_error_ = error(e, "verifier configuration: " + message);
+    }
+
+    verifier& set_required(std::optional<std::string>& field, const char* what, std::string_view value) {
+        if (value.empty() || !detail::is_valid_utf8(value)) {
+            remember(errc::invalid_claim, std::string("the required ") + what + " must be non-empty UTF-8 text");
+        } else {
+            field = std::string(value);
+        }
+        return *this;
+    }
+
+    verifier& add_audience(std::string_view value) {
+        if (value.empty() || !detail::is_valid_utf8(value)) {
+            remember(errc::invalid_claim, "an audience must be non-empty UTF-8 text");
+        } else {
+            aud_.emplace_back(value);
+        }
+        return *this;
+    }
+
+    template <class It>
+    verifier& set_known_roles(It first, It last) {
+        known_roles_.clear();
+        for (; first != last; ++first) {
+            const std::string name(detail::trim(std::string_view(*first)));
+            if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
+                remember(errc::invalid_claim, "a known role name must be non-empty printable text");
+                continue;
+            }
+            known_roles_.push_back(name);
+        }
+        return *this;
+    }
+
+    /// The JWS layer: everything up to and including the signature and the payload's base64url.
+    bool check_jws(std::string_view token, verified_jws& out, detail::rejection& why) const {
+        using detail::reject;
+        if (config_error_) return reject(why, config_error_->value(), config_error_->what());
+        if (token.size() > max_size_) {
+            return reject(why, errc::token_too_large,
+                          "the token has " + std::to_string(token.size()) + " octets; this verifier accepts at most " +
+                              std::to_string(max_size_) + " (raise it with .max_token_size() if that is intended)");
+        }
+        const std::size_t dot1 = token.find('.');
+        const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+        if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+            const auto segments = std::count(token.begin(), token.end(), '.') + 1;
+            return reject(why, errc::malformed_token,
+                          "the token has " + std::to_string(segments) +
+                              (segments == 1 ? " segment" : " segments") +
+                              "; a compact JWS has exactly three, header.payload.signature" +
+                              (segments == 5 ? " (five is an encrypted JWE, which this verifier does not read)" : ""));
+        }
+        const std::string_view header_b64 = token.substr(0, dot1);
+        const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
+        const std::string_view signature_b64 = token.substr(dot2 + 1);
+        const std::string_view signing_input = token.substr(0, dot2);
+
+        if (header_b64.empty()) return reject(why, errc::malformed_token, "the header segment is empty");
+        std::error_code ec;
+        const std::string header_text = base64url_decode(header_b64, ec);
+        if (ec) return bad_base64(why, "header");
+        if (!detail::parse_json_object(header_text, "header", out.header_, why)) return false;
+        if (!check_header(out.header_, why)) return false;
+
+        const std::string signature = base64url_decode(signature_b64, ec);
+        if (ec) return bad_base64(why, "signature");
+        switch (engine_->check(signing_input, signature)) {
+            case detail::signature_check::ok:
+                break;
+            case detail::signature_check::wrong_length:
+                return reject(why, errc::invalid_signature, wrong_length_message(signature.size()));
+            case detail::signature_check::out_of_range:
+                return reject(why, errc::invalid_signature,
+                              "the ES256 signature's r or s is 0 or not below the group order; no valid signature "
+                              "has that (a forgery attempt, CVE-2022-21449)");
+            case detail::signature_check::mismatch:
+                return reject(why, errc::invalid_signature,
+                              std::string("the signature does not verify with this verifier's ") +
+                                  (detail::is_hmac_algorithm<Algorithm> ? "secret" : "public key") +
+                                  ": the token was altered, or it was signed with another key (if the key pair "
+                                  "changed, this is the vendor's 'Key mismatch')");
+            case detail::signature_check::failure:
+                return reject(why, errc::openssl_error, "OpenSSL failed while verifying the signature (out of memory?)");
+        }
+        // Decoded only now: nothing from the payload is looked at before the signature holds.
+        out.payload_ = base64url_decode(payload_b64, ec);
+        if (ec) return bad_base64(why, "payload");
+        return true;
+    }
+
+    static bool bad_base64(detail::rejection& why, const char* segment) {
+        return detail::reject(why, errc::invalid_base64url,
+                              std::string("the ") + segment +
+                                  " segment is not strict base64url: only A-Z a-z 0-9 - _, no '=' padding, no "
+                                  "spaces, and unused trailing bits must be zero");
+    }
+
+    std::string wrong_length_message(std::size_t n) const {
+        std::string m = "the signature has " + std::to_string(n) + " octets; " + std::string(alg) + " signatures here have " +
+                        std::to_string(engine_->signature_size());
+        if constexpr (std::is_same_v<Algorithm, es256>) {
+            m += " (R||S, RFC 7518 section 3.4; a DER-encoded ECDSA signature is not a JWS signature)";
+        } else if constexpr (detail::is_hmac_algorithm<Algorithm>) {
+            m += " (the full HMAC-SHA-256; truncated MACs are not HS256)";
+        } else {
+            m += " (the size of the RSA modulus)";
+        }
+        return m;
+    }
+
+    /// The header rules, in order: extensions we cannot honour, then alg, then kid's type.
+    /// crit is judged first because a header with a critical extension we do not understand
+    /// cannot be interpreted at all (RFC 7515 section 4.1.11), alg included.
+    static bool check_header(const nlohmann::json& header, detail::rejection& why) {
+        using detail::reject;
+        if (header.contains("crit")) {
+            return reject(why, errc::unsupported_header,
+                          "the header lists critical extensions ('crit'); this verifier understands none, and RFC 7515 "
+                          "section 4.1.11 requires refusing the token");
+        }
+        if (const auto it = header.find("b64"); it != header.end() && *it != true) {
+            return reject(why, errc::unsupported_header,
+                          "the header sets 'b64' (RFC 7797 unencoded payload); this verifier reads only base64url "
+                          "payloads");
+        }
+        if (header.contains("zip")) {
+            return reject(why, errc::unsupported_header, "the header asks for compression ('zip'), which JWS does not have");
+        }
+        const auto it = header.find("alg");
+        if (it == header.end()) {
+            return reject(why, errc::malformed_token, "the header has no 'alg' (RFC 7515 section 4.1.1 requires it)");
+        }
+        if (!it->is_string()) return reject(why, errc::malformed_token, "the header's 'alg' must be a string");
+        const auto& token_alg = it->get_ref<const std::string&>();
+        if (role_equal(token_alg, "none")) {
+            return reject(why, errc::algorithm_mismatch,
+                          "the token is unsigned (alg " + detail::quote(token_alg) +
+                              "); unsecured tokens are never accepted");
+        }
+        if (token_alg != alg) {
+            return reject(why, errc::algorithm_mismatch,
+                          "the token says alg " + detail::quote(token_alg) + ", but this verifier's key is for " +
+                              std::string(alg) + "; the algorithm comes from the key, never from the token");
+        }
+        if (const auto kid = header.find("kid"); kid != header.end() && !kid->is_string()) {
+            return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
+        }
+        // jku, jwk, x5u, x5c, x5t name or carry keys: never used, the key is pinned.
+        return true;
+    }
+
+    /// The JWT layer on top of check_jws: typ/cty, the claims set, time, then claims.
+    bool check_token(std::string_view token, std::int64_t now, verified_token& out, detail::rejection& why) const {
+        using detail::reject;
+        verified_jws jws;
+        if (!check_jws(token, jws, why)) return false;
+        if (const auto it = jws.header_.find("typ"); it != jws.header_.end()) {
+            if (!it->is_string()) return reject(why, errc::malformed_token, "the header's 'typ' must be a string");
+            const auto& typ = it->get_ref<const std::string&>();
+            if (!role_equal(typ, "JWT") && !role_equal(typ, "application/jwt")) {
+                return reject(why, errc::unsupported_header,
+                              "the header says typ " + detail::quote(typ) +
+                                  "; this verifier accepts only JWTs (typ 'JWT' or none)");
+            }
+        }
+        if (jws.header_.contains("cty")) {
+            return reject(why, errc::unsupported_header,
+                          "the header has 'cty' (a nested or non-JWT payload); this verifier reads plain JWT claims");
+        }
+        if (!detail::parse_json_object(jws.payload_, "claims set", out.claims_, why)) return false;
+        out.header_ = std::move(jws.header_);
+        return check_claim_types(out, why) && check_time(out, now, why) && check_claims(out, why);
+    }
+
+    /// Registered and identity claims must have their RFC 7519 types.
+    static bool check_claim_types(verified_token& t, detail::rejection& why) {
+        using detail::reject;
+        const auto& c = t.claims_;
+        const auto date = [&](const char* name, bool round_up, std::optional<std::int64_t>& slot) {
+            const auto it = c.find(name);
+            if (it == c.end()) return true;
+            std::int64_t v = 0;
+            if (!detail::read_numeric_date(*it, name, round_up, v, why)) return false;
+            slot = v;
+            return true;
+        };
+        if (!date("exp", false, t.exp_) || !date("nbf", true, t.nbf_) || !date("iat", true, t.iat_)) return false;
+        for (const char* name : {"iss", "sub", "jti", "email", "upn", "preferred_username"}) {
+            const auto it = c.find(name);
+            if (it == c.end()) continue;
+            if (!it->is_string()) {
+                return reject(why, errc::invalid_claim, std::string(name) + " must be a string, not a JSON " + it->type_name());
+            }
+            try {
+                detail::check_text(name, it->get_ref<const std::string&>());
+            } catch (const error& e) {
+                return reject(why, e.value(), e.what());
+            }
+        }
+        if (const auto it = c.find("aud"); it != c.end()) {
+            bool ok = it->is_string() || (it->is_array() && !it->empty());
+            if (it->is_array()) {
+                for (const auto& v : *it) ok = ok && v.is_string();
+            }
+            if (!ok) return reject(why, errc::invalid_claim, "aud must be a string or a non-empty array of strings");
+        }
+        return true;
+    }
+
+    bool check_time(verified_token& t, std::int64_t now, detail::rejection& why) const {
+        using detail::reject;
+        const std::string skew = leeway_ > 0 ? " (leeway " + std::to_string(leeway_) + " s)" : std::string();
+        if (!t.exp_ && require_exp_) {
+            return reject(why, errc::missing_claim,
+                          "the token has no exp, so it would never expire; widget tokens must carry one "
+                          "(.allow_missing_expiration() accepts such tokens)");
+        }
+        if (t.exp_ && now >= *t.exp_ + leeway_) {
+            return reject(why, errc::token_expired,
+                          "token expired " + std::to_string(now - *t.exp_) + " s ago at " + detail::format_utc(*t.exp_) +
+                              skew + "; mint tokens when the widget needs them, or give them a longer lifetime");
+        }
+        if (t.nbf_ && now < *t.nbf_ - leeway_) {
+            return reject(why, errc::token_not_yet_valid,
+                          "token is not valid before " + detail::format_utc(*t.nbf_) + ", " +
+                              std::to_string(*t.nbf_ - now) + " s from now" + skew +
+                              "; check the issuing server's clock");
+        }
+        if (t.iat_ && *t.iat_ > now + leeway_) {
+            return reject(why, errc::token_not_yet_valid,
+                          "token was issued " + std::to_string(*t.iat_ - now) + " s in the future (iat " +
+                              detail::format_utc(*t.iat_) + ")" + skew +
+                              "; the issuing server's clock is ahead of this one (sync both with NTP)");
+        }
+        if (max_lifetime_) {
+            if (!t.iat_) {
+                return reject(why, errc::missing_claim,
+                              "the token has no iat, so its lifetime cannot be checked against the maximum of " +
+                                  std::to_string(*max_lifetime_) + " s");
+            }
+            if (!t.exp_) {
+                return reject(why, errc::lifetime_too_long,
+                              "the token has no exp, so its lifetime is unbounded; the maximum is " +
+                                  std::to_string(*max_lifetime_) + " s");
+            }
+            if (*t.exp_ - *t.iat_ > *max_lifetime_) {
+                return reject(why, errc::lifetime_too_long,
+                              "token lifetime is " + std::to_string(*t.exp_ - *t.iat_) + " s (iat " +
+                                  detail::format_utc(*t.iat_) + ", exp " + detail::format_utc(*t.exp_) +
+                                  "); this verifier accepts at most " + std::to_string(*max_lifetime_) +
+                                  " s (the vendor recommends 10 minutes)");
+            }
+        }
+        return true;
+    }
+
+    bool check_claims(verified_token& t, detail::rejection& why) const {
+        using detail::quote;
+        using detail::reject;
+        const auto& c = t.claims_;
+        const auto check_equal = [&](const char* name, const std::optional<std::string>& want) {
+            if (!want) return true;
+            const auto it = c.find(name);
+            if (it == c.end()) {
+                return reject(why, errc::missing_claim,
+                              std::string("the token has no ") + name + "; this verifier requires " + quote(*want));
+            }
+            if (it->get_ref<const std::string&>() != *want) {
+                return reject(why, errc::claim_mismatch,
+                              std::string(name) + " is " + quote(it->get_ref<const std::string&>()) +
+                                  "; this verifier requires " + quote(*want));
+            }
+            return true;
+        };
+        if (!check_equal("iss", iss_)) return false;
+        if (const auto it = c.find("aud"); !aud_.empty() || it != c.end()) {
+            if (it == c.end()) {
+                return reject(why, errc::missing_claim,
+                              "the token has no aud; this verifier requires one of its audiences, e.g. " + quote(aud_.front()));
+            }
+            if (aud_.empty()) {
+                return reject(why, errc::claim_mismatch,
+                              "the token is addressed to an audience (aud), but this verifier was given none; "
+                              "configure .audience(...) (RFC 7519 section 4.1.3)");
+            }
+            const auto listed = [&](const std::string& a) { return std::find(aud_.begin(), aud_.end(), a) != aud_.end(); };
+            bool found = false;
+            if (it->is_string()) {
+                found = listed(it->get_ref<const std::string&>());
+            } else {
+                for (const auto& v : *it) found = found || listed(v.get_ref<const std::string&>());
+            }
+            if (!found) {
+                return reject(why, errc::claim_mismatch,
+                              "the token's aud does not include this verifier's audience " + quote(aud_.front()) +
+                                  (aud_.size() > 1 ? " (or its other accepted audiences)" : ""));
+            }
+        }
+        if (!check_equal("sub", sub_)) return false;
+        for (const auto& name : required_) {
+            if (!c.contains(name)) {
+                return reject(why, errc::missing_claim, "the token has no " + quote(name) + " claim, which this verifier requires");
+            }
+        }
+        if (!check_roles(t, why)) return false;
+        t.identity_ = session_identity(c);
+        return true;
+    }
+
+    bool check_roles(verified_token& t, detail::rejection& why) const {
+        using detail::quote;
+        using detail::reject;
+        const auto it = t.claims_.find(role_claim_);
+        if (it == t.claims_.end()) {
+            if (!require_roles_) return true;
+            return reject(why, errc::missing_roles,
+                          "the token has no " + quote(role_claim_) +
+                              " claim; the vendor reads the role from the claim named in its 'Attribute name' setting");
+        }
+        try {
+            for (auto& r : parse_roles(*it)) {
+                detail::check_text("role name " + quote(r), r);
+                const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
+                if (std::none_of(t.roles_.begin(), t.roles_.end(), same)) t.roles_.push_back(std::move(r));
+            }
+        } catch (const error& e) {
+            return reject(why, e.value(), std::string(e.what()) + " (in the token's " + quote(role_claim_) + " claim)");
+        }
+        if (known_roles_.empty()) return true;
+        for (auto& r : t.roles_) {
+            const auto match = std::find_if(known_roles_.begin(), known_roles_.end(),
+                                            [&](const std::string& k) { return role_equal(k, r); });
+            if (match != known_roles_.end()) {
+                r = *match;
+                continue;
+            }
+            std::string message = "role " + quote(r) + " is not a known team role";
+            std::size_t best = std::string::npos;
+            const std::string* suggestion = nullptr;
+            for (const auto& k : known_roles_) {
+                const std::size_t d = detail::edit_distance(r, k);
+                if (d < best) {
+                    best = d;
+                    suggestion = &k;
+                }
+            }
+            if (suggestion != nullptr && best <= std::max<std::size_t>(2, suggestion->size() / 4)) {
+                message += "; did you mean " + quote(*suggestion) + "?";
+            }
+            message += " The vendor matches role names case-insensitively, but the spelling must be exact (known roles:";
+            for (std::size_t i = 0; i < known_roles_.size() && i < 10; ++i) message += (i ? ", " : " ") + known_roles_[i];
+            if (known_roles_.size() > 10) message += ", ...";
+            message += ")";
+            return reject(why, errc::unknown_role, message);
+        }
+        return true;
+    }
+
+    std::shared_ptr<const engine> engine_;
+    std::optional<error> config_error_;
+    std::size_t max_size_ = default_max_token_size;
+    std::int64_t leeway_ = 0;
+    std::optional<std::int64_t> max_lifetime_;
+    bool require_exp_ = true;
+    bool require_roles_ = true;
+    std::optional<std::string> iss_, sub_;
+    std::vector<std::string> aud_;
+    std::vector<std::string> required_;
+    std::string role_claim_{default_role_claim};
+    std::vector<std::string> known_roles_;
+};
+
+/// Proves at start-up that public_pem is the public half of signer's key (RS256, ES256), or,
+/// for HS256, that it is the signer's secret: a probe is signed with the signer and verified
+/// with a verifier built from public_pem. Catches the vendor's "Key mismatch" before deploy.
+/// @throws jwt::error key_mismatch, or invalid_key / key_algorithm_mismatch / weak_key for a
+///         text that is no usable key for the algorithm
+template <class Signer>
+void check_key_pair(const Signer& signer, std::string_view public_pem);
+
+/// As above, against a verifier already built.
+template <class Algorithm, class Clock>
+void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v) {
+    constexpr std::string_view probe = "jwtmint key pair check";
+    const std::string sig = signer.sign(probe);
+    if (v.verify_signature(probe, sig)) return;
+    if constexpr (detail::is_hmac_algorithm<Algorithm>) {
+        detail::fail(errc::key_mismatch,
+                     "the HS256 secret differs from the signer's: tokens signed here would fail at the vendor "
+                     "('Key mismatch'); paste the exact secret the backend signs with");
+    } else {
+        detail::fail(errc::key_mismatch,
+                     "the public key does not belong to the signer's private key: tokens signed here would fail at "
+                     "the vendor with 'Key mismatch'; paste the signer's public key (signer.public_key_pem(), or: "
+                     "jwtmint pubkey private_key.pem) into the vendor's SSO settings");
+    }
+}
+
+template <class Signer>
+void check_key_pair(const Signer& signer, std::string_view public_pem) {
+    if constexpr (detail::is_hmac_algorithm<Signer>) {
+        check_key_pair(signer, verifier<Signer>::from_secret(public_pem));
+    } else {
+        check_key_pair(signer, verifier<Signer>::from_public_pem(public_pem));
+    }
+}
+
+/// As check_key_pair, reporting through ec; never throws jwt::error.
+template <class Signer>
+void check_key_pair(const Signer& signer, std::string_view public_pem, std::error_code& ec) {
+    detail::capture(ec, [&] {
+        check_key_pair(signer, public_pem);
+        return 0;
+    });
+}
+template <class Algorithm, class Clock>
+void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v, std::error_code& ec) {
+    detail::capture(ec, [&] {
+        check_key_pair(signer, v);
+        return 0;
+    });
+}
+
+}  // namespace jwt

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// base64url.hpp: unpadded encoding and the strict decoder (RFC 4648 §5, RFC 7515 §2).
+#include <jwtmint/base64url.hpp>
+
+#include "core_helpers.hpp"
+
+#include <cstddef>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+// An independent oracle: OpenSSL's standard base64 made URL-safe and unpadded.
+std::string oracle_encode(std::string_view data) { return jwtmint_test::b64url_encode(data); }
+
+std::string random_bytes(std::mt19937& rng, std::size_t n) {
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(byte(rng));
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("encode then decode gives the input back for every length 0..70", "[base64url]") {
+    std::mt19937 rng(20240531u);  // deterministic
+    for (std::size_t n = 0; n <= 70; ++n) {
+        for (int round = 0; round < 8; ++round) {
+            const std::string data = random_bytes(rng, n);
+            const std::string enc = jwt::base64url_encode(data);
+            INFO("length " << n << ", encoding " << enc);
+            CHECK(enc == oracle_encode(data));
+            CHECK(enc.size() == jwt::base64url_encoded_size(n));
+            CHECK(enc.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                  std::string::npos);
+            CHECK(jwt::base64url_decode(enc) == data);
+            std::error_code ec = jwt::errc::weak_key;  // the overload must clear it
+            CHECK(jwt::base64url_decode(enc, ec) == data);
+            CHECK_FALSE(ec);
+        }
+    }
+}
+
+TEST_CASE("encoded sizes", "[base64url]") {
+    // 4 characters per 3 octets; a partial group of 1 or 2 octets needs 2 or 3 characters.
+    static_assert(jwt::base64url_encoded_size(0) == 0);
+    static_assert(jwt::base64url_encoded_size(1) == 2);
+    static_assert(jwt::base64url_encoded_size(2) == 3);
+    static_assert(jwt::base64url_encoded_size(3) == 4);
+    static_assert(jwt::base64url_encoded_size(32) == 43);
+    static_assert(jwt::base64url_encoded_size(64) == 86);
+    static_assert(jwt::base64url_encoded_size(256) == 342);
+    CHECK(jwt::base64url_encoded_size(1000) == oracle_encode(std::string(1000, 'x')).size());
+}
+
+TEST_CASE("RFC 4648 section 10 test strings, URL-safe and unpadded", "[base64url]") {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"", ""},           {"f", "Zg"},           {"fo", "Zm8"},         {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+        // the two characters where base64url differs from base64 ('+' -> '-', '/' -> '_')
+        {"\xfb\xff", "-_8"}, {"\xff\xff\xff", "____"}, {"\xfb\xef\xbe", "----"},
+        {std::string(1, '\0'), "AA"}, {std::string(3, '\0'), "AAAA"},
+    };
+    for (const auto& [plain, encoded] : cases) {
+        INFO("'" << encoded << "'");
+        CHECK(jwt::base64url_encode(plain) == encoded);
+        CHECK(jwt::base64url_decode(encoded) == plain);
+    }
+}
+
+TEST_CASE("base64url_append appends to what is there", "[base64url]") {
+    std::string out = "eyJ.";
+    jwt::base64url_append(out, "foobar");
+    CHECK(out == "eyJ.Zm9vYmFy");
+    jwt::base64url_append(out, "");
+    CHECK(out == "eyJ.Zm9vYmFy");
+}
+
+TEST_CASE("the decoder refuses everything but the one canonical encoding", "[base64url]") {
+    const std::vector<std::string> refused = {
+        // padding
+        "Zg==", "Zg=", "Zm8=", "Zm9v====", "=", "====",
+        // the standard alphabet's '+' and '/'
+        "+_8", "-/8", "Zm9v+A", "Zm9v/w",
+        // whitespace and other foreign characters
+        "Zm9v ", " Zm9v", "Zm 9v", "Zm9v\n", "Zm9v\r\n", "Zm\t9v", "Zm9v.", "Zm9v!", "Zm9v*",
+        std::string("Zm\0v", 4), "Zm9v\xc3\xa9",
+        // lengths of 1 mod 4 cannot be produced by any octet string
+        "Z", "Zm9vY", "Zm9vYmFyZ",
+        // non-canonical trailing bits: "f" is "Zg" and "fo" is "Zm8", nothing else
+        "Zh", "Zv", "Z_", "Zm9", "Zm-", "Zm_", "Zm9vYh", "Zm9vYmF",
+    };
+    for (const auto& text : refused) {
+        INFO("'" << text << "'");
+        CHECK_ERRC(jwt::base64url_decode(text), jwt::errc::invalid_base64url);
+        std::error_code ec;
+        const std::string out = jwt::base64url_decode(text, ec);
+        CHECK_EC(ec, jwt::errc::invalid_base64url);
+        CHECK(out.empty());
+    }
+}
+
+TEST_CASE("the canonical neighbours of the refused strings are accepted", "[base64url]") {
+    // Guards the refusal table above: each would pass if the decoder were lenient only by accident.
+    CHECK(jwt::base64url_decode("Zg") == "f");
+    CHECK(jwt::base64url_decode("Zm8") == "fo");
+    CHECK(jwt::base64url_decode("Zm9vYg") == "foob");
+    CHECK(jwt::base64url_decode("Zm9vYmE") == "fooba");
+    CHECK(jwt::base64url_decode("Zm9vYmFy") == "foobar");
+    CHECK(jwt::base64url_decode("") == "");
+}
+
+TEST_CASE("the throwing decoder's message names the rules", "[base64url]") {
+    try {
+        static_cast<void>(jwt::base64url_decode("Zg=="));
+        FAIL("no exception");
+    } catch (const jwt::error& e) {
+        const std::string what = e.what();
+        CHECK(what.find("padding") != std::string::npos);
+        CHECK(what.find("trailing bits") != std::string::npos);
+    }
+}

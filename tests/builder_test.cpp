@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+// builder.hpp: exact header and payload JSON with a pinned clock, exact HS256 tokens computed
+// independently (OpenSSL's one-shot HMAC and base64), claim forms, the lifetime policy, error
+// reporting, and the lowest-level entry point sign_compact.
+#include <jwtmint/builder.hpp>
+#include <jwtmint/signers.hpp>
+
+#include "core_helpers.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+using namespace std::chrono_literals;
+using jwtmint_test::fixed_clock;
+using hs_builder = jwt::builder<jwt::hs256, fixed_clock>;
+
+static_assert(!std::is_constructible_v<hs_builder, jwt::hs256&&>,
+              "a builder refers to its signer, so it must not bind to a temporary");
+static_assert(std::is_constructible_v<hs_builder, const jwt::hs256&>);
+
+namespace {
+
+constexpr std::int64_t t0 = 1764000000;  // the pinned "now"
+const std::string secret = "widget-login-secret-0123456789-abcdef";  // 37 bytes
+const std::string hs256_header = R"({"alg":"HS256","typ":"JWT"})";
+
+const jwt::hs256& signer() {
+    static const jwt::hs256 s = jwt::hs256::from_secret(secret);
+    return s;
+}
+
+/// Resets the pinned clock to t0 and returns a builder on the shared HS256 signer.
+hs_builder make() {
+    fixed_clock::set(t0);
+    return hs_builder{signer()};
+}
+
+/// The compact HS256 token for these exact octets, computed without jwtmint.
+std::string expected_token(const std::string& header, const std::string& payload) {
+    const std::string input = jwtmint_test::b64url_encode(header) + "." + jwtmint_test::b64url_encode(payload);
+    return input + "." + jwtmint_test::b64url_encode(jwtmint_test::hmac_sha256(secret, input));
+}
+
+std::string iat_exp(std::int64_t lifetime) {
+    return R"("iat":)" + std::to_string(t0) + R"(,"exp":)" + std::to_string(t0 + lifetime);
+}
+
+/// Signs, checks the whole token against the independent computation, and returns the payload.
+std::string signed_payload(const hs_builder& b) {
+    const std::string token = b.sign();
+    const auto parts = jwtmint_test::split_token(token);
+    CHECK(parts.header == hs256_header);
+    CHECK(token == expected_token(parts.header, parts.payload));
+    return parts.payload;
+}
+
+std::int64_t lifetime_of(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload);
+    return j.at("exp").get<std::int64_t>() - j.at("iat").get<std::int64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("the README's claims, exactly, and the exact HS256 token", "[builder]") {
+    auto b = make();
+    b.roles({"Accounting Team", "Support Team"}).email("ada@example.com").expires_in(10min);
+    const std::string payload =
+        R"({"email":"ada@example.com","roles":["Accounting Team","Support Team"],)" + iat_exp(600) + "}";
+    CHECK(b.payload_json(fixed_clock::now()) == payload);
+    CHECK(b.header_json() == hs256_header);
+    CHECK(b.sign() == expected_token(hs256_header, payload));
+    CHECK(signed_payload(b) == payload);
+    CHECK(b.sign() == b.sign());  // a builder can sign again; HS256 is deterministic
+}
+
+TEST_CASE("iat comes from the Clock and sign_at takes an explicit time", "[builder]") {
+    auto b = make();
+    b.roles({"A"});
+    fixed_clock::set(t0 + 1000);
+    const auto j = nlohmann::json::parse(jwtmint_test::split_token(b.sign()).payload);
+    CHECK(j.at("iat") == t0 + 1000);
+    CHECK(j.at("exp") == t0 + 1000 + jwt::default_lifetime.count());
+    // sub-second parts of the clock are dropped, never rounded up
+    const auto at = fixed_clock::time_point{std::chrono::seconds{t0}} + 999ms;
+    CHECK(nlohmann::json::parse(jwtmint_test::split_token(b.sign_at(at)).payload).at("iat") == t0);
+}
+
+TEST_CASE("the JSON has no whitespace and keeps its member order", "[builder]") {
+    auto b = make();
+    b.roles({"Accounting Team", "Support Team"})
+        .email("ada@example.com")
+        .subject("user 42")
+        .issuer("https://host.example")
+        .audience({"widget", "admin"})
+        .jwt_id("id 1")
+        .key_id("key 1")
+        .claim("tenant", nlohmann::json{{"name", "Acme Corp"}, {"seats", {1, 2, 3}}});
+    const std::string token = b.sign();
+    const auto parts = jwtmint_test::split_token(token);
+    // ordered_json keeps member order; its compact dump has no whitespace at all
+    CHECK(nlohmann::ordered_json::parse(parts.header).dump() == parts.header);
+    CHECK(nlohmann::ordered_json::parse(parts.payload).dump() == parts.payload);
+    CHECK(parts.header == R"({"alg":"HS256","typ":"JWT","kid":"key 1"})");
+    CHECK(token.find('=') == std::string::npos);
+    CHECK(token == expected_token(parts.header, parts.payload));
+}
+
+TEST_CASE("role claim forms", "[builder]") {
+    const std::string tail = "," + iat_exp(jwt::default_lifetime.count()) + "}";
+    SECTION("a JSON array by default") {
+        auto b = make();
+        b.roles({"Accounting Team", "Support Team"});
+        CHECK(signed_payload(b) == R"({"roles":["Accounting Team","Support Team"])" + tail);
+    }
+    SECTION("one comma-separated string") {
+        auto b = make();
+        b.roles({"Accounting Team", "Support Team"}).role_format(jwt::role_format::comma_separated);
+        CHECK(signed_payload(b) == R"({"roles":"Accounting Team, Support Team")" + tail);
+    }
+    SECTION("a configurable claim name") {
+        auto b = make();
+        b.role_claim("groups").roles({"Admin"});
+        CHECK(signed_payload(b) == R"({"groups":["Admin"])" + tail);
+    }
+    SECTION("roles from containers of strings") {
+        const std::vector<std::string> v{"Accounting Team", "Support Team"};
+        const std::vector<std::string_view> sv{"Accounting Team", "Support Team"};
+        const std::array<const char*, 2> a{"Accounting Team", "Support Team"};
+        const std::string expected = R"({"roles":["Accounting Team","Support Team"])" + tail;
+        CHECK(signed_payload(make().roles(v)) == expected);
+        CHECK(signed_payload(make().roles(sv)) == expected);
+        CHECK(signed_payload(make().roles(a)) == expected);
+    }
+    SECTION("one string is split on commas as the vendor reads it") {
+        CHECK(signed_payload(make().roles("Accounting Team, Support Team")) ==
+              R"({"roles":["Accounting Team","Support Team"])" + tail);
+        CHECK(signed_payload(make().roles("Admin")) == R"({"roles":["Admin"])" + tail);
+        CHECK(signed_payload(make().roles(std::string("A,B"))) == R"({"roles":["A","B"])" + tail);
+    }
+    SECTION("add_role appends one name as given") {
+        CHECK(signed_payload(make().roles({"A"}).add_role("B").add_role("Sales, EMEA")) ==
+              R"({"roles":["A","B","Sales, EMEA"])" + tail);
+        auto b = make();
+        b.add_role("Sales, EMEA").role_format(jwt::role_format::comma_separated);
+        CHECK_ERRC(b.sign(), jwt::errc::invalid_claim);  // the string form would split it in two
+    }
+    SECTION("a later roles() replaces the earlier list") {
+        CHECK(signed_payload(make().roles({"A", "B"}).roles({"C"})) == R"({"roles":["C"])" + tail);
+    }
+    SECTION("names are trimmed") {
+        CHECK(signed_payload(make().roles({"  A ", "\tB"})) == R"({"roles":["A","B"])" + tail);
+    }
+    SECTION("names that need escaping, and UTF-8") {
+        CHECK(signed_payload(make().roles({"R&D \"West\"", "Équipe"})) ==
+              R"({"roles":["R&D \"West\"","Équipe"])" + tail);
+    }
+    SECTION("refused names") {
+        CHECK_ERRC(make().roles({"Admin", "admin"}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"Admin", ""}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles("A,,B").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"Line\nbreak"}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"\xff"}).sign(), jwt::errc::invalid_claim);
+    }
+    SECTION("refused claim names") {
+        CHECK_ERRC(make().role_claim("").roles({"A"}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().role_claim("email").roles({"A"}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().role_claim("exp").roles({"A"}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().role_claim("a\nb").roles({"A"}).sign(), jwt::errc::invalid_claim);
+        // a custom claim may not shadow the role claim, whatever its name
+        CHECK_ERRC(make().roles({"A"}).claim("roles", "Admin").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().role_claim("groups").roles({"A"}).claim("groups", 1).sign(), jwt::errc::invalid_claim);
+    }
+}
+
+TEST_CASE("identity claims", "[builder]") {
+    const std::string tail = "," + iat_exp(jwt::default_lifetime.count()) + "}";
+    SECTION("all of them, in a fixed order") {
+        auto b = make();
+        b.preferred_username("ada").upn("ada@corp.example").email("ada@example.com").subject("user-42").roles({"A"});
+        CHECK(signed_payload(b) ==
+              R"({"sub":"user-42","email":"ada@example.com","upn":"ada@corp.example","preferred_username":"ada",)"
+              R"("roles":["A"])" +
+                  tail);
+    }
+    SECTION("each alone") {
+        CHECK(signed_payload(make().upn("ada@corp.example").roles({"A"})) ==
+              R"({"upn":"ada@corp.example","roles":["A"])" + tail);
+        CHECK(signed_payload(make().preferred_username("Ada L.").roles({"A"})) ==
+              R"({"preferred_username":"Ada L.","roles":["A"])" + tail);
+        CHECK(signed_payload(make().subject("42").roles({"A"})) == R"({"sub":"42","roles":["A"])" + tail);
+        CHECK(signed_payload(make().email("élodie@exämple.fr").roles({"A"})) ==
+              R"({"email":"élodie@exämple.fr","roles":["A"])" + tail);
+    }
+    SECTION("an invalid email is invalid_claim") {
+        for (const char* bad : {"ada", "ada@example", "ada @example.com", "", "ada@@example.com"}) {
+            INFO(bad);
+            CHECK_ERRC(make().roles({"A"}).email(bad).sign(), jwt::errc::invalid_claim);
+        }
+    }
+    SECTION("empty or control-character values are invalid_claim") {
+        CHECK_ERRC(make().roles({"A"}).upn("").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).preferred_username("a\tb").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).subject("").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).subject("\xc0\x80").sign(), jwt::errc::invalid_claim);
+    }
+}
+
+TEST_CASE("registered claims iss, aud, nbf, jti and the kid header", "[builder]") {
+    const std::int64_t lt = jwt::default_lifetime.count();
+    SECTION("iss, aud as a string, jti, nbf") {
+        auto b = make();
+        b.roles({"A"})
+            .issuer("https://host.example")
+            .audience("customgpt")
+            .jwt_id("7f3c")
+            .not_before(fixed_clock::time_point{std::chrono::seconds{t0 - 5}});
+        CHECK(signed_payload(b) == R"({"iss":"https://host.example","aud":"customgpt","roles":["A"],"jti":"7f3c",)"
+                                   R"("iat":)" + std::to_string(t0) +
+                                       R"(,"nbf":)" + std::to_string(t0 - 5) + R"(,"exp":)" + std::to_string(t0 + lt) +
+                                       "}");
+    }
+    SECTION("aud as an array, even of one") {
+        CHECK(signed_payload(make().roles({"A"}).audience({"a", "b"})) ==
+              R"({"aud":["a","b"],"roles":["A"],)" + iat_exp(lt) + "}");
+        CHECK(signed_payload(make().roles({"A"}).audience({"a"})) == R"({"aud":["a"],"roles":["A"],)" + iat_exp(lt) + "}");
+        CHECK(signed_payload(make().roles({"A"}).audience({"a", "b"}).audience("c")) ==
+              R"({"aud":"c","roles":["A"],)" + iat_exp(lt) + "}");
+    }
+    SECTION("empty values are refused") {
+        CHECK_ERRC(make().roles({"A"}).audience("").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).audience({"a", ""}).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).issuer("").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).jwt_id("").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).key_id("").sign(), jwt::errc::invalid_claim);
+    }
+    SECTION("kid goes in the header") {
+        auto b = make();
+        b.roles({"A"}).key_id("2025-06");
+        const std::string header = R"({"alg":"HS256","typ":"JWT","kid":"2025-06"})";
+        CHECK(b.header_json() == header);
+        const std::string payload = R"({"roles":["A"],)" + iat_exp(lt) + "}";
+        CHECK(b.sign() == expected_token(header, payload));
+    }
+}
+
+TEST_CASE("custom claims via nlohmann::json", "[builder]") {
+    const std::string tail = iat_exp(jwt::default_lifetime.count()) + "}";
+    SECTION("any JSON value, compact, in the order given") {
+        auto b = make();
+        b.roles({"A"})
+            .claim("tenant", "acme")
+            .claim("seats", 42)
+            .claim("beta", true)
+            .claim("ratio", 0.5)
+            .claim("none", nullptr)
+            .claim("plan", nlohmann::json{{"tier", "gold"}, {"ids", {1, 2}}})
+            .claim("quote\"d", "a\"b\\c\n");
+        CHECK(signed_payload(b) == R"({"roles":["A"],"tenant":"acme","seats":42,"beta":true,"ratio":0.5,"none":null,)"
+                                   R"("plan":{"ids":[1,2],"tier":"gold"},"quote\"d":"a\"b\\c\n",)" +
+                                       tail);
+    }
+    SECTION("setting a claim again replaces its value in place") {
+        CHECK(signed_payload(make().roles({"A"}).claim("x", 1).claim("y", 2).claim("x", 3)) ==
+              R"({"roles":["A"],"x":3,"y":2,)" + tail);
+    }
+    SECTION("the names the builder manages are refused") {
+        for (const char* name : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
+            INFO(name);
+            CHECK_ERRC(make().roles({"A"}).claim(name, "x").sign(), jwt::errc::invalid_claim);
+        }
+    }
+    SECTION("an empty name or invalid UTF-8 is refused") {
+        CHECK_ERRC(make().roles({"A"}).claim("", 1).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).claim("\xff", 1).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).claim("name", "\xff").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).claim("name", nlohmann::json::array({"ok", "\xc0\x80"})).sign(),
+                   jwt::errc::invalid_claim);
+    }
+}
+
+TEST_CASE("the lifetime policy, with a pinned clock", "[builder]") {
+    SECTION("the default lifetime is within the 10 minute ceiling") {
+        static_assert(jwt::default_max_lifetime == 10min);
+        static_assert(jwt::default_lifetime > 0s && jwt::default_lifetime <= jwt::default_max_lifetime);
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}))) == jwt::default_lifetime.count());
+    }
+    SECTION("expires_in(10min) is the ceiling and allowed: exp - iat == 600") {
+        const std::string payload = signed_payload(make().roles({"A"}).expires_in(10min));
+        CHECK(lifetime_of(payload) == 600);
+        CHECK(nlohmann::json::parse(payload).at("iat") == t0);
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}).expires_in(1s))) == 1);
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}).expires_in(90s))) == 90);
+    }
+    SECTION("601 s is invalid_lifetime") {
+        CHECK_ERRC(make().roles({"A"}).expires_in(601s).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(11min).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(24h).sign(), jwt::errc::invalid_lifetime);
+    }
+    SECTION("zero, negative and sub-second lifetimes are invalid_lifetime") {
+        CHECK_ERRC(make().roles({"A"}).expires_in(0s).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(-1s).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(-10min).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(500ms).sign(), jwt::errc::invalid_lifetime);
+    }
+    SECTION("a raised ceiling: max_lifetime(1h) then expires_in(30min)") {
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}).max_lifetime(1h).expires_in(30min))) == 1800);
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}).expires_in(30min).max_lifetime(1h))) == 1800);
+        CHECK(lifetime_of(signed_payload(make().roles({"A"}).max_lifetime(1h).expires_in(1h))) == 3600);
+        CHECK_ERRC(make().roles({"A"}).max_lifetime(1h).expires_in(3601s).sign(), jwt::errc::invalid_lifetime);
+    }
+    SECTION("a lowered ceiling applies to the default lifetime too") {
+        CHECK_ERRC(make().roles({"A"}).max_lifetime(jwt::default_lifetime - 1s).sign(), jwt::errc::invalid_lifetime);
+    }
+    SECTION("a ceiling of zero or less is invalid_lifetime") {
+        CHECK_ERRC(make().roles({"A"}).max_lifetime(0s).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).max_lifetime(-1h).sign(), jwt::errc::invalid_lifetime);
+    }
+    SECTION("nbf at or after exp is invalid_lifetime") {
+        const auto now = fixed_clock::time_point{std::chrono::seconds{t0}};
+        CHECK_ERRC(make().roles({"A"}).expires_in(60s).not_before(now + 60s).sign(), jwt::errc::invalid_lifetime);
+        CHECK_ERRC(make().roles({"A"}).expires_in(60s).not_before(now + 1h).sign(), jwt::errc::invalid_lifetime);
+        const auto j = nlohmann::json::parse(signed_payload(make().roles({"A"}).expires_in(60s).not_before(now + 59s)));
+        CHECK(j.at("nbf") == t0 + 59);
+        CHECK(j.at("exp") == t0 + 60);
+    }
+}
+
+TEST_CASE("roles are required unless explicitly allowed", "[builder]") {
+    CHECK_ERRC(make().email("ada@example.com").sign(), jwt::errc::missing_roles);
+    CHECK_ERRC(make().sign(), jwt::errc::missing_roles);
+    CHECK_ERRC(make().roles(std::vector<std::string>{}).sign(), jwt::errc::missing_roles);
+    CHECK_ERRC(make().roles({}).sign(), jwt::errc::missing_roles);
+    const std::int64_t lt = jwt::default_lifetime.count();
+    CHECK(signed_payload(make().email("ada@example.com").allow_missing_roles()) ==
+          R"({"email":"ada@example.com",)" + iat_exp(lt) + "}");
+    CHECK(signed_payload(make().allow_missing_roles()) == "{" + iat_exp(lt) + "}");
+    CHECK_ERRC(make().allow_missing_roles().allow_missing_roles(false).sign(), jwt::errc::missing_roles);
+}
+
+TEST_CASE("the first error wins and sign(error_code&) reports it without a token", "[builder]") {
+    CHECK_ERRC(make().roles({"A"}).email("bad").expires_in(-1s).sign(), jwt::errc::invalid_claim);
+    CHECK_ERRC(make().roles({"A"}).expires_in(-1s).email("bad").sign(), jwt::errc::invalid_lifetime);
+    // a setter error comes before what sign() itself checks (no roles here)
+    CHECK_ERRC(make().email("bad").sign(), jwt::errc::invalid_claim);
+    // a later valid value does not clear an earlier error
+    CHECK_ERRC(make().roles({"A"}).email("bad").email("ada@example.com").sign(), jwt::errc::invalid_claim);
+
+    SECTION("error_code overload") {
+        std::error_code ec = jwt::errc::weak_key;
+        auto b = make();
+        CHECK_FALSE(b.roles({"A"}).sign(ec).empty());
+        CHECK_FALSE(ec);  // cleared on success
+
+        b.email("not-an-email").expires_in(1h);
+        std::string token = "untouched";
+        CHECK_NOTHROW(token = b.sign(ec));
+        CHECK(token.empty());
+        CHECK_EC(ec, jwt::errc::invalid_claim);
+
+        CHECK(make().sign(ec).empty());
+        CHECK_EC(ec, jwt::errc::missing_roles);
+        CHECK(make().roles({"A"}).expires_in(11min).sign(ec).empty());
+        CHECK_EC(ec, jwt::errc::invalid_lifetime);
+    }
+}
+
+TEST_CASE("sign_compact signs header and payload octets exactly as given", "[builder]") {
+    const std::string header = "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}";
+    const std::string payload = "{\"iss\":\"joe\",\r\n \"exp\":1300819380}";
+    CHECK(jwt::sign_compact(signer(), header, payload) == expected_token(header, payload));
+    CHECK(jwt::sign_compact(signer(), "", "") == expected_token("", ""));
+    const std::string binary("\0\xff\x01 \n", 5);
+    CHECK(jwt::sign_compact(signer(), binary, binary) == expected_token(binary, binary));
+}
+
+TEST_CASE("ES256 and RS256 through the builder", "[builder]") {
+    fixed_clock::set(t0);
+    const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
+    auto pub = jwtmint_test::load_public_evp(jwtmint_test::openssl_public_pem(jwtmint_test::p256_pem()));
+    const std::string token = jwt::builder<jwt::es256, fixed_clock>{es}.roles({"A"}).email("ada@example.com").sign();
+    const auto parts = jwtmint_test::split_token(token);
+    CHECK(parts.header == R"({"alg":"ES256","typ":"JWT"})");
+    CHECK(parts.payload == R"({"email":"ada@example.com","roles":["A"],)" + iat_exp(jwt::default_lifetime.count()) + "}");
+    CHECK(parts.signature.size() == 64);
+    CHECK(jwtmint_test::verify_jws_signature(pub.get(), "ES256", parts.signing_input, parts.signature));
+
+    const auto rs = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
+    const std::string rs_token = jwt::builder<jwt::rs256, fixed_clock>{rs}.roles({"A"}).sign();
+    const auto rs_parts = jwtmint_test::split_token(rs_token);
+    CHECK(rs_parts.header == R"({"alg":"RS256","typ":"JWT"})");
+    CHECK(rs_parts.signature.size() == 256);
+    auto rs_pub = jwtmint_test::load_public_evp(jwtmint_test::openssl_public_pem(jwtmint_test::rsa2048_pem()));
+    CHECK(jwtmint_test::verify_jws_signature(rs_pub.get(), "RS256", rs_parts.signing_input, rs_parts.signature));
+}
+
+TEST_CASE("the README example with the system clock", "[builder]") {
+    const auto s = jwt::hs256::from_secret(secret);
+    const auto before = std::chrono::system_clock::now();
+    const std::string token =
+        jwt::builder{s}.roles({"Accounting Team", "Support Team"}).email("ada@example.com").expires_in(10min).sign();
+    const auto after = std::chrono::system_clock::now();
+    const auto j = nlohmann::json::parse(jwtmint_test::split_token(token).payload);
+    const auto iat = j.at("iat").get<std::int64_t>();
+    CHECK(iat >= std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count());
+    CHECK(iat <= std::chrono::duration_cast<std::chrono::seconds>(after.time_since_epoch()).count());
+    CHECK(j.at("exp").get<std::int64_t>() - iat == 600);
+}
