@@ -13,7 +13,7 @@ packages=(
   catch2                        # tests
   libcli11-dev                  # argument parsing in the examples
   libcpp-httplib-dev            # the example host backend's HTTP server
-  python3 python3-jwt           # PyJWT: an independent verifier in the tests
+  python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   chromium                      # the real browser for the widget page tests
 )
 

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+// jwtmint doctor --key PRIVATE ...: the set-up mistakes behind most failed widget logins,
+// one check per line with its verdict.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <jwtmint/builder.hpp>
+#include <jwtmint/claims.hpp>
+#include <jwtmint/verifier.hpp>
+#include <type_traits>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "durations.hpp"
+#include "key_io.hpp"
+#include "token_view.hpp"
+
+namespace cli {
+
+namespace {
+
+enum class verdict { ok, warn, fail, skip };
+
+/// Prints each check as it is made and keeps the tally.
+class checklist {
+public:
+    void add(verdict v, const char* name, const std::string& detail) {
+        const char* tag = "[ ok ]";
+        switch (v) {
+            case verdict::ok:
+                ++ok_;
+                break;
+            case verdict::warn:
+                tag = "[warn]";
+                ++warn_;
+                break;
+            case verdict::fail:
+                tag = "[FAIL]";
+                ++fail_;
+                break;
+            case verdict::skip:
+                tag = "[skip]";
+                ++skip_;
+                break;
+        }
+        std::printf("%s %-17s %s\n", tag, name, one_line(detail).c_str());
+    }
+    [[nodiscard]] int exit_status(bool allow_warnings) const {
+        std::printf("doctor: %d ok, %d warning%s, %d failed, %d skipped\n", ok_, warn_,
+                    warn_ == 1 ? "" : "s", fail_, skip_);
+        return fail_ > 0 || (!allow_warnings && warn_ > 0) ? exit_refused : exit_ok;
+    }
+
+private:
+    int ok_ = 0, warn_ = 0, fail_ = 0, skip_ = 0;
+};
+
+/// Levenshtein distance, ASCII case ignored (the vendor compares role names that way).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    const std::string x = lower(a);
+    const std::string y = lower(b);
+    std::vector<std::size_t> row(y.size() + 1);
+    for (std::size_t j = 0; j <= y.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= x.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= y.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[y.size()];
+}
+
+/// "; did you mean 'Support Team'?" for the closest known role, when it is close enough.
+std::string suggestion(const std::string& role, const std::vector<std::string>& known) {
+    const std::string* best = nullptr;
+    std::size_t best_distance = 0;
+    for (const auto& k : known) {
+        const std::size_t d = edit_distance(role, k);
+        if (best == nullptr || d < best_distance) {
+            best = &k;
+            best_distance = d;
+        }
+    }
+    if (best == nullptr || best_distance > std::max<std::size_t>(2, best->size() / 4)) return {};
+    return "; did you mean '" + *best + "'?";
+}
+
+std::string quote_list(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out;
+}
+
+struct context {
+    const doctor_options& o;
+    checklist& list;
+    std::int64_t now;
+    std::int64_t max_ttl;
+    std::vector<std::string> known;
+};
+
+void check_file_mode(context& c) {
+    unsigned mode = 0;
+    try {
+        mode = file_mode(c.o.key);
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "key file mode", e.what());
+        return;
+    }
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", mode);
+    if ((mode & 0007u) != 0) {
+        c.list.add(verdict::fail, "key file mode",
+                   std::string("mode ") + text +
+                       ": every user on this machine can read the key; run: chmod 600 " + c.o.key);
+    } else if ((mode & 0070u) != 0) {
+        c.list.add(verdict::warn, "key file mode",
+                   std::string("mode ") + text +
+                       ": the file's group can read the key; unless that is the service's "
+                       "own group, run: chmod 600 " +
+                       c.o.key);
+    } else {
+        c.list.add(verdict::ok, "key file mode",
+                   std::string("mode ") + text + ": only the owner can read it");
+    }
+}
+
+template <class Alg>
+void check_public_match(context& c, const Alg& signer, const secret_buffer& passphrase) {
+    if (c.o.public_key.empty()) {
+        c.list.add(verdict::skip, "public key match",
+                   "no --public given; pass the key pasted into the vendor's settings to compare "
+                   "it with this one");
+        return;
+    }
+    try {
+        const key_material pub = load_key(c.o.public_key, passphrase.view());
+        const auto v = make_verifier<Alg>(pub);
+        jwt::check_key_pair(signer, v);
+        constexpr bool symmetric = std::is_same_v<Alg, jwt::hs256>;
+        c.list.add(verdict::ok, "public key match",
+                   "'" + c.o.public_key +
+                       (symmetric ? "' holds the same secret" : "' belongs to the private key") +
+                       ": the vendor can verify the backend's tokens with it");
+    } catch (const jwt::error& e) {
+        if (e.value() == jwt::errc::key_file_error) throw;
+        c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + e.what());
+    }
+}
+
+template <class Alg>
+void check_fresh_token(context& c, const Alg& signer) {
+    try {
+        const std::string role = c.known.empty() ? std::string("jwtmint doctor") : c.known.front();
+        const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{c.now}};
+        const std::string token = jwt::builder{signer}
+                                      .roles({role})
+                                      .role_claim(c.o.role_claim)
+                                      .email("doctor@example.com")
+                                      .sign_at(now);
+        auto v = jwt::verifier<Alg>::from_signer(signer);
+        v.role_claim(c.o.role_claim).max_lifetime(std::chrono::seconds{jwt::default_max_lifetime});
+        (void)v.verify_at(token, now);
+        c.list.add(
+            verdict::ok, "fresh token",
+            std::string("minted an ") + std::string(Alg::alg) + " token and verified it with " +
+                (std::is_same_v<Alg, jwt::hs256> ? "the secret" : "the key's own public half"));
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "fresh token",
+                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+    }
+}
+
+void check_roles(context& c, const unverified_token& t) {
+    const auto it = t.claims.find(c.o.role_claim);
+    if (it == t.claims.end()) {
+        c.list.add(verdict::fail, "token roles",
+                   "no '" + c.o.role_claim +
+                       "' claim: the vendor refuses the token (its 'Attribute name' setting "
+                       "names the role claim; pass --role-claim if it is not '" +
+                       c.o.role_claim + "')");
+        return;
+    }
+    std::vector<std::string> roles;
+    try {
+        roles = jwt::parse_roles(*it);
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "token roles", "the '" + c.o.role_claim + "' claim: " + e.what());
+        return;
+    }
+    if (c.known.empty()) {
+        c.list.add(
+            verdict::skip, "token roles",
+            quote_list(roles) +
+                "; pass --known-roles \"A,B\" to check them against the vendor's team roles");
+        return;
+    }
+    std::string problems;
+    std::string matches;
+    for (const auto& r : roles) {
+        const auto match = std::find_if(c.known.begin(), c.known.end(), [&](const std::string& k) {
+            return jwt::role_equal(k, r);
+        });
+        if (match != c.known.end()) {
+            matches +=
+                (matches.empty() ? "" : ", ") + ("'" + r + "' is team role '" + *match + "'");
+        } else {
+            problems += (problems.empty() ? "" : "; ") +
+                        ("'" + r + "' is not a known team role" + suggestion(r, c.known));
+        }
+    }
+    if (!problems.empty()) {
+        c.list.add(verdict::fail, "token roles",
+                   problems + " (names match case-insensitively, but the spelling must be exact)");
+    } else {
+        c.list.add(verdict::ok, "token roles", matches);
+    }
+}
+
+void check_token_times(context& c, const unverified_token& t) {
+    std::optional<std::int64_t> iat, nbf, exp;
+    try {
+        iat = numeric_date(t.claims, "iat");
+        nbf = numeric_date(t.claims, "nbf");
+        exp = numeric_date(t.claims, "exp");
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "token expiry", e.what());
+        return;
+    }
+    if (!exp) {
+        c.list.add(verdict::fail, "token expiry",
+                   "no exp: the token never expires; mint it with a lifetime of minutes");
+    } else if (*exp <= c.now) {
+        c.list.add(verdict::fail, "token expiry",
+                   describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) +
+                       "); mint tokens when the widget asks for them (the Live Chat resolver)");
+    } else if (nbf && *nbf > c.now) {
+        c.list.add(
+            verdict::fail, "token expiry",
+            "not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, c.now) + ")");
+    } else {
+        c.list.add(verdict::ok, "token expiry",
+                   describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")");
+    }
+
+    if (!iat) {
+        c.list.add(verdict::warn, "token lifetime",
+                   "no iat, so the lifetime cannot be told (the vendor recommends iat)");
+    } else if (exp) {
+        const std::int64_t life = *exp - *iat;
+        if (life <= 0) {
+            c.list.add(verdict::fail, "token lifetime",
+                       "exp is not after iat: the token was never valid");
+        } else if (life > c.max_ttl) {
+            c.list.add(verdict::warn, "token lifetime",
+                       format_span(life) + " is above " + format_span(c.max_ttl) +
+                           " (the vendor recommends 10 minutes at most; mint on demand instead of "
+                           "on page load)");
+        } else {
+            c.list.add(verdict::ok, "token lifetime",
+                       format_span(life) + " (at most " + format_span(c.max_ttl) + ")");
+        }
+    }
+}
+
+/// The token's iat against this machine's clock.
+void check_clock_skew(context& c, const std::optional<unverified_token>& t) {
+    if (!t) return;
+    std::optional<std::int64_t> iat;
+    try {
+        iat = numeric_date(t->claims, "iat");
+    } catch (const jwt::error&) {
+        // reported under "token expiry"
+    }
+    if (!iat) {
+        c.list.add(verdict::skip, "clock skew", "the token has no iat to compare with this clock");
+    } else if (*iat > c.now + 60) {
+        c.list.add(verdict::fail, "clock skew",
+                   "the token was " + describe_issued(*iat, c.now) +
+                       ": the minting server's clock is ahead of this one (or this one is behind); "
+                       "sync both with NTP");
+    } else {
+        c.list.add(verdict::ok, "clock skew", "the token was " + describe_issued(*iat, c.now));
+    }
+}
+
+void check_identity(context& c, const unverified_token& t) {
+    const auto identity = jwt::session_identity(t.claims);
+    if (identity) {
+        c.list.add(verdict::ok, "token identity", "session email '" + *identity + "'");
+    } else {
+        c.list.add(verdict::warn, "token identity",
+                   "no email, upn or preferred_username: the vendor lets the user in by role, but "
+                   "without an email");
+    }
+}
+
+/// Checks the --token the backend minted; returns it decoded for the clock checks.
+template <class Alg>
+std::optional<unverified_token> check_token(context& c, const Alg& signer) {
+    if (c.o.token.empty()) {
+        c.list.add(verdict::skip, "token",
+                   "no --token given; pass one your backend minted to check it too");
+        return std::nullopt;
+    }
+    const std::string token = read_token(c.o.token);
+    unverified_token t;
+    try {
+        t = decode_unverified(token);
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "token format",
+                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+        return std::nullopt;
+    }
+    try {
+        (void)jwt::verifier<Alg>::from_signer(signer).verify_jws(token);
+        c.list.add(verdict::ok, "token signature",
+                   std::string(Alg::alg) + " signature verifies with the key");
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "token signature",
+                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+    }
+    check_token_times(c, t);
+    check_roles(c, t);
+    check_identity(c, t);
+    return t;
+}
+
+void check_system_clock(context& c) {
+    const auto t = static_cast<std::time_t>(c.now);
+    std::tm tm{};
+    const int year = gmtime_r(&t, &tm) != nullptr ? tm.tm_year + 1900 : 0;
+    // This tool was written in 2025: a clock before that is wrong, and one past 2100 surely is.
+    if (year < 2025 || year > 2100) {
+        c.list.add(verdict::fail, "system clock",
+                   "now is " + format_utc(c.now) +
+                       ", which cannot be right; tokens minted here carry wrong times (sync "
+                       "the clock with NTP)");
+    } else {
+        c.list.add(verdict::ok, "system clock",
+                   "now is " + format_utc(c.now) + (c.o.now ? " (pinned by --now)" : ""));
+    }
+}
+
+/// The checks that need a usable signing key; returns the --token, decoded, when there is one.
+template <class Alg>
+std::optional<unverified_token> run_key_checks(context& c, const key_material& key,
+                                               const secret_buffer& passphrase) {
+    std::optional<Alg> signer;
+    try {
+        signer.emplace(make_signer<Alg>(key));
+    } catch (const jwt::error& e) {
+        c.list.add(verdict::fail, "key strength", e.what());
+    }
+    if (signer) {
+        const jwt::key_info info = key.private_key ? key.private_key->info() : jwt::key_info{};
+        std::string detail = std::string(Alg::alg) + ": ";
+        if (key.secret) {
+            detail += std::to_string(key.secret->size()) + "-byte secret (at least 32 needed)";
+        } else if (info.type == "RSA") {
+            detail += std::to_string(info.bits) + "-bit RSA key (at least 2048 needed)";
+        } else {
+            detail += "EC key on " + info.curve;
+        }
+        if (key.secret && has_trailing_line_break(key.secret->view())) {
+            c.list.add(verdict::warn, "key strength",
+                       detail +
+                           "; the file ends with a line break, which is part of the secret: "
+                           "the vendor must hold it too (write secret files without one)");
+        } else {
+            c.list.add(verdict::ok, "key strength", detail);
+        }
+    }
+    check_file_mode(c);
+    if (!signer) {
+        c.list.add(verdict::skip, "public key match", "the key is not usable");
+        c.list.add(verdict::skip, "fresh token", "the key is not usable");
+        c.list.add(verdict::skip, "token", "the key is not usable");
+        return std::nullopt;
+    }
+    check_public_match(c, *signer, passphrase);
+    check_fresh_token(c, *signer);
+    return check_token(c, *signer);
+}
+
+}  // namespace
+
+int run_doctor(const doctor_options& o) {
+    check_role_claim_name(o.role_claim);
+    const std::int64_t max_ttl = parse_duration(o.max_ttl, "--max-ttl").count();
+    if (max_ttl < 1) throw usage_error("--max-ttl must be at least 1s");
+    if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
+    std::optional<algorithm> requested;
+    if (!o.alg.empty()) {
+        requested = parse_algorithm(o.alg);
+        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
+    }
+    if (!o.public_key.empty()) {
+        (void)read_file_bytes(
+            o.public_key, "public key file");  // a missing file is a usage error, before any check
+    }
+    checklist list;
+    context c{o, list, now_or(o.now), max_ttl, {}};
+    if (!o.known_roles.empty()) c.known = split_list(o.known_roles, "--known-roles");
+    secret_buffer passphrase;
+    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+
+    std::optional<key_material> key;
+    std::optional<algorithm> a;
+    try {
+        key.emplace(load_key(o.key, passphrase.view()));
+        if (!key->private_key && !key->secret) {
+            list.add(verdict::fail, "key loads",
+                     "'" + o.key + "' holds " + with_article(key->description) +
+                         "; doctor checks the private key the backend signs with (give the public "
+                         "key as --public)");
+        } else {
+            list.add(verdict::ok, "key loads", "'" + o.key + "': " + key->description);
+            a = choose_algorithm(*key, requested);
+        }
+    } catch (const jwt::error& e) {
+        if (e.value() == jwt::errc::key_file_error) throw;  // no such file: a usage error
+        list.add(verdict::fail, key ? "key type" : "key loads", e.what());
+    }
+    std::optional<unverified_token> token;
+    if (key && a) {
+        token = with_algorithm(*a, [&](auto tag) {
+            return run_key_checks<typename decltype(tag)::type>(c, *key, passphrase);
+        });
+    } else {
+        list.add(verdict::skip, "key checks", "the key did not load as a signing key");
+    }
+    check_system_clock(c);
+    check_clock_skew(c, token);
+    return list.exit_status(o.allow_warnings);
+}
+
+}  // namespace cli

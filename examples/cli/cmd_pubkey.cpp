@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// jwtmint pubkey --key FILE: the public key to paste into the vendor's settings.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "jwk.hpp"
+#include "key_io.hpp"
+
+namespace cli {
+
+int run_pubkey(const pubkey_options& o) {
+    secret_buffer passphrase;
+    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const key_material key = load_key(o.key, passphrase.view());
+    const jwt::public_key pub = key.public_half();  // refuses an HS256 secret with an explanation
+    if (o.format == "jwk") {
+        std::string alg;
+        try {
+            alg = algorithm_name(default_algorithm(key));
+        } catch (const jwt::error&) {
+            // An RSA/EC key jwtmint does not sign with (EC P-384...) still has a JWK; it gets no
+            // "alg".
+        }
+        std::printf("%s\n", public_jwk(pub, alg).c_str());
+    } else {
+        std::fputs(pub.to_pem().c_str(), stdout);
+    }
+    return exit_ok;
+}
+
+}  // namespace cli

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// jwtmint sign --key FILE --role R ...: mints one widget-login token.
+#include <chrono>
+#include <cstdio>
+#include <jwtmint/builder.hpp>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "durations.hpp"
+#include "key_io.hpp"
+
+namespace cli {
+
+namespace {
+
+std::pair<std::string, nlohmann::json> parse_claim(const std::string& spec) {
+    const std::size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        throw usage_error(
+            "--claim '" + spec +
+            "': expected NAME=JSON, e.g. --claim 'dept=\"sales\"' or --claim 'level=3'");
+    }
+    const std::string name = spec.substr(0, eq);
+    const std::string text = spec.substr(eq + 1);
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) {
+        throw usage_error("--claim '" + spec +
+                          "': the value is not JSON; a string needs its own quotes: --claim '" +
+                          name + "=\"" + text + "\"'");
+    }
+    return {name, std::move(value)};
+}
+
+/// The option that sets a claim the builder manages itself, for a --claim that names it.
+const char* option_for_claim(const std::string& name) {
+    if (name == "email") return "--email";
+    if (name == "upn") return "--upn";
+    if (name == "preferred_username") return "--preferred-username";
+    if (name == "sub") return "--sub";
+    if (name == "iss") return "--iss";
+    if (name == "aud") return "--aud";
+    if (name == "jti") return "--jti";
+    if (name == "iat" || name == "exp") return "--ttl (and --now)";
+    return nullptr;
+}
+
+template <class Alg>
+std::string mint(const sign_options& o, const key_material& key, std::chrono::seconds ttl,
+                 std::chrono::seconds ceiling,
+                 const std::vector<std::pair<std::string, nlohmann::json>>& claims) {
+    const Alg signer = make_signer<Alg>(key);
+    jwt::builder b{signer};
+    b.roles(o.roles)
+        .role_claim(o.role_claim)
+        .role_format(o.role_format == "string" ? jwt::role_format::comma_separated
+                                               : jwt::role_format::array)
+        .max_lifetime(ceiling)
+        .expires_in(ttl);
+    if (!o.email.empty()) b.email(o.email);
+    if (!o.upn.empty()) b.upn(o.upn);
+    if (!o.preferred_username.empty()) b.preferred_username(o.preferred_username);
+    if (!o.sub.empty()) b.subject(o.sub);
+    if (!o.iss.empty()) b.issuer(o.iss);
+    if (!o.aud.empty()) b.audience(o.aud);
+    if (!o.kid.empty()) b.key_id(o.kid);
+    if (!o.jti.empty()) b.jwt_id(o.jti);
+    for (const auto& [name, value] : claims) b.claim(name, value);
+    if (o.now)
+        return b.sign_at(std::chrono::system_clock::time_point{std::chrono::seconds{*o.now}});
+    return b.sign();
+}
+
+}  // namespace
+
+int run_sign(const sign_options& o) {
+    // Everything typed on the command line is checked before the key is touched.
+    const std::chrono::seconds ttl = parse_duration(o.ttl, "--ttl");
+    const std::chrono::seconds ceiling = parse_duration(o.max_ttl, "--max-ttl");
+    if (ttl.count() < 1) throw usage_error("--ttl must be at least 1s");
+    if (ceiling.count() < 1) throw usage_error("--max-ttl must be at least 1s");
+    if (ttl > ceiling) {
+        throw usage_error(
+            "--ttl " + o.ttl + " is longer than the " + format_span(ceiling.count()) +
+            " ceiling (the vendor recommends 10 minutes at most); raise it with --max-ttl " +
+            o.ttl + " if the token must live that long");
+    }
+    check_role_claim_name(o.role_claim);
+    if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
+    std::vector<std::pair<std::string, nlohmann::json>> claims;
+    for (const auto& spec : o.claims) {
+        claims.push_back(parse_claim(spec));
+        const std::string& name = claims.back().first;
+        if (name == o.role_claim)
+            throw usage_error("--claim " + name + ": that is the role claim; set it with --role");
+        if (const char* option = option_for_claim(name)) {
+            throw usage_error("--claim " + name + ": that claim has its own option, " + option);
+        }
+        if (jwt::is_managed_claim(name))
+            throw usage_error("--claim " + name + ": jwtmint does not set that claim");
+    }
+    if (o.role_format == "string") {
+        for (const auto& r : o.roles) {
+            if (r.find(',') != std::string::npos) {
+                throw usage_error("--role '" + r +
+                                  "' contains a comma, which --role-format string would split in "
+                                  "two; use --role-format array");
+            }
+        }
+    }
+    std::optional<algorithm> requested;
+    if (!o.alg.empty()) {
+        requested = parse_algorithm(o.alg);
+        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
+    }
+
+    secret_buffer passphrase;
+    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const key_material key = load_key(o.key, passphrase.view());
+    const algorithm a = choose_algorithm(key, requested);
+    if (key.secret && has_trailing_line_break(key.secret->view())) {
+        std::fprintf(
+            stderr,
+            "jwtmint: warning: the secret file '%s' ends with a line break, which is part of "
+            "the HS256 secret; the vendor must hold it too (write secret files without one)\n",
+            o.key.c_str());
+    }
+    const std::string token = with_algorithm(a, [&](auto tag) {
+        using Alg = typename decltype(tag)::type;
+        return mint<Alg>(o, key, ttl, ceiling, claims);
+    });
+    std::printf("%s\n", token.c_str());
+    return exit_ok;
+}
+
+}  // namespace cli

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// jwtmint verify --key FILE [TOKEN]: exit 0 and the header and claims as JSON when the token
+// is valid, 1 and "error: <errc name>: <message>" when it is refused, 2 for usage or key errors.
+#include <chrono>
+#include <cstdio>
+#include <jwtmint/verifier.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "durations.hpp"
+#include "key_io.hpp"
+#include "token_view.hpp"
+
+namespace cli {
+
+namespace {
+
+/// The token's kid, only to pick a key out of a JWK Set; never trusted for anything else.
+std::string kid_of(std::string_view token) {
+    try {
+        const auto t = decode_unverified(token);
+        const auto it = t.header.find("kid");
+        if (it != t.header.end() && it->is_string()) return it->get<std::string>();
+    } catch (const jwt::error&) {
+        // The verifier reports what is wrong with the token.
+    }
+    return {};
+}
+
+}  // namespace
+
+int run_verify(const verify_options& o) {
+    const std::chrono::seconds leeway = parse_duration(o.leeway, "--leeway");
+    if (leeway > std::chrono::hours{24})
+        throw usage_error("--leeway must be at most 1 day (a few seconds is typical)");
+    const std::chrono::seconds ceiling = parse_duration(o.max_ttl, "--max-ttl");
+    if (ceiling.count() < 1) throw usage_error("--max-ttl must be at least 1s");
+    if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
+    std::vector<std::string> known;
+    if (!o.known_roles.empty()) known = split_list(o.known_roles, "--known-roles");
+    std::optional<algorithm> requested;
+    if (!o.alg.empty()) {
+        requested = parse_algorithm(o.alg);
+        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
+    }
+    check_role_claim_name(o.role_claim);
+    const std::string token = read_token(o.token);
+
+    secret_buffer passphrase;
+    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const key_material key = load_key(o.key, passphrase.view(), kid_of(token));
+    // The algorithm comes from the key (or --alg), never from the token.
+    const algorithm a = choose_algorithm(key, requested);
+
+    return with_algorithm(a, [&](auto tag) {
+        using Alg = typename decltype(tag)::type;
+        auto v = make_verifier<Alg>(key);
+        v.leeway(leeway).max_lifetime(ceiling).role_claim(o.role_claim);
+        if (!known.empty()) v.known_roles(known);
+        if (!o.iss.empty()) v.issuer(o.iss);
+        if (!o.aud.empty()) v.audience(o.aud);
+        if (!o.sub.empty()) v.subject(o.sub);
+        const auto now = o.now ? std::chrono::system_clock::time_point{std::chrono::seconds{*o.now}}
+                               : std::chrono::system_clock::now();
+        try {
+            const jwt::verified_token t = v.verify_at(token, now);
+            const nlohmann::json out = {{"header", t.header()}, {"claims", t.claims()}};
+            std::printf("%s\n", out.dump(2).c_str());
+            return exit_ok;
+        } catch (const jwt::error& e) {
+            throw refusal(e);
+        }
+    });
+}
+
+}  // namespace cli

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// The jwtmint commands: one options struct (filled by CLI11 in main.cpp) and one run function
+// each. A run function returns the exit status, or throws usage_error / jwt::error, which
+// main.cpp turns into one line on stderr and exit status 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+struct keygen_options {
+    std::string algorithm;  ///< rs256 | es256 | hs256
+    std::string out;        ///< the new key or secret file
+    unsigned bits = 2048;   ///< RSA modulus size
+    bool bits_given = false;
+    std::size_t bytes = 32;  ///< HS256 secret size
+    bool bytes_given = false;
+    std::string format = "raw";  ///< HS256 secret file format: raw | base64url
+    bool format_given = false;
+    bool force = false;
+    std::string passphrase_file;  ///< encrypt the PEM with this passphrase
+};
+int run_keygen(const keygen_options& o);
+
+struct pubkey_options {
+    std::string key;
+    std::string format = "pem";  ///< pem | jwk
+    std::string passphrase_file;
+};
+int run_pubkey(const pubkey_options& o);
+
+struct sign_options {
+    std::string key;
+    std::string alg;
+    std::vector<std::string> roles;
+    std::string email, upn, preferred_username, sub, iss, aud, kid, jti;
+    std::string role_claim = "roles";
+    std::string role_format = "array";  ///< array | string
+    std::string ttl;                    ///< main.cpp sets the default from jwt::default_lifetime
+    std::string max_ttl = "10m";
+    std::vector<std::string> claims;  ///< NAME=JSON
+    std::optional<std::int64_t> now;
+    std::string passphrase_file;
+};
+int run_sign(const sign_options& o);
+
+struct verify_options {
+    std::string key;
+    std::string alg;
+    std::optional<std::int64_t> now;
+    std::string leeway = "0";
+    std::string max_ttl = "10m";
+    std::string known_roles;
+    std::string role_claim = "roles";
+    std::string iss, aud, sub;
+    std::string token;
+    std::string passphrase_file;
+};
+int run_verify(const verify_options& o);
+
+struct inspect_options {
+    std::string token;
+    std::optional<std::int64_t> now;
+    std::string role_claim = "roles";
+    std::string max_ttl = "10m";
+    bool json = false;
+};
+int run_inspect(const inspect_options& o);
+
+struct doctor_options {
+    std::string key;
+    std::string public_key;
+    std::string token;
+    std::string known_roles;
+    std::string role_claim = "roles";
+    std::string alg;
+    std::string max_ttl = "10m";
+    std::optional<std::int64_t> now;
+    std::string passphrase_file;
+    bool allow_warnings = false;  ///< exit 0 when checks only warn
+};
+int run_doctor(const doctor_options& o);
+
+}  // namespace cli

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+#include "common.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <jwtmint/claims.hpp>
+#include <vector>
+
+namespace cli {
+
+const char* algorithm_name(algorithm a) noexcept {
+    switch (a) {
+        case algorithm::rs256:
+            return "RS256";
+        case algorithm::es256:
+            return "ES256";
+        case algorithm::hs256:
+            return "HS256";
+    }
+    return "?";
+}
+
+std::optional<algorithm> parse_algorithm(std::string_view text) noexcept {
+    const std::string name = lower(text);
+    if (name == "rs256") return algorithm::rs256;
+    if (name == "es256") return algorithm::es256;
+    if (name == "hs256") return algorithm::hs256;
+    return std::nullopt;
+}
+
+std::string one_line(std::string_view message) {
+    std::string out;
+    out.reserve(message.size());
+    for (const char ch : message) {
+        const auto c = static_cast<unsigned char>(ch);
+        out += (c < 0x20 || c == 0x7F) ? ' ' : ch;
+    }
+    return out;
+}
+
+void print_error(jwt::errc code, std::string_view message) {
+    std::fprintf(stderr, "error: %s: %s\n", jwt::errc_name(code), one_line(message).c_str());
+}
+
+void print_usage_error(std::string_view message) {
+    std::fprintf(stderr, "error: usage: %s\n", one_line(message).c_str());
+}
+
+namespace {
+std::string_view trim(std::string_view s) {
+    constexpr std::string_view ws = " \t\r\n\f\v";
+    const std::size_t b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+}  // namespace
+
+std::string read_token(const std::string& argument) {
+    std::string text;
+    if (!argument.empty() && argument != "-") {
+        text = argument;
+    } else {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    }
+    const std::string token(trim(text));
+    if (token.empty()) {
+        throw usage_error("no token: pass it as the TOKEN argument or on standard input");
+    }
+    return token;
+}
+
+std::vector<std::string> split_list(std::string_view text, std::string_view option) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', start);
+        const std::string_view item =
+            trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+        if (item.empty()) {
+            throw usage_error(
+                std::string(option) + " '" + std::string(text) +
+                "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
+        }
+        out.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::int64_t now_or(const std::optional<std::int64_t>& pinned) {
+    if (pinned) return *pinned;
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void check_role_claim_name(const std::string& name) {
+    if (name.empty())
+        throw usage_error(
+            "--role-claim needs a claim name (the vendor's 'Attribute name', e.g. roles)");
+    if (jwt::is_managed_claim(name)) {
+        throw usage_error("--role-claim '" + name +
+                          "': that is a registered or identity claim, not a role claim");
+    }
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+}  // namespace cli

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+#include "key_io.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "jwk.hpp"
+
+namespace cli {
+
+namespace {
+
+[[noreturn]] void file_error(const std::string& message) {
+    throw jwt::error(jwt::errc::key_file_error, message);
+}
+
+std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+bool is_private_label(std::string_view label) {
+    return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" ||
+           label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY";
+}
+
+/// The label of the PEM block that counts: the first private-key block (a bundle may put a
+/// certificate first, as the library's loader also assumes), else the first block other than
+/// "EC PARAMETERS"; "" when there is no PEM block.
+std::string_view first_pem_label(std::string_view text) {
+    constexpr std::string_view begin = "-----BEGIN ";
+    std::string_view first;
+    std::size_t pos = 0;
+    while ((pos = text.find(begin, pos)) != std::string_view::npos) {
+        pos += begin.size();
+        const std::size_t end = text.find("-----", pos);
+        if (end == std::string_view::npos) break;
+        const std::string_view label = text.substr(pos, end - pos);
+        if (is_private_label(label)) return label;
+        if (first.empty() && label != "EC PARAMETERS") first = label;
+        pos = end;
+    }
+    return first;
+}
+
+/// A DER SEQUENCE whose length covers the whole file: a binary key, not a secret.
+bool looks_like_der(std::string_view b) {
+    if (b.size() < 2 || static_cast<unsigned char>(b[0]) != 0x30) return false;
+    const auto u = [&](std::size_t i) {
+        return static_cast<std::size_t>(static_cast<unsigned char>(b[i]));
+    };
+    if (u(1) < 0x80) return b.size() == 2 + u(1);
+    if (u(1) == 0x81) return b.size() >= 3 && b.size() == 3 + u(2);
+    if (u(1) == 0x82) return b.size() >= 4 && b.size() == 4 + ((u(2) << 8) | u(3));
+    return false;
+}
+
+std::string describe(const jwt::key_info& info, const char* half, const char* format) {
+    std::string kind = info.type;
+    if (info.type == "RSA") {
+        kind = "RSA " + std::to_string(info.bits) + "-bit";
+    } else if (info.type == "EC") {
+        kind = "EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve);
+    }
+    return kind + " " + half + " key (" + format + ")";
+}
+
+}  // namespace
+
+std::string with_article(const std::string& description) {
+    // Letters spoken with a leading vowel sound (RSA, EC, ED25519) and "8", "11", "18" take "an".
+    const bool an =
+        !description.empty() &&
+        (std::string_view("AEFHILMNORSXaeiou8").find(description[0]) != std::string_view::npos ||
+         description.rfind("11", 0) == 0 || description.rfind("18", 0) == 0);
+    return (an ? "an " : "a ") + description;
+}
+
+bool is_printable_text(std::string_view bytes) {
+    for (const char ch : bytes) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) return false;
+    }
+    return true;
+}
+
+bool has_trailing_line_break(std::string_view secret) {
+    return !secret.empty() && secret.back() == '\n' && is_printable_text(secret);
+}
+
+key_file_kind classify_key_bytes(std::string_view bytes) {
+    if (!first_pem_label(bytes).empty()) return key_file_kind::pem;
+    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+    const std::size_t last = bytes.find_last_not_of(" \t\r\n");
+    // JSON key files are text; random secret bytes that merely start with '{' are no JWK.
+    if (first != std::string_view::npos && bytes[first] == '{' && bytes[last] == '}' &&
+        is_printable_text(bytes)) {
+        return key_file_kind::jwk;
+    }
+    if (looks_like_der(bytes)) return key_file_kind::der;
+    return key_file_kind::secret;
+}
+
+jwt::public_key key_material::public_half() const {
+    if (public_key) return *public_key;
+    if (private_key) return jwt::public_key::from_private(*private_key);
+    throw jwt::error(
+        jwt::errc::key_algorithm_mismatch,
+        quoted(path) +
+            " holds an HS256 secret, which has no public key: HS256 is symmetric, so the "
+            "vendor's settings must hold the same secret");
+}
+
+secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_view what) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        file_error("cannot read " + std::string(what) + " " + quoted(path) + ": no such file");
+    }
+    if (std::filesystem::is_directory(status)) {
+        file_error("cannot read " + std::string(what) + " " + quoted(path) + ": it is a directory");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        file_error("cannot read " + std::string(what) + " " + quoted(path) + ": permission denied");
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size < 0)
+        file_error("cannot read " + std::string(what) + " " + quoted(path) +
+                   ": not a regular file");
+    if (size > 1024 * 1024)
+        file_error(std::string(what) + " " + quoted(path) + " is over 1 MiB; that is no key");
+    secret_buffer bytes(static_cast<std::size_t>(size));
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
+        file_error("error while reading " + std::string(what) + " " + quoted(path));
+    }
+    return bytes;
+}
+
+secret_buffer read_passphrase_file(const std::filesystem::path& path) {
+    secret_buffer pass = read_file_bytes(path, "passphrase file");
+    const std::string_view v = pass.view();
+    if (v.size() >= 2 && v.substr(v.size() - 2) == "\r\n") {
+        pass.shrink_by(2);
+    } else if (!v.empty() && v.back() == '\n') {
+        pass.shrink_by(1);
+    }
+    if (pass.empty()) file_error("the passphrase file " + quoted(path) + " is empty");
+    return pass;
+}
+
+key_material load_key(const std::filesystem::path& path, std::string_view passphrase,
+                      std::string_view kid_hint) {
+    const secret_buffer bytes = read_file_bytes(path, "key file");
+    const std::string_view text = bytes.view();
+    key_material key;
+    key.path = path;
+    if (text.empty()) file_error("the key file " + quoted(path) + " is empty");
+
+    const key_file_kind kind = classify_key_bytes(text);
+    if (kind == key_file_kind::pem) {
+        const std::string_view label = first_pem_label(text);
+        if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
+            key.public_key = jwt::public_key::from_pem(text);
+            key.description = describe(key.public_key->info(), "public", "PEM");
+        } else {
+            key.private_key = jwt::private_key::from_pem(text, passphrase);
+            key.description = describe(key.private_key->info(), "private", "PEM");
+        }
+        return key;
+    }
+    if (kind == key_file_kind::jwk) {
+        jwk_key jwk = parse_jwk(text, kid_hint);
+        key.kid = jwk.kid;
+        key.jwk_alg = jwk.alg;
+        if (jwk.private_key) {
+            key.private_key = std::move(jwk.private_key);
+            key.description = describe(key.private_key->info(), "private", "JWK");
+        } else if (jwk.public_key) {
+            key.public_key = std::move(jwk.public_key);
+            key.description = describe(key.public_key->info(), "public", "JWK");
+        } else {
+            key.secret = std::move(jwk.secret);
+            key.description = std::to_string(key.secret->size()) + "-byte HS256 secret (JWK)";
+        }
+        return key;
+    }
+    if (kind == key_file_kind::der) {
+        throw jwt::error(jwt::errc::invalid_key,
+                         quoted(path) +
+                             " looks like a binary (DER) key; convert it to PEM with: openssl pkey "
+                             "-inform DER -in " +
+                             path.string() + " -out key.pem");
+    }
+    key.secret = secret_buffer(text);
+    key.description = std::to_string(text.size()) + "-byte HS256 secret (raw file)";
+    return key;
+}
+
+algorithm default_algorithm(const key_material& key) {
+    if (key.secret) return algorithm::hs256;
+    const jwt::key_info info = key.private_key ? key.private_key->info() : key.public_key->info();
+    if (info.type == "RSA") return algorithm::rs256;
+    if (info.type == "EC" && info.curve == "P-256") return algorithm::es256;
+    throw jwt::error(
+        jwt::errc::key_algorithm_mismatch,
+        quoted(key.path) + " holds " + with_article(key.description) +
+            "; jwtmint uses RSA keys (RS256), EC P-256 keys (ES256) and shared secrets (HS256) "
+            "(make one with: jwtmint keygen rs256 --out private_key.pem)");
+}
+
+algorithm choose_algorithm(const key_material& key, const std::optional<algorithm>& requested) {
+    const algorithm chosen = requested ? *requested : default_algorithm(key);
+    if (!key.jwk_alg.empty() && key.jwk_alg != algorithm_name(chosen)) {
+        throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                         "the JWK in " + quoted(key.path) + " is for \"" + key.jwk_alg +
+                             "\", not " + algorithm_name(chosen));
+    }
+    return chosen;
+}
+
+void fail_secret_for_pem_algorithm(const key_material& key, algorithm a) {
+    throw jwt::error(
+        jwt::errc::key_algorithm_mismatch,
+        std::string(algorithm_name(a)) + " needs a PEM or JWK key, but " + quoted(key.path) +
+            " is neither (it would be read as an HS256 secret); pass --alg HS256 if it is one");
+}
+
+void fail_pem_for_hs256(const key_material& key) {
+    throw jwt::error(
+        jwt::errc::key_algorithm_mismatch,
+        "HS256 needs a random shared secret, but " + quoted(key.path) + " holds " +
+            with_article(key.description) +
+            "; for a key pair use RS256 or ES256 (a key must never double as an HMAC secret)");
+}
+
+namespace {
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            file_error("cannot write " + quoted(path) + ": " + errno_text(errno));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+/// Opens path for writing only when it does not exist yet, with mode 0600 (umask can only
+/// narrow that; fchmod makes it exact). Returns -1 with errno set on failure.
+int create_exclusive(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0 && ::fchmod(fd, 0600) != 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(path.c_str());
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+void finish(int fd, std::string_view bytes, const std::filesystem::path& written,
+            const std::filesystem::path& shown) {
+    try {
+        write_all(fd, bytes, shown);
+        if (::fsync(fd) != 0)
+            file_error("cannot flush " + quoted(shown) + ": " + errno_text(errno));
+    } catch (...) {
+        ::close(fd);
+        ::unlink(written.c_str());
+        throw;
+    }
+    if (::close(fd) != 0) {
+        ::unlink(written.c_str());
+        file_error("cannot write " + quoted(shown) + ": " + errno_text(errno));
+    }
+}
+}  // namespace
+
+void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite) {
+    if (!overwrite) {
+        const int fd = create_exclusive(path);
+        if (fd < 0) {
+            const int err = errno;
+            if (err == EEXIST) {
+                file_error(quoted(path) +
+                           " already exists; keygen never overwrites a key without --force (make "
+                           "sure nothing uses the old key first)");
+            }
+            file_error("cannot create " + quoted(path) + ": " + errno_text(err));
+        }
+        finish(fd, bytes, path, path);
+        return;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        file_error("cannot write " + quoted(path) + ": it is a directory");
+    // A fresh 0600 file beside the target, renamed over it: the old file's mode and any
+    // hard links to it are not reused, and a crash leaves either the old key or the new one.
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        unsigned char rnd[6];
+        if (RAND_bytes(rnd, sizeof rnd) != 1)
+            file_error("cannot pick a temporary file name (RAND_bytes failed)");
+        std::string suffix;
+        for (const unsigned char c : rnd) suffix += "0123456789abcdef"[c & 0xF];
+        const std::filesystem::path temp =
+            dir / ("." + path.filename().string() + ".tmp-" + suffix);
+        const int fd = create_exclusive(temp);
+        if (fd < 0) {
+            if (errno == EEXIST) continue;
+            file_error("cannot create a file in " + quoted(dir) + ": " + errno_text(errno));
+        }
+        finish(fd, bytes, temp, path);
+        if (::rename(temp.c_str(), path.c_str()) != 0) {
+            const int err = errno;
+            ::unlink(temp.c_str());
+            file_error("cannot replace " + quoted(path) + ": " + errno_text(err));
+        }
+        return;
+    }
+    file_error("cannot create a temporary file in " + quoted(dir));
+}
+
+unsigned file_mode(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        file_error("cannot stat " + quoted(path) + ": " + errno_text(errno));
+    return static_cast<unsigned>(st.st_mode) & 07777u;
+}
+
+}  // namespace cli

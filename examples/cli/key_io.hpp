@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// Key files for the jwtmint tool: reading whatever --key names (PEM, JWK, raw HS256 secret),
+// choosing the algorithm from the key, building signers and verifiers, and writing new keys
+// with mode 0600.
+#pragma once
+
+#include <filesystem>
+#include <jwtmint/key.hpp>
+#include <jwtmint/signers.hpp>
+#include <jwtmint/verifier.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "common.hpp"
+#include "secret_buffer.hpp"
+
+namespace cli {
+
+/// What a key file held, parsed once. Exactly one of private_key, public_key, secret is set.
+struct key_material {
+    std::filesystem::path path;
+    std::string description;                      ///< e.g. "RSA 2048-bit private key (PEM)"
+    std::optional<jwt::private_key> private_key;  ///< a PEM or JWK private key
+    std::optional<jwt::public_key> public_key;    ///< a PEM or JWK public key (no private half)
+    std::optional<secret_buffer> secret;  ///< an HS256 secret: a raw file's bytes or a JWK's "k"
+    std::string jwk_alg;                  ///< a JWK's "alg" member, when it has one
+    std::string kid;                      ///< a JWK's "kid" member, when it has one
+
+    /// The public half, for RS256/ES256 material. @throws jwt::error key_algorithm_mismatch for a
+    /// secret
+    [[nodiscard]] jwt::public_key public_half() const;
+};
+
+/// description with "a" or "an" before it, as spoken: "an RSA ...", "a 32-byte ...".
+[[nodiscard]] std::string with_article(const std::string& description);
+
+/// Reads a whole file into wiped memory. @throws jwt::error key_file_error naming path and reason
+[[nodiscard]] secret_buffer read_file_bytes(const std::filesystem::path& path,
+                                            std::string_view what);
+
+/// Reads --passphrase-file: the file's bytes without one trailing line break.
+[[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
+
+/// Reads a key file: PEM (private or public), a JWK or JWK Set (JSON), or else a raw HS256
+/// secret (the file's exact bytes). kid_hint picks a key from a JWK Set with several.
+/// @throws jwt::error (key_file_error, invalid_key, passphrase_required, bad_passphrase, ...)
+[[nodiscard]] key_material load_key(const std::filesystem::path& path,
+                                    std::string_view passphrase = {},
+                                    std::string_view kid_hint = {});
+
+/// How load_key reads a file's bytes.
+enum class key_file_kind { pem, jwk, der, secret };
+
+/// The kind load_key will take bytes for: PEM text, a JWK (text that is one JSON object), a
+/// DER key (refused), else a raw secret. keygen draws again when random bytes would be misread.
+[[nodiscard]] key_file_kind classify_key_bytes(std::string_view bytes);
+
+/// Whether bytes is printable ASCII text (spaces, tabs and line breaks allowed).
+[[nodiscard]] bool is_printable_text(std::string_view bytes);
+
+/// Whether an HS256 secret file looks like text saved with a trailing line break (which is
+/// then part of the secret: a common reason for a vendor-side "invalid signature").
+[[nodiscard]] bool has_trailing_line_break(std::string_view secret);
+
+/// The algorithm a key implies: RSA -> RS256, EC P-256 -> ES256, a secret -> HS256.
+/// @throws jwt::error key_algorithm_mismatch for any other key (an EC P-384 key, Ed25519, ...)
+[[nodiscard]] algorithm default_algorithm(const key_material& key);
+
+/// --alg when given (checked against a JWK's own "alg"), else default_algorithm(key).
+/// @throws jwt::error key_algorithm_mismatch
+[[nodiscard]] algorithm choose_algorithm(const key_material& key,
+                                         const std::optional<algorithm>& requested);
+
+/// A signer of type Alg from key. @throws jwt::error (private_key_required, key_algorithm_mismatch,
+/// weak_key ...)
+template <class Alg>
+[[nodiscard]] Alg make_signer(const key_material& key);
+
+/// A verifier of type Alg from key (a private key contributes its public half).
+/// @throws jwt::error (key_algorithm_mismatch, weak_key ...)
+template <class Alg>
+[[nodiscard]] jwt::verifier<Alg> make_verifier(const key_material& key);
+
+/// Creates path with mode 0600 and writes bytes to it. Without overwrite, an existing path is
+/// refused (open with O_CREAT|O_EXCL); with it, a new 0600 file is written beside path and
+/// renamed over it, so the old file's mode never carries over. @throws jwt::error key_file_error
+void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite);
+
+/// The permission bits of path (st_mode & 07777). @throws jwt::error key_file_error
+[[nodiscard]] unsigned file_mode(const std::filesystem::path& path);
+
+// Implementation of the templates.
+
+[[noreturn]] void fail_secret_for_pem_algorithm(const key_material& key, algorithm a);
+[[noreturn]] void fail_pem_for_hs256(const key_material& key);
+
+template <class Alg>
+Alg make_signer(const key_material& key) {
+    if constexpr (std::is_same_v<Alg, jwt::hs256>) {
+        if (!key.secret) fail_pem_for_hs256(key);
+        return jwt::hs256::from_secret(key.secret->view());
+    } else {
+        constexpr algorithm a =
+            std::is_same_v<Alg, jwt::rs256> ? algorithm::rs256 : algorithm::es256;
+        if (key.secret) fail_secret_for_pem_algorithm(key, a);
+        if (!key.private_key) {
+            throw jwt::error(jwt::errc::private_key_required,
+                             "'" + key.path.string() + "' holds " + with_article(key.description) +
+                                 "; signing needs the private key (the public key is what the "
+                                 "vendor's settings hold)");
+        }
+        return Alg::from_key(*key.private_key);
+    }
+}
+
+template <class Alg>
+jwt::verifier<Alg> make_verifier(const key_material& key) {
+    if constexpr (std::is_same_v<Alg, jwt::hs256>) {
+        if (!key.secret) fail_pem_for_hs256(key);
+        return jwt::verifier<Alg>::from_secret(key.secret->view());
+    } else {
+        constexpr algorithm a =
+            std::is_same_v<Alg, jwt::rs256> ? algorithm::rs256 : algorithm::es256;
+        if (key.secret) fail_secret_for_pem_algorithm(key, a);
+        return jwt::verifier<Alg>::from_key(key.public_half());
+    }
+}
+
+}  // namespace cli

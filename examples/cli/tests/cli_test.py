@@ -1,0 +1,968 @@
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of the `jwtmint` command line tool (issue 5), run by ctest.
+
+Each TestCase class is one ctest test: `python3 cli_test.py KeygenTest`. The binary comes from
+JWTMINT_BIN, the expected version from JWTMINT_VERSION (CMake's project() version).
+
+Expected values never come from the tool under test: keys are described by `openssl`,
+signatures are checked by `openssl dgst` and by PyJWT, JWKs are computed with the
+`cryptography` package, times with Python's datetime, and hand-made tokens come from PyJWT or
+are assembled here.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+try:
+    import jwt as pyjwt  # Debian: python3-jwt
+    from cryptography.hazmat.primitives import serialization  # Debian: python3-cryptography
+    from cryptography.hazmat.primitives.asymmetric import rsa
+except ImportError as e:  # fail loudly: a skipped interop test proves nothing
+    sys.exit(f"cli_test.py needs PyJWT and cryptography (apt-get install python3-jwt python3-cryptography): {e}")
+
+BIN = os.environ.get("JWTMINT_BIN", "")
+OPENSSL = os.environ.get("JWTMINT_OPENSSL") or shutil.which("openssl") or "openssl"
+VERSION = os.environ.get("JWTMINT_VERSION", "")
+
+T0 = 1778600000  # the vendor's example iat: 2026-05-12T15:33:20Z
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def segments(token: str):
+    """(header dict, claims dict, signature bytes, signing input bytes), decoded here."""
+    h, p, s = token.split(".")
+    return json.loads(b64url_decode(h)), json.loads(b64url_decode(p)), b64url_decode(s), f"{h}.{p}".encode()
+
+
+def assemble(header: dict, claims: dict, signature: bytes = b"") -> str:
+    """A compact token built by hand (for alg none and other tokens no library will sign)."""
+    enc = lambda d: b64url(json.dumps(d, separators=(",", ":")).encode())
+    return f"{enc(header)}.{enc(claims)}.{b64url(signature)}"
+
+
+def utc(ts: int) -> str:
+    return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run(*args, stdin=""):
+    """Runs jwtmint; text in and out (standard input is empty unless given)."""
+    return subprocess.run([BIN, *map(str, args)], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def openssl(*args, stdin=None):
+    p = subprocess.run([OPENSSL, *map(str, args)], input=stdin, capture_output=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError(f"openssl {' '.join(map(str, args))} failed: {p.stderr.decode()}")
+    return p.stdout
+
+
+def random_secret(n=32) -> bytes:
+    """Random bytes that are plainly a secret file (not starting like JSON or DER)."""
+    while True:
+        s = os.urandom(n)
+        if s[0] not in (0x30, 0x7B) and s[-1] != 0x0A:
+            return s
+
+
+def rs_der(raw: bytes) -> bytes:
+    """ES256 R||S (RFC 7518 section 3.4) to the DER ECDSA-Sig-Value openssl expects."""
+    def integer(b: bytes) -> bytes:
+        b = b.lstrip(b"\x00") or b"\x00"
+        if b[0] & 0x80:
+            b = b"\x00" + b
+        return b"\x02" + bytes([len(b)]) + b
+    body = integer(raw[:32]) + integer(raw[32:])
+    return b"\x30" + bytes([len(body)]) + body
+
+
+def rfc7638_thumbprint(members: dict) -> str:
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return b64url(hashlib.sha256(canonical).digest())
+
+
+def public_jwk_of(private_pem: bytes, **extra) -> dict:
+    """The public JWK of a PEM private key, computed with `cryptography`."""
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    numbers = key.public_key().public_numbers()
+    if isinstance(key, rsa.RSAPrivateKey):
+        as_bytes = lambda i: i.to_bytes((i.bit_length() + 7) // 8, "big")
+        jwk = {"kty": "RSA", "n": b64url(as_bytes(numbers.n)), "e": b64url(as_bytes(numbers.e))}
+    else:
+        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(32, "big")),
+               "y": b64url(numbers.y.to_bytes(32, "big"))}
+    jwk.update(extra)
+    return jwk
+
+
+class CliTestCase(unittest.TestCase):
+    """A temporary directory per class, and assertions on exit status and error lines."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not BIN or not os.access(BIN, os.X_OK):
+            raise RuntimeError(f"JWTMINT_BIN does not name the jwtmint binary: {BIN!r}")
+        cls._tmp = tempfile.TemporaryDirectory(prefix="jwtmint-cli-test-")
+        cls.dir = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.dir, name)
+
+    @classmethod
+    def write(cls, name, data, mode=0o600):
+        p = cls.path(name)
+        with open(p, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chmod(p, mode)
+        return p
+
+    @classmethod
+    def read(cls, name):
+        with open(cls.path(name), "rb") as f:
+            return f.read()
+
+    @classmethod
+    def openssl_rsa(cls, name, bits=2048):
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{bits}", "-out", cls.path(name))
+        openssl("pkey", "-in", cls.path(name), "-pubout", "-out", cls.path(name + ".pub"))
+        os.chmod(cls.path(name), 0o600)
+        return cls.path(name)
+
+    @classmethod
+    def openssl_ec(cls, name, curve="P-256"):
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", f"ec_paramgen_curve:{curve}", "-out", cls.path(name))
+        openssl("pkey", "-in", cls.path(name), "-pubout", "-out", cls.path(name + ".pub"))
+        os.chmod(cls.path(name), 0o600)
+        return cls.path(name)
+
+    def assertNoCrash(self, p):
+        for marker in ("Traceback", "terminate called", "Aborted", "Segmentation", "what():"):
+            self.assertNotIn(marker, p.stderr)
+        self.assertGreaterEqual(p.returncode, 0, "killed by a signal")
+
+    def assertOk(self, p):
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 0, f"stderr: {p.stderr}")
+        return p
+
+    def assertErrorLine(self, p, status, errc, contains=None):
+        """Exit status, and exactly one stderr line 'error: <errc>: ...'."""
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, status, f"stdout: {p.stdout!r} stderr: {p.stderr!r}")
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 1, f"expected one error line, got {p.stderr!r}")
+        self.assertTrue(lines[0].startswith(f"error: {errc}: "), lines[0])
+        if contains:
+            self.assertIn(contains, lines[0])
+        return lines[0]
+
+    def sign(self, key, *args, roles=("Accounting Team",)):
+        role_args = [a for r in roles for a in ("--role", r)]
+        p = self.assertOk(run("sign", "--key", key, *role_args, *args))
+        self.assertEqual(p.stdout.count("\n"), 1)
+        self.assertTrue(p.stdout.endswith("\n"))
+        return p.stdout.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+
+class HelpTest(CliTestCase):
+    def test_version(self):
+        self.assertTrue(VERSION, "JWTMINT_VERSION is not set")
+        p = self.assertOk(run("--version"))
+        self.assertEqual(p.stdout, f"jwtmint {VERSION}\n")
+
+    def test_help_on_every_command_has_an_example(self):
+        for cmd in ("keygen", "pubkey", "sign", "verify", "inspect", "doctor"):
+            with self.subTest(cmd=cmd):
+                p = self.assertOk(run(cmd, "--help"))
+                self.assertIn(f"Usage: jwtmint {cmd}", p.stdout)
+                self.assertIn("Example", p.stdout)
+                self.assertIn(f"jwtmint {cmd}", p.stdout.split("Example", 1)[1])
+                self.assertEqual(p.stderr, "")
+        p = self.assertOk(run("--help"))
+        for cmd in ("keygen", "pubkey", "sign", "verify", "inspect", "doctor"):
+            self.assertIn(cmd, p.stdout)
+
+    def test_no_arguments_prints_help_and_exits_2(self):
+        p = run()
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Usage: jwtmint", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_unknown_command(self):
+        self.assertErrorLine(run("mint", "--key", "x"), 2, "usage")
+
+    def test_unknown_global_option(self):
+        self.assertErrorLine(run("--frobnicate"), 2, "usage", "--frobnicate")
+
+
+class KeygenTest(CliTestCase):
+    def assertPrivateMode(self, path):
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+
+    def test_rs256_default_2048_bits(self):
+        out = self.path("rs.pem")
+        p = self.assertOk(run("keygen", "rs256", "--out", out))
+        self.assertPrivateMode(out)
+        text = openssl("pkey", "-in", out, "-noout", "-text").decode()
+        self.assertIn("Private-Key: (2048 bit", text)
+        self.assertEqual(p.stdout.encode(), openssl("pkey", "-in", out, "-pubout"))
+        self.assertIn("rs.pem", p.stderr)
+        self.assertNotIn("PRIVATE", p.stdout)
+
+    def test_rs256_bits_3072(self):
+        out = self.path("rs3072.pem")
+        self.assertOk(run("keygen", "rs256", "--out", out, "--bits", "3072"))
+        self.assertIn("Private-Key: (3072 bit", openssl("pkey", "-in", out, "-noout", "-text").decode())
+
+    def test_es256_is_p256(self):
+        out = self.path("es.pem")
+        p = self.assertOk(run("keygen", "ES256", "--out", out))  # algorithm names are case-insensitive
+        self.assertPrivateMode(out)
+        text = openssl("pkey", "-in", out, "-noout", "-text").decode()
+        self.assertIn("prime256v1", text)
+        self.assertEqual(p.stdout.encode(), openssl("pkey", "-in", out, "-pubout"))
+
+    def test_hs256_raw_secret(self):
+        out = self.path("hs.raw")
+        p = self.assertOk(run("keygen", "hs256", "--out", out))
+        self.assertPrivateMode(out)
+        secret = self.read("hs.raw")
+        self.assertEqual(len(secret), 32)
+        # stdout: the same secret in base64url, for settings that take an encoded secret
+        self.assertEqual(b64url_decode(p.stdout.strip()), secret)
+        self.assertIn("HS256", p.stderr)
+        self.assertIn("same", p.stderr)
+        p = self.assertOk(run("keygen", "hs256", "--out", self.path("hs48.raw"), "--bytes", "48"))
+        self.assertEqual(len(self.read("hs48.raw")), 48)
+
+    def test_hs256_base64url_secret_is_pasteable_text(self):
+        out = self.path("hs.txt")
+        p = self.assertOk(run("keygen", "hs256", "--format", "base64url", "--out", out))
+        self.assertPrivateMode(out)
+        text = self.read("hs.txt").decode()
+        self.assertRegex(text, r"\A[A-Za-z0-9_-]{43}\Z")  # 32 random bytes, no line break
+        self.assertEqual(p.stdout, text + "\n")
+        # The text itself is the HMAC key: PyJWT, given the text, accepts what sign mints.
+        token = self.sign(out, "--email", "ada@example.com")
+        claims = pyjwt.decode(token, text, algorithms=["HS256"])
+        self.assertEqual(claims["roles"], ["Accounting Team"])
+
+    def test_refuses_to_overwrite_without_force(self):
+        out = self.write("existing.pem", "keep me\n")
+        self.assertErrorLine(run("keygen", "es256", "--out", out), 2, "key_file_error", "--force")
+        self.assertEqual(self.read("existing.pem"), b"keep me\n")
+
+    def test_force_replaces_with_mode_0600(self):
+        out = self.write("old.pem", "old key\n", mode=0o644)
+        self.assertOk(run("keygen", "es256", "--out", out, "--force"))
+        self.assertPrivateMode(out)
+        self.assertIn(b"-----BEGIN PRIVATE KEY-----", self.read("old.pem"))
+        leftovers = [n for n in os.listdir(self.dir) if ".tmp-" in n]
+        self.assertEqual(leftovers, [])
+
+    def test_weak_or_misplaced_sizes(self):
+        self.assertErrorLine(run("keygen", "rs256", "--out", self.path("weak.pem"), "--bits", "1024"), 2, "weak_key", "2048")
+        self.assertFalse(os.path.exists(self.path("weak.pem")))
+        self.assertErrorLine(run("keygen", "hs256", "--out", self.path("weak.raw"), "--bytes", "16"), 2, "weak_key")
+        self.assertFalse(os.path.exists(self.path("weak.raw")))
+        self.assertErrorLine(run("keygen", "es256", "--out", self.path("x.pem"), "--bits", "4096"), 2, "usage", "--bits")
+        self.assertErrorLine(run("keygen", "rs256", "--out", self.path("x.pem"), "--format", "base64url"), 2, "usage")
+
+    def test_encrypted_pem(self):
+        pw = self.write("pass.txt", "correct horse\n")
+        bad = self.write("bad.txt", "wrong horse\n")
+        out = self.path("enc.pem")
+        self.assertOk(run("keygen", "es256", "--out", out, "--passphrase-file", pw))
+        self.assertTrue(self.read("enc.pem").startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        openssl("pkey", "-in", out, "-passin", "pass:correct horse", "-noout")  # decrypts with the passphrase
+        token = self.sign(out, "--passphrase-file", pw)
+        self.assertEqual(segments(token)[0]["alg"], "ES256")
+        self.assertErrorLine(run("sign", "--key", out, "--role", "A"), 2, "passphrase_required")
+        self.assertErrorLine(run("sign", "--key", out, "--role", "A", "--passphrase-file", bad), 2, "bad_passphrase")
+
+
+class PubkeyTest(CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.ec = cls.openssl_ec("ec.pem")
+        # PKCS#1 and SEC1 encodings of the same keys
+        cls.rsa_pkcs1 = cls.path("rsa-pkcs1.pem")
+        openssl("pkey", "-in", cls.rsa, "-traditional", "-out", cls.rsa_pkcs1)
+        cls.ec_sec1 = cls.path("ec-sec1.pem")
+        openssl("ec", "-in", cls.ec, "-out", cls.ec_sec1)
+
+    def test_pem_output_matches_openssl(self):
+        for key in (self.rsa, self.rsa_pkcs1, self.ec, self.ec_sec1):
+            with self.subTest(key=os.path.basename(key)):
+                p = self.assertOk(run("pubkey", "--key", key))
+                self.assertEqual(p.stdout.encode(), openssl("pkey", "-in", key, "-pubout"))
+
+    def test_certificate_and_key_bundle(self):
+        cert = self.path("cert.pem")
+        openssl("req", "-x509", "-key", self.ec, "-subj", "/CN=jwtmint test", "-days", "1", "-out", cert)
+        bundle = self.write("bundle.pem", self.read("cert.pem") + self.read("ec.pem"))
+        p = self.assertOk(run("pubkey", "--key", bundle))  # the private key in the bundle counts
+        self.assertEqual(p.stdout.encode(), self.read("ec.pem.pub"))
+        self.assertErrorLine(run("pubkey", "--key", cert), 2, "invalid_key", "openssl x509")
+
+    def test_positional_key_and_public_input(self):
+        p = self.assertOk(run("pubkey", self.ec))
+        self.assertEqual(p.stdout.encode(), self.read("ec.pem.pub"))
+        p = self.assertOk(run("pubkey", "--key", self.path("rsa.pem.pub")))  # a public key is re-printed
+        self.assertEqual(p.stdout.encode(), self.read("rsa.pem.pub"))
+
+    def test_jwk_output_matches_cryptography(self):
+        for key, alg in ((self.rsa, "RS256"), (self.ec, "ES256")):
+            with self.subTest(alg=alg):
+                p = self.assertOk(run("pubkey", "--key", key, "--format", "jwk"))
+                got = json.loads(p.stdout)
+                want = public_jwk_of(self.read(os.path.basename(key)))
+                self.assertEqual(got, dict(want, kid=rfc7638_thumbprint(want), use="sig", alg=alg))
+
+    def test_rfc7638_example_thumbprint(self):
+        # RFC 7638 section 3.1: the example RSA key and its thumbprint.
+        n = ("0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
+             "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n"
+             "91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw")
+        jwk = {"kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"}
+        self.write("rfc7638.jwk", json.dumps(jwk))
+        p = self.assertOk(run("pubkey", "--key", self.path("rfc7638.jwk"), "--format", "jwk"))
+        self.assertEqual(json.loads(p.stdout)["kid"], "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+
+    def test_secret_has_no_public_key(self):
+        secret = self.write("hs.raw", random_secret())
+        self.assertErrorLine(run("pubkey", "--key", secret), 2, "key_algorithm_mismatch", "symmetric")
+
+
+class SignVerifyTest(CliTestCase):
+    """keygen -> pubkey -> sign -> verify for each algorithm, and every sign/verify option."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.keys = {}
+        for alg in ("rs256", "es256", "hs256"):
+            key = cls.path(f"{alg}.key")
+            p = run("keygen", alg, "--out", key)
+            assert p.returncode == 0, p.stderr
+            pub = cls.path(f"{alg}.pub")
+            if alg != "hs256":
+                q = run("pubkey", "--key", key)
+                assert q.returncode == 0, q.stderr
+                with open(pub, "w") as f:
+                    f.write(q.stdout)
+            cls.keys[alg] = (key, pub if alg != "hs256" else key)
+        cls.other_ec = cls.openssl_ec("other-ec.pem")
+
+    def verify(self, key, token, *args):
+        return run("verify", "--key", key, token, *args)
+
+    def test_round_trip_each_algorithm(self):
+        for alg, (key, pub) in self.keys.items():
+            with self.subTest(alg=alg):
+                token = self.sign(key, "--email", "ada@example.com", "--ttl", "10m",
+                                  roles=("Accounting Team", "Support Team"))
+                header, claims, sig, _ = segments(token)
+                self.assertEqual(header, {"alg": alg.upper(), "typ": "JWT"})  # --alg defaults from the key
+                self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+                self.assertEqual(claims["email"], "ada@example.com")
+                self.assertEqual(claims["exp"] - claims["iat"], 600)
+                self.assertLessEqual(abs(claims["iat"] - time.time()), 60)
+                self.assertEqual(len(sig), {"rs256": 256, "es256": 64, "hs256": 32}[alg])
+                p = self.assertOk(self.verify(pub, token))
+                self.assertEqual(json.loads(p.stdout), {"header": header, "claims": claims})
+                self.assertEqual(p.stderr, "")
+
+    def test_verify_with_private_key_and_stdin(self):
+        key, _ = self.keys["es256"]
+        token = self.sign(key)
+        p = self.assertOk(run("verify", "--key", key, stdin=token + "\n"))
+        self.assertEqual(json.loads(p.stdout)["claims"], segments(token)[1])
+        p = self.assertOk(run("verify", "--key", key, "-", stdin=token))
+        self.assertEqual(json.loads(p.stdout)["header"]["alg"], "ES256")
+
+    def test_ttl_forms(self):
+        key, _ = self.keys["hs256"]
+        for ttl, seconds in (("600", 600), ("600s", 600), ("10m", 600), ("1m30s", 90), ("45s", 45)):
+            with self.subTest(ttl=ttl):
+                claims = segments(self.sign(key, "--ttl", ttl))[1]
+                self.assertEqual(claims["exp"] - claims["iat"], seconds)
+        claims = segments(self.sign(key))[1]
+        self.assertEqual(claims["exp"] - claims["iat"], 300)  # the default lifetime, 5 minutes
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "1h"), 2, "usage", "--max-ttl")
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "11m"), 2, "usage", "--max-ttl")
+        claims = segments(self.sign(key, "--ttl", "1h", "--max-ttl", "1h"))[1]
+        self.assertEqual(claims["exp"] - claims["iat"], 3600)
+
+    def test_all_claim_options(self):
+        key, pub = self.keys["rs256"]
+        token = self.sign(key, "--now", T0, "--ttl", "2m", "--upn", "ada@corp.example", "--preferred-username", "ada",
+                          "--sub", "user-42", "--iss", "https://backend.example", "--aud", "customgpt", "--kid", "k1",
+                          "--jti", "j-1", "--claim", 'dept="sales"', "--claim", "level=3", "--claim", 'tags=["a","b"]',
+                          "--role-claim", "groups", "--role-format", "string", roles=("Accounting Team", "Support Team"))
+        header, claims, _, _ = segments(token)
+        self.assertEqual(header, {"alg": "RS256", "typ": "JWT", "kid": "k1"})
+        self.assertEqual(claims, {"iss": "https://backend.example", "sub": "user-42", "aud": "customgpt",
+                                  "upn": "ada@corp.example", "preferred_username": "ada",
+                                  "groups": "Accounting Team, Support Team", "dept": "sales", "level": 3,
+                                  "tags": ["a", "b"], "jti": "j-1", "iat": T0, "exp": T0 + 120})
+        now = str(T0 + 60)
+        p = self.assertOk(self.verify(pub, token, "--now", now, "--aud", "customgpt", "--iss", "https://backend.example",
+                                      "--sub", "user-42", "--role-claim", "groups"))
+        self.assertEqual(json.loads(p.stdout)["claims"], claims)
+        # the verifier's requirements are enforced
+        self.assertErrorLine(self.verify(pub, token, "--now", now, "--role-claim", "groups"), 1, "claim_mismatch")
+        self.assertErrorLine(self.verify(pub, token, "--now", now, "--aud", "customgpt", "--iss", "https://evil.example",
+                                         "--role-claim", "groups"), 1, "claim_mismatch")
+        self.assertErrorLine(self.verify(pub, token, "--now", now, "--aud", "customgpt"), 1, "missing_roles")
+
+    def test_hs256_signature_matches_python_hmac(self):
+        key, _ = self.keys["hs256"]
+        token = self.sign(key, "--now", T0)
+        _, _, sig, signing_input = segments(token)
+        self.assertEqual(sig, hmac.new(self.read("hs256.key"), signing_input, hashlib.sha256).digest())
+
+    def test_expired_and_not_yet_valid(self):
+        key, pub = self.keys["es256"]
+        token = self.sign(key, "--now", T0, "--ttl", "10m")
+        self.assertOk(self.verify(pub, token, "--now", T0 + 599))
+        self.assertErrorLine(self.verify(pub, token, "--now", T0 + 600), 1, "token_expired")
+        self.assertErrorLine(self.verify(pub, token, "--now", T0 + 3600), 1, "token_expired")
+        self.assertOk(self.verify(pub, token, "--now", T0 + 630, "--leeway", "60"))
+        self.assertOk(self.verify(pub, token, "--now", T0 + 630, "--leeway", "1m"))
+        self.assertErrorLine(self.verify(pub, token, "--now", T0 - 120), 1, "token_not_yet_valid")
+        self.assertOk(self.verify(pub, token, "--now", T0 - 30, "--leeway", "30"))
+        # nbf in the future, from an independent signer
+        pem = self.read("es256.key")
+        nbf_token = pyjwt.encode({"roles": ["A"], "iat": T0, "nbf": T0 + 100, "exp": T0 + 600}, pem, algorithm="ES256")
+        self.assertErrorLine(self.verify(pub, nbf_token, "--now", T0 + 50), 1, "token_not_yet_valid")
+        self.assertOk(self.verify(pub, nbf_token, "--now", T0 + 150))
+
+    def test_known_roles_case_insensitive(self):
+        key, pub = self.keys["rs256"]
+        token = self.sign(key, roles=("support team",))
+        self.assertOk(self.verify(pub, token, "--known-roles", "Accounting Team, Support Team"))
+        line = self.assertErrorLine(self.verify(pub, token, "--known-roles", "Accounting Team,Support Tea"), 1,
+                                    "unknown_role")
+        self.assertIn("support team", line)
+
+    def test_lifetime_ceiling(self):
+        key, pub = self.keys["rs256"]
+        now = int(time.time())
+        long_token = pyjwt.encode({"roles": ["A"], "iat": now, "exp": now + 3600}, self.read("rs256.key"),
+                                  algorithm="RS256")
+        self.assertErrorLine(self.verify(pub, long_token), 1, "lifetime_too_long")
+        self.assertOk(self.verify(pub, long_token, "--max-ttl", "1h"))
+
+    def test_refusals(self):
+        key, pub = self.keys["rs256"]
+        token = self.sign(key)
+        h, p, s = token.split(".")
+        claims = segments(token)[1]
+        forged = b64url(json.dumps(dict(claims, roles=["Admin Team"]), separators=(",", ":")).encode())
+        self.assertErrorLine(self.verify(pub, f"{h}.{forged}.{s}"), 1, "invalid_signature")
+        self.openssl_rsa("other-rsa.pem")
+        self.assertErrorLine(self.verify(self.path("other-rsa.pem.pub"), token), 1, "invalid_signature")
+        none = assemble({"alg": "none", "typ": "JWT"}, claims)
+        self.assertErrorLine(self.verify(pub, none), 1, "algorithm_mismatch")
+        # the algorithm comes from the key: an RS256 token against an EC key is refused
+        self.assertErrorLine(self.verify(self.path("other-ec.pem.pub"), token), 1, "algorithm_mismatch")
+        self.assertErrorLine(self.verify(pub, "not-a-token"), 1, "malformed_token")
+        self.assertErrorLine(self.verify(pub, f"{h}.{p}"), 1, "malformed_token")
+        self.assertErrorLine(self.verify(pub, f"{h}.{p}.{s}="), 1, "invalid_base64url")
+
+    def test_jwk_keys_built_independently(self):
+        for alg in ("rs256", "es256"):
+            with self.subTest(alg=alg):
+                key, _ = self.keys[alg]
+                jwk = public_jwk_of(self.read(f"{alg}.key"), use="sig", alg=alg.upper())
+                path = self.write(f"{alg}.jwk", json.dumps(jwk))
+                token = self.sign(key)
+                p = self.assertOk(self.verify(path, token))
+                self.assertEqual(json.loads(p.stdout)["claims"], segments(token)[1])
+                # a JWK marked for another algorithm is refused as a key error
+                wrong = self.write(f"{alg}-wrong.jwk", json.dumps(dict(jwk, alg="PS256")))
+                self.assertErrorLine(self.verify(wrong, token), 2, "key_algorithm_mismatch")
+        # an "oct" JWK is an HS256 secret
+        key, _ = self.keys["hs256"]
+        oct_jwk = self.write("hs.jwk", json.dumps({"kty": "oct", "k": b64url(self.read("hs256.key"))}))
+        token = self.sign(key)
+        self.assertOk(self.verify(oct_jwk, token))
+
+    def test_jwk_set_picks_the_token_kid(self):
+        key, _ = self.keys["es256"]
+        right = public_jwk_of(self.read("es256.key"), kid="right")
+        wrong = public_jwk_of(self.read("other-ec.pem"), kid="wrong")
+        jwks = self.write("set.json", json.dumps({"keys": [wrong, right]}))
+        self.assertOk(self.verify(jwks, self.sign(key, "--kid", "right")))
+        self.assertErrorLine(self.verify(jwks, self.sign(key, "--kid", "wrong")), 1, "invalid_signature")
+        self.assertErrorLine(self.verify(jwks, self.sign(key)), 2, "invalid_key", "2 keys")
+
+    def test_private_jwk_signs(self):
+        key = serialization.load_pem_private_key(self.read("es256.key"), password=None)
+        d = key.private_numbers().private_value.to_bytes(32, "big")
+        jwk = self.write("es-private.jwk", json.dumps(public_jwk_of(self.read("es256.key"), d=b64url(d))))
+        token = self.sign(jwk)
+        self.assertOk(self.verify(self.keys["es256"][1], token))
+
+    def test_tokens_from_pyjwt_verify(self):
+        now = int(time.time())
+        payload = {"email": "ada@example.com", "roles": "Accounting Team, Support Team", "iat": now, "exp": now + 600}
+        for alg, (key, pub) in self.keys.items():
+            with self.subTest(alg=alg):
+                token = pyjwt.encode(payload, self.read(os.path.basename(key)), algorithm=alg.upper())
+                p = self.assertOk(self.verify(pub, token, "--known-roles", "Accounting Team,Support Team"))
+                self.assertEqual(json.loads(p.stdout)["claims"], payload)
+
+
+class InteropTest(CliTestCase):
+    """Tokens from `sign`, checked by the openssl command line and by PyJWT."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.ec = cls.openssl_ec("ec.pem")
+        cls.secret = random_secret()
+        cls.hs = cls.write("hs.raw", cls.secret)
+
+    def openssl_verify(self, pub, signing_input, der_signature):
+        data = self.write("input.bin", signing_input)
+        sig = self.write("sig.bin", der_signature)
+        p = subprocess.run([OPENSSL, "dgst", "-sha256", "-verify", pub, "-signature", sig, data],
+                           capture_output=True, text=True)
+        return p.returncode == 0 and "Verified OK" in p.stdout
+
+    def test_rs256_with_openssl(self):
+        token = self.sign(self.rsa, "--email", "ada@example.com")
+        _, _, sig, signing_input = segments(token)
+        self.assertTrue(self.openssl_verify(self.rsa + ".pub", signing_input, sig))
+        self.assertFalse(self.openssl_verify(self.rsa + ".pub", signing_input + b"x", sig))
+
+    def test_es256_with_openssl(self):
+        token = self.sign(self.ec, "--email", "ada@example.com")
+        _, _, sig, signing_input = segments(token)
+        self.assertEqual(len(sig), 64)  # raw R||S, not DER
+        self.assertTrue(self.openssl_verify(self.ec + ".pub", signing_input, rs_der(sig)))
+        self.assertFalse(self.openssl_verify(self.ec + ".pub", signing_input + b"x", rs_der(sig)))
+
+    def test_hs256_with_openssl(self):
+        token = self.sign(self.hs, "--email", "ada@example.com")
+        _, _, sig, signing_input = segments(token)
+        out = openssl("dgst", "-sha256", "-mac", "HMAC", "-macopt", f"hexkey:{self.secret.hex()}", "-hex",
+                      stdin=signing_input).decode()
+        self.assertEqual(out.strip().split()[-1], sig.hex())
+
+    def test_pyjwt_decodes_every_algorithm(self):
+        keys = (("RS256", self.rsa, self.read("rsa.pem.pub")), ("ES256", self.ec, self.read("ec.pem.pub")),
+                ("HS256", self.hs, self.secret))
+        for alg, key, verify_key in keys:
+            with self.subTest(alg=alg):
+                token = self.sign(key, "--email", "ada@example.com", "--aud", "widget", "--ttl", "10m",
+                                  roles=("Accounting Team", "Support Team"))
+                claims = pyjwt.decode(token, verify_key, algorithms=[alg], audience="widget",
+                                      options={"require": ["exp", "iat"]})
+                self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+                self.assertEqual(claims["email"], "ada@example.com")
+                self.assertEqual(claims["exp"] - claims["iat"], 600)
+                self.assertEqual(pyjwt.get_unverified_header(token)["alg"], alg)
+                h, p, s = token.split(".")
+                altered = s[:10] + ("B" if s[10] == "A" else "A") + s[11:]
+                with self.assertRaises(pyjwt.InvalidSignatureError):
+                    pyjwt.decode(f"{h}.{p}.{altered}", verify_key, algorithms=[alg], audience="widget")
+
+
+class InspectTest(CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.secret = random_secret()
+        cls.hs = cls.write("hs.raw", cls.secret)
+
+    def pyjwt_token(self, payload, headers=None):
+        return pyjwt.encode(payload, self.secret, algorithm="HS256", headers=headers)
+
+    def inspect(self, token, *args):
+        return self.assertOk(run("inspect", token, "--now", *args))
+
+    def warnings(self, out):
+        return [l.strip() for l in out.splitlines() if l.strip().startswith("warning:")]
+
+    def test_says_not_verified_and_shows_times(self):
+        token = self.pyjwt_token({"email": "ada@example.com", "roles": ["Accounting Team"], "iat": T0, "exp": T0 + 600})
+        p = self.inspect(token, T0 + 2)
+        self.assertTrue(p.stdout.startswith("NOT VERIFIED"), p.stdout[:80])
+        self.assertIn(f"iat  {utc(T0)}  issued 2s ago", p.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)}  expires in 9m 58s", p.stdout)
+        self.assertIn("lifetime  10m", p.stdout)
+        self.assertIn("'Accounting Team'", p.stdout)
+        self.assertIn("identity: ada@example.com (from email)", p.stdout)
+        self.assertIn("warnings: none", p.stdout)
+        self.assertEqual(self.warnings(p.stdout), [])
+        self.assertEqual(utc(T0), "2026-05-12T15:33:20Z")  # the example date, by hand
+
+    def test_expired(self):
+        token = self.pyjwt_token({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 600})
+        p = self.inspect(token, T0 + 780)
+        self.assertIn(f"exp  {utc(T0 + 600)}  expired 3m ago", p.stdout)
+        w = self.warnings(p.stdout)
+        self.assertEqual(len(w), 1)
+        self.assertIn("expired 3m ago", w[0])
+
+    def test_each_warning(self):
+        cases = {
+            "no role claim": ({"email": "a@example.com", "iat": T0, "exp": T0 + 60}, "no 'roles' claim"),
+            "long lifetime": ({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 3600}, "lifetime 1h"),
+            "no identity": ({"roles": ["A"], "iat": T0, "exp": T0 + 60}, "no identity"),
+            "no exp": ({"email": "a@example.com", "roles": ["A"], "iat": T0}, "no exp"),
+            "future iat": ({"email": "a@example.com", "roles": ["A"], "iat": T0 + 300, "exp": T0 + 600}, "in the future"),
+            "bad role claim": ({"email": "a@example.com", "roles": 7, "iat": T0, "exp": T0 + 60}, "'roles' claim"),
+        }
+        for name, (payload, expected) in cases.items():
+            with self.subTest(name):
+                w = self.warnings(self.inspect(self.pyjwt_token(payload), T0 + 1).stdout)
+                self.assertEqual(len(w), 1, w)
+                self.assertIn(expected, w[0])
+
+    def test_alg_none(self):
+        token = assemble({"alg": "none"}, {"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 60})
+        w = self.warnings(self.inspect(token, T0 + 1).stdout)
+        self.assertEqual(len(w), 1)
+        self.assertIn("alg is 'none'", w[0])
+
+    def test_role_claim_option_and_string_form(self):
+        token = self.pyjwt_token({"groups": "A Team, B Team", "upn": "u@corp.example", "iat": T0, "exp": T0 + 60})
+        p = self.inspect(token, T0 + 1, "--role-claim", "groups")
+        self.assertIn("'A Team', 'B Team'", p.stdout)
+        self.assertIn("identity: u@corp.example (from upn)", p.stdout)
+        self.assertEqual(self.warnings(p.stdout), [])
+
+    def test_json_output(self):
+        token = self.pyjwt_token({"roles": ["A"], "iat": T0, "exp": T0 + 600})
+        p = self.inspect(token, T0 + 2, "--json")
+        doc = json.loads(p.stdout)
+        self.assertIs(doc["verified"], False)
+        self.assertEqual(doc["claims"], {"roles": ["A"], "iat": T0, "exp": T0 + 600})
+        self.assertEqual(doc["times"]["exp"]["utc"], utc(T0 + 600))
+        self.assertEqual(doc["times"]["exp"]["relative"], "expires in 9m 58s")
+        self.assertEqual(len(doc["warnings"]), 1)
+        self.assertIn("NOT VERIFIED", p.stderr)
+
+    def test_token_from_stdin(self):
+        token = self.pyjwt_token({"roles": ["A"], "email": "a@example.com", "iat": T0, "exp": T0 + 60})
+        p = self.assertOk(run("inspect", "--now", T0, stdin=token + "\n"))
+        self.assertIn("warnings: none", p.stdout)
+
+    def test_undecodable(self):
+        self.assertErrorLine(run("inspect", "abc"), 1, "malformed_token")
+        self.assertErrorLine(run("inspect", "a.b.c.d.e"), 1, "malformed_token", "JWE")
+        self.assertErrorLine(run("inspect", "e30.e30=.x"), 1, "invalid_base64url")
+        not_json = b64url(b"hello")
+        self.assertErrorLine(run("inspect", f"{not_json}.{not_json}.x"), 1, "malformed_token", "JSON")
+
+
+class DoctorTest(CliTestCase):
+    KNOWN = "Accounting Team,Support Team"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+        cls.pub = cls.key + ".pub"
+        cls.other = cls.openssl_ec("other.pem")
+
+    def doctor(self, *args):
+        p = run("doctor", "--key", self.key, *args)
+        self.assertNoCrash(p)
+        lines = p.stdout.splitlines()
+        for line in lines[:-1]:
+            self.assertRegex(line, r"^\[( ok |warn|FAIL|skip)\] ")
+        self.assertRegex(lines[-1], r"^doctor: \d+ ok, \d+ warnings?, \d+ failed, \d+ skipped$")
+        return p
+
+    def line(self, p, name):
+        found = [l for l in p.stdout.splitlines() if l[7:].startswith(name + " ")]
+        self.assertEqual(len(found), 1, f"no single '{name}' line in:\n{p.stdout}")
+        return found[0]
+
+    def test_everything_passes(self):
+        token = self.sign(self.key, "--email", "ada@example.com", "--ttl", "10m", roles=("support team",))
+        p = self.doctor("--public", self.pub, "--token", token, "--known-roles", self.KNOWN)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertNotIn("[FAIL]", p.stdout)
+        self.assertNotIn("[warn]", p.stdout)
+        for name in ("key loads", "key strength", "key file mode", "public key match", "fresh token",
+                     "token signature", "token expiry", "token lifetime", "token roles", "token identity",
+                     "system clock", "clock skew"):
+            self.assertTrue(self.line(p, name).startswith("[ ok ]"), name)
+        self.assertIn("Support Team", self.line(p, "token roles"))
+
+    def test_mismatched_public_key(self):
+        p = self.doctor("--public", self.other + ".pub")
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "public key match").startswith("[FAIL]"))
+        self.assertIn("mismatch", self.line(p, "public key match"))
+
+    def test_misspelled_role(self):
+        token = self.sign(self.key, "--email", "ada@example.com", roles=("Suport Team",))
+        p = self.doctor("--token", token, "--known-roles", self.KNOWN)
+        self.assertEqual(p.returncode, 1)
+        line = self.line(p, "token roles")
+        self.assertTrue(line.startswith("[FAIL]"))
+        self.assertIn("'Suport Team' is not a known team role; did you mean 'Support Team'?", line)
+
+    def test_file_permissions(self):
+        loose = self.path("loose.pem")
+        shutil.copy(self.key, loose)
+        os.chmod(loose, 0o644)
+        p = run("doctor", "--key", loose)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "key file mode").startswith("[FAIL]"))
+        self.assertIn("0644", self.line(p, "key file mode"))
+        os.chmod(loose, 0o640)
+        p = run("doctor", "--key", loose)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertTrue(self.line(p, "key file mode").startswith("[warn]"))
+        self.assertEqual(run("doctor", "--key", loose, "--allow-warnings").returncode, 0)
+        os.chmod(loose, 0o600)
+        p = run("doctor", "--key", loose)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(self.line(p, "key file mode").startswith("[ ok ]"))
+
+    def test_token_problems(self):
+        expired = self.sign(self.key, "--email", "a@example.com", "--now", T0)
+        p = self.doctor("--token", expired)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "token expiry").startswith("[FAIL]"))
+
+        now = int(time.time())
+        long_lived = pyjwt.encode({"email": "a@example.com", "roles": ["A"], "iat": now, "exp": now + 3600},
+                                  self.read("ec.pem"), algorithm="ES256")
+        p = self.doctor("--token", long_lived)
+        self.assertEqual(p.returncode, 1, p.stdout)  # a warning is not a pass
+        self.assertTrue(self.line(p, "token lifetime").startswith("[warn]"))
+        self.assertNotIn("[FAIL]", p.stdout)
+        self.assertEqual(self.doctor("--token", long_lived, "--allow-warnings").returncode, 0)
+
+        foreign = self.sign(self.other, "--email", "a@example.com")
+        p = self.doctor("--token", foreign)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "token signature").startswith("[FAIL]"))
+
+        future = pyjwt.encode({"email": "a@example.com", "roles": ["A"], "iat": now + 600, "exp": now + 900},
+                              self.read("ec.pem"), algorithm="ES256")
+        p = self.doctor("--token", future)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "clock skew").startswith("[FAIL]"))
+
+        no_roles = pyjwt.encode({"email": "a@example.com", "iat": now, "exp": now + 60}, self.read("ec.pem"),
+                                algorithm="ES256")
+        p = self.doctor("--token", no_roles)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "token roles").startswith("[FAIL]"))
+
+        p = self.doctor("--token", "garbage")
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "token format").startswith("[FAIL]"))
+
+    def test_clock(self):
+        p = self.doctor("--now", "0")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("1970-01-01T00:00:00Z", self.line(p, "system clock"))
+        self.assertTrue(self.line(p, "system clock").startswith("[FAIL]"))
+
+    def test_wrong_kind_of_key(self):
+        p = run("doctor", "--key", self.pub)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "key loads").startswith("[FAIL]"))
+        p384 = self.openssl_ec("p384.pem", curve="P-384")
+        p = run("doctor", "--key", p384)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("[FAIL]", p.stdout)
+
+    def test_hs256_secret(self):
+        secret = random_secret()
+        hs = self.write("hs.raw", secret)
+        same = self.write("hs-copy.raw", secret)
+        different = self.write("hs-other.raw", random_secret())
+        p = run("doctor", "--key", hs, "--public", same)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(self.line(p, "fresh token").startswith("[ ok ]"))
+        self.assertTrue(self.line(p, "public key match").startswith("[ ok ]"))
+        p = run("doctor", "--key", hs, "--public", different)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(self.line(p, "public key match").startswith("[FAIL]"))
+        text = self.write("hs-text.txt", "a-secret-typed-into-a-file-with-echo-0123456789\n")
+        p = run("doctor", "--key", text)
+        self.assertTrue(self.line(p, "key strength").startswith("[warn]"))
+        self.assertIn("line break", self.line(p, "key strength"))
+
+
+class BadInputTest(CliTestCase):
+    """Every bad input: one 'error: <code>: ...' line on stderr, nothing on stdout, the right status."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ec = cls.openssl_ec("ec.pem")
+        cls.p384 = cls.openssl_ec("p384.pem", curve="P-384")
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.hs = cls.write("hs.raw", random_secret())
+        cls.short = cls.write("short.raw", random_secret(16))
+        cls.empty = cls.write("empty.pem", b"")
+        cls.garbage_pem = cls.write("garbage.pem", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n")
+        cls.der = cls.path("ec.der")
+        openssl("pkey", "-in", cls.ec, "-outform", "DER", "-out", cls.der)
+        cls.bad_jwk = cls.write("bad.jwk", '{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}')
+        cls.off_curve = cls.write("offcurve.jwk", json.dumps({"kty": "EC", "crv": "P-256", "x": b64url(b"\x01" * 32),
+                                                              "y": b64url(b"\x02" * 32)}))
+        cls.existing = cls.write("existing.pem", "x")
+        cls.missing = cls.path("missing.pem")
+        p = run("sign", "--key", cls.ec, "--role", "A")
+        assert p.returncode == 0, p.stderr
+        cls.token = p.stdout.strip()
+
+    def check_table(self, table):
+        for args, status, errc, fragment in table:
+            with self.subTest(args=" ".join(map(str, args))):
+                p = run(*args, stdin="")
+                self.assertErrorLine(p, status, errc, fragment)
+                self.assertEqual(p.stdout, "")
+
+    def test_keygen(self):
+        self.check_table([
+            (["keygen", "rs256"], 2, "usage", "--out"),
+            (["keygen", "--out", self.path("k1.pem")], 2, "usage", "algorithm"),
+            (["keygen", "ps256", "--out", self.path("k2.pem")], 2, "usage", None),
+            (["keygen", "rs256", "--out", self.path("k3.pem"), "--bits", "1024"], 2, "weak_key", None),
+            (["keygen", "rs256", "--out", self.path("k4.pem"), "--bits", "lots"], 2, "usage", "--bits"),
+            (["keygen", "es256", "--out", self.existing], 2, "key_file_error", "already exists"),
+            (["keygen", "es256", "--out", self.path("no/such/dir/k.pem")], 2, "key_file_error", None),
+            (["keygen", "es256", "--out", self.path("k5.pem"), "--frobnicate"], 2, "usage", "--frobnicate"),
+            (["keygen", "hs256", "--out", self.path("k6"), "--format", "hex"], 2, "usage", "--format"),
+        ])
+
+    def test_pubkey(self):
+        self.check_table([
+            (["pubkey", "--key", self.missing], 2, "key_file_error", "no such file"),
+            (["pubkey", "--key", self.dir], 2, "key_file_error", "directory"),
+            (["pubkey", "--key", self.empty], 2, "key_file_error", "empty"),
+            (["pubkey", "--key", self.garbage_pem], 2, "invalid_key", None),
+            (["pubkey", "--key", self.der], 2, "invalid_key", "DER"),
+            (["pubkey", "--key", self.hs], 2, "key_algorithm_mismatch", None),
+            (["pubkey", "--key", self.bad_jwk], 2, "invalid_key", "JWK"),
+            (["pubkey", "--key", self.off_curve], 2, "invalid_key", "curve"),
+            (["pubkey"], 2, "usage", "--key"),
+            (["pubkey", "--key", self.ec, "--bogus"], 2, "usage", "--bogus"),
+            (["pubkey", "--key", self.ec, "--format", "der"], 2, "usage", "--format"),
+        ])
+
+    def test_sign(self):
+        s = ["sign", "--key", self.ec, "--role", "A"]
+        self.check_table([
+            (["sign", "--key", self.missing, "--role", "A"], 2, "key_file_error", "no such file"),
+            (["sign", "--key", self.ec + ".pub", "--role", "A"], 2, "private_key_required", None),
+            (["sign", "--key", self.garbage_pem, "--role", "A"], 2, "invalid_key", None),
+            (["sign", "--key", self.p384, "--role", "A"], 2, "key_algorithm_mismatch", "P-384"),
+            (["sign", "--key", self.short, "--role", "A"], 2, "weak_key", "32"),
+            (["sign", "--key", self.ec, "--role", "A", "--alg", "RS256"], 2, "key_algorithm_mismatch", None),
+            (["sign", "--key", self.rsa, "--role", "A", "--alg", "HS256"], 2, "key_algorithm_mismatch", None),
+            (["sign", "--key", self.hs, "--role", "A", "--alg", "ES256"], 2, "key_algorithm_mismatch", None),
+            (["sign", "--key", self.ec, "--role", "A", "--alg", "PS256"], 2, "usage", "--alg"),
+            (["sign", "--key", self.ec], 2, "usage", "--role"),
+            (["sign", "--role", "A"], 2, "usage", "--key"),
+            (s + ["--ttl", "10x"], 2, "usage", "--ttl"),
+            (s + ["--ttl", "0"], 2, "usage", "--ttl"),
+            (s + ["--ttl", "-5m"], 2, "usage", "--ttl"),
+            (s + ["--ttl", ""], 2, "usage", "--ttl"),
+            (s + ["--ttl", "5m10m"], 2, "usage", "--ttl"),
+            (s + ["--ttl", "1h"], 2, "usage", "--max-ttl"),
+            (s + ["--max-ttl", "soon"], 2, "usage", "--max-ttl"),
+            (s + ["--claim", "dept=sales"], 2, "usage", "JSON"),
+            (s + ["--claim", "=1"], 2, "usage", "NAME=JSON"),
+            (s + ["--claim", "exp=1"], 2, "usage", "--ttl"),
+            (s + ["--claim", "roles=[]"], 2, "usage", "--role"),
+            (s + ["--email", "not-an-email"], 2, "invalid_claim", "email"),
+            (s + ["--role", ""], 2, "invalid_claim", None),
+            (s + ["--role-format", "csv"], 2, "usage", "--role-format"),
+            (s + ["--role-claim", "email"], 2, "usage", "--role-claim"),
+            (s + ["--now", "yesterday"], 2, "usage", "--now"),
+            (s + ["--unknown"], 2, "usage", "--unknown"),
+            (s + ["extra-positional"], 2, "usage", "extra-positional"),
+        ])
+
+    def test_verify(self):
+        v = ["verify", "--key", self.ec + ".pub"]
+        self.check_table([
+            (v + ["x"], 1, "malformed_token", None),
+            (v + ["a.b.c"], 1, "invalid_base64url", None),
+            (v + ["e30.e30.e30"], 1, "malformed_token", "alg"),
+            (v + [assemble({"alg": "HS256"}, {"roles": ["A"]}, b"x" * 32)], 1, "algorithm_mismatch", None),
+            (["verify", "--key", self.missing, self.token], 2, "key_file_error", None),
+            (["verify", "--key", self.p384 + ".pub", self.token], 2, "key_algorithm_mismatch", None),
+            (["verify", "--key", self.rsa + ".pub", "--alg", "ES256", self.token], 2, "key_algorithm_mismatch", None),
+            (["verify", "--key", self.ec + ".pub", "--alg", "HS256", self.token], 2, "key_algorithm_mismatch", None),
+            (["verify", "--key", self.bad_jwk, self.token], 2, "invalid_key", None),
+            (["verify", "--key", self.garbage_pem, self.token], 2, "invalid_key", None),
+            (["verify", self.token], 2, "usage", "--key"),
+            (v, 2, "usage", "token"),  # stdin is empty
+            (v + ["--leeway", "2d", self.token], 2, "usage", "--leeway"),
+            (v + ["--max-ttl", "0", self.token], 2, "usage", "--max-ttl"),
+            (v + ["--known-roles", "A,,B", self.token], 2, "usage", "--known-roles"),
+            (v + ["--now", "-5", self.token], 2, "usage", "--now"),
+            (v + ["--nope", self.token], 2, "usage", "--nope"),
+        ])
+
+    def test_inspect(self):
+        self.check_table([
+            (["inspect", "x.y"], 1, "malformed_token", None),
+            (["inspect"], 2, "usage", "token"),
+            (["inspect", "--max-ttl", "ten", self.token], 2, "usage", "--max-ttl"),
+            (["inspect", "--what", self.token], 2, "usage", "--what"),
+            (["inspect", self.token, self.token], 2, "usage", None),
+        ])
+
+    def test_doctor(self):
+        self.check_table([
+            (["doctor", "--key", self.missing], 2, "key_file_error", "no such file"),
+            (["doctor"], 2, "usage", "--key"),
+            (["doctor", "--key", self.ec, "--public", self.missing], 2, "key_file_error", None),
+            (["doctor", "--key", self.ec, "--known-roles", ","], 2, "usage", "--known-roles"),
+            (["doctor", "--key", self.ec, "--alg", "XS256"], 2, "usage", "--alg"),
+            (["doctor", "--key", self.ec, "--max-ttl", "0"], 2, "usage", "--max-ttl"),
+            (["doctor", "--key", self.ec, "--wat"], 2, "usage", "--wat"),
+        ])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
