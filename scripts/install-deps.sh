@@ -25,3 +25,7 @@ $SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"
 if ! command -v npm >/dev/null 2>&1; then
   $SUDO apt-get install -y -q --no-install-recommends nodejs npm
 fi
+
+# The browser tests' npm packages (playwright-core drives Debian's chromium; jose checks tokens),
+# pinned by the lockfile. Never `npx playwright install`: the browser comes from Debian.
+npm ci --prefix "$(dirname "$0")/../examples/host_backend/tests" --no-audit --no-fund

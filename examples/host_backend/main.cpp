@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+// jwtmint-host-backend: a runnable host backend for the widget JWT login flow.
+//
+// It signs users in with its own small form (standing in for a site's real authentication),
+// mints their token at GET /api/customgpt-jwt, and serves the four widget pages. With no
+// options it creates an RS256 key and the demo users in ./jwtmint-data and listens on
+// http://127.0.0.1:8080/.
+#include <httplib.h>  // see server.cpp for why CPPHTTPLIB_OPENSSL_SUPPORT stays undefined
+#include <pthread.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <jwtmint/error.hpp>
+#include <jwtmint/version.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "assets.hpp"
+#include "files.hpp"
+#include "server.hpp"
+#include "sessions.hpp"
+#include "signing.hpp"
+#include "users.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct options {
+    int port = 8080;
+    std::string bind = "127.0.0.1";
+    std::string data_dir = "jwtmint-data";
+    std::string key_file;
+    std::string alg = "rs256";
+    std::string users_file;
+    std::string role_claim = "roles";
+    std::string role_format = "array";
+    std::string ttl = "10m";
+    std::string max_ttl = "10m";
+    host::page_settings pages;
+    bool hash_password = false;
+};
+
+/// "600", "600s", "10m" or "1h" as seconds; nullopt for anything else.
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+    if (text.empty() || text.size() > 12) return std::nullopt;
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0) return std::nullopt;
+    const long long value = std::stoll(text.substr(0, digits));
+    const std::string unit = text.substr(digits);
+    long long scale = 0;
+    if (unit.empty() || unit == "s") {
+        scale = 1;
+    } else if (unit == "m" || unit == "min") {
+        scale = 60;
+    } else if (unit == "h") {
+        scale = 3600;
+    } else {
+        return std::nullopt;
+    }
+    return std::chrono::seconds(value * scale);
+}
+
+/// Reads one line from standard input, without echo when it is a terminal.
+std::string read_password() {
+    termios saved{};
+    const bool tty = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        std::fputs("Password: ", stderr);
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        std::fputs("\n", stderr);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+int run_hash_password() {
+    const std::string password = read_password();
+    if (password.empty()) {
+        std::fputs(
+            "error: empty password; type it, or pipe it in:\n"
+            "  printf '%s' 'the password' | jwtmint-host-backend --hash-password\n",
+            stderr);
+        return 1;
+    }
+    std::printf("%s\n", host::password_hash_json(host::hash_password(password)).c_str());
+    std::fputs(
+        "Put this object as the user's \"password\" in the users file\n"
+        "(see examples/host_backend/users.json).\n",
+        stderr);
+    return 0;
+}
+
+bool is_loopback(const std::string& address) {
+    return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
+}
+
+std::string url_host(const std::string& bind) {
+    if (bind == "0.0.0.0" || bind.empty()) return "127.0.0.1";
+    if (bind == "::") return "[::1]";
+    if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+    return bind;
+}
+
+host::user_store load_users(const options& o, std::string& origin) {
+    if (!o.users_file.empty()) {
+        origin = o.users_file;
+        return host::user_store::parse(host::read_file(o.users_file), origin);
+    }
+    // Nothing configured: the demo users, copied once into the data folder so they can be edited.
+    const std::filesystem::path path = std::filesystem::path(o.data_dir) / "users.json";
+    origin = path.string();
+    if (!std::filesystem::exists(path)) {
+        host::ensure_private_dir(o.data_dir);
+        const auto demo = host::embedded_file("users.json");
+        if (!demo) throw std::logic_error("the demo users are missing from the program");
+        host::write_new_file(path, *demo, 0600);
+    }
+    return host::user_store::parse(host::read_file(path), origin);
+}
+
+std::string identity_of(const host::user& u) {
+    if (!u.email.empty()) return "email " + u.email;
+    if (!u.upn.empty()) return "upn " + u.upn;
+    if (!u.preferred_username.empty()) return "preferred_username " + u.preferred_username;
+    return "no identity claim";
+}
+
+void print_banner(const options& o, const host::signing_key& key, const host::token_minter& minter,
+                  const host::user_store& users, const std::string& users_origin) {
+    const host::token_policy& policy = minter.policy();
+    const std::string alg(minter.alg());
+    std::printf("jwtmint host backend %s\n\n", JWTMINT_VERSION_STRING);
+    std::printf("Signing key   %s (%s%s)\n", key.path.c_str(), alg.c_str(),
+                key.created ? ", created now" : "");
+    if (!key.public_key_pem.empty()) {
+        std::printf("Public key    paste it into the vendor's settings\n");
+        std::printf("              (My Profile > SSO > JWT Authorization, algorithm %s)",
+                    alg.c_str());
+        if (!key.public_path.empty()) std::printf("; also in %s", key.public_path.c_str());
+        std::printf(":\n\n%s\n", key.public_key_pem.c_str());
+    } else {
+        std::printf("Shared secret paste the contents of %s into the vendor's settings\n",
+                    key.path.c_str());
+        std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n",
+                    alg.c_str());
+    }
+    const char* form =
+        policy.format == jwt::role_format::array ? "a JSON array" : "a comma-separated string";
+    std::printf("Role claim    \"%s\" as %s (the vendor's \"Attribute name\")\n",
+                policy.role_claim.c_str(), form);
+    std::printf("Lifetime      %lld s (ceiling %lld s)\n",
+                static_cast<long long>(policy.ttl.count()),
+                static_cast<long long>(policy.max_ttl.count()));
+    std::printf("Widget        p_id %s\n", o.pages.project_id.c_str());
+    std::printf("              standard embed %s\n", o.pages.embed_script_url.c_str());
+    std::printf("              live chat      %s\n", o.pages.live_chat_script_url.c_str());
+    std::printf("              AI assistant   %s\n", o.pages.ai_assistant_script_url.c_str());
+    std::printf("              instant viewer %s\n", o.pages.instant_viewer_script_url.c_str());
+    std::printf("Users         %s\n", users_origin.c_str());
+    for (const host::user& u : users.all()) {
+        std::string roles;
+        for (const auto& r : u.roles) roles += (roles.empty() ? "" : ", ") + r;
+        std::printf("  %-10s %-36s roles: %s\n", u.username.c_str(), identity_of(u).c_str(),
+                    roles.c_str());
+    }
+    if (!users.note().empty()) std::printf("  %s\n", users.note().c_str());
+    std::printf(
+        "  Add a user: printf '%%s' 'NEW PASSWORD' | jwtmint-host-backend --hash-password\n");
+    std::printf(
+        "              and put its output as the user's \"password\" in the users file\n\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    CLI::App cli{
+        "jwtmint-host-backend: signs users in, mints their widget-login JWT at\n"
+        "GET /api/customgpt-jwt and serves the four widget pages. With no options it creates\n"
+        "an RS256 key and demo users in ./jwtmint-data. Each option can also be set by the\n"
+        "environment variable shown with it; an encrypted --key reads its passphrase from\n"
+        "JWTMINT_KEY_PASSPHRASE.",
+        "jwtmint-host-backend"};
+    cli.set_version_flag("--version", JWTMINT_VERSION_STRING);
+    cli.add_option("--port", o.port, "TCP port (0 picks a free one)")
+        ->envname("JWTMINT_PORT")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    cli.add_option("--bind", o.bind, "address to listen on")
+        ->envname("JWTMINT_BIND")
+        ->capture_default_str();
+    cli.add_option("--data-dir", o.data_dir, "folder for the generated key and the users file")
+        ->envname("JWTMINT_DATA_DIR")
+        ->capture_default_str();
+    cli.add_option("--key", o.key_file,
+                   "private key PEM (RS256, ES256) or secret file (HS256); default: "
+                   "created in the data folder")
+        ->envname("JWTMINT_KEY");
+    cli.add_option("--alg", o.alg, "signing algorithm")
+        ->envname("JWTMINT_ALG")
+        ->transform(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case))
+        ->capture_default_str();
+    cli.add_option("--users", o.users_file,
+                   "users JSON file; default: DATA_DIR/users.json, created from the demo users")
+        ->envname("JWTMINT_USERS");
+    cli.add_option("--role-claim", o.role_claim,
+                   "name of the role claim (the vendor's \"Attribute name\")")
+        ->envname("JWTMINT_ROLE_CLAIM")
+        ->capture_default_str();
+    cli.add_option("--role-format", o.role_format,
+                   "role claim as a JSON array or one comma-separated string")
+        ->envname("JWTMINT_ROLE_FORMAT")
+        ->transform(CLI::IsMember({"array", "string"}))
+        ->capture_default_str();
+    cli.add_option("--ttl", o.ttl, "token lifetime: seconds, or 90s, 5m, 1h")
+        ->envname("JWTMINT_TTL")
+        ->capture_default_str();
+    cli.add_option("--max-ttl", o.max_ttl,
+                   "lifetime ceiling; raise it to allow a --ttl above 10 minutes")
+        ->envname("JWTMINT_MAX_TTL")
+        ->capture_default_str();
+    cli.add_option("--agent-id,--project-id", o.pages.project_id,
+                   "the agent's project id (p_id in the snippets)")
+        ->envname("JWTMINT_AGENT_ID")
+        ->capture_default_str();
+    cli.add_option("--project-key", o.pages.project_key,
+                   "the agent's project key (p_key in the snippets)")
+        ->envname("JWTMINT_PROJECT_KEY")
+        ->capture_default_str();
+    cli.add_option("--embed-script-url", o.pages.embed_script_url,
+                   "standard embed script (the vendor's: https://cdn.customgpt.ai/js/embed.js)")
+        ->envname("JWTMINT_EMBED_SCRIPT_URL")
+        ->capture_default_str();
+    cli.add_option("--live-chat-script-url", o.pages.live_chat_script_url,
+                   "Live Chat script (the vendor's: https://cdn.customgpt.ai/js/chat.js)")
+        ->envname("JWTMINT_LIVE_CHAT_SCRIPT_URL")
+        ->capture_default_str();
+    cli.add_option("--ai-assistant-script-url", o.pages.ai_assistant_script_url,
+                   "AI Assistant widget script")
+        ->envname("JWTMINT_AI_ASSISTANT_SCRIPT_URL")
+        ->capture_default_str();
+    cli.add_option("--instant-viewer-script-url", o.pages.instant_viewer_script_url,
+                   "Instant Viewer widget script")
+        ->envname("JWTMINT_INSTANT_VIEWER_SCRIPT_URL")
+        ->capture_default_str();
+    cli.add_flag(
+        "--hash-password", o.hash_password,
+        "read a password from standard input, print its scrypt hash for the users file, and exit");
+    CLI11_PARSE(cli, argc, argv);
+
+    if (o.hash_password) {
+        try {
+            return run_hash_password();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // one log line per write, also into a pipe
+
+    // SIGINT and SIGTERM are taken by a sigwait thread (below), and SIGUSR1 is how main wakes
+    // it when the server ends on its own; all three must be blocked in every thread, so block
+    // them here, before the first thread exists: every thread inherits the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);  // a browser closing a connection is not a reason to die
+
+    // Built once here and shared, read-only, by every request thread (the sessions lock
+    // themselves).
+    std::optional<host::signing_key> key;
+    std::optional<host::user_store> users;
+    std::optional<host::token_minter> minter;
+    host::session_store sessions(8h);
+    httplib::Server server;
+    int port = 0;
+    try {
+        const auto ttl = parse_duration(o.ttl);
+        const auto max_ttl = parse_duration(o.max_ttl);
+        if (!ttl || ttl->count() < 1)
+            throw std::invalid_argument("--ttl '" + o.ttl +
+                                        "' is not a lifetime like 600, 90s, 5m");
+        if (!max_ttl || max_ttl->count() < 1) {
+            throw std::invalid_argument("--max-ttl '" + o.max_ttl +
+                                        "' is not a lifetime like 600, 90s, 5m");
+        }
+        if (*ttl > *max_ttl) {
+            throw std::invalid_argument(
+                "--ttl " + o.ttl + " is longer than the ceiling of " +
+                std::to_string(max_ttl->count()) +
+                " s; the vendor recommends 10 minutes at most (raise the ceiling "
+                "explicitly with --max-ttl)");
+        }
+        const host::algorithm alg = o.alg == "es256"   ? host::algorithm::es256
+                                    : o.alg == "hs256" ? host::algorithm::hs256
+                                                       : host::algorithm::rs256;
+        const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
+        key.emplace(host::load_or_create_key(alg, o.key_file, o.data_dir,
+                                             passphrase != nullptr ? passphrase : ""));
+        std::string users_origin;
+        users.emplace(load_users(o, users_origin));
+        host::token_policy policy;
+        policy.role_claim = o.role_claim;
+        policy.format =
+            o.role_format == "string" ? jwt::role_format::comma_separated : jwt::role_format::array;
+        policy.ttl = *ttl;
+        policy.max_ttl = *max_ttl;
+        minter.emplace(key->signer, policy);
+        // Mint once for every user now: a role or email the vendor would refuse fails here,
+        // naming the user, instead of on their first page load.
+        for (const host::user& u : users->all()) {
+            try {
+                static_cast<void>(minter->mint(u));
+            } catch (const jwt::error& e) {
+                throw std::invalid_argument(users_origin + ": user '" + u.username +
+                                            "' cannot get a token: " + jwt::errc_name(e.value()) +
+                                            ": " + e.what());
+            }
+        }
+        host::install_routes(
+            server, host::app_state{*users, sessions, *minter, o.pages, key->public_key_pem});
+
+        for (const std::string& w : key->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+        if (!is_loopback(o.bind)) {
+            std::fprintf(stderr,
+                         "warning: listening on %s over plain HTTP; put TLS in front of it\n"
+                         "(a reverse proxy) before real users sign in\n",
+                         o.bind.c_str());
+        }
+        if (o.port == 0) {
+            port = server.bind_to_any_port(o.bind);
+        } else {
+            port = server.bind_to_port(o.bind, o.port) ? o.port : -1;
+        }
+        if (port < 0) {
+            throw std::runtime_error("cannot listen on " + o.bind + ":" + std::to_string(o.port) +
+                                     " (in use? try --port 0 for a free one)");
+        }
+        print_banner(o, *key, *minter, *users, users_origin);
+    } catch (const jwt::error& e) {
+        std::fprintf(stderr, "error: %s: %s\n", jwt::errc_name(e.value()), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+    std::printf("Listening on http://%s:%d/ (open it in a browser; Ctrl-C stops)\n",
+                url_host(o.bind).c_str(), port);
+
+    std::atomic<bool> listen_done{false};
+    std::atomic<int> received{0};
+    // Stopping from a signal handler is not async-signal-safe; from this thread it is.
+    std::thread waiter([&] {
+        int sig = 0;
+        while (sigwait(&stop_signals, &sig) != 0) {
+        }
+        if (sig == SIGUSR1) return;  // main: the server stopped on its own
+        received = sig;
+        // stop() only acts on a running server: wait (boundedly) until listen has started.
+        for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i)
+            std::this_thread::sleep_for(10ms);
+        server.stop();
+    });
+    const bool ok = server.listen_after_bind();
+    listen_done = true;
+    if (received == 0) pthread_kill(waiter.native_handle(), SIGUSR1);
+    waiter.join();
+    if (received != 0) {
+        std::printf("Stopped (%s)\n", received == SIGINT ? "SIGINT" : "SIGTERM");
+        return 0;
+    }
+    std::fprintf(stderr, "error: the server stopped unexpectedly\n");
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// The host backend's HTTP routes: sign-in, GET /api/customgpt-jwt, the four widget pages.
+#pragma once
+
+#include <string>
+
+#include "sessions.hpp"
+#include "signing.hpp"
+#include "users.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace host {
+
+/// What the pages put into the widget snippets.
+struct page_settings {
+    std::string project_id = "PROJECT_ID";
+    std::string project_key = "PROJECT_KEY";
+    std::string embed_script_url = "/widget/stand-in.js";
+    std::string live_chat_script_url = "/widget/stand-in.js";
+    std::string ai_assistant_script_url = "/widget/stand-in.js";
+    std::string instant_viewer_script_url = "/widget/stand-in.js";
+};
+
+/// Everything the routes share. The users, the minter and the settings are immutable; the
+/// session store locks itself. The referenced objects must outlive the server; the routes keep a
+/// copy of this struct itself.
+struct app_state {
+    const user_store& users;
+    session_store& sessions;
+    const token_minter& minter;
+    page_settings pages;
+    std::string public_key_pem;  ///< shown on the index page; empty for HS256
+};
+
+/// Registers the routes and the one-line-per-request log on server.
+/// @throws std::logic_error when an embedded page refers to a value the server does not supply
+void install_routes(httplib::Server& server, const app_state& app);
+
+}  // namespace host

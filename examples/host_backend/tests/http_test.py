@@ -1,0 +1,575 @@
+# SPDX-License-Identifier: MIT
+"""HTTP tests of jwtmint-host-backend, run against the real program on a loopback port.
+
+Every token is verified by PyJWT (an implementation independent of jwtmint) with the public key
+the program printed at start-up.
+
+    /usr/bin/python3 http_test.py --server PATH/TO/jwtmint-host-backend [--require]
+
+Exits 77 (ctest's "skipped") when PyJWT or cryptography is missing, unless --require is given.
+"""
+
+import argparse
+import atexit
+import base64
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+SKIP = 77
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--server", required=True, help="path to jwtmint-host-backend")
+parser.add_argument("--require", action="store_true", help="fail instead of skipping when PyJWT is missing")
+ARGS, UNITTEST_ARGS = parser.parse_known_args()
+
+try:
+    import jwt  # PyJWT (Debian: python3-jwt)
+    from cryptography.hazmat.primitives import serialization  # PyJWT's RS256/ES256 backend
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    print(f"{'FAIL' if ARGS.require else 'SKIP'}: {exc}; install python3-jwt python3-cryptography", file=sys.stderr)
+    sys.exit(1 if ARGS.require else SKIP)
+
+SERVER = os.path.abspath(ARGS.server)
+DEMO = {"ada": "ada-demo", "grace": "grace-demo", "alan": "alan-demo"}
+START_TIMEOUT = 30.0  # seconds for key generation and binding, on a slow CI machine
+PEM_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----\n", re.S)
+URL_RE = re.compile(r"^Listening on http://127\.0\.0\.1:(\d+)/", re.M)
+
+
+def clean_env(**extra):
+    """The environment without any JWTMINT_* variable of the caller, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JWTMINT_")}
+    env.update(extra)
+    return env
+
+
+class Backend:
+    """One jwtmint-host-backend process on a free loopback port, with its output collected."""
+
+    live = []  # every started process, killed at exit if a test left one running
+
+    def __init__(self, *args, data_dir=None, env=None):
+        self.tmp = tempfile.mkdtemp(prefix="jwtmint-host-test-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.proc = subprocess.Popen(
+            [SERVER, "--port", "0", "--data-dir", self.data_dir, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True, cwd=self.tmp, env=env or clean_env())
+        self.stdout_lines = []
+        self.stderr_lines = []
+        self._lines = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines, False), daemon=True).start()
+        self.port = None
+        self.exit_code = None
+        Backend.live.append(self.proc)
+
+    def _pump(self, stream, sink, notify):
+        for line in stream:
+            sink.append(line)
+            if notify:
+                self._lines.put(line)
+        if notify:
+            self._lines.put(None)
+
+    @property
+    def stdout(self):
+        return "".join(self.stdout_lines)
+
+    @property
+    def stderr(self):
+        return "".join(self.stderr_lines)
+
+    def wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                self.proc.wait(timeout=10)
+                raise AssertionError(f"server exited with {self.proc.returncode} before listening:\n{self.stderr}")
+            m = URL_RE.match(line)
+            if m:
+                self.port = int(m.group(1))
+                return self
+        self.stop()
+        raise AssertionError(f"server did not report listening within {START_TIMEOUT} s")
+
+    def public_pem(self):
+        m = PEM_RE.search(self.stdout)
+        assert m, "no public key PEM in the start-up output"
+        return m.group(0)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.exit_code = self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.exit_code = self.proc.wait(timeout=5)
+                raise AssertionError("server did not stop within 15 s of the signal")
+        else:
+            self.exit_code = self.proc.returncode
+        return self.exit_code
+
+    def cleanup(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # HTTP helpers -------------------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, cookie=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        hdrs = dict(headers or {})
+        if cookie:
+            hdrs["Cookie"] = f"jwtmint_session={cookie}"
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body)
+            hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp, data
+
+    def login(self, username, password=None, cookie=None, headers=None):
+        form = {"username": username, "password": DEMO[username] if password is None else password}
+        resp, _ = self.request("POST", "/login", body=form, cookie=cookie, headers=headers)
+        set_cookie = resp.getheader("Set-Cookie") or ""
+        m = re.match(r"jwtmint_session=([0-9a-f]+);", set_cookie)
+        return resp, (m.group(1) if m else None), set_cookie
+
+    def token(self, cookie, path="/api/customgpt-jwt", headers=None):
+        resp, data = self.request("GET", path, cookie=cookie, headers=headers)
+        assert resp.status == 200, f"GET {path}: {resp.status} {data!r}"
+        return data.decode("ascii")
+
+
+@atexit.register
+def _kill_leftovers():
+    for proc in Backend.live:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def decode(token, key, alg):
+    """Verifies token with PyJWT, pinned to alg; returns (header, claims)."""
+    claims = jwt.decode(token, key, algorithms=[alg], options={"require": ["exp", "iat"]})
+    return jwt.get_unverified_header(token), claims
+
+
+class DefaultStart(unittest.TestCase):
+    """The program started with nothing configured (a fresh data folder)."""
+
+    backend = None
+    seen_secrets = []  # every token and session id handed out: none may reach the log
+
+    @classmethod
+    def setUpClass(cls):
+        cls.backend = Backend().wait_ready()
+        cls.pem = cls.backend.public_pem()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            code = cls.backend.stop()
+            if code != 0:
+                raise AssertionError(f"SIGTERM should stop the server with exit code 0, got {code}")
+        finally:
+            cls.backend.cleanup()
+
+    def sign_in(self, username):
+        resp, cookie, _ = self.backend.login(username)
+        self.assertEqual(resp.status, 303)
+        self.assertIsNotNone(cookie)
+        self.seen_secrets.append(cookie)
+        return cookie
+
+    def mint(self, cookie, **kw):
+        token = self.backend.token(cookie, **kw)
+        self.seen_secrets.append(token)
+        return token
+
+    def test_startup_output(self):
+        out = self.backend.stdout
+        self.assertIn("created now", out)
+        self.assertIn(f"http://127.0.0.1:{self.backend.port}/", out)
+        for name in ("ada", "grace", "alan"):
+            self.assertRegex(out, rf"\n  {name} ")
+        self.assertIn("--hash-password", out)
+        self.assertEqual(self.backend.stderr, "")
+
+    def test_key_files_are_private(self):
+        d = self.backend.data_dir
+        self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700)
+        priv = os.path.join(d, "rs256-private.pem")
+        self.assertEqual(stat.S_IMODE(os.stat(priv).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "users.json")).st_mode), 0o600)
+        with open(priv, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), password=None)
+        self.assertEqual(key.key_size, 2048)
+        printed = serialization.load_pem_public_key(self.pem.encode())
+        self.assertEqual(key.public_key().public_numbers(), printed.public_numbers())
+        with open(os.path.join(d, "rs256-public.pem")) as f:
+            self.assertEqual(f.read(), self.pem)
+        self.assertEqual([n for n in os.listdir(d) if ".tmp-" in n], [])
+
+    def test_token_without_session_is_401(self):
+        for cookie in (None, "0" * 64, "not-hex", "a" * 63):
+            resp, _ = self.backend.request("GET", "/api/customgpt-jwt", cookie=cookie)
+            self.assertEqual(resp.status, 401, cookie)
+            self.assertEqual(resp.getheader("Cache-Control"), "no-store")
+            self.assertTrue(resp.getheader("Content-Type").startswith("text/plain"))
+
+    def test_other_methods_are_405(self):
+        cookie = self.sign_in("grace")
+        for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"):
+            resp, _ = self.backend.request(method, "/api/customgpt-jwt", cookie=cookie, body="")
+            self.assertEqual(resp.status, 405, method)
+            self.assertEqual(resp.getheader("Allow"), "GET", method)
+        resp, _ = self.backend.request("GET", "/logout", cookie=cookie)
+        self.assertEqual((resp.status, resp.getheader("Allow")), (405, "POST"))
+
+    def test_wrong_password_is_refused(self):
+        for user, password in (("ada", "ada-demo "), ("ada", "grace-demo"), ("ada", ""), ("nobody", "ada-demo")):
+            resp, cookie, set_cookie = self.backend.login(user, password)
+            self.assertEqual(resp.status, 401, (user, password))
+            self.assertIsNone(cookie)
+            self.assertEqual(set_cookie, "")
+
+    def test_session_cookie(self):
+        resp, cookie, set_cookie = self.backend.login("ada")
+        self.seen_secrets.append(cookie)
+        self.assertEqual(resp.status, 303)
+        self.assertEqual(resp.getheader("Location"), "/")
+        self.assertRegex(cookie, r"^[0-9a-f]{64}$")  # 32 random bytes
+        attrs = [a.strip() for a in set_cookie.split(";")[1:]]
+        self.assertCountEqual(attrs, ["HttpOnly", "SameSite=Lax", "Path=/"])
+
+    def test_token_for_ada(self):
+        cookie = self.sign_in("ada")
+        resp, data = self.backend.request("GET", "/api/customgpt-jwt", cookie=cookie)
+        self.assertEqual(resp.status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/plain"))
+        self.assertEqual(resp.getheader("Cache-Control"), "no-store")
+        token = data.decode("ascii")
+        self.seen_secrets.append(token)
+        header, claims = decode(token, self.pem, "RS256")
+        self.assertEqual(header, {"alg": "RS256", "typ": "JWT"})
+        self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+        self.assertEqual(claims["email"], "ada@example.com")
+        self.assertEqual(claims["sub"], "ada")
+        self.assertLessEqual(claims["exp"] - claims["iat"], 600)
+        self.assertEqual(claims["exp"] - claims["iat"], 600)  # the default lifetime is the 10-minute ceiling
+        self.assertLessEqual(abs(claims["iat"] - time.time()), 5)
+        self.assertRegex(claims["jti"], r"^[A-Za-z0-9_-]{22}$")
+        self.assertEqual(set(claims), {"sub", "email", "roles", "jti", "iat", "exp"})
+
+    def test_token_for_grace_and_upn_only_user(self):
+        _, grace = decode(self.mint(self.sign_in("grace")), self.pem, "RS256")
+        self.assertEqual((grace["roles"], grace["email"]), (["Support Team"], "grace@example.com"))
+        _, alan = decode(self.mint(self.sign_in("alan")), self.pem, "RS256")
+        self.assertEqual((alan["roles"], alan["upn"]), (["Engineering"], "alan.turing@corp.example.com"))
+        self.assertNotIn("email", alan)
+
+    def test_request_cannot_change_identity(self):
+        cookie = self.sign_in("grace")
+        token = self.mint(cookie, path="/api/customgpt-jwt?roles=Admin&email=evil%40example.com&sub=ada",
+                          headers={"X-User": "ada", "X-Roles": "Admin", "X-Email": "evil@example.com"})
+        _, claims = decode(token, self.pem, "RS256")
+        self.assertEqual((claims["sub"], claims["email"], claims["roles"]),
+                         ("grace", "grace@example.com", ["Support Team"]))
+
+    def test_every_request_gets_a_fresh_token(self):
+        cookie = self.sign_in("ada")
+        a, b = self.mint(cookie), self.mint(cookie)
+        self.assertNotEqual(decode(a, self.pem, "RS256")[1]["jti"], decode(b, self.pem, "RS256")[1]["jti"])
+
+    def test_concurrent_requests_share_one_signer(self):
+        cookies = {"ada": self.sign_in("ada"), "grace": self.sign_in("grace")}
+        results, errors = [], []
+
+        def worker(name):
+            try:
+                for _ in range(5):
+                    token = self.backend.token(cookies[name])
+                    results.append((name, decode(token, self.pem, "RS256")[1]["sub"], token))
+            except Exception as exc:  # collected and reported below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in ("ada", "grace") * 4]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 40)
+        self.assertTrue(all(name == sub for name, sub, _ in results))
+        self.seen_secrets.extend(token for _, _, token in results)
+
+    def test_logout_ends_the_session(self):
+        cookie = self.sign_in("ada")
+        self.mint(cookie)
+        resp, _ = self.backend.request("POST", "/logout", cookie=cookie, body="")
+        self.assertEqual((resp.status, resp.getheader("Location")), (303, "/"))
+        self.assertIn("Max-Age=0", resp.getheader("Set-Cookie"))
+        resp, _ = self.backend.request("GET", "/api/customgpt-jwt", cookie=cookie)
+        self.assertEqual(resp.status, 401)
+
+    def test_signing_in_again_replaces_the_session(self):
+        first = self.sign_in("ada")
+        resp, second, _ = self.backend.login("grace", cookie=first)
+        self.seen_secrets.append(second)
+        self.assertEqual(resp.status, 303)
+        self.assertNotEqual(first, second)
+        self.assertEqual(self.backend.request("GET", "/api/customgpt-jwt", cookie=first)[0].status, 401)
+        self.assertEqual(decode(self.mint(second), self.pem, "RS256")[1]["sub"], "grace")
+
+    def test_cross_site_form_is_refused(self):
+        resp, cookie, _ = self.backend.login("ada", headers={"Origin": "http://evil.example"})
+        self.assertEqual(resp.status, 403)
+        self.assertIsNone(cookie)
+        same = {"Origin": f"http://127.0.0.1:{self.backend.port}"}
+        resp, cookie, _ = self.backend.login("ada", headers=same)
+        self.seen_secrets.append(cookie)
+        self.assertEqual(resp.status, 303)
+
+    def test_sign_in_returns_to_the_page(self):
+        resp, _ = self.backend.request("POST", "/login", body={"username": "ada", "password": "ada-demo",
+                                                                "next": "/live-chat"})
+        self.seen_secrets.append(re.match(r"jwtmint_session=([0-9a-f]+)", resp.getheader("Set-Cookie")).group(1))
+        self.assertEqual(resp.getheader("Location"), "/live-chat")
+        resp, _ = self.backend.request("POST", "/login", body={"username": "ada", "password": "ada-demo",
+                                                                "next": "https://evil.example/"})
+        self.seen_secrets.append(re.match(r"jwtmint_session=([0-9a-f]+)", resp.getheader("Set-Cookie")).group(1))
+        self.assertEqual(resp.getheader("Location"), "/")
+
+    def test_pages(self):
+        calls = {
+            "/standard-embed": "window.CustomGPTEmbed?.setJwtToken(jwt)",
+            "/live-chat": "jwt: fetchCustomGptJwt",
+            "/ai-assistant": "window.CustomGPTAiAssistant?.setJwtToken(jwt)",
+            "/instant-viewer": "window.CustomGPTInstantViewer?.setJwtToken(jwt)",
+        }
+        for path, call in calls.items():
+            resp, data = self.backend.request("GET", path)
+            html = data.decode("utf-8")
+            self.assertEqual(resp.status, 200, path)
+            self.assertTrue(resp.getheader("Content-Type").startswith("text/html"), path)
+            self.assertIn('src="/widget/stand-in.js"', html, path)
+            self.assertIn("fetch('/api/customgpt-jwt'", html, path)
+            self.assertIn(call, html, path)
+            self.assertNotIn("{{", html, path)
+        resp, data = self.backend.request("GET", "/widget/stand-in.js")
+        self.assertEqual(resp.status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/javascript"))
+        self.assertIn(b"window.__jwtmintWidget", data)
+        self.assertEqual(self.backend.request("GET", "/static/style.css")[0].status, 200)
+        self.assertEqual(self.backend.request("GET", "/no/such/page")[0].status, 404)
+
+    def test_index_signed_out_and_in(self):
+        _, data = self.backend.request("GET", "/")
+        self.assertIn(b'action="/login"', data)
+        self.assertIn(b"-----BEGIN PUBLIC KEY-----", data)
+        _, data = self.backend.request("GET", "/", cookie=self.sign_in("grace"))
+        self.assertIn(b'Signed in as <strong id="signed-in-user">grace</strong>', data)
+        self.assertNotIn(b'action="/login"', data)
+
+    def test_zz_log_has_one_line_per_request_and_no_secrets(self):
+        cookie = self.sign_in("grace")
+        self.mint(cookie)
+        want = re.compile(r"^\S+Z 127\.0\.0\.1 GET /api/customgpt-jwt 200 user=grace \d+\.\dms$", re.M)
+        deadline = time.monotonic() + 5
+        while not want.search(self.backend.stdout) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log = self.backend.stdout + self.backend.stderr
+        self.assertRegex(log, want)
+        self.assertRegex(log, r"POST /login 401 user=- ")
+        self.assertRegex(log, r"GET /api/customgpt-jwt 401 user=- ")
+        self.assertRegex(log, r"POST /api/customgpt-jwt 405 ")
+        for secret in self.seen_secrets:
+            self.assertNotIn(secret, log)
+        for password in DEMO.values():
+            self.assertNotIn(password + " ", log)
+            self.assertNotIn(password + "\n", log)
+        self.assertNotIn("BEGIN PRIVATE KEY", log)
+
+
+class Restarts(unittest.TestCase):
+    def test_key_is_reused_and_sigint_stops_cleanly(self):
+        first = Backend().wait_ready()
+        try:
+            pem = first.public_pem()
+            self.assertEqual(first.stop(signal.SIGINT), 0)
+            self.assertIn("Stopped (SIGINT)", first.stdout)
+            second = Backend(data_dir=first.data_dir).wait_ready()
+            try:
+                self.assertEqual(second.public_pem(), pem)
+                self.assertNotIn("created now", second.stdout)
+                _, cookie, _ = second.login("ada")
+                decode(second.token(cookie), pem, "RS256")
+                self.assertEqual(second.stop(), 0)
+            finally:
+                second.cleanup()
+            # A key others can read is used, with a warning that says how to fix it.
+            os.chmod(os.path.join(first.data_dir, "rs256-private.pem"), 0o644)
+            third = Backend(data_dir=first.data_dir).wait_ready()
+            try:
+                self.assertIn("can be read by other users", third.stderr)
+                self.assertIn("chmod 600", third.stderr)
+                self.assertEqual(third.stop(), 0)
+            finally:
+                third.cleanup()
+        finally:
+            first.cleanup()
+
+
+class Options(unittest.TestCase):
+    def run_backend(self, *args, env=None):
+        b = Backend(*args, env=env)
+        self.addCleanup(b.cleanup)
+        return b.wait_ready()
+
+    def claims(self, backend, key, alg, user="ada"):
+        _, cookie, _ = backend.login(user)
+        return decode(backend.token(cookie), key, alg)
+
+    def test_es256_key_is_created(self):
+        b = self.run_backend("--alg", "es256")
+        header, claims = self.claims(b, b.public_pem(), "ES256")
+        self.assertEqual(header["alg"], "ES256")
+        self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(b.data_dir, "es256-private.pem")).st_mode), 0o600)
+        self.assertEqual(b.stop(), 0)
+
+    def test_hs256_generated_secret(self):
+        b = self.run_backend("--alg", "HS256")
+        path = os.path.join(b.data_dir, "hs256-secret.txt")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path) as f:
+            secret = f.read()
+        self.assertRegex(secret, r"^[A-Za-z0-9_-]{43}$")
+        self.assertNotIn(secret, b.stdout)
+        self.assertIsNone(PEM_RE.search(b.stdout))
+        header, _ = self.claims(b, secret, "HS256")
+        self.assertEqual(header["alg"], "HS256")
+
+    def test_hs256_key_file(self):
+        tmp = tempfile.mkdtemp(prefix="jwtmint-host-secret-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        secret = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        path = os.path.join(tmp, "secret")
+        with open(path, "w") as f:
+            f.write(secret)
+        os.chmod(path, 0o600)
+        b = self.run_backend("--alg", "hs256", "--key", path)
+        self.claims(b, secret, "HS256")
+        with self.assertRaises(jwt.InvalidSignatureError):
+            self.claims(b, secret[:-1] + ("A" if secret[-1] != "A" else "B"), "HS256")
+
+    def test_rs256_key_file(self):
+        tmp = tempfile.mkdtemp(prefix="jwtmint-host-key-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path],
+                       check=True, capture_output=True)
+        os.chmod(path, 0o600)
+        pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout"], check=True, capture_output=True,
+                             text=True).stdout
+        b = self.run_backend("--key", path)
+        self.assertEqual(b.public_pem(), pub)
+        self.claims(b, pub, "RS256")
+        self.assertEqual(os.listdir(b.data_dir), ["users.json"])  # no key is created when one is given
+
+    def test_role_claim_name_and_string_form(self):
+        b = self.run_backend("--role-claim", "groups", "--role-format", "string")
+        _, claims = self.claims(b, b.public_pem(), "RS256")
+        self.assertEqual(claims["groups"], "Accounting Team, Support Team")
+        self.assertNotIn("roles", claims)
+
+    def test_options_from_the_environment(self):
+        b = self.run_backend(env=clean_env(JWTMINT_ROLE_CLAIM="team_roles", JWTMINT_TTL="2m"))
+        _, claims = self.claims(b, b.public_pem(), "RS256", user="grace")
+        self.assertEqual(claims["team_roles"], ["Support Team"])
+        self.assertEqual(claims["exp"] - claims["iat"], 120)
+
+    def test_ttl(self):
+        b = self.run_backend("--ttl", "90s")
+        _, claims = self.claims(b, b.public_pem(), "RS256")
+        self.assertEqual(claims["exp"] - claims["iat"], 90)
+
+    def test_ttl_above_ten_minutes_needs_max_ttl(self):
+        refused = Backend("--ttl", "11m")
+        self.addCleanup(refused.cleanup)
+        code = refused.proc.wait(timeout=30)
+        self.assertEqual(code, 1)
+        self.assertIn("--max-ttl", refused.stderr)
+        b = self.run_backend("--ttl", "11m", "--max-ttl", "15m")
+        _, claims = self.claims(b, b.public_pem(), "RS256")
+        self.assertEqual(claims["exp"] - claims["iat"], 660)
+
+    def test_added_user_with_hash_password(self):
+        hashed = subprocess.run([SERVER, "--hash-password"], input="correct horse\n", capture_output=True,
+                                text=True, timeout=30, check=True, env=clean_env())
+        password = json.loads(hashed.stdout)
+        self.assertEqual(password["kdf"], "scrypt")
+        self.assertNotIn("correct horse", hashed.stdout)
+        tmp = tempfile.mkdtemp(prefix="jwtmint-host-users-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "users.json")
+        with open(users, "w") as f:
+            json.dump({"users": [{"username": "zoe", "email": "zoe@example.com", "roles": ["QA Team"],
+                                  "password": password}]}, f)
+        b = self.run_backend("--users", users)
+        self.assertEqual(b.login("zoe", "wrong horse")[0].status, 401)
+        resp, cookie, _ = b.login("zoe", "correct horse")
+        self.assertEqual(resp.status, 303)
+        _, claims = decode(b.token(cookie), b.public_pem(), "RS256")
+        self.assertEqual((claims["sub"], claims["roles"]), ("zoe", ["QA Team"]))
+        self.assertEqual(b.login("ada")[0].status, 401)  # the demo users are not there
+
+    def test_bad_users_file_is_refused_at_start(self):
+        tmp = tempfile.mkdtemp(prefix="jwtmint-host-users-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "users.json")
+        with open(os.path.join(os.path.dirname(__file__), "..", "users.json")) as f:
+            doc = json.load(f)
+        doc["users"][1]["email"] = "grace at example"
+        with open(users, "w") as f:
+            json.dump(doc, f)
+        b = Backend("--users", users)
+        self.addCleanup(b.cleanup)
+        self.assertEqual(b.proc.wait(timeout=30), 1)
+        self.assertIn("user 'grace'", b.stderr)
+        self.assertIn("email", b.stderr)
+
+    def test_help(self):
+        out = subprocess.run([SERVER, "--help"], capture_output=True, text=True, timeout=30, env=clean_env())
+        self.assertEqual(out.returncode, 0)
+        for flag in ("--port", "--bind", "--data-dir", "--key", "--alg", "--users", "--role-claim", "--role-format",
+                     "--ttl", "--agent-id", "--embed-script-url", "--live-chat-script-url", "JWTMINT_PORT"):
+            self.assertIn(flag, out.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v", *UNITTEST_ARGS])
