@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -161,7 +162,7 @@ public:
     }
     /// Adds one role name exactly as given (no splitting on commas).
     builder& add_role(std::string_view name) {
-        roles_.emplace_back(name);
+        roles_.emplace_back(detail::trim(name));
         return *this;
     }
     /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
@@ -299,11 +300,15 @@ public:
     }
     /// Signs with an explicit issue time (for tests and replays). @throws jwt::error as sign()
     [[nodiscard]] std::string sign_at(time_point now) const {
-        std::string& payload = scratch();
-        payload.clear();
-        write_payload(payload, to_unix(now));
-        std::string header;
-        write_header(header);
+        // Header and payload JSON go into one per-thread buffer, so that after the first token on
+        // a thread the only allocations here are the roles' copies made by the setters and the token.
+        std::string& json = scratch();
+        json.clear();
+        write_header(json);
+        const std::size_t header_size = json.size();
+        write_payload(json, to_unix(now));
+        const std::string_view header(json.data(), header_size);
+        const std::string_view payload(json.data() + header_size, json.size() - header_size);
 
         std::size_t sig_guess = 512;
         if constexpr (detail::has_sign_to<Signer>::value) sig_guess = signer_->signature_size();
@@ -334,7 +339,7 @@ private:
     template <class It>
     builder& set_roles(It first, It last) {
         roles_.clear();
-        for (; first != last; ++first) roles_.emplace_back(std::string_view(*first));
+        for (; first != last; ++first) roles_.emplace_back(detail::trim(std::string_view(*first)));
         return *this;
     }
 
@@ -371,28 +376,36 @@ private:
     }
 
     void write_header(std::string& out) const {
-        out += R"({"alg":)";
-        detail::append_json_string(out, Signer::alg);
-        out += R"(,"typ":"JWT")";
-        if (!kid_.empty()) {
-            out += R"(,"kid":)";
-            detail::append_json_string(out, kid_);
-        }
-        out += '}';
+        object_writer w(out);
+        w.string("alg", Signer::alg);
+        w.string("typ", "JWT");
+        if (!kid_.empty()) w.string("kid", kid_);
+        w.close();
     }
 
-    static void write_member(std::string& out, std::string_view name, std::string_view value) {
-        if (out.size() > 1) out += ',';
-        detail::append_json_string(out, name);
-        out += ':';
-        detail::append_json_string(out, value);
-    }
-    static void write_number(std::string& out, std::string_view name, std::int64_t value) {
-        out += ',';
-        detail::append_json_string(out, name);
-        out += ':';
-        out += std::to_string(value);
-    }
+    /// Writes the members of one JSON object, placing the commas.
+    class object_writer {
+    public:
+        explicit object_writer(std::string& out) : out_(out) { out_ += '{'; }
+        std::string& key(std::string_view name) {
+            if (!first_) out_ += ',';
+            first_ = false;
+            detail::append_json_string(out_, name);
+            out_ += ':';
+            return out_;
+        }
+        void string(std::string_view name, std::string_view value) { detail::append_json_string(key(name), value); }
+        void number(std::string_view name, std::int64_t value) {
+            char buf[24];
+            const auto res = std::to_chars(buf, buf + sizeof buf, value);
+            key(name).append(buf, static_cast<std::size_t>(res.ptr - buf));
+        }
+        void close() { out_ += '}'; }
+
+    private:
+        std::string& out_;
+        bool first_ = true;
+    };
 
     /// Validates everything that depends on more than one setter, then writes the payload.
     void write_payload(std::string& out, std::int64_t iat) const {
@@ -400,13 +413,12 @@ private:
         if (std::string_view(Signer::alg).empty() || std::string_view(Signer::alg) == "none") {
             detail::fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
         }
-        std::vector<std::string> roles = roles_;
-        if (roles.empty() && !allow_missing_roles_) {
+        if (roles_.empty() && !allow_missing_roles_) {
             detail::fail(errc::missing_roles,
                          "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
                              "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
         }
-        check_roles(roles, role_format_);
+        detail::validate_roles(roles_, role_format_);
         if (lifetime_.count() < 1) {
             detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
         }
@@ -426,15 +438,14 @@ private:
             }
         }
 
-        out += '{';
-        if (!iss_.empty()) write_member(out, "iss", iss_);
-        if (!sub_.empty()) write_member(out, "sub", sub_);
+        object_writer w(out);
+        if (!iss_.empty()) w.string("iss", iss_);
+        if (!sub_.empty()) w.string("sub", sub_);
         if (!aud_.empty()) {
             if (aud_.size() == 1 && !aud_is_array_) {
-                write_member(out, "aud", aud_.front());
+                w.string("aud", aud_.front());
             } else {
-                if (out.size() > 1) out += ',';
-                out += R"("aud":[)";
+                w.key("aud") += '[';
                 for (std::size_t i = 0; i < aud_.size(); ++i) {
                     if (i > 0) out += ',';
                     detail::append_json_string(out, aud_[i]);
@@ -442,46 +453,29 @@ private:
                 out += ']';
             }
         }
-        if (!email_.empty()) write_member(out, "email", email_);
-        if (!upn_.empty()) write_member(out, "upn", upn_);
-        if (!preferred_username_.empty()) write_member(out, "preferred_username", preferred_username_);
-        if (!roles.empty()) {
-            if (out.size() > 1) out += ',';
-            detail::append_json_string(out, role_claim_);
-            out += ':';
-            if (role_format_ == jwt::role_format::array) {
-                out += '[';
-                for (std::size_t i = 0; i < roles.size(); ++i) {
+        if (!email_.empty()) w.string("email", email_);
+        if (!upn_.empty()) w.string("upn", upn_);
+        if (!preferred_username_.empty()) w.string("preferred_username", preferred_username_);
+        if (!roles_.empty()) {
+            const bool array = role_format_ == jwt::role_format::array;
+            w.key(role_claim_) += array ? '[' : '"';
+            for (std::size_t i = 0; i < roles_.size(); ++i) {
+                if (array) {
                     if (i > 0) out += ',';
-                    detail::append_json_string(out, roles[i]);
+                    detail::append_json_string(out, roles_[i]);
+                } else {
+                    if (i > 0) out += ", ";
+                    detail::append_json_escaped(out, roles_[i]);
                 }
-                out += ']';
-            } else {
-                std::string joined;
-                for (std::size_t i = 0; i < roles.size(); ++i) {
-                    if (i > 0) joined += ", ";
-                    joined += roles[i];
-                }
-                detail::append_json_string(out, joined);
             }
+            out += array ? ']' : '"';
         }
-        for (const auto& c : custom_) {
-            if (out.size() > 1) out += ',';
-            detail::append_json_string(out, c.first);
-            out += ':';
-            out += c.second;
-        }
-        if (!jti_.empty()) write_member(out, "jti", jti_);
-        if (out.size() == 1) {
-            // iat always follows; keep the separator logic simple
-            out += R"("iat":)";
-        } else {
-            out += R"(,"iat":)";
-        }
-        out += std::to_string(iat);
-        if (nbf_) write_number(out, "nbf", *nbf_);
-        write_number(out, "exp", exp);
-        out += '}';
+        for (const auto& c : custom_) w.key(c.first) += c.second;
+        if (!jti_.empty()) w.string("jti", jti_);
+        w.number("iat", iat);
+        if (nbf_) w.number("nbf", *nbf_);
+        w.number("exp", exp);
+        w.close();
     }
 
     const Signer* signer_;

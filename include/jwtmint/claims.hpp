@@ -70,13 +70,17 @@ inline bool has_control_char(std::string_view s) noexcept {
     return false;
 }
 
-/// Appends s as a JSON string literal (RFC 8259 §7). s must be valid UTF-8.
-inline void append_json_string(std::string& out, std::string_view s) {
+/// Appends the JSON escaping of s (RFC 8259 §7) without quotes; s must be valid UTF-8. Runs of
+/// characters that need no escape are appended in one piece.
+inline void append_json_escaped(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (ch) {
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
             case '\b': out += "\\b"; break;
@@ -84,16 +88,19 @@ inline void append_json_string(std::string& out, std::string_view s) {
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 0xF];
-                } else {
-                    out += ch;
-                }
+            default: {
+                const char u[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                out.append(u, sizeof u);
+            }
         }
     }
+    out.append(s.data() + run, s.size() - run);
+}
+
+/// Appends s as a JSON string literal; s must be valid UTF-8.
+inline void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    append_json_escaped(out, s);
     out += '"';
 }
 
@@ -143,31 +150,41 @@ inline void check_text(std::string_view what, std::string_view value) {
     return out;
 }
 
+namespace detail {
+/// check_roles on names that are already trimmed; changes nothing.
+inline void validate_roles(const std::vector<std::string>& roles, role_format format) {
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+        const std::string& r = roles[i];
+        if (r.empty()) {
+            fail(errc::invalid_claim,
+                 "role name #" + std::to_string(i + 1) + " is empty; remove it or give the team role's exact name");
+        }
+        check_text("role name '" + r + "'", r);
+        if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
+            fail(errc::invalid_claim,
+                 "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
+                                     "use role_format::array or rename the team role");
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (role_equal(roles[j], r)) {
+                fail(errc::invalid_claim, "roles '" + roles[j] + "' and '" + r +
+                                              "' are the same role to the vendor (names match "
+                                              "case-insensitively); list it once");
+            }
+        }
+    }
+}
+}  // namespace detail
+
 /// Trims each role name and refuses what the vendor could never match: an empty name, a comma
 /// inside a name when the claim is written as one comma-separated string, control characters,
 /// invalid UTF-8, and two names that differ only in case. @throws jwt::error invalid_claim
 inline void check_roles(std::vector<std::string>& roles, role_format format) {
-    for (std::size_t i = 0; i < roles.size(); ++i) {
-        std::string& r = roles[i];
-        r = std::string(detail::trim(r));
-        if (r.empty()) {
-            detail::fail(errc::invalid_claim, "role name #" + std::to_string(i + 1) +
-                                                  " is empty; remove it or give the team role's exact name");
-        }
-        detail::check_text("role name '" + r + "'", r);
-        if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
-            detail::fail(errc::invalid_claim,
-                         "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
-                                             "use role_format::array or rename the team role");
-        }
-        for (std::size_t j = 0; j < i; ++j) {
-            if (role_equal(roles[j], r)) {
-                detail::fail(errc::invalid_claim, "roles '" + roles[j] + "' and '" + r +
-                                                      "' are the same role to the vendor (names match "
-                                                      "case-insensitively); list it once");
-            }
-        }
+    for (auto& r : roles) {
+        const std::string_view t = detail::trim(r);
+        if (t.size() != r.size()) r = std::string(t);
     }
+    detail::validate_roles(roles, format);
 }
 
 /// Refuses an email that does not look like one: one '@', a non-empty local part, a domain

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -319,23 +320,57 @@ public:
         }
     }
 
+    hmac_state(const hmac_state&) = delete;
+    hmac_state& operator=(const hmac_state&) = delete;
+    ~hmac_state() {
+        for (auto& slot : pool_) EVP_MAC_CTX_free(slot.exchange(nullptr, std::memory_order_acquire));
+    }
+
     std::size_t sign_to(std::string_view input, unsigned char* out) const {
-        mac_ctx_ptr ctx{EVP_MAC_CTX_dup(template_.get())};
+        mac_ctx_ptr ctx = acquire();
         std::size_t len = 0;
         if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
             EVP_MAC_final(ctx.get(), out, &len, mac_len_) != 1 || len != mac_len_) {
             fail_openssl(errc::signing_failed, "HMAC computation failed");
         }
+        release(std::move(ctx));
         return len;
     }
     [[nodiscard]] std::size_t signature_size() const noexcept { return mac_len_; }
     [[nodiscard]] const secure_bytes& secret() const noexcept { return secret_; }
 
 private:
+    // A keyed context costs about ten allocations to duplicate, while re-initialising a used one
+    // with EVP_MAC_init(ctx, NULL, 0, NULL) keeps the key and costs one: so used contexts go back
+    // to a small lock-free pool, each slot handing one context from thread to thread. When every
+    // slot is busy or full, sign_to duplicates the template and frees the extra afterwards.
+    mac_ctx_ptr acquire() const {
+        for (auto& slot : pool_) {
+            if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+            if (EVP_MAC_CTX* ctx = slot.exchange(nullptr, std::memory_order_acquire)) {
+                if (EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1) return mac_ctx_ptr{ctx};
+                EVP_MAC_CTX_free(ctx);
+                ERR_clear_error();
+            }
+        }
+        return mac_ctx_ptr{EVP_MAC_CTX_dup(template_.get())};
+    }
+    void release(mac_ctx_ptr ctx) const noexcept {
+        for (auto& slot : pool_) {
+            EVP_MAC_CTX* expected = nullptr;
+            if (slot.compare_exchange_strong(expected, ctx.get(), std::memory_order_release,
+                                             std::memory_order_relaxed)) {
+                (void)ctx.release();
+                return;
+            }
+        }
+    }
+
     secure_bytes secret_;
     std::size_t mac_len_;
     mac_ptr mac_;
     mac_ctx_ptr template_;
+    mutable std::array<std::atomic<EVP_MAC_CTX*>, 4> pool_{};
 };
 }  // namespace detail
 
