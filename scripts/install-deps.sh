@@ -29,3 +29,7 @@ fi
 # The browser tests' npm packages (playwright-core drives Debian's chromium; jose checks tokens),
 # pinned by the lockfile. Never `npx playwright install`: the browser comes from Debian.
 npm ci --prefix "$(dirname "$0")/../examples/host_backend/tests" --no-audit --no-fund
+
+# The interoperability suite's npm peers (jose, and jsonwebtoken as the vendor's Node example
+# uses it), pinned by tests/interop/package-lock.json.
+npm ci --prefix "$(dirname "$0")/../tests/interop" --no-audit --no-fund

@@ -43,6 +43,8 @@ const std::vector<std::pair<jwt::errc, std::string>>& all_codes() {
         {jwt::errc::unknown_role, "unknown_role"},
         {jwt::errc::lifetime_too_long, "lifetime_too_long"},
         {jwt::errc::openssl_error, "openssl_error"},
+        {jwt::errc::invalid_jwk, "invalid_jwk"},
+        {jwt::errc::unknown_key_id, "unknown_key_id"},
     };
     return codes;
 }

@@ -27,7 +27,7 @@ int run_keygen(const keygen_options& o);
 
 struct pubkey_options {
     std::string key;
-    std::string format = "pem";  ///< pem | jwk
+    std::string format = "pem";  ///< pem | jwk | jwks
     std::string passphrase_file;
 };
 int run_pubkey(const pubkey_options& o);

@@ -91,8 +91,9 @@ int run(int argc, char** argv) {
     pubkey->add_option("--key,key", pk.key, "Private key: PEM or JWK (a public key is re-printed)")
         ->required()
         ->type_name("FILE");
-    pubkey->add_option("--format", pk.format, "pem, or jwk (with its RFC 7638 thumbprint as kid)")
-        ->check(CLI::IsMember({"pem", "jwk"}))
+    pubkey->add_option("--format", pk.format,
+                       "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of that one key)")
+        ->check(CLI::IsMember({"pem", "jwk", "jwks"}))
         ->capture_default_str();
     pubkey
         ->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")

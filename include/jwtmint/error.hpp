@@ -36,6 +36,8 @@ enum class errc {
     unknown_role,            ///< a role that is not among the known team roles
     lifetime_too_long,       ///< exp - iat above the verifier's maximum lifetime
     openssl_error,           ///< an unexpected failure inside OpenSSL
+    invalid_jwk,             ///< a JWK with missing or ill-sized members, or private members where a public key belongs
+    unknown_key_id,          ///< a token whose kid names no key of the verifier's JWK Set
 };
 
 /// The name of a code as written in source, e.g. "weak_key" (used by the CLI and in logs).
@@ -66,6 +68,8 @@ enum class errc {
         case errc::unknown_role: return "unknown_role";
         case errc::lifetime_too_long: return "lifetime_too_long";
         case errc::openssl_error: return "openssl_error";
+        case errc::invalid_jwk: return "invalid_jwk";
+        case errc::unknown_key_id: return "unknown_key_id";
     }
     return "unknown";
 }
@@ -101,6 +105,8 @@ public:
             case errc::unknown_role: return "a role is not among the known team roles";
             case errc::lifetime_too_long: return "the token lifetime exceeds the maximum";
             case errc::openssl_error: return "OpenSSL reported an error";
+            case errc::invalid_jwk: return "the JSON Web Key is malformed";
+            case errc::unknown_key_id: return "no key has the token's key id";
         }
         return "unknown jwtmint error";
     }

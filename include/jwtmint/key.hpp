@@ -11,12 +11,14 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <ios>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,9 +29,16 @@ namespace jwt {
 
 namespace detail {
 
-/// Reads a whole file; key_file_error names the path and the reason.
+/// Reads a whole file; key_file_error names the path and the reason. The file may hold a secret,
+/// so every buffer its bytes pass through is ours and is wiped: the stream's buffer, the read
+/// chunk, and each shorter string left behind when the result grows. (Reading through the
+/// stream's own heap buffer, or growing a string by reallocation, would release copies unwiped.)
 inline std::string read_file(const std::filesystem::path& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
+    std::array<char, 4096> stream_buf{};
+    std::array<char, 4096> chunk{};
+    std::ifstream in;
+    in.rdbuf()->pubsetbuf(stream_buf.data(), static_cast<std::streamsize>(stream_buf.size()));
+    in.open(path, std::ios::binary);
     if (!in) {
         std::error_code ec;
         const bool exists = std::filesystem::exists(path, ec);
@@ -39,12 +48,32 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
     }
     std::string text;
     try {
-        // libstdc++ opens a directory fine and then throws std::ios_base::failure on the first read
-        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        // libstdc++ opens a directory fine and then fails (or throws std::ios_base::failure) on the first read
+        while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+            const auto n = static_cast<std::size_t>(in.gcount());
+            if (text.size() + n > text.capacity()) {
+                std::string bigger;
+                bigger.reserve(std::max(2 * text.capacity(), text.size() + n));
+                bigger.append(text);
+                OPENSSL_cleanse(text.data(), text.size());
+                text.swap(bigger);
+            }
+            text.append(chunk.data(), n);
+        }
     } catch (const std::ios_base::failure&) {
         in.setstate(std::ios::badbit);
+    } catch (...) {  // std::bad_alloc: wipe what was read before passing it on
+        OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
+        OPENSSL_cleanse(chunk.data(), chunk.size());
+        OPENSSL_cleanse(text.data(), text.size());
+        throw;
     }
-    if (in.bad()) {
+    const bool bad = in.bad();
+    in.close();
+    OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
+    OPENSSL_cleanse(chunk.data(), chunk.size());
+    if (bad) {
+        OPENSSL_cleanse(text.data(), text.size());
         std::error_code ec;
         fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'" +
                                        (std::filesystem::is_directory(path, ec) ? ": it is a directory" : ""));
@@ -149,6 +178,23 @@ inline std::string public_pem_of(const EVP_PKEY* key) {
     return bio_contents(bio.get());
 }
 
+/// Full public-key validation of an EC key (SEC 1 section 3.2.2.1: not the point at infinity, on
+/// the curve, of the group's order). OpenSSL's decoder accepts the point at infinity, and with
+/// that as the public key anyone can make ECDSA signatures that verify. Providers that cannot
+/// check (an HSM's own key type) are left to their provider.
+inline void check_public_point(const EVP_PKEY* key) {
+    if (!EVP_PKEY_is_a(key, "EC")) return;
+    pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr)};
+    if (!ctx) fail_openssl(errc::openssl_error, "EVP_PKEY_CTX_new_from_pkey failed");
+    if (EVP_PKEY_public_check(ctx.get()) == 0) {
+        fail_openssl(errc::invalid_key,
+                     "the EC public key is not a valid point of its curve (it is the point at infinity, or not of "
+                     "the group's order); the key text is damaged or forged: export it again from the private key "
+                     "(jwtmint pubkey private_key.pem)");
+    }
+    ERR_clear_error();
+}
+
 inline pkey_ptr load_public_pem(std::string_view pem) {
     const std::string_view label = first_pem_label(pem);
     if (label.empty()) {
@@ -172,7 +218,9 @@ inline pkey_ptr load_public_pem(std::string_view pem) {
             fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) + "' PEM block as a public key");
         }
         drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
-        return pkey_ptr{raw};
+        pkey_ptr key{raw};
+        check_public_point(key.get());
+        return key;
     }
     // A private key PEM: keep only its public half (handy for self-checks), never the private key.
     const pkey_ptr priv = load_private_pem(pem, {});
@@ -370,7 +418,12 @@ public:
         return detail::capture(ec, [&] { return std::optional<public_key>(from_pem_file(path)); });
     }
     /// Takes a new reference to a key the host already holds.
-    [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) { return public_key(detail::adopt(key)); }
+    /// @throws jwt::error invalid_key (null, or an EC point that is no valid public key)
+    [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) {
+        auto owned = detail::adopt(key);
+        detail::check_public_point(owned.get());
+        return public_key(std::move(owned));
+    }
     /// The public half of a private key.
     [[nodiscard]] static public_key from_private(const private_key& key) {
         return from_pem(key.public_key_pem());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Signer policies rs256, es256, hs256: a key parsed and checked once, const thread-safe sign().
+// Signer policies for every JWS algorithm of RFC 7518 and RFC 8037 (HS/RS/PS/ES 256-512, EdDSA):
+// a key parsed and checked once, const thread-safe sign().
 #pragma once
 
 #include <jwtmint/detail/openssl.hpp>
@@ -20,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 namespace jwt {
@@ -63,16 +65,64 @@ inline bool ecdsa_der_to_raw(const unsigned char* der, std::size_t der_len, unsi
     return pos == der_len;
 }
 
+/// The signature scheme of an EVP_PKEY algorithm.
+enum class pkey_scheme { rsa_pkcs1, rsa_pss, ecdsa, eddsa };
+
 /// What is fixed per algorithm for a signer over an EVP_PKEY.
 struct pkey_alg_spec {
     std::string_view alg;        // JOSE name
-    const char* digest;          // OpenSSL digest name
+    const char* digest;          // OpenSSL digest name; nullptr for EdDSA (it hashes internally)
     const char* key_type;        // EVP_PKEY_is_a name
     std::string_view curve;      // required JOSE curve, or empty
     int min_bits;                // minimum key size, or 0
-    std::size_t raw_half;        // ECDSA: octets per coordinate; 0 for RSA
+    std::size_t raw_half;        // ECDSA: octets per coordinate; 0 otherwise
     std::string_view keygen_cmd;  // how to make a fitting key
+    pkey_scheme scheme;          // how the signature is made
+    std::string_view key_desc;   // "an RSA", "an EC P-384", "an Ed25519": for messages
 };
+
+/// The key as a message names it: "an RSA", "an EC P-256", "an Ed25519", "a DSA".
+inline std::string describe_key_kind(const key_info& info) {
+    if (info.type == "EC") return "an EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve);
+    if (info.type == "RSA") return "an RSA";
+    if (info.type == "RSA-PSS") return "an RSA-PSS";
+    if (info.type == "ED25519") return "an Ed25519";
+    return "a " + info.type;
+}
+
+/// Whether key is of the type spec needs. PS256/384/512 take plain RSA keys and RSA-PSS-typed
+/// keys (whose own restrictions OpenSSL then enforces at initialisation).
+inline bool key_type_fits(const EVP_PKEY* key, const pkey_alg_spec& spec) {
+    if (spec.scheme == pkey_scheme::rsa_pss) return EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS");
+    return EVP_PKEY_is_a(key, spec.key_type) != 0;
+}
+
+/// The signature parameters spec needs, for EVP_DigestSignInit_ex / EVP_DigestVerifyInit_ex:
+/// PKCS#1 v1.5 said explicitly (RFC 7518 section 3.3); PSS with MGF1 over the same hash and a
+/// salt as long as the hash (section 3.5); none for ECDSA and EdDSA. Points into params.
+inline OSSL_PARAM* signature_params(const pkey_alg_spec& spec, std::array<OSSL_PARAM, 4>& params) {
+    switch (spec.scheme) {
+        case pkey_scheme::rsa_pkcs1:
+            params[0] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE,
+                                                         const_cast<char*>(OSSL_PKEY_RSA_PAD_MODE_PKCSV15), 0);
+            params[1] = OSSL_PARAM_construct_end();
+            return params.data();
+        case pkey_scheme::rsa_pss:
+            params[0] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE,
+                                                         const_cast<char*>(OSSL_PKEY_RSA_PAD_MODE_PSS), 0);
+            params[1] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST,
+                                                         const_cast<char*>(spec.digest), 0);
+            // "digest": exactly the hash length, both when signing and when verifying.
+            params[2] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN,
+                                                         const_cast<char*>(OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST), 0);
+            params[3] = OSSL_PARAM_construct_end();
+            return params.data();
+        case pkey_scheme::ecdsa:
+        case pkey_scheme::eddsa:
+            break;
+    }
+    return nullptr;
+}
 
 /// The immutable, shared state of an EVP_PKEY signer: the key and a digest-sign context
 /// already through EVP_DigestSignInit_ex, copied per token (never mutated after construction).
@@ -81,11 +131,10 @@ public:
     pkey_signer_state(private_key key, const pkey_alg_spec& spec) : key_(std::move(key)), spec_(spec) {
         EVP_PKEY* pkey = key_.native_handle();
         const key_info info = key_.info();
-        if (!EVP_PKEY_is_a(pkey, spec.key_type)) {
+        if (!key_type_fits(pkey, spec)) {
             fail(errc::key_algorithm_mismatch,
-                 std::string(spec.alg) + " needs " + (spec.curve.empty() ? "an RSA" : "an EC " + std::string(spec.curve)) +
-                     " key, but this is " + (info.type == "EC" ? "an EC " + info.curve : info.type == "RSA" ? "an RSA" : "a " + info.type) +
-                     " key (generate one with: " + std::string(spec.keygen_cmd) + ")");
+                 std::string(spec.alg) + " needs " + std::string(spec.key_desc) + " key, but this is " +
+                     describe_key_kind(info) + " key (generate one with: " + std::string(spec.keygen_cmd) + ")");
         }
         if (!spec.curve.empty() && info.curve != spec.curve) {
             fail(errc::key_algorithm_mismatch,
@@ -101,9 +150,17 @@ public:
         template_.reset(EVP_MD_CTX_new());
         if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
         ERR_clear_error();
-        if (EVP_DigestSignInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey, nullptr) != 1) {
+        std::array<OSSL_PARAM, 4> params{};
+        if (EVP_DigestSignInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey,
+                                  signature_params(spec, params)) != 1) {
             if (!has_private_part(pkey)) {
                 fail_openssl(errc::private_key_required, "the key has no private part; signing needs the private key");
+            }
+            if (EVP_PKEY_is_a(pkey, "RSA-PSS")) {
+                fail_openssl(errc::key_algorithm_mismatch,
+                             "this RSA-PSS key is restricted to other PSS parameters than " + std::string(spec.alg) +
+                                 " (MGF1 and a salt as long as the hash, RFC 7518 section 3.5); use a plain RSA key "
+                                 "(generate one with: " + std::string(spec.keygen_cmd) + ")");
             }
             fail_openssl(errc::signing_failed, std::string("cannot initialise ") + std::string(spec.alg) + " signing with this key");
         }
@@ -156,8 +213,9 @@ private:
             to_check = der_buf.data();
         }
         md_ctx_ptr vctx{EVP_MD_CTX_new()};
+        std::array<OSSL_PARAM, 4> params{};
         if (!vctx || EVP_DigestVerifyInit_ex(vctx.get(), nullptr, spec_.digest, nullptr, nullptr, key_.native_handle(),
-                                             nullptr) != 1 ||
+                                             signature_params(spec_, params)) != 1 ||
             EVP_DigestVerify(vctx.get(), to_check, check_len,
                              reinterpret_cast<const unsigned char*>(self_test_input.data()), self_test_input.size()) != 1) {
             fail_openssl(errc::invalid_key,
@@ -264,28 +322,129 @@ private:
 
 }  // namespace detail
 
+// Each EVP_PKEY signer below is a table entry: its JOSE name and a pkey_alg_spec. All are
+// immutable after construction; copies share the key; sign() may run on many threads at once.
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
-/// Immutable after construction; copies share the key; sign() may run on many threads at once.
 class rs256 : public detail::pkey_signer<rs256> {
 public:
     static constexpr std::string_view alg = "RS256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256"};
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
     friend class detail::pkey_signer<rs256>;
     rs256() = default;
 };
 
+/// RS384: RSASSA-PKCS1-v1_5 with SHA-384 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
+class rs384 : public detail::pkey_signer<rs384> {
+public:
+    static constexpr std::string_view alg = "RS384";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
+
+private:
+    friend class detail::pkey_signer<rs384>;
+    rs384() = default;
+};
+
+/// RS512: RSASSA-PKCS1-v1_5 with SHA-512 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
+class rs512 : public detail::pkey_signer<rs512> {
+public:
+    static constexpr std::string_view alg = "RS512";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
+
+private:
+    friend class detail::pkey_signer<rs512>;
+    rs512() = default;
+};
+
+/// PS256: RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-octet salt (RFC 7518 §3.5), RSA
+/// keys of 2048 bits or more. Takes plain RSA keys; an RSA-PSS-typed key (id-RSASSA-PSS) is taken
+/// only when its own restrictions allow these parameters, else key_algorithm_mismatch.
+class ps256 : public detail::pkey_signer<ps256> {
+public:
+    static constexpr std::string_view alg = "PS256";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+
+private:
+    friend class detail::pkey_signer<ps256>;
+    ps256() = default;
+};
+
+/// PS384: RSASSA-PSS with SHA-384, MGF1 with SHA-384 and a 48-octet salt (RFC 7518 §3.5); as ps256.
+class ps384 : public detail::pkey_signer<ps384> {
+public:
+    static constexpr std::string_view alg = "PS384";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+
+private:
+    friend class detail::pkey_signer<ps384>;
+    ps384() = default;
+};
+
+/// PS512: RSASSA-PSS with SHA-512, MGF1 with SHA-512 and a 64-octet salt (RFC 7518 §3.5); as ps256.
+class ps512 : public detail::pkey_signer<ps512> {
+public:
+    static constexpr std::string_view alg = "PS512";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+
+private:
+    friend class detail::pkey_signer<ps512>;
+    ps512() = default;
+};
+
 /// ES256: ECDSA on P-256 with SHA-256, signatures as 64-octet R||S (RFC 7518 §3.4).
-/// Immutable after construction; copies share the key; sign() may run on many threads at once.
 class es256 : public detail::pkey_signer<es256> {
 public:
     static constexpr std::string_view alg = "ES256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256"};
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256",
+                                                detail::pkey_scheme::ecdsa, "an EC P-256"};
 
 private:
     friend class detail::pkey_signer<es256>;
     es256() = default;
+};
+
+/// ES384: ECDSA on P-384 with SHA-384, signatures as 96-octet R||S (RFC 7518 §3.4).
+class es384 : public detail::pkey_signer<es384> {
+public:
+    static constexpr std::string_view alg = "ES384";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "EC", "P-384", 0, 48, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384",
+                                                detail::pkey_scheme::ecdsa, "an EC P-384"};
+
+private:
+    friend class detail::pkey_signer<es384>;
+    es384() = default;
+};
+
+/// ES512: ECDSA on P-521 (not P-512) with SHA-512, signatures as 132-octet R||S (RFC 7518 §3.4).
+class es512 : public detail::pkey_signer<es512> {
+public:
+    static constexpr std::string_view alg = "ES512";
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "EC", "P-521", 0, 66, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521",
+                                                detail::pkey_scheme::ecdsa, "an EC P-521"};
+
+private:
+    friend class detail::pkey_signer<es512>;
+    es512() = default;
+};
+
+/// EdDSA with Ed25519 (RFC 8037 §3.1): PureEdDSA over the signing input itself (no pre-hash),
+/// 64-octet signatures. JOSE names it "EdDSA" whatever the curve; this signer takes Ed25519 keys only.
+class eddsa : public detail::pkey_signer<eddsa> {
+public:
+    static constexpr std::string_view alg = "EdDSA";
+    static constexpr detail::pkey_alg_spec spec{alg, nullptr, "ED25519", {}, 0, 0, "openssl genpkey -algorithm ED25519",
+                                                detail::pkey_scheme::eddsa, "an Ed25519"};
+
+private:
+    friend class detail::pkey_signer<eddsa>;
+    eddsa() = default;
 };
 
 namespace detail {
@@ -306,7 +465,10 @@ public:
         if (secret.size() < min_len) {
             fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) + " bytes; " +
                                      std::string(alg) + " needs at least " + std::to_string(min_len) +
-                                     " (RFC 7518 section 3.2; generate one with: jwtmint keygen hs256)");
+                                     " (RFC 7518 section 3.2; generate one with: " +
+                                     (min_len <= 32 ? std::string("jwtmint keygen hs256")
+                                                    : "openssl rand -out secret.bin " + std::to_string(min_len)) +
+                                     ")");
         }
         mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
         if (!mac_) fail_openssl(errc::openssl_error, "EVP_MAC_fetch(HMAC) failed");
@@ -374,28 +536,42 @@ private:
 };
 }  // namespace detail
 
-/// HS256: HMAC with SHA-256 (RFC 7518 §3.2), a shared secret of at least 32 bytes.
-/// The secret is wiped from memory when the last copy of the signer is destroyed.
-class hs256 {
-public:
-    static constexpr std::string_view alg = "HS256";
+namespace detail {
+/// What is fixed per HMAC algorithm: the MAC is as long as the hash, and so is the shortest
+/// secret RFC 7518 §3.2 allows.
+struct hmac_alg_spec {
+    std::string_view alg;  // JOSE name
+    const char* digest;    // OpenSSL digest name
+    std::size_t size;      // MAC octets = minimum secret octets
+};
 
-    /// @throws jwt::error weak_key (under 32 bytes), key_algorithm_mismatch (PEM text)
-    [[nodiscard]] static hs256 from_secret(std::string_view secret) { return hs256(secret); }
-    [[nodiscard]] static std::optional<hs256> from_secret(std::string_view secret, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<hs256>(hs256(secret)); });
+/// The factories and sign() shared by the HMAC signers; Derived supplies `spec`.
+/// The secret is wiped from memory when the last copy of the signer is destroyed.
+template <class Derived>
+class hmac_signer {
+public:
+    /// @throws jwt::error weak_key (shorter than the hash), key_algorithm_mismatch (PEM text)
+    [[nodiscard]] static Derived from_secret(std::string_view secret) {
+        Derived d;
+        d.state_ = std::make_shared<const hmac_state>(secret, Derived::spec.digest, Derived::spec.size,
+                                                      Derived::spec.size, Derived::spec.alg);
+        return d;
+    }
+    [[nodiscard]] static std::optional<Derived> from_secret(std::string_view secret, std::error_code& ec) {
+        return capture(ec, [&] { return std::optional<Derived>(from_secret(secret)); });
     }
     /// The secret is the file's exact bytes (a trailing newline counts).
-    [[nodiscard]] static hs256 from_secret_file(const std::filesystem::path& path) {
-        std::string bytes = detail::read_file(path, "secret file");
-        const detail::wipe_on_exit wipe(bytes);
-        return hs256(bytes);
+    [[nodiscard]] static Derived from_secret_file(const std::filesystem::path& path) {
+        std::string bytes = read_file(path, "secret file");
+        const wipe_on_exit wipe(bytes);
+        return from_secret(bytes);
     }
-    [[nodiscard]] static std::optional<hs256> from_secret_file(const std::filesystem::path& path, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<hs256>(from_secret_file(path)); });
+    [[nodiscard]] static std::optional<Derived> from_secret_file(const std::filesystem::path& path,
+                                                                 std::error_code& ec) {
+        return capture(ec, [&] { return std::optional<Derived>(from_secret_file(path)); });
     }
 
-    /// The 32-octet HMAC of signing_input. Thread-safe. @throws jwt::error signing_failed
+    /// The full HMAC of signing_input (as long as the hash). Thread-safe. @throws jwt::error signing_failed
     [[nodiscard]] std::string sign(std::string_view signing_input) const {
         std::string sig(state_->signature_size(), '\0');
         state_->sign_to(signing_input, reinterpret_cast<unsigned char*>(sig.data()));
@@ -412,10 +588,52 @@ public:
         return s.size() == other_secret.size() && CRYPTO_memcmp(s.data(), other_secret.data(), s.size()) == 0;
     }
 
+protected:
+    hmac_signer() = default;
+
 private:
-    explicit hs256(std::string_view secret)
-        : state_(std::make_shared<const detail::hmac_state>(secret, "SHA256", 32, 32, alg)) {}
-    std::shared_ptr<const detail::hmac_state> state_;
+    std::shared_ptr<const hmac_state> state_;
 };
+}  // namespace detail
+
+/// HS256: HMAC with SHA-256 (RFC 7518 §3.2), a shared secret of at least 32 bytes.
+class hs256 : public detail::hmac_signer<hs256> {
+public:
+    static constexpr std::string_view alg = "HS256";
+    static constexpr detail::hmac_alg_spec spec{alg, "SHA256", 32};
+
+private:
+    friend class detail::hmac_signer<hs256>;
+    hs256() = default;
+};
+
+/// HS384: HMAC with SHA-384 (RFC 7518 §3.2), a shared secret of at least 48 bytes.
+class hs384 : public detail::hmac_signer<hs384> {
+public:
+    static constexpr std::string_view alg = "HS384";
+    static constexpr detail::hmac_alg_spec spec{alg, "SHA384", 48};
+
+private:
+    friend class detail::hmac_signer<hs384>;
+    hs384() = default;
+};
+
+/// HS512: HMAC with SHA-512 (RFC 7518 §3.2), a shared secret of at least 64 bytes.
+class hs512 : public detail::hmac_signer<hs512> {
+public:
+    static constexpr std::string_view alg = "HS512";
+    static constexpr detail::hmac_alg_spec spec{alg, "SHA512", 64};
+
+private:
+    friend class detail::hmac_signer<hs512>;
+    hs512() = default;
+};
+
+/// Whether Algorithm is one of the HMAC signers (hs256, hs384, hs512): a shared secret, no key pair.
+template <class Algorithm>
+inline constexpr bool is_hmac_algorithm_v = std::is_base_of_v<detail::hmac_signer<Algorithm>, Algorithm>;
+/// Whether Algorithm signs with an EVP_PKEY (RS*, PS*, ES*, EdDSA): a key pair.
+template <class Algorithm>
+inline constexpr bool is_pkey_algorithm_v = std::is_base_of_v<detail::pkey_signer<Algorithm>, Algorithm>;
 
 }  // namespace jwt

@@ -172,14 +172,41 @@ inline constexpr std::array<unsigned char, 32> p256_order = {
     0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
     0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
 
+/// The order n of the P-384 group, big-endian (FIPS 186-4 D.1.2.4).
+inline constexpr std::array<unsigned char, 48> p384_order = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xC7, 0x63, 0x4D, 0x81, 0xF4, 0x37, 0x2D, 0xDF,
+    0x58, 0x1A, 0x0D, 0xB2, 0x48, 0xB0, 0xA7, 0x7A, 0xEC, 0xEC, 0x19, 0x6A, 0xCC, 0xC5, 0x29, 0x73};
+
+/// The order n of the P-521 group, big-endian in 66 octets (FIPS 186-4 D.1.2.5).
+inline constexpr std::array<unsigned char, 66> p521_order = {
+    0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFA,
+    0x51, 0x86, 0x87, 0x83, 0xBF, 0x2F, 0x96, 0x6B, 0x7F, 0xCC, 0x01, 0x48, 0xF7, 0x09, 0xA5, 0xD0, 0x3B,
+    0xB5, 0xC9, 0xB8, 0x89, 0x9C, 0x47, 0xAE, 0xBB, 0x6F, 0xB7, 0x1E, 0x91, 0x38, 0x64, 0x09};
+
+/// A group order: big-endian octets.
+struct group_order {
+    const unsigned char* data = nullptr;
+    std::size_t size = 0;
+};
+
+/// The group order of a JOSE curve name, or an empty one for another curve.
+inline group_order ecdsa_order(std::string_view curve) noexcept {
+    if (curve == "P-256") return {p256_order.data(), p256_order.size()};
+    if (curve == "P-384") return {p384_order.data(), p384_order.size()};
+    if (curve == "P-521") return {p521_order.data(), p521_order.size()};
+    return {};
+}
+
 /// Whether the big-endian integer v (order.size() octets) lies in [1, n-1]. ECDSA verification
 /// requires it (SEC 1 4.1.4 step 1); CVE-2022-21449 accepted r = s = 0.
-inline bool ecdsa_scalar_in_range(const unsigned char* v, const std::array<unsigned char, 32>& order) noexcept {
+inline bool ecdsa_scalar_in_range(const unsigned char* v, group_order order) noexcept {
     bool nonzero = false;
-    for (std::size_t i = 0; i < order.size(); ++i) nonzero = nonzero || v[i] != 0;
+    for (std::size_t i = 0; i < order.size; ++i) nonzero = nonzero || v[i] != 0;
     if (!nonzero) return false;
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (v[i] != order[i]) return v[i] < order[i];
+    for (std::size_t i = 0; i < order.size; ++i) {
+        if (v[i] != order.data[i]) return v[i] < order.data[i];
     }
     return false;  // equal to n
 }
@@ -216,14 +243,12 @@ enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure }
 inline void check_verify_key(const EVP_PKEY* key, const pkey_alg_spec& spec) {
     const key_info info = describe(key);
     const std::string alg(spec.alg);
-    const std::string have = info.type == "EC"    ? "an EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve)
-                             : info.type == "RSA" ? std::string("an RSA")
-                                                  : "a " + info.type;
-    if (!EVP_PKEY_is_a(key, spec.key_type)) {
+    const std::string have = describe_key_kind(info);
+    if (!key_type_fits(key, spec)) {
         fail(errc::key_algorithm_mismatch,
-             alg + " verification needs " + (spec.curve.empty() ? "an RSA" : "an EC " + std::string(spec.curve)) +
-                 " public key, but this is " + have + " key; the algorithm and the key must agree (the key pair is "
-                                                      "made with: " + std::string(spec.keygen_cmd) + ")");
+             alg + " verification needs " + std::string(spec.key_desc) + " public key, but this is " + have +
+                 " key; the algorithm and the key must agree (the key pair is made with: " +
+                 std::string(spec.keygen_cmd) + ")");
     }
     if (!spec.curve.empty() && info.curve != spec.curve) {
         fail(errc::key_algorithm_mismatch, alg + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is " +
@@ -235,7 +260,7 @@ inline void check_verify_key(const EVP_PKEY* key, const pkey_alg_spec& spec) {
     }
 }
 
-/// The immutable state of an RS256/ES256 verifier: the public key and a digest-verify context
+/// The immutable state of an RS*/PS*/ES*/EdDSA verifier: the public key and a digest-verify context
 /// already through EVP_DigestVerifyInit_ex, copied per token and never mutated.
 class pkey_verify_state {
 public:
@@ -244,18 +269,22 @@ public:
         check_verify_key(pkey, spec);
         template_.reset(EVP_MD_CTX_new());
         if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
-        // RS256 is RSASSA-PKCS1-v1_5 (RFC 7518 section 3.3): say so rather than rely on the default.
-        OSSL_PARAM rsa_params[] = {OSSL_PARAM_construct_utf8_string(
-                                       OSSL_SIGNATURE_PARAM_PAD_MODE, const_cast<char*>(OSSL_PKEY_RSA_PAD_MODE_PKCSV15), 0),
-                                   OSSL_PARAM_construct_end()};
+        // The padding is said explicitly (PKCS#1 v1.5 or PSS with its salt length) rather than
+        // left to the key's defaults.
+        std::array<OSSL_PARAM, 4> params{};
         ERR_clear_error();
         if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey,
-                                    spec.raw_half == 0 ? rsa_params : nullptr) != 1) {
-            fail_openssl(errc::invalid_key, "cannot initialise " + std::string(spec.alg) + " verification with this key");
+                                    signature_params(spec, params)) != 1) {
+            fail_openssl(EVP_PKEY_is_a(pkey, "RSA-PSS") ? errc::key_algorithm_mismatch : errc::invalid_key,
+                         "cannot initialise " + std::string(spec.alg) + " verification with this key" +
+                             (EVP_PKEY_is_a(pkey, "RSA-PSS") ? " (an RSA-PSS key restricted to other parameters)" : ""));
         }
         sig_size_ = spec.raw_half != 0 ? 2 * spec.raw_half : static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
-        if (spec.raw_half != 0 && (spec.curve != "P-256" || spec.raw_half != p256_order.size())) {
-            fail(errc::key_algorithm_mismatch, "the r/s range check is implemented for P-256 (ES256) only");
+        if (spec.raw_half != 0) {
+            order_ = ecdsa_order(spec.curve);
+            if (order_.size != spec.raw_half) {
+                fail(errc::key_algorithm_mismatch, "the r/s range check knows P-256, P-384 and P-521 only");
+            }
         }
     }
 
@@ -263,9 +292,9 @@ public:
         if (signature.size() != sig_size_) return signature_check::wrong_length;
         const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
         std::size_t sig_len = signature.size();
-        std::array<unsigned char, 80> der{};  // the DER of two 32-octet integers takes at most 72
+        std::array<unsigned char, 160> der{};  // the DER of two 66-octet integers takes at most 141
         if (spec_.raw_half != 0) {
-            if (!ecdsa_scalar_in_range(sig, p256_order) || !ecdsa_scalar_in_range(sig + spec_.raw_half, p256_order)) {
+            if (!ecdsa_scalar_in_range(sig, order_) || !ecdsa_scalar_in_range(sig + spec_.raw_half, order_)) {
                 return signature_check::out_of_range;
             }
             sig_len = ecdsa_raw_to_der(sig, spec_.raw_half, der.data());
@@ -297,13 +326,15 @@ private:
     pkey_alg_spec spec_;
     md_ctx_ptr template_;
     std::size_t sig_size_ = 0;
+    group_order order_;  // ECDSA: the group order, for the r/s range check
 };
 
-/// The immutable state of an HS256 verifier: an hs256 signer (a pre-keyed EVP_MAC_CTX,
-/// duplicated per token) whose MAC is compared in constant time.
+/// The immutable state of an HS256/384/512 verifier: the HMAC signer (a pre-keyed EVP_MAC_CTX,
+/// reused per token) whose MAC is compared in constant time.
+template <class Mac>
 class hmac_verify_state {
 public:
-    explicit hmac_verify_state(hs256 mac) : mac_(std::move(mac)) {}
+    explicit hmac_verify_state(Mac mac) : mac_(std::move(mac)) {}
 
     [[nodiscard]] signature_check check(std::string_view input, std::string_view signature) const noexcept {
         // RFC 7518 section 3.2: the whole HMAC, never a truncated one.
@@ -324,15 +355,23 @@ public:
     [[nodiscard]] std::size_t signature_size() const noexcept { return mac_.signature_size(); }
 
 private:
-    hs256 mac_;
+    Mac mac_;
 };
 
 template <class Algorithm>
-inline constexpr bool is_hmac_algorithm = std::is_same_v<Algorithm, hs256>;
+inline constexpr bool is_hmac_algorithm = is_hmac_algorithm_v<Algorithm>;
 
 template <class Algorithm>
-inline constexpr bool is_verifiable_algorithm =
-    std::is_same_v<Algorithm, rs256> || std::is_same_v<Algorithm, es256> || std::is_same_v<Algorithm, hs256>;
+inline constexpr bool is_verifiable_algorithm = is_hmac_algorithm_v<Algorithm> || is_pkey_algorithm_v<Algorithm>;
+
+template <class Algorithm, bool Hmac = is_hmac_algorithm_v<Algorithm>>
+struct verify_engine {
+    using type = pkey_verify_state;
+};
+template <class Algorithm>
+struct verify_engine<Algorithm, true> {
+    using type = hmac_verify_state<Algorithm>;
+};
 
 /// Levenshtein distance over ASCII-lowercased text, for "did you mean" suggestions.
 inline std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -480,7 +519,8 @@ private:
 
 /// Verifies compact tokens for one algorithm with one key. The algorithm is fixed by the type
 /// and the key (never by the token: a token whose `alg` differs is refused, `none` always);
-/// Algorithm is jwt::rs256, jwt::es256 or jwt::hs256, Clock supplies "now" (pin it in tests).
+/// Algorithm is one of the library's signer types (hs256/384/512, rs256/384/512, ps256/384/512,
+/// es256/384/512, eddsa), Clock supplies "now" (pin it in tests).
 ///
 /// The key is parsed, checked and prepared once; verify() is const and may run on many
 /// threads at once. Configure with the setters first, then share: setters are not thread-safe.
@@ -502,9 +542,9 @@ private:
 template <class Algorithm, class Clock = std::chrono::system_clock>
 class verifier {
     static_assert(detail::is_verifiable_algorithm<Algorithm>,
-                  "jwt::verifier<Algorithm>: Algorithm must be jwt::rs256, jwt::es256 or jwt::hs256");
-    using engine =
-        std::conditional_t<detail::is_hmac_algorithm<Algorithm>, detail::hmac_verify_state, detail::pkey_verify_state>;
+                  "jwt::verifier<Algorithm>: Algorithm must be one of jwt::hs256/384/512, rs256/384/512, "
+                  "ps256/384/512, es256/384/512 or eddsa (a user-written signer has no verifier here)");
+    using engine = typename detail::verify_engine<Algorithm>::type;
 
 public:
     using algorithm = Algorithm;
@@ -514,11 +554,11 @@ public:
     static constexpr std::string_view alg = Algorithm::alg;
 
     /// From SPKI ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY") PEM text; a private key
-    /// PEM is accepted too and only its public half is kept. RS256 and ES256 only.
+    /// PEM is accepted too and only its public half is kept. Key-pair algorithms only.
     /// @throws jwt::error invalid_key, key_algorithm_mismatch, weak_key
     [[nodiscard]] static verifier from_public_pem(std::string_view pem) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
-                      "an HS256 verifier is built from_secret(); a public key is never an HMAC secret");
+                      "an HMAC (HS*) verifier is built from_secret(); a public key is never an HMAC secret");
         return from_key(public_key::from_pem(pem));
     }
     [[nodiscard]] static std::optional<verifier> from_public_pem(std::string_view pem, std::error_code& ec) {
@@ -527,7 +567,7 @@ public:
     /// @throws jwt::error key_file_error, or any error of from_public_pem
     [[nodiscard]] static verifier from_public_pem_file(const std::filesystem::path& path) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
-                      "an HS256 verifier is built from_secret_file(); a public key is never an HMAC secret");
+                      "an HMAC (HS*) verifier is built from_secret_file(); a public key is never an HMAC secret");
         return from_key(public_key::from_pem_file(path));
     }
     [[nodiscard]] static std::optional<verifier> from_public_pem_file(const std::filesystem::path& path,
@@ -537,7 +577,7 @@ public:
     /// From a key loaded with jwt::public_key. @throws jwt::error key_algorithm_mismatch, weak_key
     [[nodiscard]] static verifier from_key(const public_key& key) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
-                      "an HS256 verifier is built from_secret(); a public key is never an HMAC secret");
+                      "an HMAC (HS*) verifier is built from_secret(); a public key is never an HMAC secret");
         return verifier(std::make_shared<const engine>(key, Algorithm::spec));
     }
     [[nodiscard]] static std::optional<verifier> from_key(const public_key& key, std::error_code& ec) {
@@ -550,12 +590,13 @@ public:
         return detail::capture(ec, [&] { return std::optional<verifier>(from_evp_pkey(key)); });
     }
 
-    /// From the shared secret (at least 32 bytes; PEM text is refused: that is the RS256/HS256
-    /// key confusion attack). HS256 only. @throws jwt::error weak_key, key_algorithm_mismatch
+    /// From the shared secret (at least as long as the hash: 32, 48 or 64 bytes; PEM text is
+    /// refused: that is the RS256/HS256 key confusion attack). HS* only.
+    /// @throws jwt::error weak_key, key_algorithm_mismatch
     [[nodiscard]] static verifier from_secret(std::string_view secret) {
         static_assert(detail::is_hmac_algorithm<Algorithm>,
-                      "from_secret() is for HS256; RS256 and ES256 verifiers are built from a public key");
-        return verifier(std::make_shared<const engine>(hs256::from_secret(secret)));
+                      "from_secret() is for HS256/384/512; key-pair verifiers are built from a public key");
+        return verifier(std::make_shared<const engine>(Algorithm::from_secret(secret)));
     }
     [[nodiscard]] static std::optional<verifier> from_secret(std::string_view secret, std::error_code& ec) {
         return detail::capture(ec, [&] { return std::optional<verifier>(from_secret(secret)); });
@@ -564,8 +605,8 @@ public:
     /// @throws jwt::error key_file_error, or any error of from_secret
     [[nodiscard]] static verifier from_secret_file(const std::filesystem::path& path) {
         static_assert(detail::is_hmac_algorithm<Algorithm>,
-                      "from_secret_file() is for HS256; RS256 and ES256 verifiers are built from a public key");
-        return verifier(std::make_shared<const engine>(hs256::from_secret_file(path)));
+                      "from_secret_file() is for HS256/384/512; key-pair verifiers are built from a public key");
+        return verifier(std::make_shared<const engine>(Algorithm::from_secret_file(path)));
     }
     [[nodiscard]] static std::optional<verifier> from_secret_file(const std::filesystem::path& path,
                                                                   std::error_code& ec) {
@@ -573,7 +614,7 @@ public:
     }
 
     /// The verifier for a signer's own tokens (a backend checking what it minted): the public
-    /// half of its key, or for HS256 its secret (shared, not copied).
+    /// half of its key, or for HS* its secret (shared, not copied).
     [[nodiscard]] static verifier from_signer(const Algorithm& signer) {
         if constexpr (detail::is_hmac_algorithm<Algorithm>) {
             return verifier(std::make_shared<const engine>(signer));
@@ -715,17 +756,17 @@ public:
         return out;
     }
 
-    /// The bare primitive: whether signature (raw octets: RSA modulus-sized, ES256 R||S, HS256
-    /// the full 32-octet MAC) is valid for signing_input. No header, no claims. Thread-safe.
+    /// The bare primitive: whether signature (raw octets: RSA modulus-sized, ES* R||S, EdDSA 64
+    /// octets, HS* the full MAC) is valid for signing_input. No header, no claims. Thread-safe.
     [[nodiscard]] bool verify_signature(std::string_view signing_input, std::string_view signature) const noexcept {
         return engine_->check(signing_input, signature) == detail::signature_check::ok;
     }
     /// The length of a valid signature in octets.
     [[nodiscard]] std::size_t signature_size() const noexcept { return engine_->signature_size(); }
 
-    /// The SPKI PEM of the key (RS256, ES256): what the vendor's settings must hold.
+    /// The SPKI PEM of the key (key-pair algorithms): what the vendor's settings must hold.
     [[nodiscard]] std::string public_key_pem() const {
-        static_assert(!detail::is_hmac_algorithm<Algorithm>, "an HS256 verifier holds a shared secret, not a public key");
+        static_assert(!detail::is_hmac_algorithm<Algorithm>, "an HMAC (HS*) verifier holds a shared secret, not a public key");
         return engine_->key().to_pem();
     }
 
@@ -812,7 +853,8 @@ private:
                 return reject(why, errc::invalid_signature, wrong_length_message(signature.size()));
             case detail::signature_check::out_of_range:
                 return reject(why, errc::invalid_signature,
-                              "the ES256 signature's r or s is 0 or not below the group order; no valid signature "
+                              std::string("the ") + std::string(alg) +
+                                  " signature's r or s is 0 or not below the group order; no valid signature "
                               "has that (a forgery attempt, CVE-2022-21449)");
             case detail::signature_check::mismatch:
                 return reject(why, errc::invalid_signature,
@@ -839,12 +881,21 @@ private:
     std::string wrong_length_message(std::size_t n) const {
         std::string m = "the signature has " + std::to_string(n) + " octets; " + std::string(alg) + " signatures here have " +
                         std::to_string(engine_->signature_size());
-        if constexpr (std::is_same_v<Algorithm, es256>) {
-            m += " (R||S, RFC 7518 section 3.4; a DER-encoded ECDSA signature is not a JWS signature)";
-        } else if constexpr (detail::is_hmac_algorithm<Algorithm>) {
-            m += " (the full HMAC-SHA-256; truncated MACs are not HS256)";
+        if constexpr (detail::is_hmac_algorithm<Algorithm>) {
+            m += " (the full HMAC; truncated MACs are not " + std::string(alg) + ")";
         } else {
-            m += " (the size of the RSA modulus)";
+            switch (Algorithm::spec.scheme) {
+                case detail::pkey_scheme::ecdsa:
+                    m += " (R||S, RFC 7518 section 3.4; a DER-encoded ECDSA signature is not a JWS signature)";
+                    break;
+                case detail::pkey_scheme::eddsa:
+                    m += " (an Ed25519 signature, RFC 8032 section 5.1.6)";
+                    break;
+                case detail::pkey_scheme::rsa_pkcs1:
+                case detail::pkey_scheme::rsa_pss:
+                    m += " (the size of the RSA modulus)";
+                    break;
+            }
         }
         return m;
     }
@@ -1111,8 +1162,8 @@ private:
     std::vector<std::string> known_roles_;
 };
 
-/// Proves at start-up that public_pem is the public half of signer's key (RS256, ES256), or,
-/// for HS256, that it is the signer's secret: a probe is signed with the signer and verified
+/// Proves at start-up that public_pem is the public half of signer's key (key-pair algorithms),
+/// or, for HS*, that it is the signer's secret: a probe is signed with the signer and verified
 /// with a verifier built from public_pem. Catches the vendor's "Key mismatch" before deploy.
 /// @throws jwt::error key_mismatch, or invalid_key / key_algorithm_mismatch / weak_key for a
 ///         text that is no usable key for the algorithm
@@ -1127,7 +1178,7 @@ void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v
     if (v.verify_signature(probe, sig)) return;
     if constexpr (detail::is_hmac_algorithm<Algorithm>) {
         detail::fail(errc::key_mismatch,
-                     "the HS256 secret differs from the signer's: tokens signed here would fail at the vendor "
+                     "the " + std::string(Algorithm::alg) + " secret differs from the signer's: tokens signed here would fail at the vendor "
                      "('Key mismatch'); paste the exact secret the backend signs with");
     } else {
         detail::fail(errc::key_mismatch,

@@ -359,6 +359,14 @@ class PubkeyTest(CliTestCase):
         p = self.assertOk(run("pubkey", "--key", self.path("rfc7638.jwk"), "--format", "jwk"))
         self.assertEqual(json.loads(p.stdout)["kid"], "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
 
+    def test_jwks_output_is_a_set_of_the_jwk(self):
+        for key in (self.rsa, self.ec):
+            with self.subTest(key=key):
+                jwk = json.loads(self.assertOk(run("pubkey", "--key", key, "--format", "jwk")).stdout)
+                jwks = json.loads(self.assertOk(run("pubkey", "--key", key, "--format", "jwks")).stdout)
+                self.assertEqual(jwks, {"keys": [jwk]})
+                self.assertNotIn("d", jwks["keys"][0])
+
     def test_secret_has_no_public_key(self):
         secret = self.write("hs.raw", random_secret())
         self.assertErrorLine(run("pubkey", "--key", secret), 2, "key_algorithm_mismatch", "symmetric")

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: MIT
+// JSON Web Keys (RFC 7517, RFC 7518 section 6, RFC 8037): keys in and out, RFC 7638 thumbprints,
+// JWKS documents, and a verifier set that picks the key by the token's kid.
+#pragma once
+
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/error.hpp>
+#include <jwtmint/key.hpp>
+#include <jwtmint/signers.hpp>
+#include <jwtmint/verifier.hpp>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace jwt {
+
+namespace detail {
+
+using bn_ptr = std::unique_ptr<BIGNUM, ossl_deleter<&BN_clear_free>>;
+using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, ossl_deleter<&OSSL_PARAM_BLD_free>>;
+using params_ptr = std::unique_ptr<OSSL_PARAM, ossl_deleter<&OSSL_PARAM_free>>;
+
+[[noreturn]] inline void bad_jwk(const std::string& message) { fail(errc::invalid_jwk, "JWK: " + message); }
+
+/// The JWK as a JSON object, with our own error codes for text that is not one.
+inline nlohmann::json parse_jwk_object(std::string_view text) {
+    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) bad_jwk("the text is not a JSON object");
+    return j;
+}
+
+inline const std::string& jwk_string(const nlohmann::json& jwk, const char* name) {
+    const auto it = jwk.find(name);
+    if (it == jwk.end()) bad_jwk(std::string("the key has no \"") + name + "\" member");
+    if (!it->is_string()) bad_jwk(std::string("\"") + name + "\" must be a string");
+    return it->get_ref<const std::string&>();
+}
+
+/// A required base64url member, decoded into memory that is wiped when freed. Non-canonical
+/// base64url (padding, foreign characters, stray trailing bits) is errc::invalid_base64url.
+inline secure_bytes jwk_bytes(const nlohmann::json& jwk, const char* name) {
+    const std::string& text = jwk_string(jwk, name);
+    std::error_code ec;
+    std::string decoded = base64url_decode(text, ec);
+    const wipe_on_exit wipe(decoded);
+    if (ec) {
+        fail(errc::invalid_base64url,
+             std::string("JWK: \"") + name + "\" is not strict unpadded base64url (RFC 7515 section 2)");
+    }
+    if (decoded.empty()) bad_jwk(std::string("\"") + name + "\" is empty");
+    return to_secure_bytes(decoded);
+}
+
+inline bn_ptr to_bignum(const secure_bytes& bytes) {
+    bn_ptr bn{BN_secure_new()};
+    if (!bn || BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), bn.get()) == nullptr) {
+        fail_openssl(errc::openssl_error, "BN_bin2bn failed");
+    }
+    return bn;
+}
+
+/// An RSA integer member: no leading zero octet (RFC 7518 section 6.3.1.1 / 2.3.4 "minimum octets").
+inline bn_ptr jwk_uint(const nlohmann::json& jwk, const char* name) {
+    const secure_bytes bytes = jwk_bytes(jwk, name);
+    if (bytes.size() > 1 && bytes[0] == 0) {
+        bad_jwk(std::string("\"") + name + "\" has a leading zero octet; RFC 7518 section 2 requires the minimal encoding");
+    }
+    return to_bignum(bytes);
+}
+
+inline pkey_ptr pkey_from_params(const char* type, OSSL_PARAM_BLD* bld, bool is_private) {
+    params_ptr params{OSSL_PARAM_BLD_to_param(bld)};
+    pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr)};
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+        fail_openssl(errc::openssl_error, std::string("cannot prepare an ") + type + " key");
+    }
+    EVP_PKEY* raw = nullptr;
+    if (EVP_PKEY_fromdata(ctx.get(), &raw, is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1 ||
+        raw == nullptr) {
+        EVP_PKEY_free(raw);
+        fail_openssl(errc::invalid_jwk, std::string("JWK: OpenSSL refused the ") + type + " key parameters");
+    }
+    return pkey_ptr{raw};
+}
+
+inline void push_bn(OSSL_PARAM_BLD* bld, const char* key, const BIGNUM* bn) {
+    if (OSSL_PARAM_BLD_push_BN(bld, key, bn) != 1) fail_openssl(errc::openssl_error, "OSSL_PARAM_BLD_push_BN failed");
+}
+
+inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q", "dp", "dq", "qi"};
+
+inline pkey_ptr rsa_from_jwk(const nlohmann::json& jwk, bool want_private) {
+    if (jwk.contains("oth")) bad_jwk("multi-prime RSA keys (\"oth\") are not supported");
+    param_bld_ptr bld{OSSL_PARAM_BLD_new()};
+    if (!bld) fail_openssl(errc::openssl_error, "OSSL_PARAM_BLD_new failed");
+    std::vector<bn_ptr> held;
+    held.push_back(jwk_uint(jwk, "n"));
+    push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, held.back().get());
+    held.push_back(jwk_uint(jwk, "e"));
+    push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, held.back().get());
+    if (want_private) {
+        held.push_back(jwk_uint(jwk, "d"));
+        push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_D, held.back().get());
+        // The CRT members come together or not at all (RFC 7518 section 6.3.2).
+        std::size_t crt = 0;
+        for (std::size_t i = 1; i < rsa_private_members.size(); ++i) {
+            if (jwk.contains(rsa_private_members[i])) ++crt;
+        }
+        if (crt != 0 && crt != 5) bad_jwk("an RSA private key needs all of p, q, dp, dq, qi or none of them");
+        if (crt == 5) {
+            const std::array<const char*, 5> names = {OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+                                                      OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+                                                      OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                held.push_back(jwk_uint(jwk, rsa_private_members[i + 1]));
+                push_bn(bld.get(), names[i], held.back().get());
+            }
+        }
+    }
+    return pkey_from_params("RSA", bld.get(), want_private);
+}
+
+struct jwk_curve {
+    std::string_view crv;
+    const char* group;
+    std::size_t size;
+};
+inline constexpr std::array<jwk_curve, 3> jwk_ec_curves = {
+    {{"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}}};
+
+inline const jwk_curve& ec_curve_of(const nlohmann::json& jwk) {
+    const std::string& crv = jwk_string(jwk, "crv");
+    for (const auto& c : jwk_ec_curves) {
+        if (c.crv == crv) return c;
+    }
+    fail(errc::key_algorithm_mismatch, "JWK: EC curve \"" + crv + "\" is not supported (P-256, P-384, P-521)");
+}
+
+inline secure_bytes jwk_fixed(const nlohmann::json& jwk, const char* name, std::size_t size, std::string_view crv) {
+    secure_bytes b = jwk_bytes(jwk, name);
+    if (b.size() != size) {
+        bad_jwk(std::string("\"") + name + "\" has " + std::to_string(b.size()) + " octets; " + std::string(crv) +
+                " needs exactly " + std::to_string(size) + " (RFC 7518 section 6.2.1.2, RFC 8037 section 2)");
+    }
+    return b;
+}
+
+inline pkey_ptr ec_from_jwk(const nlohmann::json& jwk, bool want_private) {
+    const jwk_curve& c = ec_curve_of(jwk);
+    const secure_bytes x = jwk_fixed(jwk, "x", c.size, c.crv);
+    const secure_bytes y = jwk_fixed(jwk, "y", c.size, c.crv);
+    secure_bytes point;
+    point.reserve(1 + 2 * c.size);
+    point.push_back(0x04);
+    point.insert(point.end(), x.begin(), x.end());
+    point.insert(point.end(), y.begin(), y.end());
+    param_bld_ptr bld{OSSL_PARAM_BLD_new()};
+    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+        fail_openssl(errc::openssl_error, "cannot collect the EC key parameters");
+    }
+    bn_ptr d;
+    if (want_private) {
+        d = to_bignum(jwk_fixed(jwk, "d", c.size, c.crv));
+        push_bn(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
+    }
+    pkey_ptr key = pkey_from_params("EC", bld.get(), want_private);
+    if (want_private) {
+        // "d" must belong to (x, y): EVP_PKEY_fromdata takes both as given.
+        pkey_ctx_ptr check{EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr)};
+        if (!check || EVP_PKEY_pairwise_check(check.get()) != 1) {
+            fail_openssl(errc::key_mismatch, "JWK: \"d\" is not the private key of the point (x, y)");
+        }
+    }
+    return key;
+}
+
+inline pkey_ptr okp_from_jwk(const nlohmann::json& jwk, bool want_private) {
+    const std::string& crv = jwk_string(jwk, "crv");
+    if (crv != "Ed25519") {
+        fail(errc::key_algorithm_mismatch, "JWK: OKP curve \"" + crv + "\" is not supported (Ed25519 only)");
+    }
+    const secure_bytes x = jwk_fixed(jwk, "x", 32, crv);
+    if (want_private) {
+        // From "d" alone, so that OpenSSL derives the public key; a stated "x" that differs is a
+        // damaged JWK (given both, OpenSSL would take both as they are).
+        const secure_bytes d = jwk_fixed(jwk, "d", 32, crv);
+        pkey_ptr key{EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, d.data(), d.size())};
+        if (!key) fail_openssl(errc::invalid_jwk, "JWK: OpenSSL refused the Ed25519 private key");
+        std::array<unsigned char, 32> derived{};
+        std::size_t len = 0;
+        if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, derived.data(), derived.size(), &len) !=
+                1 ||
+            len != 32 || CRYPTO_memcmp(derived.data(), x.data(), 32) != 0) {
+            ERR_clear_error();
+            fail(errc::key_mismatch, "JWK: \"x\" is not the public key of \"d\"");
+        }
+        return key;
+    }
+    param_bld_ptr bld{OSSL_PARAM_BLD_new()};
+    if (!bld || OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, x.data(), x.size()) != 1) {
+        fail_openssl(errc::openssl_error, "cannot collect the Ed25519 key parameters");
+    }
+    return pkey_from_params("ED25519", bld.get(), false);
+}
+
+/// Members that only a private JWK has, per kty.
+inline bool has_private_members(const nlohmann::json& jwk, std::string_view kty) {
+    if (kty == "RSA") {
+        for (const char* m : rsa_private_members) {
+            if (jwk.contains(m)) return true;
+        }
+        return jwk.contains("oth");
+    }
+    if (kty == "oct") return jwk.contains("k");
+    return jwk.contains("d");
+}
+
+/// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3).
+inline void check_use(const nlohmann::json& jwk, const char* op) {
+    if (const auto it = jwk.find("use"); it != jwk.end() && *it != "sig") {
+        fail(errc::key_algorithm_mismatch, "JWK: \"use\" is " + it->dump() + "; a signing key has \"use\": \"sig\"");
+    }
+    if (const auto it = jwk.find("key_ops"); it != jwk.end()) {
+        if (!it->is_array()) bad_jwk("\"key_ops\" must be an array");
+        bool found = false;
+        for (const auto& o : *it) found = found || o == op;
+        if (!found) fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") + op + "\"");
+    }
+}
+
+inline pkey_ptr pkey_from_jwk(const nlohmann::json& jwk, bool want_private) {
+    const std::string& kty = jwk_string(jwk, "kty");
+    const bool has_private = has_private_members(jwk, kty);
+    if (!want_private && has_private) {
+        bad_jwk("a public JWK carries private members (" + std::string(kty == "RSA" ? "d, p, q..." : "d") +
+                "); publish only the public half (jwt::public_jwk)");
+    }
+    if (want_private && !has_private) {
+        fail(errc::private_key_required, "JWK: this " + kty + " JWK is a public key; signing needs the private key (\"d\")");
+    }
+    check_use(jwk, want_private ? "sign" : "verify");
+    if (kty == "RSA") return rsa_from_jwk(jwk, want_private);
+    if (kty == "EC") return ec_from_jwk(jwk, want_private);
+    if (kty == "OKP") return okp_from_jwk(jwk, want_private);
+    if (kty == "oct") {
+        fail(errc::key_algorithm_mismatch, "JWK: an \"oct\" key is an HMAC secret, not a key pair; load it with "
+                                           "jwt::signer_from_jwk<jwt::hs256>() or jwt::verifier_from_jwk<jwt::hs256>()");
+    }
+    bad_jwk("unknown \"kty\" \"" + kty + "\" (RSA, EC, OKP, oct)");
+}
+
+/// The base64url of a BIGNUM parameter, minimal octets.
+inline std::string bn_param_b64(const EVP_PKEY* key, const char* name) {
+    BIGNUM* raw = nullptr;
+    if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) fail_openssl(errc::openssl_error, "cannot read the RSA key");
+    const bn_ptr bn{raw};
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn.get())), '\0');
+    BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
+    return base64url_encode(bytes);
+}
+
+/// The required members of a public JWK in lexicographic order (RFC 7638 section 3.2).
+inline nlohmann::json required_public_members(const EVP_PKEY* key) {
+    nlohmann::json j = nlohmann::json::object();
+    const key_info info = describe(key);
+    if (info.type == "RSA") {
+        j["e"] = bn_param_b64(key, OSSL_PKEY_PARAM_RSA_E);
+        j["kty"] = "RSA";
+        j["n"] = bn_param_b64(key, OSSL_PKEY_PARAM_RSA_N);
+    } else if (info.type == "EC") {
+        const jwk_curve* c = nullptr;
+        for (const auto& k : jwk_ec_curves) c = k.crv == info.curve ? &k : c;
+        if (c == nullptr) fail(errc::key_algorithm_mismatch, "JWK export supports EC P-256, P-384 and P-521 only");
+        BIGNUM* x = nullptr;
+        BIGNUM* y = nullptr;
+        const bool ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+                        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1;
+        const bn_ptr bx{x}, by{y};
+        if (!ok) fail_openssl(errc::openssl_error, "cannot read the EC point");
+        std::string xs(c->size, '\0'), ys(c->size, '\0');
+        BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(xs.data()), static_cast<int>(c->size));
+        BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(ys.data()), static_cast<int>(c->size));
+        j["crv"] = std::string(c->crv);
+        j["kty"] = "EC";
+        j["x"] = base64url_encode(xs);
+        j["y"] = base64url_encode(ys);
+    } else if (info.type == "ED25519") {
+        std::string x(32, '\0');
+        std::size_t len = 0;
+        if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, reinterpret_cast<unsigned char*>(x.data()),
+                                            x.size(), &len) != 1 ||
+            len != 32) {
+            fail_openssl(errc::openssl_error, "cannot read the Ed25519 public key");
+        }
+        j["crv"] = "Ed25519";
+        j["kty"] = "OKP";
+        j["x"] = base64url_encode(x);
+    } else {
+        fail(errc::key_algorithm_mismatch, "JWK export supports RSA, EC and Ed25519 keys, not " + info.type);
+    }
+    return j;
+}
+
+/// The JOSE algorithm a JWK's "alg" must name for Alg, and whether its kty fits.
+template <class Alg>
+void check_jwk_alg(const nlohmann::json& jwk) {
+    const std::string& kty = jwk_string(jwk, "kty");
+    bool kty_fits = false;
+    if constexpr (is_hmac_algorithm_v<Alg>) {
+        kty_fits = kty == "oct";
+    } else {
+        switch (Alg::spec.scheme) {
+            case pkey_scheme::ecdsa: kty_fits = kty == "EC"; break;
+            case pkey_scheme::eddsa: kty_fits = kty == "OKP"; break;
+            case pkey_scheme::rsa_pkcs1:
+            case pkey_scheme::rsa_pss: kty_fits = kty == "RSA"; break;
+        }
+    }
+    if (!kty_fits) {
+        fail(errc::key_algorithm_mismatch, "JWK: a \"" + kty + "\" key cannot be used for " + std::string(Alg::alg));
+    }
+    if (const auto it = jwk.find("alg"); it != jwk.end() && *it != std::string(Alg::alg)) {
+        fail(errc::key_algorithm_mismatch,
+             "JWK: the key is for alg " + it->dump() + ", not " + std::string(Alg::alg) + " (RFC 7517 section 4.4)");
+    }
+}
+
+}  // namespace detail
+
+/// A private key from a private JWK (RSA, EC P-256/384/521, OKP Ed25519).
+/// @throws jwt::error invalid_jwk, invalid_base64url, private_key_required, key_algorithm_mismatch,
+///         key_mismatch (a "d" that does not belong to the public members)
+[[nodiscard]] inline private_key private_key_from_jwk(std::string_view jwk_json) {
+    const detail::pkey_ptr key = detail::pkey_from_jwk(detail::parse_jwk_object(jwk_json), true);
+    return private_key::from_evp_pkey(key.get());
+}
+[[nodiscard]] inline std::optional<private_key> private_key_from_jwk(std::string_view jwk_json, std::error_code& ec) {
+    return detail::capture(ec, [&] { return std::optional<private_key>(private_key_from_jwk(jwk_json)); });
+}
+
+/// A public key from a public JWK; private members are refused (a JWK meant to be published
+/// must not carry them). @throws jwt::error invalid_jwk, invalid_base64url, key_algorithm_mismatch
+[[nodiscard]] inline public_key public_key_from_jwk(std::string_view jwk_json) {
+    const detail::pkey_ptr key = detail::pkey_from_jwk(detail::parse_jwk_object(jwk_json), false);
+    return public_key::from_evp_pkey(key.get());
+}
+[[nodiscard]] inline std::optional<public_key> public_key_from_jwk(std::string_view jwk_json, std::error_code& ec) {
+    return detail::capture(ec, [&] { return std::optional<public_key>(public_key_from_jwk(jwk_json)); });
+}
+
+/// A signer from a private JWK ("oct" for HS*, RSA for RS*/PS*, EC for ES*, OKP for EdDSA);
+/// the JWK's "alg", when present, must be Signer's. @throws jwt::error as private_key_from_jwk,
+/// and any key check of Signer
+template <class Signer>
+[[nodiscard]] Signer signer_from_jwk(std::string_view jwk_json) {
+    const nlohmann::json jwk = detail::parse_jwk_object(jwk_json);
+    detail::check_jwk_alg<Signer>(jwk);
+    if constexpr (is_hmac_algorithm_v<Signer>) {
+        detail::check_use(jwk, "sign");
+        const detail::secure_bytes k = detail::jwk_bytes(jwk, "k");
+        return Signer::from_secret(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+    } else {
+        const detail::pkey_ptr key = detail::pkey_from_jwk(jwk, true);
+        return Signer::from_evp_pkey(key.get());
+    }
+}
+
+/// A verifier from a public JWK (or, for HS*, the "oct" JWK of the shared secret), pinned to
+/// Algorithm. @throws jwt::error as public_key_from_jwk, and any key check of the verifier
+template <class Algorithm, class Clock = std::chrono::system_clock>
+[[nodiscard]] verifier<Algorithm, Clock> verifier_from_jwk(std::string_view jwk_json) {
+    const nlohmann::json jwk = detail::parse_jwk_object(jwk_json);
+    detail::check_jwk_alg<Algorithm>(jwk);
+    if constexpr (is_hmac_algorithm_v<Algorithm>) {
+        detail::check_use(jwk, "verify");
+        const detail::secure_bytes k = detail::jwk_bytes(jwk, "k");
+        return verifier<Algorithm, Clock>::from_secret(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+    } else {
+        const detail::pkey_ptr key = detail::pkey_from_jwk(jwk, false);
+        return verifier<Algorithm, Clock>::from_evp_pkey(key.get());
+    }
+}
+
+/// The RFC 7638 thumbprint of a public key: base64url(SHA-256 of its required members, sorted,
+/// without whitespace). RSA, EC P-256/384/521 and Ed25519 (RFC 8037 section 2).
+[[nodiscard]] inline std::string jwk_thumbprint(const public_key& key) {
+    const std::string canonical = detail::required_public_members(key.native_handle()).dump();
+    std::array<unsigned char, 32> digest{};
+    std::size_t len = 0;
+    if (EVP_Q_digest(nullptr, "SHA256", nullptr, canonical.data(), canonical.size(), digest.data(), &len) != 1) {
+        detail::fail_openssl(errc::openssl_error, "SHA-256 failed");
+    }
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
+}
+
+/// The public JWK of key as compact JSON: its required members, "kid" set to its RFC 7638
+/// thumbprint, "use": "sig", and "alg" when alg is given (pin it: a JWKS consumer then knows
+/// which algorithm the key is for). @throws jwt::error key_algorithm_mismatch for other key types
+[[nodiscard]] inline std::string public_jwk(const public_key& key, std::string_view alg = {}) {
+    nlohmann::json j = detail::required_public_members(key.native_handle());
+    if (!alg.empty()) j["alg"] = std::string(alg);
+    j["kid"] = jwk_thumbprint(key);
+    j["use"] = "sig";
+    return j.dump();
+}
+/// The public JWK of a signer's key, with its algorithm.
+template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
+[[nodiscard]] std::string public_jwk(const Signer& signer) {
+    return public_jwk(public_key::from_private(signer.key()), Signer::alg);
+}
+
+/// A JWK Set document ({"keys": [...]}, RFC 7517 section 5) of public JWKs, e.g. from
+/// public_jwk(). @throws jwt::error invalid_jwk for a JWK that is not public or repeats a kid
+[[nodiscard]] inline std::string jwks_document(const std::vector<std::string>& public_jwks) {
+    nlohmann::json keys = nlohmann::json::array();
+    std::vector<std::string> kids;
+    for (const auto& text : public_jwks) {
+        nlohmann::json jwk = detail::parse_jwk_object(text);
+        (void)public_key_from_jwk(text);  // well-formed and public
+        if (const auto it = jwk.find("kid"); it != jwk.end()) {
+            if (!it->is_string()) detail::bad_jwk("\"kid\" must be a string");
+            for (const auto& k : kids) {
+                if (k == *it) detail::bad_jwk("two keys in the set share the kid " + it->dump());
+            }
+            kids.push_back(*it);
+        }
+        keys.push_back(std::move(jwk));
+    }
+    return nlohmann::json{{"keys", std::move(keys)}}.dump();
+}
+
+/// Verifies tokens against a JWK Set: the token's "kid" picks the key, and the algorithm is the
+/// one that key is pinned to (its JWK's "alg", or for EC and OKP keys, their curve's only
+/// algorithm); a token whose alg differs is refused as by jwt::verifier. Keys of the set must
+/// carry a kid. Configure the claim policy of every key's verifier with configure().
+/// Thread-safe for verify() once configured.
+template <class Clock = std::chrono::system_clock>
+class jwks_verifier {
+public:
+    using any_verifier =
+        std::variant<verifier<rs256, Clock>, verifier<rs384, Clock>, verifier<rs512, Clock>, verifier<ps256, Clock>,
+                     verifier<ps384, Clock>, verifier<ps512, Clock>, verifier<es256, Clock>, verifier<es384, Clock>,
+                     verifier<es512, Clock>, verifier<eddsa, Clock>>;
+
+    /// From a JWKS document ({"keys": [...]}) of public keys.
+    /// @throws jwt::error invalid_jwk, key_algorithm_mismatch, weak_key, ...
+    [[nodiscard]] static jwks_verifier from_jwks(std::string_view jwks_json) {
+        const nlohmann::json doc = detail::parse_jwk_object(jwks_json);
+        const auto it = doc.find("keys");
+        if (it == doc.end() || !it->is_array()) detail::bad_jwk("a JWK Set needs a \"keys\" array (RFC 7517 section 5)");
+        jwks_verifier out;
+        for (const auto& jwk : *it) {
+            if (!jwk.is_object()) detail::bad_jwk("every member of \"keys\" must be a JSON object");
+            const std::string kid = detail::jwk_string(jwk, "kid");
+            if (out.keys_.count(kid) != 0) detail::bad_jwk("two keys in the set share the kid \"" + kid + "\"");
+            out.keys_.emplace(kid, make(jwk));
+        }
+        if (out.keys_.empty()) detail::bad_jwk("the JWK Set has no keys");
+        return out;
+    }
+    [[nodiscard]] static std::optional<jwks_verifier> from_jwks(std::string_view jwks_json, std::error_code& ec) {
+        return detail::capture(ec, [&] { return std::optional<jwks_verifier>(from_jwks(jwks_json)); });
+    }
+
+    /// Applies f to every key's verifier (a generic lambda: `[](auto& v) { v.issuer("..."); }`).
+    template <class F>
+    jwks_verifier& configure(F&& f) {
+        for (auto& [kid, v] : keys_) std::visit(f, v);
+        return *this;
+    }
+
+    /// The key ids in the set.
+    [[nodiscard]] std::vector<std::string> key_ids() const {
+        std::vector<std::string> out;
+        for (const auto& entry : keys_) out.push_back(entry.first);
+        return out;
+    }
+
+    /// Verifies with the key the token's kid names. @throws jwt::error unknown_key_id, or as verifier::verify
+    [[nodiscard]] verified_token verify(std::string_view token) const {
+        const any_verifier& v = select(token);
+        return std::visit([&](const auto& one) { return one.verify(token); }, v);
+    }
+    [[nodiscard]] std::optional<verified_token> verify(std::string_view token, std::error_code& ec) const {
+        ec.clear();
+        try {
+            const any_verifier& v = select(token);
+            return std::visit([&](const auto& one) { return one.verify(token, ec); }, v);
+        } catch (const error& e) {
+            ec = e.code();
+            return std::nullopt;
+        }
+    }
+
+private:
+    jwks_verifier() = default;
+
+    template <class Alg>
+    static any_verifier one(const nlohmann::json& jwk) {
+        return verifier_from_jwk<Alg, Clock>(jwk.dump());
+    }
+
+    static any_verifier make(const nlohmann::json& jwk) {
+        const std::string& kty = detail::jwk_string(jwk, "kty");
+        std::string alg = jwk.contains("alg") ? detail::jwk_string(jwk, "alg") : std::string();
+        if (alg.empty() && kty == "EC") {
+            const std::string& crv = detail::jwk_string(jwk, "crv");
+            alg = crv == "P-256" ? "ES256" : crv == "P-384" ? "ES384" : crv == "P-521" ? "ES512" : "";
+        }
+        if (alg.empty() && kty == "OKP") alg = "EdDSA";
+        if (alg.empty()) {
+            detail::bad_jwk("the " + kty + " key \"" + jwk.value("kid", "") +
+                            "\" has no \"alg\"; a verifier pins one algorithm per key, so RSA keys in a set must "
+                            "name theirs");
+        }
+        if (alg == "RS256") return one<rs256>(jwk);
+        if (alg == "RS384") return one<rs384>(jwk);
+        if (alg == "RS512") return one<rs512>(jwk);
+        if (alg == "PS256") return one<ps256>(jwk);
+        if (alg == "PS384") return one<ps384>(jwk);
+        if (alg == "PS512") return one<ps512>(jwk);
+        if (alg == "ES256") return one<es256>(jwk);
+        if (alg == "ES384") return one<es384>(jwk);
+        if (alg == "ES512") return one<es512>(jwk);
+        if (alg == "EdDSA") return one<eddsa>(jwk);
+        fail_alg(alg);
+    }
+
+    [[noreturn]] static void fail_alg(const std::string& alg) {
+        detail::fail(errc::key_algorithm_mismatch,
+                     "JWK: alg \"" + alg + "\" is not a public-key JWS algorithm this verifier accepts (HMAC secrets "
+                                           "do not belong in a published JWK Set)");
+    }
+
+    const any_verifier& select(std::string_view token) const {
+        const std::string_view header_b64 = token.substr(0, token.find('.'));
+        std::error_code ec;
+        const std::string header_text = base64url_decode(header_b64, ec);
+        nlohmann::json header;
+        detail::rejection why;
+        if (ec || token.find('.') == std::string_view::npos ||
+            !detail::parse_json_object(header_text, "header", header, why)) {
+            detail::fail(errc::malformed_token, "the token's header is not base64url JSON, so no key can be chosen");
+        }
+        const auto it = header.find("kid");
+        if (it == header.end() || !it->is_string()) {
+            detail::fail(errc::unknown_key_id, "the token has no string \"kid\" header; this verifier picks the key "
+                                               "by kid from its JWK Set");
+        }
+        const auto found = keys_.find(it->get_ref<const std::string&>());
+        if (found == keys_.end()) {
+            detail::fail(errc::unknown_key_id, "no key in the JWK Set has kid " + detail::quote(it->get<std::string>()) +
+                                                   " (the key may have been rotated out; refresh the set)");
+        }
+        return found->second;
+    }
+
+    std::map<std::string, any_verifier, std::less<>> keys_;
+};
+
+}  // namespace jwt

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+// jwk.hpp: JWK import (oct, RSA, EC P-256/384/521, OKP Ed25519) and export, RFC 7638
+// thumbprints, JWKS documents, the kid-selecting jwks_verifier, and malformed JWKs by errc.
+#include <jwtmint/jwk.hpp>
+#include <jwtmint/jwtmint.hpp>
+
+#include "core_helpers.hpp"
+#include "verifier_helpers.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+using jwt::errc;
+using jwtmint_test::fixed_clock;
+using jwtmint_test::openssl_key;
+using jwtmint_test::openssl_public_pem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string& p521_pem() {
+    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
+    return pem;
+}
+
+/// A private JWK written with plain OpenSSL from a PEM key, independent of jwtmint's exporter.
+json private_jwk_of(const std::string& private_pem) {
+    const auto key = jwtmint_test::load_private_evp(private_pem);
+    const auto bn = [&](const char* name, std::size_t pad = 0) {
+        BIGNUM* raw = nullptr;
+        REQUIRE(EVP_PKEY_get_bn_param(key.get(), name, &raw) == 1);
+        std::string bytes(pad != 0 ? pad : static_cast<std::size_t>(BN_num_bytes(raw)), '\0');
+        REQUIRE(BN_bn2binpad(raw, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) > 0);
+        BN_clear_free(raw);
+        return jwtmint_test::b64url_encode(bytes);
+    };
+    const auto octets = [&](const char* name) {
+        std::string bytes(32, '\0');
+        std::size_t len = 0;
+        REQUIRE(EVP_PKEY_get_octet_string_param(key.get(), name, reinterpret_cast<unsigned char*>(bytes.data()), 32,
+                                                &len) == 1);
+        return jwtmint_test::b64url_encode(bytes);
+    };
+    if (EVP_PKEY_is_a(key.get(), "RSA")) {
+        return {{"kty", "RSA"},
+                {"n", bn(OSSL_PKEY_PARAM_RSA_N)},
+                {"e", bn(OSSL_PKEY_PARAM_RSA_E)},
+                {"d", bn(OSSL_PKEY_PARAM_RSA_D)},
+                {"p", bn(OSSL_PKEY_PARAM_RSA_FACTOR1)},
+                {"q", bn(OSSL_PKEY_PARAM_RSA_FACTOR2)},
+                {"dp", bn(OSSL_PKEY_PARAM_RSA_EXPONENT1)},
+                {"dq", bn(OSSL_PKEY_PARAM_RSA_EXPONENT2)},
+                {"qi", bn(OSSL_PKEY_PARAM_RSA_COEFFICIENT1)}};
+    }
+    if (EVP_PKEY_is_a(key.get(), "EC")) {
+        const int bits = EVP_PKEY_get_bits(key.get());
+        const std::size_t size = static_cast<std::size_t>((bits + 7) / 8);
+        const std::string crv = bits == 256 ? "P-256" : bits == 384 ? "P-384" : "P-521";
+        return {{"kty", "EC"},
+                {"crv", crv},
+                {"x", bn(OSSL_PKEY_PARAM_EC_PUB_X, size)},
+                {"y", bn(OSSL_PKEY_PARAM_EC_PUB_Y, size)},
+                {"d", bn(OSSL_PKEY_PARAM_PRIV_KEY, size)}};
+    }
+    REQUIRE(EVP_PKEY_is_a(key.get(), "ED25519"));
+    return {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", octets(OSSL_PKEY_PARAM_PUB_KEY)},
+            {"d", octets(OSSL_PKEY_PARAM_PRIV_KEY)}};
+}
+
+json public_of(json jwk) {
+    for (const char* m : {"d", "p", "q", "dp", "dq", "qi"}) jwk.erase(m);
+    return jwk;
+}
+
+template <class Signer>
+std::string mint(const Signer& signer, const std::string& kid = {}) {
+    fixed_clock::set(jwtmint_test::test_now);
+    auto b = jwt::builder<Signer, fixed_clock>(signer);
+    b.roles({"Support Team"}).expires_in(5min);
+    if (!kid.empty()) b.key_id(kid);
+    return b.sign();
+}
+
+/// A JWK made with OpenSSL loads as signer and verifier; the exported public JWK round-trips.
+template <class Signer>
+void check_round_trip(const std::string& private_pem) {
+    INFO(Signer::alg);
+    const json priv = private_jwk_of(private_pem);
+    const auto signer = jwt::signer_from_jwk<Signer>(priv.dump());
+    CHECK(signer.matches_public_key(openssl_public_pem(private_pem)));
+    const auto v = jwt::verifier_from_jwk<Signer, fixed_clock>(public_of(priv).dump());
+    CHECK(v.verify(mint(signer)).roles() == std::vector<std::string>{"Support Team"});
+
+    const auto pub = jwt::public_key::from_pem(openssl_public_pem(private_pem));
+    const json exported = json::parse(jwt::public_jwk(pub, Signer::alg));
+    CHECK(exported.at("alg") == std::string(Signer::alg));
+    CHECK(exported.at("use") == "sig");
+    CHECK(exported.at("kid") == jwt::jwk_thumbprint(pub));
+    const json expected_public = public_of(priv);
+    for (const auto& [name, value] : expected_public.items()) CHECK(exported.at(name) == value);
+    CHECK(json::parse(jwt::public_jwk(signer)) == exported);
+    // The exported JWK loads back as the same key.
+    CHECK(jwt::private_key_from_jwk(priv.dump()).matches(jwt::public_key_from_jwk(exported.dump())));
+}
+
+}  // namespace
+
+TEST_CASE("JWK round trips for every key type", "[jwk]") {
+    SECTION("RSA (RS256, PS384)") {
+        check_round_trip<jwt::rs256>(jwtmint_test::rsa2048_pem());
+        check_round_trip<jwt::ps384>(jwtmint_test::rsa2048_pem());
+    }
+    SECTION("EC P-256") { check_round_trip<jwt::es256>(jwtmint_test::p256_pem()); }
+    SECTION("EC P-384") { check_round_trip<jwt::es384>(jwtmint_test::p384_pem()); }
+    SECTION("EC P-521") { check_round_trip<jwt::es512>(p521_pem()); }
+    SECTION("OKP Ed25519") { check_round_trip<jwt::eddsa>(jwtmint_test::ed25519_pem()); }
+    SECTION("oct (HS256, HS512)") {
+        const std::string secret(64, 'k');
+        const json oct = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(secret)}};
+        const auto hs = jwt::signer_from_jwk<jwt::hs512>(oct.dump());
+        CHECK(hs.matches_secret(secret));
+        CHECK(jwt::verifier_from_jwk<jwt::hs512, fixed_clock>(oct.dump()).verify(mint(hs)).roles().size() == 1);
+        CHECK(jwt::signer_from_jwk<jwt::hs256>(oct.dump()).matches_secret(secret));
+    }
+    SECTION("an RSA private JWK without the CRT members") {
+        json priv = private_jwk_of(jwtmint_test::rsa2048_pem());
+        for (const char* m : {"p", "q", "dp", "dq", "qi"}) priv.erase(m);
+        const auto signer = jwt::signer_from_jwk<jwt::rs256>(priv.dump());
+        CHECK(signer.matches_public_key(openssl_public_pem(jwtmint_test::rsa2048_pem())));
+    }
+}
+
+TEST_CASE("RFC 7638 section 3.1: the example key's thumbprint", "[jwk][rfc]") {
+    const std::string n7638 =
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
+        "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n"
+        "91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+    const json jwk = {{"kty", "RSA"}, {"n", n7638}, {"e", "AQAB"}, {"alg", "RS256"}, {"kid", "2011-04-29"}};
+    const auto key = jwt::public_key_from_jwk(jwk.dump());
+    CHECK(jwt::jwk_thumbprint(key) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    CHECK(json::parse(jwt::public_jwk(key)).at("kid") == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+}
+
+TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
+    JWTMINT_NEED_VECTORS(dir);
+    const json jwk = jwtmint_test::read_json(dir / "rfc" / "keys" / "rfc8037-A.1-ed25519.jwk.json");
+    const auto signer = jwt::signer_from_jwk<jwt::eddsa>(jwk.dump());
+    CHECK(jwt::jwk_thumbprint(jwt::public_key::from_private(signer.key())) ==
+          "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    // And the RFC 7520 keys load from their JWKs as the same keys as their PEM files.
+    for (const char* id : {"rfc7520-3.4-rsa2048", "rfc7520-3.2-p521", "rfc7515-A.3-p256"}) {
+        INFO(id);
+        const std::string text = jwtmint_test::read_text(dir / "rfc" / "keys" / (std::string(id) + ".jwk.json"));
+        const auto from_jwk = jwt::private_key_from_jwk(text);
+        CHECK(from_jwk.matches(jwt::public_key::from_pem_file(dir / "rfc" / "keys" / (std::string(id) + ".spki.pem"))));
+    }
+}
+
+TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
+    const json ec = private_jwk_of(jwtmint_test::p256_pem());
+    const json rsa = private_jwk_of(jwtmint_test::rsa2048_pem());
+    const json ed = private_jwk_of(jwtmint_test::ed25519_pem());
+    const auto without = [](json j, const char* m) {
+        j.erase(m);
+        return j.dump();
+    };
+    const auto with = [](json j, const char* m, json v) {
+        j[m] = std::move(v);
+        return j.dump();
+    };
+    const std::string x = ec.at("x");
+
+    struct row {
+        const char* what;
+        std::string text;
+        bool is_public;
+        errc expected;
+    };
+    const std::vector<row> rows = {
+        {"not JSON", "{\"kty\":", true, errc::invalid_jwk},
+        {"a JSON array", "[1,2]", true, errc::invalid_jwk},
+        {"no kty", without(public_of(ec), "kty"), true, errc::invalid_jwk},
+        {"unknown kty", with(public_of(ec), "kty", "XYZ"), true, errc::invalid_jwk},
+        {"EC without y", without(public_of(ec), "y"), true, errc::invalid_jwk},
+        {"EC x one octet short", with(public_of(ec), "x", jwtmint_test::b64url_encode(jwtmint_test::b64url_decode(x).substr(1))),
+         true, errc::invalid_jwk},
+        {"EC point not on the curve", with(public_of(ec), "y", x), true, errc::invalid_jwk},
+        {"EC unknown curve", with(public_of(ec), "crv", "secp256k1"), true, errc::key_algorithm_mismatch},
+        {"EC d in a public JWK", ec.dump(), true, errc::invalid_jwk},
+        {"RSA d in a public JWK", with(public_of(rsa), "d", rsa.at("d")), true, errc::invalid_jwk},
+        {"RSA p in a public JWK", with(public_of(rsa), "p", rsa.at("p")), true, errc::invalid_jwk},
+        {"RSA without e", without(public_of(rsa), "e"), true, errc::invalid_jwk},
+        {"RSA n with a leading zero", with(public_of(rsa), "n", "AA" + rsa.at("n").get<std::string>().substr(2)), true,
+         errc::invalid_jwk},
+        {"RSA n not a string", with(public_of(rsa), "n", 12345), true, errc::invalid_jwk},
+        {"base64url with padding", with(public_of(ec), "x", x + "="), true, errc::invalid_base64url},
+        {"base64 (not url) alphabet", with(public_of(rsa), "n", "+/" + rsa.at("n").get<std::string>().substr(2)), true,
+         errc::invalid_base64url},
+        {"OKP x of 31 octets", with(public_of(ed), "x", jwtmint_test::b64url_encode(std::string(31, 'a'))), true,
+         errc::invalid_jwk},
+        {"OKP X25519 curve", with(public_of(ed), "crv", "X25519"), true, errc::key_algorithm_mismatch},
+        {"oct as a key pair", json{{"kty", "oct"}, {"k", "c2VjcmV0"}}.dump(), false, errc::key_algorithm_mismatch},
+        {"use enc", with(public_of(ec), "use", "enc"), true, errc::key_algorithm_mismatch},
+        {"key_ops without verify", with(public_of(ec), "key_ops", json::array({"encrypt"})), true,
+         errc::key_algorithm_mismatch},
+        {"public JWK where a private one is needed", public_of(ec).dump(), false, errc::private_key_required},
+        {"EC d of the wrong length", with(ec, "d", jwtmint_test::b64url_encode(std::string(31, 'a'))), false,
+         errc::invalid_jwk},
+        {"EC d of another key", with(ec, "d", private_jwk_of(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256")).at("d")),
+         false, errc::key_mismatch},
+        {"Ed25519 d of another key", with(ed, "d", private_jwk_of(openssl_key("genpkey -algorithm ED25519")).at("d")),
+         false, errc::key_mismatch},
+        {"RSA with some CRT members", without(rsa, "qi"), false, errc::invalid_jwk},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        if (r.is_public) {
+            CHECK_ERRC(jwt::public_key_from_jwk(r.text), r.expected);
+        } else {
+            CHECK_ERRC(jwt::private_key_from_jwk(r.text), r.expected);
+        }
+    }
+    std::error_code code;
+    CHECK_FALSE(jwt::public_key_from_jwk(ec.dump(), code).has_value());
+    CHECK(code == errc::invalid_jwk);
+
+    // kty / alg against the algorithm.
+    CHECK_ERRC(jwt::signer_from_jwk<jwt::rs256>(ec.dump()), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::signer_from_jwk<jwt::es256>(with(ec, "alg", "ES384")), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::signer_from_jwk<jwt::es384>(ec.dump()), errc::key_algorithm_mismatch);  // P-256 key
+    CHECK_ERRC((jwt::verifier_from_jwk<jwt::eddsa>(public_of(rsa).dump())), errc::key_algorithm_mismatch);
+    CHECK_ERRC((jwt::verifier_from_jwk<jwt::hs256>(public_of(ec).dump())), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::signer_from_jwk<jwt::hs256>(json({{"kty", "oct"}, {"k", "c2VjcmV0"}}).dump()), errc::weak_key);
+    CHECK_ERRC(jwt::signer_from_jwk<jwt::hs256>(json({{"kty", "oct"}}).dump()), errc::invalid_jwk);
+}
+
+TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by kid", "[jwk][jwks]") {
+    const auto rs = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
+    const auto ps = jwt::ps256::from_pem(jwtmint_test::rsa2048_other_pem());
+    const auto es = jwt::es384::from_pem(jwtmint_test::p384_pem());
+    const auto ed = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
+    const std::string doc = jwt::jwks_document({jwt::public_jwk(rs), jwt::public_jwk(ps), jwt::public_jwk(es),
+                                                jwt::public_jwk(ed)});
+    const json parsed = json::parse(doc);
+    REQUIRE(parsed.at("keys").size() == 4);
+    for (const auto& k : parsed.at("keys")) {
+        CHECK_FALSE(k.contains("d"));
+        CHECK(k.at("use") == "sig");
+    }
+    const std::string kid_rs = parsed.at("keys")[0].at("kid");
+    const std::string kid_ps = parsed.at("keys")[1].at("kid");
+    const std::string kid_es = parsed.at("keys")[2].at("kid");
+    const std::string kid_ed = parsed.at("keys")[3].at("kid");
+
+    auto set = jwt::jwks_verifier<fixed_clock>::from_jwks(doc);
+    set.configure([](auto& v) { v.known_roles({"Support Team"}); });
+    CHECK(set.key_ids().size() == 4);
+    CHECK(set.verify(mint(rs, kid_rs)).key_id() == kid_rs);
+    CHECK(set.verify(mint(ps, kid_ps)).key_id() == kid_ps);
+    CHECK(set.verify(mint(es, kid_es)).key_id() == kid_es);
+    CHECK(set.verify(mint(ed, kid_ed)).key_id() == kid_ed);
+
+    std::error_code ec;
+    CHECK_FALSE(set.verify(mint(rs, "no-such-kid"), ec).has_value());
+    CHECK(ec == errc::unknown_key_id);
+    CHECK_FALSE(set.verify(mint(rs), ec).has_value());  // no kid at all
+    CHECK(ec == errc::unknown_key_id);
+    CHECK_FALSE(set.verify("not a token", ec).has_value());
+    CHECK(ec == errc::malformed_token);
+    // The algorithm stays pinned per key: the RS256 key's kid on a PS256 token of the same key
+    // pair is refused, and so is another key's kid.
+    const auto ps_same_key = jwt::ps256::from_pem(jwtmint_test::rsa2048_pem());
+    CHECK_FALSE(set.verify(mint(ps_same_key, kid_rs), ec).has_value());
+    CHECK(ec == errc::algorithm_mismatch);
+    CHECK_FALSE(set.verify(mint(rs, kid_ps), ec).has_value());
+    CHECK(ec == errc::algorithm_mismatch);
+    const auto es_other = jwt::es384::from_pem(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384"));
+    CHECK_FALSE(set.verify(mint(es_other, kid_es), ec).has_value());
+    CHECK(ec == errc::invalid_signature);
+    CHECK_ERRC(set.verify(mint(rs, "no-such-kid")), errc::unknown_key_id);
+
+    // Malformed sets.
+    CHECK_ERRC(jwt::jwks_document({private_jwk_of(jwtmint_test::p256_pem()).dump()}), errc::invalid_jwk);
+    CHECK_ERRC(jwt::jwks_document({jwt::public_jwk(rs), jwt::public_jwk(rs)}), errc::invalid_jwk);
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[]})"), errc::invalid_jwk);
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"kty":"EC"})"), errc::invalid_jwk);
+    json no_alg = json::parse(jwt::public_jwk(jwt::public_key::from_private(rs.key())));
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {no_alg}}}.dump()), errc::invalid_jwk);
+    json no_kid = json::parse(jwt::public_jwk(es));
+    no_kid.erase("kid");
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {no_kid}}}.dump()), errc::invalid_jwk);
+    json hs = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"alg", "HS256"}, {"kid", "h"}};
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {hs}}}.dump()), errc::key_algorithm_mismatch);
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+// Secrets are wiped before their memory is released: shown by watching the heap, not by assertion.
+//
+// This executable replaces the global operator new/delete and, before main and before any static
+// initialiser (a constructor function of the first user priority, so before OpenSSL can have
+// allocated anything), installs CRYPTO_set_mem_functions hooks. Every heap block, ours and
+// OpenSSL's, carries a small header and sits on a list. While a test case is "armed":
+//   - every block released (operator delete, OPENSSL_free, or the old block of a realloc) is
+//     scanned for the registered secret patterns before it goes back to malloc; a hit means a
+//     copy of the secret was released without being wiped;
+//   - on every allocation the live blocks are scanned, which records that a secret did sit on
+//     the heap at some point (so that "no hit" cannot pass because nothing was ever copied);
+// and after it, no live block may still hold the secret. The fixtures keep their own copies of
+// the secrets in static arrays, never on the heap, so every heap copy seen is the library's or
+// OpenSSL's. Stack copies and CPU registers are out of reach of this test.
+#include <jwtmint/jwtmint.hpp>
+
+#include "catch.hpp"
+
+#include <openssl/crypto.h>
+
+#include <stdlib.h>  // mkdtemp
+#include <string.h>  // memmem (GNU)
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace watch {
+
+enum class origin : std::size_t { cxx = 0, openssl = 1 };
+constexpr std::size_t origins = 2;
+
+/// Precedes every block handed out; 32 octets keep the payload 16-byte aligned.
+struct alignas(16) header {
+    header* prev;
+    header* next;
+    std::size_t size;
+    origin from;
+};
+static_assert(sizeof(header) % alignof(std::max_align_t) == 0, "the header must keep malloc's alignment");
+
+/// A secret to look for, with what was seen of it.
+struct pattern {
+    const unsigned char* bytes = nullptr;
+    std::size_t size = 0;
+    std::array<int, origins> released_unwiped{};  // blocks released while holding it
+    std::array<int, origins> seen_live{};         // allocations during which a live block held it
+};
+
+constexpr std::size_t max_patterns = 8;
+
+struct state {
+    std::mutex lock;
+    header list{&list, &list, 0, origin::cxx};  // circular, with a sentinel
+    std::array<pattern, max_patterns> patterns{};
+    std::size_t pattern_count = 0;
+    bool armed = false;
+};
+
+state& the() {
+    static state s;  // constant-initialised members: usable from the first allocation on
+    return s;
+}
+
+bool holds(const header* h, const pattern& p) {
+    return p.size > 0 && h->size >= p.size && ::memmem(h + 1, h->size, p.bytes, p.size) != nullptr;
+}
+
+void* allocate(std::size_t n, origin from) {
+    auto* h = static_cast<header*>(std::malloc(sizeof(header) + n));
+    if (h == nullptr) return nullptr;
+    h->size = n;
+    h->from = from;
+    state& s = the();
+    const std::lock_guard<std::mutex> guard(s.lock);
+    if (s.armed) {
+        for (const header* b = s.list.next; b != &s.list; b = b->next) {
+            for (std::size_t i = 0; i < s.pattern_count; ++i) {
+                if (holds(b, s.patterns[i])) s.patterns[i].seen_live[static_cast<std::size_t>(b->from)] += 1;
+            }
+        }
+    }
+    h->prev = &s.list;
+    h->next = s.list.next;
+    s.list.next->prev = h;
+    s.list.next = h;
+    return h + 1;
+}
+
+void release(void* p) {
+    if (p == nullptr) return;
+    header* h = static_cast<header*>(p) - 1;
+    state& s = the();
+    {
+        const std::lock_guard<std::mutex> guard(s.lock);
+        h->prev->next = h->next;
+        h->next->prev = h->prev;
+        if (s.armed) {
+            for (std::size_t i = 0; i < s.pattern_count; ++i) {
+                if (holds(h, s.patterns[i])) s.patterns[i].released_unwiped[static_cast<std::size_t>(h->from)] += 1;
+            }
+        }
+    }
+    std::free(h);
+}
+
+void* resize(void* p, std::size_t n) {
+    if (p == nullptr) return allocate(n, origin::openssl);
+    const header* h = static_cast<header*>(p) - 1;
+    void* q = allocate(n, origin::openssl);
+    if (q == nullptr) return nullptr;
+    std::memcpy(q, p, h->size < n ? h->size : n);
+    release(p);  // a moved block left behind unwiped is a leak like any other
+    return q;
+}
+
+/// Live blocks that hold p (after a test: nothing may still hold a secret).
+int live_holding(const pattern& p) {
+    state& s = the();
+    const std::lock_guard<std::mutex> guard(s.lock);
+    int n = 0;
+    for (const header* b = s.list.next; b != &s.list; b = b->next) n += holds(b, p) ? 1 : 0;
+    return n;
+}
+
+/// Registers the secrets of one test case (held by the caller in static storage) and resets counts.
+void watch_for(std::initializer_list<std::string_view> secrets) {
+    state& s = the();
+    const std::lock_guard<std::mutex> guard(s.lock);
+    s.pattern_count = 0;
+    for (const auto secret : secrets) {
+        s.patterns[s.pattern_count++] = pattern{reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), {}, {}};
+    }
+}
+
+void arm(bool on) {
+    state& s = the();
+    const std::lock_guard<std::mutex> guard(s.lock);
+    s.armed = on;
+}
+
+pattern seen(std::size_t i) {
+    state& s = the();
+    const std::lock_guard<std::mutex> guard(s.lock);
+    return s.patterns[i];
+}
+
+/// Whether OpenSSL took the hooks (it refuses them once it has allocated).
+bool hooks_installed = false;
+
+extern "C" {
+void* ossl_malloc(std::size_t n, const char* /*file*/, int /*line*/) { return allocate(n, origin::openssl); }
+void* ossl_realloc(void* p, std::size_t n, const char* /*file*/, int /*line*/) {
+    if (n == 0) {
+        release(p);
+        return nullptr;
+    }
+    return resize(p, n);
+}
+void ossl_free(void* p, const char* /*file*/, int /*line*/) { release(p); }
+}
+
+// Before every static initialiser of the program (101 is the first priority left to users), so
+// before anything can make OpenSSL allocate.
+__attribute__((constructor(101))) void install_openssl_hooks() {
+    hooks_installed = CRYPTO_set_mem_functions(&ossl_malloc, &ossl_realloc, &ossl_free) == 1;
+}
+
+}  // namespace watch
+
+void* operator new(std::size_t n) {
+    if (void* p = watch::allocate(n, watch::origin::cxx)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+    if (void* p = watch::allocate(n, watch::origin::cxx)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t& /*unused*/) noexcept { return watch::allocate(n, watch::origin::cxx); }
+void* operator new[](std::size_t n, const std::nothrow_t& /*unused*/) noexcept {
+    return watch::allocate(n, watch::origin::cxx);
+}
+void operator delete(void* p) noexcept { watch::release(p); }
+void operator delete[](void* p) noexcept { watch::release(p); }
+void operator delete(void* p, std::size_t /*size*/) noexcept { watch::release(p); }
+void operator delete[](void* p, std::size_t /*size*/) noexcept { watch::release(p); }
+void operator delete(void* p, const std::nothrow_t& /*unused*/) noexcept { watch::release(p); }
+void operator delete[](void* p, const std::nothrow_t& /*unused*/) noexcept { watch::release(p); }
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The secrets, in static storage only. Each is distinctive and longer than any short-string buffer.
+constexpr char hmac_secret[] = "hs256-secret:7f3a9c1e-5b2d-4e8f-a6c0-91d4b7e2f358";
+constexpr char file_secret[] =
+    "secret-file:0c5e8a2f6d1b4973e8a05f2c7d6b1e94-3a7f0d2c5b8e1964a3f7c0d5b2e8196f-9d4c7a1e3b6f0825";
+constexpr char passphrase[] = "passphrase:d2b7f4a91c6e3058b9a4e7d1";
+constexpr char other_secret[] = "control-secret:4b8e2d6f1a3c5079e2b4d6f8a1c3e507";
+
+std::string_view sv(const char* s) { return {s, std::strlen(s)}; }
+
+/// A fresh directory, removed afterwards.
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        std::string t = (std::filesystem::temp_directory_path() / "jwtmint-secrets-XXXXXX").string();
+        REQUIRE(::mkdtemp(t.data()) != nullptr);
+        path = t;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+void write_file(const std::filesystem::path& p, std::string_view bytes) {
+    std::FILE* f = std::fopen(p.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    REQUIRE(std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+    REQUIRE(std::fclose(f) == 0);
+}
+
+/// Text held outside the heap, so that the fixture's copy is never mistaken for the library's.
+template <std::size_t N>
+struct static_text {
+    std::array<char, N> buf{};
+    std::size_t size = 0;
+    void set(const std::string& s) {
+        REQUIRE(s.size() <= N);
+        std::memcpy(buf.data(), s.data(), s.size());
+        size = s.size();
+    }
+    [[nodiscard]] std::string_view view() const { return {buf.data(), size}; }
+};
+
+/// A slice of a PEM's base64 body: if any freed block holds it, the file text was not wiped.
+std::string_view pem_body_slice(std::string_view pem) {
+    const std::size_t line2 = pem.find('\n') + 1;  // the second line: 64 characters of the body
+    return pem.substr(line2, 48);
+}
+
+/// Checks what the watcher saw of pattern i: it was on the heap (in a block from `where`),
+/// no block holding it was released, and none still holds it.
+void check_wiped(std::size_t i, const char* what, watch::origin where) {
+    REQUIRE(watch::hooks_installed);
+    const watch::pattern p = watch::seen(i);
+    INFO(what << ": seen live in C++ blocks " << p.seen_live[0] << " times, in OpenSSL blocks " << p.seen_live[1]
+              << " times; released unwiped from C++ blocks " << p.released_unwiped[0] << ", from OpenSSL blocks "
+              << p.released_unwiped[1]);
+    CHECK(p.seen_live[static_cast<std::size_t>(where)] > 0);
+    CHECK(p.released_unwiped[0] == 0);
+    CHECK(p.released_unwiped[1] == 0);
+    CHECK(watch::live_holding(p) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("control: the watcher catches a secret released unwiped, from either allocator", "[secrets]") {
+    REQUIRE(watch::hooks_installed);  // OpenSSL took the hooks: nothing allocated through it before
+    watch::watch_for({sv(other_secret), sv(hmac_secret)});
+    watch::arm(true);
+    {
+        std::string copy(sv(other_secret));  // a plain copy, released as is
+        auto* raw = static_cast<char*>(OPENSSL_malloc(sizeof other_secret));
+        REQUIRE(raw != nullptr);
+        std::memcpy(raw, other_secret, sizeof other_secret);
+        OPENSSL_free(raw);
+        auto* wiped = static_cast<char*>(OPENSSL_malloc(sizeof hmac_secret));
+        REQUIRE(wiped != nullptr);
+        std::memcpy(wiped, hmac_secret, sizeof hmac_secret);
+        OPENSSL_free(OPENSSL_malloc(1));  // an allocation while both copies live
+        OPENSSL_clear_free(wiped, sizeof hmac_secret);
+    }
+    watch::arm(false);
+    const watch::pattern plain = watch::seen(0);
+    const watch::pattern cleared = watch::seen(1);
+    CHECK(plain.released_unwiped[0] == 1);  // the std::string
+    CHECK(plain.released_unwiped[1] == 1);  // the OPENSSL_free'd block
+    CHECK(cleared.seen_live[1] > 0);
+    CHECK(cleared.released_unwiped[0] == 0);
+    CHECK(cleared.released_unwiped[1] == 0);  // OPENSSL_clear_free wiped it first
+}
+
+TEST_CASE("hs256: the signer's copy of the secret is wiped when the last copy of the signer goes",
+          "[secrets][hs256]") {
+    watch::watch_for({sv(hmac_secret)});
+    watch::arm(true);
+    {
+        const auto signer = jwt::hs256::from_secret(sv(hmac_secret));
+        const auto copy = signer;  // shares the state; the secret is released with the last copy
+        std::string token = jwt::builder{copy}.roles({"Accounting Team"}).email("ada@example.com").expires_in(5min).sign();
+        const auto v = jwt::verifier<jwt::hs256>::from_secret(sv(hmac_secret));
+        CHECK(v.verify(token).identity() == std::optional<std::string>("ada@example.com"));
+        CHECK(signer.matches_secret(sv(hmac_secret)));
+    }
+    watch::arm(false);
+    check_wiped(0, "the HS256 secret", watch::origin::cxx);
+}
+
+TEST_CASE("hs256::from_secret_file: the file's bytes are wiped wherever they were read into",
+          "[secrets][hs256][files]") {
+    temp_dir dir;
+    const auto path = dir.path / "secret.key";
+    write_file(path, sv(file_secret));
+    watch::watch_for({sv(file_secret)});
+    watch::arm(true);
+    {
+        const auto signer = jwt::hs256::from_secret_file(path);
+        const auto v = jwt::verifier<jwt::hs256>::from_secret_file(path);
+        CHECK(v.verify_signature("x", signer.sign("x")));
+    }
+    watch::arm(false);
+    check_wiped(0, "the secret file's bytes", watch::origin::cxx);
+}
+
+TEST_CASE("private_key::from_pem_file: the PEM text read from the file is wiped", "[secrets][keys][files]") {
+    // Keys made before the watch, their text kept in static storage.
+    static static_text<4096> rsa_pem;
+    static static_text<4096> ec_pem;
+    static static_text<4096> encrypted_pem;
+    rsa_pem.set(jwt::private_key::generate_rsa().to_pem());
+    ec_pem.set(jwt::private_key::generate_ec_p256().to_pem());
+    encrypted_pem.set(jwt::private_key::generate_ec_p256().to_pem(sv(passphrase)));
+    temp_dir dir;
+    write_file(dir.path / "rsa.pem", rsa_pem.view());
+    write_file(dir.path / "ec.pem", ec_pem.view());
+    write_file(dir.path / "encrypted.pem", encrypted_pem.view());
+
+    watch::watch_for({pem_body_slice(rsa_pem.view()), pem_body_slice(ec_pem.view()),
+                      pem_body_slice(encrypted_pem.view()), sv(passphrase)});
+    watch::arm(true);
+    {
+        const auto key = jwt::private_key::from_pem_file(dir.path / "rsa.pem");
+        CHECK(key.info().type == "RSA");
+        const auto rs = jwt::rs256::from_pem_file(dir.path / "rsa.pem");
+        const auto es = jwt::es256::from_pem_file(dir.path / "ec.pem");
+        const auto encrypted = jwt::es256::from_pem_file(dir.path / "encrypted.pem", sv(passphrase));
+        CHECK(encrypted.sign("x").size() == 64);
+        // A failed load must wipe too: the wrong passphrase.
+        std::error_code ec;
+        CHECK(!jwt::private_key::from_pem_file(dir.path / "encrypted.pem", "wrong passphrase", ec));
+        CHECK(ec == jwt::errc::bad_passphrase);
+    }
+    watch::arm(false);
+    check_wiped(0, "the RSA PEM file text", watch::origin::cxx);
+    check_wiped(1, "the EC PEM file text", watch::origin::cxx);
+    check_wiped(2, "the encrypted PEM file text", watch::origin::cxx);
+    const watch::pattern pass = watch::seen(3);
+    INFO("passphrase released unwiped: C++ " << pass.released_unwiped[0] << ", OpenSSL " << pass.released_unwiped[1]);
+    CHECK(pass.released_unwiped[0] == 0);
+    CHECK(pass.released_unwiped[1] == 0);
+    CHECK(watch::live_holding(pass) == 0);
+}
+
+TEST_CASE("private_key::to_pem: the copy of the passphrase is wiped", "[secrets][keys]") {
+    const auto key = jwt::private_key::generate_ec_p256();
+    static static_text<4096> pem;
+    watch::watch_for({sv(passphrase)});
+    watch::arm(true);
+    pem.set(key.to_pem(sv(passphrase)));
+    watch::arm(false);
+    check_wiped(0, "the passphrase given to to_pem", watch::origin::cxx);
+    // and the passphrase was really used: the PEM is encrypted and opens with it only
+    CHECK(pem.view().find("ENCRYPTED PRIVATE KEY") != std::string_view::npos);
+    CHECK(jwt::private_key::from_pem(pem.view(), sv(passphrase)).matches(jwt::public_key::from_private(key)));
+    std::error_code ec;
+    CHECK(!jwt::private_key::from_pem(pem.view(), "not the passphrase", ec));
+    CHECK(ec == jwt::errc::bad_passphrase);
+}
+
