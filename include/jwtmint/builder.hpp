@@ -339,6 +339,9 @@ private:
     template <class It>
     builder& set_roles(It first, It last) {
         roles_.clear();
+        if constexpr (std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
+            roles_.reserve(static_cast<std::size_t>(std::distance(first, last)));  // one allocation, not one per growth
+        }
         for (; first != last; ++first) roles_.emplace_back(detail::trim(std::string_view(*first)));
         return *this;
     }

@@ -159,7 +159,7 @@ inline void validate_roles(const std::vector<std::string>& roles, role_format fo
             fail(errc::invalid_claim,
                  "role name #" + std::to_string(i + 1) + " is empty; remove it or give the team role's exact name");
         }
-        check_text("role name '" + r + "'", r);
+        if (!is_valid_utf8(r) || has_control_char(r)) check_text("role name '" + r + "'", r);  // message only when needed
         if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
             fail(errc::invalid_claim,
                  "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
