@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// What every benchmarked implementation offers, behind one interface that names no JWT library
+// (cpp-jwt and jwtmint both declare namespace jwt, so each lives in its own translation unit).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace bench {
+
+enum class alg { rs256, es256, hs256 };
+enum class impl { floor, jwtmint, cppjwt, libjwt };
+
+inline constexpr alg all_algs[] = {alg::rs256, alg::es256, alg::hs256};
+inline constexpr impl all_impls[] = {impl::floor, impl::jwtmint, impl::cppjwt, impl::libjwt};
+
+/// The typical widget-login token: two roles, an email, iat/exp, typ and alg.
+namespace claims {
+inline constexpr std::string_view email = "ada@example.com";
+inline constexpr std::string_view role_a = "Accounting Team";
+inline constexpr std::string_view role_b = "Support Team";
+inline constexpr std::int64_t lifetime_s = 600;
+}  // namespace claims
+
+/// One JWT implementation set up for one algorithm: keys (or, for the peers, PEM text they parse
+/// per call as their documentation shows) prepared at construction. Every member is const and
+/// may run on several threads at once.
+class implementation {
+public:
+    virtual ~implementation() = default;
+    /// A token with iat = now, exp = now + 600 s, the way the library's users mint one.
+    [[nodiscard]] virtual std::string mint() const = 0;
+    /// The same token for a fixed iat (the start-up cross-checks compare bytes).
+    [[nodiscard]] virtual std::string mint_at(std::int64_t iat) const = 0;
+    /// Signature and expiry of a token minted by any implementation, as users would check it.
+    [[nodiscard]] virtual bool verify(const std::string& token) const = 0;
+};
+
+std::unique_ptr<implementation> make_floor(alg a);
+std::unique_ptr<implementation> make_jwtmint(alg a);
+std::unique_ptr<implementation> make_cppjwt(alg a);
+std::unique_ptr<implementation> make_libjwt(alg a);
+
+/// jwtmint's verifier as the independent judge of every implementation's tokens: an empty string
+/// when token verifies (signature, exp, the two roles, the email), else the reason.
+std::string jwtmint_judge(alg a, const std::string& token);
+
+std::unique_ptr<implementation> make(impl i, alg a);
+std::string_view name(impl i);
+std::string_view name(alg a);
+bool parse(std::string_view text, impl& out);
+bool parse(std::string_view text, alg& out);
+
+/// Builds every implementation once and proves they produce equivalent tokens: each one's token
+/// verifies with jwtmint's verifier and with the floor's, the floor accepts each, and jwtmint and
+/// the floor agree byte for byte on the deterministic algorithms (HS256, RS256). Returns "" or
+/// the first discrepancy.
+std::string cross_check();
+
+}  // namespace bench

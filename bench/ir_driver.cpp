@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// A small, deterministic driver: `ir_driver <impl> <alg> <mint|verify> <N>` mints or verifies N
+// widget tokens with one implementation and exits. Run under callgrind for N1 and N2 tokens,
+// (Ir(N2) - Ir(N1)) / (N2 - N1) is the cost of one token with start-up cancelled out.
+// Built a second time as alloc_driver (BENCH_COUNT_ALLOCS), it prints heap allocations per token.
+#include "common.hpp"
+
+#ifdef BENCH_COUNT_ALLOCS
+#include "alloc_count.hpp"
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+namespace {
+int usage() {
+    std::fprintf(stderr,
+                 "usage: ir_driver <floor|jwtmint|cpp-jwt|libjwt> <RS256|ES256|HS256> <mint|verify> <N>\n"
+                 "       ir_driver --cross-check\n"
+                 "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
+    return 2;
+}
+
+int cpu_features() {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return 1;
+    std::printf("sha=%u avx512f=%u adx=%u bmi2=%u avx2=%u\n", (b >> 29) & 1U, (b >> 16) & 1U, (b >> 19) & 1U,
+                (b >> 8) & 1U, (b >> 5) & 1U);
+#else
+    std::printf("not x86\n");
+#endif
+    return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef BENCH_COUNT_ALLOCS
+    // Before anything else touches OpenSSL: its allocations are counted only if the hooks are in.
+    if (!bench::alloc::install()) {
+        std::fprintf(stderr, "alloc_driver: CRYPTO_set_mem_functions refused (OpenSSL allocated before main)\n");
+        return 1;
+    }
+#endif
+    if (argc == 2 && std::string(argv[1]) == "--cross-check") {
+        const std::string why = bench::cross_check();
+        std::printf("%s\n", why.empty() ? "cross-check: all implementations agree" : why.c_str());
+        return why.empty() ? 0 : 1;
+    }
+    if (argc == 2 && std::string(argv[1]) == "--cpu-features") return cpu_features();
+    bench::impl which{};
+    bench::alg a{};
+    if (argc != 5 || !bench::parse(argv[1], which) || !bench::parse(argv[2], a)) return usage();
+    const std::string op = argv[3];
+    const long n = std::strtol(argv[4], nullptr, 10);
+    if ((op != "mint" && op != "verify") || n < 0) return usage();
+    try {
+        const auto x = bench::make(which, a);
+        const std::string token = op == "verify" ? bench::make(bench::impl::floor, a)->mint() : std::string();
+        std::size_t sink = 0;
+        long failures = 0;
+        const auto once = [&] {
+            if (op == "mint") {
+                sink += x->mint().size();
+            } else if (!x->verify(token)) {
+                ++failures;
+            }
+        };
+        for (int i = 0; i < 4; ++i) once();  // lazy initialisation inside the libraries happens here
+#ifdef BENCH_COUNT_ALLOCS
+        const auto before = bench::alloc::snapshot();
+#endif
+        for (long i = 0; i < n; ++i) once();
+#ifdef BENCH_COUNT_ALLOCS
+        const auto after = bench::alloc::snapshot();
+        const auto per = [&](std::uint64_t a1, std::uint64_t a0) {
+            return n > 0 ? static_cast<double>(a1 - a0) / static_cast<double>(n) : 0.0;
+        };
+        std::printf(
+            "{\"impl\":\"%s\",\"alg\":\"%s\",\"op\":\"%s\",\"n\":%ld,\"allocs\":%.2f,\"new\":%.2f,\"openssl\":%.2f,"
+            "\"bytes\":%.1f}\n",
+            argv[1], argv[2], op.c_str(), n, per(after.total, before.total), per(after.cxx_new, before.cxx_new),
+            per(after.openssl, before.openssl), per(after.bytes, before.bytes));
+#else
+        std::printf("%s %s %s %ld tokens (%zu octets)\n", argv[1], argv[2], op.c_str(), n, sink);
+#endif
+        if (failures != 0) {
+            std::fprintf(stderr, "%ld verifications failed\n", failures);
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

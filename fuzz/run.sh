@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds jwtmint's libFuzzer targets with address and undefined-behaviour sanitizers and runs each
+# for a bounded time, one after another. Any crash, leak, sanitizer report or timeout fails the run.
+#
+#   fuzz/run.sh [SECONDS_PER_TARGET]          default 60 (or $FUZZ_SECONDS)
+#
+# Environment: FUZZ_CXX (default clang++-14, else clang++), FUZZ_BUILD_DIR (default build-fuzz),
+# FUZZ_JOBS (build parallelism, default 2), FUZZ_TARGETS (default "base64url token pem_key jwk claims").
+# The committed seeds in fuzz/corpus/<target>/ are copied to a scratch corpus first, so a run never
+# changes them; crash inputs are kept in $FUZZ_BUILD_DIR/artifacts/. Needs Debian's clang-14 and
+# libclang-rt-14-dev (apt-get install -y clang-14 libclang-rt-14-dev).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-${FUZZ_SECONDS:-60}}"
+build="${FUZZ_BUILD_DIR:-build-fuzz}"
+jobs="${FUZZ_JOBS:-2}"
+targets=(${FUZZ_TARGETS:-base64url token pem_key jwk claims})
+cxx="${FUZZ_CXX:-}"
+if [ -z "$cxx" ]; then
+  if command -v clang++-14 >/dev/null 2>&1; then cxx=clang++-14; else cxx=clang++; fi
+fi
+command -v "$cxx" >/dev/null 2>&1 || { echo "fuzz/run.sh: $cxx not found (apt-get install -y clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DJWTMINT_BUILD_TESTS=OFF -DJWTMINT_BUILD_EXAMPLES=OFF -DJWTMINT_INSTALL=OFF \
+      -DJWTMINT_BUILD_FUZZERS=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"
+
+artifacts="$build/artifacts"
+mkdir -p "$artifacts"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+summary=()
+failed=0
+for t in "${targets[@]}"; do
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/jwtmint-fuzz-$t-XXXXXX")"
+  cp fuzz/corpus/"$t"/* "$scratch"/
+  log="$build/fuzz_$t.log"
+  echo "== fuzz_$t for $seconds s"
+  status=0
+  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$artifacts/$t-" "$scratch" >"$log" 2>&1 || status=$?
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+  corpus="$(ls "$scratch" | wc -l)"
+  rm -rf "$scratch"
+  if [ "$status" -ne 0 ]; then
+    failed=1
+    echo "fuzz_$t FAILED (exit $status); the end of $log:"
+    tail -40 "$log"
+    summary+=("$(printf '%-16s %12s executions  corpus %5s  FAILED (exit %s)' "fuzz_$t" "${execs:-?}" "$corpus" "$status")")
+  else
+    summary+=("$(printf '%-16s %12s executions  corpus %5s  ok' "fuzz_$t" "${execs:-?}" "$corpus")")
+  fi
+done
+
+echo
+echo "libFuzzer, $seconds s per target, -fsanitize=fuzzer,address,undefined:"
+printf '  %s\n' "${summary[@]}"
+exit "$failed"
