@@ -6,6 +6,7 @@
 #include <jwtmint/builder.hpp>
 #include <jwtmint/claims.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/jwk.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verifier.hpp>
