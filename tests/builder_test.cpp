@@ -234,6 +234,16 @@ TEST_CASE("registered claims iss, aud, nbf, jti and the kid header", "[builder]"
         CHECK(signed_payload(make().roles({"A"}).audience({"a", "b"}).audience("c")) ==
               R"({"aud":"c","roles":["A"],)" + iat_exp(lt) + "}");
     }
+    SECTION("aud from a runtime range") {
+        const std::vector<std::string> from_config{"widget", "gateway"};
+        CHECK(signed_payload(make().roles({"A"}).audience(from_config)) ==
+              R"({"aud":["widget","gateway"],"roles":["A"],)" + iat_exp(lt) + "}");
+        const std::vector<std::string> none;
+        CHECK(signed_payload(make().roles({"A"}).audience("x").audience(none)) ==
+              R"({"roles":["A"],)" + iat_exp(lt) + "}");  // an empty list leaves aud out
+        const std::vector<std::string> with_empty{"a", ""};
+        CHECK_ERRC(make().roles({"A"}).audience(with_empty).sign(), jwt::errc::invalid_claim);
+    }
     SECTION("empty values are refused") {
         CHECK_ERRC(make().roles({"A"}).audience("").sign(), jwt::errc::invalid_claim);
         CHECK_ERRC(make().roles({"A"}).audience({"a", ""}).sign(), jwt::errc::invalid_claim);

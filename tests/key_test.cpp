@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // key.hpp: loading private keys in every PEM form, refusals by errc, EVP_PKEY adoption,
 // public key export and matching, key generation, and the error_code overloads.
+#include <jwtmint/base64url.hpp>
 #include <jwtmint/key.hpp>
 
 #include "core_helpers.hpp"
 
 #include <openssl/core_names.h>
 
+#include <array>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 
@@ -290,6 +293,29 @@ TEST_CASE("key generation", "[key]") {
         CHECK(a.size() == 32);
         CHECK(a != b);
         CHECK(jwt::generate_hmac_secret(64).size() == 64);
+    }
+    SECTION("random token ids: 128 bits as 22 characters of canonical base64url") {
+        std::set<std::string> seen;
+        std::array<int, 128> ones{};
+        constexpr int n = 1000;
+        for (int i = 0; i < n; ++i) {
+            const std::string id = jwt::random_jwt_id();
+            REQUIRE(id.size() == 22);
+            const std::string raw = jwt::base64url_decode(id);  // strict: also checks the trailing bits
+            REQUIRE(raw.size() == 16);
+            CHECK(jwt::base64url_encode(raw) == id);
+            seen.insert(id);
+            for (std::size_t bit = 0; bit < 128; ++bit) {
+                ones[bit] += (static_cast<unsigned char>(raw[bit / 8]) >> (7 - bit % 8)) & 1;
+            }
+        }
+        CHECK(seen.size() == static_cast<std::size_t>(n));
+        // Every bit position is random: a stuck bit (say, the last character's) shows as 0 or n.
+        for (std::size_t bit = 0; bit < 128; ++bit) {
+            INFO("bit " << bit);
+            CHECK(ones[bit] > 400);
+            CHECK(ones[bit] < 600);
+        }
     }
     SECTION("RSA 2048 and EC P-256 keys that openssl accepts") {
         const auto rsa = jwt::private_key::generate_rsa();

@@ -213,7 +213,17 @@ public:
         aud_is_array_ = true;
         return *this;
     }
-    /// The `jti` claim (a unique token id).
+    /// The `aud` claim as an array, from any range of strings (a list read from configuration);
+    /// an empty range leaves `aud` out.
+    template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
+              class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
+    builder& audience(const Range& values) {
+        aud_.clear();
+        for (const auto& v : values) add_audience(std::string_view(v));
+        aud_is_array_ = true;
+        return *this;
+    }
+    /// The `jti` claim (a unique token id; jwt::random_jwt_id() makes one).
     builder& jwt_id(std::string_view value) { return set_identity(jti_, "jti", value, false); }
     /// The `kid` header parameter, naming the key for verifiers that hold several.
     builder& key_id(std::string_view value) { return set_identity(kid_, "kid", value, false); }

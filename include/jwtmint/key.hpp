@@ -474,4 +474,30 @@ inline bool private_key::matches(const public_key& pub) const noexcept {
     return secret;
 }
 
+/// A fresh random token id for the `jti` claim: 16 octets (128 bits) from OpenSSL's CSPRNG as
+/// 22 characters of base64url, so a verifier that remembers ids can refuse a replayed token.
+/// @throws jwt::error openssl_error when the random generator fails
+[[nodiscard]] inline std::string random_jwt_id() {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::array<unsigned char, 16> raw{};
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
+        detail::fail_openssl(errc::openssl_error, "RAND_bytes failed: the random generator is not seeded");
+    }
+    // 128 bits = 21 groups of 6 bits and 2 bits left over: read the octets as one bit string.
+    std::string id;
+    id.reserve(22);
+    unsigned int acc = 0;
+    int bits = 0;
+    for (const unsigned char c : raw) {
+        acc = (acc << 8) | c;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            id += alphabet[(acc >> bits) & 0x3F];
+        }
+    }
+    id += alphabet[(acc << (6 - bits)) & 0x3F];
+    return id;
+}
+
 }  // namespace jwt
