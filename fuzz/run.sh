@@ -22,7 +22,10 @@ if [ -z "$cxx" ]; then
 fi
 command -v "$cxx" >/dev/null 2>&1 || { echo "fuzz/run.sh: $cxx not found (apt-get install -y clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# Ninja builds the several targets in parallel (make builds its goals one by one).
+generator=()
+if command -v ninja >/dev/null 2>&1 && [ ! -f "$build/CMakeCache.txt" ]; then generator=(-GNinja); fi
+cmake -S . -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DJWTMINT_BUILD_TESTS=OFF -DJWTMINT_BUILD_EXAMPLES=OFF -DJWTMINT_INSTALL=OFF \
       -DJWTMINT_BUILD_FUZZERS=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"

@@ -149,6 +149,7 @@ TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
     const auto signer = jwt::signer_from_jwk<jwt::eddsa>(jwk.dump());
     CHECK(jwt::jwk_thumbprint(jwt::public_key::from_private(signer.key())) ==
           "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    CHECK(jwt::jwk_thumbprint(signer) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");  // the signer overload
     // And the RFC 7520 keys load from their JWKs as the same keys as their PEM files.
     for (const char* id : {"rfc7520-3.4-rsa2048", "rfc7520-3.2-p521", "rfc7515-A.3-p256"}) {
         INFO(id);

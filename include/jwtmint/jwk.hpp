@@ -411,6 +411,13 @@ template <class Algorithm, class Clock = std::chrono::system_clock>
     return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
+/// The RFC 7638 thumbprint of a signer's public key: the `kid` public_jwk(signer) gives it, to
+/// pass to builder::key_id so a JWKS consumer finds the key.
+template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
+[[nodiscard]] std::string jwk_thumbprint(const Signer& signer) {
+    return jwk_thumbprint(public_key::from_private(signer.key()));
+}
+
 /// The public JWK of key as compact JSON: its required members, "kid" set to its RFC 7638
 /// thumbprint, "use": "sig", and "alg" when alg is given (pin it: a JWKS consumer then knows
 /// which algorithm the key is for). @throws jwt::error key_algorithm_mismatch for other key types
