@@ -334,6 +334,29 @@ TEST_CASE("key generation", "[key]") {
         CHECK(openssl_public_pem(rsa.to_pem()) == rsa.public_key_pem());
         CHECK(openssl_public_pem(ec.to_pem()) == ec.public_key_pem());
     }
+    SECTION("EC P-384 and P-521 and Ed25519 keys that openssl accepts and names") {
+        struct expected {
+            jwt::private_key key;
+            const char* openssl_text;  // what `openssl pkey -text` prints for the curve
+        };
+        const expected cases[] = {{jwt::private_key::generate_ec("P-256"), "ASN1 OID: prime256v1"},
+                                  {jwt::private_key::generate_ec("P-384"), "ASN1 OID: secp384r1"},
+                                  {jwt::private_key::generate_ec("P-521"), "ASN1 OID: secp521r1"},
+                                  {jwt::private_key::generate_ed25519(), "ED25519 Private-Key:"}};
+        for (const auto& c : cases) {
+            INFO(c.openssl_text);
+            temp_dir dir;
+            write_file(dir / "key.pem", c.key.to_pem());
+            openssl_ok(dir, "pkey -in key.pem -check -noout");
+            openssl_ok(dir, "pkey -in key.pem -noout -text -out text.txt");
+            CHECK(read_text(dir / "text.txt").find(c.openssl_text) != std::string::npos);
+            CHECK(openssl_public_pem(c.key.to_pem()) == c.key.public_key_pem());
+        }
+        CHECK(jwt::private_key::generate_ec("P-384").public_key_pem() !=
+              jwt::private_key::generate_ec("P-384").public_key_pem());
+        CHECK_ERRC(jwt::private_key::generate_ec("secp256k1"), jwt::errc::invalid_key);
+        CHECK_ERRC(jwt::private_key::generate_ec("p-256"), jwt::errc::invalid_key);
+    }
     SECTION("to_pem with a passphrase writes encrypted PKCS#8 that openssl opens") {
         const auto ec = jwt::private_key::from_pem(jwtmint_test::p256_pem());
         const std::string enc = ec.to_pem(passphrase);

@@ -141,7 +141,7 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
         const key_material pub = load_key(c.o.public_key, passphrase.view());
         const auto v = make_verifier<Alg>(pub);
         jwt::check_key_pair(signer, v);
-        constexpr bool symmetric = std::is_same_v<Alg, jwt::hs256>;
+        constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
         c.list.add(verdict::ok, "public key match",
                    "'" + c.o.public_key +
                        (symmetric ? "' holds the same secret" : "' belongs to the private key") +
@@ -165,10 +165,10 @@ void check_fresh_token(context& c, const Alg& signer) {
         auto v = jwt::verifier<Alg>::from_signer(signer);
         v.role_claim(c.o.role_claim).max_lifetime(std::chrono::seconds{jwt::default_max_lifetime});
         (void)v.verify_at(token, now);
-        c.list.add(
-            verdict::ok, "fresh token",
-            std::string("minted an ") + std::string(Alg::alg) + " token and verified it with " +
-                (std::is_same_v<Alg, jwt::hs256> ? "the secret" : "the key's own public half"));
+        c.list.add(verdict::ok, "fresh token",
+                   "minted " + algorithm_with_article(alg_tag<Alg>{}) +
+                       " token and verified it with " +
+                       (jwt::is_hmac_algorithm_v<Alg> ? "the secret" : "the key's own public half"));
     } catch (const jwt::error& e) {
         c.list.add(verdict::fail, "fresh token",
                    std::string(jwt::errc_name(e.value())) + ": " + e.what());
@@ -359,12 +359,16 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
     if (signer) {
         const jwt::key_info info = key.private_key ? key.private_key->info() : jwt::key_info{};
         std::string detail = std::string(Alg::alg) + ": ";
-        if (key.secret) {
-            detail += std::to_string(key.secret->size()) + "-byte secret (at least 32 needed)";
-        } else if (info.type == "RSA") {
-            detail += std::to_string(info.bits) + "-bit RSA key (at least 2048 needed)";
-        } else {
+        if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+            detail += std::to_string(key.secret->size()) + "-byte secret (at least " +
+                      std::to_string(Alg::spec.size) + " needed)";
+        } else if constexpr (key_kind_of<Alg>() == key_kind::rsa) {
+            detail += std::to_string(info.bits) + "-bit " + info.type + " key (at least " +
+                      std::to_string(Alg::spec.min_bits) + " needed)";
+        } else if constexpr (key_kind_of<Alg>() == key_kind::ec) {
             detail += "EC key on " + info.curve;
+        } else {
+            detail += "Ed25519 key";
         }
         if (key.secret && has_trailing_line_break(key.secret->view())) {
             c.list.add(verdict::warn, "key strength",
@@ -394,11 +398,7 @@ int run_doctor(const doctor_options& o) {
     const std::int64_t max_ttl = parse_duration(o.max_ttl, "--max-ttl").count();
     if (max_ttl < 1) throw usage_error("--max-ttl must be at least 1s");
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
-    std::optional<algorithm> requested;
-    if (!o.alg.empty()) {
-        requested = parse_algorithm(o.alg);
-        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
-    }
+    const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     if (!o.public_key.empty()) {
         (void)read_file_bytes(
             o.public_key, "public key file");  // a missing file is a usage error, before any check

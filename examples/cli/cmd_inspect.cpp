@@ -3,6 +3,7 @@
 // what the vendor would refuse.
 #include <cstdio>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/signers.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -34,6 +35,43 @@ struct report {
     std::vector<std::string> warnings;
 };
 
+/// Warns when a signature cannot be what alg makes: each size comes from the signer's spec.
+void check_signature_size(const algorithm& a, std::size_t n, report& r) {
+    with_algorithm(a, [&](auto tag) {
+        using Alg = typename decltype(tag)::type;
+        const std::string name(Alg::alg);
+        if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+            if (n != Alg::spec.size) {
+                r.warnings.push_back("the " + name + " signature has " + std::to_string(n) +
+                                     " octets; its HMAC has " + std::to_string(Alg::spec.size));
+            }
+        } else if constexpr (key_kind_of<Alg>() == key_kind::ec) {
+            const std::size_t raw = 2 * Alg::spec.raw_half;
+            if (n != raw) {
+                // DER adds 6 to 9 octets of framing around R and S (fewer when they are short).
+                r.warnings.push_back("the " + name + " signature has " + std::to_string(n) +
+                                     " octets; JWS needs " + std::to_string(raw) + " (R||S)" +
+                                     (n > raw && n <= raw + 9
+                                          ? ", and this size looks like a DER-encoded signature"
+                                          : ""));
+            }
+        } else if constexpr (key_kind_of<Alg>() == key_kind::ed25519) {
+            if (n != 64) {
+                r.warnings.push_back("the EdDSA signature has " + std::to_string(n) +
+                                     " octets; Ed25519 signatures have 64");
+            }
+        } else {
+            const std::size_t min = static_cast<std::size_t>(Alg::spec.min_bits) / 8;
+            if (n < min) {
+                r.warnings.push_back("the " + name + " signature has " + std::to_string(n) +
+                                     " octets, so the RSA key has under " +
+                                     std::to_string(Alg::spec.min_bits) +
+                                     " bits; the vendor may refuse it");
+            }
+        }
+    });
+}
+
 void check_header(const unverified_token& t, report& r) {
     const auto alg = t.header.find("alg");
     if (alg == t.header.end() || !alg->is_string()) {
@@ -43,25 +81,11 @@ void check_header(const unverified_token& t, report& r) {
         if (lower(name) == "none") {
             r.warnings.emplace_back("alg is '" + name +
                                     "': the token is unsigned, and the vendor refuses it");
-        } else if (!parse_algorithm(name) || name != algorithm_name(*parse_algorithm(name))) {
-            r.warnings.push_back("alg '" + name +
-                                 "' is not RS256, ES256 or HS256 (spelled exactly so)");
+        } else if (const auto a = parse_algorithm(name); !a || name != algorithm_name(*a)) {
+            r.warnings.push_back("alg '" + name + "' is not one of " + algorithm_list() +
+                                 " (spelled exactly so)");
         } else {
-            const std::size_t n = t.signature.size();
-            if (name == "ES256" && n != 64) {
-                r.warnings.push_back("the ES256 signature has " + std::to_string(n) +
-                                     " octets; JWS needs 64 (R||S)" +
-                                     (n >= 68 && n <= 72
-                                          ? ", and this size looks like a DER-encoded signature"
-                                          : ""));
-            } else if (name == "HS256" && n != 32) {
-                r.warnings.push_back("the HS256 signature has " + std::to_string(n) +
-                                     " octets; HMAC-SHA-256 has 32");
-            } else if (name == "RS256" && n < 256) {
-                r.warnings.push_back(
-                    "the RS256 signature has " + std::to_string(n) +
-                    " octets, so the RSA key has under 2048 bits; the vendor may refuse it");
-            }
+            check_signature_size(*a, t.signature.size(), r);
         }
     }
     if (t.header.contains("crit")) {

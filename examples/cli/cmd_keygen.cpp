@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// jwtmint keygen {rs256|es256|hs256} --out FILE: a new private key or secret, written 0600.
+// jwtmint keygen ALG --out FILE: a new private key or secret fitting ALG, written 0600.
 #include <cstdio>
 #include <filesystem>
 #include <jwtmint/base64url.hpp>
@@ -13,11 +13,35 @@ namespace cli {
 
 namespace {
 
-int keygen_pem(const keygen_options& o, algorithm a) {
+template <class Alg>
+jwt::private_key generate_key(const keygen_options& o) {
+    constexpr key_kind kind = key_kind_of<Alg>();
+    if constexpr (kind == key_kind::rsa) {
+        return jwt::private_key::generate_rsa(o.bits);
+    } else if constexpr (kind == key_kind::ec) {
+        return jwt::private_key::generate_ec(Alg::spec.curve);
+    } else {
+        return jwt::private_key::generate_ed25519();
+    }
+}
+
+/// What `sign` needs besides --key to pick Alg: nothing when Alg is what the key implies.
+template <class Alg>
+std::string alg_option_for_sign() {
+    constexpr key_kind kind = key_kind_of<Alg>();
+    const bool implied = (kind == key_kind::rsa && Alg::alg == "RS256") ||
+                         (kind == key_kind::secret && Alg::alg == "HS256") ||
+                         kind == key_kind::ec || kind == key_kind::ed25519;
+    return implied ? std::string() : " --alg " + std::string(Alg::alg);
+}
+
+template <class Alg>
+int keygen_pem(const keygen_options& o) {
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
-    const jwt::private_key key = a == algorithm::rs256 ? jwt::private_key::generate_rsa(o.bits)
-                                                       : jwt::private_key::generate_ec_p256();
+    const jwt::private_key key = generate_key<Alg>(o);
+    // The library's own checks (type, curve, size, a test signature) before the file exists.
+    (void)Alg::from_key(key);
     std::string pem = key.to_pem(passphrase.view());
     const secret_buffer pem_bytes(pem);
     OPENSSL_cleanse(pem.data(), pem.size());
@@ -26,82 +50,98 @@ int keygen_pem(const keygen_options& o, algorithm a) {
     // stdout carries only what goes into the vendor's settings, so `> public.pem` works.
     std::fputs(key.public_key_pem().c_str(), stdout);
     const jwt::key_info info = key.info();
-    const std::string kind =
-        a == algorithm::rs256 ? "RSA " + std::to_string(info.bits) + "-bit" : "EC P-256";
-    std::fprintf(stderr, "jwtmint: wrote a new %s private key to '%s' (mode 0600%s).\n",
-                 kind.c_str(), o.out.c_str(),
+    std::string kind = "Ed25519";
+    if (key_kind_of<Alg>() == key_kind::rsa) kind = "RSA " + std::to_string(info.bits) + "-bit";
+    if (key_kind_of<Alg>() == key_kind::ec) kind = "EC " + info.curve;
+    std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n",
+                 with_article("new " + kind).c_str(), o.out.c_str(),
                  passphrase.empty() ? "" : ", encrypted with the passphrase");
     std::fprintf(stderr,
                  "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
     std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n",
-                 algorithm_name(a));
-    std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s --role \"Team Role\"\n",
-                 o.out.c_str());
+                 Alg::alg.data());
+    std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n",
+                 o.out.c_str(), alg_option_for_sign<Alg>().c_str());
     return exit_ok;
 }
 
+template <class Alg>
 int keygen_secret(const keygen_options& o) {
+    const std::size_t n = o.bytes_given ? o.bytes : Alg::spec.size;
+    const char* alg = Alg::alg.data();
     secret_buffer secret;
     do {
-        std::string raw = jwt::generate_hmac_secret(o.bytes);
+        std::string raw = jwt::generate_hmac_secret(n);
         secret = secret_buffer(raw);
         OPENSSL_cleanse(raw.data(), raw.size());
         // Draw again in the rare case the bytes would read back as something else (a '{' ... '}'
         // text, a DER header) or as text with a trailing line break.
     } while (classify_key_bytes(secret.view()) != key_file_kind::secret ||
              has_trailing_line_break(secret.view()));
+    // The library's length rule (RFC 7518 section 3.2: at least the hash length), applied to the
+    // random bytes themselves, before the file exists.
+    (void)Alg::from_secret(secret.view());
     std::string encoded = jwt::base64url_encode(secret.view());
     const secret_buffer text(encoded);
     OPENSSL_cleanse(encoded.data(), encoded.size());
 
     const bool as_text = o.format == "base64url";
     // raw: the file's bytes are the random octets themselves. base64url: the file holds the
-    // 43+ printable characters, and those characters (as bytes) are the HMAC key.
+    // printable characters, and those characters (as bytes) are the HMAC key.
     write_private_file(o.out, as_text ? text.view() : secret.view(), o.force);
     std::fwrite(text.view().data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     if (as_text) {
         std::fprintf(stderr,
-                     "jwtmint: wrote a new HS256 secret to '%s' (mode 0600): the %zu characters\n",
-                     o.out.c_str(), text.size());
-        std::fputs(
-            "         printed above, without a line break. HS256 is symmetric: paste exactly\n"
-            "         this text into the vendor's settings (algorithm HS256), and keep it as\n"
-            "         secret as a private key.\n",
-            stderr);
-    } else {
+                     "jwtmint: wrote a new %s secret to '%s' (mode 0600): the %zu characters\n",
+                     alg, o.out.c_str(), text.size());
         std::fprintf(
             stderr,
-            "jwtmint: wrote a new %zu-byte HS256 secret to '%s' (mode 0600), as raw bytes.\n",
-            secret.size(), o.out.c_str());
-        std::fputs(
-            "         HS256 is symmetric: the vendor must hold the very same bytes. The line\n"
+            "         printed above, without a line break. %s is symmetric: paste exactly\n"
+            "         this text into the vendor's settings (algorithm %s), and keep it as\n"
+            "         secret as a private key.\n",
+            alg, alg);
+    } else {
+        std::fprintf(stderr,
+                     "jwtmint: wrote a new %zu-byte %s secret to '%s' (mode 0600), as raw bytes.\n",
+                     secret.size(), alg, o.out.c_str());
+        std::fprintf(
+            stderr,
+            "         %s is symmetric: the vendor must hold the very same bytes. The line\n"
             "         above is that secret in base64url; give it to the vendor only where its\n"
             "         settings take a base64url-encoded secret. Where they take the secret as\n"
             "         typed text, make a text secret instead:\n"
-            "         jwtmint keygen hs256 --format base64url --out FILE\n",
-            stderr);
+            "         jwtmint keygen %s --format base64url --out FILE\n",
+            alg, lower(alg).c_str());
+    }
+    const std::string alg_option = alg_option_for_sign<Alg>();
+    if (!alg_option.empty()) {
+        std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n",
+                     o.out.c_str(), alg_option.c_str());
     }
     return exit_ok;
 }
 
-}  // namespace
-
-int run_keygen(const keygen_options& o) {
-    const auto a = parse_algorithm(o.algorithm);
-    if (!a)
-        throw usage_error("unknown algorithm '" + o.algorithm + "' (use rs256, es256 or hs256)");
-    if (o.bits_given && *a != algorithm::rs256) {
-        throw usage_error(
-            "--bits is for rs256 keys (ES256 keys are always P-256; HS256 secrets take --bytes)");
+template <class Alg>
+int keygen(const keygen_options& o) {
+    constexpr key_kind kind = key_kind_of<Alg>();
+    const std::string name = lower(Alg::alg);
+    if (o.bits_given && kind != key_kind::rsa) {
+        std::string why = "an " + std::string(Alg::alg) + " secret takes --bytes";
+        if constexpr (kind == key_kind::ec) {
+            why = "an " + std::string(Alg::alg) + " key is always on " + std::string(Alg::spec.curve);
+        } else if constexpr (kind == key_kind::ed25519) {
+            why = "an EdDSA key is always Ed25519";
+        }
+        throw usage_error("--bits is for RSA keys (rs256 ... ps512); " + why);
     }
-    if ((o.bytes_given || o.format_given) && *a != algorithm::hs256) {
+    if ((o.bytes_given || o.format_given) && kind != key_kind::secret) {
         throw usage_error(std::string(o.bytes_given ? "--bytes" : "--format") +
-                          " is for hs256 secrets");
+                          " is for HMAC secrets (hs256, hs384, hs512), not " + name + " keys");
     }
-    if (!o.passphrase_file.empty() && *a == algorithm::hs256) {
-        throw usage_error(
-            "--passphrase-file encrypts PEM keys; an HS256 secret file is not encrypted");
+    if (!o.passphrase_file.empty() && kind == key_kind::secret) {
+        throw usage_error("--passphrase-file encrypts PEM keys; an " + std::string(Alg::alg) +
+                          " secret file is not encrypted");
     }
     std::error_code ec;
     if (!o.force &&
@@ -115,8 +155,22 @@ int run_keygen(const keygen_options& o) {
                 "' already exists; keygen never overwrites a key without --force (make sure "
                 "nothing uses the old key first)");
     }
-    if (*a == algorithm::hs256) return keygen_secret(o);
-    return keygen_pem(o, *a);
+    if constexpr (kind == key_kind::secret) {
+        return keygen_secret<Alg>(o);
+    } else {
+        return keygen_pem<Alg>(o);
+    }
+}
+
+}  // namespace
+
+int run_keygen(const keygen_options& o) {
+    const auto a = parse_algorithm(o.algorithm);
+    if (!a) {
+        throw usage_error("unknown algorithm '" + o.algorithm + "' (use one of " +
+                          algorithm_list(true) + ")");
+    }
+    return with_algorithm(*a, [&](auto tag) { return keygen<typename decltype(tag)::type>(o); });
 }
 
 }  // namespace cli

@@ -109,11 +109,7 @@ int run_sign(const sign_options& o) {
             }
         }
     }
-    std::optional<algorithm> requested;
-    if (!o.alg.empty()) {
-        requested = parse_algorithm(o.alg);
-        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
-    }
+    const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
 
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
@@ -123,8 +119,8 @@ int run_sign(const sign_options& o) {
         std::fprintf(
             stderr,
             "jwtmint: warning: the secret file '%s' ends with a line break, which is part of "
-            "the HS256 secret; the vendor must hold it too (write secret files without one)\n",
-            o.key.c_str());
+            "the %s secret; the vendor must hold it too (write secret files without one)\n",
+            o.key.c_str(), algorithm_name(a));
     }
     const std::string token = with_algorithm(a, [&](auto tag) {
         using Alg = typename decltype(tag)::type;

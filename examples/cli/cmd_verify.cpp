@@ -39,11 +39,7 @@ int run_verify(const verify_options& o) {
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
     std::vector<std::string> known;
     if (!o.known_roles.empty()) known = split_list(o.known_roles, "--known-roles");
-    std::optional<algorithm> requested;
-    if (!o.alg.empty()) {
-        requested = parse_algorithm(o.alg);
-        if (!requested) throw usage_error("--alg '" + o.alg + "': use RS256, ES256 or HS256");
-    }
+    const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     check_role_claim_name(o.role_claim);
     const std::string token = read_token(o.token);
 

@@ -12,13 +12,13 @@
 namespace cli {
 
 struct keygen_options {
-    std::string algorithm;  ///< rs256 | es256 | hs256
+    std::string algorithm;  ///< a name from the table in common.hpp, any case
     std::string out;        ///< the new key or secret file
     unsigned bits = 2048;   ///< RSA modulus size
     bool bits_given = false;
-    std::size_t bytes = 32;  ///< HS256 secret size
+    std::size_t bytes = 0;   ///< HMAC secret size (when not given: the hash length)
     bool bytes_given = false;
-    std::string format = "raw";  ///< HS256 secret file format: raw | base64url
+    std::string format = "raw";  ///< HMAC secret file format: raw | base64url
     bool format_given = false;
     bool force = false;
     std::string passphrase_file;  ///< encrypt the PEM with this passphrase

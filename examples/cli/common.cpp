@@ -9,24 +9,64 @@
 
 namespace cli {
 
-const char* algorithm_name(algorithm a) noexcept {
-    switch (a) {
-        case algorithm::rs256:
-            return "RS256";
-        case algorithm::es256:
-            return "ES256";
-        case algorithm::hs256:
-            return "HS256";
-    }
-    return "?";
+namespace {
+template <std::size_t... I>
+std::vector<algorithm> make_table(std::index_sequence<I...>) {
+    return {algorithm(std::in_place_index<I>)...};
+}
+}  // namespace
+
+const std::vector<algorithm>& all_algorithms() {
+    static const std::vector<algorithm> table =
+        make_table(std::make_index_sequence<std::variant_size_v<algorithm>>{});
+    return table;
 }
 
-std::optional<algorithm> parse_algorithm(std::string_view text) noexcept {
+key_kind key_kind_of(const algorithm& a) noexcept {
+    return std::visit([](auto tag) { return key_kind_of<typename decltype(tag)::type>(); }, a);
+}
+
+const char* algorithm_name(const algorithm& a) noexcept {
+    // Each name is a string literal, so data() is NUL-terminated.
+    return std::visit([](auto tag) { return decltype(tag)::type::alg.data(); }, a);
+}
+
+std::optional<algorithm> parse_algorithm(std::string_view text) {
     const std::string name = lower(text);
-    if (name == "rs256") return algorithm::rs256;
-    if (name == "es256") return algorithm::es256;
-    if (name == "hs256") return algorithm::hs256;
+    for (const algorithm& a : all_algorithms()) {
+        if (lower(algorithm_name(a)) == name) return a;
+    }
     return std::nullopt;
+}
+
+std::vector<std::string> algorithm_names_lower() {
+    std::vector<std::string> out;
+    for (const algorithm& a : all_algorithms()) out.push_back(lower(algorithm_name(a)));
+    return out;
+}
+
+std::string algorithm_list(bool lowercase) {
+    std::string out;
+    for (const algorithm& a : all_algorithms()) {
+        if (!out.empty()) out += ", ";
+        out += lowercase ? lower(algorithm_name(a)) : std::string(algorithm_name(a));
+    }
+    return out;
+}
+
+std::optional<algorithm> parse_algorithm_option(const std::string& value, std::string_view option) {
+    if (value.empty()) return std::nullopt;
+    auto a = parse_algorithm(value);
+    if (!a) {
+        throw usage_error(std::string(option) + " '" + value + "': use one of " + algorithm_list());
+    }
+    return a;
+}
+
+std::string algorithm_with_article(const algorithm& a) {
+    const std::string name = algorithm_name(a);
+    // R, E, H are spoken "ar", "ee", "aitch": "an"; P is "pee": "a".
+    return (name[0] == 'P' ? "a " : "an ") + name;
 }
 
 std::string one_line(std::string_view message) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The jwtmint tool's shared vocabulary: exit statuses, usage errors, algorithm choice, output
-// helpers.
+// The jwtmint tool's shared vocabulary: exit statuses, usage errors, the table of algorithms,
+// output helpers.
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace cli {
@@ -38,34 +40,66 @@ private:
     jwt::errc code_;
 };
 
-/// The algorithms jwtmint mints and checks.
-enum class algorithm { rs256, es256, hs256 };
-
-/// "RS256", "ES256", "HS256".
-[[nodiscard]] const char* algorithm_name(algorithm a) noexcept;
-
-/// Parses an algorithm name, case-insensitively; nullopt when it is none of the three.
-[[nodiscard]] std::optional<algorithm> parse_algorithm(std::string_view text) noexcept;
-
 /// A type tag, so one generic lambda can be instantiated for each signer type.
 template <class T>
 struct alg_tag {
     using type = T;
 };
 
-/// Calls f(alg_tag<jwt::rs256>{}) (or es256, hs256) for the algorithm chosen at run time.
+/// The algorithms jwtmint mints and checks, in the order --help lists them: the tool's one
+/// table. Each entry is the library's signer type; what else a command needs to know (the
+/// key kind, curve, secret size) is read from that type.
+using algorithm =
+    std::variant<alg_tag<jwt::rs256>, alg_tag<jwt::rs384>, alg_tag<jwt::rs512>, alg_tag<jwt::ps256>,
+                 alg_tag<jwt::ps384>, alg_tag<jwt::ps512>, alg_tag<jwt::es256>, alg_tag<jwt::es384>,
+                 alg_tag<jwt::es512>, alg_tag<jwt::eddsa>, alg_tag<jwt::hs256>, alg_tag<jwt::hs384>,
+                 alg_tag<jwt::hs512>>;
+
+/// Calls f(alg_tag<Alg>{}) for the signer type Alg chosen at run time.
 template <class F>
-decltype(auto) with_algorithm(algorithm a, F&& f) {
-    switch (a) {
-        case algorithm::rs256:
-            return f(alg_tag<jwt::rs256>{});
-        case algorithm::es256:
-            return f(alg_tag<jwt::es256>{});
-        case algorithm::hs256:
-            break;
-    }
-    return f(alg_tag<jwt::hs256>{});
+decltype(auto) with_algorithm(const algorithm& a, F&& f) {
+    return std::visit(std::forward<F>(f), a);
 }
+
+/// The kind of key an algorithm signs with.
+enum class key_kind { rsa, ec, ed25519, secret };
+
+template <class Alg>
+[[nodiscard]] constexpr key_kind key_kind_of() noexcept {
+    if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+        return key_kind::secret;
+    } else {
+        constexpr std::string_view type = Alg::spec.key_type;
+        if constexpr (type == "RSA") return key_kind::rsa;
+        if constexpr (type == "EC") return key_kind::ec;
+        return key_kind::ed25519;
+    }
+}
+
+[[nodiscard]] key_kind key_kind_of(const algorithm& a) noexcept;
+
+/// Every entry of the table, in order.
+[[nodiscard]] const std::vector<algorithm>& all_algorithms();
+
+/// The JOSE name: "RS256", "PS384", "EdDSA", "HS512".
+[[nodiscard]] const char* algorithm_name(const algorithm& a) noexcept;
+
+/// Parses an algorithm name, case-insensitively; nullopt when it is not in the table.
+[[nodiscard]] std::optional<algorithm> parse_algorithm(std::string_view text);
+
+/// Every JOSE name, lower-cased ("rs256", ..., "eddsa", ...), for CLI11's IsMember.
+[[nodiscard]] std::vector<std::string> algorithm_names_lower();
+
+/// "RS256, RS384, ..., HS512" (or lower-cased), for help texts and messages.
+[[nodiscard]] std::string algorithm_list(bool lowercase = false);
+
+/// Parses the value of option (--alg); an empty value is nullopt (the key decides).
+/// @throws usage_error naming every algorithm when the name is not in the table
+[[nodiscard]] std::optional<algorithm> parse_algorithm_option(const std::string& value,
+                                                              std::string_view option);
+
+/// "a" or "an" before an algorithm name as spoken: "an RS256", "a PS256", "an EdDSA".
+[[nodiscard]] std::string algorithm_with_article(const algorithm& a);
 
 /// Prints "error: <errc name>: <message>" as one line on stderr.
 void print_error(jwt::errc code, std::string_view message);

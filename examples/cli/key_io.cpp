@@ -66,6 +66,8 @@ std::string describe(const jwt::key_info& info, const char* half, const char* fo
         kind = "RSA " + std::to_string(info.bits) + "-bit";
     } else if (info.type == "EC") {
         kind = "EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve);
+    } else if (info.type == "ED25519") {
+        kind = "Ed25519";
     }
     return kind + " " + half + " key (" + format + ")";
 }
@@ -112,8 +114,8 @@ jwt::public_key key_material::public_half() const {
     throw jwt::error(
         jwt::errc::key_algorithm_mismatch,
         quoted(path) +
-            " holds an HS256 secret, which has no public key: HS256 is symmetric, so the "
-            "vendor's settings must hold the same secret");
+            " holds an HMAC secret, which has no public key: HS256, HS384 and HS512 are "
+            "symmetric, so the vendor's settings must hold the same secret");
 }
 
 secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_view what) {
@@ -187,7 +189,7 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
             key.description = describe(key.public_key->info(), "public", "JWK");
         } else {
             key.secret = std::move(jwk.secret);
-            key.description = std::to_string(key.secret->size()) + "-byte HS256 secret (JWK)";
+            key.description = std::to_string(key.secret->size()) + "-byte HMAC secret (JWK)";
         }
         return key;
     }
@@ -199,20 +201,33 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
                              path.string() + " -out key.pem");
     }
     key.secret = secret_buffer(text);
-    key.description = std::to_string(text.size()) + "-byte HS256 secret (raw file)";
+    key.description = std::to_string(text.size()) + "-byte HMAC secret (raw file)";
     return key;
 }
 
 algorithm default_algorithm(const key_material& key) {
-    if (key.secret) return algorithm::hs256;
+    if (key.secret) return alg_tag<jwt::hs256>{};
     const jwt::key_info info = key.private_key ? key.private_key->info() : key.public_key->info();
-    if (info.type == "RSA") return algorithm::rs256;
-    if (info.type == "EC" && info.curve == "P-256") return algorithm::es256;
+    if (info.type == "RSA-PSS") return alg_tag<jwt::ps256>{};
+    // The first entry of the table whose key kind (and, for EC, curve) fits: RSA -> RS256.
+    for (const algorithm& a : all_algorithms()) {
+        const bool fits = with_algorithm(a, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                return false;
+            } else {
+                return info.type == Alg::spec.key_type &&
+                       (Alg::spec.curve.empty() || info.curve == Alg::spec.curve);
+            }
+        });
+        if (fits) return a;
+    }
     throw jwt::error(
         jwt::errc::key_algorithm_mismatch,
         quoted(key.path) + " holds " + with_article(key.description) +
-            "; jwtmint uses RSA keys (RS256), EC P-256 keys (ES256) and shared secrets (HS256) "
-            "(make one with: jwtmint keygen rs256 --out private_key.pem)");
+            "; jwtmint signs with RSA keys (RS256/384/512, PS256/384/512), EC keys on P-256, "
+            "P-384 or P-521 (ES256, ES384, ES512), Ed25519 keys (EdDSA) and shared secrets "
+            "(HS256/384/512) (make one with: jwtmint keygen es256 --out private_key.pem)");
 }
 
 algorithm choose_algorithm(const key_material& key, const std::optional<algorithm>& requested) {
@@ -225,19 +240,19 @@ algorithm choose_algorithm(const key_material& key, const std::optional<algorith
     return chosen;
 }
 
-void fail_secret_for_pem_algorithm(const key_material& key, algorithm a) {
-    throw jwt::error(
-        jwt::errc::key_algorithm_mismatch,
-        std::string(algorithm_name(a)) + " needs a PEM or JWK key, but " + quoted(key.path) +
-            " is neither (it would be read as an HS256 secret); pass --alg HS256 if it is one");
+void fail_secret_for_pem_algorithm(const key_material& key, std::string_view alg) {
+    throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                     std::string(alg) + " needs a PEM or JWK key, but " + quoted(key.path) +
+                         " is neither (it would be read as an HMAC secret); pass --alg HS256 "
+                         "(or HS384, HS512) if it is one");
 }
 
-void fail_pem_for_hs256(const key_material& key) {
-    throw jwt::error(
-        jwt::errc::key_algorithm_mismatch,
-        "HS256 needs a random shared secret, but " + quoted(key.path) + " holds " +
-            with_article(key.description) +
-            "; for a key pair use RS256 or ES256 (a key must never double as an HMAC secret)");
+void fail_pem_for_hmac(const key_material& key, std::string_view alg) {
+    throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                     std::string(alg) + " needs a random shared secret, but " + quoted(key.path) +
+                         " holds " + with_article(key.description) +
+                         "; for a key pair use an RS, PS, ES or EdDSA algorithm (a key must never "
+                         "double as an HMAC secret)");
 }
 
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Key files for the jwtmint tool: reading whatever --key names (PEM, JWK, raw HS256 secret),
+// Key files for the jwtmint tool: reading whatever --key names (PEM, JWK, raw HMAC secret),
 // choosing the algorithm from the key, building signers and verifiers, and writing new keys
 // with mode 0600.
 #pragma once
@@ -24,11 +24,11 @@ struct key_material {
     std::string description;                      ///< e.g. "RSA 2048-bit private key (PEM)"
     std::optional<jwt::private_key> private_key;  ///< a PEM or JWK private key
     std::optional<jwt::public_key> public_key;    ///< a PEM or JWK public key (no private half)
-    std::optional<secret_buffer> secret;  ///< an HS256 secret: a raw file's bytes or a JWK's "k"
+    std::optional<secret_buffer> secret;  ///< an HMAC secret: a raw file's bytes or a JWK's "k"
     std::string jwk_alg;                  ///< a JWK's "alg" member, when it has one
     std::string kid;                      ///< a JWK's "kid" member, when it has one
 
-    /// The public half, for RS256/ES256 material. @throws jwt::error key_algorithm_mismatch for a
+    /// The public half, for key-pair material. @throws jwt::error key_algorithm_mismatch for a
     /// secret
     [[nodiscard]] jwt::public_key public_half() const;
 };
@@ -44,7 +44,7 @@ struct key_material {
 [[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
 
 /// Reads a key file: PEM (private or public), a JWK or JWK Set (JSON), or else a raw HS256
-/// secret (the file's exact bytes). kid_hint picks a key from a JWK Set with several.
+/// HMAC secret (the file's exact bytes). kid_hint picks a key from a JWK Set with several.
 /// @throws jwt::error (key_file_error, invalid_key, passphrase_required, bad_passphrase, ...)
 [[nodiscard]] key_material load_key(const std::filesystem::path& path,
                                     std::string_view passphrase = {},
@@ -60,12 +60,13 @@ enum class key_file_kind { pem, jwk, der, secret };
 /// Whether bytes is printable ASCII text (spaces, tabs and line breaks allowed).
 [[nodiscard]] bool is_printable_text(std::string_view bytes);
 
-/// Whether an HS256 secret file looks like text saved with a trailing line break (which is
+/// Whether an HMAC secret file looks like text saved with a trailing line break (which is
 /// then part of the secret: a common reason for a vendor-side "invalid signature").
 [[nodiscard]] bool has_trailing_line_break(std::string_view secret);
 
-/// The algorithm a key implies: RSA -> RS256, EC P-256 -> ES256, a secret -> HS256.
-/// @throws jwt::error key_algorithm_mismatch for any other key (an EC P-384 key, Ed25519, ...)
+/// The algorithm a key implies: RSA -> RS256, RSA-PSS -> PS256, EC P-256/P-384/P-521 ->
+/// ES256/ES384/ES512, Ed25519 -> EdDSA, a secret -> HS256 (other lengths need --alg).
+/// @throws jwt::error key_algorithm_mismatch for any other key (secp256k1, Ed448, DSA, ...)
 [[nodiscard]] algorithm default_algorithm(const key_material& key);
 
 /// --alg when given (checked against a JWK's own "alg"), else default_algorithm(key).
@@ -93,18 +94,16 @@ void write_private_file(const std::filesystem::path& path, std::string_view byte
 
 // Implementation of the templates.
 
-[[noreturn]] void fail_secret_for_pem_algorithm(const key_material& key, algorithm a);
-[[noreturn]] void fail_pem_for_hs256(const key_material& key);
+[[noreturn]] void fail_secret_for_pem_algorithm(const key_material& key, std::string_view alg);
+[[noreturn]] void fail_pem_for_hmac(const key_material& key, std::string_view alg);
 
 template <class Alg>
 Alg make_signer(const key_material& key) {
-    if constexpr (std::is_same_v<Alg, jwt::hs256>) {
-        if (!key.secret) fail_pem_for_hs256(key);
-        return jwt::hs256::from_secret(key.secret->view());
+    if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+        if (!key.secret) fail_pem_for_hmac(key, Alg::alg);
+        return Alg::from_secret(key.secret->view());
     } else {
-        constexpr algorithm a =
-            std::is_same_v<Alg, jwt::rs256> ? algorithm::rs256 : algorithm::es256;
-        if (key.secret) fail_secret_for_pem_algorithm(key, a);
+        if (key.secret) fail_secret_for_pem_algorithm(key, Alg::alg);
         if (!key.private_key) {
             throw jwt::error(jwt::errc::private_key_required,
                              "'" + key.path.string() + "' holds " + with_article(key.description) +
@@ -117,13 +116,11 @@ Alg make_signer(const key_material& key) {
 
 template <class Alg>
 jwt::verifier<Alg> make_verifier(const key_material& key) {
-    if constexpr (std::is_same_v<Alg, jwt::hs256>) {
-        if (!key.secret) fail_pem_for_hs256(key);
+    if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+        if (!key.secret) fail_pem_for_hmac(key, Alg::alg);
         return jwt::verifier<Alg>::from_secret(key.secret->view());
     } else {
-        constexpr algorithm a =
-            std::is_same_v<Alg, jwt::rs256> ? algorithm::rs256 : algorithm::es256;
-        if (key.secret) fail_secret_for_pem_algorithm(key, a);
+        if (key.secret) fail_secret_for_pem_algorithm(key, Alg::alg);
         return jwt::verifier<Alg>::from_key(key.public_half());
     }
 }

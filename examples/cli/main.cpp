@@ -47,28 +47,37 @@ int run(int argc, char** argv) {
         std::string("Example: jwtmint keygen rs256 --out private_key.pem > public_key.pem\n") +
         exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
 
+    // Every algorithm name below comes from the table in common.hpp.
+    const std::string algs = cli::algorithm_list();
+    const std::string algs_lower = cli::algorithm_list(true);
+
     // keygen
     cli::keygen_options kg;
     auto* keygen =
         app.add_subcommand("keygen",
-                           "Write a new private key (PEM) or HS256 secret with mode 0600, "
+                           "Write a new private key (PEM) or HMAC secret with mode 0600, "
                            "and print what to paste into the vendor's settings");
-    keygen->add_option("algorithm", kg.algorithm, "rs256, es256 or hs256")
+    keygen
+        ->add_option("algorithm", kg.algorithm,
+                     "One of " + algs_lower +
+                         " (any case): rs*/ps* make an RSA key, es256/es384/es512 an EC key on "
+                         "P-256/P-384/P-521, eddsa an Ed25519 key, hs* a secret as long as the hash")
         ->required()
-        ->check(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case));
+        ->check(CLI::IsMember(cli::algorithm_names_lower(), CLI::ignore_case));
     keygen->add_option("--out", kg.out, "The file to create (never overwritten without --force)")
         ->required()
         ->type_name("FILE");
-    auto* bits = keygen->add_option("--bits", kg.bits, "RSA modulus size in bits (at least 2048)")
+    auto* bits = keygen->add_option("--bits", kg.bits, "RSA modulus size in bits for rs*/ps* (at least 2048)")
                      ->capture_default_str();
     auto* bytes =
-        keygen->add_option("--bytes", kg.bytes, "HS256 secret size in bytes (at least 32)")
-            ->capture_default_str();
+        keygen->add_option("--bytes", kg.bytes,
+                           "HMAC secret size in bytes (default and minimum: the hash length, "
+                           "32 for hs256, 48 for hs384, 64 for hs512)");
     auto* format =
         keygen
             ->add_option(
                 "--format", kg.format,
-                "HS256 secret file: raw (the random bytes) or base64url (printable text that is "
+                "HMAC secret file: raw (the random bytes) or base64url (printable text that is "
                 "itself the secret, for settings that take typed text)")
             ->check(CLI::IsMember({"raw", "base64url"}))
             ->capture_default_str();
@@ -78,10 +87,12 @@ int run(int argc, char** argv) {
                      "Encrypt the PEM key with the passphrase in FILE")
         ->type_name("FILE");
     keygen->footer(
-        "Prints the public key PEM (or, for hs256, the secret in base64url) on stdout; notes go to "
+        "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout; notes go to "
         "stderr.\n"
         "Examples:\n"
         "  jwtmint keygen rs256 --out private_key.pem > public_key.pem\n"
+        "  jwtmint keygen es384 --out es384.pem > es384.pub.pem\n"
+        "  jwtmint keygen eddsa --out ed25519.pem > ed25519.pub.pem\n"
         "  jwtmint keygen hs256 --format base64url --out hs256.secret\n" +
         std::string(exit_status_help));
 
@@ -107,11 +118,13 @@ int run(int argc, char** argv) {
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
     sign->add_option("--key", sg.key,
-                     "Private key (PEM or JWK), or for HS256 a file holding the raw secret")
+                     "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret")
         ->required()
         ->type_name("FILE");
     sign->add_option("--alg", sg.alg,
-                     "RS256, ES256 or HS256 (default: from the key: RSA, EC P-256, other file)");
+                     "One of " + algs +
+                         " (default: from the key: RSA RS256, EC P-256/384/521 ES256/384/512, "
+                         "Ed25519 EdDSA, any other file HS256)");
     sign->add_option("--role", sg.roles,
                      "A team role, exactly as the vendor spells it (repeat for several)")
         ->required()
@@ -166,11 +179,11 @@ int run(int argc, char** argv) {
         ->type_name("TOKEN");
     verify
         ->add_option("--key", vf.key,
-                     "Public or private PEM, a JWK or JWK Set, or for HS256 the raw secret")
+                     "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
         ->required()
         ->type_name("FILE");
     verify->add_option("--alg", vf.alg,
-                       "RS256, ES256 or HS256 (default: from the key; never from the token)");
+                       "One of " + algs + " (default: from the key; never from the token)");
     add_now_option(verify, verify_now, "Judge the token as if it were this Unix time");
     verify
         ->add_option("--leeway", vf.leeway,
@@ -231,7 +244,7 @@ int run(int argc, char** argv) {
         app.add_subcommand("doctor",
                            "Check a set-up, one line per check: key, strength, file mode, "
                            "key pair, a fresh token, a backend's token, roles, clock");
-    doctor->add_option("--key", dr.key, "The private key (or HS256 secret) the backend signs with")
+    doctor->add_option("--key", dr.key, "The private key (or HMAC secret) the backend signs with")
         ->required()
         ->type_name("PRIVATE");
     doctor
@@ -244,7 +257,7 @@ int run(int argc, char** argv) {
         ->type_name("\"A,B\"");
     doctor->add_option("--role-claim", dr.role_claim, "Name of the role claim")
         ->capture_default_str();
-    doctor->add_option("--alg", dr.alg, "RS256, ES256 or HS256 (default: from the key)");
+    doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");
     doctor->add_option("--max-ttl", dr.max_ttl, "Warn when the token's lifetime is longer")
         ->type_name("DURATION")
         ->capture_default_str();

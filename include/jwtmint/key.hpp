@@ -347,9 +347,22 @@ public:
                            "RSA key generation failed");
     }
     /// A new EC key on the curve ES256 uses (P-256).
-    [[nodiscard]] static private_key generate_ec_p256() {
-        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")},
-                           "EC P-256 key generation failed");
+    [[nodiscard]] static private_key generate_ec_p256() { return generate_ec("P-256"); }
+    /// A new EC key on a JOSE curve: "P-256" (ES256), "P-384" (ES384) or "P-521" (ES512).
+    /// @throws jwt::error invalid_key for any other curve name
+    [[nodiscard]] static private_key generate_ec(std::string_view curve) {
+        if (curve != "P-256" && curve != "P-384" && curve != "P-521") {
+            detail::fail(errc::invalid_key,
+                         "EC key generation takes the curve P-256, P-384 or P-521, not '" + std::string(curve) + "'");
+        }
+        const std::string name(curve);
+        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", name.c_str())},
+                           "EC key generation failed");
+    }
+    /// A new Ed25519 key (EdDSA, RFC 8037).
+    [[nodiscard]] static private_key generate_ed25519() {
+        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")},
+                           "Ed25519 key generation failed");
     }
 
     private_key(const private_key& other) : key_(detail::share(other.key_)) {}

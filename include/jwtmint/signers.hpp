@@ -340,7 +340,7 @@ private:
 class rs384 : public detail::pkey_signer<rs384> {
 public:
     static constexpr std::string_view alg = "RS384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs384",
                                                 detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
@@ -352,7 +352,7 @@ private:
 class rs512 : public detail::pkey_signer<rs512> {
 public:
     static constexpr std::string_view alg = "RS512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs512",
                                                 detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
@@ -366,7 +366,7 @@ private:
 class ps256 : public detail::pkey_signer<ps256> {
 public:
     static constexpr std::string_view alg = "PS256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen ps256",
                                                 detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
@@ -378,7 +378,7 @@ private:
 class ps384 : public detail::pkey_signer<ps384> {
 public:
     static constexpr std::string_view alg = "PS384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen ps384",
                                                 detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
@@ -390,7 +390,7 @@ private:
 class ps512 : public detail::pkey_signer<ps512> {
 public:
     static constexpr std::string_view alg = "PS512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen ps512",
                                                 detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
@@ -414,7 +414,7 @@ private:
 class es384 : public detail::pkey_signer<es384> {
 public:
     static constexpr std::string_view alg = "ES384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "EC", "P-384", 0, 48, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "EC", "P-384", 0, 48, "jwtmint keygen es384",
                                                 detail::pkey_scheme::ecdsa, "an EC P-384"};
 
 private:
@@ -426,7 +426,7 @@ private:
 class es512 : public detail::pkey_signer<es512> {
 public:
     static constexpr std::string_view alg = "ES512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "EC", "P-521", 0, 66, "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521",
+    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "EC", "P-521", 0, 66, "jwtmint keygen es512",
                                                 detail::pkey_scheme::ecdsa, "an EC P-521"};
 
 private:
@@ -439,7 +439,7 @@ private:
 class eddsa : public detail::pkey_signer<eddsa> {
 public:
     static constexpr std::string_view alg = "EdDSA";
-    static constexpr detail::pkey_alg_spec spec{alg, nullptr, "ED25519", {}, 0, 0, "openssl genpkey -algorithm ED25519",
+    static constexpr detail::pkey_alg_spec spec{alg, nullptr, "ED25519", {}, 0, 0, "jwtmint keygen eddsa",
                                                 detail::pkey_scheme::eddsa, "an Ed25519"};
 
 private:
@@ -460,6 +460,15 @@ inline std::size_t thread_pool_hint() noexcept {
     return hint;
 }
 
+/// "HS384" -> "hs384", as the jwtmint keygen command spells it.
+inline std::string lower_alg(std::string_view alg) {
+    std::string out(alg);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
 class hmac_state {
 public:
     hmac_state(std::string_view secret, const char* digest, std::size_t min_len, std::size_t mac_len,
@@ -474,8 +483,7 @@ public:
             fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) + " bytes; " +
                                      std::string(alg) + " needs at least " + std::to_string(min_len) +
                                      " (RFC 7518 section 3.2; generate one with: " +
-                                     (min_len <= 32 ? std::string("jwtmint keygen hs256")
-                                                    : "openssl rand -out secret.bin " + std::to_string(min_len)) +
+                                     "jwtmint keygen " + lower_alg(alg) +
                                      ")");
         }
         mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));

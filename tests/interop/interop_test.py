@@ -4,8 +4,9 @@
     /usr/bin/python3 interop_test.py --peer pyjwt|jose|jsonwebtoken|openssl \
         --tool PATH/TO/interop_tool [--node PATH/TO/node] [--require]
 
-For RS256, ES256 and HS256, and for both forms of the role claim (a JSON array, and one
-comma-separated string, as the vendor accepts both):
+For all 13 JOSE signature algorithms (RS256/384/512, PS256/384/512, ES256/384/512, EdDSA,
+HS256/384/512) that the peer implements, and for both forms of the role claim (a JSON array, and
+one comma-separated string, as the vendor accepts both):
 
   jwtmint -> peer   interop_tool mints with jwt::builder; the peer verifies the signature with
                     the algorithm pinned and returns the claims, which must be exactly those asked
@@ -17,14 +18,18 @@ comma-separated string, as the vendor accepts both):
 Controls, so that no check passes vacuously: each peer must refuse a jwtmint token whose payload
 was altered, and jwtmint must refuse each peer's token under another key and when altered.
 
-Keys are made for each run with the openssl command line (RSA 2048, EC P-256, PKCS#8) and 48
-random bytes for HS256. The peers:
+Keys are made for each run with the openssl command line (RSA 2048 for RS* and PS*, EC P-256,
+P-384 and P-521, Ed25519; PKCS#8), and random secrets of 48 bytes for HS256 and HS384 and 64 for
+HS512. An algorithm a peer does not implement is probed once (the peer must refuse to mint it)
+and reported as skipped, with the reason. The peers:
 
   pyjwt         PyJWT in this interpreter (Debian: python3-jwt python3-cryptography)
   jose          jose from npm, via peer.mjs (npm ci --prefix tests/interop)
-  jsonwebtoken  jsonwebtoken from npm, via peer.mjs; mints with the vendor's Node example options
-  openssl       the openssl command line: dgst -sign / -verify / -mac HMAC; ES256's R||S <-> DER
-                conversion is done here, independently of jwtmint
+  jsonwebtoken  jsonwebtoken from npm, via peer.mjs; mints with the vendor's Node example options;
+                it has no EdDSA, so EdDSA is skipped there
+  openssl       the openssl command line: dgst -sign / -verify (PS*: -sigopt rsa_padding_mode:pss
+                -sigopt rsa_pss_saltlen:digest), dgst -mac HMAC, pkeyutl -rawin for Ed25519; the
+                ES* R||S <-> DER conversion is done here, independently of jwtmint
 
 Exits 77 (ctest's "skipped") when the peer is not installed, unless --require is given or the
 environment variable CI is "true": CI installs every peer, so there a missing one fails.
@@ -41,7 +46,15 @@ import tempfile
 import time
 
 SKIP = 77
-ALGS = ("RS256", "ES256", "HS256")
+ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+        "HS256", "HS384", "HS512")
+# The key file each algorithm uses: RS* and PS* share one RSA key, each EC curve and each HMAC
+# length has its own.
+KEY_OF = {"RS256": "rs", "RS384": "rs", "RS512": "rs", "PS256": "rs", "PS384": "rs", "PS512": "rs",
+          "ES256": "p256", "ES384": "p384", "ES512": "p521", "EdDSA": "ed25519",
+          "HS256": "hs256", "HS384": "hs384", "HS512": "hs512"}
+EC_HALF = {"ES256": 32, "ES384": 48, "ES512": 66}  # octets of R and of S (RFC 7518 section 3.4)
+DIGEST = {"256": "sha256", "384": "sha384", "512": "sha512"}
 FORMS = ("array", "string")
 EMAIL = "ada@example.com"
 ROLES = ["Accounting Team", "Support Team"]
@@ -77,11 +90,11 @@ def der_len(n: int) -> bytes:
     return bytes([n]) if n < 0x80 else bytes([0x81, n])
 
 
-def raw_to_der(raw: bytes) -> bytes:
+def raw_to_der(raw: bytes, half_len: int) -> bytes:
     """JWS R||S (RFC 7518 section 3.4) to a DER ECDSA-Sig-Value."""
-    assert len(raw) == 64, len(raw)
+    assert len(raw) == 2 * half_len, len(raw)
     body = b""
-    for half in (raw[:32], raw[32:]):
+    for half in (raw[:half_len], raw[half_len:]):
         v = half.lstrip(b"\0") or b"\0"
         if v[0] & 0x80:
             v = b"\0" + v
@@ -89,8 +102,8 @@ def raw_to_der(raw: bytes) -> bytes:
     return b"\x30" + der_len(len(body)) + body
 
 
-def der_to_raw(der: bytes) -> bytes:
-    """A DER ECDSA-Sig-Value to the 64-octet R||S form."""
+def der_to_raw(der: bytes, half_len: int) -> bytes:
+    """A DER ECDSA-Sig-Value to the R||S form, each half half_len octets."""
     def read_len(pos):
         n = der[pos]
         if n < 0x80:
@@ -107,8 +120,8 @@ def der_to_raw(der: bytes) -> bytes:
         n, pos = read_len(pos + 1)
         v = der[pos:pos + n].lstrip(b"\0")
         pos += n
-        assert len(v) <= 32
-        out += v.rjust(32, b"\0")
+        assert len(v) <= half_len
+        out += v.rjust(half_len, b"\0")
     return out
 
 
@@ -136,23 +149,27 @@ class Keys:
     def __init__(self, tmp):
         self.tmp = tmp
         self.files = {}
-        for name, args in (("rs", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"),
-                           ("ec", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256"),
-                           ("rs_other", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"),
-                           ("ec_other", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256")):
-            priv = os.path.join(tmp, f"{name}.pem")
-            pub = os.path.join(tmp, f"{name}.pub.pem")
-            openssl(f"genpkey {args} -out {priv}".split())
-            openssl(["pkey", "-in", priv, "-pubout", "-out", pub])
-            self.files[name] = (priv, pub)
-        for name in ("hs", "hs_other"):
-            secret = os.urandom(48)
-            while b"-----BEGIN" in secret:  # never the case in practice; PEM text is refused as a secret
-                secret = os.urandom(48)
-            path = os.path.join(tmp, f"{name}.key")
-            with open(path, "wb") as f:
-                f.write(secret)
-            self.files[name] = (path, path)
+        pairs = (("rs", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"),
+                 ("p256", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256"),
+                 ("p384", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384"),
+                 ("p521", "-algorithm EC -pkeyopt ec_paramgen_curve:P-521"),
+                 ("ed25519", "-algorithm ED25519"))
+        for base, args in pairs:
+            for name in (base, base + "_other"):
+                priv = os.path.join(tmp, f"{name}.pem")
+                pub = os.path.join(tmp, f"{name}.pub.pem")
+                openssl(f"genpkey {args} -out {priv}".split())
+                openssl(["pkey", "-in", priv, "-pubout", "-out", pub])
+                self.files[name] = (priv, pub)
+        for base, size in (("hs256", 48), ("hs384", 48), ("hs512", 64)):
+            for name in (base, base + "_other"):
+                secret = os.urandom(size)
+                while b"-----BEGIN" in secret:  # never the case in practice; PEM text is refused as a secret
+                    secret = os.urandom(size)
+                path = os.path.join(tmp, f"{name}.key")
+                with open(path, "wb") as f:
+                    f.write(secret)
+                self.files[name] = (path, path)
 
     def private(self, alg, other=False):
         return self.files[self._name(alg, other)][0]
@@ -160,14 +177,13 @@ class Keys:
     def public(self, alg, other=False):
         return self.files[self._name(alg, other)][1]
 
-    def secret(self, other=False):
-        with open(self.files["hs_other" if other else "hs"][0], "rb") as f:
+    def secret(self, alg, other=False):
+        with open(self.private(alg, other), "rb") as f:
             return f.read()
 
     @staticmethod
     def _name(alg, other):
-        base = {"RS256": "rs", "ES256": "ec", "HS256": "hs"}[alg]
-        return base + ("_other" if other else "")
+        return KEY_OF[alg] + ("_other" if other else "")
 
 
 def openssl(args, input_bytes=None):
@@ -216,9 +232,13 @@ class PyJWTPeer:
         self.keys = keys
         self.label = f"PyJWT {jwt.__version__}"
 
+    @staticmethod
+    def unsupported(alg):
+        return None  # PyJWT with cryptography implements all 13
+
     def _key(self, alg, private):
-        if alg == "HS256":
-            return self.keys.secret()
+        if alg.startswith("HS"):
+            return self.keys.secret(alg)
         with open(self.keys.private(alg) if private else self.keys.public(alg), "rb") as f:
             return f.read()
 
@@ -264,6 +284,11 @@ class NodePeer:
             raise RuntimeError(f"peer.mjs {self.lib} failed (exit {r.returncode}): {r.stderr}")
         return json.loads(r.stdout)
 
+    def unsupported(self, alg):
+        if self.lib == "jsonwebtoken" and alg == "EdDSA":
+            return "jsonwebtoken implements HS, RS, PS and ES 256/384/512 but not EdDSA (RFC 8037)"
+        return None
+
     def verify_many(self, jobs):
         return self._run([{"op": "verify", "alg": alg, "key": self.keys.public(alg), "token": t} for alg, t in jobs])
 
@@ -286,9 +311,37 @@ class OpenSSLPeer:
             f.write(data)
         return path
 
-    def _mac(self, data):
-        return openssl(["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:" + self.keys.secret().hex(), "-binary",
-                        self._file("mac-input", data)])
+    @staticmethod
+    def unsupported(alg):
+        return None
+
+    @staticmethod
+    def _sigopts(alg):
+        """RFC 7518 section 3.5: PSS with MGF1 over the same hash (openssl's default) and a salt as long
+        as the hash; PKCS#1 v1.5 (openssl's default) for RS*."""
+        if alg.startswith("PS"):
+            return ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"]
+        return []
+
+    def _mac(self, alg, data):
+        return openssl(["dgst", "-" + DIGEST[alg[2:]], "-mac", "HMAC", "-macopt",
+                        "hexkey:" + self.keys.secret(alg).hex(), "-binary", self._file("mac-input", data)])
+
+    def _verify_signature(self, alg, signing_input, sig):
+        data = self._file("input", signing_input)
+        if alg == "EdDSA":  # Ed25519 signs the message itself: pkeyutl -rawin
+            r = subprocess.run([ARGS.openssl, "pkeyutl", "-verify", "-pubin", "-inkey", self.keys.public(alg),
+                                "-rawin", "-in", data, "-sigfile", self._file("sig.bin", sig)],
+                               capture_output=True, text=True)
+            return r.returncode == 0 and "Signature Verified Successfully" in r.stdout
+        if alg in EC_HALF:
+            if len(sig) != 2 * EC_HALF[alg]:
+                return False
+            sig = raw_to_der(sig, EC_HALF[alg])
+        r = subprocess.run([ARGS.openssl, "dgst", "-" + DIGEST[alg[2:]], *self._sigopts(alg), "-verify",
+                            self.keys.public(alg), "-signature", self._file("sig.bin", sig), data],
+                           capture_output=True, text=True)
+        return r.returncode == 0 and "Verified OK" in r.stdout
 
     def verify_many(self, jobs):
         out = []
@@ -296,14 +349,10 @@ class OpenSSLPeer:
             h, p, s = split(token)
             signing_input = f"{h}.{p}".encode()
             sig = b64url_decode(s)
-            if alg == "HS256":
-                ok = self._mac(signing_input) == sig
+            if alg.startswith("HS"):
+                ok = self._mac(alg, signing_input) == sig
             else:
-                der = raw_to_der(sig) if alg == "ES256" else sig
-                r = subprocess.run([ARGS.openssl, "dgst", "-sha256", "-verify", self.keys.public(alg), "-signature",
-                                    self._file("sig.bin", der), self._file("input", signing_input)],
-                                   capture_output=True, text=True)
-                ok = r.returncode == 0 and "Verified OK" in r.stdout
+                ok = self._verify_signature(alg, signing_input, sig)
             if ok:
                 out.append({"ok": True, "payload": json.loads(b64url_decode(p)), "header": json.loads(b64url_decode(h))})
             else:
@@ -317,13 +366,16 @@ class OpenSSLPeer:
             header = json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode()
             payload = json.dumps(dict(claims, iat=now, exp=now + LIFETIME), separators=(",", ":")).encode()
             signing_input = f"{b64url(header)}.{b64url(payload)}".encode()
-            if alg == "HS256":
-                sig = self._mac(signing_input)
+            data = self._file("input", signing_input)
+            if alg.startswith("HS"):
+                sig = self._mac(alg, signing_input)
+            elif alg == "EdDSA":
+                sig = openssl(["pkeyutl", "-sign", "-inkey", self.keys.private(alg), "-rawin", "-in", data])
             else:
-                sig = openssl(["dgst", "-sha256", "-sign", self.keys.private(alg), "-binary",
-                               self._file("input", signing_input)])
-                if alg == "ES256":
-                    sig = der_to_raw(sig)
+                sig = openssl(["dgst", "-" + DIGEST[alg[2:]], *self._sigopts(alg), "-sign", self.keys.private(alg),
+                               "-binary", data])
+                if alg in EC_HALF:
+                    sig = der_to_raw(sig, EC_HALF[alg])
             out.append({"ok": True, "token": f"{signing_input.decode()}.{b64url(sig)}"})
         return out
 
@@ -388,7 +440,20 @@ def main():
                 "openssl": lambda: OpenSSLPeer(keys)}[ARGS.peer]()
         report = Report()
         now = int(time.time())
-        cases = [(alg, form) for alg in ALGS for form in FORMS]
+        skipped = {alg: peer.unsupported(alg) for alg in ALGS if peer.unsupported(alg)}
+        cases = [(alg, form) for alg in ALGS if alg not in skipped for form in FORMS]
+
+        # An algorithm the peer is said not to implement must really be refused by it, both ways;
+        # otherwise the suite is out of date and says so.
+        for alg, reason in skipped.items():
+            minted = peer.mint_many([(alg, {"email": EMAIL, "roles": roles_in("array")})])[0]
+            verified = peer.verify_many([(alg, jwtmint_mint(keys, alg, "array"))])[0]
+            if minted["ok"] or verified["ok"]:
+                report.failures.append(f"{peer.name} was expected not to implement {alg} ({reason}), but it "
+                                       f"{'minted' if minted['ok'] else 'verified'} an {alg} token: add {alg} "
+                                       "to its checks")
+            skipped[alg] = f"{reason}; probed: it refuses to mint ({minted.get('error')}) and to verify " \
+                           f"({verified.get('error')})"
 
         # jwtmint -> peer, with a tampered copy of each token that the peer must refuse.
         tokens = {(alg, form): jwtmint_mint(keys, alg, form) for alg, form in cases}
@@ -431,11 +496,16 @@ def main():
 
         print(f"interop with {peer.label}:")
         for direction, alg, form, verdict in report.rows:
-            print(f"  {direction:<50} {alg}  roles as {form:<6}  {verdict}")
+            print(f"  {direction:<50} {alg:<5}  roles as {form:<6}  {verdict}")
+        for alg, why in skipped.items():
+            print(f"  SKIPPED {alg} (no checks): {why}")
         for f in report.failures:
             print("FAILED: " + f, file=sys.stderr)
         passed = sum(1 for r in report.rows if r[3] == "pass")
-        print(f"{passed} passed, {len(report.rows) - passed} failed")
+        tested = [alg for alg in ALGS if alg not in skipped]
+        print(f"{peer.name}: {len(report.rows)} checks over {len(tested)} algorithms x {len(FORMS)} role forms"
+              f"{', ' + str(len(skipped)) + ' algorithm(s) skipped' if skipped else ''}: "
+              f"{passed} passed, {len(report.rows) - passed} failed")
         return 1 if report.failures else 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,8 +4,9 @@
 //   interop_tool mint   ALG KEY_FILE array|string EMAIL ROLE...   prints one token
 //   interop_tool verify ALG KEY_FILE TOKEN_FILE                   prints what jwt::verifier read
 //
-// ALG is RS256, ES256 or HS256. For mint, KEY_FILE is the private key PEM (or the HS256 secret
-// file, its exact bytes); for verify it is the public key PEM (or the same secret file).
+// ALG is any of the 13 JOSE names jwtmint implements (RS256 ... HS512, EdDSA). For mint,
+// KEY_FILE is the private key PEM (or, for HS*, the secret file, its exact bytes); for verify it
+// is the public key PEM (or the same secret file).
 // mint uses jwt::builder as the host backend does: the roles in the chosen form, the email, and
 // a 10-minute lifetime from the real clock. verify pins the algorithm to the key, requires exp
 // and the role claim, and refuses lifetimes above 10 minutes (the vendor's recommendation);
@@ -22,6 +23,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -63,6 +65,17 @@ int verify(Verifier v, const std::string& token) {
     return 0;
 }
 
+template <class... Algs>
+struct alg_list {};
+using all_algs = alg_list<jwt::rs256, jwt::rs384, jwt::rs512, jwt::ps256, jwt::ps384, jwt::ps512, jwt::es256,
+                          jwt::es384, jwt::es512, jwt::eddsa, jwt::hs256, jwt::hs384, jwt::hs512>;
+
+/// Calls f(Alg{}-typed tag) for the signer type whose JOSE name is name; false when none is.
+template <class F, class... Algs>
+bool with_alg(std::string_view name, F&& f, alg_list<Algs...> /*unused*/) {
+    return ((name == Algs::alg ? (f(static_cast<const Algs*>(nullptr)), true) : false) || ...);
+}
+
 int run(int argc, char** argv) {
     if (argc < 5) return usage();
     const std::string_view command = argv[1];
@@ -76,23 +89,36 @@ int run(int argc, char** argv) {
         const std::string email = argv[5];
         const std::vector<std::string> roles(argv + 6, argv + argc);
         std::string token;
-        if (alg == "RS256") {
-            token = mint(jwt::rs256::from_pem_file(key_file), form, email, roles);
-        } else if (alg == "ES256") {
-            token = mint(jwt::es256::from_pem_file(key_file), form, email, roles);
-        } else if (alg == "HS256") {
-            token = mint(jwt::hs256::from_secret_file(key_file), form, email, roles);
-        } else {
-            return usage();
-        }
+        const bool known = with_alg(
+            alg,
+            [&](auto* tag) {
+                using Alg = std::remove_const_t<std::remove_pointer_t<decltype(tag)>>;
+                if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                    token = mint(Alg::from_secret_file(key_file), form, email, roles);
+                } else {
+                    token = mint(Alg::from_pem_file(key_file), form, email, roles);
+                }
+            },
+            all_algs{});
+        if (!known) return usage();
         std::printf("%s\n", token.c_str());
         return 0;
     }
     if (command == "verify") {
         const std::string token = read_all(argv[4]);
-        if (alg == "RS256") return verify(jwt::verifier<jwt::rs256>::from_public_pem_file(key_file), token);
-        if (alg == "ES256") return verify(jwt::verifier<jwt::es256>::from_public_pem_file(key_file), token);
-        if (alg == "HS256") return verify(jwt::verifier<jwt::hs256>::from_secret_file(key_file), token);
+        int status = 0;
+        const bool known = with_alg(
+            alg,
+            [&](auto* tag) {
+                using Alg = std::remove_const_t<std::remove_pointer_t<decltype(tag)>>;
+                if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                    status = verify(jwt::verifier<Alg>::from_secret_file(key_file), token);
+                } else {
+                    status = verify(jwt::verifier<Alg>::from_public_pem_file(key_file), token);
+                }
+            },
+            all_algs{});
+        if (known) return status;
     }
     return usage();
 }

@@ -610,6 +610,217 @@ class InteropTest(CliTestCase):
                     pyjwt.decode(f"{h}.{p}.{altered}", verify_key, algorithms=[alg], audience="widget")
 
 
+# Every JOSE signature algorithm, with what RFC 7518 / RFC 8037 fix for it: the key `keygen`
+# must make (as `openssl pkey -text` describes it) and the signature length in octets.
+ALGORITHMS = {
+    "RS256": ("Private-Key: (2048 bit", 256), "RS384": ("Private-Key: (2048 bit", 256),
+    "RS512": ("Private-Key: (2048 bit", 256), "PS256": ("Private-Key: (2048 bit", 256),
+    "PS384": ("Private-Key: (2048 bit", 256), "PS512": ("Private-Key: (2048 bit", 256),
+    "ES256": ("ASN1 OID: prime256v1", 64), "ES384": ("ASN1 OID: secp384r1", 96),
+    "ES512": ("ASN1 OID: secp521r1", 132), "EdDSA": ("ED25519 Private-Key:", 64),
+    "HS256": (32, 32), "HS384": (48, 48), "HS512": (64, 64),
+}
+
+
+class AlgorithmsTest(CliTestCase):
+    """keygen -> sign -> verify for all 13 algorithms, checked by openssl and PyJWT; key refusals."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.keys = {}  # alg -> (private key or secret file, public PEM file or the secret file)
+        for i, alg in enumerate(ALGORITHMS):
+            # names are case-insensitive: alternate the spelling
+            name = alg.lower() if i % 2 else alg
+            key = cls.path(f"{alg}.key")
+            p = run("keygen", name, "--out", key)
+            assert p.returncode == 0, f"keygen {name}: {p.stderr}"
+            if alg.startswith("HS"):
+                cls.keys[alg] = (key, key)
+            else:
+                pub = cls.write(f"{alg}.pub", p.stdout)
+                cls.keys[alg] = (key, pub)
+
+    def test_keygen_makes_the_key_each_algorithm_needs(self):
+        for alg, (want, _) in ALGORITHMS.items():
+            with self.subTest(alg=alg):
+                key, pub = self.keys[alg]
+                self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+                if alg.startswith("HS"):
+                    self.assertEqual(len(self.read(f"{alg}.key")), want)  # the hash length
+                    continue
+                self.assertIn(want, openssl("pkey", "-in", key, "-noout", "-text").decode())
+                self.assertEqual(self.read(f"{alg}.pub"), openssl("pkey", "-in", key, "-pubout"))
+        self.assertOk(run("keygen", "ps384", "--out", self.path("ps3072.pem"), "--bits", "3072"))
+        self.assertIn("Private-Key: (3072 bit", openssl("pkey", "-in", self.path("ps3072.pem"), "-noout", "-text").decode())
+        # the stderr note says how to sign when the key alone would not pick the algorithm
+        p = self.assertOk(run("keygen", "PS512", "--out", self.path("ps512-note.pem")))
+        self.assertIn("--alg PS512", p.stderr)
+        p = self.assertOk(run("keygen", "hs512", "--format", "base64url", "--out", self.path("hs512.txt")))
+        self.assertRegex(self.read("hs512.txt").decode(), r"\A[A-Za-z0-9_-]{86}\Z")  # 64 random bytes as text
+
+    def test_round_trip_every_algorithm(self):
+        for alg, (_, sig_len) in ALGORITHMS.items():
+            with self.subTest(alg=alg):
+                key, pub = self.keys[alg]
+                token = self.sign(key, "--alg", alg.lower(), "--email", "ada@example.com", "--ttl", "10m",
+                                  roles=("Accounting Team", "Support Team"))
+                header, claims, sig, _ = segments(token)
+                self.assertEqual(header, {"alg": alg, "typ": "JWT"})
+                self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+                self.assertEqual(claims["exp"] - claims["iat"], 600)
+                self.assertEqual(len(sig), sig_len)
+                p = self.assertOk(run("verify", "--key", pub, "--alg", alg, token))
+                self.assertEqual(json.loads(p.stdout), {"header": header, "claims": claims})
+                # a private key verifies too (its public half is used)
+                self.assertOk(run("verify", "--key", key, "--alg", alg, token))
+                h, pl, sg = token.split(".")
+                altered = b64url(json.dumps(dict(claims, email="mallory@example.com")).encode())
+                self.assertErrorLine(run("verify", "--key", pub, "--alg", alg, f"{h}.{altered}.{sg}"), 1,
+                                     "invalid_signature")
+
+    def test_default_algorithm_from_the_key(self):
+        # EC keys name their curve's one algorithm, an Ed25519 key EdDSA; RSA keys and secrets
+        # default to RS256 and HS256, so the others need --alg.
+        for alg, implied in (("ES384", "ES384"), ("ES512", "ES512"), ("EdDSA", "EdDSA"), ("PS256", "RS256"),
+                             ("HS512", "HS256")):
+            with self.subTest(alg=alg):
+                key, pub = self.keys[alg]
+                token = self.sign(key)
+                self.assertEqual(segments(token)[0]["alg"], implied)
+                self.assertEqual(json.loads(self.assertOk(run("verify", "--key", pub, token)).stdout)["header"]["alg"],
+                                 implied)
+        # the algorithm still comes from the key, never from the token
+        ps_token = self.sign(self.keys["PS256"][0], "--alg", "PS256")
+        self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], ps_token), 1, "algorithm_mismatch")
+        self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], "--alg", "RS256", ps_token), 1,
+                             "algorithm_mismatch")
+
+    def pyjwt_key(self, alg, private):
+        key, pub = self.keys[alg]
+        return self.read(os.path.basename(key if private else pub))
+
+    def test_pyjwt_verifies_every_algorithm(self):
+        for alg in ALGORITHMS:
+            with self.subTest(alg=alg):
+                key, _ = self.keys[alg]
+                token = self.sign(key, "--alg", alg, "--email", "ada@example.com", "--aud", "widget",
+                                  roles=("Accounting Team",))
+                claims = pyjwt.decode(token, self.pyjwt_key(alg, False), algorithms=[alg], audience="widget",
+                                      options={"require": ["exp", "iat"]})
+                self.assertEqual(claims["roles"], ["Accounting Team"])
+                self.assertEqual(claims["email"], "ada@example.com")
+                self.assertEqual(pyjwt.get_unverified_header(token)["alg"], alg)
+                h, p, s = token.split(".")
+                altered = s[:10] + ("B" if s[10] == "A" else "A") + s[11:]
+                with self.assertRaises(pyjwt.InvalidSignatureError):
+                    pyjwt.decode(f"{h}.{p}.{altered}", self.pyjwt_key(alg, False), algorithms=[alg],
+                                 audience="widget")
+
+    def test_tokens_from_pyjwt_verify(self):
+        now = int(time.time())
+        payload = {"email": "ada@example.com", "roles": ["Support Team"], "iat": now, "exp": now + 300}
+        for alg in ALGORITHMS:
+            with self.subTest(alg=alg):
+                token = pyjwt.encode(payload, self.pyjwt_key(alg, True), algorithm=alg)
+                p = self.assertOk(run("verify", "--key", self.keys[alg][1], "--alg", alg, token,
+                                      "--known-roles", "Support Team"))
+                self.assertEqual(json.loads(p.stdout)["claims"], payload)
+
+    def test_a_key_of_the_wrong_family_is_refused_with_the_fix(self):
+        rsa, _ = self.keys["RS256"]
+        p256, _ = self.keys["ES256"]
+        p384, p384_pub = self.keys["ES384"]
+        ed, ed_pub = self.keys["EdDSA"]
+        hs256, _ = self.keys["HS256"]
+        hs384, _ = self.keys["HS384"]
+        rsa1024 = self.openssl_rsa("rsa1024.pem", bits=1024)
+        table = [
+            # (key, --alg, errc, fragments of the one error line)
+            (rsa, "ES384", "key_algorithm_mismatch", ("ES384 needs an EC P-384 key", "RSA", "jwtmint keygen es384")),
+            (p256, "ES384", "key_algorithm_mismatch", ("P-384", "P-256", "jwtmint keygen es384")),
+            (p384, "ES512", "key_algorithm_mismatch", ("P-521", "P-384", "jwtmint keygen es512")),
+            (ed, "PS256", "key_algorithm_mismatch", ("PS256 needs an RSA key", "Ed25519", "jwtmint keygen ps256")),
+            (p256, "EdDSA", "key_algorithm_mismatch", ("EdDSA needs an Ed25519 key", "jwtmint keygen eddsa")),
+            (ed, "HS384", "key_algorithm_mismatch", ("HS384 needs a random shared secret", "Ed25519")),
+            (hs256, "EdDSA", "key_algorithm_mismatch", ("EdDSA needs a PEM or JWK key", "--alg HS256")),
+            (hs256, "HS384", "weak_key", ("HS384 needs at least 48", "jwtmint keygen hs384")),
+            (hs384, "HS512", "weak_key", ("HS512 needs at least 64", "jwtmint keygen hs512")),
+            (rsa1024, "PS384", "weak_key", ("1024", "2048", "jwtmint keygen ps384")),
+        ]
+        for key, alg, errc, fragments in table:
+            with self.subTest(key=os.path.basename(key), alg=alg):
+                p = run("sign", "--key", key, "--role", "A", "--alg", alg)
+                line = self.assertErrorLine(p, 2, errc)
+                self.assertEqual(p.stdout, "")
+                for f in fragments:
+                    self.assertIn(f, line)
+        token = self.sign(p384)
+        self.assertErrorLine(run("verify", "--key", ed_pub, "--alg", "ES384", token), 2, "key_algorithm_mismatch",
+                             "ES384 verification needs an EC P-384 public key")
+        self.assertErrorLine(run("verify", "--key", p384_pub, "--alg", "EdDSA", token), 2, "key_algorithm_mismatch",
+                             "Ed25519")
+        self.assertErrorLine(run("pubkey", "--key", hs384), 2, "key_algorithm_mismatch", "symmetric")
+
+    def test_doctor_with_es384_and_eddsa_key_pairs(self):
+        for alg, detail in (("ES384", "EC key on P-384"), ("EdDSA", "Ed25519 key")):
+            with self.subTest(alg=alg):
+                key, pub = self.keys[alg]
+                token = self.sign(key, "--email", "ada@example.com", roles=("Support Team",))
+                p = self.assertOk(run("doctor", "--key", key, "--public", pub, "--token", token,
+                                      "--known-roles", "Accounting Team,Support Team"))
+                lines = {l[7:].split("  ")[0].strip(): l for l in p.stdout.splitlines()[:-1]}
+                for name in ("key loads", "key strength", "public key match", "fresh token", "token signature",
+                             "token roles"):
+                    self.assertTrue(lines[name].startswith("[ ok ]"), lines[name])
+                self.assertIn(f"{alg}: {detail}", lines["key strength"])
+                self.assertIn(alg, lines["fresh token"])
+                other = self.path(f"other-{alg}.pem")
+                q = self.assertOk(run("keygen", alg, "--out", other))
+                other_pub = self.write(f"other-{alg}.pub", q.stdout)
+                p = run("doctor", "--key", key, "--public", other_pub)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                self.assertIn("[FAIL] public key match", p.stdout)
+
+    def test_public_jwk_of_new_key_types(self):
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+        for alg, crv, size in (("ES384", "P-384", 48), ("ES512", "P-521", 66), ("EdDSA", "Ed25519", 32)):
+            with self.subTest(alg=alg):
+                key = serialization.load_pem_private_key(self.read(f"{alg}.key"), password=None)
+                if isinstance(key, ed25519.Ed25519PrivateKey):
+                    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                    want = {"kty": "OKP", "crv": crv, "x": b64url(raw)}
+                else:
+                    self.assertIsInstance(key, ec.EllipticCurvePrivateKey)
+                    n = key.public_key().public_numbers()
+                    want = {"kty": "EC", "crv": crv, "x": b64url(n.x.to_bytes(size, "big")),
+                            "y": b64url(n.y.to_bytes(size, "big"))}
+                self.assertEqual(len(b64url_decode(want["x"])), size)
+                got = json.loads(self.assertOk(run("pubkey", "--key", self.keys[alg][0], "--format", "jwk")).stdout)
+                self.assertEqual(got, dict(want, kid=rfc7638_thumbprint(want), use="sig", alg=alg))
+                # and the JWK verifies the algorithm's tokens
+                jwk = self.write(f"{alg}.jwk", json.dumps(got))
+                self.assertOk(run("verify", "--key", jwk, self.sign(self.keys[alg][0])))
+
+    def test_inspect_knows_each_signature_size(self):
+        for alg, (_, sig_len) in ALGORITHMS.items():
+            with self.subTest(alg=alg):
+                token = self.sign(self.keys[alg][0], "--alg", alg, "--email", "a@example.com")
+                p = self.assertOk(run("inspect", token))
+                self.assertIn("warnings: none", p.stdout)
+                h, pl, sg = token.split(".")
+                short = b64url(b64url_decode(sg)[:sig_len - 2 if alg[0] in "EH" else 100])
+                p = self.assertOk(run("inspect", f"{h}.{pl}.{short}"))
+                self.assertIn(f"signature has {sig_len - 2 if alg[0] in 'EH' else 100} octets", p.stdout)
+
+    def test_help_lists_every_algorithm(self):
+        for cmd in ("keygen", "sign", "verify", "doctor"):
+            with self.subTest(cmd=cmd):
+                text = " ".join(self.assertOk(run(cmd, "--help")).stdout.split())
+                for alg in ALGORITHMS:
+                    self.assertIn(alg.lower() if cmd == "keygen" else alg, text)
+
+
 class InspectTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
@@ -813,10 +1024,11 @@ class DoctorTest(CliTestCase):
         p = run("doctor", "--key", self.pub)
         self.assertEqual(p.returncode, 1)
         self.assertTrue(self.line(p, "key loads").startswith("[FAIL]"))
-        p384 = self.openssl_ec("p384.pem", curve="P-384")
-        p = run("doctor", "--key", p384)
+        k1 = self.openssl_ec("k1.pem", curve="secp256k1")  # an EC curve no JOSE algorithm here uses
+        p = run("doctor", "--key", k1)
         self.assertEqual(p.returncode, 1)
         self.assertIn("[FAIL]", p.stdout)
+        self.assertIn("secp256k1", self.line(p, "key type"))
 
     def test_hs256_secret(self):
         secret = random_secret()
@@ -844,6 +1056,7 @@ class BadInputTest(CliTestCase):
         super().setUpClass()
         cls.ec = cls.openssl_ec("ec.pem")
         cls.p384 = cls.openssl_ec("p384.pem", curve="P-384")
+        cls.k1 = cls.openssl_ec("k1.pem", curve="secp256k1")
         cls.rsa = cls.openssl_rsa("rsa.pem")
         cls.hs = cls.write("hs.raw", random_secret())
         cls.short = cls.write("short.raw", random_secret(16))
@@ -871,7 +1084,12 @@ class BadInputTest(CliTestCase):
         self.check_table([
             (["keygen", "rs256"], 2, "usage", "--out"),
             (["keygen", "--out", self.path("k1.pem")], 2, "usage", "algorithm"),
-            (["keygen", "ps256", "--out", self.path("k2.pem")], 2, "usage", None),
+            (["keygen", "xs256", "--out", self.path("k2.pem")], 2, "usage", None),
+            (["keygen", "ps256", "--out", self.path("k2b.pem"), "--bytes", "64"], 2, "usage", "--bytes"),
+            (["keygen", "eddsa", "--out", self.path("k2c.pem"), "--bits", "4096"], 2, "usage", "Ed25519"),
+            (["keygen", "es384", "--out", self.path("k2d.pem"), "--bits", "4096"], 2, "usage", "P-384"),
+            (["keygen", "hs384", "--out", self.path("k2e"), "--bytes", "40"], 2, "weak_key", "48"),
+            (["keygen", "hs512", "--out", self.path("k2f"), "--passphrase-file", self.existing], 2, "usage", None),
             (["keygen", "rs256", "--out", self.path("k3.pem"), "--bits", "1024"], 2, "weak_key", None),
             (["keygen", "rs256", "--out", self.path("k4.pem"), "--bits", "lots"], 2, "usage", "--bits"),
             (["keygen", "es256", "--out", self.existing], 2, "key_file_error", "already exists"),
@@ -901,12 +1119,14 @@ class BadInputTest(CliTestCase):
             (["sign", "--key", self.missing, "--role", "A"], 2, "key_file_error", "no such file"),
             (["sign", "--key", self.ec + ".pub", "--role", "A"], 2, "private_key_required", None),
             (["sign", "--key", self.garbage_pem, "--role", "A"], 2, "invalid_key", None),
-            (["sign", "--key", self.p384, "--role", "A"], 2, "key_algorithm_mismatch", "P-384"),
+            (["sign", "--key", self.p384, "--role", "A", "--alg", "ES256"], 2, "key_algorithm_mismatch", "P-384"),
+            (["sign", "--key", self.k1, "--role", "A"], 2, "key_algorithm_mismatch", "secp256k1"),
             (["sign", "--key", self.short, "--role", "A"], 2, "weak_key", "32"),
             (["sign", "--key", self.ec, "--role", "A", "--alg", "RS256"], 2, "key_algorithm_mismatch", None),
             (["sign", "--key", self.rsa, "--role", "A", "--alg", "HS256"], 2, "key_algorithm_mismatch", None),
             (["sign", "--key", self.hs, "--role", "A", "--alg", "ES256"], 2, "key_algorithm_mismatch", None),
-            (["sign", "--key", self.ec, "--role", "A", "--alg", "PS256"], 2, "usage", "--alg"),
+            (["sign", "--key", self.ec, "--role", "A", "--alg", "PS256"], 2, "key_algorithm_mismatch", "RSA"),
+            (["sign", "--key", self.ec, "--role", "A", "--alg", "XS256"], 2, "usage", "EdDSA"),
             (["sign", "--key", self.ec], 2, "usage", "--role"),
             (["sign", "--role", "A"], 2, "usage", "--key"),
             (s + ["--ttl", "10x"], 2, "usage", "--ttl"),
@@ -937,7 +1157,9 @@ class BadInputTest(CliTestCase):
             (v + ["e30.e30.e30"], 1, "malformed_token", "alg"),
             (v + [assemble({"alg": "HS256"}, {"roles": ["A"]}, b"x" * 32)], 1, "algorithm_mismatch", None),
             (["verify", "--key", self.missing, self.token], 2, "key_file_error", None),
-            (["verify", "--key", self.p384 + ".pub", self.token], 2, "key_algorithm_mismatch", None),
+            (["verify", "--key", self.p384 + ".pub", self.token], 1, "algorithm_mismatch", "ES384"),
+            (["verify", "--key", self.p384 + ".pub", "--alg", "ES256", self.token], 2, "key_algorithm_mismatch",
+             "P-384"),
             (["verify", "--key", self.rsa + ".pub", "--alg", "ES256", self.token], 2, "key_algorithm_mismatch", None),
             (["verify", "--key", self.ec + ".pub", "--alg", "HS256", self.token], 2, "key_algorithm_mismatch", None),
             (["verify", "--key", self.bad_jwk, self.token], 2, "invalid_key", None),
