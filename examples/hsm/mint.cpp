@@ -4,24 +4,24 @@
 //
 //   JWTMINT_HSM_PIN=... jwtmint-hsm-mint --token LABEL --key LABEL [--alg RS256|ES256]
 //                       [--module PATH] [--email E] [--role R]... [--public-key]
-#include "pkcs11_signer.hpp"
-
-#include <jwtmint/jwtmint.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <jwtmint/jwtmint.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "pkcs11_signer.hpp"
 
 namespace {
 
 constexpr const char* usage =
     "usage: JWTMINT_HSM_PIN=<user PIN> jwtmint-hsm-mint --token LABEL --key LABEL [options]\n"
-    "  --module PATH   the PKCS#11 module (default: /usr/lib/softhsm/libsofthsm2.so, SoftHSM 2 on Debian)\n"
+    "  --module PATH   the PKCS#11 module (default: /usr/lib/softhsm/libsofthsm2.so, SoftHSM 2 on "
+    "Debian)\n"
     "  --token LABEL   the token's label\n"
     "  --key LABEL     the private key's label on the token\n"
     "  --alg ALG       RS256 (default) or ES256\n"
@@ -65,7 +65,8 @@ std::string parse(int argc, char** argv, options& opts) {
     }
     if (opts.token.empty()) return "--token is required";
     if (opts.key.empty()) return "--key is required";
-    if (opts.alg != "RS256" && opts.alg != "ES256") return "--alg must be RS256 or ES256, not " + opts.alg;
+    if (opts.alg != "RS256" && opts.alg != "ES256")
+        return "--alg must be RS256 or ES256, not " + opts.alg;
     if (opts.roles.empty()) opts.roles.emplace_back("Support Team");
     return {};
 }
@@ -79,8 +80,10 @@ int run(const Signer& signer, const options& opts) {
         std::fputs(pem.c_str(), stdout);
         return 0;
     }
-    // The same builder call as with a jwt::rs256 loaded from a PEM file: the signer is the only change.
-    const std::string token = jwt::builder{signer}.roles(opts.roles).email(opts.email).expires_in(10min).sign();
+    // The same builder call as with a jwt::rs256 loaded from a PEM file: the signer is the only
+    // change.
+    const std::string token =
+        jwt::builder{signer}.roles(opts.roles).email(opts.email).expires_in(10min).sign();
     std::printf("%s\n", token.c_str());
     return 0;
 }
@@ -103,13 +106,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        // Once, at start-up: load the module, log in, find the key. Per token: one signature in the HSM.
+        // Once, at start-up: load the module, log in, find the key. Per token: one signature in the
+        // HSM.
         const auto token = hsm::pkcs11_token::open(opts.module, opts.token, pin);
         if (opts.alg == "ES256") return run(hsm::pkcs11_es256::from_token(token, opts.key), opts);
         return run(hsm::pkcs11_rs256::from_token(token, opts.key), opts);
     } catch (const jwt::error& e) {
         std::fprintf(stderr, "jwtmint-hsm-mint: %s: %s\n", jwt::errc_name(e.value()), e.what());
-        if (e.value() == jwt::errc::bad_passphrase) std::fprintf(stderr, "(the PIN was read from JWTMINT_HSM_PIN)\n");
+        if (e.value() == jwt::errc::bad_passphrase)
+            std::fprintf(stderr, "(the PIN was read from JWTMINT_HSM_PIN)\n");
         return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "jwtmint-hsm-mint: %s\n", e.what());

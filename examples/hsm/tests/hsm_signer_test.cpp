@@ -3,23 +3,22 @@
 // jwt::builder with keys that stay in the token, verified with public keys pkcs11-tool exported;
 // every error path down to its errc; one signer on four threads.
 //
-// Needs JWTMINT_HSM_MODULE, _TOKEN, _PIN, _RSA_KEY, _EC_KEY, _WEAK_RSA_KEY, _RSA_PUB, _EC_PUB (set by
-// hsm_test.py, which runs each test case in a process of its own: PKCS#11 logins are per process).
-#include "pkcs11_signer.hpp"
-
-#include <jwtmint/jwtmint.hpp>
-
-#include "catch.hpp"
-
+// Needs JWTMINT_HSM_MODULE, _TOKEN, _PIN, _RSA_KEY, _EC_KEY, _WEAK_RSA_KEY, _RSA_PUB, _EC_PUB (set
+// by hsm_test.py, which runs each test case in a process of its own: PKCS#11 logins are per
+// process).
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <jwtmint/jwtmint.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
+
+#include "catch.hpp"
+#include "pkcs11_signer.hpp"
 
 namespace {
 
@@ -44,7 +43,8 @@ std::string read_file(const std::string& path) {
 }
 
 hsm::pkcs11_token open_token() {
-    return hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), env("JWTMINT_HSM_PIN"));
+    return hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"),
+                                   env("JWTMINT_HSM_PIN"));
 }
 
 /// The third segment of a compact token, decoded.
@@ -88,7 +88,8 @@ TEST_CASE("RS256 in the token: jwt::builder takes the signer unchanged", "[hsm]"
 TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]") {
     const auto token = open_token();
     const auto signer = hsm::pkcs11_es256::from_token(token, env("JWTMINT_HSM_EC_KEY"));
-    const std::string jwt_text = jwt::builder{signer}.roles({"Support Team"}).email("ada@example.com").sign();
+    const std::string jwt_text =
+        jwt::builder{signer}.roles({"Support Team"}).email("ada@example.com").sign();
     CHECK(signature_of(jwt_text).size() == 64);  // RFC 7518 §3.4, not DER
 
     const std::string exported = read_file(env("JWTMINT_HSM_EC_PUB"));
@@ -97,7 +98,8 @@ TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]
     CHECK(verified.roles() == std::vector<std::string>{"Support Team"});
     CHECK(signer.public_key().to_pem() == jwt::public_key::from_pem(exported).to_pem());
 
-    // A signature from this key does not verify under another key: the verifier is not a rubber stamp.
+    // A signature from this key does not verify under another key: the verifier is not a rubber
+    // stamp.
     const auto other = jwt::verifier<jwt::es256>::from_key(
         jwt::public_key::from_private(jwt::private_key::generate_ec_p256()));
     std::error_code ec;
@@ -107,7 +109,8 @@ TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]
 
 TEST_CASE("a wrong PIN is refused as bad_passphrase", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "000000");
+        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"),
+                                      "000000");
         FAIL("a wrong PIN was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::bad_passphrase, "refused the user PIN");
@@ -116,7 +119,8 @@ TEST_CASE("a wrong PIN is refused as bad_passphrase", "[hsm][errors]") {
 
 TEST_CASE("the error_code overload reports a wrong PIN without throwing", "[hsm][errors]") {
     std::error_code ec;
-    const auto token = hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "999999", ec);
+    const auto token =
+        hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "999999", ec);
     CHECK_FALSE(token.has_value());
     CHECK(ec == jwt::errc::bad_passphrase);
 }
@@ -129,7 +133,8 @@ TEST_CASE("a key label that is not on the token is refused as invalid_key", "[hs
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::invalid_key, "no private key labelled 'no-such-key'");
         // and it lists what is there
-        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_RSA_KEY") + "'") != std::string::npos);
+        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_RSA_KEY") + "'") !=
+              std::string::npos);
     }
     std::error_code ec;
     CHECK_FALSE(hsm::pkcs11_es256::from_token(token, "no-such-key", ec).has_value());
@@ -138,17 +143,20 @@ TEST_CASE("a key label that is not on the token is refused as invalid_key", "[hs
 
 TEST_CASE("a token label that is not in the module is refused as invalid_key", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), "no-such-token", env("JWTMINT_HSM_PIN"));
+        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), "no-such-token",
+                                      env("JWTMINT_HSM_PIN"));
         FAIL("a missing token was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::invalid_key, "no initialised token labelled 'no-such-token'");
-        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_TOKEN") + "'") != std::string::npos);
+        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_TOKEN") + "'") !=
+              std::string::npos);
     }
 }
 
 TEST_CASE("a module path that is no PKCS#11 module is refused as key_file_error", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open("/nonexistent/libpkcs11.so", env("JWTMINT_HSM_TOKEN"), env("JWTMINT_HSM_PIN"));
+        (void)hsm::pkcs11_token::open("/nonexistent/libpkcs11.so", env("JWTMINT_HSM_TOKEN"),
+                                      env("JWTMINT_HSM_PIN"));
         FAIL("a missing module was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::key_file_error, "check the module path");
@@ -204,18 +212,19 @@ struct thread_result {
 /// Starts thread_count threads that each mint tokens_per_thread tokens with the one signer,
 /// each with its own jti, prefixed by tag.
 template <class Signer>
-void start_minting(const Signer& signer, const std::string& tag, std::vector<thread_result>& results,
-                   std::vector<std::thread>& pool) {
+void start_minting(const Signer& signer, const std::string& tag,
+                   std::vector<thread_result>& results, std::vector<std::thread>& pool) {
     for (int t = 0; t < thread_count; ++t) {
         pool.emplace_back([&signer, &results, tag, t] {
             auto& mine = results[static_cast<std::size_t>(t)];
             try {
                 for (int i = 0; i < tokens_per_thread; ++i) {
-                    mine.tokens.push_back(jwt::builder{signer}
-                                              .roles({"Support Team"})
-                                              .email("ada@example.com")
-                                              .jwt_id(tag + "-" + std::to_string(t) + "-" + std::to_string(i))
-                                              .sign());
+                    mine.tokens.push_back(
+                        jwt::builder{signer}
+                            .roles({"Support Team"})
+                            .email("ada@example.com")
+                            .jwt_id(tag + "-" + std::to_string(t) + "-" + std::to_string(i))
+                            .sign());
                 }
             } catch (const std::exception& e) {
                 mine.failure = e.what();
@@ -245,7 +254,8 @@ void check_minted(const std::vector<thread_result>& results, const std::string& 
 }
 }  // namespace
 
-TEST_CASE("one signer of each kind, each shared by 4 threads minting 50 tokens, all at once", "[hsm][concurrency]") {
+TEST_CASE("one signer of each kind shared by 4 threads minting 50 tokens each and all at once",
+          "[hsm][concurrency]") {
     const auto token = open_token();
     const auto rs = hsm::pkcs11_rs256::from_token(token, env("JWTMINT_HSM_RSA_KEY"));
     const auto es = hsm::pkcs11_es256::from_token(token, env("JWTMINT_HSM_EC_KEY"));
