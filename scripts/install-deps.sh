@@ -15,6 +15,9 @@ packages=(
   libcpp-httplib-dev            # the example host backend's HTTP server
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   chromium                      # the real browser for the widget page tests
+  libp11-dev                    # the HSM example's PKCS#11 signer (examples/hsm)
+  softhsm2 opensc               # its tests: a software token (SoftHSM 2) and pkcs11-tool to make keys in it
+  libp11-kit-dev                # pkcs11.h, for the HSM test's raw PKCS#11 probe
 )
 
 export DEBIAN_FRONTEND=noninteractive
