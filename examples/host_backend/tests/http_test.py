@@ -71,8 +71,10 @@ class Backend:
         self.stdout_lines = []
         self.stderr_lines = []
         self._lines = queue.Queue()
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines, True), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines, False), daemon=True).start()
+        self._pumps = [threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines, True), daemon=True),
+                       threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines, False), daemon=True)]
+        for pump in self._pumps:
+            pump.start()
         self.port = None
         self.exit_code = None
         Backend.live.append(self.proc)
@@ -84,6 +86,16 @@ class Backend:
                 self._lines.put(line)
         if notify:
             self._lines.put(None)
+
+    def wait_exit(self, timeout):
+        """Waits for the process to exit and for its output to be read to the end: the exit code.
+
+        The pumps read after the process ends; without the join, stdout and stderr could still
+        miss the last lines (a test once read an empty stderr that way)."""
+        self.exit_code = self.proc.wait(timeout=timeout)
+        for pump in self._pumps:
+            pump.join(timeout=10)
+        return self.exit_code
 
     @property
     def stdout(self):
@@ -101,7 +113,7 @@ class Backend:
             except queue.Empty:
                 break
             if line is None:
-                self.proc.wait(timeout=10)
+                self.wait_exit(timeout=10)
                 raise AssertionError(f"server exited with {self.proc.returncode} before listening:\n{self.stderr}")
             m = URL_RE.match(line)
             if m:
@@ -119,14 +131,12 @@ class Backend:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.exit_code = self.proc.wait(timeout=15)
+                return self.wait_exit(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.exit_code = self.proc.wait(timeout=5)
                 raise AssertionError("server did not stop within 15 s of the signal")
-        else:
-            self.exit_code = self.proc.returncode
-        return self.exit_code
+        return self.wait_exit(timeout=5)
 
     def cleanup(self):
         if self.proc.poll() is None:
@@ -521,7 +531,7 @@ class Options(unittest.TestCase):
     def test_ttl_above_ten_minutes_needs_max_ttl(self):
         refused = Backend("--ttl", "11m")
         self.addCleanup(refused.cleanup)
-        code = refused.proc.wait(timeout=30)
+        code = refused.wait_exit(timeout=30)
         self.assertEqual(code, 1)
         self.assertIn("--max-ttl", refused.stderr)
         b = self.run_backend("--ttl", "11m", "--max-ttl", "15m")
@@ -559,7 +569,7 @@ class Options(unittest.TestCase):
             json.dump(doc, f)
         b = Backend("--users", users)
         self.addCleanup(b.cleanup)
-        self.assertEqual(b.proc.wait(timeout=30), 1)
+        self.assertEqual(b.wait_exit(timeout=30), 1)
         self.assertIn("user 'grace'", b.stderr)
         self.assertIn("email", b.stderr)
 
