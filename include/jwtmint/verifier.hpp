@@ -402,7 +402,9 @@ inline bool read_numeric_date(const json_member& m, const char* name, bool round
     if (m.type != json_type::number) return bad(std::string("it is a JSON ") + json_type_name(m.type));
     const char* first = m.value.data();
     const char* last = first + m.value.size();
-    if (m.value.find_first_of(".eE") == std::string_view::npos) {
+    bool integer = true;  // no fraction, no exponent
+    for (const char c : m.value) integer = integer && c != '.' && c != 'e' && c != 'E';
+    if (integer) {
         if (m.value.front() == '-') {
             std::int64_t i = 0;
             const auto r = std::from_chars(first, last, i);
@@ -1008,7 +1010,9 @@ private:
                               std::string(name) + " must be a string, not a JSON " + detail::json_type_name(m->type));
             }
             const std::string_view value = detail::json_string_text(*m, scratch);
-            if (!detail::is_valid_utf8(value) || detail::has_control_char(value)) {
+            // The scan proved the text UTF-8 and its escapes decode to UTF-8: only control
+            // characters (raw DEL, or escaped) remain to refuse.
+            if (detail::has_control_char(value)) {
                 try {
                     detail::check_text(name, value);
                 } catch (const error& e) {
@@ -1186,7 +1190,7 @@ private:
             std::size_t kept = 0;
             for (std::size_t i = 0; i < t.roles_.size(); ++i) {
                 std::string& r = t.roles_[i];
-                if (!detail::is_valid_utf8(r) || detail::has_control_char(r)) detail::check_text("role name " + quote(r), r);
+                if (detail::has_control_char(r)) detail::check_text("role name " + quote(r), r);  // UTF-8 already
                 const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
                 if (std::none_of(t.roles_.begin(), t.roles_.begin() + static_cast<std::ptrdiff_t>(kept), same)) {
                     if (kept != i) t.roles_[kept] = std::move(r);

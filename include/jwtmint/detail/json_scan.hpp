@@ -245,7 +245,12 @@ public:
     /// The member whose decoded name is name, or nullptr.
     [[nodiscard]] const json_member* find(std::string_view name) const noexcept {
         for (const json_member& m : *this) {
-            if (json_string_equal(m.name, m.name_escaped, name)) return &m;
+            if (m.name_escaped) {
+                if (json_string_equal(m.name, true, name)) return &m;
+            } else if (m.name.size() == name.size() && (name.empty() || m.name[0] == name[0]) &&
+                       std::char_traits<char>::compare(m.name.data(), name.data(), name.size()) == 0) {
+                return &m;
+            }
         }
         return nullptr;
     }
@@ -320,9 +325,12 @@ private:
         const std::size_t start = ++pos_;
         escaped = false;
         std::size_t shrink = 0;  // octets the escapes lose when decoded
+        const std::size_t size = text_.size();
+        const auto* octets = reinterpret_cast<const unsigned char*>(text_.data());
         while (true) {
-            if (pos_ >= text_.size()) return false;
-            switch (classes[at(pos_)]) {
+            while (pos_ < size && classes[octets[pos_]] == plain) ++pos_;
+            if (pos_ >= size) return false;
+            switch (classes[octets[pos_]]) {
                 case plain: ++pos_; continue;
                 case quote:
                     body = text_.substr(start, pos_ - start);
