@@ -4,6 +4,7 @@
 
 #include "core_helpers.hpp"
 
+#include <array>
 #include <cstddef>
 #include <random>
 #include <string>
@@ -121,5 +122,90 @@ TEST_CASE("the throwing decoder's message names the rules", "[base64url]") {
         const std::string what = e.what();
         CHECK(what.find("padding") != std::string::npos);
         CHECK(what.find("trailing bits") != std::string::npos);
+    }
+}
+
+TEST_CASE("decoded sizes", "[base64url]") {
+    static_assert(jwt::base64url_decoded_size(0) == 0);
+    static_assert(jwt::base64url_decoded_size(2) == 1);
+    static_assert(jwt::base64url_decoded_size(3) == 2);
+    static_assert(jwt::base64url_decoded_size(4) == 3);
+    static_assert(jwt::base64url_decoded_size(43) == 32);
+    static_assert(jwt::base64url_decoded_size(86) == 64);
+    static_assert(jwt::base64url_decoded_size(342) == 256);
+}
+
+TEST_CASE("decoding into a caller buffer: every length 0..200 against the oracle", "[base64url]") {
+    std::mt19937 rng(7u);
+    for (std::size_t n = 0; n <= 200; ++n) {
+        const std::string data = random_bytes(rng, n);
+        const std::string enc = oracle_encode(data);
+        INFO("length " << n << ", encoding " << enc);
+        REQUIRE(jwt::base64url_decoded_size(enc.size()) == n);
+        std::vector<unsigned char> buf(n + 8, 0xAA);
+        std::error_code ec = jwt::errc::weak_key;  // must be cleared
+        const std::size_t got = jwt::base64url_decode(enc, buf.data(), n, ec);
+        CHECK_FALSE(ec);
+        CHECK(got == n);
+        CHECK(std::string(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)) == data);
+        for (std::size_t k = n; k < buf.size(); ++k) CHECK(buf[k] == 0xAA);  // nothing past the octets
+        CHECK(jwt::base64url_decode(enc) == data);
+        if (n > 0) {
+            std::vector<unsigned char> small(n - 1, 0x55);
+            CHECK(jwt::base64url_decode(enc, small.data(), small.size(), ec) == 0);
+            CHECK(ec == std::errc::no_buffer_space);
+            for (const unsigned char c : small) CHECK(c == 0x55);
+        }
+    }
+}
+
+TEST_CASE("every non-canonical trailing-bit case is refused, every canonical one accepted", "[base64url]") {
+    const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // Behind a full group ("Zm9v" = "foo"), so the 4-at-a-time loop runs before the tail.
+    for (const std::string prefix : {"", "Zm9v"}) {
+        for (std::size_t a = 0; a < 64; ++a) {
+            for (std::size_t b = 0; b < 64; ++b) {
+                // Two characters carry one octet: the last character's low 4 bits are unused.
+                const std::string two = prefix + alphabet[a] + alphabet[b];
+                std::error_code ec;
+                const std::string out = jwt::base64url_decode(two, ec);
+                INFO("'" << two << "'");
+                if ((b & 0x0F) == 0) {
+                    CHECK_FALSE(ec);
+                    CHECK(oracle_encode(out) == two);
+                } else {
+                    CHECK_EC(ec, jwt::errc::invalid_base64url);
+                }
+                // Three characters carry two octets: the last character's low 2 bits are unused.
+                const std::string three = prefix + "Q" + alphabet[a] + alphabet[b];
+                const std::string out3 = jwt::base64url_decode(three, ec);
+                INFO("'" << three << "'");
+                if ((b & 0x03) == 0) {
+                    CHECK_FALSE(ec);
+                    CHECK(oracle_encode(out3) == three);
+                } else {
+                    CHECK_EC(ec, jwt::errc::invalid_base64url);
+                }
+                std::array<unsigned char, 8> buf{};
+                CHECK(jwt::base64url_decode(three, buf.data(), buf.size(), ec) == ((b & 0x03) == 0 ? out3.size() : 0));
+                CHECK(((b & 0x03) == 0) == !ec);
+            }
+        }
+    }
+}
+
+TEST_CASE("a foreign character is refused in every position of a group", "[base64url]") {
+    for (const char bad : {'=', '+', '/', ' ', '.', '\0', '\x80', '\xff'}) {
+        for (std::size_t pos = 0; pos < 8; ++pos) {
+            std::string text = "Zm9vYmFy";
+            text[pos] = bad;
+            INFO("position " << pos << ", octet " << static_cast<int>(static_cast<unsigned char>(bad)));
+            std::error_code ec;
+            CHECK(jwt::base64url_decode(text, ec).empty());
+            CHECK_EC(ec, jwt::errc::invalid_base64url);
+            std::array<unsigned char, 6> buf{};
+            CHECK(jwt::base64url_decode(text, buf.data(), buf.size(), ec) == 0);
+            CHECK_EC(ec, jwt::errc::invalid_base64url);
+        }
     }
 }

@@ -176,6 +176,11 @@ std::vector<negative_case> make_cases() {
                  hs(R"({"alg":"HS256","jwk":{"kty":"oct","kty":"RSA"}})", claims()), errc::malformed_token});
     c.push_back({"byte order mark before the claims", alg::hs, hs("\xEF\xBB\xBF" + claims()), errc::malformed_token});
     c.push_back({"trailing data after the claims", alg::hs, hs(claims() + " x"), errc::malformed_token});
+    // nlohmann's lexer ends the text at a NUL octet; the verifier read these as valid until issue 8.
+    c.push_back({"NUL and a second object after the claims", alg::hs, hs(claims() + std::string("\0", 1) + claims()),
+                 errc::malformed_token});
+    c.push_back({"NUL and a second object after the header", alg::hs,
+                 hs(R"({"alg":"HS256"})" + std::string("\0", 1) + R"({"alg":"none"})", claims()), errc::malformed_token});
     c.push_back({"comment in the claims", alg::hs, hs("/* hi */" + claims()), errc::malformed_token});
     c.push_back({"invalid UTF-8 in a claim", alg::hs, hs(claims(",\"name\":\"\xC3\x28\"")), errc::malformed_token});
     c.push_back({"lone surrogate escape in a claim", alg::hs, hs(claims(R"(,"name":"\ud800")")), errc::malformed_token});

@@ -68,38 +68,83 @@ inline void base64url_append(std::string& out, std::string_view data) {
     return out;
 }
 
+/// Length of the octets an unpadded base64url text of n characters decodes to (n % 4 == 1 is
+/// no valid length; it gives the size of the text without its last character).
+[[nodiscard]] constexpr std::size_t base64url_decoded_size(std::size_t n) noexcept {
+    return (n / 4) * 3 + (n % 4 <= 1 ? 0 : n % 4 - 1);
+}
+
+namespace detail {
+/// Decodes text into out, which must hold base64url_decoded_size(text.size()) octets; false
+/// (out partly written) for padding, a foreign character, a length of 1 mod 4, or unused
+/// trailing bits that are not zero.
+inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexcept {
+    const std::size_t n = text.size();
+    if (n % 4 == 1) return false;
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    const auto& t = b64url_table;
+    std::size_t i = 0;
+    // Four characters (24 bits) at a time; a foreign character's -1 makes the OR negative.
+    for (; i + 4 <= n; i += 4) {
+        const int a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]], d = t[in[i + 3]];
+        if ((a | b | c | d) < 0) return false;
+        const auto v = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
+                       (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+        out[0] = static_cast<unsigned char>(v >> 16);
+        out[1] = static_cast<unsigned char>(v >> 8);
+        out[2] = static_cast<unsigned char>(v);
+        out += 3;
+    }
+    // 2 or 3 characters left carry 1 or 2 octets; their 4 or 2 unused low bits must be zero
+    // (RFC 4648 section 3.5), so each octet string has exactly one accepted encoding.
+    if (n - i == 2) {
+        const int a = t[in[i]], b = t[in[i + 1]];
+        if ((a | b) < 0 || (b & 0x0F) != 0) return false;
+        out[0] = static_cast<unsigned char>((static_cast<unsigned>(a) << 2) | (static_cast<unsigned>(b) >> 4));
+    } else if (n - i == 3) {
+        const int a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]];
+        if ((a | b | c) < 0 || (c & 0x03) != 0) return false;
+        const auto v = (static_cast<std::uint32_t>(a) << 12) | (static_cast<std::uint32_t>(b) << 6) |
+                       static_cast<std::uint32_t>(c);
+        out[0] = static_cast<unsigned char>(v >> 10);
+        out[1] = static_cast<unsigned char>(v >> 2);
+    }
+    return true;
+}
+}  // namespace detail
+
 /// Decodes unpadded base64url strictly: no '=', no characters outside the URL-safe
 /// alphabet, no impossible length, and unused trailing bits must be zero (so every
 /// octet string has exactly one accepted encoding). Sets ec to errc::invalid_base64url.
 [[nodiscard]] inline std::string base64url_decode(std::string_view text, std::error_code& ec) {
     ec.clear();
-    if (text.size() % 4 == 1) {
-        ec = errc::invalid_base64url;
-        return {};
-    }
     std::string out;
-    out.reserve(text.size() / 4 * 3 + 2);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (const char c : text) {
-        const int v = detail::b64url_table[static_cast<unsigned char>(c)];
-        if (v < 0) {
-            ec = errc::invalid_base64url;
-            return {};
-        }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
-        }
+    if (text.size() % 4 != 1) {
+        out.resize(base64url_decoded_size(text.size()));
+        if (detail::base64url_decode_to(text, reinterpret_cast<unsigned char*>(out.data()))) return out;
     }
-    // 2 or 4 leftover bits (for lengths 2 and 3 mod 4) must be zero: RFC 4648 §3.5.
-    if (bits > 0 && (acc & ((1u << bits) - 1u)) != 0) {
+    ec = errc::invalid_base64url;
+    return {};
+}
+
+/// Decodes as base64url_decode into the caller's buffer of capacity octets, allocating nothing;
+/// returns the number of octets written. Sets ec to errc::invalid_base64url for a text the
+/// strict decoder refuses, and to std::errc::no_buffer_space (writing nothing, judging nothing
+/// else) when the decoded octets would not fit: base64url_decoded_size(text.size()) says how
+/// many are needed.
+[[nodiscard]] inline std::size_t base64url_decode(std::string_view text, unsigned char* out, std::size_t capacity,
+                                                  std::error_code& ec) noexcept {
+    ec.clear();
+    const std::size_t n = base64url_decoded_size(text.size());
+    if (text.size() % 4 == 1 || (n <= capacity && !detail::base64url_decode_to(text, out))) {
         ec = errc::invalid_base64url;
-        return {};
+        return 0;
     }
-    return out;
+    if (n > capacity) {
+        ec = std::make_error_code(std::errc::no_buffer_space);
+        return 0;
+    }
+    return n;
 }
 
 /// Throwing form of base64url_decode. @throws jwt::error (errc::invalid_base64url)

@@ -4,6 +4,7 @@
 
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -29,7 +31,6 @@
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -113,58 +114,55 @@ inline std::string format_utc(std::int64_t unix_seconds) {
     return buf;
 }
 
-/// Parses text as one JSON object, refusing what nlohmann::json would quietly accept: duplicate
-/// member names at any depth (it keeps the last), a byte order mark, and nesting deeper than
-/// max_json_depth. Invalid UTF-8, comments and trailing data are parse errors already.
+/// Validates text as one JSON object (detail/json_scan.hpp), refusing what nlohmann::json would
+/// quietly accept: duplicate member names at any depth (it keeps the last), a byte order mark,
+/// and nesting deeper than max_json_depth; invalid UTF-8, comments, trailing data and numbers
+/// no double holds are refused as nlohmann::json refuses them. On success scan holds the
+/// top-level members; what names the text in the message ("header", "claims set").
+inline bool scan_json_object(std::string_view text, const char* what, json_object_scan& scan, rejection& why) {
+    switch (scan.scan(text, max_json_depth)) {
+        case json_fault::none:
+            return true;
+        case json_fault::byte_order_mark:
+            return reject(why, errc::malformed_token,
+                          std::string("the ") + what + " starts with a byte order mark (RFC 8259 section 8.1)");
+        case json_fault::syntax:
+            return reject(why, errc::malformed_token,
+                          std::string("the ") + what + " is not valid JSON (or not valid UTF-8)");
+        case json_fault::duplicate_name:
+            return reject(why, errc::malformed_token,
+                          std::string("the ") + what + " has the member " + quote(scan.duplicate()) +
+                              " more than once; verifiers disagree on which copy counts, so the token is refused");
+        case json_fault::too_deep:
+            return reject(why, errc::malformed_token,
+                          std::string("the ") + what + " nests deeper than " + std::to_string(max_json_depth) + " levels");
+        case json_fault::not_object:
+            break;
+    }
+    return reject(why, errc::malformed_token, std::string("the ") + what + " must be a JSON object");
+}
+
+/// As scan_json_object, and parses the accepted text into out.
 inline bool parse_json_object(std::string_view text, const char* what, nlohmann::json& out, rejection& why) {
-    using json = nlohmann::json;
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
-        return reject(why, errc::malformed_token, std::string("the ") + what + " starts with a byte order mark (RFC 8259 section 8.1)");
-    }
-    std::vector<std::set<std::string, std::less<>>> open;  // member names of each object being parsed
-    std::string duplicate;
-    bool too_deep = false;
-    const json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
-        switch (event) {
-            case json::parse_event_t::object_start:
-                open.emplace_back();
-                if (depth >= max_json_depth) too_deep = true;
-                break;
-            case json::parse_event_t::array_start:
-                if (depth >= max_json_depth) too_deep = true;
-                break;
-            case json::parse_event_t::object_end:
-                if (!open.empty()) open.pop_back();
-                break;
-            case json::parse_event_t::key:
-                if (!open.empty() && parsed.is_string()) {
-                    const auto& name = parsed.get_ref<const std::string&>();
-                    if (!open.back().insert(name).second && duplicate.empty()) duplicate = name;
-                }
-                break;
-            default:
-                break;
-        }
-        return true;
-    };
-    out = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-    if (out.is_discarded()) {
-        return reject(why, errc::malformed_token,
-                      std::string("the ") + what + " is not valid JSON (or not valid UTF-8)");
-    }
-    if (!duplicate.empty()) {
-        return reject(why, errc::malformed_token,
-                      std::string("the ") + what + " has the member " + quote(duplicate) +
-                          " more than once; verifiers disagree on which copy counts, so the token is refused");
-    }
-    if (too_deep) {
-        return reject(why, errc::malformed_token,
-                      std::string("the ") + what + " nests deeper than " + std::to_string(max_json_depth) + " levels");
-    }
-    if (!out.is_object()) {
-        return reject(why, errc::malformed_token, std::string("the ") + what + " must be a JSON object");
-    }
+    json_object_scan scan;
+    if (!scan_json_object(text, what, scan, why)) return false;
+    out = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     return true;
+}
+
+/// The text of a string member's value with escapes decoded: a view of the JSON text when it
+/// has none, else of scratch, which then holds the decoded copy.
+inline std::string_view json_string_text(const json_member& m, std::string& scratch) {
+    const std::string_view body = m.value.substr(1, m.value.size() - 2);
+    if (!m.value_escaped) return body;
+    scratch = json_unescape(body, true);
+    return scratch;
+}
+
+/// An owned copy of a string value's decoded text (a JSON array element or member value).
+inline std::string json_string_copy(std::string_view value) {
+    const std::string_view body = value.substr(1, value.size() - 2);
+    return json_unescape(body, body.find('\\') != std::string_view::npos);
 }
 
 /// The order n of the P-256 group, big-endian (FIPS 186-4 D.1.2.3).
@@ -391,74 +389,93 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 /// Reads a NumericDate (RFC 7519 section 2): a JSON number of seconds in [0, max_numeric_date].
-/// Fractions are rounded toward the stricter side: down for exp, up for nbf and iat.
-inline bool read_numeric_date(const nlohmann::json& v, const char* name, bool round_up, std::int64_t& out,
+/// Fractions are rounded toward the stricter side: down for exp, up for nbf and iat. Numbers
+/// are read as nlohmann::json reads them: an integer that fits 64 bits exactly, any other
+/// number as the nearest double.
+inline bool read_numeric_date(const json_member& m, const char* name, bool round_up, std::int64_t& out,
                               rejection& why) {
     const auto bad = [&](const std::string& detail_text) {
         return reject(why, errc::invalid_claim,
                       std::string(name) + " must be a NumericDate: a JSON number of seconds since 1970-01-01T00:00:00Z "
                                           "no later than 9999-12-31T23:59:59Z (" + detail_text + ")");
     };
-    if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(max_numeric_date)) return bad("it is too large");
+    if (m.type != json_type::number) return bad(std::string("it is a JSON ") + json_type_name(m.type));
+    const char* first = m.value.data();
+    const char* last = first + m.value.size();
+    bool integer = true;  // no fraction, no exponent
+    for (const char c : m.value) integer = integer && c != '.' && c != 'e' && c != 'E';
+    if (integer) {
+        if (m.value.front() == '-') {
+            std::int64_t i = 0;
+            const auto r = std::from_chars(first, last, i);
+            if (r.ec != std::errc{}) return bad("it is negative");  // below INT64_MIN: a negative double
+            if (i < 0) return bad("it is negative");
+            out = i;  // -0
+            return true;
+        }
+        std::uint64_t u = 0;
+        const auto r = std::from_chars(first, last, u);
+        if (r.ec != std::errc{} || u > static_cast<std::uint64_t>(max_numeric_date)) return bad("it is too large");
         out = static_cast<std::int64_t>(u);
         return true;
     }
-    if (v.is_number_integer()) {
-        const auto i = v.get<std::int64_t>();
-        if (i < 0) return bad("it is negative");
-        if (i > max_numeric_date) return bad("it is too large");
-        out = i;
-        return true;
-    }
-    if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (!std::isfinite(d)) return bad("it is not finite");
-        if (d < 0) return bad("it is negative");
-        if (d > static_cast<double>(max_numeric_date)) return bad("it is too large");
-        out = static_cast<std::int64_t>(round_up ? std::ceil(d) : std::floor(d));
-        return true;
-    }
-    return bad(std::string("it is a JSON ") + v.type_name());
+    double d = 0;
+    // The scan refused numbers too large for a double, so out of range here is an underflow,
+    // which strtod (and so nlohmann::json) reads as zero.
+    if (std::from_chars(first, last, d).ec != std::errc{}) d = 0;
+    if (!std::isfinite(d)) return bad("it is not finite");
+    if (d < 0) return bad("it is negative");
+    if (d > static_cast<double>(max_numeric_date)) return bad("it is too large");
+    out = static_cast<std::int64_t>(round_up ? std::ceil(d) : std::floor(d));
+    return true;
 }
 
 }  // namespace detail
 
 /// A compact JWS whose header passed the verifier's rules and whose signature verified with
-/// the pinned key: the decoded header and the payload octets (not interpreted).
+/// the pinned key: the decoded header text and the payload octets (not interpreted).
 class verified_jws {
 public:
-    /// The protected header.
-    [[nodiscard]] const nlohmann::json& header() const noexcept { return header_; }
-    /// The payload octets, base64url-decoded.
-    [[nodiscard]] const std::string& payload() const noexcept { return payload_; }
-    /// The `kid` header parameter, if present.
-    [[nodiscard]] std::optional<std::string> key_id() const {
-        const auto it = header_.find("kid");
-        if (it == header_.end() || !it->is_string()) return std::nullopt;
-        return it->get<std::string>();
+    /// Parses the protected header; call once and keep the result.
+    [[nodiscard]] nlohmann::json header() const {
+        const std::string_view h = header_text();
+        return nlohmann::json::parse(h.begin(), h.end(), nullptr, /*allow_exceptions=*/false);
     }
+    /// The protected header's JSON text, base64url-decoded.
+    [[nodiscard]] std::string_view header_text() const noexcept { return std::string_view(text_).substr(0, header_size_); }
+    /// The payload octets, base64url-decoded.
+    [[nodiscard]] std::string_view payload() const noexcept { return std::string_view(text_).substr(header_size_); }
+    /// The `kid` header parameter, if present.
+    [[nodiscard]] std::optional<std::string> key_id() const { return kid_; }
 
 private:
     template <class, class>
     friend class verifier;
-    nlohmann::json header_;
-    std::string payload_;
+    std::string text_;  // the header's text, then the payload's: one allocation for both
+    std::size_t header_size_ = 0;
+    std::optional<std::string> kid_;
 };
 
-/// A verified widget-login token: header and claims as JSON, plus the values the verifier
-/// checked, typed. Everything here passed the verifier that returned it.
+/// A verified widget-login token: the values the verifier checked, typed, and the header and
+/// claims set as text (parsed into JSON only on request). Everything here passed the verifier
+/// that returned it. Immutable: safe to read from many threads at once.
 class verified_token {
 public:
-    /// The protected header.
-    [[nodiscard]] const nlohmann::json& header() const noexcept { return header_; }
-    /// The whole claims set.
-    [[nodiscard]] const nlohmann::json& claims() const noexcept { return claims_; }
-    /// A claim by name, or nullptr when absent.
-    [[nodiscard]] const nlohmann::json* claim(std::string_view name) const {
-        const auto it = claims_.find(std::string(name));
-        return it == claims_.end() ? nullptr : &*it;
+    /// Parses the protected header; call once and keep the result.
+    [[nodiscard]] nlohmann::json header() const { return parse(header_text()); }
+    /// Parses the claims set; call once and keep the result.
+    [[nodiscard]] nlohmann::json claims() const { return parse(claims_text()); }
+    /// The protected header's JSON text, base64url-decoded.
+    [[nodiscard]] std::string_view header_text() const noexcept { return std::string_view(text_).substr(0, header_size_); }
+    /// The claims set's JSON text (the payload), base64url-decoded.
+    [[nodiscard]] std::string_view claims_text() const noexcept { return std::string_view(text_).substr(header_size_); }
+    /// One claim parsed from the claims set (only that member's value is parsed), or nullopt.
+    [[nodiscard]] std::optional<nlohmann::json> claim(std::string_view name) const {
+        detail::json_object_scan scan;
+        if (scan.scan(claims_text(), max_json_depth) != detail::json_fault::none) return std::nullopt;
+        const detail::json_member* m = scan.find(name);
+        if (m == nullptr) return std::nullopt;
+        return parse(m->value);
     }
     /// The role names in token order: trimmed, without case-insensitive repeats, and spelled as
     /// in the verifier's known roles when those are set. Empty when the token had no role
@@ -474,27 +491,13 @@ public:
         if (!iat_ || !exp_) return std::nullopt;
         return std::chrono::seconds{*exp_ - *iat_};
     }
-    [[nodiscard]] std::optional<std::string> issuer() const { return string_claim("iss"); }
-    [[nodiscard]] std::optional<std::string> subject() const { return string_claim("sub"); }
-    [[nodiscard]] std::optional<std::string> jwt_id() const { return string_claim("jti"); }
+    [[nodiscard]] std::optional<std::string> issuer() const { return iss_; }
+    [[nodiscard]] std::optional<std::string> subject() const { return sub_; }
+    [[nodiscard]] std::optional<std::string> jwt_id() const { return jti_; }
     /// The `aud` claim as a list (a single string becomes one element; absent is empty).
-    [[nodiscard]] std::vector<std::string> audience() const {
-        std::vector<std::string> out;
-        const auto it = claims_.find("aud");
-        if (it == claims_.end()) return out;
-        if (it->is_string()) {
-            out.push_back(it->get<std::string>());
-        } else {
-            for (const auto& v : *it) out.push_back(v.get<std::string>());
-        }
-        return out;
-    }
+    [[nodiscard]] std::vector<std::string> audience() const { return aud_; }
     /// The `kid` header parameter, if present.
-    [[nodiscard]] std::optional<std::string> key_id() const {
-        const auto it = header_.find("kid");
-        if (it == header_.end() || !it->is_string()) return std::nullopt;
-        return it->get<std::string>();
-    }
+    [[nodiscard]] std::optional<std::string> key_id() const { return kid_; }
 
 private:
     template <class, class>
@@ -504,17 +507,18 @@ private:
         if (!t) return std::nullopt;
         return sys_seconds{std::chrono::seconds{*t}};
     }
-    [[nodiscard]] std::optional<std::string> string_claim(const char* name) const {
-        const auto it = claims_.find(name);
-        if (it == claims_.end() || !it->is_string()) return std::nullopt;
-        return it->get<std::string>();
+    // The text passed the verifier's scan, which accepts exactly what nlohmann::json accepts.
+    static nlohmann::json parse(std::string_view text) {
+        return nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     }
 
-    nlohmann::json header_;
-    nlohmann::json claims_;
+    std::string text_;  // the header's text, then the claims set's: one allocation for both
+    std::size_t header_size_ = 0;
     std::vector<std::string> roles_;
     std::optional<std::string> identity_;
     std::optional<std::int64_t> iat_, exp_, nbf_;
+    std::optional<std::string> iss_, sub_, jti_, kid_;
+    std::vector<std::string> aud_;
 };
 
 /// Verifies compact tokens for one algorithm with one key. The algorithm is fixed by the type
@@ -742,14 +746,16 @@ public:
     [[nodiscard]] verified_jws verify_jws(std::string_view token) const {
         detail::rejection why;
         verified_jws out;
-        if (!check_jws(token, out, why)) throw error(why.code, why.message);
+        detail::json_object_scan header;
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, why)) throw error(why.code, why.message);
         return out;
     }
     [[nodiscard]] std::optional<verified_jws> verify_jws(std::string_view token, std::error_code& ec) const {
         ec.clear();
         detail::rejection why;
         verified_jws out;
-        if (!check_jws(token, out, why)) {
+        detail::json_object_scan header;
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, why)) {
             ec = why.code;
             return std::nullopt;
         }
@@ -814,7 +820,10 @@ private:
     }
 
     /// The JWS layer: everything up to and including the signature and the payload's base64url.
-    bool check_jws(std::string_view token, verified_jws& out, detail::rejection& why) const {
+    /// text receives the decoded header and then the payload (sized once, so header's spans into
+    /// it stay valid); header holds the header's members.
+    bool check_jws(std::string_view token, std::string& text, std::size_t& header_size, std::optional<std::string>& kid,
+                   detail::json_object_scan& header, detail::rejection& why) const {
         using detail::reject;
         if (config_error_) return reject(why, config_error_->value(), config_error_->what());
         if (token.size() > max_size_) {
@@ -838,13 +847,24 @@ private:
         const std::string_view signing_input = token.substr(0, dot2);
 
         if (header_b64.empty()) return reject(why, errc::malformed_token, "the header segment is empty");
-        std::error_code ec;
-        const std::string header_text = base64url_decode(header_b64, ec);
-        if (ec) return bad_base64(why, "header");
-        if (!detail::parse_json_object(header_text, "header", out.header_, why)) return false;
-        if (!check_header(out.header_, why)) return false;
+        header_size = base64url_decoded_size(header_b64.size());
+        text.resize(header_size + base64url_decoded_size(payload_b64.size()));
+        auto* octets = reinterpret_cast<unsigned char*>(text.data());
+        if (!detail::base64url_decode_to(header_b64, octets)) return bad_base64(why, "header");
+        if (!detail::scan_json_object(std::string_view(text).substr(0, header_size), "header", header, why)) return false;
+        if (!check_header(header, why)) return false;
 
-        const std::string signature = base64url_decode(signature_b64, ec);
+        // The signature goes to the stack; only one too long for any key here takes the heap,
+        // to be refused for its length once its base64url is judged.
+        std::array<unsigned char, 1024> sig_buf;
+        std::string sig_long;
+        std::error_code ec;
+        std::size_t sig_size = base64url_decode(signature_b64, sig_buf.data(), sig_buf.size(), ec);
+        std::string_view signature(reinterpret_cast<const char*>(sig_buf.data()), sig_size);
+        if (ec == std::errc::no_buffer_space) {
+            sig_long = base64url_decode(signature_b64, ec);
+            signature = sig_long;
+        }
         if (ec) return bad_base64(why, "signature");
         switch (engine_->check(signing_input, signature)) {
             case detail::signature_check::ok:
@@ -866,8 +886,8 @@ private:
                 return reject(why, errc::openssl_error, "OpenSSL failed while verifying the signature (out of memory?)");
         }
         // Decoded only now: nothing from the payload is looked at before the signature holds.
-        out.payload_ = base64url_decode(payload_b64, ec);
-        if (ec) return bad_base64(why, "payload");
+        if (!detail::base64url_decode_to(payload_b64, octets + header_size)) return bad_base64(why, "payload");
+        if (const detail::json_member* m = header.find("kid")) kid = detail::json_string_copy(m->value);
         return true;
     }
 
@@ -903,27 +923,29 @@ private:
     /// The header rules, in order: extensions we cannot honour, then alg, then kid's type.
     /// crit is judged first because a header with a critical extension we do not understand
     /// cannot be interpreted at all (RFC 7515 section 4.1.11), alg included.
-    static bool check_header(const nlohmann::json& header, detail::rejection& why) {
+    static bool check_header(const detail::json_object_scan& header, detail::rejection& why) {
+        using detail::json_type;
         using detail::reject;
-        if (header.contains("crit")) {
+        if (header.find("crit") != nullptr) {
             return reject(why, errc::unsupported_header,
                           "the header lists critical extensions ('crit'); this verifier understands none, and RFC 7515 "
                           "section 4.1.11 requires refusing the token");
         }
-        if (const auto it = header.find("b64"); it != header.end() && *it != true) {
+        if (const detail::json_member* m = header.find("b64"); m != nullptr && m->value != "true") {
             return reject(why, errc::unsupported_header,
                           "the header sets 'b64' (RFC 7797 unencoded payload); this verifier reads only base64url "
                           "payloads");
         }
-        if (header.contains("zip")) {
+        if (header.find("zip") != nullptr) {
             return reject(why, errc::unsupported_header, "the header asks for compression ('zip'), which JWS does not have");
         }
-        const auto it = header.find("alg");
-        if (it == header.end()) {
+        const detail::json_member* m = header.find("alg");
+        if (m == nullptr) {
             return reject(why, errc::malformed_token, "the header has no 'alg' (RFC 7515 section 4.1.1 requires it)");
         }
-        if (!it->is_string()) return reject(why, errc::malformed_token, "the header's 'alg' must be a string");
-        const auto& token_alg = it->get_ref<const std::string&>();
+        if (m->type != json_type::string) return reject(why, errc::malformed_token, "the header's 'alg' must be a string");
+        std::string scratch;
+        const std::string_view token_alg = detail::json_string_text(*m, scratch);
         if (role_equal(token_alg, "none")) {
             return reject(why, errc::algorithm_mismatch,
                           "the token is unsigned (alg " + detail::quote(token_alg) +
@@ -934,7 +956,7 @@ private:
                           "the token says alg " + detail::quote(token_alg) + ", but this verifier's key is for " +
                               std::string(alg) + "; the algorithm comes from the key, never from the token");
         }
-        if (const auto kid = header.find("kid"); kid != header.end() && !kid->is_string()) {
+        if (const detail::json_member* kid = header.find("kid"); kid != nullptr && kid->type != json_type::string) {
             return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
         }
         // jku, jwk, x5u, x5c, x5t name or carry keys: never used, the key is pinned.
@@ -944,57 +966,87 @@ private:
     /// The JWT layer on top of check_jws: typ/cty, the claims set, time, then claims.
     bool check_token(std::string_view token, std::int64_t now, verified_token& out, detail::rejection& why) const {
         using detail::reject;
-        verified_jws jws;
-        if (!check_jws(token, jws, why)) return false;
-        if (const auto it = jws.header_.find("typ"); it != jws.header_.end()) {
-            if (!it->is_string()) return reject(why, errc::malformed_token, "the header's 'typ' must be a string");
-            const auto& typ = it->get_ref<const std::string&>();
+        detail::json_object_scan scan;  // the header's members, then the claims set's
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, scan, why)) return false;
+        if (const detail::json_member* m = scan.find("typ")) {
+            if (m->type != detail::json_type::string) {
+                return reject(why, errc::malformed_token, "the header's 'typ' must be a string");
+            }
+            std::string scratch;
+            const std::string_view typ = detail::json_string_text(*m, scratch);
             if (!role_equal(typ, "JWT") && !role_equal(typ, "application/jwt")) {
                 return reject(why, errc::unsupported_header,
                               "the header says typ " + detail::quote(typ) +
                                   "; this verifier accepts only JWTs (typ 'JWT' or none)");
             }
         }
-        if (jws.header_.contains("cty")) {
+        if (scan.find("cty") != nullptr) {
             return reject(why, errc::unsupported_header,
                           "the header has 'cty' (a nested or non-JWT payload); this verifier reads plain JWT claims");
         }
-        if (!detail::parse_json_object(jws.payload_, "claims set", out.claims_, why)) return false;
-        out.header_ = std::move(jws.header_);
-        return check_claim_types(out, why) && check_time(out, now, why) && check_claims(out, why);
+        if (!detail::scan_json_object(out.claims_text(), "claims set", scan, why)) return false;
+        return check_claim_types(scan, out, why) && check_time(out, now, why) && check_claims(scan, out, why);
     }
 
-    /// Registered and identity claims must have their RFC 7519 types.
-    static bool check_claim_types(verified_token& t, detail::rejection& why) {
+    /// Registered and identity claims must have their RFC 7519 types; fills t's typed values.
+    static bool check_claim_types(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) {
+        using detail::json_type;
         using detail::reject;
-        const auto& c = t.claims_;
         const auto date = [&](const char* name, bool round_up, std::optional<std::int64_t>& slot) {
-            const auto it = c.find(name);
-            if (it == c.end()) return true;
+            const detail::json_member* m = c.find(name);
+            if (m == nullptr) return true;
             std::int64_t v = 0;
-            if (!detail::read_numeric_date(*it, name, round_up, v, why)) return false;
+            if (!detail::read_numeric_date(*m, name, round_up, v, why)) return false;
             slot = v;
             return true;
         };
         if (!date("exp", false, t.exp_) || !date("nbf", true, t.nbf_) || !date("iat", true, t.iat_)) return false;
+        std::string scratch;
         for (const char* name : {"iss", "sub", "jti", "email", "upn", "preferred_username"}) {
-            const auto it = c.find(name);
-            if (it == c.end()) continue;
-            if (!it->is_string()) {
-                return reject(why, errc::invalid_claim, std::string(name) + " must be a string, not a JSON " + it->type_name());
+            const detail::json_member* m = c.find(name);
+            if (m == nullptr) continue;
+            if (m->type != json_type::string) {
+                return reject(why, errc::invalid_claim,
+                              std::string(name) + " must be a string, not a JSON " + detail::json_type_name(m->type));
             }
-            try {
-                detail::check_text(name, it->get_ref<const std::string&>());
-            } catch (const error& e) {
-                return reject(why, e.value(), e.what());
+            const std::string_view value = detail::json_string_text(*m, scratch);
+            // The scan proved the text UTF-8 and its escapes decode to UTF-8: only control
+            // characters (raw DEL, or escaped) remain to refuse.
+            if (detail::has_control_char(value)) {
+                try {
+                    detail::check_text(name, value);
+                } catch (const error& e) {
+                    return reject(why, e.value(), e.what());
+                }
+            }
+            const std::string_view n = name;
+            if (n == "iss") {
+                t.iss_ = std::string(value);
+            } else if (n == "sub") {
+                t.sub_ = std::string(value);
+            } else if (n == "jti") {
+                t.jti_ = std::string(value);
+            } else if (!t.identity_ && !value.empty()) {
+                t.identity_ = std::string(value);  // email, upn, preferred_username: the first non-empty
             }
         }
-        if (const auto it = c.find("aud"); it != c.end()) {
-            bool ok = it->is_string() || (it->is_array() && !it->empty());
-            if (it->is_array()) {
-                for (const auto& v : *it) ok = ok && v.is_string();
+        if (const detail::json_member* m = c.find("aud")) {
+            bool ok = m->type == json_type::string;
+            if (m->type == json_type::array) {
+                ok = true;
+                std::size_t n = 0;
+                detail::json_for_each_element(m->value, [&](std::string_view v) {
+                    ok = ok && detail::json_type_of(v.front()) == json_type::string;
+                    ++n;
+                });
+                ok = ok && n > 0;
             }
             if (!ok) return reject(why, errc::invalid_claim, "aud must be a string or a non-empty array of strings");
+            if (m->type == json_type::string) {
+                t.aud_.push_back(detail::json_string_copy(m->value));
+            } else {
+                detail::json_for_each_element(m->value, [&](std::string_view v) { t.aud_.push_back(detail::json_string_copy(v)); });
+            }
         }
         return true;
     }
@@ -1046,27 +1098,25 @@ private:
         return true;
     }
 
-    bool check_claims(verified_token& t, detail::rejection& why) const {
+    bool check_claims(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) const {
         using detail::quote;
         using detail::reject;
-        const auto& c = t.claims_;
-        const auto check_equal = [&](const char* name, const std::optional<std::string>& want) {
+        const auto check_equal = [&](const char* name, const std::optional<std::string>& want,
+                                     const std::optional<std::string>& have) {
             if (!want) return true;
-            const auto it = c.find(name);
-            if (it == c.end()) {
+            if (!have) {
                 return reject(why, errc::missing_claim,
                               std::string("the token has no ") + name + "; this verifier requires " + quote(*want));
             }
-            if (it->get_ref<const std::string&>() != *want) {
+            if (*have != *want) {
                 return reject(why, errc::claim_mismatch,
-                              std::string(name) + " is " + quote(it->get_ref<const std::string&>()) +
-                                  "; this verifier requires " + quote(*want));
+                              std::string(name) + " is " + quote(*have) + "; this verifier requires " + quote(*want));
             }
             return true;
         };
-        if (!check_equal("iss", iss_)) return false;
-        if (const auto it = c.find("aud"); !aud_.empty() || it != c.end()) {
-            if (it == c.end()) {
+        if (!check_equal("iss", iss_, t.iss_)) return false;
+        if (const bool has_aud = c.find("aud") != nullptr; !aud_.empty() || has_aud) {
+            if (!has_aud) {
                 return reject(why, errc::missing_claim,
                               "the token has no aud; this verifier requires one of its audiences, e.g. " + quote(aud_.front()));
             }
@@ -1076,46 +1126,80 @@ private:
                               "configure .audience(...) (RFC 7519 section 4.1.3)");
             }
             const auto listed = [&](const std::string& a) { return std::find(aud_.begin(), aud_.end(), a) != aud_.end(); };
-            bool found = false;
-            if (it->is_string()) {
-                found = listed(it->get_ref<const std::string&>());
-            } else {
-                for (const auto& v : *it) found = found || listed(v.get_ref<const std::string&>());
-            }
-            if (!found) {
+            if (std::none_of(t.aud_.begin(), t.aud_.end(), listed)) {
                 return reject(why, errc::claim_mismatch,
                               "the token's aud does not include this verifier's audience " + quote(aud_.front()) +
                                   (aud_.size() > 1 ? " (or its other accepted audiences)" : ""));
             }
         }
-        if (!check_equal("sub", sub_)) return false;
+        if (!check_equal("sub", sub_, t.sub_)) return false;
         for (const auto& name : required_) {
-            if (!c.contains(name)) {
+            if (c.find(name) == nullptr) {
                 return reject(why, errc::missing_claim, "the token has no " + quote(name) + " claim, which this verifier requires");
             }
         }
-        if (!check_roles(t, why)) return false;
-        t.identity_ = session_identity(c);
-        return true;
+        return check_roles(c, t, why);
     }
 
-    bool check_roles(verified_token& t, detail::rejection& why) const {
+    /// Reads the role claim in either form as jwt::parse_roles does, with its messages, into
+    /// trimmed names. @throws jwt::error invalid_claim
+    static void read_roles(const detail::json_member& m, std::vector<std::string>& out) {
+        using detail::json_type;
+        if (m.type == json_type::string) {
+            std::string scratch;
+            out = split_roles(detail::json_string_text(m, scratch));
+        } else if (m.type == json_type::array) {
+            std::size_t n = 0;
+            detail::json_for_each_element(m.value, [&](std::string_view v) {
+                if (detail::json_type_of(v.front()) != json_type::string) {
+                    detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
+                }
+                ++n;
+            });
+            out.reserve(n);
+            detail::json_for_each_element(m.value, [&](std::string_view v) {
+                const std::string_view body = v.substr(1, v.size() - 2);
+                if (body.find('\\') == std::string_view::npos) {
+                    out.emplace_back(detail::trim(body));
+                } else {
+                    out.emplace_back(detail::trim(detail::json_unescape(body, true)));
+                }
+            });
+        } else {
+            detail::fail(errc::invalid_claim, "the role claim must be an array of strings or a comma-separated string");
+        }
+        if (out.empty()) detail::fail(errc::invalid_claim, "the role claim is an empty array");
+        for (const auto& r : out) {
+            if (r.empty()) detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
+        }
+    }
+
+    bool check_roles(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) const {
         using detail::quote;
         using detail::reject;
-        const auto it = t.claims_.find(role_claim_);
-        if (it == t.claims_.end()) {
+        const detail::json_member* m = c.find(role_claim_);
+        if (m == nullptr) {
             if (!require_roles_) return true;
             return reject(why, errc::missing_roles,
                           "the token has no " + quote(role_claim_) +
                               " claim; the vendor reads the role from the claim named in its 'Attribute name' setting");
         }
         try {
-            for (auto& r : parse_roles(*it)) {
-                detail::check_text("role name " + quote(r), r);
+            read_roles(*m, t.roles_);
+            // Repeats (case-insensitively) are dropped in place, keeping the first spelling.
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < t.roles_.size(); ++i) {
+                std::string& r = t.roles_[i];
+                if (detail::has_control_char(r)) detail::check_text("role name " + quote(r), r);  // UTF-8 already
                 const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
-                if (std::none_of(t.roles_.begin(), t.roles_.end(), same)) t.roles_.push_back(std::move(r));
+                if (std::none_of(t.roles_.begin(), t.roles_.begin() + static_cast<std::ptrdiff_t>(kept), same)) {
+                    if (kept != i) t.roles_[kept] = std::move(r);
+                    ++kept;
+                }
             }
+            t.roles_.resize(kept);
         } catch (const error& e) {
+            t.roles_.clear();
             return reject(why, e.value(), std::string(e.what()) + " (in the token's " + quote(role_claim_) + " claim)");
         }
         if (known_roles_.empty()) return true;

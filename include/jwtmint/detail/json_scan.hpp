@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: MIT
+// A strict RFC 8259 validator for the verifier: one JSON object, the spans of its members' values, no DOM.
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_set>
+#include <vector>
+
+namespace jwt::detail {
+
+/// The JSON type of a value, named as nlohmann::json::type_name() names it.
+enum class json_type : unsigned char { null, boolean, number, string, array, object };
+
+[[nodiscard]] inline const char* json_type_name(json_type t) noexcept {
+    switch (t) {
+        case json_type::null: return "null";
+        case json_type::boolean: return "boolean";
+        case json_type::number: return "number";
+        case json_type::string: return "string";
+        case json_type::array: return "array";
+        case json_type::object: return "object";
+    }
+    return "value";
+}
+
+/// The type of the valid JSON value whose text starts with c.
+[[nodiscard]] constexpr json_type json_type_of(char c) noexcept {
+    switch (c) {
+        case '{': return json_type::object;
+        case '[': return json_type::array;
+        case '"': return json_type::string;
+        case 't':
+        case 'f': return json_type::boolean;
+        case 'n': return json_type::null;
+        default: return json_type::number;
+    }
+}
+
+/// One member of the scanned top-level object.
+struct json_member {
+    std::string_view name;   ///< the name between its quotes, escapes not decoded
+    std::string_view value;  ///< the value's exact text ("..." with its quotes for a string)
+    json_type type = json_type::null;
+    bool name_escaped = false;   ///< the name holds a backslash escape
+    bool value_escaped = false;  ///< a string value holds a backslash escape
+};
+
+/// Why a text was refused, in the order the verifier reports them.
+enum class json_fault : unsigned char {
+    none,
+    byte_order_mark,  ///< starts with U+FEFF (RFC 8259 section 8.1)
+    syntax,           ///< not one JSON text, not UTF-8, or a number no double can hold (1e400)
+    duplicate_name,   ///< two members of one object share a name (after unescaping), at any depth
+    too_deep,         ///< arrays and objects nest deeper than the limit
+    not_object,       ///< a valid JSON text that is not an object
+};
+
+/// Calls sink(std::string_view) with the decoded octets of a string body (between the quotes)
+/// that json_object_scan accepted: runs of plain text, and each escape's UTF-8.
+template <class Sink>
+void json_decode_string(std::string_view raw, Sink&& sink) {
+    const auto hex = [&](std::size_t at) {
+        unsigned v = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            const char c = raw[at + k];
+            v = v * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+        return v;
+    };
+    std::size_t run = 0;
+    std::size_t i = 0;
+    while (i < raw.size()) {
+        if (raw[i] != '\\') {
+            ++i;
+            continue;
+        }
+        if (i > run) sink(raw.substr(run, i - run));
+        std::array<char, 4> out{};
+        std::size_t n = 1;
+        const char e = raw[i + 1];
+        i += 2;
+        switch (e) {
+            case 'b': out[0] = '\b'; break;
+            case 'f': out[0] = '\f'; break;
+            case 'n': out[0] = '\n'; break;
+            case 'r': out[0] = '\r'; break;
+            case 't': out[0] = '\t'; break;
+            case 'u': {
+                unsigned cp = hex(i);
+                i += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {  // the scanner checked that "\uDC00".."\uDFFF" follows
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (hex(i + 2) - 0xDC00);
+                    i += 6;
+                }
+                if (cp < 0x80) {
+                    out[0] = static_cast<char>(cp);
+                } else if (cp < 0x800) {
+                    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+                    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+                    n = 2;
+                } else if (cp < 0x10000) {
+                    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+                    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+                    n = 3;
+                } else {
+                    out[0] = static_cast<char>(0xF0 | (cp >> 18));
+                    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+                    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+                    n = 4;
+                }
+                break;
+            }
+            default: out[0] = e; break;  // " \ /
+        }
+        sink(std::string_view(out.data(), n));
+        run = i;
+    }
+    if (raw.size() > run) sink(raw.substr(run));
+}
+
+/// The decoded text of an accepted string body.
+[[nodiscard]] inline std::string json_unescape(std::string_view raw, bool escaped) {
+    if (!escaped) return std::string(raw);
+    std::string out;
+    out.reserve(raw.size());
+    json_decode_string(raw, [&](std::string_view part) { out.append(part); });
+    return out;
+}
+
+/// Whether an accepted string body decodes to exactly plain; allocates nothing.
+[[nodiscard]] inline bool json_string_equal(std::string_view raw, bool escaped, std::string_view plain) noexcept {
+    if (!escaped) return raw == plain;
+    std::size_t at = 0;
+    bool same = true;
+    json_decode_string(raw, [&](std::string_view part) {
+        same = same && plain.substr(at, part.size()) == part;
+        at += part.size();
+    });
+    return same && at == plain.size();
+}
+
+/// The end of the value that starts at pos in text that json_object_scan accepted.
+[[nodiscard]] inline std::size_t json_skip_value(std::string_view text, std::size_t pos) noexcept {
+    int depth = 0;
+    while (pos < text.size()) {
+        const char c = text[pos];
+        if (c == '"') {
+            ++pos;
+            while (text[pos] != '"') pos += text[pos] == '\\' ? std::size_t{2} : std::size_t{1};
+            ++pos;
+            if (depth == 0) return pos;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+            ++pos;
+        } else if (c == '}' || c == ']') {
+            ++pos;
+            if (--depth == 0) return pos;
+        } else if (depth == 0) {
+            while (pos < text.size() && text[pos] != ',' && text[pos] != ']' && text[pos] != '}' && text[pos] != ' ' &&
+                   text[pos] != '\t' && text[pos] != '\n' && text[pos] != '\r') {
+                ++pos;
+            }
+            return pos;
+        } else {
+            ++pos;
+        }
+    }
+    return pos;
+}
+
+/// Calls f(std::string_view element) for each element of an accepted array's text, in order.
+template <class F>
+void json_for_each_element(std::string_view array, F&& f) {
+    const auto ws = [&](std::size_t p) {
+        while (p < array.size() && (array[p] == ' ' || array[p] == '\t' || array[p] == '\n' || array[p] == '\r')) ++p;
+        return p;
+    };
+    std::size_t pos = ws(1);
+    while (pos < array.size() && array[pos] != ']') {
+        const std::size_t end = json_skip_value(array, pos);
+        f(array.substr(pos, end - pos));
+        pos = ws(end);
+        if (pos < array.size() && array[pos] == ',') pos = ws(pos + 1);
+    }
+}
+
+/// Validates one JSON text exactly as strictly as nlohmann::json::parse plus the verifier's
+/// own rules (no byte order mark, no duplicate member names at any depth, a depth limit, an
+/// object at the top), and records the top-level object's members as spans of the text.
+/// Allocates nothing for an object of up to inline_members members whose objects have up to
+/// inline_names names in all open at once and no escaped names that need comparing.
+/// The text must outlive the scan; the scan is neither copyable nor movable (it may point
+/// into itself).
+class json_object_scan {
+public:
+    static constexpr std::size_t inline_members = 16;
+    static constexpr std::size_t inline_names = 48;
+    /// Deeper nesting than this is always too deep, whatever limit scan() is given.
+    static constexpr int depth_capacity = 64;
+
+    json_object_scan() = default;
+    json_object_scan(const json_object_scan&) = delete;
+    json_object_scan& operator=(const json_object_scan&) = delete;
+
+    /// Scans text; max_depth counts the top-level value's container as level 1.
+    [[nodiscard]] json_fault scan(std::string_view text, int max_depth) {
+        text_ = text;
+        pos_ = 0;
+        count_ = 0;
+        members_ = inline_members_.data();
+        more_members_.clear();
+        names_ = 0;
+        more_names_.clear();
+        duplicate_.clear();
+        have_duplicate_ = false;
+        depth_ = 0;
+        max_depth_ = max_depth < depth_capacity ? max_depth : depth_capacity;
+        if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") return json_fault::byte_order_mark;
+        const json_fault f = run();
+        for (int d = 0; d < depth_; ++d) frames_[static_cast<std::size_t>(d)].big.reset();
+        if (f == json_fault::too_deep && have_duplicate_) return json_fault::duplicate_name;
+        if (f != json_fault::none) return f;
+        if (have_duplicate_) return json_fault::duplicate_name;
+        if (top_type_ != json_type::object) return json_fault::not_object;
+        return json_fault::none;
+    }
+
+    /// The first repeated member name (decoded), after scan() returned duplicate_name.
+    [[nodiscard]] const std::string& duplicate() const noexcept { return duplicate_; }
+
+    /// The top-level object's members in text order (after scan() returned none).
+    [[nodiscard]] const json_member* begin() const noexcept { return members_; }
+    [[nodiscard]] const json_member* end() const noexcept { return members_ + count_; }
+    [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+    /// The member whose decoded name is name, or nullptr.
+    [[nodiscard]] const json_member* find(std::string_view name) const noexcept {
+        for (const json_member& m : *this) {
+            if (m.name_escaped) {
+                if (json_string_equal(m.name, true, name)) return &m;
+            } else if (m.name.size() == name.size() && (name.empty() || m.name[0] == name[0]) &&
+                       std::char_traits<char>::compare(m.name.data(), name.data(), name.size()) == 0) {
+                return &m;
+            }
+        }
+        return nullptr;
+    }
+
+private:
+    struct name_ref {
+        std::string_view raw;
+        std::size_t decoded_size = 0;
+        bool escaped = false;
+    };
+    struct frame {
+        bool object = false;
+        std::size_t first_name = 0;  // index of this object's first name in the name stack
+        std::size_t names = 0;
+        std::unique_ptr<std::unordered_set<std::string>> big;  // an object with many names
+    };
+    static constexpr std::size_t big_object = 24;
+
+    enum cls : unsigned char { plain, quote, backslash, control, bad, lead2, lead_e0, lead_ed, lead3, lead_f0, lead4, lead_f4 };
+    static constexpr std::array<unsigned char, 256> classes = [] {
+        std::array<unsigned char, 256> t{};
+        for (std::size_t c = 0; c < 256; ++c) {
+            unsigned char k = plain;
+            if (c < 0x20) k = control;
+            else if (c == '"') k = quote;
+            else if (c == '\\') k = backslash;
+            else if (c >= 0x80 && c <= 0xC1) k = bad;
+            else if (c >= 0xC2 && c <= 0xDF) k = lead2;
+            else if (c == 0xE0) k = lead_e0;
+            else if (c == 0xED) k = lead_ed;
+            else if (c >= 0xE1 && c <= 0xEF) k = lead3;
+            else if (c == 0xF0) k = lead_f0;
+            else if (c >= 0xF1 && c <= 0xF3) k = lead4;
+            else if (c == 0xF4) k = lead_f4;
+            else if (c >= 0xF5) k = bad;
+            t[c] = k;
+        }
+        return t;
+    }();
+
+    [[nodiscard]] unsigned char at(std::size_t p) const noexcept {
+        return p < text_.size() ? static_cast<unsigned char>(text_[p]) : 0;
+    }
+    void skip_ws() noexcept {
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+            ++pos_;
+        }
+    }
+    [[nodiscard]] bool continuation(std::size_t p, unsigned lo, unsigned hi) const noexcept {
+        const unsigned c = at(p);
+        return p < text_.size() && c >= lo && c <= hi;
+    }
+    [[nodiscard]] bool hex4(std::size_t p, unsigned& v) const noexcept {
+        if (p + 4 > text_.size()) return false;
+        v = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            const unsigned c = at(p + k);
+            unsigned d = 0;
+            if (c >= '0' && c <= '9') d = c - '0';
+            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+            else return false;
+            v = v * 16 + d;
+        }
+        return true;
+    }
+
+    /// A string at pos_ (on its opening quote): on success pos_ is past the closing quote.
+    bool scan_string(std::string_view& body, bool& escaped, std::size_t& decoded) noexcept {
+        const std::size_t start = ++pos_;
+        escaped = false;
+        std::size_t shrink = 0;  // octets the escapes lose when decoded
+        const std::size_t size = text_.size();
+        const auto* octets = reinterpret_cast<const unsigned char*>(text_.data());
+        while (true) {
+            while (pos_ < size && classes[octets[pos_]] == plain) ++pos_;
+            if (pos_ >= size) return false;
+            switch (classes[octets[pos_]]) {
+                case plain: ++pos_; continue;
+                case quote:
+                    body = text_.substr(start, pos_ - start);
+                    decoded = body.size() - shrink;
+                    ++pos_;
+                    return true;
+                case backslash: {
+                    escaped = true;
+                    const char e = static_cast<char>(at(pos_ + 1));
+                    if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+                        pos_ += 2;
+                        shrink += 1;
+                        continue;
+                    }
+                    unsigned cp = 0;
+                    if (e != 'u' || !hex4(pos_ + 2, cp)) return false;
+                    pos_ += 6;
+                    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate alone
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        unsigned lo = 0;
+                        if (at(pos_) != '\\' || at(pos_ + 1) != 'u' || !hex4(pos_ + 2, lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                            return false;  // a high surrogate must be followed by a low one
+                        }
+                        pos_ += 6;
+                        shrink += 12 - 4;
+                    } else {
+                        shrink += 6 - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3);
+                    }
+                    continue;
+                }
+                case control:
+                case bad: return false;
+                case lead2:
+                    if (!continuation(pos_ + 1, 0x80, 0xBF)) return false;
+                    pos_ += 2;
+                    continue;
+                case lead_e0:
+                case lead_ed:
+                case lead3: {
+                    const unsigned c = at(pos_);
+                    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
+                    const unsigned hi = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF would be a surrogate
+                    if (!continuation(pos_ + 1, lo, hi) || !continuation(pos_ + 2, 0x80, 0xBF)) return false;
+                    pos_ += 3;
+                    continue;
+                }
+                default: {  // four-octet leads
+                    const unsigned c = at(pos_);
+                    const unsigned lo = c == 0xF0 ? 0x90 : 0x80;
+                    const unsigned hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+                    if (!continuation(pos_ + 1, lo, hi) || !continuation(pos_ + 2, 0x80, 0xBF) ||
+                        !continuation(pos_ + 3, 0x80, 0xBF)) {
+                        return false;
+                    }
+                    pos_ += 4;
+                    continue;
+                }
+            }
+        }
+    }
+
+    /// A number at pos_ (RFC 8259 section 6); refuses one whose magnitude no double holds, as
+    /// nlohmann::json does (it parses such numbers as double and rejects infinity).
+    bool scan_number() noexcept {
+        const std::size_t start = pos_;
+        const auto digit = [&](std::size_t p) { return at(p) >= '0' && at(p) <= '9'; };
+        if (at(pos_) == '-') ++pos_;
+        long magnitude = 0;  // the decimal exponent of the leading significant digit
+        bool zero = false;
+        if (at(pos_) == '0') {
+            ++pos_;
+            zero = true;
+        } else if (digit(pos_)) {
+            const std::size_t first = pos_;
+            while (digit(pos_)) ++pos_;
+            magnitude = static_cast<long>(pos_ - first) - 1;
+        } else {
+            return false;
+        }
+        if (at(pos_) == '.') {
+            ++pos_;
+            if (!digit(pos_)) return false;
+            const std::size_t first = pos_;
+            while (digit(pos_)) {
+                if (zero && at(pos_) != '0') {
+                    zero = false;
+                    magnitude = -static_cast<long>(pos_ - first) - 1;
+                }
+                ++pos_;
+            }
+        }
+        if (at(pos_) == 'e' || at(pos_) == 'E') {
+            ++pos_;
+            bool negative = false;
+            if (at(pos_) == '+' || at(pos_) == '-') negative = at(pos_++) == '-';
+            if (!digit(pos_)) return false;
+            long e = 0;
+            while (digit(pos_)) {
+                if (e < 1000000) e = e * 10 + (at(pos_) - '0');
+                ++pos_;
+            }
+            magnitude += negative ? -e : e;
+        }
+        if (zero || magnitude < 308) return true;
+        if (magnitude > 308) return false;
+        // 1e308 <= |x| < 1e309: finite only up to DBL_MAX (after rounding).
+        double d = 0;
+        const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, d);
+        return r.ec == std::errc{};
+    }
+
+    bool scan_literal(std::string_view word) noexcept {
+        if (text_.substr(pos_, word.size()) != word) return false;
+        pos_ += word.size();
+        return true;
+    }
+
+    [[nodiscard]] std::size_t name_count() const noexcept { return names_; }
+    name_ref& name_at(std::size_t i) noexcept { return more_names_.empty() ? inline_names_[i] : more_names_[i]; }
+
+    static bool same_name(const name_ref& a, const name_ref& b) {
+        if (a.decoded_size != b.decoded_size) return false;
+        if (!a.escaped && !b.escaped) return a.raw == b.raw;
+        if (!a.escaped) return json_string_equal(b.raw, true, a.raw);
+        if (!b.escaped) return json_string_equal(a.raw, true, b.raw);
+        return json_string_equal(b.raw, true, json_unescape(a.raw, true));
+    }
+
+    void note_duplicate(const name_ref& n) {
+        if (have_duplicate_) return;
+        have_duplicate_ = true;
+        duplicate_ = json_unescape(n.raw, n.escaped);
+    }
+
+    /// Records a member name of the innermost object, checking it against the object's others.
+    void add_name(const name_ref& n) {
+        frame& f = frames_[static_cast<std::size_t>(depth_ - 1)];
+        if (have_duplicate_) return;  // the first duplicate is the one reported
+        if (f.big) {
+            if (!f.big->insert(json_unescape(n.raw, n.escaped)).second) note_duplicate(n);
+            return;
+        }
+        for (std::size_t i = f.first_name; i < names_; ++i) {
+            if (same_name(name_at(i), n)) {
+                note_duplicate(n);
+                return;
+            }
+        }
+        if (++f.names >= big_object) {
+            // Many names: a hash set, so that a large object costs no more than O(n) compares.
+            f.big = std::make_unique<std::unordered_set<std::string>>();
+            for (std::size_t i = f.first_name; i < names_; ++i) f.big->insert(json_unescape(name_at(i).raw, name_at(i).escaped));
+            f.big->insert(json_unescape(n.raw, n.escaped));
+            names_ = f.first_name;
+            if (!more_names_.empty()) more_names_.resize(names_);
+            return;
+        }
+        if (more_names_.empty() && names_ < inline_names) {
+            inline_names_[names_++] = n;
+            return;
+        }
+        if (more_names_.empty()) more_names_.assign(inline_names_.begin(), inline_names_.begin() + static_cast<std::ptrdiff_t>(names_));
+        more_names_.push_back(n);
+        ++names_;
+    }
+
+    void add_member(const json_member& m) {
+        if (members_ == inline_members_.data() && count_ < inline_members) {
+            inline_members_[count_++] = m;
+            return;
+        }
+        if (members_ == inline_members_.data()) {
+            more_members_.assign(inline_members_.begin(), inline_members_.end());
+        }
+        more_members_.push_back(m);
+        members_ = more_members_.data();
+        ++count_;
+    }
+
+    bool open(bool object) {
+        if (depth_ >= max_depth_) return false;
+        frame& f = frames_[static_cast<std::size_t>(depth_++)];
+        f.object = object;
+        f.first_name = names_;
+        f.names = 0;
+        f.big.reset();
+        ++pos_;
+        return true;
+    }
+
+    void close() {
+        frame& f = frames_[static_cast<std::size_t>(--depth_)];
+        f.big.reset();
+        names_ = f.first_name;
+        if (!more_names_.empty()) more_names_.resize(names_);
+        ++pos_;
+    }
+
+    /// The grammar, iteratively: a stack of open containers instead of recursion.
+    json_fault run() {
+        skip_ws();
+        if (pos_ >= text_.size()) return json_fault::syntax;
+        top_type_ = json_type_of(text_[pos_]);
+        while (true) {
+            // A value starts at pos_ (whitespace skipped).
+            if (pos_ >= text_.size()) return json_fault::syntax;
+            bool value_escaped = false;
+            switch (text_[pos_]) {
+                case '{':
+                    if (!open(true)) return json_fault::too_deep;
+                    skip_ws();
+                    if (at(pos_) == '}') {
+                        close();
+                        break;
+                    }
+                    if (!scan_member_name()) return json_fault::syntax;
+                    continue;
+                case '[':
+                    if (!open(false)) return json_fault::too_deep;
+                    skip_ws();
+                    if (at(pos_) == ']') {
+                        close();
+                        break;
+                    }
+                    continue;
+                case '"': {
+                    std::string_view body;
+                    std::size_t decoded = 0;
+                    if (!scan_string(body, value_escaped, decoded)) return json_fault::syntax;
+                    break;
+                }
+                case 't':
+                    if (!scan_literal("true")) return json_fault::syntax;
+                    break;
+                case 'f':
+                    if (!scan_literal("false")) return json_fault::syntax;
+                    break;
+                case 'n':
+                    if (!scan_literal("null")) return json_fault::syntax;
+                    break;
+                default:
+                    if (!scan_number()) return json_fault::syntax;
+                    break;
+            }
+            // A value ended at pos_: record it if it is a top-level member's, then close every
+            // container it completes.
+            while (true) {
+                if (depth_ == 1 && frames_[0].object) {
+                    add_member({top_name_, text_.substr(top_value_, pos_ - top_value_), json_type_of(text_[top_value_]),
+                                top_name_escaped_, value_escaped});
+                }
+                value_escaped = false;
+                skip_ws();
+                if (depth_ == 0) return pos_ == text_.size() ? json_fault::none : json_fault::syntax;
+                if (pos_ >= text_.size()) return json_fault::syntax;
+                const bool object = frames_[static_cast<std::size_t>(depth_ - 1)].object;
+                const char c = text_[pos_];
+                if (c == ',') {
+                    ++pos_;
+                    skip_ws();
+                    if (object && !scan_member_name()) return json_fault::syntax;
+                    break;
+                }
+                if (c != (object ? '}' : ']')) return json_fault::syntax;
+                close();
+            }
+        }
+    }
+
+    /// Inside an object, on the opening quote of a name: the name, ':' and whitespace; pos_ is
+    /// then at the member's value.
+    bool scan_member_name() {
+        if (pos_ >= text_.size() || text_[pos_] != '"') return false;
+        std::string_view name;
+        bool escaped = false;
+        std::size_t decoded = 0;
+        if (!scan_string(name, escaped, decoded)) return false;
+        add_name({name, decoded, escaped});
+        skip_ws();
+        if (pos_ >= text_.size() || text_[pos_] != ':') return false;
+        ++pos_;
+        skip_ws();
+        if (depth_ == 1) {
+            top_name_ = name;
+            top_name_escaped_ = escaped;
+            top_value_ = pos_;
+        }
+        return true;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    json_type top_type_ = json_type::null;
+    std::array<json_member, inline_members> inline_members_{};
+    std::vector<json_member> more_members_;
+    json_member* members_ = inline_members_.data();
+    std::size_t count_ = 0;
+    std::array<name_ref, inline_names> inline_names_{};
+    std::vector<name_ref> more_names_;  // the name stack once it outgrows inline_names_
+    std::size_t names_ = 0;
+    std::array<frame, depth_capacity> frames_{};
+    int depth_ = 0;
+    int max_depth_ = depth_capacity;
+    std::string duplicate_;
+    bool have_duplicate_ = false;
+    std::string_view top_name_;  // the top-level member being read
+    bool top_name_escaped_ = false;
+    std::size_t top_value_ = 0;
+};
+
+}  // namespace jwt::detail

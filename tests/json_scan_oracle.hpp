@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// The differential oracle for detail/json_scan.hpp, shared by tests/json_scan_test.cpp and
+// fuzz/fuzz_json_scan.cpp: nlohmann::json::parse plus the verifier's former duplicate-name,
+// depth and byte-order-mark rules (its parser callback before json_scan existed).
+#pragma once
+
+#include <jwtmint/detail/json_scan.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jwtmint_test {
+
+using jwt::detail::json_fault;
+
+struct reference_result {
+    json_fault fault = json_fault::none;
+    nlohmann::json value;
+};
+
+/// The former rules, in their order: BOM, then nlohmann's own refusal, then the first duplicate
+/// member name (compared as nlohmann decodes names), then depth, then "not an object".
+///
+/// One deliberate difference: nlohmann's lexer takes a NUL octet outside a string for the end
+/// of the input, so the former rules accepted `{"a":1}<NUL>anything`. RFC 8259 has no such
+/// rule, and json_scan refuses every NUL outside a string (inside one it is a control
+/// character, refused by both). The reference therefore sees each NUL as 0x01, which nlohmann
+/// refuses wherever it stands.
+inline reference_result reference_parse(std::string_view original, int max_depth) {
+    using json = nlohmann::json;
+    std::string text(original);
+    for (char& c : text) {
+        if (c == '\0') c = '\x01';
+    }
+    reference_result r;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+        r.fault = json_fault::byte_order_mark;
+        return r;
+    }
+    std::vector<std::set<std::string>> open;
+    bool duplicate = false;
+    bool too_deep = false;
+    const json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start:
+                open.emplace_back();
+                if (depth >= max_depth) too_deep = true;
+                break;
+            case json::parse_event_t::array_start:
+                if (depth >= max_depth) too_deep = true;
+                break;
+            case json::parse_event_t::object_end:
+                if (!open.empty()) open.pop_back();
+                break;
+            case json::parse_event_t::key:
+                if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second) duplicate = true;
+                break;
+            default:
+                break;
+        }
+        return true;
+    };
+    r.value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+    if (r.value.is_discarded()) {
+        r.fault = json_fault::syntax;
+    } else if (duplicate) {
+        r.fault = json_fault::duplicate_name;
+    } else if (too_deep) {
+        r.fault = json_fault::too_deep;
+    } else if (!r.value.is_object()) {
+        r.fault = json_fault::not_object;
+    }
+    return r;
+}
+
+inline const char* fault_name(json_fault f) {
+    switch (f) {
+        case json_fault::none: return "accepted";
+        case json_fault::byte_order_mark: return "byte order mark";
+        case json_fault::syntax: return "syntax";
+        case json_fault::duplicate_name: return "duplicate name";
+        case json_fault::too_deep: return "too deep";
+        case json_fault::not_object: return "not an object";
+    }
+    return "?";
+}
+
+inline nlohmann::json parse_span(std::string_view s) {
+    return nlohmann::json::parse(s.begin(), s.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+/// Runs json_object_scan and the reference on text; "" when they agree, else what differs.
+/// Agreeing means: the same verdict (the scan stops at the first level too deep, so there it
+/// may report too_deep where the reference, reading on, finds a syntax error or a duplicate);
+/// for an accepted object, the same member names in the same order and, member by member,
+/// values that parse to what the reference holds, with the same JSON type; string values
+/// and names decode (json_unescape, json_string_equal) to the reference's strings; array
+/// elements (json_for_each_element) are the reference's elements.
+inline std::string compare_with_reference(std::string_view text, int max_depth = 32) {
+    using namespace jwt::detail;
+    const reference_result ref = reference_parse(text, max_depth);
+    json_object_scan scan;
+    const json_fault got = scan.scan(text, max_depth);
+    if (got != ref.fault) {
+        const bool early_stop = got == json_fault::too_deep &&
+                                (ref.fault == json_fault::syntax || ref.fault == json_fault::duplicate_name);
+        if (!early_stop) return std::string("scan says ") + fault_name(got) + ", reference says " + fault_name(ref.fault);
+    }
+    if (got == json_fault::duplicate_name && scan.duplicate().empty() && text.find("\"\"") == std::string_view::npos) {
+        return "a duplicate without its name";
+    }
+    if (got != json_fault::none) return {};
+    const nlohmann::json& obj = ref.value;
+    if (scan.size() != obj.size()) {
+        return "scan has " + std::to_string(scan.size()) + " members, reference " + std::to_string(obj.size());
+    }
+    // nlohmann's object is sorted by name, so the text order comes from the names themselves.
+    for (const json_member& m : scan) {
+        const std::string name = json_unescape(m.name, m.name_escaped);
+        if (m.name_escaped != (m.name.find('\\') != std::string_view::npos)) return "name_escaped is wrong for " + name;
+        const auto it = obj.find(name);
+        if (it == obj.end()) return "scan has a member the reference lacks: " + nlohmann::json(name).dump();
+        if (!json_string_equal(m.name, m.name_escaped, name)) return "json_string_equal differs from json_unescape";
+        if (scan.find(name) != &m) return "find() misses " + nlohmann::json(name).dump();
+        const nlohmann::json value = parse_span(m.value);
+        if (value.is_discarded() || value != *it) return "the value span of " + name + " parses to something else";
+        if (std::string(it->type_name()) != json_type_name(m.type)) {
+            return "member " + name + " has type " + json_type_name(m.type) + ", reference " + it->type_name();
+        }
+        if (m.type == json_type::string) {
+            const std::string_view body = m.value.substr(1, m.value.size() - 2);
+            if (m.value_escaped != (body.find('\\') != std::string_view::npos)) return "value_escaped is wrong for " + name;
+            if (json_unescape(body, m.value_escaped) != it->get<std::string>()) return "decoded value of " + name + " differs";
+            if (!json_string_equal(body, m.value_escaped, it->get<std::string>())) return "json_string_equal on a value";
+        }
+        if (m.type == json_type::array) {
+            std::size_t i = 0;
+            bool same = true;
+            json_for_each_element(m.value, [&](std::string_view e) {
+                same = same && i < it->size() && parse_span(e) == (*it)[i] &&
+                       std::string((*it)[i].type_name()) == json_type_name(json_type_of(e.front()));
+                ++i;
+            });
+            if (!same || i != it->size()) return "the elements of " + name + " differ";
+        }
+    }
+    return {};
+}
+
+}  // namespace jwtmint_test

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+// detail/json_scan.hpp against nlohmann::json plus the verifier's former rules: hand-written edge
+// cases, the fuzz corpora, and deterministic mutations of both.
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/detail/json_scan.hpp>
+
+#include "catch.hpp"
+#include "json_scan_oracle.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using jwt::detail::json_fault;
+using jwt::detail::json_object_scan;
+
+json_fault scan_of(std::string_view text) {
+    json_object_scan s;
+    return s.scan(text, 32);
+}
+
+std::string nest(int levels, std::string_view inner = "1") {
+    std::string s;
+    for (int i = 0; i < levels; ++i) s += i == 0 ? "{\"a\":" : "[";
+    s += inner;
+    for (int i = levels - 1; i >= 0; --i) s += i == 0 ? "}" : "]";
+    return s;
+}
+
+// Edge cases with the verdict written out by hand (not by either parser), so that the two could
+// not agree on a wrong answer unnoticed.
+struct edge {
+    std::string text;
+    json_fault expected;
+};
+
+std::vector<edge> edge_cases() {
+    const auto ok = json_fault::none;
+    const auto syntax = json_fault::syntax;
+    const auto dup = json_fault::duplicate_name;
+    std::vector<edge> e = {
+        // the top level
+        {"{}", ok}, {" \t\r\n{}\n", ok}, {"", syntax}, {" ", syntax}, {"[]", json_fault::not_object},
+        {"\"x\"", json_fault::not_object}, {"1", json_fault::not_object}, {"null", json_fault::not_object},
+        {"{}{}", syntax}, {"{} x", syntax}, {"{}\f", syntax}, {"{}\v", syntax},
+        // NUL ends the text for nlohmann's lexer (the former rules accepted these); never JSON
+        {std::string("{}\0", 3), syntax}, {std::string("{}\0{}", 5), syntax}, {std::string("{} \0x", 5), syntax},
+        {"\xEF\xBB\xBF{}", json_fault::byte_order_mark}, {" \xEF\xBB\xBF{}", syntax}, {"\xEF\xBB{}", syntax},
+        {"/* c */{}", syntax}, {"{} // c", syntax}, {"{\"a\":1,}", syntax}, {"{,}", syntax}, {"{\"a\"}", syntax},
+        {"{\"a\":}", syntax}, {"{a:1}", syntax}, {"{'a':1}", syntax}, {"{\"a\" 1}", syntax}, {"{\"a\"::1}", syntax},
+        {"{\"a\":1 \"b\":2}", syntax}, {"{\"a\":[1,]}", syntax}, {"{\"a\":[,1]}", syntax}, {"{\"a\":[1 2]}", syntax},
+        {"{\"a\":[}", syntax}, {"{\"a\":{]}", syntax}, {"{\"a\":1", syntax}, {"{\"a\":1}}", syntax},
+        // literals
+        {"{\"a\":true,\"b\":false,\"c\":null}", ok}, {"{\"a\":tru}", syntax}, {"{\"a\":True}", syntax},
+        {"{\"a\":nul}", syntax}, {"{\"a\":nulll}", syntax}, {"{\"a\":NaN}", syntax}, {"{\"a\":Infinity}", syntax},
+        {"{\"a\":undefined}", syntax},
+        // numbers: every form of RFC 8259 section 6 and the near misses
+        {"{\"a\":0}", ok}, {"{\"a\":-0}", ok}, {"{\"a\":7}", ok}, {"{\"a\":-7}", ok}, {"{\"a\":10}", ok},
+        {"{\"a\":0.5}", ok}, {"{\"a\":-0.5}", ok}, {"{\"a\":1e5}", ok}, {"{\"a\":1E5}", ok}, {"{\"a\":1e+5}", ok},
+        {"{\"a\":1e-5}", ok}, {"{\"a\":1.5e300}", ok}, {"{\"a\":0e0}", ok}, {"{\"a\":0.0e-0}", ok},
+        {"{\"a\":01}", syntax}, {"{\"a\":-01}", syntax}, {"{\"a\":00}", syntax}, {"{\"a\":+1}", syntax},
+        {"{\"a\":.5}", syntax}, {"{\"a\":1.}", syntax}, {"{\"a\":1.e5}", syntax}, {"{\"a\":1e}", syntax},
+        {"{\"a\":1e+}", syntax}, {"{\"a\":-}", syntax}, {"{\"a\":--1}", syntax}, {"{\"a\":0x10}", syntax},
+        {"{\"a\":1_000}", syntax}, {"{\"a\":1 .5}", syntax},
+        // magnitudes: a double holds up to about 1.7976931348623157e308; smaller ones underflow to 0
+        {"{\"a\":1e400}", syntax}, {"{\"a\":-1e400}", syntax}, {"{\"a\":1e309}", syntax}, {"{\"a\":1e308}", ok},
+        {"{\"a\":1.7976931348623157e308}", ok}, {"{\"a\":1.7976931348623159e308}", syntax},
+        {"{\"a\":17976931348623157e292}", ok}, {"{\"a\":0.17976931348623157e309}", ok}, {"{\"a\":1e-400}", ok},
+        {"{\"a\":-1e-400}", ok}, {"{\"a\":0e99999999999999999999}", ok}, {"{\"a\":1e99999999999999999999}", syntax},
+        {"{\"a\":1e-99999999999999999999}", ok}, {"{\"a\":18446744073709551615}", ok},
+        {"{\"a\":18446744073709551616}", ok}, {"{\"a\":-9223372036854775809}", ok},
+        {"{\"a\":1" + std::string(308, '0') + "}", ok}, {"{\"a\":1" + std::string(309, '0') + "}", syntax},
+        {"{\"a\":0." + std::string(400, '0') + "1e400}", ok},
+        // strings and escapes
+        {"{\"a\":\"\"}", ok}, {"{\"\":1}", ok}, {"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", ok},
+        {"{\"a\":\"\\u0041\\u00e9\\u20AC\"}", ok}, {"{\"a\":\"\\u0000\"}", ok}, {"{\"a\":\"\\ud83d\\ude00\"}", ok},
+        {"{\"a\":\"\\uD83D\\uDE00\"}", ok}, {"{\"a\":\"\\ud83d\"}", syntax}, {"{\"a\":\"\\ude00\"}", syntax},
+        {"{\"a\":\"\\ud83d\\u0041\"}", syntax}, {"{\"a\":\"\\ud83dx\"}", syntax}, {"{\"a\":\"\\ud83d\\ud83d\"}", syntax},
+        {"{\"a\":\"\\u12\"}", syntax}, {"{\"a\":\"\\u12g4\"}", syntax}, {"{\"a\":\"\\x41\"}", syntax},
+        {"{\"a\":\"\\a\"}", syntax}, {"{\"a\":\"\\'\"}", syntax}, {"{\"a\":\"\\\"}", syntax}, {"{\"a\":\"abc}", syntax},
+        {"{\"a\":\"tab\there\"}", syntax}, {"{\"a\":\"nl\nhere\"}", syntax}, {std::string("{\"a\":\"\0\"}", 8), syntax},
+        {"{\"a\":\"\x7f\"}", ok}, {"{\"a\":\"\x1f\"}", syntax},
+        // UTF-8, raw and in names: every class of invalid sequence
+        {"{\"a\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}", ok}, {"{\"\xC3\xA9\":1}", ok},
+        {"{\"a\":\"\xC0\x80\"}", syntax}, {"{\"a\":\"\xC1\xBF\"}", syntax}, {"{\"a\":\"\xE0\x80\x80\"}", syntax},
+        {"{\"a\":\"\xE0\x9F\xBF\"}", syntax}, {"{\"a\":\"\xE0\xA0\x80\"}", ok}, {"{\"a\":\"\xED\xA0\x80\"}", syntax},
+        {"{\"a\":\"\xED\xBF\xBF\"}", syntax}, {"{\"a\":\"\xED\x9F\xBF\"}", ok}, {"{\"a\":\"\xF0\x80\x80\x80\"}", syntax},
+        {"{\"a\":\"\xF0\x8F\xBF\xBF\"}", syntax}, {"{\"a\":\"\xF0\x90\x80\x80\"}", ok}, {"{\"a\":\"\xF4\x8F\xBF\xBF\"}", ok},
+        {"{\"a\":\"\xF4\x90\x80\x80\"}", syntax}, {"{\"a\":\"\xF5\x80\x80\x80\"}", syntax}, {"{\"a\":\"\xFF\"}", syntax},
+        {"{\"a\":\"\x80\"}", syntax}, {"{\"a\":\"\xBF\"}", syntax}, {"{\"a\":\"\xC3\"}", syntax},
+        {"{\"a\":\"\xE2\x82\"}", syntax}, {"{\"a\":\"\xF0\x9F\x98\"}", syntax}, {"{\"a\":\"\xC3\x28\"}", syntax},
+        {"{\"a\":\"\xE2\x28\xA1\"}", syntax}, {"{\"\xC0\xAF\":1}", syntax}, {"{\"a\":1}\xC3\xA9", syntax},
+        {"{\"a\":\xC3\xA9}", syntax},
+        // duplicate names: at the top, nested, in arrays, and equal only after unescaping
+        {"{\"a\":1,\"a\":1}", dup}, {"{\"a\":1,\"b\":2,\"a\":3}", dup}, {"{\"a\":1,\"\\u0061\":2}", dup},
+        {"{\"\\u0061\":1,\"a\":2}", dup}, {"{\"\\u0061\":1,\"\\u0061\":2}", dup}, {"{\"\\/\":1,\"/\":2}", dup},
+        {"{\"\\u00e9\":1,\"\xC3\xA9\":2}", dup}, {"{\"\\ud83d\\ude00\":1,\"\xF0\x9F\x98\x80\":2}", dup},
+        {"{\"a\\n\":1,\"a\\u000a\":2}", dup}, {"{\"a\":1,\"A\":2}", ok}, {"{\"a\":1,\"a \":2}", ok},
+        {"{\"a\":1,\"\\u0061b\":2}", ok}, {"{\"ab\":1,\"\\u0061\":2}", ok}, {"{\"a\\u0000\":1,\"a\":2}", ok},
+        {"{\"\":1,\"\":2}", dup}, {"{\"x\":{\"a\":1,\"a\":2}}", dup}, {"{\"x\":[{\"a\":1},{\"a\":2}]}", ok},
+        {"{\"x\":[{\"a\":1,\"a\":2}]}", dup}, {"{\"a\":{\"a\":{\"a\":1}}}", ok}, {"{\"a\":{\"b\":1},\"b\":2}", ok},
+        {"{\"a\":{\"b\":1,\"c\":{\"b\":2}},\"c\":3}", ok}, {"{\"a\":[1,{\"b\":1}],\"b\":{\"b\":[]}}", ok},
+        {"[{\"a\":1,\"a\":2}]", dup}, {"{\"a\":1,\"a\":2,", syntax},
+        // depth: the top-level object is level 1; 32 levels are accepted, 33 are not
+        {nest(32), ok}, {nest(33), json_fault::too_deep}, {nest(32, "[]"), json_fault::too_deep},
+        {nest(31, "{}"), ok}, {nest(32, "{}"), json_fault::too_deep}, {nest(100), json_fault::too_deep},
+    };
+    // A large object, past the point where the scan moves its names to a hash set.
+    std::string big = "{";
+    for (int i = 0; i < 300; ++i) big += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    e.push_back({big + "}", ok});
+    e.push_back({big + ",\"k7\":1}", dup});
+    e.push_back({big + ",\"k\\u0037\":1}", dup});
+    e.push_back({big + ",\"x\":{\"k7\":1,\"k7\":2}}", dup});
+    e.push_back({"{\"x\":" + big + "},\"k1\":2}", ok});
+    return e;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The JSON texts the corpora hold: claims seeds (without their mode octet), the json_scan
+/// seeds, and the decoded header and payload of each token seed.
+std::vector<std::string> corpus_texts() {
+    namespace fs = std::filesystem;
+    const fs::path root = JWTMINT_FUZZ_CORPUS_DIR;
+    std::vector<std::string> out;
+    for (const char* dir : {"claims", "json_scan", "token"}) {
+        for (const auto& entry : fs::directory_iterator(root / dir)) {
+            const std::string data = read_file(entry.path());
+            if (std::string_view(dir) == "token") {
+                std::string_view rest = data;
+                while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+                for (int seg = 0; seg < 2 && !rest.empty(); ++seg) {
+                    const std::size_t dot = rest.find('.');
+                    std::error_code ec;
+                    const std::string decoded = jwt::base64url_decode(rest.substr(0, dot), ec);
+                    if (!ec) out.push_back(decoded);
+                    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+                }
+            } else {
+                out.push_back(data);
+                if (std::string_view(dir) == "claims" && !data.empty()) out.push_back(data.substr(1));
+            }
+        }
+    }
+    return out;
+}
+
+/// One deterministic mutation; the octets it inserts are the ones the grammar turns on.
+std::string mutate(std::string s, std::mt19937& rng) {
+    static constexpr std::string_view interesting[] = {
+        "{", "}", "[", "]", "\"", "\\", ",", ":", " ", "0", "1", "-", ".", "e", "E", "+", "\\u", "\\u0061",
+        "\\ud83d", "\\ude00", "\xC3", "\xA9", "\xED\xA0\x80", "\xF4\x90", "\xFF", "\x80", std::string_view("\0", 1),
+        "\t", "\n", "true", "null", "1e400", "\"a\":1,", "{\"a\":1}", "[[[[", "]]]]", "\xEF\xBB\xBF"};
+    const auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
+    const std::size_t at = pick(s.size() + 1);
+    switch (rng() % 7) {
+        case 0:  // flip a bit
+            if (!s.empty()) s[pick(s.size())] ^= static_cast<char>(1u << (rng() % 8));
+            break;
+        case 1:  // insert an interesting token
+            s.insert(at, interesting[pick(std::size(interesting))]);
+            break;
+        case 2:  // delete a run
+            if (at < s.size()) s.erase(at, 1 + pick(4));
+            break;
+        case 3:  // duplicate a run
+            if (at < s.size()) s.insert(at, s.substr(at, 1 + pick(16)));
+            break;
+        case 4:  // truncate
+            s.resize(at);
+            break;
+        case 5:  // overwrite with a random octet
+            if (!s.empty()) s[pick(s.size())] = static_cast<char>(rng() & 0xFF);
+            break;
+        default:  // swap two octets
+            if (s.size() > 1) std::swap(s[pick(s.size())], s[pick(s.size())]);
+            break;
+    }
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("json_scan: hand-written edge cases, verdicts written out and checked against nlohmann", "[json_scan]") {
+    for (const edge& c : edge_cases()) {
+        INFO("text: " << nlohmann::json(std::string(c.text)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+        CHECK(jwtmint_test::fault_name(scan_of(c.text)) == std::string(jwtmint_test::fault_name(c.expected)));
+        CHECK(jwtmint_test::compare_with_reference(c.text) == "");
+    }
+}
+
+TEST_CASE("json_scan: members are the text's spans, in text order", "[json_scan]") {
+    const std::string text = " {\"exp\" : 1764000300 ,\"roles\":[\"A\", \"B\\u0043\"],\"e\\u006dail\":\"a\\\"b\",\"o\":{\"k\":[]}} ";
+    json_object_scan s;
+    REQUIRE(s.scan(text, 32) == json_fault::none);
+    REQUIRE(s.size() == 4);
+    const auto* m = s.begin();
+    CHECK(m[0].name == "exp");
+    CHECK(m[0].value == "1764000300");
+    CHECK(m[0].type == jwt::detail::json_type::number);
+    CHECK(m[1].value == "[\"A\", \"B\\u0043\"]");
+    CHECK(m[1].type == jwt::detail::json_type::array);
+    CHECK(m[2].name == "e\\u006dail");
+    CHECK(m[2].name_escaped);
+    CHECK(m[2].value == "\"a\\\"b\"");
+    CHECK(m[2].value_escaped);
+    CHECK(m[3].value == "{\"k\":[]}");
+    CHECK(s.find("email") == &m[2]);
+    CHECK(s.find("e\\u006dail") == nullptr);
+    CHECK(s.find("Exp") == nullptr);
+    CHECK(jwt::detail::json_unescape("a\\\"b\\u00e9\\ud83d\\ude00\\n", true) == "a\"b\xC3\xA9\xF0\x9F\x98\x80\n");
+    std::vector<std::string> elements;
+    jwt::detail::json_for_each_element(m[1].value, [&](std::string_view e) { elements.emplace_back(e); });
+    CHECK(elements == std::vector<std::string>{"\"A\"", "\"B\\u0043\""});
+}
+
+TEST_CASE("json_scan: more members than fit inline, and many names open at once", "[json_scan]") {
+    std::string text = "{";
+    for (int i = 0; i < 40; ++i) text += (i ? ",\"m" : "\"m") + std::to_string(i) + "\":{\"n\":" + std::to_string(i) + "}";
+    text += "}";
+    json_object_scan s;
+    REQUIRE(s.scan(text, 32) == json_fault::none);
+    CHECK(s.size() == 40);
+    CHECK(s.find("m39") != nullptr);
+    CHECK(s.find("m39")->value == "{\"n\":39}");
+    // 20 names on each of 5 levels: 100 names on the stack at the deepest point.
+    std::string deep = "{";
+    for (int level = 0; level < 5; ++level) {
+        for (int i = 0; i < 20; ++i) deep += "\"l" + std::to_string(level) + "n" + std::to_string(i) + "\":0,";
+        deep += "\"next\":{";
+    }
+    deep += "\"l0n0\":0}}}}}}";
+    CHECK(jwtmint_test::compare_with_reference(deep) == "");
+    CHECK(scan_of(deep) == json_fault::none);
+    std::string deep_dup = deep;
+    deep_dup.insert(deep_dup.size() - 6, ",\"l0n0\":1");
+    CHECK(scan_of(deep_dup) == json_fault::duplicate_name);
+    CHECK(jwtmint_test::compare_with_reference(deep_dup) == "");
+}
+
+TEST_CASE("json_scan: the fuzz corpora and their mutations agree with nlohmann", "[json_scan]") {
+    const std::vector<std::string> seeds = corpus_texts();
+    REQUIRE(seeds.size() >= 30);
+    std::mt19937 rng(0x6a736f6eu);  // fixed: the same mutations on every run
+    std::size_t accepted = 0;
+    std::size_t total = 0;
+    for (const std::string& seed : seeds) {
+        std::string text = seed;
+        for (int round = 0; round < 400; ++round) {
+            const std::string diff = jwtmint_test::compare_with_reference(text);
+            INFO("text: " << nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+            REQUIRE(diff == "");
+            if (scan_of(text) == json_fault::none) ++accepted;
+            ++total;
+            // Walk away from the seed for a while, then start again from it.
+            text = round % 8 == 7 ? seed : mutate(text, rng);
+        }
+    }
+    // The mutations must keep a fair share valid, or the comparison of members says little.
+    INFO(accepted << " of " << total << " accepted");
+    CHECK(accepted * 10 > total);
+    CHECK(accepted * 10 < total * 9);
+}
