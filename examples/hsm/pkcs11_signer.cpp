@@ -262,13 +262,17 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
     }
 
     pkey_ptr priv{PKCS11_get_private_key(found)};
-    // libp11's public key object carries its PKCS#11 method; a plain copy (through SPKI DER) is
-    // what jwtmint's verifier, PEM export and key checks expect, and it outlives the token.
-    const pkey_ptr token_pub{PKCS11_get_public_key(found)};
+    // The public half comes with libp11's private key: for RSA the private key object's modulus
+    // and exponent, for EC the point libp11 reads from the key's public key object. Its plain copy
+    // (through SPKI DER) is what jwtmint's verifier, PEM export and key checks expect, and it
+    // outlives the token. Not PKCS11_get_public_key(): with libp11 0.4.12, once it has been
+    // called, the key object it made, the slot state PKCS11_enumerate_slots allocated and the PIN
+    // copy PKCS11_login keeps are never freed, whatever is released afterwards (EVP_PKEY_free,
+    // PKCS11_release_all_slots, PKCS11_CTX_unload/free): LeakSanitizer reports them (issue 7).
     pkey_ptr plain_pub;
-    if (token_pub) {
+    if (priv) {
         unsigned char* der = nullptr;
-        const int n = i2d_PUBKEY(token_pub.get(), &der);
+        const int n = i2d_PUBKEY(priv.get(), &der);
         if (n > 0) {
             const unsigned char* p = der;
             plain_pub.reset(d2i_PUBKEY(nullptr, &p, n));
@@ -278,7 +282,8 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
     if (!priv || !plain_pub) {
         fail(jwt::errc::invalid_key,
              "token '" + token->label + "': key '" + label + "' cannot be used (" + drain_errors() +
-                 "); the token needs both its private and its public key object");
+                 "); the token needs the key's public half: keep the public key object generated "
+                 "with it (pkcs11-tool --list-objects shows both)");
     }
     auto pub = jwt::public_key::from_evp_pkey(plain_pub.get());
     const jwt::key_info info = pub.info();
