@@ -366,6 +366,39 @@ TEST_CASE("verify_jws checks the JWS layer and leaves the payload uninterpreted"
     CHECK(ec == errc::invalid_signature);
 }
 
+TEST_CASE("the builder's own header and the same header written otherwise verify alike", "[verifier]") {
+    // The verifier judges the header the builder writes ({"alg":..,"typ":"JWT"}) once and
+    // recognises its segment after that; any other spelling takes the full path. Both must agree.
+    const auto& k = keys();
+    const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    const std::string payload = R"({"roles":["Support Team"],"email":"ada@example.com","iat":)" +
+                                std::to_string(test_now) + R"(,"exp":)" + std::to_string(test_now + 300) + "}";
+    const std::string builder_header = R"({"alg":"HS256","typ":"JWT"})";
+    fixed_clock::set(test_now);
+    CHECK(mint(k.hs, test_now).substr(0, mint(k.hs, test_now).find('.')) == jwt::base64url_encode(builder_header));
+    for (const std::string& header : {builder_header, std::string(R"({"typ":"JWT","alg":"HS256"})"),
+                                     std::string(R"({ "alg":"HS256", "typ":"JWT" })"), std::string(R"({"alg":"HS256"})")}) {
+        INFO(header);
+        const auto t = v.verify(sign_json(k.hs, header, payload));
+        CHECK(t.header_text() == header);
+        CHECK(t.header() == nlohmann::json::parse(header));
+        CHECK(t.claims_text() == payload);
+        CHECK(t.roles() == std::vector<std::string>{"Support Team"});
+        CHECK(t.identity() == std::optional<std::string>("ada@example.com"));
+        CHECK_FALSE(t.key_id().has_value());
+        const auto jws = v.verify_jws(sign_json(k.hs, header, payload));
+        CHECK(jws.payload() == payload);
+        CHECK_FALSE(jws.key_id().has_value());
+    }
+    // The recognised header changes nothing about the rest: a bad signature or claim still fails.
+    const std::string good = sign_json(k.hs, builder_header, payload);
+    CHECK(verify_code(v, with_signature(good, std::string(32, '\x01'))) == errc::invalid_signature);
+    CHECK(verify_code(v, sign_json(k.hs, builder_header, R"({"email":"ada@example.com","exp":1})")) ==
+          errc::token_expired);
+    CHECK(verify_code(pinned_verifier<jwt::hs384>::from_secret(std::string(48, 'k')),
+                      sign_json(k.hs, builder_header, payload)) == errc::algorithm_mismatch);
+}
+
 TEST_CASE("verify_signature is the bare primitive", "[verifier]") {
     const auto& k = keys();
     const std::string input = "header.payload";

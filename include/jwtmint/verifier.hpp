@@ -234,6 +234,12 @@ inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t half, 
     return pos;
 }
 
+/// A header segment the verifier has judged once: its JSON text and its base64url.
+struct known_header {
+    std::string json;
+    std::string segment;
+};
+
 /// The outcome of checking one signature.
 enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure };
 
@@ -747,7 +753,10 @@ public:
         detail::rejection why;
         verified_jws out;
         detail::json_object_scan header;
-        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, why)) throw error(why.code, why.message);
+        bool header_known = false;
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, header_known, why)) {
+            throw error(why.code, why.message);
+        }
         return out;
     }
     [[nodiscard]] std::optional<verified_jws> verify_jws(std::string_view token, std::error_code& ec) const {
@@ -755,7 +764,8 @@ public:
         detail::rejection why;
         verified_jws out;
         detail::json_object_scan header;
-        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, why)) {
+        bool header_known = false;
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, header_known, why)) {
             ec = why.code;
             return std::nullopt;
         }
@@ -823,7 +833,7 @@ private:
     /// text receives the decoded header and then the payload (sized once, so header's spans into
     /// it stay valid); header holds the header's members.
     bool check_jws(std::string_view token, std::string& text, std::size_t& header_size, std::optional<std::string>& kid,
-                   detail::json_object_scan& header, detail::rejection& why) const {
+                   detail::json_object_scan& header, bool& header_known, detail::rejection& why) const {
         using detail::reject;
         if (config_error_) return reject(why, config_error_->value(), config_error_->what());
         if (token.size() > max_size_) {
@@ -847,12 +857,22 @@ private:
         const std::string_view signing_input = token.substr(0, dot2);
 
         if (header_b64.empty()) return reject(why, errc::malformed_token, "the header segment is empty");
-        header_size = base64url_decoded_size(header_b64.size());
+        // The header jwtmint's builder writes for this algorithm was judged once, below; since
+        // strict base64url has one encoding per octet string, the same segment is the same header.
+        const detail::known_header& known = known_header();
+        header_known = header_b64 == known.segment;
+        header_size = header_known ? known.json.size() : base64url_decoded_size(header_b64.size());
         text.resize(header_size + base64url_decoded_size(payload_b64.size()));
         auto* octets = reinterpret_cast<unsigned char*>(text.data());
-        if (!detail::base64url_decode_to(header_b64, octets)) return bad_base64(why, "header");
-        if (!detail::scan_json_object(std::string_view(text).substr(0, header_size), "header", header, why)) return false;
-        if (!check_header(header, why)) return false;
+        if (header_known) {
+            text.replace(0, header_size, known.json);
+        } else {
+            if (!detail::base64url_decode_to(header_b64, octets)) return bad_base64(why, "header");
+            if (!detail::scan_json_object(std::string_view(text).substr(0, header_size), "header", header, why)) {
+                return false;
+            }
+            if (!check_header(header, why)) return false;
+        }
 
         // The signature goes to the stack; only one too long for any key here takes the heap,
         // to be refused for its length once its base64url is judged.
@@ -887,8 +907,29 @@ private:
         }
         // Decoded only now: nothing from the payload is looked at before the signature holds.
         if (!detail::base64url_decode_to(payload_b64, octets + header_size)) return bad_base64(why, "payload");
-        if (const detail::json_member* m = header.find("kid")) kid = detail::json_string_copy(m->value);
+        if (!header_known) {
+            if (const detail::json_member* m = header.find("kid")) kid = detail::json_string_copy(m->value);
+        }
         return true;
+    }
+
+    /// The compact header jwtmint's builder writes without a kid, {"alg":"<alg>","typ":"JWT"},
+    /// and its base64url; checked against check_header's and check_jwt_header's rules once, on
+    /// first use, so that a change to either cannot leave the shortcut accepting what they refuse.
+    static const detail::known_header& known_header() {
+        static const detail::known_header known = [] {
+            detail::known_header k;
+            k.json = "{\"alg\":\"" + std::string(alg) + "\",\"typ\":\"JWT\"}";
+            k.segment = base64url_encode(k.json);
+            detail::json_object_scan scan;
+            detail::rejection why;
+            if (!detail::scan_json_object(k.json, "header", scan, why) || !check_header(scan, why) ||
+                !check_jwt_header(scan, why)) {
+                k.segment.clear();  // never matches: a token's header segment is never empty here
+            }
+            return k;
+        }();
+        return known;
     }
 
     static bool bad_base64(detail::rejection& why, const char* segment) {
@@ -963,12 +1004,10 @@ private:
         return true;
     }
 
-    /// The JWT layer on top of check_jws: typ/cty, the claims set, time, then claims.
-    bool check_token(std::string_view token, std::int64_t now, verified_token& out, detail::rejection& why) const {
+    /// The header rules of a JWT on top of a JWS's: typ, if present, says JWT; no cty.
+    static bool check_jwt_header(const detail::json_object_scan& header, detail::rejection& why) {
         using detail::reject;
-        detail::json_object_scan scan;  // the header's members, then the claims set's
-        if (!check_jws(token, out.text_, out.header_size_, out.kid_, scan, why)) return false;
-        if (const detail::json_member* m = scan.find("typ")) {
+        if (const detail::json_member* m = header.find("typ")) {
             if (m->type != detail::json_type::string) {
                 return reject(why, errc::malformed_token, "the header's 'typ' must be a string");
             }
@@ -980,30 +1019,69 @@ private:
                                   "; this verifier accepts only JWTs (typ 'JWT' or none)");
             }
         }
-        if (scan.find("cty") != nullptr) {
+        if (header.find("cty") != nullptr) {
             return reject(why, errc::unsupported_header,
                           "the header has 'cty' (a nested or non-JWT payload); this verifier reads plain JWT claims");
         }
+        return true;
+    }
+
+    /// The JWT layer on top of check_jws: typ/cty, the claims set, time, then claims.
+    bool check_token(std::string_view token, std::int64_t now, verified_token& out, detail::rejection& why) const {
+        using detail::reject;
+        detail::json_object_scan scan;  // the header's members, then the claims set's
+        bool header_known = false;
+        if (!check_jws(token, out.text_, out.header_size_, out.kid_, scan, header_known, why)) return false;
+        if (!header_known && !check_jwt_header(scan, why)) return false;
         if (!detail::scan_json_object(out.claims_text(), "claims set", scan, why)) return false;
         return check_claim_types(scan, out, why) && check_time(out, now, why) && check_claims(scan, out, why);
+    }
+
+    /// The claims the verifier reads itself, in the order it judges them.
+    enum claim_slot : std::size_t { exp_slot, nbf_slot, iat_slot, iss_slot, sub_slot, jti_slot, email_slot, upn_slot,
+                                    preferred_username_slot, aud_slot, claim_slots, no_slot = claim_slots };
+    static constexpr std::array<const char*, claim_slots> slot_names = {
+        "exp", "nbf", "iat", "iss", "sub", "jti", "email", "upn", "preferred_username", "aud"};
+
+    /// Which of the verifier's claims a (decoded) member name is.
+    static claim_slot slot_of(std::string_view name) noexcept {
+        const auto is = [&](claim_slot k) { return name == slot_names[k]; };
+        switch (name.size()) {
+            case 3:
+                for (const claim_slot k : {exp_slot, nbf_slot, iat_slot, iss_slot, sub_slot, jti_slot, upn_slot, aud_slot}) {
+                    if (is(k)) return k;
+                }
+                return no_slot;
+            case 5: return is(email_slot) ? email_slot : no_slot;
+            case 18: return is(preferred_username_slot) ? preferred_username_slot : no_slot;
+            default: return no_slot;
+        }
     }
 
     /// Registered and identity claims must have their RFC 7519 types; fills t's typed values.
     static bool check_claim_types(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) {
         using detail::json_type;
         using detail::reject;
-        const auto date = [&](const char* name, bool round_up, std::optional<std::int64_t>& slot) {
-            const detail::json_member* m = c.find(name);
+        // One pass over the members, instead of a search of them per claim name. The scan refused
+        // duplicate names, so each slot is filled at most once.
+        std::array<const detail::json_member*, claim_slots> slot{};
+        for (const detail::json_member& m : c) {
+            const claim_slot k = slot_of(m.name_escaped ? std::string_view(detail::json_unescape(m.name, true)) : m.name);
+            if (k != no_slot) slot[k] = &m;
+        }
+        const auto date = [&](claim_slot k, bool round_up, std::optional<std::int64_t>& out) {
+            const detail::json_member* m = slot[k];
             if (m == nullptr) return true;
             std::int64_t v = 0;
-            if (!detail::read_numeric_date(*m, name, round_up, v, why)) return false;
-            slot = v;
+            if (!detail::read_numeric_date(*m, slot_names[k], round_up, v, why)) return false;
+            out = v;
             return true;
         };
-        if (!date("exp", false, t.exp_) || !date("nbf", true, t.nbf_) || !date("iat", true, t.iat_)) return false;
+        if (!date(exp_slot, false, t.exp_) || !date(nbf_slot, true, t.nbf_) || !date(iat_slot, true, t.iat_)) return false;
         std::string scratch;
-        for (const char* name : {"iss", "sub", "jti", "email", "upn", "preferred_username"}) {
-            const detail::json_member* m = c.find(name);
+        for (const claim_slot k : {iss_slot, sub_slot, jti_slot, email_slot, upn_slot, preferred_username_slot}) {
+            const detail::json_member* m = slot[k];
+            const char* name = slot_names[k];
             if (m == nullptr) continue;
             if (m->type != json_type::string) {
                 return reject(why, errc::invalid_claim,
@@ -1019,18 +1097,17 @@ private:
                     return reject(why, e.value(), e.what());
                 }
             }
-            const std::string_view n = name;
-            if (n == "iss") {
+            if (k == iss_slot) {
                 t.iss_ = std::string(value);
-            } else if (n == "sub") {
+            } else if (k == sub_slot) {
                 t.sub_ = std::string(value);
-            } else if (n == "jti") {
+            } else if (k == jti_slot) {
                 t.jti_ = std::string(value);
             } else if (!t.identity_ && !value.empty()) {
                 t.identity_ = std::string(value);  // email, upn, preferred_username: the first non-empty
             }
         }
-        if (const detail::json_member* m = c.find("aud")) {
+        if (const detail::json_member* m = slot[aud_slot]) {
             bool ok = m->type == json_type::string;
             if (m->type == json_type::array) {
                 ok = true;
@@ -1115,7 +1192,8 @@ private:
             return true;
         };
         if (!check_equal("iss", iss_, t.iss_)) return false;
-        if (const bool has_aud = c.find("aud") != nullptr; !aud_.empty() || has_aud) {
+        // check_claim_types gave t one audience at least for any aud claim.
+        if (const bool has_aud = !t.aud_.empty(); !aud_.empty() || has_aud) {
             if (!has_aud) {
                 return reject(why, errc::missing_claim,
                               "the token has no aud; this verifier requires one of its audiences, e.g. " + quote(aud_.front()));

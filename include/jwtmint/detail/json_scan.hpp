@@ -222,11 +222,11 @@ public:
         more_names_.clear();
         duplicate_.clear();
         have_duplicate_ = false;
+        big_sets_.clear();
         depth_ = 0;
         max_depth_ = max_depth < depth_capacity ? max_depth : depth_capacity;
         if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") return json_fault::byte_order_mark;
         const json_fault f = run();
-        for (int d = 0; d < depth_; ++d) frames_[static_cast<std::size_t>(d)].big.reset();
         if (f == json_fault::too_deep && have_duplicate_) return json_fault::duplicate_name;
         if (f != json_fault::none) return f;
         if (have_duplicate_) return json_fault::duplicate_name;
@@ -256,16 +256,18 @@ public:
     }
 
 private:
+    // Both are trivial, so the stacks below cost nothing to create or destroy: every field is
+    // written when an entry is pushed, before it is read.
     struct name_ref {
         std::string_view raw;
-        std::size_t decoded_size = 0;
-        bool escaped = false;
+        std::size_t decoded_size;
+        bool escaped;
     };
     struct frame {
-        bool object = false;
-        std::size_t first_name = 0;  // index of this object's first name in the name stack
-        std::size_t names = 0;
-        std::unique_ptr<std::unordered_set<std::string>> big;  // an object with many names
+        bool object;
+        std::size_t first_name;  // index of this object's first name in the name stack
+        std::size_t names;
+        std::unordered_set<std::string>* big;  // an object with many names: its set, in big_sets_
     };
     static constexpr std::size_t big_object = 24;
 
@@ -481,7 +483,7 @@ private:
         }
         if (++f.names >= big_object) {
             // Many names: a hash set, so that a large object costs no more than O(n) compares.
-            f.big = std::make_unique<std::unordered_set<std::string>>();
+            f.big = big_sets_.emplace_back(std::make_unique<std::unordered_set<std::string>>()).get();
             for (std::size_t i = f.first_name; i < names_; ++i) f.big->insert(json_unescape(name_at(i).raw, name_at(i).escaped));
             f.big->insert(json_unescape(n.raw, n.escaped));
             names_ = f.first_name;
@@ -516,14 +518,14 @@ private:
         f.object = object;
         f.first_name = names_;
         f.names = 0;
-        f.big.reset();
+        f.big = nullptr;
         ++pos_;
         return true;
     }
 
     void close() {
         frame& f = frames_[static_cast<std::size_t>(--depth_)];
-        f.big.reset();
+        f.big = nullptr;
         names_ = f.first_name;
         if (!more_names_.empty()) more_names_.resize(names_);
         ++pos_;
@@ -628,10 +630,11 @@ private:
     std::vector<json_member> more_members_;
     json_member* members_ = inline_members_.data();
     std::size_t count_ = 0;
-    std::array<name_ref, inline_names> inline_names_{};
+    std::array<name_ref, inline_names> inline_names_;
     std::vector<name_ref> more_names_;  // the name stack once it outgrows inline_names_
     std::size_t names_ = 0;
-    std::array<frame, depth_capacity> frames_{};
+    std::array<frame, depth_capacity> frames_;
+    std::vector<std::unique_ptr<std::unordered_set<std::string>>> big_sets_;  // owns the frames' sets
     int depth_ = 0;
     int max_depth_ = depth_capacity;
     std::string duplicate_;
