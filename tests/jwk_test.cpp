@@ -123,6 +123,11 @@ TEST_CASE("JWK round trips for every key type", "[jwk]") {
         CHECK(hs.matches_secret(secret));
         CHECK(jwt::verifier_from_jwk<jwt::hs512, fixed_clock>(oct.dump()).verify(mint(hs)).roles().size() == 1);
         CHECK(jwt::signer_from_jwk<jwt::hs256>(oct.dump()).matches_secret(secret));
+        // A JSON escape in k (base64url needs none, but JSON allows it) decodes as its character.
+        const std::string k = oct.at("k");
+        REQUIRE(k[0] == 'a');
+        const std::string escaped = R"({"kty":"oct","k":"\u0061)" + k.substr(1) + "\"}";
+        CHECK(jwt::signer_from_jwk<jwt::hs512>(escaped).matches_secret(secret));
     }
     SECTION("an RSA private JWK without the CRT members") {
         json priv = private_jwk_of(jwtmint_test::rsa2048_pem());
@@ -214,6 +219,15 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
         {"Ed25519 d of another key", with(ed, "d", private_jwk_of(openssl_key("genpkey -algorithm ED25519")).at("d")),
          false, errc::key_mismatch},
         {"RSA with some CRT members", without(rsa, "qi"), false, errc::invalid_jwk},
+        // RFC 7517 section 4: member names are unique; a second copy is refused, not overridden.
+        {"two d members", R"({"d":")" + rsa.at("d").get<std::string>() + "\"," + rsa.dump().substr(1), false,
+         errc::invalid_jwk},
+        {"two kty members", R"({"kty":"RSA",)" + public_of(ec).dump().substr(1), true, errc::invalid_jwk},
+        {"EC d under an escaped name in a public JWK",
+         R"({"\u0064":")" + ec.at("d").get<std::string>() + "\"," + public_of(ec).dump().substr(1), true,
+         errc::invalid_jwk},
+        {"EC d not a string", with(ec, "d", 12345), false, errc::invalid_jwk},
+        {"EC d with padding", with(ec, "d", ec.at("d").get<std::string>() + "="), false, errc::invalid_base64url},
     };
     for (const auto& r : rows) {
         INFO(r.what);
@@ -287,6 +301,9 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     CHECK_ERRC(jwt::jwks_document({jwt::public_jwk(rs), jwt::public_jwk(rs)}), errc::invalid_jwk);
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[]})"), errc::invalid_jwk);
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"kty":"EC"})"), errc::invalid_jwk);
+    // Two "keys" members, each a valid set: refused, not the last one taken (RFC 7517 section 4).
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(doc.substr(0, doc.size() - 1) + "," + doc.substr(1)), errc::invalid_jwk);
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[1]})"), errc::invalid_jwk);
     json no_alg = json::parse(jwt::public_jwk(jwt::public_key::from_private(rs.key())));
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {no_alg}}}.dump()), errc::invalid_jwk);
     json no_kid = json::parse(jwt::public_jwk(es));

@@ -17,10 +17,15 @@
 
 #include "catch.hpp"
 
-#include <openssl/crypto.h>
+#include "support.hpp"
 
+#include <fcntl.h>  // open
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>  // mkdtemp
 #include <string.h>  // memmem (GNU)
+#include <unistd.h>  // read, close
 
 #include <array>
 #include <atomic>
@@ -37,6 +42,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace watch {
 
@@ -254,8 +260,44 @@ struct static_text {
         std::memcpy(buf.data(), s.data(), s.size());
         size = s.size();
     }
+    void append(std::string_view s) {
+        REQUIRE(size + s.size() <= N);
+        std::memcpy(buf.data() + size, s.data(), s.size());
+        size += s.size();
+    }
+    /// Appends the base64url of bytes, wiping the encoder's heap copy.
+    void append_b64url(std::string_view bytes) {
+        std::string encoded = jwt::base64url_encode(bytes);
+        append(encoded);
+        OPENSSL_cleanse(encoded.data(), encoded.size());
+    }
     [[nodiscard]] std::string_view view() const { return {buf.data(), size}; }
 };
+
+/// A file's bytes read straight into static storage: no stream buffer left behind on the heap.
+template <std::size_t N>
+void read_into(static_text<N>& out, const std::filesystem::path& p) {
+    const int fd = ::open(p.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    out.size = 0;
+    while (out.size < N) {
+        const ssize_t n = ::read(fd, out.buf.data() + out.size, N - out.size);
+        REQUIRE(n >= 0);
+        if (n == 0) break;
+        out.size += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    REQUIRE(out.size < N);
+}
+
+/// The text of a string member "name" of JSON text written the plain way (no escapes in it).
+std::string_view member_text(std::string_view json, std::string_view name) {
+    const std::string quoted_name = "\"" + std::string(name) + "\"";
+    const std::size_t at = json.find(quoted_name);
+    REQUIRE(at != std::string_view::npos);
+    const std::size_t open = json.find('"', json.find(':', at) + 1) + 1;
+    return json.substr(open, json.find('"', open) - open);
+}
 
 /// A slice of a PEM's base64 body: if any freed block holds it, the file text was not wiped.
 std::string_view pem_body_slice(std::string_view pem) {
@@ -276,6 +318,55 @@ void check_wiped(std::size_t i, const char* what, watch::origin where) {
     CHECK(p.released_unwiped[1] == 0);
     CHECK(watch::live_holding(p) == 0);
 }
+
+/// Checks a pattern that is looked for in released blocks only (text the library should never
+/// copy to the heap at all): no block holding it was released, and none still holds it.
+void check_never_released(std::size_t i, const char* what) {
+    REQUIRE(watch::hooks_installed);
+    const watch::pattern p = watch::seen(i);
+    INFO(what << ": released unwiped from C++ blocks " << p.released_unwiped[0] << " times, from OpenSSL blocks "
+              << p.released_unwiped[1] << " times");
+    CHECK(p.released_unwiped[0] == 0);
+    CHECK(p.released_unwiped[1] == 0);
+    CHECK(watch::live_holding(p) == 0);
+}
+
+/// An EC P-256 private key as a JWK, with its d (text and octets), all in static storage. The
+/// key is made with OpenSSL and written out here, so no heap copy of d outlives the fixture.
+struct ec_jwk_fixture {
+    static_text<512> jwk;
+    static_text<64> d_text;
+    std::array<unsigned char, 32> d{};
+
+    /// other_d: when set, the JWK carries that d instead of the key's own (a mismatched JWK).
+    void make(const ec_jwk_fixture* other_d = nullptr) {
+        const auto key = jwt::private_key::generate_ec_p256();
+        std::array<unsigned char, 32> x{};
+        std::array<unsigned char, 32> y{};
+        const auto get = [&](const char* name, std::array<unsigned char, 32>& out) {
+            BIGNUM* bn = nullptr;
+            REQUIRE(EVP_PKEY_get_bn_param(key.native_handle(), name, &bn) == 1);
+            REQUIRE(BN_bn2binpad(bn, out.data(), static_cast<int>(out.size())) == 32);
+            BN_clear_free(bn);
+        };
+        get(OSSL_PKEY_PARAM_EC_PUB_X, x);
+        get(OSSL_PKEY_PARAM_EC_PUB_Y, y);
+        get(OSSL_PKEY_PARAM_PRIV_KEY, d);
+        const auto text = [](const std::array<unsigned char, 32>& a) {
+            return std::string_view(reinterpret_cast<const char*>(a.data()), a.size());
+        };
+        jwk.append(R"({"kty":"EC","crv":"P-256","x":")");
+        jwk.append_b64url(text(x));
+        jwk.append(R"(","y":")");
+        jwk.append_b64url(text(y));
+        jwk.append(R"(","d":")");
+        jwk.append_b64url(text(other_d != nullptr ? other_d->d : d));
+        jwk.append(R"("})");
+        if (other_d != nullptr) d = other_d->d;
+        d_text.set(std::string(member_text(jwk.view(), "d")));
+    }
+    [[nodiscard]] std::string_view d_octets() const { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
+};
 
 }  // namespace
 
@@ -411,3 +502,125 @@ TEST_CASE("private_key::to_pem: the copy of the passphrase is wiped", "[secrets]
     CHECK(ec == jwt::errc::bad_passphrase);
 }
 
+
+TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, verifier_from_jwk)",
+          "[secrets][jwk][hs256]") {
+    static constexpr char k_octets[] = "oct-jwk-secret:9e1c4a7f-3b6d-4f20-8a5e-c7d2b9f16e03";
+    static static_text<256> jwk;
+    static static_text<128> k_text;
+    if (jwk.size == 0) {
+        jwk.append(R"({"kty":"oct","alg":"HS256","k":")");
+        jwk.append_b64url(sv(k_octets));
+        jwk.append(R"("})");
+        k_text.set(std::string(member_text(jwk.view(), "k")));
+    }
+    // The k text is only ever in the caller's (static) JWK: it is looked for in released blocks;
+    // the octets sit in the signer, so they must be seen on the heap.
+    watch::watch_for({sv(k_octets)}, {k_text.view()});
+    watch::arm(true);
+    {
+        const auto signer = jwt::signer_from_jwk<jwt::hs256>(jwk.view());
+        const auto v = jwt::verifier_from_jwk<jwt::hs256>(jwk.view());
+        CHECK(signer.matches_secret(sv(k_octets)));
+        CHECK(v.verify_signature("x", signer.sign("x")));
+    }
+    watch::arm(false);
+    check_wiped(0, "the octets of k", watch::origin::cxx);
+    check_never_released(1, "the base64url text of k");
+}
+
+TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key_from_jwk, signer_from_jwk)",
+          "[secrets][jwk][es256]") {
+    static ec_jwk_fixture ec;
+    if (ec.jwk.size == 0) ec.make();
+    watch::watch_for({ec.d_octets()}, {ec.d_text.view()});
+    watch::arm(true);
+    {
+        const auto key = jwt::private_key_from_jwk(ec.jwk.view());
+        const auto es = jwt::signer_from_jwk<jwt::es256>(ec.jwk.view());
+        CHECK(key.matches(jwt::public_key::from_private(es.key())));
+        CHECK(es.sign("x").size() == 64);
+    }
+    watch::arm(false);
+    check_wiped(0, "the octets of d", watch::origin::cxx);
+    check_never_released(1, "the base64url text of d");
+}
+
+TEST_CASE("an RSA private JWK (RFC 7520 section 3.4): the text of d and its octets are wiped",
+          "[secrets][jwk][rs256]") {
+    JWTMINT_NEED_VECTORS(dir);
+    static static_text<8192> jwk;
+    static static_text<512> d_text;
+    static std::array<unsigned char, 512> d{};
+    static std::size_t d_size = 0;
+    if (jwk.size == 0) {
+        read_into(jwk, dir / "rfc" / "keys" / "rfc7520-3.4-rsa2048.jwk.json");
+        d_text.set(std::string(member_text(jwk.view(), "d")));
+        std::error_code ec;
+        d_size = jwt::base64url_decode(d_text.view(), d.data(), d.size(), ec);
+        REQUIRE(!ec);
+        REQUIRE(d_size == 256);
+    }
+    const std::string_view d_octets(reinterpret_cast<const char*>(d.data()), d_size);
+    watch::watch_for({d_octets}, {d_text.view()});
+    watch::arm(true);
+    {
+        const auto key = jwt::private_key_from_jwk(jwk.view());
+        const auto rs = jwt::signer_from_jwk<jwt::rs256>(jwk.view());
+        CHECK(key.matches(jwt::public_key::from_private(rs.key())));
+        CHECK(rs.sign("x").size() == 256);
+    }
+    watch::arm(false);
+    check_wiped(0, "the octets of d", watch::origin::cxx);
+    check_never_released(1, "the base64url text of d");
+}
+
+TEST_CASE("a failed JWK load (an EC d of another key) leaves no copy of d behind", "[secrets][jwk][errors]") {
+    static ec_jwk_fixture other;
+    static ec_jwk_fixture mismatched;
+    if (other.jwk.size == 0) {
+        other.make();
+        mismatched.make(&other);
+    }
+    watch::watch_for({mismatched.d_octets()}, {mismatched.d_text.view()});
+    watch::arm(true);
+    {
+        std::error_code ec;
+        CHECK(!jwt::private_key_from_jwk(mismatched.jwk.view(), ec));
+        CHECK(ec == jwt::errc::key_mismatch);
+        CHECK_THROWS_AS(jwt::signer_from_jwk<jwt::es256>(mismatched.jwk.view()), jwt::error);
+    }
+    watch::arm(false);
+    check_wiped(0, "the octets of d", watch::origin::cxx);
+    check_never_released(1, "the base64url text of d");
+}
+
+TEST_CASE("JWK Sets: an oct key or a private JWK refused from a set leaves no copy of its secret text",
+          "[secrets][jwk][jwks]") {
+    static constexpr char k_octets[] = "jwks-oct-secret:51f0c8e2-7a3d-4b96-9e14-d2a86c3f7b05";
+    static static_text<256> set;
+    static static_text<128> k_text;
+    static ec_jwk_fixture ec;
+    if (set.size == 0) {
+        set.append(R"({"keys":[{"kty":"oct","alg":"HS256","kid":"h","k":")");
+        set.append_b64url(sv(k_octets));
+        set.append(R"("}]})");
+        k_text.set(std::string(member_text(set.view(), "k")));
+        ec.make();
+    }
+    watch::watch_for({}, {k_text.view(), ec.d_text.view()});
+    watch::arm(true);
+    {
+        std::error_code ec_code;
+        CHECK(!jwt::jwks_verifier<>::from_jwks(set.view(), ec_code));
+        CHECK(ec_code == jwt::errc::key_algorithm_mismatch);
+        // jwks_document takes std::strings: this test's own copy is wiped by the test.
+        std::vector<std::string> jwks(1);
+        jwks[0].assign(ec.jwk.view());
+        CHECK_THROWS_AS(jwt::jwks_document(jwks), jwt::error);
+        OPENSSL_cleanse(jwks[0].data(), jwks[0].size());
+    }
+    watch::arm(false);
+    check_never_released(0, "the base64url text of an oct key's k in a JWK Set");
+    check_never_released(1, "the base64url text of d in a private JWK given to jwks_document");
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <jwtmint/base64url.hpp>
+#include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
@@ -35,35 +36,105 @@ namespace detail {
 
 using bn_ptr = std::unique_ptr<BIGNUM, ossl_deleter<&BN_clear_free>>;
 using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, ossl_deleter<&OSSL_PARAM_BLD_free>>;
+// OpenSSL 3.0 has no OSSL_PARAM_clear_free: OSSL_PARAM_free wipes the block that holds the
+// parameters of BN_FLG_SECURE numbers (BN_secure_new, as to_bignum makes them) before freeing it.
 using params_ptr = std::unique_ptr<OSSL_PARAM, ossl_deleter<&OSSL_PARAM_free>>;
 
 [[noreturn]] inline void bad_jwk(const std::string& message) { fail(errc::invalid_jwk, "JWK: " + message); }
 
-/// The JWK as a JSON object, with our own error codes for text that is not one.
-inline nlohmann::json parse_jwk_object(std::string_view text) {
-    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) bad_jwk("the text is not a JSON object");
-    return j;
+/// Members whose text is key material, whatever the kty ("oth", refused, holds RSA primes too).
+/// They are never given to nlohmann::json, whose strings are released unwiped.
+inline constexpr std::array<std::string_view, 8> jwk_secret_names = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"};
+
+/// A JWK's members: the public ones parsed by nlohmann::json, the secret ones as spans of the
+/// caller's text (which must outlive this), to be decoded straight into wiped memory.
+struct jwk_members {
+    nlohmann::json pub = nlohmann::json::object();
+    std::array<std::optional<json_member>, jwk_secret_names.size()> secret{};
+
+    [[nodiscard]] const json_member* find_secret(std::string_view name) const noexcept {
+        for (std::size_t i = 0; i < jwk_secret_names.size(); ++i) {
+            if (jwk_secret_names[i] == name) return secret[i] ? &*secret[i] : nullptr;
+        }
+        return nullptr;
+    }
+    [[nodiscard]] bool contains(const char* name) const { return find_secret(name) != nullptr || pub.contains(name); }
+};
+
+/// The JWK as a JSON object, with our own error codes for text that is not one. Validated by
+/// json_object_scan, which also refuses duplicate member names at any depth (RFC 7517 section 4
+/// allows a parser to refuse them; nlohmann::json would keep the last); a UTF-8 byte order mark
+/// is skipped, as nlohmann::json skips it.
+inline jwk_members parse_jwk_object(std::string_view text) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    json_object_scan scan;
+    switch (scan.scan(text, json_object_scan::depth_capacity)) {
+        case json_fault::none: break;
+        case json_fault::duplicate_name:
+            bad_jwk("the member " + quote(scan.duplicate()) +
+                    " appears more than once; a JWK names each member once (RFC 7517 section 4)");
+        case json_fault::too_deep:
+            bad_jwk("the JSON nests deeper than " + std::to_string(json_object_scan::depth_capacity) + " levels");
+        default: bad_jwk("the text is not a JSON object");
+    }
+    jwk_members out;
+    for (const json_member& m : scan) {
+        std::string name = json_unescape(m.name, m.name_escaped);
+        bool secret = false;
+        for (std::size_t i = 0; i < jwk_secret_names.size(); ++i) {
+            if (name == jwk_secret_names[i]) {
+                out.secret[i] = m;
+                secret = true;
+            }
+        }
+        if (secret) continue;
+        nlohmann::json value = nlohmann::json::parse(m.value.begin(), m.value.end(), nullptr, /*allow_exceptions=*/false);
+        if (value.is_discarded()) bad_jwk("the text is not a JSON object");  // the scan accepted it: not expected
+        out.pub[std::move(name)] = std::move(value);
+    }
+    return out;
 }
 
-inline const std::string& jwk_string(const nlohmann::json& jwk, const char* name) {
-    const auto it = jwk.find(name);
-    if (it == jwk.end()) bad_jwk(std::string("the key has no \"") + name + "\" member");
+inline const std::string& jwk_string(const jwk_members& jwk, const char* name) {
+    const auto it = jwk.pub.find(name);
+    if (it == jwk.pub.end()) bad_jwk(std::string("the key has no \"") + name + "\" member");
     if (!it->is_string()) bad_jwk(std::string("\"") + name + "\" must be a string");
     return it->get_ref<const std::string&>();
 }
 
+[[noreturn]] inline void bad_base64url_member(const char* name) {
+    fail(errc::invalid_base64url,
+         std::string("JWK: \"") + name + "\" is not strict unpadded base64url (RFC 7515 section 2)");
+}
+
+/// A secret member's octets, decoded from its span of the caller's text into wiped memory. A
+/// JSON escape (which base64url never needs) is first undone in a wiped buffer.
+inline secure_bytes jwk_secret_bytes(const json_member& m, const char* name) {
+    if (m.type != json_type::string) bad_jwk(std::string("\"") + name + "\" must be a string");
+    std::string_view body = m.value.substr(1, m.value.size() - 2);
+    secure_bytes unescaped;
+    if (m.value_escaped) {
+        unescaped.reserve(body.size());  // escapes only shrink the text
+        json_decode_string(body, [&](std::string_view part) { unescaped.insert(unescaped.end(), part.begin(), part.end()); });
+        body = std::string_view(reinterpret_cast<const char*>(unescaped.data()), unescaped.size());
+    }
+    secure_bytes out(base64url_decoded_size(body.size()));
+    std::error_code ec;
+    out.resize(base64url_decode(body, out.data(), out.size(), ec));
+    if (ec) bad_base64url_member(name);
+    if (out.empty()) bad_jwk(std::string("\"") + name + "\" is empty");
+    return out;
+}
+
 /// A required base64url member, decoded into memory that is wiped when freed. Non-canonical
 /// base64url (padding, foreign characters, stray trailing bits) is errc::invalid_base64url.
-inline secure_bytes jwk_bytes(const nlohmann::json& jwk, const char* name) {
+inline secure_bytes jwk_bytes(const jwk_members& jwk, const char* name) {
+    if (const json_member* m = jwk.find_secret(name)) return jwk_secret_bytes(*m, name);
     const std::string& text = jwk_string(jwk, name);
     std::error_code ec;
     std::string decoded = base64url_decode(text, ec);
     const wipe_on_exit wipe(decoded);
-    if (ec) {
-        fail(errc::invalid_base64url,
-             std::string("JWK: \"") + name + "\" is not strict unpadded base64url (RFC 7515 section 2)");
-    }
+    if (ec) bad_base64url_member(name);
     if (decoded.empty()) bad_jwk(std::string("\"") + name + "\" is empty");
     return to_secure_bytes(decoded);
 }
@@ -77,7 +148,7 @@ inline bn_ptr to_bignum(const secure_bytes& bytes) {
 }
 
 /// An RSA integer member: no leading zero octet (RFC 7518 section 6.3.1.1 / 2.3.4 "minimum octets").
-inline bn_ptr jwk_uint(const nlohmann::json& jwk, const char* name) {
+inline bn_ptr jwk_uint(const jwk_members& jwk, const char* name) {
     const secure_bytes bytes = jwk_bytes(jwk, name);
     if (bytes.size() > 1 && bytes[0] == 0) {
         bad_jwk(std::string("\"") + name + "\" has a leading zero octet; RFC 7518 section 2 requires the minimal encoding");
@@ -106,7 +177,7 @@ inline void push_bn(OSSL_PARAM_BLD* bld, const char* key, const BIGNUM* bn) {
 
 inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q", "dp", "dq", "qi"};
 
-inline pkey_ptr rsa_from_jwk(const nlohmann::json& jwk, bool want_private) {
+inline pkey_ptr rsa_from_jwk(const jwk_members& jwk, bool want_private) {
     if (jwk.contains("oth")) bad_jwk("multi-prime RSA keys (\"oth\") are not supported");
     param_bld_ptr bld{OSSL_PARAM_BLD_new()};
     if (!bld) fail_openssl(errc::openssl_error, "OSSL_PARAM_BLD_new failed");
@@ -145,7 +216,7 @@ struct jwk_curve {
 inline constexpr std::array<jwk_curve, 3> jwk_ec_curves = {
     {{"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}}};
 
-inline const jwk_curve& ec_curve_of(const nlohmann::json& jwk) {
+inline const jwk_curve& ec_curve_of(const jwk_members& jwk) {
     const std::string& crv = jwk_string(jwk, "crv");
     for (const auto& c : jwk_ec_curves) {
         if (c.crv == crv) return c;
@@ -153,7 +224,7 @@ inline const jwk_curve& ec_curve_of(const nlohmann::json& jwk) {
     fail(errc::key_algorithm_mismatch, "JWK: EC curve \"" + crv + "\" is not supported (P-256, P-384, P-521)");
 }
 
-inline secure_bytes jwk_fixed(const nlohmann::json& jwk, const char* name, std::size_t size, std::string_view crv) {
+inline secure_bytes jwk_fixed(const jwk_members& jwk, const char* name, std::size_t size, std::string_view crv) {
     secure_bytes b = jwk_bytes(jwk, name);
     if (b.size() != size) {
         bad_jwk(std::string("\"") + name + "\" has " + std::to_string(b.size()) + " octets; " + std::string(crv) +
@@ -162,7 +233,7 @@ inline secure_bytes jwk_fixed(const nlohmann::json& jwk, const char* name, std::
     return b;
 }
 
-inline pkey_ptr ec_from_jwk(const nlohmann::json& jwk, bool want_private) {
+inline pkey_ptr ec_from_jwk(const jwk_members& jwk, bool want_private) {
     const jwk_curve& c = ec_curve_of(jwk);
     const secure_bytes x = jwk_fixed(jwk, "x", c.size, c.crv);
     const secure_bytes y = jwk_fixed(jwk, "y", c.size, c.crv);
@@ -192,7 +263,7 @@ inline pkey_ptr ec_from_jwk(const nlohmann::json& jwk, bool want_private) {
     return key;
 }
 
-inline pkey_ptr okp_from_jwk(const nlohmann::json& jwk, bool want_private) {
+inline pkey_ptr okp_from_jwk(const jwk_members& jwk, bool want_private) {
     const std::string& crv = jwk_string(jwk, "crv");
     if (crv != "Ed25519") {
         fail(errc::key_algorithm_mismatch, "JWK: OKP curve \"" + crv + "\" is not supported (Ed25519 only)");
@@ -222,7 +293,7 @@ inline pkey_ptr okp_from_jwk(const nlohmann::json& jwk, bool want_private) {
 }
 
 /// Members that only a private JWK has, per kty.
-inline bool has_private_members(const nlohmann::json& jwk, std::string_view kty) {
+inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
     if (kty == "RSA") {
         for (const char* m : rsa_private_members) {
             if (jwk.contains(m)) return true;
@@ -234,11 +305,11 @@ inline bool has_private_members(const nlohmann::json& jwk, std::string_view kty)
 }
 
 /// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3).
-inline void check_use(const nlohmann::json& jwk, const char* op) {
-    if (const auto it = jwk.find("use"); it != jwk.end() && *it != "sig") {
+inline void check_use(const jwk_members& jwk, const char* op) {
+    if (const auto it = jwk.pub.find("use"); it != jwk.pub.end() && *it != "sig") {
         fail(errc::key_algorithm_mismatch, "JWK: \"use\" is " + it->dump() + "; a signing key has \"use\": \"sig\"");
     }
-    if (const auto it = jwk.find("key_ops"); it != jwk.end()) {
+    if (const auto it = jwk.pub.find("key_ops"); it != jwk.pub.end()) {
         if (!it->is_array()) bad_jwk("\"key_ops\" must be an array");
         bool found = false;
         for (const auto& o : *it) found = found || o == op;
@@ -246,7 +317,7 @@ inline void check_use(const nlohmann::json& jwk, const char* op) {
     }
 }
 
-inline pkey_ptr pkey_from_jwk(const nlohmann::json& jwk, bool want_private) {
+inline pkey_ptr pkey_from_jwk(const jwk_members& jwk, bool want_private) {
     const std::string& kty = jwk_string(jwk, "kty");
     const bool has_private = has_private_members(jwk, kty);
     if (!want_private && has_private) {
@@ -321,7 +392,7 @@ inline nlohmann::json required_public_members(const EVP_PKEY* key) {
 
 /// The JOSE algorithm a JWK's "alg" must name for Alg, and whether its kty fits.
 template <class Alg>
-void check_jwk_alg(const nlohmann::json& jwk) {
+void check_jwk_alg(const jwk_members& jwk) {
     const std::string& kty = jwk_string(jwk, "kty");
     bool kty_fits = false;
     if constexpr (is_hmac_algorithm_v<Alg>) {
@@ -337,7 +408,7 @@ void check_jwk_alg(const nlohmann::json& jwk) {
     if (!kty_fits) {
         fail(errc::key_algorithm_mismatch, "JWK: a \"" + kty + "\" key cannot be used for " + std::string(Alg::alg));
     }
-    if (const auto it = jwk.find("alg"); it != jwk.end() && *it != std::string(Alg::alg)) {
+    if (const auto it = jwk.pub.find("alg"); it != jwk.pub.end() && *it != std::string(Alg::alg)) {
         fail(errc::key_algorithm_mismatch,
              "JWK: the key is for alg " + it->dump() + ", not " + std::string(Alg::alg) + " (RFC 7517 section 4.4)");
     }
@@ -371,7 +442,7 @@ void check_jwk_alg(const nlohmann::json& jwk) {
 /// and any key check of Signer
 template <class Signer>
 [[nodiscard]] Signer signer_from_jwk(std::string_view jwk_json) {
-    const nlohmann::json jwk = detail::parse_jwk_object(jwk_json);
+    const detail::jwk_members jwk = detail::parse_jwk_object(jwk_json);
     detail::check_jwk_alg<Signer>(jwk);
     if constexpr (is_hmac_algorithm_v<Signer>) {
         detail::check_use(jwk, "sign");
@@ -387,7 +458,7 @@ template <class Signer>
 /// Algorithm. @throws jwt::error as public_key_from_jwk, and any key check of the verifier
 template <class Algorithm, class Clock = std::chrono::system_clock>
 [[nodiscard]] verifier<Algorithm, Clock> verifier_from_jwk(std::string_view jwk_json) {
-    const nlohmann::json jwk = detail::parse_jwk_object(jwk_json);
+    const detail::jwk_members jwk = detail::parse_jwk_object(jwk_json);
     detail::check_jwk_alg<Algorithm>(jwk);
     if constexpr (is_hmac_algorithm_v<Algorithm>) {
         detail::check_use(jwk, "verify");
@@ -440,8 +511,8 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
     nlohmann::json keys = nlohmann::json::array();
     std::vector<std::string> kids;
     for (const auto& text : public_jwks) {
-        nlohmann::json jwk = detail::parse_jwk_object(text);
-        (void)public_key_from_jwk(text);  // well-formed and public
+        (void)public_key_from_jwk(text);  // well-formed and public, before nlohmann::json sees the text
+        nlohmann::json jwk = nlohmann::json::parse(text);
         if (const auto it = jwk.find("kid"); it != jwk.end()) {
             if (!it->is_string()) detail::bad_jwk("\"kid\" must be a string");
             for (const auto& k : kids) {
@@ -470,16 +541,31 @@ public:
     /// From a JWKS document ({"keys": [...]}) of public keys.
     /// @throws jwt::error invalid_jwk, key_algorithm_mismatch, weak_key, ...
     [[nodiscard]] static jwks_verifier from_jwks(std::string_view jwks_json) {
-        const nlohmann::json doc = detail::parse_jwk_object(jwks_json);
-        const auto it = doc.find("keys");
-        if (it == doc.end() || !it->is_array()) detail::bad_jwk("a JWK Set needs a \"keys\" array (RFC 7517 section 5)");
+        // Each key's text goes to parse_jwk_object on its own, so that no key's secret members
+        // (an "oct" key's k, refused below) reach nlohmann::json.
+        detail::json_object_scan doc;
+        if (jwks_json.substr(0, 3) == "\xEF\xBB\xBF") jwks_json.remove_prefix(3);
+        switch (doc.scan(jwks_json, detail::json_object_scan::depth_capacity)) {
+            case detail::json_fault::none: break;
+            case detail::json_fault::duplicate_name:
+                detail::bad_jwk("the member " + detail::quote(doc.duplicate()) +
+                                " appears more than once; a JWK Set names each member once (RFC 7517 section 4)");
+            default: detail::bad_jwk("the text is not a JSON object");
+        }
+        const detail::json_member* keys = doc.find("keys");
+        if (keys == nullptr || keys->type != detail::json_type::array) {
+            detail::bad_jwk("a JWK Set needs a \"keys\" array (RFC 7517 section 5)");
+        }
         jwks_verifier out;
-        for (const auto& jwk : *it) {
-            if (!jwk.is_object()) detail::bad_jwk("every member of \"keys\" must be a JSON object");
+        detail::json_for_each_element(keys->value, [&](std::string_view text) {
+            if (detail::json_type_of(text[0]) != detail::json_type::object) {
+                detail::bad_jwk("every member of \"keys\" must be a JSON object");
+            }
+            const detail::jwk_members jwk = detail::parse_jwk_object(text);
             const std::string kid = detail::jwk_string(jwk, "kid");
             if (out.keys_.count(kid) != 0) detail::bad_jwk("two keys in the set share the kid \"" + kid + "\"");
-            out.keys_.emplace(kid, make(jwk));
-        }
+            out.keys_.emplace(kid, make(jwk, text));
+        });
         if (out.keys_.empty()) detail::bad_jwk("the JWK Set has no keys");
         return out;
     }
@@ -521,33 +607,34 @@ private:
     jwks_verifier() = default;
 
     template <class Alg>
-    static any_verifier one(const nlohmann::json& jwk) {
-        return verifier_from_jwk<Alg, Clock>(jwk.dump());
+    static any_verifier one(std::string_view jwk_text) {
+        return verifier_from_jwk<Alg, Clock>(jwk_text);
     }
 
-    static any_verifier make(const nlohmann::json& jwk) {
+    /// The verifier of one key of the set: jwk is parsed from jwk_text.
+    static any_verifier make(const detail::jwk_members& jwk, std::string_view jwk_text) {
         const std::string& kty = detail::jwk_string(jwk, "kty");
-        std::string alg = jwk.contains("alg") ? detail::jwk_string(jwk, "alg") : std::string();
+        std::string alg = jwk.pub.contains("alg") ? detail::jwk_string(jwk, "alg") : std::string();
         if (alg.empty() && kty == "EC") {
             const std::string& crv = detail::jwk_string(jwk, "crv");
             alg = crv == "P-256" ? "ES256" : crv == "P-384" ? "ES384" : crv == "P-521" ? "ES512" : "";
         }
         if (alg.empty() && kty == "OKP") alg = "EdDSA";
         if (alg.empty()) {
-            detail::bad_jwk("the " + kty + " key \"" + jwk.value("kid", "") +
+            detail::bad_jwk("the " + kty + " key \"" + jwk.pub.value("kid", "") +
                             "\" has no \"alg\"; a verifier pins one algorithm per key, so RSA keys in a set must "
                             "name theirs");
         }
-        if (alg == "RS256") return one<rs256>(jwk);
-        if (alg == "RS384") return one<rs384>(jwk);
-        if (alg == "RS512") return one<rs512>(jwk);
-        if (alg == "PS256") return one<ps256>(jwk);
-        if (alg == "PS384") return one<ps384>(jwk);
-        if (alg == "PS512") return one<ps512>(jwk);
-        if (alg == "ES256") return one<es256>(jwk);
-        if (alg == "ES384") return one<es384>(jwk);
-        if (alg == "ES512") return one<es512>(jwk);
-        if (alg == "EdDSA") return one<eddsa>(jwk);
+        if (alg == "RS256") return one<rs256>(jwk_text);
+        if (alg == "RS384") return one<rs384>(jwk_text);
+        if (alg == "RS512") return one<rs512>(jwk_text);
+        if (alg == "PS256") return one<ps256>(jwk_text);
+        if (alg == "PS384") return one<ps384>(jwk_text);
+        if (alg == "PS512") return one<ps512>(jwk_text);
+        if (alg == "ES256") return one<es256>(jwk_text);
+        if (alg == "ES384") return one<es384>(jwk_text);
+        if (alg == "ES512") return one<es512>(jwk_text);
+        if (alg == "EdDSA") return one<eddsa>(jwk_text);
         fail_alg(alg);
     }
 
