@@ -13,6 +13,9 @@
 then writes docs/benchmarks.md and docs/benchmarks.png. Raw results stay in the build dir.
 
     /usr/bin/python3 bench/run.py [--jobs 2] [--quick]
+
+Needs, beyond the project's own dependencies (Debian 12):
+    apt-get install -y libbenchmark-dev libcpp-jwt-dev libjwt-dev valgrind python3-matplotlib
 """
 
 import argparse
@@ -491,7 +494,7 @@ def write_report(path, ctx):
       "are `pthread_rwlock_rdlock`/`wrlock` and `pthread_mutex_lock` calls, all on locks OpenSSL shares between "
       "threads; reference-count calls are `*_up_ref` and `EVP_{MD,MAC,PKEY,SIGNATURE,KEYMGMT}_free` on objects "
       "shared by every thread (each an atomic read-modify-write on a cache line the other thread also writes). "
-      "Code inlined into jwtmint (its HMAC context pool's `exchange`/`compare_exchange` on one shared array) "
+      "Code inlined into jwtmint (its HMAC context pool's `exchange`/`compare_exchange`, one cache line per slot, each thread starting at its own slot) "
       "makes no calls and is not counted here.")
     w("")
     w("| operation | floor: locks (of which write) | floor: ref-count calls | jwtmint: locks (of which write) | "
@@ -609,7 +612,7 @@ def write_report(path, ctx):
     w(f"- Compiler: {ctx['cxx_version']}; build type Release, flags `{ctx['flags']}` (CMake's Release flags; "
       "jwtmint's and the floor's translation units also get jwtmint_dev_flags' warnings, the peers' get `-w`).")
     w(f"- OpenSSL (libssl3) {v['libssl3']}; cpp-jwt (libcpp-jwt-dev) {v['libcpp-jwt-dev']}; "
-      f"libjwt (libjwt2 / libjwt-dev) {v['libjwt2']} / {v['libjwt-dev']}; nlohmann-json3-dev {v['nlohmann-json3-dev']}; "
+      f"libjwt (libjwt0 / libjwt-dev) {v['libjwt0']} / {v['libjwt-dev']}; nlohmann-json3-dev {v['nlohmann-json3-dev']}; "
       f"Google Benchmark (libbenchmark-dev) {v['libbenchmark-dev']} "
       f"(Debian builds it without NDEBUG, so it prints \"Library was built as DEBUG\"; that concerns the "
       f"harness's own bookkeeping, which is outside the timed loop); valgrind {v['valgrind']}.")
@@ -645,6 +648,15 @@ def report_from_results(build_dir, out):
     return 0
 
 
+def require_chart_module():
+    """Fails before the long run, not after it, when the chart cannot be drawn."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.exit("bench/run.py: matplotlib is missing (apt-get install -y python3-matplotlib); "
+                 "run it with Debian's /usr/bin/python3")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", default=str(ROOT / "build-bench"))
@@ -661,6 +673,7 @@ def main():
     ap.add_argument("--from-results", action="store_true",
                     help="measure nothing: rewrite the report from the last run's saved results")
     args = ap.parse_args()
+    require_chart_module()
     if args.from_results:
         return report_from_results(Path(args.build_dir), Path(args.out))
 
@@ -691,7 +704,7 @@ def main():
     gb_context, wall = run_google_benchmark(gbench, results_dir / "google_benchmark.json", min_time, reps)
     load_after = loadavg()
 
-    versions = {p: pkg_version(p) for p in ("libssl3", "libcpp-jwt-dev", "libjwt-dev", "libjwt2",
+    versions = {p: pkg_version(p) for p in ("libssl3", "libcpp-jwt-dev", "libjwt-dev", "libjwt0",
                                             "nlohmann-json3-dev", "libbenchmark-dev", "valgrind")}
     ctx = {
         "ir": ir, "allocs": allocs, "wall": wall, "compile": comp, "breakdown": bd, "versions": versions,
