@@ -97,6 +97,29 @@ inline bool key_type_fits(const EVP_PKEY* key, const pkey_alg_spec& spec) {
     return EVP_PKEY_is_a(key, spec.key_type) != 0;
 }
 
+/// Refuses a key that does not fit spec: the wrong type or curve (key_algorithm_mismatch), an
+/// RSA modulus under spec.min_bits (weak_key). One set of rules and messages for the signers
+/// and the verifier, which says so (verifying: "ES384 verification needs an EC P-384 public key").
+inline void check_key_fits(const EVP_PKEY* key, const key_info& info, const pkey_alg_spec& spec, bool verifying) {
+    const std::string alg(spec.alg);
+    const std::string_view role = verifying ? " verification" : "";
+    const std::string fix = " (generate one with: " + std::string(spec.keygen_cmd) + ")";
+    if (!key_type_fits(key, spec)) {
+        fail(errc::key_algorithm_mismatch, alg + std::string(role) + " needs " + std::string(spec.key_desc) +
+                                               (verifying ? " public key" : " key") + ", but this is " +
+                                               describe_key_kind(info) + " key" + fix);
+    }
+    if (!spec.curve.empty() && info.curve != spec.curve) {
+        fail(errc::key_algorithm_mismatch,
+             alg + std::string(role) + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is on " +
+                 (info.curve.empty() ? "an unnamed or explicit curve" : info.curve) + fix);
+    }
+    if (spec.min_bits > 0 && info.bits < spec.min_bits) {
+        fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + alg + std::string(role) +
+                                 " needs at least " + std::to_string(spec.min_bits) + fix);
+    }
+}
+
 /// The signature parameters spec needs, for EVP_DigestSignInit_ex / EVP_DigestVerifyInit_ex:
 /// PKCS#1 v1.5 said explicitly (RFC 7518 section 3.3); PSS with MGF1 over the same hash and a
 /// salt as long as the hash (section 3.5); none for ECDSA and EdDSA. Points into params.
@@ -130,23 +153,7 @@ class pkey_signer_state {
 public:
     pkey_signer_state(private_key key, const pkey_alg_spec& spec) : key_(std::move(key)), spec_(spec) {
         EVP_PKEY* pkey = key_.native_handle();
-        const key_info info = key_.info();
-        if (!key_type_fits(pkey, spec)) {
-            fail(errc::key_algorithm_mismatch,
-                 std::string(spec.alg) + " needs " + std::string(spec.key_desc) + " key, but this is " +
-                     describe_key_kind(info) + " key (generate one with: " + std::string(spec.keygen_cmd) + ")");
-        }
-        if (!spec.curve.empty() && info.curve != spec.curve) {
-            fail(errc::key_algorithm_mismatch,
-                 std::string(spec.alg) + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is on " +
-                     (info.curve.empty() ? "an unnamed or explicit curve" : info.curve) +
-                     " (generate one with: " + std::string(spec.keygen_cmd) + ")");
-        }
-        if (spec.min_bits > 0 && info.bits < spec.min_bits) {
-            fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + std::string(spec.alg) +
-                                     " needs at least " + std::to_string(spec.min_bits) +
-                                     " (generate one with: " + std::string(spec.keygen_cmd) + ")");
-        }
+        check_key_fits(pkey, key_.info(), spec, /*verifying=*/false);
         template_.reset(EVP_MD_CTX_new());
         if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
         ERR_clear_error();

@@ -243,34 +243,13 @@ struct known_header {
 /// The outcome of checking one signature.
 enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure };
 
-/// Refuses a public key that does not fit spec, with the same rules as the signers.
-inline void check_verify_key(const EVP_PKEY* key, const pkey_alg_spec& spec) {
-    const key_info info = describe(key);
-    const std::string alg(spec.alg);
-    const std::string have = describe_key_kind(info);
-    if (!key_type_fits(key, spec)) {
-        fail(errc::key_algorithm_mismatch,
-             alg + " verification needs " + std::string(spec.key_desc) + " public key, but this is " + have +
-                 " key; the algorithm and the key must agree (the key pair is made with: " +
-                 std::string(spec.keygen_cmd) + ")");
-    }
-    if (!spec.curve.empty() && info.curve != spec.curve) {
-        fail(errc::key_algorithm_mismatch, alg + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is " +
-                                               have + " key (make one with: " + std::string(spec.keygen_cmd) + ")");
-    }
-    if (spec.min_bits > 0 && info.bits < spec.min_bits) {
-        fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + alg + " needs at least " +
-                                 std::to_string(spec.min_bits) + " (make one with: " + std::string(spec.keygen_cmd) + ")");
-    }
-}
-
 /// The immutable state of an RS*/PS*/ES*/EdDSA verifier: the public key and a digest-verify context
 /// already through EVP_DigestVerifyInit_ex, copied per token and never mutated.
 class pkey_verify_state {
 public:
     pkey_verify_state(const public_key& key, const pkey_alg_spec& spec) : key_(public_only(key)), spec_(spec) {
         EVP_PKEY* pkey = key_.native_handle();
-        check_verify_key(pkey, spec);
+        check_key_fits(pkey, describe(pkey), spec, /*verifying=*/true);
         template_.reset(EVP_MD_CTX_new());
         if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
         // The padding is said explicitly (PKCS#1 v1.5 or PSS with its salt length) rather than
