@@ -348,3 +348,47 @@ TEST_CASE("the signer traits classify every algorithm", "[algorithms]") {
     CHECK(jwt::eddsa::alg == "EdDSA");
     CHECK(jwt::es512::alg == "ES512");
 }
+
+TEST_CASE("with_algorithm picks the signer type for a name chosen at run time", "[algorithms]") {
+    STATIC_REQUIRE(jwt::all_algorithms::size == 13);
+    const std::array<std::string_view, 13> names = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
+                                                    "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+    for (const std::string_view name : names) {
+        INFO(name);
+        // A key for the family the name implies, made here without the library's help.
+        std::string token;
+        std::string seen;
+        const bool found = jwt::with_algorithm(name, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            seen = std::string(Alg::alg);
+            fixed_clock::set(test_now);
+            if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                const std::string secret(64, 'k');
+                const auto signer = Alg::from_secret(secret);
+                token = jwt::builder<Alg, fixed_clock>(signer).roles({"Support Team"}).sign();
+                CHECK(pinned_verifier<Alg>::from_secret(secret).verify(token).roles().size() == 1);
+            } else {
+                const std::string_view family = name.substr(0, 2);
+                const std::string& pem = family == "RS" || family == "PS" ? jwtmint_test::rsa2048_pem()
+                                         : name == "ES256"                ? jwtmint_test::p256_pem()
+                                         : name == "ES384"                ? jwtmint_test::p384_pem()
+                                         : name == "ES512"                ? p521_pem()
+                                                                          : jwtmint_test::ed25519_pem();
+                const auto signer = Alg::from_pem(pem);
+                token = jwt::builder<Alg, fixed_clock>(signer).roles({"Support Team"}).sign();
+                CHECK(pinned_verifier<Alg>::from_signer(signer).verify(token).roles().size() == 1);
+            }
+        });
+        CHECK(found);
+        CHECK(seen == name);
+        // The token's header names the algorithm that was asked for.
+        CHECK(jwt::base64url_decode(token.substr(0, token.find('.'))) ==
+              R"({"alg":")" + std::string(name) + R"(","typ":"JWT"})");
+    }
+    for (const std::string_view unknown : {"none", "None", "rs256", "HS256 ", "", "ES256K", "RSA-OAEP"}) {
+        INFO(unknown);
+        bool called = false;
+        CHECK_FALSE(jwt::with_algorithm(unknown, [&](auto) { called = true; }));
+        CHECK_FALSE(called);
+    }
+}

@@ -625,17 +625,13 @@ private:
                             "\" has no \"alg\"; a verifier pins one algorithm per key, so RSA keys in a set must "
                             "name theirs");
         }
-        if (alg == "RS256") return one<rs256>(jwk_text);
-        if (alg == "RS384") return one<rs384>(jwk_text);
-        if (alg == "RS512") return one<rs512>(jwk_text);
-        if (alg == "PS256") return one<ps256>(jwk_text);
-        if (alg == "PS384") return one<ps384>(jwk_text);
-        if (alg == "PS512") return one<ps512>(jwk_text);
-        if (alg == "ES256") return one<es256>(jwk_text);
-        if (alg == "ES384") return one<es384>(jwk_text);
-        if (alg == "ES512") return one<es512>(jwk_text);
-        if (alg == "EdDSA") return one<eddsa>(jwk_text);
-        fail_alg(alg);
+        std::optional<any_verifier> made;
+        with_algorithm(alg, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (is_pkey_algorithm_v<Alg>) made.emplace(one<Alg>(jwk_text));
+        });
+        if (!made) fail_alg(alg);
+        return std::move(*made);
     }
 
     [[noreturn]] static void fail_alg(const std::string& alg) {

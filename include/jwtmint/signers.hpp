@@ -670,4 +670,36 @@ inline constexpr bool is_hmac_algorithm_v = std::is_base_of_v<detail::hmac_signe
 template <class Algorithm>
 inline constexpr bool is_pkey_algorithm_v = std::is_base_of_v<detail::pkey_signer<Algorithm>, Algorithm>;
 
+/// Names one of the algorithm types, so that a generic lambda can be called for each.
+template <class Algorithm>
+struct algorithm_tag {
+    using type = Algorithm;
+};
+
+/// A list of algorithm types.
+template <class... Algorithms>
+struct algorithm_list {
+    static constexpr std::size_t size = sizeof...(Algorithms);
+};
+
+/// Every JOSE signature algorithm jwtmint signs and verifies (none: never).
+using all_algorithms =
+    algorithm_list<hs256, hs384, hs512, rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, es512, eddsa>;
+
+namespace detail {
+template <class F, class... Algorithms>
+bool with_algorithm_in(algorithm_list<Algorithms...>, std::string_view name, F& f) {
+    return ((name == Algorithms::alg ? (f(algorithm_tag<Algorithms>{}), true) : false) || ...);
+}
+}  // namespace detail
+
+/// For an algorithm chosen at run time (from configuration, a JWK's "alg"): calls
+/// f(jwt::algorithm_tag<Alg>{}) for the type whose JOSE name is exactly name ("ES384", "EdDSA")
+/// and returns true, or returns false when no algorithm has that name. f is a generic lambda;
+/// `using Alg = typename decltype(tag)::type;` names the type inside it.
+template <class F>
+bool with_algorithm(std::string_view name, F&& f) {
+    return detail::with_algorithm_in(all_algorithms{}, name, f);
+}
+
 }  // namespace jwt
