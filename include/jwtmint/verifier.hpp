@@ -1109,7 +1109,8 @@ private:
 
     bool check_time(verified_token& t, std::int64_t now, detail::rejection& why) const {
         using detail::reject;
-        const std::string skew = leeway_ > 0 ? " (leeway " + std::to_string(leeway_) + " s)" : std::string();
+        // Only a refusal's message needs it: built then, never for a token that passes.
+        const auto skew = [this] { return leeway_ > 0 ? " (leeway " + std::to_string(leeway_) + " s)" : std::string(); };
         if (!t.exp_ && require_exp_) {
             return reject(why, errc::missing_claim,
                           "the token has no exp, so it would never expire; widget tokens must carry one "
@@ -1118,18 +1119,18 @@ private:
         if (t.exp_ && now >= *t.exp_ + leeway_) {
             return reject(why, errc::token_expired,
                           "token expired " + std::to_string(now - *t.exp_) + " s ago at " + detail::format_utc(*t.exp_) +
-                              skew + "; mint tokens when the widget needs them, or give them a longer lifetime");
+                              skew() + "; mint tokens when the widget needs them, or give them a longer lifetime");
         }
         if (t.nbf_ && now < *t.nbf_ - leeway_) {
             return reject(why, errc::token_not_yet_valid,
                           "token is not valid before " + detail::format_utc(*t.nbf_) + ", " +
-                              std::to_string(*t.nbf_ - now) + " s from now" + skew +
+                              std::to_string(*t.nbf_ - now) + " s from now" + skew() +
                               "; check the issuing server's clock");
         }
         if (t.iat_ && *t.iat_ > now + leeway_) {
             return reject(why, errc::token_not_yet_valid,
                           "token was issued " + std::to_string(*t.iat_ - now) + " s in the future (iat " +
-                              detail::format_utc(*t.iat_) + ")" + skew +
+                              detail::format_utc(*t.iat_) + ")" + skew() +
                               "; the issuing server's clock is ahead of this one (sync both with NTP)");
         }
         if (max_lifetime_) {
