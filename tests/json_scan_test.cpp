@@ -112,6 +112,11 @@ std::vector<edge> edge_cases() {
         // depth: the top-level object is level 1; 32 levels are accepted, 33 are not
         {nest(32), ok}, {nest(33), json_fault::too_deep}, {nest(32, "[]"), json_fault::too_deep},
         {nest(31, "{}"), ok}, {nest(32, "{}"), json_fault::too_deep}, {nest(100), json_fault::too_deep},
+        // a duplicate, then nesting too deep: the scan stops there and says too_deep, whether the
+        // rest is valid (the reference says duplicate) or not (syntax; found by fuzz_json_scan in CI)
+        {"{\"e\":1,\"e\":2,\"x\":" + std::string(40, '[') + "1" + std::string(40, ']') + "}", json_fault::too_deep},
+        {"{\"e\":1,\"e\":2,\"x\":" + std::string(70, '[') + "1.[[0M}", json_fault::too_deep},
+        {"[[{\"e\":1,\"e\":2,\"x\":" + std::string(40, '[') + "}", json_fault::too_deep},
     };
     // A large object, past the point where the scan moves its names to a hash set.
     std::string big = "{";

@@ -226,8 +226,10 @@ public:
         depth_ = 0;
         max_depth_ = max_depth < depth_capacity ? max_depth : depth_capacity;
         if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") return json_fault::byte_order_mark;
+        // The scan stops at the first level too deep and reports too_deep, even when a duplicate
+        // came before it: it has not read the rest, which may hold a syntax error that, for the
+        // reference reading on, comes first. A duplicate is reported only for a text read whole.
         const json_fault f = run();
-        if (f == json_fault::too_deep && have_duplicate_) return json_fault::duplicate_name;
         if (f != json_fault::none) return f;
         if (have_duplicate_) return json_fault::duplicate_name;
         if (top_type_ != json_type::object) return json_fault::not_object;
