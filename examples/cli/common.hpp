@@ -42,18 +42,19 @@ private:
 
 /// A type tag, so one generic lambda can be instantiated for each signer type.
 template <class T>
-struct alg_tag {
-    using type = T;
+using alg_tag = jwt::algorithm_tag<T>;
+
+template <class List>
+struct variant_of_tags;
+template <class... Algorithms>
+struct variant_of_tags<jwt::algorithm_list<Algorithms...>> {
+    using type = std::variant<alg_tag<Algorithms>...>;
 };
 
-/// The algorithms jwtmint mints and checks, in the order --help lists them: the tool's one
-/// table. Each entry is the library's signer type; what else a command needs to know (the
-/// key kind, curve, secret size) is read from that type.
-using algorithm =
-    std::variant<alg_tag<jwt::rs256>, alg_tag<jwt::rs384>, alg_tag<jwt::rs512>, alg_tag<jwt::ps256>,
-                 alg_tag<jwt::ps384>, alg_tag<jwt::ps512>, alg_tag<jwt::es256>, alg_tag<jwt::es384>,
-                 alg_tag<jwt::es512>, alg_tag<jwt::eddsa>, alg_tag<jwt::hs256>, alg_tag<jwt::hs384>,
-                 alg_tag<jwt::hs512>>;
+/// The algorithms jwtmint mints and checks: the library's own list (jwt::all_algorithms), in
+/// its order, which --help keeps. Each entry is the library's signer type; what else a command
+/// needs to know (the key kind, curve, secret size) is read from that type.
+using algorithm = variant_of_tags<jwt::all_algorithms>::type;
 
 /// Calls f(alg_tag<Alg>{}) for the signer type Alg chosen at run time.
 template <class F>

@@ -682,9 +682,10 @@ struct algorithm_list {
     static constexpr std::size_t size = sizeof...(Algorithms);
 };
 
-/// Every JOSE signature algorithm jwtmint signs and verifies (none: never).
+/// Every JOSE signature algorithm jwtmint signs and verifies (none: never), RS256 (the one the
+/// widget recommends) first; a tool that lists them (the CLI's --help) keeps this order.
 using all_algorithms =
-    algorithm_list<hs256, hs384, hs512, rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, es512, eddsa>;
+    algorithm_list<rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, es512, eddsa, hs256, hs384, hs512>;
 
 namespace detail {
 template <class F, class... Algorithms>

@@ -65,17 +65,6 @@ int verify(Verifier v, const std::string& token) {
     return 0;
 }
 
-template <class... Algs>
-struct alg_list {};
-using all_algs = alg_list<jwt::rs256, jwt::rs384, jwt::rs512, jwt::ps256, jwt::ps384, jwt::ps512, jwt::es256,
-                          jwt::es384, jwt::es512, jwt::eddsa, jwt::hs256, jwt::hs384, jwt::hs512>;
-
-/// Calls f(Alg{}-typed tag) for the signer type whose JOSE name is name; false when none is.
-template <class F, class... Algs>
-bool with_alg(std::string_view name, F&& f, alg_list<Algs...> /*unused*/) {
-    return ((name == Algs::alg ? (f(static_cast<const Algs*>(nullptr)), true) : false) || ...);
-}
-
 int run(int argc, char** argv) {
     if (argc < 5) return usage();
     const std::string_view command = argv[1];
@@ -89,17 +78,14 @@ int run(int argc, char** argv) {
         const std::string email = argv[5];
         const std::vector<std::string> roles(argv + 6, argv + argc);
         std::string token;
-        const bool known = with_alg(
-            alg,
-            [&](auto* tag) {
-                using Alg = std::remove_const_t<std::remove_pointer_t<decltype(tag)>>;
-                if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
-                    token = mint(Alg::from_secret_file(key_file), form, email, roles);
-                } else {
-                    token = mint(Alg::from_pem_file(key_file), form, email, roles);
-                }
-            },
-            all_algs{});
+        const bool known = jwt::with_algorithm(alg, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                token = mint(Alg::from_secret_file(key_file), form, email, roles);
+            } else {
+                token = mint(Alg::from_pem_file(key_file), form, email, roles);
+            }
+        });
         if (!known) return usage();
         std::printf("%s\n", token.c_str());
         return 0;
@@ -107,17 +93,14 @@ int run(int argc, char** argv) {
     if (command == "verify") {
         const std::string token = read_all(argv[4]);
         int status = 0;
-        const bool known = with_alg(
-            alg,
-            [&](auto* tag) {
-                using Alg = std::remove_const_t<std::remove_pointer_t<decltype(tag)>>;
-                if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
-                    status = verify(jwt::verifier<Alg>::from_secret_file(key_file), token);
-                } else {
-                    status = verify(jwt::verifier<Alg>::from_public_pem_file(key_file), token);
-                }
-            },
-            all_algs{});
+        const bool known = jwt::with_algorithm(alg, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+                status = verify(jwt::verifier<Alg>::from_secret_file(key_file), token);
+            } else {
+                status = verify(jwt::verifier<Alg>::from_public_pem_file(key_file), token);
+            }
+        });
         if (known) return status;
     }
     return usage();
