@@ -301,7 +301,7 @@ void check_identity(context& c, const unverified_token& t) {
 
 /// Checks the --token the backend minted; returns it decoded for the clock checks.
 template <class Alg>
-std::optional<unverified_token> check_token(context& c, const Alg& signer) {
+std::optional<unverified_token> check_token(context& c, const key_material& key, const Alg& signer) {
     if (c.o.token.empty()) {
         c.list.add(verdict::skip, "token",
                    "no --token given; pass one your backend minted to check it too");
@@ -321,8 +321,12 @@ std::optional<unverified_token> check_token(context& c, const Alg& signer) {
         c.list.add(verdict::ok, "token signature",
                    std::string(Alg::alg) + " signature verifies with the key");
     } catch (const jwt::error& e) {
+        std::string hint;
+        if (e.value() == jwt::errc::algorithm_mismatch) {
+            hint = assumed_algorithm_hint(key, !c.o.alg.empty(), alg_tag<Alg>{}, token);
+        }
         c.list.add(verdict::fail, "token signature",
-                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+                   std::string(jwt::errc_name(e.value())) + ": " + e.what() + hint);
     }
     check_token_times(c, t);
     check_roles(c, t);
@@ -388,7 +392,7 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
     }
     check_public_match(c, *signer, passphrase);
     check_fresh_token(c, *signer);
-    return check_token(c, *signer);
+    return check_token(c, key, *signer);
 }
 
 }  // namespace

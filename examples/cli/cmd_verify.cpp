@@ -65,7 +65,8 @@ int run_verify(const verify_options& o) {
             std::printf("%s\n", out.dump(2).c_str());
             return exit_ok;
         } catch (const jwt::error& e) {
-            throw refusal(e);
+            if (e.value() != jwt::errc::algorithm_mismatch) throw refusal(e);
+            throw refusal(e.value(), e.what() + assumed_algorithm_hint(key, requested.has_value(), a, token));
         }
     });
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "jwk.hpp"
+#include "token_view.hpp"
 
 namespace cli {
 
@@ -228,6 +229,36 @@ algorithm default_algorithm(const key_material& key) {
             "; jwtmint signs with RSA keys (RS256/384/512, PS256/384/512), EC keys on P-256, "
             "P-384 or P-521 (ES256, ES384, ES512), Ed25519 keys (EdDSA) and shared secrets "
             "(HS256/384/512) (make one with: jwtmint keygen es256 --out private_key.pem)");
+}
+
+std::string assumed_algorithm_hint(const key_material& key, bool alg_given,
+                                   const algorithm& assumed, std::string_view token) {
+    if (alg_given || !key.jwk_alg.empty()) return {};
+    std::string token_alg;
+    try {
+        const unverified_token t = decode_unverified(token);
+        const auto it = t.header.find("alg");
+        if (it == t.header.end() || !it->is_string()) return {};
+        token_alg = it->get<std::string>();
+    } catch (const jwt::error&) {
+        return {};
+    }
+    const std::optional<algorithm> other = parse_algorithm(token_alg);
+    if (!other || token_alg != algorithm_name(*other) || other->index() == assumed.index()) return {};
+    // Only when this key can verify the token's algorithm: an RSA key both RS* and PS*, a
+    // secret every HS*; an EC key's curve fixes its algorithm, so no hint there.
+    const bool key_fits = with_algorithm(*other, [&](auto tag) {
+        try {
+            (void)make_verifier<typename decltype(tag)::type>(key);
+            return true;
+        } catch (const jwt::error&) {
+            return false;
+        }
+    });
+    if (!key_fits) return {};
+    return std::string(" (") + quoted(key.path) + " does not name its algorithm, so " +
+           algorithm_name(assumed) + " was assumed; if the backend signs " + token_alg +
+           ", pass --alg " + lower(token_alg) + ")";
 }
 
 algorithm choose_algorithm(const key_material& key, const std::optional<algorithm>& requested) {

@@ -74,6 +74,14 @@ enum class key_file_kind { pem, jwk, der, secret };
 [[nodiscard]] algorithm choose_algorithm(const key_material& key,
                                          const std::optional<algorithm>& requested);
 
+/// For a token refused with algorithm_mismatch: a hint naming --alg when the tool assumed the
+/// algorithm (no --alg, and the key does not name one, as a PEM key or a raw secret does not)
+/// and the token's alg is another one this very key can verify (RS256 assumed, the token is
+/// PS256 or RS512; HS256 assumed, the token is HS512). "" otherwise. It never makes the token
+/// valid: the user decides, and the algorithm still comes from the command line, not the token.
+[[nodiscard]] std::string assumed_algorithm_hint(const key_material& key, bool alg_given,
+                                                 const algorithm& assumed, std::string_view token);
+
 /// A signer of type Alg from key. @throws jwt::error (private_key_required, key_algorithm_mismatch,
 /// weak_key ...)
 template <class Alg>

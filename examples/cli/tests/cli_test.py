@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -695,6 +696,39 @@ class AlgorithmsTest(CliTestCase):
         self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], ps_token), 1, "algorithm_mismatch")
         self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], "--alg", "RS256", ps_token), 1,
                              "algorithm_mismatch")
+
+    def test_assumed_algorithm_refusals_name_the_alg_option(self):
+        # A PEM RSA key or a raw secret does not say its algorithm: the refusal says what was
+        # assumed and which --alg would read the token, and the token is still refused.
+        for key_alg, token_alg, assumed in (("PS256", "PS384", "RS256"), ("RS512", "RS512", "RS256"),
+                                            ("HS512", "HS512", "HS256"), ("HS384", "HS384", "HS256")):
+            with self.subTest(key=key_alg, token=token_alg):
+                key, pub = self.keys[key_alg]
+                token = self.sign(key, "--alg", token_alg)
+                hint = f"so {assumed} was assumed; if the backend signs {token_alg}, pass --alg {token_alg.lower()})"
+                line = self.assertErrorLine(run("verify", "--key", pub, token), 1, "algorithm_mismatch", hint)
+                self.assertIn(f"says alg '{token_alg}'", line)
+                self.assertOk(run("verify", "--key", pub, "--alg", token_alg.lower(), token))
+                p = run("doctor", "--key", key, "--token", token)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                self.assertRegex(p.stdout, r"\[FAIL\] token signature +algorithm_mismatch: .*" + re.escape(hint))
+        # No hint where the key fixes the algorithm (an EC curve), where --alg was given, where
+        # the key cannot verify the token's algorithm, or for a JWK that names its "alg".
+        es384_token = self.sign(self.keys["ES384"][0])
+        line = self.assertErrorLine(run("verify", "--key", self.keys["ES256"][1], es384_token), 1, "algorithm_mismatch")
+        self.assertNotIn("--alg", line)
+        ps_token = self.sign(self.keys["PS256"][0], "--alg", "PS256")
+        line = self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], "--alg", "RS384", ps_token), 1,
+                                    "algorithm_mismatch")
+        self.assertNotIn("was assumed", line)
+        hs_token = self.sign(self.keys["HS256"][0], "--alg", "HS256")
+        line = self.assertErrorLine(run("verify", "--key", self.keys["RS256"][1], hs_token), 1, "algorithm_mismatch")
+        self.assertNotIn("was assumed", line)
+        jwk = self.write("ps256-as-rs256.jwk", self.assertOk(run("pubkey", "--key", self.keys["PS256"][0],
+                                                                "--format", "jwk")).stdout)
+        self.assertEqual(json.loads(self.read("ps256-as-rs256.jwk"))["alg"], "RS256")
+        line = self.assertErrorLine(run("verify", "--key", jwk, ps_token), 1, "algorithm_mismatch")
+        self.assertNotIn("was assumed", line)
 
     def pyjwt_key(self, alg, private):
         key, pub = self.keys[alg]
