@@ -10,7 +10,8 @@
 #  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests, ctest -R 'concurrency|many threads'.
 #  3. valgrind memcheck over the core test binaries of a plain build: any memory error, and any
 #     definitely, indirectly or possibly lost block, fails; "still reachable" (OpenSSL's one-time
-#     initialisation, freed by its atexit handler or not at all) is allowed.
+#     initialisation, freed by its atexit handler or not at all) is allowed. Then, when that
+#     build has the HSM example, its programs the same way, through ctest -L hsm.
 #
 # Environment: JWTMINT_SANITIZER_JOBS (build parallelism, default: the number of cores, at most 2),
 # JWTMINT_VALGRIND_BUILD_DIR (a plain, non-sanitized build that already holds the core test
@@ -84,6 +85,18 @@ if [[ " $steps " == *" valgrind "* ]]; then
     else
       echo "valgrind $2: FAILED"; tail -80 "$log"; exit 255
     fi' _ "$logs" {} "$plain"
+  # The HSM example's programs (the PKCS#11 signers over libp11 and SoftHSM), through the hsm
+  # tests of the same build: hsm_test.py runs them under the command in JWTMINT_HSM_WRAPPER,
+  # where valgrind's exit status 99 fails the test.
+  if ctest --test-dir "$plain" -N -L hsm 2>/dev/null | grep -q 'Total Tests: [1-9]'; then
+    echo "== valgrind memcheck over the HSM example (ctest -L hsm)"
+    JWTMINT_HSM_WRAPPER="valgrind --quiet --tool=memcheck --error-exitcode=99 --leak-check=full \
+--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+--num-callers=40 --suppressions=$PWD/.ci/valgrind.supp" \
+      ctest --test-dir "$plain" --output-on-failure -L hsm --no-tests=error
+  else
+    echo "== valgrind: $plain has no HSM tests (built without examples); skipped"
+  fi
   step_done valgrind "$t"
 fi
 

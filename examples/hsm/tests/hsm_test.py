@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,9 @@ SOFTHSM2_UTIL = os.environ.get("JWTMINT_SOFTHSM2_UTIL", "")
 PKCS11_TOOL = os.environ.get("JWTMINT_PKCS11_TOOL", "")
 OPENSSL = os.environ.get("JWTMINT_HSM_OPENSSL", "")
 REQUIRE = os.environ.get("JWTMINT_REQUIRE_HSM", "0") == "1"
+# A command to run jwtmint's own programs under (.ci/sanitizers.sh sets a valgrind command line);
+# the PKCS#11 tools and openssl always run bare.
+WRAPPER = shlex.split(os.environ.get("JWTMINT_HSM_WRAPPER", ""))
 
 
 def missing_tools():
@@ -96,7 +100,11 @@ class TokenStore:
             raise
 
     def run(self, argv, check=True, env=None, **kw):
-        r = subprocess.run(argv, env=env or self.env, capture_output=True, text=True, timeout=120, **kw)
+        timeout = 120
+        if WRAPPER and argv[0] in (MINT, SIGNER_TEST):
+            argv = WRAPPER + list(argv)
+            timeout = 900
+        r = subprocess.run(argv, env=env or self.env, capture_output=True, text=True, timeout=timeout, **kw)
         if check and r.returncode != 0:
             raise AssertionError(f"{argv[0]} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         return r
