@@ -42,6 +42,12 @@ using params_ptr = std::unique_ptr<OSSL_PARAM, ossl_deleter<&OSSL_PARAM_free>>;
 
 [[noreturn]] inline void bad_jwk(const std::string& message) { fail(errc::invalid_jwk, "JWK: " + message); }
 
+/// Whether j is the JSON string text. (Not j == text: nlohmann's operator== instantiates its
+/// comparison of every JSON type, which cost a translation unit about a tenth of a second.)
+[[nodiscard]] inline bool json_is_string(const nlohmann::json& j, std::string_view text) {
+    return j.is_string() && j.get_ref<const std::string&>() == text;
+}
+
 /// Members whose text is key material, whatever the kty ("oth", refused, holds RSA primes too).
 /// They are never given to nlohmann::json, whose strings are released unwiped.
 inline constexpr std::array<std::string_view, 8> jwk_secret_names = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"};
@@ -306,13 +312,13 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
 
 /// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3).
 inline void check_use(const jwk_members& jwk, const char* op) {
-    if (const auto it = jwk.pub.find("use"); it != jwk.pub.end() && *it != "sig") {
+    if (const auto it = jwk.pub.find("use"); it != jwk.pub.end() && !json_is_string(*it, "sig")) {
         fail(errc::key_algorithm_mismatch, "JWK: \"use\" is " + it->dump() + "; a signing key has \"use\": \"sig\"");
     }
     if (const auto it = jwk.pub.find("key_ops"); it != jwk.pub.end()) {
         if (!it->is_array()) bad_jwk("\"key_ops\" must be an array");
         bool found = false;
-        for (const auto& o : *it) found = found || o == op;
+        for (const auto& o : *it) found = found || json_is_string(o, op);
         if (!found) fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") + op + "\"");
     }
 }
@@ -408,7 +414,7 @@ void check_jwk_alg(const jwk_members& jwk) {
     if (!kty_fits) {
         fail(errc::key_algorithm_mismatch, "JWK: a \"" + kty + "\" key cannot be used for " + std::string(Alg::alg));
     }
-    if (const auto it = jwk.pub.find("alg"); it != jwk.pub.end() && *it != std::string(Alg::alg)) {
+    if (const auto it = jwk.pub.find("alg"); it != jwk.pub.end() && !json_is_string(*it, Alg::alg)) {
         fail(errc::key_algorithm_mismatch,
              "JWK: the key is for alg " + it->dump() + ", not " + std::string(Alg::alg) + " (RFC 7517 section 4.4)");
     }
@@ -512,13 +518,13 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
     std::vector<std::string> kids;
     for (const auto& text : public_jwks) {
         (void)public_key_from_jwk(text);  // well-formed and public, before nlohmann::json sees the text
-        nlohmann::json jwk = nlohmann::json::parse(text);
+        nlohmann::json jwk = nlohmann::json::parse(text.data(), text.data() + text.size());
         if (const auto it = jwk.find("kid"); it != jwk.end()) {
             if (!it->is_string()) detail::bad_jwk("\"kid\" must be a string");
             for (const auto& k : kids) {
-                if (k == *it) detail::bad_jwk("two keys in the set share the kid " + it->dump());
+                if (k == it->get_ref<const std::string&>()) detail::bad_jwk("two keys in the set share the kid " + it->dump());
             }
-            kids.push_back(*it);
+            kids.push_back(it->get_ref<const std::string&>());
         }
         keys.push_back(std::move(jwk));
     }
