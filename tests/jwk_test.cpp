@@ -295,6 +295,27 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     CHECK_FALSE(set.verify(mint(es_other, kid_es), ec).has_value());
     CHECK(ec == errc::invalid_signature);
     CHECK_ERRC(set.verify(mint(rs, "no-such-kid")), errc::unknown_key_id);
+    // The kid is read as JSON: an escaped name or value still picks its key; a repeated kid, a
+    // non-string kid or a header that is not an object is refused before any key is tried.
+    const auto signed_with = [&](const std::string& header_json) {
+        const std::string input = jwt::base64url_encode(header_json) + "." +
+                                  jwt::base64url_encode(R"({"roles":["Support Team"],"iat":)" +
+                                                        std::to_string(jwtmint_test::test_now) + R"(,"exp":)" +
+                                                        std::to_string(jwtmint_test::test_now + 300) + "}");
+        return input + "." + jwt::base64url_encode(rs.sign(input));
+    };
+    CHECK(set.verify(signed_with(R"({"alg":"RS256","\u006bid":")" + kid_rs + "\"}")).key_id() == kid_rs);
+    const char hex[] = "0123456789abcdef";
+    const auto first = static_cast<unsigned char>(kid_rs[0]);
+    const std::string escaped_kid = std::string("\\u00") + hex[first >> 4] + hex[first & 15] + kid_rs.substr(1);
+    CHECK(set.verify(signed_with(R"({"alg":"RS256","kid":")" + escaped_kid + "\"}")).key_id() == kid_rs);
+    CHECK(set.verify(signed_with(R"({"alg":"RS256","kid":")" + kid_rs + "\"}")).key_id() == kid_rs);
+    CHECK_ERRC(set.verify(signed_with(R"({"alg":"RS256","kid":")" + kid_ps + R"(","kid":")" + kid_rs + "\"}")),
+               errc::malformed_token);
+    CHECK_ERRC(set.verify(signed_with(R"({"alg":"RS256","kid":7})")), errc::unknown_key_id);
+    CHECK_ERRC(set.verify(signed_with(R"(["RS256"])")), errc::malformed_token);
+    CHECK_ERRC(set.verify(signed_with(R"({"alg":"RS256","kid":")" + kid_rs + std::string("\"}\0x", 4))),
+               errc::malformed_token);
 
     // Malformed sets.
     CHECK_ERRC(jwt::jwks_document({private_jwk_of(jwtmint_test::p256_pem()).dump()}), errc::invalid_jwk);

@@ -647,23 +647,26 @@ private:
     }
 
     const any_verifier& select(std::string_view token) const {
-        const std::string_view header_b64 = token.substr(0, token.find('.'));
+        // The header is read with the verifier's own scanner (duplicates, NUL octets and
+        // nesting refused alike); the chosen key's verifier then reads it again, whole.
+        const std::size_t dot = token.find('.');
         std::error_code ec;
-        const std::string header_text = base64url_decode(header_b64, ec);
-        nlohmann::json header;
+        const std::string header_text = base64url_decode(token.substr(0, dot), ec);
+        detail::json_object_scan header;
         detail::rejection why;
-        if (ec || token.find('.') == std::string_view::npos ||
-            !detail::parse_json_object(header_text, "header", header, why)) {
+        if (ec || dot == std::string_view::npos || !detail::scan_json_object(header_text, "header", header, why)) {
             detail::fail(errc::malformed_token, "the token's header is not base64url JSON, so no key can be chosen");
         }
-        const auto it = header.find("kid");
-        if (it == header.end() || !it->is_string()) {
+        const detail::json_member* kid = header.find("kid");
+        if (kid == nullptr || kid->type != detail::json_type::string) {
             detail::fail(errc::unknown_key_id, "the token has no string \"kid\" header; this verifier picks the key "
                                                "by kid from its JWK Set");
         }
-        const auto found = keys_.find(it->get_ref<const std::string&>());
+        std::string scratch;
+        const std::string_view kid_text = detail::json_string_text(*kid, scratch);
+        const auto found = keys_.find(kid_text);
         if (found == keys_.end()) {
-            detail::fail(errc::unknown_key_id, "no key in the JWK Set has kid " + detail::quote(it->get<std::string>()) +
+            detail::fail(errc::unknown_key_id, "no key in the JWK Set has kid " + detail::quote(kid_text) +
                                                    " (the key may have been rotated out; refresh the set)");
         }
         return found->second;
