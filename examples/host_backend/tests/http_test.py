@@ -449,9 +449,11 @@ class Restarts(unittest.TestCase):
             os.chmod(os.path.join(first.data_dir, "rs256-private.pem"), 0o644)
             third = Backend(data_dir=first.data_dir).wait_ready()
             try:
+                # stderr has its own reader thread: read it once the server stopped and both
+                # readers finished (before, under load, it was once still empty here).
+                self.assertEqual(third.stop(), 0)
                 self.assertIn("can be read by other users", third.stderr)
                 self.assertIn("chmod 600", third.stderr)
-                self.assertEqual(third.stop(), 0)
             finally:
                 third.cleanup()
         finally:
