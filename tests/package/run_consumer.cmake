@@ -1,5 +1,5 @@
 # ctest driver: builds tests/package/consumer against jwtmint and runs it.
-#   -DMODE=install|subdirectory -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... [-DGENERATOR=...]
+#   -DMODE=install|subdirectory|pkgconfig -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... [-DGENERATOR=...]
 cmake_minimum_required(VERSION 3.21)
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -10,6 +10,35 @@ function(run)
     message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
   endif()
 endfunction()
+
+if(MODE STREQUAL "pkgconfig")
+  # Installed under a prefix that is then moved: the .pc file must find its headers anyway.
+  set(staging "${WORK_DIR}/staging")
+  run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${staging}")
+  file(RENAME "${staging}" "${WORK_DIR}/moved")
+  set(pc_dir "${WORK_DIR}/moved/share/pkgconfig")
+  if(NOT EXISTS "${pc_dir}/jwtmint.pc")
+    message(FATAL_ERROR "jwtmint.pc was not installed under share/pkgconfig")
+  endif()
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf REQUIRED)
+  set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+  execute_process(COMMAND "${PKG_CONFIG}" --cflags --libs jwtmint RESULT_VARIABLE rc OUTPUT_VARIABLE flags
+                  ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "pkg-config --cflags --libs jwtmint failed: ${err}")
+  endif()
+  if(NOT flags MATCHES "-I[^ ]*/moved/share/pkgconfig/\\.\\./\\.\\./include" OR NOT flags MATCHES "-lcrypto")
+    message(FATAL_ERROR "pkg-config gave '${flags}': not the moved prefix's include directory and -lcrypto")
+  endif()
+  separate_arguments(flag_list UNIX_COMMAND "${flags}")
+  if(NOT CXX)
+    set(CXX c++)
+  endif()
+  run(${CXX} -std=c++17 "${SOURCE_DIR}/tests/package/consumer/main.cpp" -o "${WORK_DIR}/consumer" ${flag_list})
+  run("${WORK_DIR}/consumer")
+  message(STATUS "consumer (pkg-config: ${flags}) built and minted a token")
+  return()
+endif()
 
 if(MODE STREQUAL "install")
   set(prefix "${WORK_DIR}/prefix")
