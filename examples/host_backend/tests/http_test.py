@@ -205,6 +205,10 @@ class DefaultStart(unittest.TestCase):
             code = cls.backend.stop()
             if code != 0:
                 raise AssertionError(f"SIGTERM should stop the server with exit code 0, got {code}")
+            # stderr carries only warnings and errors; none is expected in this whole class. Read
+            # here, after stop() joined the readers, a late line cannot be missed.
+            if cls.backend.stderr:
+                raise AssertionError(f"the server wrote to stderr:\n{cls.backend.stderr}")
         finally:
             cls.backend.cleanup()
 
