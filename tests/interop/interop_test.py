@@ -45,6 +45,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ecdsa_der import der_to_raw, raw_to_der  # noqa: E402  (tests/ecdsa_der.py)
+
 SKIP = 77
 ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
         "HS256", "HS384", "HS512")
@@ -84,45 +87,6 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def der_len(n: int) -> bytes:
-    return bytes([n]) if n < 0x80 else bytes([0x81, n])
-
-
-def raw_to_der(raw: bytes, half_len: int) -> bytes:
-    """JWS R||S (RFC 7518 section 3.4) to a DER ECDSA-Sig-Value."""
-    assert len(raw) == 2 * half_len, len(raw)
-    body = b""
-    for half in (raw[:half_len], raw[half_len:]):
-        v = half.lstrip(b"\0") or b"\0"
-        if v[0] & 0x80:
-            v = b"\0" + v
-        body += b"\x02" + der_len(len(v)) + v
-    return b"\x30" + der_len(len(body)) + body
-
-
-def der_to_raw(der: bytes, half_len: int) -> bytes:
-    """A DER ECDSA-Sig-Value to the R||S form, each half half_len octets."""
-    def read_len(pos):
-        n = der[pos]
-        if n < 0x80:
-            return n, pos + 1
-        assert n == 0x81, "unexpected DER length form"
-        return der[pos + 1], pos + 2
-
-    assert der[0] == 0x30
-    seq_len, pos = read_len(1)
-    assert pos + seq_len == len(der)
-    out = b""
-    for _ in range(2):
-        assert der[pos] == 0x02
-        n, pos = read_len(pos + 1)
-        v = der[pos:pos + n].lstrip(b"\0")
-        pos += n
-        assert len(v) <= half_len
-        out += v.rjust(half_len, b"\0")
-    return out
 
 
 def split(token: str):

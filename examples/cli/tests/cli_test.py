@@ -25,6 +25,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests"))
+from ecdsa_der import raw_to_der  # noqa: E402  (tests/ecdsa_der.py)
+
 try:
     import jwt as pyjwt  # Debian: python3-jwt
     from cryptography.hazmat.primitives import serialization  # Debian: python3-cryptography
@@ -84,17 +87,6 @@ def random_secret(n=32) -> bytes:
         s = os.urandom(n)
         if s[0] not in (0x30, 0x7B) and s[-1] != 0x0A:
             return s
-
-
-def rs_der(raw: bytes) -> bytes:
-    """ES256 R||S (RFC 7518 section 3.4) to the DER ECDSA-Sig-Value openssl expects."""
-    def integer(b: bytes) -> bytes:
-        b = b.lstrip(b"\x00") or b"\x00"
-        if b[0] & 0x80:
-            b = b"\x00" + b
-        return b"\x02" + bytes([len(b)]) + b
-    body = integer(raw[:32]) + integer(raw[32:])
-    return b"\x30" + bytes([len(body)]) + body
 
 
 def rfc7638_thumbprint(members: dict) -> str:
@@ -582,8 +574,8 @@ class InteropTest(CliTestCase):
         token = self.sign(self.ec, "--email", "ada@example.com")
         _, _, sig, signing_input = segments(token)
         self.assertEqual(len(sig), 64)  # raw R||S, not DER
-        self.assertTrue(self.openssl_verify(self.ec + ".pub", signing_input, rs_der(sig)))
-        self.assertFalse(self.openssl_verify(self.ec + ".pub", signing_input + b"x", rs_der(sig)))
+        self.assertTrue(self.openssl_verify(self.ec + ".pub", signing_input, raw_to_der(sig, 32)))
+        self.assertFalse(self.openssl_verify(self.ec + ".pub", signing_input + b"x", raw_to_der(sig, 32)))
 
     def test_hs256_with_openssl(self):
         token = self.sign(self.hs, "--email", "ada@example.com")

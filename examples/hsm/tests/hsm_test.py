@@ -20,6 +20,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests"))
+from ecdsa_der import raw_to_der  # noqa: E402  (tests/ecdsa_der.py)
+
 SKIP = 77
 PIN = "246810"
 SO_PIN = "13579111"
@@ -58,20 +61,6 @@ def missing_tools():
 
 def b64url_decode(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def der_of_raw_ecdsa(raw):
-    """R||S (RFC 7518 §3.4) -> DER ECDSA-Sig-Value, written out here rather than by the code under test."""
-    assert len(raw) == 64, len(raw)
-
-    def integer(b):
-        b = b.lstrip(b"\x00") or b"\x00"
-        if b[0] & 0x80:
-            b = b"\x00" + b
-        return b"\x02" + bytes([len(b)]) + b
-
-    body = integer(raw[:32]) + integer(raw[32:])
-    return b"\x30" + bytes([len(body)]) + body
 
 
 class TokenStore:
@@ -221,7 +210,7 @@ class MintProgramTest(StoreTestCase):
         raw = b64url_decode(sig)
         if alg == "ES256":
             self.assertEqual(len(raw), 64)
-            raw = der_of_raw_ecdsa(raw)
+            raw = raw_to_der(raw, 32)
         else:
             self.assertEqual(len(raw), 256)
         data = os.path.join(self.store.dir, "input")
