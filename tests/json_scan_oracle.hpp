@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <set>
 #include <string>
 #include <string_view>
@@ -23,7 +26,8 @@ struct reference_result {
     nlohmann::json value;
 };
 
-/// The former rules, in their order: BOM, then nlohmann's own refusal, then the first duplicate
+/// The former rules, in their order: BOM, then nlohmann's own refusal (a number too large for a
+/// double, error 406, apart from every other), then the first duplicate
 /// member name (compared as nlohmann decodes names), then depth, then "not an object".
 ///
 /// One deliberate difference: nlohmann's lexer takes a NUL octet outside a string for the end
@@ -65,10 +69,17 @@ inline reference_result reference_parse(std::string_view original, int max_depth
         }
         return true;
     };
-    r.value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-    if (r.value.is_discarded()) {
+    try {
+        r.value = json::parse(text.begin(), text.end(), cb);
+    } catch (const json::out_of_range& e) {
+        // 406: "number overflow parsing", a number strtod rounds to infinity.
+        r.fault = e.id == 406 ? json_fault::number_too_large : json_fault::syntax;
+        return r;
+    } catch (const json::exception&) {
         r.fault = json_fault::syntax;
-    } else if (duplicate) {
+        return r;
+    }
+    if (duplicate) {
         r.fault = json_fault::duplicate_name;
     } else if (too_deep) {
         r.fault = json_fault::too_deep;
@@ -83,11 +94,120 @@ inline const char* fault_name(json_fault f) {
         case json_fault::none: return "accepted";
         case json_fault::byte_order_mark: return "byte order mark";
         case json_fault::syntax: return "syntax";
+        case json_fault::number_too_large: return "number too large";
         case json_fault::duplicate_name: return "duplicate name";
         case json_fault::too_deep: return "too deep";
         case json_fault::not_object: return "not an object";
     }
     return "?";
+}
+
+/// nlohmann's reading of one number, as its SAX interface reports it.
+struct reference_number {
+    jwt::detail::json_number::kind type;
+    std::uint64_t unsigned_value = 0;
+    std::int64_t integer_value = 0;
+    double float_value = 0;
+    std::string text;  // the number's text, for floats (nlohmann passes it to number_float)
+};
+
+/// Every number of an accepted text, in text order, as nlohmann::json reads it.
+class number_collector : public nlohmann::json_sax<nlohmann::json> {
+public:
+    using kind = jwt::detail::json_number::kind;
+    std::vector<reference_number> numbers;
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t v) override {
+        numbers.push_back({kind::integer, 0, v, 0, {}});
+        return true;
+    }
+    bool number_unsigned(number_unsigned_t v) override {
+        numbers.push_back({kind::unsigned_integer, v, 0, 0, {}});
+        return true;
+    }
+    bool number_float(number_float_t v, const string_t& s) override {
+        numbers.push_back({kind::floating, 0, 0, v, s});
+        return true;
+    }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+};
+
+/// The text of every number in an accepted JSON text, in text order.
+inline std::vector<std::string_view> number_spans(std::string_view text) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            ++i;
+            while (text[i] != '"') i += text[i] == '\\' ? std::size_t{2} : std::size_t{1};
+            ++i;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            const std::size_t start = i;
+            while (i < text.size() && std::string_view("0123456789+-.eE").find(text[i]) != std::string_view::npos) ++i;
+            out.push_back(text.substr(start, i - start));
+        } else {
+            ++i;  // structure, whitespace, and the letters of true, false and null
+        }
+    }
+    return out;
+}
+
+/// Whether the number's magnitude fits a double, decided by nlohmann::json alone.
+inline bool json_fits_double(std::string_view number) {
+    const std::string text = "[" + std::string(number) + "]";
+    return !nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false).is_discarded();
+}
+
+inline bool same_double(double a, double b) {
+    return std::memcmp(&a, &b, sizeof a) == 0;  // -0.0 and 0.0 differ; a NaN never occurs here
+}
+
+/// Compares json_number_value on every number of an accepted text (at any depth) with what
+/// nlohmann::json reads there: the same kind (unsigned, signed, double) and the same value,
+/// bit for bit.
+inline std::string compare_numbers(std::string_view text) {
+    using jwt::detail::json_number;
+    number_collector sax;
+    const std::string copy(text);
+    if (!nlohmann::json::sax_parse(copy, &sax)) return "nlohmann's SAX parser refuses an accepted text";
+    const std::vector<std::string_view> spans = number_spans(text);
+    if (spans.size() != sax.numbers.size()) {
+        return "the text has " + std::to_string(spans.size()) + " numbers, nlohmann read " +
+               std::to_string(sax.numbers.size());
+    }
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+        const json_number got = jwt::detail::json_number_value(spans[i]);
+        const reference_number& want = sax.numbers[i];
+        const std::string where = "number " + std::string(spans[i].substr(0, 80)) + (spans[i].size() > 80 ? "..." : "");
+        if (got.type != want.type) return where + ": json_number_value has another kind than nlohmann";
+        switch (got.type) {
+            case json_number::kind::unsigned_integer:
+                if (got.unsigned_value != want.unsigned_value) return where + ": another unsigned value";
+                break;
+            case json_number::kind::integer:
+                if (got.integer_value != want.integer_value) return where + ": another integer value";
+                break;
+            case json_number::kind::floating:
+                if (!same_double(got.float_value, want.float_value)) {
+                    char buf[128];
+                    std::snprintf(buf, sizeof buf, ": json_number_value %.17g, nlohmann %.17g", got.float_value,
+                                  want.float_value);
+                    return where + buf;
+                }
+                break;
+        }
+        if (!jwt::detail::json_number_fits_double(spans[i])) return where + ": accepted, yet json_number_fits_double says no";
+    }
+    return {};
 }
 
 inline nlohmann::json parse_span(std::string_view s) {
@@ -108,13 +228,18 @@ inline std::string compare_with_reference(std::string_view text, int max_depth =
     const json_fault got = scan.scan(text, max_depth);
     if (got != ref.fault) {
         const bool early_stop = got == json_fault::too_deep &&
-                                (ref.fault == json_fault::syntax || ref.fault == json_fault::duplicate_name);
+                                (ref.fault == json_fault::syntax || ref.fault == json_fault::number_too_large ||
+                                 ref.fault == json_fault::duplicate_name);
         if (!early_stop) return std::string("scan says ") + fault_name(got) + ", reference says " + fault_name(ref.fault);
     }
     if (got == json_fault::duplicate_name && scan.duplicate().empty() && text.find("\"\"") == std::string_view::npos) {
         return "a duplicate without its name";
     }
+    if (got == json_fault::number_too_large && (scan.too_large().empty() || json_fits_double(scan.too_large()))) {
+        return "number_too_large without a number too large";
+    }
     if (got != json_fault::none) return {};
+    if (std::string diff = compare_numbers(text); !diff.empty()) return diff;
     const nlohmann::json& obj = ref.value;
     if (scan.size() != obj.size()) {
         return "scan has " + std::to_string(scan.size()) + " members, reference " + std::to_string(obj.size());

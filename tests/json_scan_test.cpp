@@ -7,9 +7,11 @@
 #include "catch.hpp"
 #include "json_scan_oracle.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -35,6 +37,12 @@ std::string nest(int levels, std::string_view inner = "1") {
     return s;
 }
 
+/// 2^1024 - 2^970: halfway between DBL_MAX and 2^1024.
+constexpr std::string_view dbl_max_halfway =
+    "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692"
+    "887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842"
+    "914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
 // Edge cases with the verdict written out by hand (not by either parser), so that the two could
 // not agree on a wrong answer unnoticed.
 struct edge {
@@ -46,6 +54,7 @@ std::vector<edge> edge_cases() {
     const auto ok = json_fault::none;
     const auto syntax = json_fault::syntax;
     const auto dup = json_fault::duplicate_name;
+    const auto too_large = json_fault::number_too_large;
     std::vector<edge> e = {
         // the top level
         {"{}", ok}, {" \t\r\n{}\n", ok}, {"", syntax}, {" ", syntax}, {"[]", json_fault::not_object},
@@ -71,14 +80,36 @@ std::vector<edge> edge_cases() {
         {"{\"a\":1e+}", syntax}, {"{\"a\":-}", syntax}, {"{\"a\":--1}", syntax}, {"{\"a\":0x10}", syntax},
         {"{\"a\":1_000}", syntax}, {"{\"a\":1 .5}", syntax},
         // magnitudes: a double holds up to about 1.7976931348623157e308; smaller ones underflow to 0
-        {"{\"a\":1e400}", syntax}, {"{\"a\":-1e400}", syntax}, {"{\"a\":1e309}", syntax}, {"{\"a\":1e308}", ok},
-        {"{\"a\":1.7976931348623157e308}", ok}, {"{\"a\":1.7976931348623159e308}", syntax},
+        {"{\"a\":1e400}", too_large}, {"{\"a\":-1e400}", too_large}, {"{\"a\":1e309}", too_large}, {"{\"a\":1e308}", ok},
+        {"{\"a\":1.7976931348623157e308}", ok}, {"{\"a\":1.7976931348623159e308}", too_large},
         {"{\"a\":17976931348623157e292}", ok}, {"{\"a\":0.17976931348623157e309}", ok}, {"{\"a\":1e-400}", ok},
-        {"{\"a\":-1e-400}", ok}, {"{\"a\":0e99999999999999999999}", ok}, {"{\"a\":1e99999999999999999999}", syntax},
+        {"{\"a\":-1e-400}", ok}, {"{\"a\":0e99999999999999999999}", ok}, {"{\"a\":1e99999999999999999999}", too_large},
         {"{\"a\":1e-99999999999999999999}", ok}, {"{\"a\":18446744073709551615}", ok},
         {"{\"a\":18446744073709551616}", ok}, {"{\"a\":-9223372036854775809}", ok},
-        {"{\"a\":1" + std::string(308, '0') + "}", ok}, {"{\"a\":1" + std::string(309, '0') + "}", syntax},
+        {"{\"a\":1" + std::string(308, '0') + "}", ok}, {"{\"a\":1" + std::string(309, '0') + "}", too_large},
         {"{\"a\":0." + std::string(400, '0') + "1e400}", ok},
+        // 2^1024 - 2^970, halfway between DBL_MAX and 2^1024, rounds to even: to infinity
+        {"{\"a\":" + std::string(dbl_max_halfway) + "}", too_large},
+        {"{\"a\":" + std::string(dbl_max_halfway).substr(0, 308) + "1}", ok},
+        {"{\"a\":1.7976931348623158079372897140530341507993413271003782693617377898044496829276475094664901797758720709633"
+         "028641669288791094655554785194040263065748867150582068190890200070838367627385484581771153176447573027006985"
+         "557136695962284291481986083493647529271907416844436551070434271155969950809304288017790417449779e308}", ok},
+        // exponents of 8 digits and more, beside a significand that moves the magnitude the other way
+        // by about a million places (the scan read exponents to 7 digits, and took the first two for
+        // finite: nlohmann refuses the first, and accepts the second as 0)
+        {"{\"a\":0." + std::string(1000000, '0') + "1e10000000}", too_large},
+        {"{\"a\":-0." + std::string(1000000, '0') + "1E+10000000}", too_large},
+        {"{\"a\":1" + std::string(2000000, '0') + "e-10000000}", ok},
+        {"{\"a\":0." + std::string(1000000, '0') + "1e1000099}", ok},
+        {"{\"a\":0." + std::string(1000000, '0') + "1e1000310}", too_large},
+        {"{\"a\":0." + std::string(1000000, '0') + "1e00000000000000000000001000099}", ok},
+        {"{\"a\":1e9223372036854775807}", too_large}, {"{\"a\":1e-9223372036854775808}", ok},
+        {"{\"a\":1e18446744073709551616}", too_large}, {"{\"a\":1e" + std::string(400, '9') + "}", too_large},
+        {"{\"a\":1e-" + std::string(400, '9') + "}", ok}, {"{\"a\":0e" + std::string(400, '9') + "}", ok},
+        {"{\"a\":0.0e" + std::string(400, '9') + "}", ok}, {"{\"a\":-0.000e" + std::string(400, '9') + "}", ok},
+        // the first fault in text order is the one reported, as nlohmann reports it
+        {"{\"a\":1e400,\"a\":1}", too_large}, {"{\"a\":1,\"a\":1e400}", too_large}, {"{\"a\":[1e400}", too_large},
+        {"{\"a\":1e400 x}", too_large}, {"{\"a\":1x,\"b\":1e400}", syntax}, {"{\"a\":1e400", too_large},
         // strings and escapes
         {"{\"a\":\"\"}", ok}, {"{\"\":1}", ok}, {"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", ok},
         {"{\"a\":\"\\u0041\\u00e9\\u20AC\"}", ok}, {"{\"a\":\"\\u0000\"}", ok}, {"{\"a\":\"\\ud83d\\ude00\"}", ok},
@@ -204,6 +235,69 @@ TEST_CASE("json_scan: hand-written edge cases, verdicts written out and checked 
         CHECK(jwtmint_test::fault_name(scan_of(c.text)) == std::string(jwtmint_test::fault_name(c.expected)));
         CHECK(jwtmint_test::compare_with_reference(c.text) == "");
     }
+}
+
+TEST_CASE("json_number_value: each number's value, written out by hand and checked against nlohmann", "[json_scan]") {
+    using jwt::detail::json_number;
+    using kind = json_number::kind;
+    struct number_case {
+        std::string text;
+        kind type;
+        double value;  // for an integer kind, the value as a double (all here are exact)
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<number_case> cases = {
+        {"0", kind::unsigned_integer, 0}, {"-0", kind::integer, 0}, {"7", kind::unsigned_integer, 7},
+        {"-7", kind::integer, -7}, {"1764000000", kind::unsigned_integer, 1764000000},
+        {"18446744073709551615", kind::unsigned_integer, 18446744073709551615.0},
+        {"18446744073709551616", kind::floating, 18446744073709551616.0},
+        {"-9223372036854775808", kind::integer, -9223372036854775808.0},
+        {"-9223372036854775809", kind::floating, -9223372036854775808.0},
+        {"0.0", kind::floating, 0.0}, {"-0.0", kind::floating, -0.0}, {"1.0", kind::floating, 1.0},
+        {"1e2", kind::floating, 100.0}, {"1E+2", kind::floating, 100.0}, {"25e-1", kind::floating, 2.5},
+        {"9007199254740993.0", kind::floating, 9007199254740992.0},
+        {"1764000000.5", kind::floating, 1764000000.5},
+        // nearer 1764000001 than any other double: that is the value, whatever the decimals say
+        {"1764000000.9999999999999999999", kind::floating, 1764000001.0},
+        {"1.7976931348623157e308", kind::floating, 0x1.fffffffffffffp+1023},
+        {"1.7976931348623158e308", kind::floating, 0x1.fffffffffffffp+1023},
+        {std::string(dbl_max_halfway).substr(0, 308) + "1", kind::floating, 0x1.fffffffffffffp+1023},
+        {"2.2250738585072014e-308", kind::floating, 0x1p-1022},
+        {"2.2250738585072011e-308", kind::floating, 0x0.fffffffffffffp-1022},
+        {"4.9406564584124654e-324", kind::floating, 0x0.0000000000001p-1022},
+        {"2.4703282292062328e-324", kind::floating, 0x0.0000000000001p-1022},  // just above half the least subnormal
+        {"2.4703282292062327e-324", kind::floating, 0.0},                      // just below: underflows to 0
+        {"1e-400", kind::floating, 0.0}, {"-1e-400", kind::floating, -0.0},
+        {"1e-99999999999999999999", kind::floating, 0.0},
+        {"0e99999999999999999999", kind::floating, 0.0},
+        {"1" + std::string(2000000, '0') + "e-10000000", kind::floating, 0.0},
+        {"0." + std::string(1000, '0') + "1e1001", kind::floating, 1.0},
+        {"0." + std::string(1000000, '0') + "1e1000099", kind::floating, 1e98},
+        // out of a double's range: json_number_value says infinity (the scan refuses these first)
+        {"1e400", kind::floating, inf}, {"-1e400", kind::floating, -inf}, {std::string(dbl_max_halfway), kind::floating, inf},
+        {"0." + std::string(1000000, '0') + "1e10000000", kind::floating, inf},
+    };
+    for (const number_case& c : cases) {
+        INFO("number: " << c.text.substr(0, 60) << (c.text.size() > 60 ? "..." : ""));
+        const json_number n = jwt::detail::json_number_value(c.text);
+        CHECK(static_cast<int>(n.type) == static_cast<int>(c.type));
+        switch (n.type) {
+            case kind::unsigned_integer: CHECK(static_cast<double>(n.unsigned_value) == c.value); break;
+            case kind::integer: CHECK(static_cast<double>(n.integer_value) == c.value); break;
+            case kind::floating:
+                CHECK(n.float_value == c.value);
+                CHECK(std::signbit(n.float_value) == std::signbit(c.value));
+                break;
+        }
+        CHECK(jwt::detail::json_number_fits_double(c.text) == (c.value != inf && c.value != -inf));
+        const std::string text = "{\"n\":" + c.text + "}";
+        CHECK(jwtmint_test::compare_with_reference(text) == "");
+    }
+    // Exactly the integers above: an integer must stay exact, not pass through a double.
+    const json_number big = jwt::detail::json_number_value("9007199254740993");
+    CHECK(big.type == kind::unsigned_integer);
+    CHECK(big.unsigned_value == 9007199254740993u);
+    CHECK(jwt::detail::json_number_value("-9223372036854775807").integer_value == -9223372036854775807);
 }
 
 TEST_CASE("json_scan: members are the text's spans, in text order", "[json_scan]") {

@@ -188,6 +188,22 @@ std::vector<negative_case> make_cases() {
                  errc::malformed_token});
     c.push_back({"number overflow 1e400", alg::hs, hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":1e400)")),
                  errc::malformed_token});
+    // A number beyond a double written with an exponent of 8 digits and a million-digit fraction
+    // that pulls the other way: the scan read exponents to 7 digits only, took the number for
+    // finite, and the verifier then read nbf as 0 (a not-before bypass) and exp as 0.
+    {
+        policy large;
+        large.max_size = 4 * 1024 * 1024;
+        const std::string beyond = "0." + std::string(1000000, '0') + "1e10000000";
+        c.push_back({"nbf beyond a double, exponent of 8 digits", alg::hs,
+                     hs(claims(R"(,"nbf":)" + beyond)), errc::malformed_token, large});
+        c.push_back({"exp beyond a double, exponent of 8 digits", alg::hs,
+                     hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":)" + beyond)), errc::malformed_token, large});
+        c.push_back({"iat beyond a double, exponent with a + and 20 digits", alg::hs,
+                     hs(claims_with_times(R"(,"exp":)" + exp_s + R"(,"iat":0.)" + std::string(1000000, '0') +
+                                          "1E+00000000000010000000")),
+                     errc::malformed_token, large});
+    }
 
     // header semantics
     c.push_back({"RS256 header on an HS256 verifier", alg::hs, hs(rs_header, claims()), errc::algorithm_mismatch});

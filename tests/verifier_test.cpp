@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -244,6 +245,63 @@ TEST_CASE("exp, nbf and iat are checked at the boundaries, with leeway", "[verif
         CHECK(t.issued_at() == at(test_now + 1));
         CHECK(!(f.verify_at(frac, clock_at(test_now + 300), ec).has_value()));
         CHECK(ec == errc::token_expired);
+    }
+}
+
+TEST_CASE("NumericDates are read as nlohmann::json reads the number, or the token is refused", "[verifier][time]") {
+    const auto& k = keys();
+    auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    v.max_token_size(4 * 1024 * 1024).allow_missing_expiration();
+    const auto verify_nbf = [&](const std::string& nbf, std::int64_t now = test_now + 3600) {
+        return v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + nbf + "}"), clock_at(now));
+    };
+    const std::string zeros(1000000, '0');
+    struct reading {
+        std::string text;
+        std::int64_t nbf;  // nlohmann's value, rounded up
+    };
+    const std::vector<reading> readings = {
+        {"1764000060", test_now + 60}, {"1764000060.0", test_now + 60}, {"1.76400006e9", test_now + 60},
+        {"176400006E+1", test_now + 60}, {"17640000600000e-4", test_now + 60},
+        {"0." + zeros + "176400006e1000010", test_now + 60},       // a million-digit fraction, exact exponent
+        {"1764000060" + zeros + "e-1000000", test_now + 60},       // a million-digit integer part
+        {"1764000059.9999999999999999999", test_now + 60},         // the double nearest is 1764000060.0
+        {"1764000059.0000002", test_now + 60},                     // a double above 1764000059: rounded up
+        {"1764000060.0000001", test_now + 60},                     // the double nearest is 1764000060.0
+        {"-0", 0}, {"-0.0", 0}, {"0e99999999999999999999", 0},
+        {"4.9406564584124654e-324", 1},                            // the least subnormal: above 0, rounds up to 1
+        {"2.4703282292062328e-324", 1},                            // rounds to the least subnormal
+        {"2.4703282292062327e-324", 0},                            // underflows to 0, as strtod reads it
+        {"1e-400", 0}, {"-1e-400", 0},                             // -0.0 is not negative
+        {"1" + zeros + "e-10000000", 0},                           // an 8-digit exponent, value 0 all the same
+        {"4102444800", 4102444800}, {"4102444799.5", 4102444800},  // 2100-01-01T00:00:00Z
+    };
+    for (const reading& r : readings) {
+        INFO("nbf " << r.text.substr(0, 40) << (r.text.size() > 40 ? "..." : ""));
+        CHECK(verify_nbf(r.text, std::max(r.nbf, test_now + 3600)).not_before() == at(r.nbf));
+    }
+    // Refused: beyond a double (malformed_token, naming the number), or no NumericDate.
+    for (const std::string& text : {std::string("1e400"), std::string("-1e400"), "0." + zeros + "1e10000000",
+                                    "1" + std::string(309, '0'), "0." + zeros + "1e1000310"}) {
+        INFO("nbf " << text.substr(0, 40));
+        try {
+            (void)verify_nbf(text);
+            FAIL("accepted");
+        } catch (const jwt::error& e) {
+            CHECK(e.code() == errc::malformed_token);
+            CHECK(std::string(e.what()).find("no double holds") != std::string::npos);
+            CHECK(std::string(e.what()).find(text.substr(0, 20)) != std::string::npos);
+        }
+    }
+    for (const std::string& text : {std::string("253402300800"), std::string("253402300799.5"), std::string("-1"),
+                                    std::string("-1e-300"), std::string("-9223372036854775809"),
+                                    std::string("18446744073709551616")}) {
+        INFO("nbf " << text);
+        std::error_code ec;
+        CHECK(!(v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + text + "}"),
+                            clock_at(test_now), ec)
+                    .has_value()));
+        CHECK(ec == errc::invalid_claim);
     }
 }
 

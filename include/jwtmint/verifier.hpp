@@ -129,6 +129,11 @@ inline bool scan_json_object(std::string_view text, const char* what, json_objec
         case json_fault::syntax:
             return reject(why, errc::malformed_token,
                           std::string("the ") + what + " is not valid JSON (or not valid UTF-8)");
+        case json_fault::number_too_large:
+            return reject(why, errc::malformed_token,
+                          std::string("the ") + what + " holds the number " + quote(scan.too_large()) +
+                              ", whose magnitude no double holds (above 1.7976931348623157e308); JSON parsers "
+                              "disagree on such numbers, so the token is refused");
         case json_fault::duplicate_name:
             return reject(why, errc::malformed_token,
                           std::string("the ") + what + " has the member " + quote(scan.duplicate()) +
@@ -375,8 +380,8 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 /// Reads a NumericDate (RFC 7519 section 2): a JSON number of seconds in [0, max_numeric_date].
 /// Fractions are rounded toward the stricter side: down for exp, up for nbf and iat. Numbers
-/// are read as nlohmann::json reads them: an integer that fits 64 bits exactly, any other
-/// number as the nearest double.
+/// are read as nlohmann::json reads them (json_number_value): an integer that fits 64 bits
+/// exactly, any other number as the nearest double.
 inline bool read_numeric_date(const json_member& m, const char* name, bool round_up, std::int64_t& out,
                               rejection& why) {
     const auto bad = [&](const std::string& detail_text) {
@@ -385,30 +390,21 @@ inline bool read_numeric_date(const json_member& m, const char* name, bool round
                                           "no later than 9999-12-31T23:59:59Z (" + detail_text + ")");
     };
     if (m.type != json_type::number) return bad(std::string("it is a JSON ") + json_type_name(m.type));
-    const char* first = m.value.data();
-    const char* last = first + m.value.size();
-    bool integer = true;  // no fraction, no exponent
-    for (const char c : m.value) integer = integer && c != '.' && c != 'e' && c != 'E';
-    if (integer) {
-        if (m.value.front() == '-') {
-            std::int64_t i = 0;
-            const auto r = std::from_chars(first, last, i);
-            if (r.ec != std::errc{}) return bad("it is negative");  // below INT64_MIN: a negative double
-            if (i < 0) return bad("it is negative");
-            out = i;  // -0
+    const json_number n = json_number_value(m.value);
+    switch (n.type) {
+        case json_number::kind::unsigned_integer:
+            if (n.unsigned_value > static_cast<std::uint64_t>(max_numeric_date)) return bad("it is too large");
+            out = static_cast<std::int64_t>(n.unsigned_value);
             return true;
-        }
-        std::uint64_t u = 0;
-        const auto r = std::from_chars(first, last, u);
-        if (r.ec != std::errc{} || u > static_cast<std::uint64_t>(max_numeric_date)) return bad("it is too large");
-        out = static_cast<std::int64_t>(u);
-        return true;
+        case json_number::kind::integer:
+            if (n.integer_value < 0) return bad("it is negative");
+            out = n.integer_value;  // -0
+            return true;
+        case json_number::kind::floating:
+            break;
     }
-    double d = 0;
-    // The scan refused numbers too large for a double, so out of range here is an underflow,
-    // which strtod (and so nlohmann::json) reads as zero.
-    if (std::from_chars(first, last, d).ec != std::errc{}) d = 0;
-    if (!std::isfinite(d)) return bad("it is not finite");
+    const double d = n.float_value;
+    if (!std::isfinite(d)) return bad("it is not finite");  // the scan refused these: not expected
     if (d < 0) return bad("it is negative");
     if (d > static_cast<double>(max_numeric_date)) return bad("it is too large");
     out = static_cast<std::int64_t>(round_up ? std::ceil(d) : std::floor(d));

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,7 +57,8 @@ struct json_member {
 enum class json_fault : unsigned char {
     none,
     byte_order_mark,  ///< starts with U+FEFF (RFC 8259 section 8.1)
-    syntax,           ///< not one JSON text, not UTF-8, or a number no double can hold (1e400)
+    syntax,           ///< not one JSON text, or not UTF-8
+    number_too_large, ///< a number whose magnitude no double holds (1e400), which nlohmann::json refuses
     duplicate_name,   ///< two members of one object share a name (after unescaping), at any depth
     too_deep,         ///< arrays and objects nest deeper than the limit
     not_object,       ///< a valid JSON text that is not an object
@@ -193,6 +195,102 @@ void json_for_each_element(std::string_view array, F&& f) {
     }
 }
 
+/// The scale of a JSON number (RFC 8259 grammar): whether every digit of its significand is 0,
+/// and else the decimal exponent of its leading significant digit (1.5e3 -> 3, 0.01 -> -2,
+/// 120 -> 2). The exponent part is read exactly up to exponent_limit and saturates there, far
+/// beyond any text's own length, so the sum is right in sign and size for any exponent written.
+struct json_number_scale {
+    static constexpr std::int64_t exponent_limit = 1'000'000'000'000'000;
+    bool zero = true;
+    std::int64_t exponent = 0;
+};
+
+[[nodiscard]] inline json_number_scale json_number_scale_of(std::string_view n) noexcept {
+    json_number_scale s;
+    const auto digit = [&](std::size_t p) { return p < n.size() && n[p] >= '0' && n[p] <= '9'; };
+    std::size_t i = !n.empty() && n[0] == '-' ? 1 : 0;
+    const std::size_t integer = i;
+    while (digit(i)) ++i;
+    if (i > integer && n[integer] != '0') {
+        s.zero = false;
+        s.exponent = static_cast<std::int64_t>(i - integer) - 1;
+    }
+    if (i < n.size() && n[i] == '.') {
+        const std::size_t fraction = ++i;
+        while (digit(i)) {
+            if (s.zero && n[i] != '0') {
+                s.zero = false;
+                s.exponent = -static_cast<std::int64_t>(i - fraction) - 1;
+            }
+            ++i;
+        }
+    }
+    if (i < n.size() && (n[i] == 'e' || n[i] == 'E')) {
+        ++i;
+        bool negative = false;
+        if (i < n.size() && (n[i] == '+' || n[i] == '-')) negative = n[i++] == '-';
+        std::int64_t e = 0;
+        for (; digit(i); ++i) {
+            if (e < json_number_scale::exponent_limit) e = e * 10 + (n[i] - '0');
+        }
+        s.exponent += negative ? -e : e;
+    }
+    return s;
+}
+
+/// Whether a JSON number's magnitude fits a double after rounding (nlohmann::json refuses a
+/// number that strtod rounds to infinity; one that underflows it reads as 0 or a subnormal).
+[[nodiscard]] inline bool json_number_fits_double(std::string_view number) noexcept {
+    const json_number_scale s = json_number_scale_of(number);
+    if (s.zero || s.exponent < 308) return true;
+    if (s.exponent > 308) return false;
+    // 1e308 <= |x| < 1e309: finite only up to DBL_MAX, after rounding.
+    double d = 0;
+    return std::from_chars(number.data(), number.data() + number.size(), d).ec == std::errc{};
+}
+
+/// A JSON number's value as nlohmann::json holds it.
+struct json_number {
+    enum class kind : unsigned char {
+        unsigned_integer,  ///< no fraction, no exponent, no sign, and fits 64 bits: in unsigned_value
+        integer,           ///< no fraction, no exponent, a '-', and fits 64 bits: in integer_value
+        floating,          ///< anything else: the nearest double (correctly rounded, as strtod) in float_value
+    };
+    kind type = kind::unsigned_integer;
+    std::uint64_t unsigned_value = 0;
+    std::int64_t integer_value = 0;
+    double float_value = 0;
+};
+
+/// The value nlohmann::json gives a number that json_object_scan accepted: an integer that fits
+/// 64 bits read exactly (strtoull / strtoll), any other number as the nearest double (strtod):
+/// below the least subnormal it is +-0, and a magnitude above DBL_MAX is +-infinity (which the
+/// scan and nlohmann::json refuse).
+[[nodiscard]] inline json_number json_number_value(std::string_view n) noexcept {
+    json_number out;
+    const char* first = n.data();
+    const char* last = first + n.size();
+    const bool negative = !n.empty() && n[0] == '-';
+    if (n.find_first_of(".eE") == std::string_view::npos) {
+        if (negative && std::from_chars(first, last, out.integer_value).ec == std::errc{}) {
+            out.type = json_number::kind::integer;
+            return out;
+        }
+        if (!negative && std::from_chars(first, last, out.unsigned_value).ec == std::errc{}) {
+            return out;
+        }
+    }
+    out.type = json_number::kind::floating;
+    out.float_value = 0;
+    if (std::from_chars(first, last, out.float_value).ec == std::errc::result_out_of_range) {
+        // from_chars leaves the value alone when strtod would set ERANGE; strtod's own result is
+        // then a signed zero for an underflow and a signed infinity for an overflow.
+        const double magnitude = json_number_scale_of(n).exponent < 0 ? 0.0 : std::numeric_limits<double>::infinity();
+        out.float_value = negative ? -magnitude : magnitude;
+    }
+    return out;
+}
+
 /// Validates one JSON text exactly as strictly as nlohmann::json::parse plus the verifier's
 /// own rules (no byte order mark, no duplicate member names at any depth, a depth limit, an
 /// object at the top), and records the top-level object's members as spans of the text.
@@ -222,6 +320,7 @@ public:
         more_names_.clear();
         duplicate_.clear();
         have_duplicate_ = false;
+        too_large_ = {};
         big_sets_.clear();
         depth_ = 0;
         max_depth_ = max_depth < depth_capacity ? max_depth : depth_capacity;
@@ -238,6 +337,8 @@ public:
 
     /// The first repeated member name (decoded), after scan() returned duplicate_name.
     [[nodiscard]] const std::string& duplicate() const noexcept { return duplicate_; }
+    /// The number's text, after scan() returned number_too_large.
+    [[nodiscard]] std::string_view too_large() const noexcept { return too_large_; }
 
     /// The top-level object's members in text order (after scan() returned none).
     [[nodiscard]] const json_member* begin() const noexcept { return members_; }
@@ -396,54 +497,35 @@ private:
         }
     }
 
-    /// A number at pos_ (RFC 8259 section 6); refuses one whose magnitude no double holds, as
-    /// nlohmann::json does (it parses such numbers as double and rejects infinity).
-    bool scan_number() noexcept {
+    /// A number at pos_ (RFC 8259 section 6): syntax for bad grammar, number_too_large for a
+    /// magnitude no double holds (nlohmann::json parses such numbers as double and refuses
+    /// infinity); that number is then kept for too_large().
+    json_fault scan_number() noexcept {
         const std::size_t start = pos_;
         const auto digit = [&](std::size_t p) { return at(p) >= '0' && at(p) <= '9'; };
         if (at(pos_) == '-') ++pos_;
-        long magnitude = 0;  // the decimal exponent of the leading significant digit
-        bool zero = false;
         if (at(pos_) == '0') {
             ++pos_;
-            zero = true;
         } else if (digit(pos_)) {
-            const std::size_t first = pos_;
             while (digit(pos_)) ++pos_;
-            magnitude = static_cast<long>(pos_ - first) - 1;
         } else {
-            return false;
+            return json_fault::syntax;
         }
         if (at(pos_) == '.') {
             ++pos_;
-            if (!digit(pos_)) return false;
-            const std::size_t first = pos_;
-            while (digit(pos_)) {
-                if (zero && at(pos_) != '0') {
-                    zero = false;
-                    magnitude = -static_cast<long>(pos_ - first) - 1;
-                }
-                ++pos_;
-            }
+            if (!digit(pos_)) return json_fault::syntax;
+            while (digit(pos_)) ++pos_;
         }
         if (at(pos_) == 'e' || at(pos_) == 'E') {
             ++pos_;
-            bool negative = false;
-            if (at(pos_) == '+' || at(pos_) == '-') negative = at(pos_++) == '-';
-            if (!digit(pos_)) return false;
-            long e = 0;
-            while (digit(pos_)) {
-                if (e < 1000000) e = e * 10 + (at(pos_) - '0');
-                ++pos_;
-            }
-            magnitude += negative ? -e : e;
+            if (at(pos_) == '+' || at(pos_) == '-') ++pos_;
+            if (!digit(pos_)) return json_fault::syntax;
+            while (digit(pos_)) ++pos_;
         }
-        if (zero || magnitude < 308) return true;
-        if (magnitude > 308) return false;
-        // 1e308 <= |x| < 1e309: finite only up to DBL_MAX (after rounding).
-        double d = 0;
-        const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, d);
-        return r.ec == std::errc{};
+        const std::string_view number = text_.substr(start, pos_ - start);
+        if (json_number_fits_double(number)) return json_fault::none;
+        too_large_ = number;
+        return json_fault::number_too_large;
     }
 
     bool scan_literal(std::string_view word) noexcept {
@@ -576,7 +658,7 @@ private:
                     if (!scan_literal("null")) return json_fault::syntax;
                     break;
                 default:
-                    if (!scan_number()) return json_fault::syntax;
+                    if (const json_fault f = scan_number(); f != json_fault::none) return f;
                     break;
             }
             // A value ended at pos_: record it if it is a top-level member's, then close every
@@ -641,6 +723,7 @@ private:
     int max_depth_ = depth_capacity;
     std::string duplicate_;
     bool have_duplicate_ = false;
+    std::string_view too_large_;  // the number that made scan() return number_too_large
     std::string_view top_name_;  // the top-level member being read
     bool top_name_escaped_ = false;
     std::size_t top_value_ = 0;
