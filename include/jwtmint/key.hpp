@@ -2,7 +2,9 @@
 // Private and public keys: load (PEM, files, EVP_PKEY*), inspect, export, generate, match.
 #pragma once
 
+#include <jwtmint/detail/key_checks.hpp>
 #include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/detail/pem.hpp>
 #include <jwtmint/error.hpp>
 
 #include <openssl/core_names.h>
@@ -81,30 +83,6 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
     return text;
 }
 
-inline bool is_private_label(std::string_view label) {
-    return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" || label == "RSA PRIVATE KEY" ||
-           label == "EC PRIVATE KEY";
-}
-
-/// The label of the PEM block a key loader should read: the first private-key block if there is
-/// one (a bundle may put a certificate first), else the first block that is not "EC PARAMETERS"
-/// (which `openssl ecparam -genkey` writes before the key), or "" when there is no PEM block.
-inline std::string_view first_pem_label(std::string_view text) {
-    constexpr std::string_view begin = "-----BEGIN ";
-    std::string_view first;
-    std::size_t pos = 0;
-    while ((pos = text.find(begin, pos)) != std::string_view::npos) {
-        pos += begin.size();
-        const std::size_t end = text.find("-----", pos);
-        if (end == std::string_view::npos) break;
-        const std::string_view label = text.substr(pos, end - pos);
-        if (is_private_label(label)) return label;
-        if (first.empty() && label != "EC PARAMETERS") first = label;
-        pos = end;
-    }
-    return first;
-}
-
 /// Wipes a std::string holding secret text when it goes out of scope, on every path.
 class wipe_on_exit {
 public:
@@ -116,10 +94,6 @@ public:
 private:
     std::string& s_;
 };
-
-inline bool is_public_label(std::string_view label) {
-    return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
-}
 
 struct passphrase_ref {
     std::string_view text;
@@ -135,27 +109,31 @@ extern "C" inline int pem_passphrase_cb(char* buf, int size, int /*rwflag*/, voi
 }
 
 inline pkey_ptr load_private_pem(std::string_view pem, std::string_view passphrase) {
-    const std::string_view label = first_pem_label(pem);
+    const pem_key_block block = read_pem_key_block(pem, "private key");
+    const std::string_view label = block.label;
     if (label.empty()) {
         fail(errc::invalid_key,
              "not a PEM private key: expected text beginning with '-----BEGIN PRIVATE KEY-----' "
              "(convert a DER file with: openssl pkey -inform DER -in key.der -out key.pem)");
     }
-    if (is_public_label(label)) {
+    if (is_public_label(label) || label == "CERTIFICATE") {
         fail(errc::private_key_required,
              "this PEM holds a " + std::string(label) +
                  ", but signing needs the private key; the public key is what you paste into the "
                  "vendor's settings, the private key stays on the server");
     }
-    const bool encrypted = label == "ENCRYPTED PRIVATE KEY" ||
-                           pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+    if (!is_private_label(label)) {
+        fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
+                                    "' block, not a private key (expected '-----BEGIN PRIVATE KEY-----')");
+    }
+    const bool encrypted = label == "ENCRYPTED PRIVATE KEY" || block.legacy_encrypted;
     if (encrypted && passphrase.empty()) {
         fail(errc::passphrase_required,
              "the private key is encrypted; pass its passphrase (or decrypt it once with: "
              "openssl pkey -in key.pem -out key-plain.pem)");
     }
     passphrase_ref pass{passphrase};
-    auto bio = memory_bio(pem);
+    auto bio = memory_bio(block.text);
     ERR_clear_error();
     pkey_ptr key{PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, &pem_passphrase_cb, &pass, nullptr, nullptr)};
     if (!key) {
@@ -166,6 +144,7 @@ inline pkey_ptr load_private_pem(std::string_view pem, std::string_view passphra
         fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
                                             "' PEM block as a private key (is the file complete and unedited?)");
     }
+    check_loaded_key(key.get());
     return key;
 }
 
@@ -178,25 +157,9 @@ inline std::string public_pem_of(const EVP_PKEY* key) {
     return bio_contents(bio.get());
 }
 
-/// Full public-key validation of an EC key (SEC 1 section 3.2.2.1: not the point at infinity, on
-/// the curve, of the group's order). OpenSSL's decoder accepts the point at infinity, and with
-/// that as the public key anyone can make ECDSA signatures that verify. Providers that cannot
-/// check (an HSM's own key type) are left to their provider.
-inline void check_public_point(const EVP_PKEY* key) {
-    if (!EVP_PKEY_is_a(key, "EC")) return;
-    pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr)};
-    if (!ctx) fail_openssl(errc::openssl_error, "EVP_PKEY_CTX_new_from_pkey failed");
-    if (EVP_PKEY_public_check(ctx.get()) == 0) {
-        fail_openssl(errc::invalid_key,
-                     "the EC public key is not a valid point of its curve (it is the point at infinity, or not of "
-                     "the group's order); the key text is damaged or forged: export it again from the private key "
-                     "(jwtmint pubkey private_key.pem)");
-    }
-    ERR_clear_error();
-}
-
 inline pkey_ptr load_public_pem(std::string_view pem) {
-    const std::string_view label = first_pem_label(pem);
+    const pem_key_block block = read_pem_key_block(pem, "public key");
+    const std::string_view label = block.label;
     if (label.empty()) {
         fail(errc::invalid_key, "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
     }
@@ -204,9 +167,9 @@ inline pkey_ptr load_public_pem(std::string_view pem) {
         fail(errc::invalid_key,
              "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
     }
-    auto bio = memory_bio(pem);
-    ERR_clear_error();
-    if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY") {
+    if (is_public_label(label)) {
+        auto bio = memory_bio(block.text);
+        ERR_clear_error();
         EVP_PKEY* raw = nullptr;
         const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
         const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
@@ -219,8 +182,12 @@ inline pkey_ptr load_public_pem(std::string_view pem) {
         }
         drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
         pkey_ptr key{raw};
-        check_public_point(key.get());
+        check_loaded_key(key.get());
         return key;
+    }
+    if (!is_private_label(label)) {
+        fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
+                                    "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
     }
     // A private key PEM: keep only its public half (handy for self-checks), never the private key.
     const pkey_ptr priv = load_private_pem(pem, {});
@@ -325,6 +292,7 @@ public:
     /// @throws jwt::error invalid_key (null), private_key_required
     [[nodiscard]] static private_key from_evp_pkey(EVP_PKEY* key) {
         auto owned = detail::adopt(key);
+        detail::check_loaded_key(owned.get());
         if (!detail::has_private_part(owned.get())) {
             // Keys held by a provider (an HSM) may not expose their private part; the
             // signers detect those by a test signature instead.
@@ -342,7 +310,9 @@ public:
         if (bits < 2048) {
             detail::fail(errc::weak_key, "RSA keys need at least 2048 bits (asked for " + std::to_string(bits) + ")");
         }
-        if (bits > 16384) detail::fail(errc::invalid_key, "RSA keys above 16384 bits are not supported");
+        if (bits > detail::rsa_max_modulus_bits) {
+            detail::fail(errc::invalid_key, "RSA keys above 16384 bits are not supported");
+        }
         return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits))},
                            "RSA key generation failed");
     }
@@ -431,10 +401,10 @@ public:
         return detail::capture(ec, [&] { return std::optional<public_key>(from_pem_file(path)); });
     }
     /// Takes a new reference to a key the host already holds.
-    /// @throws jwt::error invalid_key (null, or an EC point that is no valid public key)
+    /// @throws jwt::error invalid_key (null, or a key that fails a load-time check: see docs/security.md)
     [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) {
         auto owned = detail::adopt(key);
-        detail::check_public_point(owned.get());
+        detail::check_loaded_key(owned.get());
         return public_key(std::move(owned));
     }
     /// The public half of a private key.

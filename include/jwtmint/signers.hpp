@@ -455,10 +455,6 @@ private:
 };
 
 namespace detail {
-inline bool looks_like_pem(std::string_view s) {
-    return s.find("-----BEGIN") != std::string_view::npos;
-}
-
 /// A number fixed for each thread's life, handed out in order: where the thread starts looking
 /// in a context pool, so that concurrent threads mostly use different slots.
 inline std::size_t thread_pool_hint() noexcept {
@@ -481,10 +477,12 @@ public:
     hmac_state(std::string_view secret, const char* digest, std::size_t min_len, std::size_t mac_len,
                std::string_view alg)
         : secret_(to_secure_bytes(secret)), mac_len_(mac_len) {
-        if (looks_like_pem(secret)) {
+        const std::string material = key_material_in_secret(secret);
+        if (!material.empty()) {
             fail(errc::key_algorithm_mismatch,
-                 std::string(alg) + " needs a random shared secret, but this is PEM key text; for a key pair use "
-                                    "RS256 or ES256 (a public key must never be used as an HMAC secret)");
+                 std::string(alg) + " needs a random shared secret, but this is " + material +
+                     "; for a key pair use RS256 or ES256 (a public key must never be used as an HMAC secret: "
+                     "whoever has the public key could sign)");
         }
         if (secret.size() < min_len) {
             fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) + " bytes; " +

@@ -10,6 +10,7 @@
 #endif
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -38,6 +39,8 @@ using md_ptr = std::unique_ptr<EVP_MD, ossl_deleter<&EVP_MD_free>>;
 using mac_ptr = std::unique_ptr<EVP_MAC, ossl_deleter<&EVP_MAC_free>>;
 using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, ossl_deleter<&EVP_MAC_CTX_free>>;
 using bio_ptr = std::unique_ptr<BIO, ossl_deleter<&BIO_free_all>>;
+using bn_ptr = std::unique_ptr<BIGNUM, ossl_deleter<&BN_clear_free>>;
+using bn_ctx_ptr = std::unique_ptr<BN_CTX, ossl_deleter<&BN_CTX_free>>;
 
 /// Drains this thread's OpenSSL error queue into one line ("" when it was empty),
 /// so the next OpenSSL call on the thread starts clean.

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// Internal: the framing of a PEM key file, read strictly (RFC 7468): one key block, nothing around
+// it but whitespace, and a DER encoding that ends where the block does.
+#pragma once
+
+#include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/error.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jwt::detail {
+
+inline bool is_private_label(std::string_view label) {
+    return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" || label == "RSA PRIVATE KEY" ||
+           label == "EC PRIVATE KEY";
+}
+
+inline bool is_public_label(std::string_view label) {
+    return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY";
+}
+
+/// The one block of a key file that holds the key (or the certificate, which the public-key loader
+/// explains how to unpack).
+struct pem_key_block {
+    std::string_view label;        ///< "PRIVATE KEY", "PUBLIC KEY", "CERTIFICATE", ... ; empty: no PEM at all
+    std::string_view text;         ///< the block from its BEGIN line to its END line, for OpenSSL
+    bool legacy_encrypted = false;  ///< RFC 1421 "Proc-Type: 4,ENCRYPTED" headers (the body is ciphertext)
+};
+
+/// Standard base64 (RFC 4648 section 4) with padding only at the end, as PEM bodies use; false
+/// on anything else. Wiped when freed: a private key's DER passes through here.
+inline bool pem_base64_decode(const secure_bytes& text, secure_bytes& out) {
+    auto value = [](unsigned char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    if (text.size() % 4 != 0) return false;
+    out.clear();
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        const bool last = i + 4 == text.size();
+        const std::size_t pad = !last ? 0 : text[i + 3] != '=' ? 0 : text[i + 2] != '=' ? 1 : 2;
+        unsigned int acc = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            const int v = j < 4 - pad ? value(text[i + j]) : 0;
+            if (v < 0) return false;
+            acc = (acc << 6) | static_cast<unsigned int>(v);
+        }
+        out.push_back(static_cast<unsigned char>(acc >> 16));
+        if (pad < 2) out.push_back(static_cast<unsigned char>((acc >> 8) & 0xFF));
+        if (pad < 1) out.push_back(static_cast<unsigned char>(acc & 0xFF));
+    }
+    return true;
+}
+
+/// The length of the DER element (tag, length, contents) at the start of der, or 0 when the
+/// length octets are malformed, indefinite, or claim more than der holds.
+inline std::size_t der_element_size(const unsigned char* der, std::size_t size) noexcept {
+    if (size < 2) return 0;
+    const std::size_t first = der[1];
+    if (first < 0x80) return 2 + first <= size ? 2 + first : 0;
+    const std::size_t octets = first & 0x7Fu;
+    if (octets == 0 || octets > 4 || 2 + octets > size) return 0;  // indefinite, or beyond 4 GiB
+    std::size_t len = 0;
+    for (std::size_t i = 0; i < octets; ++i) len = (len << 8) | der[2 + i];
+    const std::size_t total = 2 + octets + len;
+    return total <= size && len >= 0x80 ? total : 0;  // short lengths in the long form are not DER
+}
+
+/// Whether der is exactly one DER SEQUENCE: what every key encoding (SPKI, PKCS#8, PKCS#1,
+/// SEC 1) is, with nothing after it.
+inline bool is_one_der_sequence(const unsigned char* der, std::size_t size) noexcept {
+    return size >= 2 && der[0] == 0x30 && der_element_size(der, size) == size;
+}
+
+namespace pem_text {
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+inline std::string line_no(std::size_t n) { return "line " + std::to_string(n); }
+inline std::string a_block(std::string_view label) {
+    const char first = label.empty() ? 'x' : label.front();
+    const bool vowel = first == 'A' || first == 'E' || first == 'I' || first == 'O' || first == 'U';
+    return std::string(vowel ? "an " : "a ") + std::string(label) + " block";
+}
+}  // namespace pem_text
+
+/// Reads text as a key file and returns its one key block. A key file holds exactly one key:
+/// two keys, a key beside a certificate, text before or after the block, a damaged BEGIN/END
+/// pair, a body that is not base64, or DER followed by extra bytes are invalid_key, with a
+/// message that says which and where. The only other block allowed is the "EC PARAMETERS" that
+/// `openssl ecparam -genkey` writes before its key; a UTF-8 byte order mark may start the text. Text without any BEGIN line returns an empty
+/// label, for the caller to say what it expected. `what` names the file in messages ("private key").
+inline pem_key_block read_pem_key_block(std::string_view text, std::string_view what) {
+    using pem_text::line_no;
+    using pem_text::trim;
+    constexpr std::string_view begin_mark = "-----BEGIN ";
+    constexpr std::string_view end_mark = "-----END ";
+    constexpr std::string_view dashes = "-----";
+    if (text.find(begin_mark) == std::string_view::npos) return {};
+    const std::string subject = "the " + std::string(what) + " file";
+
+    struct block {
+        std::string_view label;
+        std::size_t line;
+        std::string_view text;
+        bool legacy_encrypted;
+    };
+    std::vector<block> blocks;
+    bool inside = false;
+    bool in_headers = false;
+    std::size_t begin_line = 0;
+    std::size_t begin_offset = 0;
+    std::string_view label;
+    bool encrypted = false;
+    secure_bytes body;
+    secure_bytes der;
+    // A UTF-8 byte order mark (as Windows editors save text) is an encoding mark, not text.
+    std::size_t pos = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    std::size_t line_number = 0;
+    while (pos < text.size()) {
+        std::size_t eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        const std::size_t line_start = pos;
+        const std::string_view line = trim(text.substr(pos, eol - pos));
+        pos = eol + 1;
+        ++line_number;
+        if (!inside) {
+            if (line.empty()) continue;
+            if (line.substr(0, begin_mark.size()) != begin_mark || line.size() < begin_mark.size() + dashes.size() ||
+                line.substr(line.size() - dashes.size()) != dashes) {
+                fail(errc::invalid_key,
+                     subject + " has text outside its PEM block (" + line_no(line_number) +
+                         "); a key file holds the PEM block only: remove every line before its BEGIN line and "
+                         "after its END line");
+            }
+            label = line.substr(begin_mark.size(), line.size() - begin_mark.size() - dashes.size());
+            inside = true;
+            in_headers = true;
+            encrypted = false;
+            begin_line = line_number;
+            begin_offset = line_start;
+            body.clear();
+            continue;
+        }
+        if (line.substr(0, end_mark.size()) == end_mark) {
+            const std::string expected = std::string(end_mark) + std::string(label) + std::string(dashes);
+            if (line != expected) {
+                fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+                                            " ends with a different END line on " + line_no(line_number) +
+                                            " (expected '" + expected + "'); the file was edited or cut");
+            }
+            // The DER must end where the block does: extra octets after it are data no decoder reads.
+            if (!encrypted && label != "EC PARAMETERS") {
+                if (!pem_base64_decode(body, der)) {
+                    fail(errc::invalid_key, subject + ": the body of the PEM block that begins on " +
+                                                line_no(begin_line) +
+                                                " is not base64 of whole octets (a line is missing or was edited)");
+                }
+                if (!is_one_der_sequence(der.data(), der.size())) {
+                    const std::size_t element = der.size() >= 2 && der[0] == 0x30 ? der_element_size(der.data(), der.size()) : 0;
+                    fail(errc::invalid_key,
+                         subject + ": the PEM block that begins on " + line_no(begin_line) +
+                             (element != 0 ? " holds " + std::to_string(der.size() - element) +
+                                                 " octets of extra data after the key's DER encoding"
+                                           : " does not hold one complete DER structure (it is cut short or damaged)") +
+                             "; export the key again (openssl pkey -in key.pem -out clean.pem)");
+                }
+            }
+            blocks.push_back({label, begin_line, text.substr(begin_offset, eol - begin_offset), encrypted});
+            inside = false;
+            continue;
+        }
+        if (in_headers && line.find(':') != std::string_view::npos) {  // RFC 1421 encapsulated headers
+            if (line.substr(0, 10) == "Proc-Type:" && line.find("ENCRYPTED") != std::string_view::npos) {
+                encrypted = true;
+            }
+            continue;
+        }
+        if (line.empty()) {
+            if (in_headers && body.empty()) continue;  // the blank line after the headers
+            fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+                                        " has an empty " + line_no(line_number) + " inside its base64 body");
+        }
+        in_headers = false;
+        for (const char c : line) {
+            const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                             c == '+' || c == '/' || c == '=';
+            if (!b64) {
+                fail(errc::invalid_key, subject + ": " + line_no(line_number) +
+                                            " of the PEM block is not base64 (a character outside A-Z a-z 0-9 + / =)");
+            }
+        }
+        body.insert(body.end(), line.begin(), line.end());
+    }
+    if (inside) {
+        fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+                                    " has no END line; the file is cut short");
+    }
+
+    const block* key = nullptr;
+    std::size_t keys = 0;
+    std::string found;
+    for (const block& b : blocks) {
+        if (!found.empty()) found += ", then ";
+        found += pem_text::a_block(b.label) + " (" + line_no(b.line) + ")";
+        if (b.label == "EC PARAMETERS") continue;
+        ++keys;
+        if (key == nullptr) key = &b;
+    }
+    const bool params_first = blocks.size() == 2 && blocks[0].label == "EC PARAMETERS";
+    if (keys == 1 && (blocks.size() == 1 || params_first)) {
+        return pem_key_block{key->label, key->text, key->legacy_encrypted};
+    }
+    if (keys == 0) {
+        fail(errc::invalid_key, subject + " holds only EC curve parameters, no key; generate a key with: "
+                                          "jwtmint keygen es256");
+    }
+    fail(errc::invalid_key,
+         subject + " holds " + found +
+             "; a key file holds exactly one key: split it so that each key has its own file (the private key "
+             "stays on the server, the public key is what the vendor is given)");
+}
+
+}  // namespace jwt::detail
