@@ -205,8 +205,14 @@ TEST_CASE("identity claims", "[builder]") {
             CHECK_ERRC(make().roles({"A"}).email(bad).sign(), jwt::errc::invalid_claim);
         }
     }
-    SECTION("empty or control-character values are invalid_claim") {
+    SECTION("empty, blank or control-character values are invalid_claim") {
         CHECK_ERRC(make().roles({"A"}).upn("").sign(), jwt::errc::invalid_claim);
+        // The verifier refuses an identity claim that is present but names no one.
+        CHECK_ERRC(make().roles({"A"}).upn(" ").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).preferred_username("   ").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).email(" ").sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).upn(std::string("ada\0", 4)).sign(), jwt::errc::invalid_claim);
+        CHECK_ERRC(make().roles({"A"}).key_id(std::string("k1\0", 3)).sign(), jwt::errc::invalid_claim);
         CHECK_ERRC(make().roles({"A"}).preferred_username("a\tb").sign(), jwt::errc::invalid_claim);
         CHECK_ERRC(make().roles({"A"}).subject("").sign(), jwt::errc::invalid_claim);
         CHECK_ERRC(make().roles({"A"}).subject("\xc0\x80").sign(), jwt::errc::invalid_claim);
@@ -293,6 +299,15 @@ TEST_CASE("custom claims via nlohmann::json", "[builder]") {
         CHECK_ERRC(make().roles({"A"}).claim("name", "\xff").sign(), jwt::errc::invalid_claim);
         CHECK_ERRC(make().roles({"A"}).claim("name", nlohmann::json::array({"ok", "\xc0\x80"})).sign(),
                    jwt::errc::invalid_claim);
+    }
+    SECTION("a name holding U+0000 is refused (the verifier refuses it); a value may hold it") {
+        using namespace std::string_literals;
+        for (const std::string& name : {"\0"s, "email\0"s, "roles\0x"s, "a\0b"s}) {
+            INFO(nlohmann::json(name).dump());
+            CHECK_ERRC(make().roles({"A"}).claim(name, "x").sign(), jwt::errc::invalid_claim);
+        }
+        CHECK(signed_payload(make().roles({"A"}).claim("note", "a\0b"s).claim("o", nlohmann::json{{"k\0"s, 1}})) ==
+              R"({"roles":["A"],"note":"a\u0000b","o":{"k\u0000":1},)" + tail);
     }
 }
 

@@ -162,11 +162,15 @@ TEST_CASE("session_identity: the first of email, upn, preferred_username", "[cla
     CHECK(jwt::session_identity(json{{"preferred_username", "ada"}, {"upn", "ada@corp.example"}}) ==
           std::optional<std::string>("ada@corp.example"));
     CHECK(jwt::session_identity(json{{"preferred_username", "ada"}}) == std::optional<std::string>("ada"));
-    // empty or non-string values are skipped
-    CHECK(jwt::session_identity(json{{"email", ""}, {"upn", "u@corp.example"}}) ==
-          std::optional<std::string>("u@corp.example"));
-    CHECK(jwt::session_identity(json{{"email", 5}, {"preferred_username", "ada"}}) ==
-          std::optional<std::string>("ada"));
+    // The first one present decides: an empty, blank or non-string one is no identity, never a
+    // step to the next (the vendor may not skip it; the verifier refuses such a token).
+    CHECK_FALSE(jwt::session_identity(json{{"email", ""}, {"upn", "u@corp.example"}}).has_value());
+    CHECK_FALSE(jwt::session_identity(json{{"email", "  "}, {"upn", "u@corp.example"}}).has_value());
+    CHECK_FALSE(jwt::session_identity(json{{"upn", ""}, {"preferred_username", "ada"}}).has_value());
+    CHECK_FALSE(jwt::session_identity(json{{"email", 5}, {"preferred_username", "ada"}}).has_value());
+    CHECK_FALSE(jwt::session_identity(json{{"email", nullptr}, {"upn", "u@corp.example"}}).has_value());
+    CHECK(jwt::session_identity(json{{"email", "ada@example.com"}, {"upn", ""}}) ==
+          std::optional<std::string>("ada@example.com"));
     CHECK_FALSE(jwt::session_identity(json{{"sub", "1234"}}).has_value());
     CHECK_FALSE(jwt::session_identity(json::object()).has_value());
     CHECK_FALSE(jwt::session_identity(json::array({"email"})).has_value());

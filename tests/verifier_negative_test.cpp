@@ -232,6 +232,14 @@ std::vector<negative_case> make_cases() {
     c.push_back({"kid is an object", alg::hs, hs(R"({"alg":"HS256","kid":{"id":"a"}})", claims()), errc::malformed_token});
     c.push_back({"kid is an array", alg::hs, hs(R"({"alg":"HS256","kid":["a"]})", claims()), errc::malformed_token});
     c.push_back({"kid is null", alg::hs, hs(R"({"alg":"HS256","kid":null})", claims()), errc::malformed_token});
+    c.push_back({"kid holding U+0000", alg::hs, hs(R"({"alg":"HS256","kid":"k1\u0000k2"})", claims()),
+                 errc::malformed_token});
+    c.push_back({"kid with a control character", alg::hs, hs(R"({"alg":"HS256","kid":"k1\u001b"})", claims()),
+                 errc::malformed_token});
+    c.push_back({"header member name holding U+0000", alg::hs, hs(R"({"alg":"HS256","alg\u0000":"none"})", claims()),
+                 errc::malformed_token});
+    c.push_back({"claim name holding U+0000", alg::hs, hs(claims(R"(,"email\u0000x":"eve@example.com")")),
+                 errc::malformed_token});
     c.push_back({"crit naming a registered claim", alg::hs, hs(R"({"alg":"HS256","crit":["exp"],"exp":1})", claims()),
                  errc::unsupported_header});
     c.push_back({"crit empty array", alg::hs, hs(R"({"alg":"HS256","crit":[]})", claims()), errc::unsupported_header});
@@ -358,6 +366,18 @@ std::vector<negative_case> make_cases() {
     c.push_back({"roles under another claim name than configured", alg::hs, hs(claims()), errc::missing_roles, groups});
     c.push_back({"email is a number", alg::hs,
                  hs(R"({"roles":["a"],"email":5,"iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::invalid_claim});
+    c.push_back({"email empty, upn set", alg::hs,
+                 hs(R"({"roles":["a"],"email":"","upn":"u@corp","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
+                 errc::invalid_claim});
+    c.push_back({"preferred_username only spaces", alg::hs,
+                 hs(R"({"roles":["a"],"preferred_username":"  ","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
+                 errc::invalid_claim});
+    c.push_back({"aud holding U+0000", alg::hs, hs(claims(R"(,"aud":"customgpt\u0000")")), errc::invalid_claim,
+                 [] {
+                     policy p;
+                     p.audience = "customgpt";
+                     return p;
+                 }()});
     c.push_back({"upn with a control character", alg::hs,
                  hs(R"({"roles":["a"],"upn":"a\u0007b","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
                  errc::invalid_claim});

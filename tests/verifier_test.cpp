@@ -381,8 +381,47 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         CHECK(v.verify(b().preferred_username("pu").email("e@example.com").sign()).identity() ==
               std::optional<std::string>("e@example.com"));
         CHECK(!(v.verify(b().sign()).identity().has_value()));
-        const auto empty_email = sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":"a","email":"","upn":"u","exp":1764000300})");
-        CHECK(v.verify(empty_email).identity() == std::optional<std::string>("u"));
+        // An identity claim present but empty or blank is refused, never skipped for the next one.
+        for (const char* claims : {R"({"roles":"a","email":"","upn":"u","exp":1764000300})",
+                                   R"({"roles":"a","email":" ","upn":"u","exp":1764000300})",
+                                   R"({"roles":"a","upn":"","preferred_username":"p","exp":1764000300})",
+                                   R"({"roles":"a","email":"e@example.com","preferred_username":"  ","exp":1764000300})"}) {
+            INFO(claims);
+            try {
+                (void)v.verify(sign_json(k.hs, R"({"alg":"HS256"})", claims));
+                FAIL("accepted");
+            } catch (const jwt::error& e) {
+                CHECK(e.code() == errc::invalid_claim);
+                CHECK(std::string(e.what()).find("leave it out") != std::string::npos);
+            }
+        }
+    }
+    SECTION("U+0000: refused in kid, in member names and in the claims the verifier reads; kept in custom values") {
+        const auto refused = [&](const std::string& header, const std::string& claims, errc code) {
+            INFO(header << " " << claims);
+            CHECK(verify_code(v, sign_json(k.hs, header, claims)) == code);
+        };
+        const std::string h = R"({"alg":"HS256"})";
+        const std::string tail = R"("exp":1764000300})";
+        refused(R"({"alg":"HS256","kid":"k1\u0000"})", R"({"roles":"a",)" + tail, errc::malformed_token);
+        refused(R"({"alg":"HS256","kid":"k1\n"})", R"({"roles":"a",)" + tail, errc::malformed_token);
+        refused(R"({"alg":"HS256","alg\u0000":"none"})", R"({"roles":"a",)" + tail, errc::malformed_token);
+        refused(h, R"({"roles":"a","email\u0000":"eve@example.com",)" + tail, errc::malformed_token);
+        refused(h, R"({"roles":"a","roles\u0000":["Admin"],)" + tail, errc::malformed_token);
+        refused(h, R"({"roles":"a","\u0000":1,)" + tail, errc::malformed_token);
+        refused(h, R"({"roles":"a","email":"ada@example.com\u0000eve",)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":"a","upn":"\u0000",)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":["Admin\u0000"],)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":"Admin\u0000, b",)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":"a","sub":"u\u0000",)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":"a","aud":"customgpt\u0000x",)" + tail, errc::invalid_claim);
+        refused(h, R"({"roles":"a","aud":["ok","x\n"],)" + tail, errc::invalid_claim);
+        // A custom claim's value is the application's, read through nlohmann::json, which keeps
+        // the NUL; so is a name nested inside it.
+        const auto t = v.verify(sign_json(k.hs, h, R"({"roles":"a","note":"a\u0000b","o":{"k\u0000":[1]},)" + tail));
+        CHECK(t.claims()["note"] == std::string("a\0b", 3));
+        CHECK(t.claims()["o"].contains(std::string("k\0", 2)));
+        CHECK(t.claim("note") == nlohmann::json(std::string("a\0b", 3)));
     }
     SECTION("tokens without roles or exp, when allowed") {
         const auto bare = sign_json(k.hs, R"({"alg":"HS256"})", R"({"sub":"x"})");

@@ -189,17 +189,17 @@ public:
     }
 
     /// The session email (checked to look like one).
-    builder& email(std::string_view value) { return set_identity(email_, "email", value, true); }
+    builder& email(std::string_view value) { return set_identity(email_, "email", value, text_kind::email); }
     /// The user principal name, used by the vendor when no email is present.
-    builder& upn(std::string_view value) { return set_identity(upn_, "upn", value, false); }
+    builder& upn(std::string_view value) { return set_identity(upn_, "upn", value, text_kind::identity); }
     /// The preferred username, used by the vendor when neither email nor upn is present.
     builder& preferred_username(std::string_view value) {
-        return set_identity(preferred_username_, "preferred_username", value, false);
+        return set_identity(preferred_username_, "preferred_username", value, text_kind::identity);
     }
     /// The `sub` claim: a stable user id in the host's system.
-    builder& subject(std::string_view value) { return set_identity(sub_, "sub", value, false); }
+    builder& subject(std::string_view value) { return set_identity(sub_, "sub", value, text_kind::other); }
     /// The `iss` claim.
-    builder& issuer(std::string_view value) { return set_identity(iss_, "iss", value, false); }
+    builder& issuer(std::string_view value) { return set_identity(iss_, "iss", value, text_kind::other); }
     /// The `aud` claim as a single string.
     builder& audience(std::string_view value) {
         aud_.clear();
@@ -224,9 +224,9 @@ public:
         return *this;
     }
     /// The `jti` claim (a unique token id; jwt::random_jwt_id() makes one).
-    builder& jwt_id(std::string_view value) { return set_identity(jti_, "jti", value, false); }
+    builder& jwt_id(std::string_view value) { return set_identity(jti_, "jti", value, text_kind::other); }
     /// The `kid` header parameter, naming the key for verifiers that hold several.
-    builder& key_id(std::string_view value) { return set_identity(kid_, "kid", value, false); }
+    builder& key_id(std::string_view value) { return set_identity(kid_, "kid", value, text_kind::other); }
 
     /// Lifetime of the token: exp = iat + lifetime. Must be at least one second and at most the
     /// ceiling (10 minutes unless raised with max_lifetime). Fractions of a second are dropped.
@@ -259,10 +259,16 @@ public:
     }
 
     /// A custom claim; value is any JSON. Names the builder manages (iat, exp, email, ... and the
-    /// role claim) are refused: use their setters.
+    /// role claim) are refused: use their setters, and so is a name holding U+0000, which the
+    /// verifier refuses. The value may hold U+0000 in its strings: it is the application's to read.
     builder& claim(std::string_view name, const nlohmann::json& value) {
         if (name.empty() || !detail::is_valid_utf8(name)) {
             remember(errc::invalid_claim, "a custom claim needs a non-empty UTF-8 name");
+            return *this;
+        }
+        if (name.find('\0') != std::string_view::npos) {
+            // The verifier refuses it: a C string or a log would cut the name at the NUL.
+            remember(errc::invalid_claim, "a custom claim name must not contain U+0000 (NUL)");
             return *this;
         }
         if (is_managed_claim(name)) {
@@ -356,9 +362,13 @@ private:
         return *this;
     }
 
-    builder& set_identity(std::string& field, const char* name, std::string_view value, bool is_email) {
+    /// What a text setter's value is: the email (checked to look like one), another identity
+    /// claim (upn, preferred_username: not blank, as the verifier requires), or other text.
+    enum class text_kind { email, identity, other };
+
+    builder& set_identity(std::string& field, const char* name, std::string_view value, text_kind kind) {
         try {
-            if (is_email) {
+            if (kind == text_kind::email) {
                 check_email(value);
             } else {
                 if (value.empty()) {
@@ -366,6 +376,11 @@ private:
                     return *this;
                 }
                 detail::check_text(name, value);
+                if (kind == text_kind::identity && detail::trim(value).empty()) {
+                    remember(errc::invalid_claim, std::string(name) +
+                                                      " must name the user, not be only spaces (leave it out instead)");
+                    return *this;
+                }
             }
             field = std::string(value);
         } catch (const error& e) {

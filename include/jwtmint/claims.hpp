@@ -237,15 +237,17 @@ inline void check_email(std::string_view email) {
     return roles;
 }
 
-/// The session identity as the vendor resolves it: the first present, non-empty string of
-/// email, upn, preferred_username.
+/// The session identity as the vendor resolves it: the first of email, upn, preferred_username
+/// that is present. When that one is not a string, or is empty or blank, there is no identity:
+/// the next claim is not consulted (the vendor may not skip it either; jwt::verifier refuses
+/// such a token).
 [[nodiscard]] inline std::optional<std::string> session_identity(const nlohmann::json& claims) {
     if (!claims.is_object()) return std::nullopt;
     for (const std::string_view name : identity_claims) {
         const auto it = claims.find(std::string(name));
-        if (it != claims.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
-            return it->get<std::string>();
-        }
+        if (it == claims.end()) continue;
+        if (!it->is_string() || detail::trim(it->get_ref<const std::string&>()).empty()) return std::nullopt;
+        return it->get<std::string>();
     }
     return std::nullopt;
 }

@@ -462,7 +462,8 @@ public:
     /// in the verifier's known roles when those are set. Empty when the token had no role
     /// claim and the verifier allowed that.
     [[nodiscard]] const std::vector<std::string>& roles() const noexcept { return roles_; }
-    /// The session identity as the vendor resolves it: the first of email, upn, preferred_username.
+    /// The session identity as the vendor resolves it: the first present of email, upn,
+    /// preferred_username (the verifier refuses an empty or blank one, so it is never empty).
     [[nodiscard]] const std::optional<std::string>& identity() const noexcept { return identity_; }
     [[nodiscard]] std::optional<sys_seconds> issued_at() const noexcept { return to_time(iat_); }
     [[nodiscard]] std::optional<sys_seconds> expires_at() const noexcept { return to_time(exp_); }
@@ -521,9 +522,11 @@ private:
 /// absent or not a string: malformed_token); signature (invalid_base64url, invalid_signature);
 /// only then the payload: base64url, typ / cty, JSON object; claim types (invalid_claim:
 /// exp / nbf / iat must be JSON numbers in [0, max_numeric_date], iss / sub / jti / identity
-/// claims strings, aud a string or non-empty array of strings; a number JSON cannot hold,
-/// such as 1e400, is malformed_token); exp, nbf, iat, lifetime; iss, aud, sub, required
-/// claims; the role claim (missing_roles, invalid_claim, unknown_role).
+/// claims strings without control characters, identity claims not empty or blank, aud a string
+/// or non-empty array of such strings; a number JSON cannot hold, such as 1e400, and a member
+/// name holding U+0000 in the header or claims set are malformed_token, as is a kid with a
+/// control character); exp, nbf, iat, lifetime; iss, aud, sub, required claims; the role claim
+/// (missing_roles, invalid_claim, unknown_role).
 template <class Algorithm, class Clock = std::chrono::system_clock>
 class verifier {
     static_assert(detail::is_verifiable_algorithm<Algorithm>,
@@ -936,7 +939,8 @@ private:
         return m;
     }
 
-    /// The header rules, in order: extensions we cannot honour, then alg, then kid's type.
+    /// The header rules, in order: extensions we cannot honour, then alg, then kid's type and
+    /// text, then member names holding U+0000.
     /// crit is judged first because a header with a critical extension we do not understand
     /// cannot be interpreted at all (RFC 7515 section 4.1.11), alg included.
     static bool check_header(const detail::json_object_scan& header, detail::rejection& why) {
@@ -972,8 +976,21 @@ private:
                           "the token says alg " + detail::quote(token_alg) + ", but this verifier's key is for " +
                               std::string(alg) + "; the algorithm comes from the key, never from the token");
         }
-        if (const detail::json_member* kid = header.find("kid"); kid != nullptr && kid->type != json_type::string) {
-            return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
+        if (const detail::json_member* kid = header.find("kid"); kid != nullptr) {
+            if (kid->type != json_type::string) return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
+            // A NUL or another control character in a key id: a key store or log reading it as a
+            // C string would look up (or record) another key's id.
+            std::string kid_scratch;
+            if (const std::string_view id = detail::json_string_text(*kid, kid_scratch); detail::has_control_char(id)) {
+                return reject(why, errc::malformed_token,
+                              "the header's 'kid' " + detail::quote(id) + " contains a control character (U+0000 to "
+                              "U+001F or U+007F); key ids are printable text");
+            }
+        }
+        for (const detail::json_member& member : header) {
+            if (!member.name_escaped) continue;  // a NUL can only be written escaped: the scan refused raw ones
+            const std::string name = detail::json_unescape(member.name, true);
+            if (name.find('\0') != std::string::npos) return reject_nul_name(why, "header", name);
         }
         // jku, jwk, x5u, x5c, x5t name or carry keys: never used, the key is pinned.
         return true;
@@ -1041,8 +1058,13 @@ private:
         // duplicate names, so each slot is filled at most once.
         std::array<const detail::json_member*, claim_slots> slot{};
         for (const detail::json_member& m : c) {
-            const claim_slot k = slot_of(m.name_escaped ? std::string_view(detail::json_unescape(m.name, true)) : m.name);
-            if (k != no_slot) slot[k] = &m;
+            if (!m.name_escaped) {  // a NUL can only be written escaped: the scan refused raw ones
+                if (const claim_slot k = slot_of(m.name); k != no_slot) slot[k] = &m;
+                continue;
+            }
+            const std::string name = detail::json_unescape(m.name, true);
+            if (name.find('\0') != std::string::npos) return reject_nul_name(why, "claims set", name);
+            if (const claim_slot k = slot_of(name); k != no_slot) slot[k] = &m;
         }
         const auto date = [&](claim_slot k, bool round_up, std::optional<std::int64_t>& out) {
             const detail::json_member* m = slot[k];
@@ -1078,8 +1100,17 @@ private:
                 t.sub_ = std::string(value);
             } else if (k == jti_slot) {
                 t.jti_ = std::string(value);
-            } else if (!t.identity_ && !value.empty()) {
-                t.identity_ = std::string(value);  // email, upn, preferred_username: the first non-empty
+            } else {
+                // The vendor takes the first identity claim "available"; whether an empty one is
+                // available to it is unknown, so an identity claim present must hold a name.
+                if (detail::trim(value).empty()) {
+                    return reject(why, errc::invalid_claim,
+                                  std::string(name) + " is " + (value.empty() ? "empty" : "only spaces") +
+                                      "; an identity claim that is present must name the user (the vendor may "
+                                      "take it as the session email, or skip it for the next one), so leave it "
+                                      "out instead");
+                }
+                if (!t.identity_) t.identity_ = std::string(value);  // email, upn, preferred_username: the first
             }
         }
         if (const detail::json_member* m = slot[aud_slot]) {
@@ -1099,8 +1130,23 @@ private:
             } else {
                 detail::json_for_each_element(m->value, [&](std::string_view v) { t.aud_.push_back(detail::json_string_copy(v)); });
             }
+            for (const std::string& a : t.aud_) {
+                if (detail::has_control_char(a)) {
+                    t.aud_.clear();
+                    return reject(why, errc::invalid_claim, "aud " + detail::quote(a) + " contains a control character");
+                }
+            }
         }
         return true;
+    }
+
+    /// A member name holding U+0000: a C string, a log line or another parser would cut it short
+    /// and read another name (or a second copy of one), which the duplicate-name rule cannot see.
+    static bool reject_nul_name(detail::rejection& why, const char* what, std::string_view name) {
+        return detail::reject(why, errc::malformed_token,
+                              std::string("the ") + what + " has a member name holding U+0000 (" + detail::quote(name) +
+                                  "); a C string or a log would cut it at the NUL and read another name, so the "
+                                  "token is refused");
     }
 
     bool check_time(verified_token& t, std::int64_t now, detail::rejection& why) const {
