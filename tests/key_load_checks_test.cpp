@@ -394,6 +394,8 @@ TEST_CASE("a key file holds exactly one key", "[key][load-checks][pem]") {
         jwtmint_test::openssl_ok(dir, "req -new -x509 -key key.pem -subj /CN=x -days 1 -out cert.pem");
         const std::string cert = jwtmint_test::read_text(dir / "cert.pem");
         CHECK_ERRC(jwt::private_key::from_pem(cert + priv), errc::invalid_key);
+        const auto r = jwtmint_test::outcome_of([&] { (void)jwt::private_key::from_pem(cert + priv); });
+        CHECK(r.message.find("openssl pkey -in bundle.pem -out private_key.pem") != std::string::npos);
         CHECK_ERRC(jwt::public_key::from_pem(cert + pub), errc::invalid_key);
     }
     SECTION("text before or after the block") {

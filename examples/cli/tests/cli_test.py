@@ -324,8 +324,10 @@ class PubkeyTest(CliTestCase):
         cert = self.path("cert.pem")
         openssl("req", "-x509", "-key", self.ec, "-subj", "/CN=jwtmint test", "-days", "1", "-out", cert)
         bundle = self.write("bundle.pem", self.read("cert.pem") + self.read("ec.pem"))
-        p = self.assertOk(run("pubkey", "--key", bundle))  # the private key in the bundle counts
-        self.assertEqual(p.stdout.encode(), self.read("ec.pem.pub"))
+        # A key file holds exactly one key: a bundle is refused with the command that extracts it.
+        p = run("pubkey", "--key", bundle)
+        self.assertErrorLine(p, 2, "invalid_key", "openssl pkey -in bundle.pem -out private_key.pem")
+        self.assertIn("a CERTIFICATE block (line 1), then a PRIVATE KEY block", p.stderr)
         self.assertErrorLine(run("pubkey", "--key", cert), 2, "invalid_key", "openssl x509")
 
     def test_positional_key_and_public_input(self):

@@ -225,10 +225,19 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
         fail(errc::invalid_key, subject + " holds only EC curve parameters, no key; generate a key with: "
                                           "jwtmint keygen es256");
     }
-    fail(errc::invalid_key,
-         subject + " holds " + found +
-             "; a key file holds exactly one key: split it so that each key has its own file (the private key "
-             "stays on the server, the public key is what the vendor is given)");
+    // A TLS-style bundle (certificates and one private key): OpenSSL can copy the key out alone.
+    std::size_t private_keys = 0;
+    std::size_t certificates = 0;
+    for (const block& b : blocks) {
+        private_keys += is_private_label(b.label) ? 1 : 0;
+        certificates += b.label == "CERTIFICATE" ? 1 : 0;
+    }
+    const bool bundle = private_keys == 1 && certificates > 0 && private_keys + certificates == keys;
+    const std::string fix =
+        bundle ? "; copy the private key alone into its own file with: openssl pkey -in bundle.pem -out private_key.pem"
+               : "; split it so that each key has its own file (the private key stays on the server, the public key "
+                 "is what the vendor is given)";
+    fail(errc::invalid_key, subject + " holds " + found + "; a key file holds exactly one key" + fix);
 }
 
 }  // namespace jwt::detail
