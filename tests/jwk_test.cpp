@@ -333,3 +333,223 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     json hs = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"alg", "HS256"}, {"kid", "h"}};
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {hs}}}.dump()), errc::key_algorithm_mismatch);
 }
+
+TEST_CASE("jwks_verifier refuses a header as jwt::verifier does, with the same code and message", "[jwk][jwks][errors]") {
+    const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
+    const auto set = jwt::jwks_verifier<fixed_clock>::from_jwks(jwt::jwks_document({jwt::public_jwk(es)}));
+    const auto plain = jwt::verifier<jwt::es256, fixed_clock>::from_signer(es);
+    const std::string kid = set.key_ids().at(0);
+    const std::string payload = R"({"roles":["Support Team"]})";
+    std::string deep = R"({"alg":"ES256","kid":")" + kid + R"(","x":)";
+    for (int i = 0; i < 40; ++i) deep += "[";
+    for (int i = 0; i < 40; ++i) deep += "]";
+    deep += "}";
+    const std::string signature = "." + jwt::base64url_encode(es.sign("x.y"));
+    struct row {
+        const char* what;
+        std::string token;
+        errc expected;
+        std::string message;  // when the message is the point
+    };
+    const std::vector<row> rows = {
+        {"a member twice", jwt::sign_compact(es, R"({"alg":"ES256","kid":")" + kid + R"(","typ":"JWT","typ":"JWT"})", payload),
+         errc::malformed_token,
+         "the header has the member 'typ' more than once; verifiers disagree on which copy counts, so the token is "
+         "refused"},
+        {"kid twice", jwt::sign_compact(es, R"({"alg":"ES256","kid":"other","kid":")" + kid + "\"}", payload),
+         errc::malformed_token,
+         "the header has the member 'kid' more than once; verifiers disagree on which copy counts, so the token is "
+         "refused"},
+        {"nested 40 deep", jwt::sign_compact(es, deep, payload), errc::malformed_token,
+         "the header nests deeper than 32 levels"},
+        {"not base64url", "e30=." + jwt::base64url_encode(payload) + signature, errc::invalid_base64url, ""},
+        {"not JSON", jwt::base64url_encode("{\"alg\":") + ".e30" + signature, errc::malformed_token, ""},
+        {"a JSON array", jwt::base64url_encode("[1]") + ".e30" + signature, errc::malformed_token, ""},
+        {"a byte order mark", jwt::base64url_encode("\xEF\xBB\xBF{}") + ".e30" + signature, errc::malformed_token, ""},
+        {"an empty header segment", ".e30" + signature, errc::malformed_token, "the header segment is empty"},
+        {"four segments", "e30.e30.e30" + signature, errc::malformed_token, ""},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        const auto by_set = jwtmint_test::outcome_of([&] { (void)set.verify(r.token); });
+        const auto by_plain = jwtmint_test::outcome_of([&] { (void)plain.verify(r.token); });
+        CHECK(by_set.code == jwtmint_test::describe_code(r.expected));
+        CHECK(by_set.code == by_plain.code);
+        CHECK(by_set.message == by_plain.message);
+        if (!r.message.empty()) CHECK(by_set.message == r.message);
+        std::error_code ec;
+        CHECK_FALSE(set.verify(r.token, ec).has_value());
+        CHECK(ec == r.expected);
+    }
+}
+
+TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the fault", "[jwk][jwks][errors]") {
+    const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
+    const json ec_key = json::parse(jwt::public_jwk(es));
+    const auto refusal = [](const std::string& doc) {
+        return jwtmint_test::outcome_of([&] { (void)jwt::jwks_verifier<>::from_jwks(doc); });
+    };
+    const auto set_of = [](const json& key) { return json{{"keys", json::array({key})}}.dump(); };
+    const std::string mismatch = jwtmint_test::describe_code(errc::key_algorithm_mismatch);
+    const std::string invalid = jwtmint_test::describe_code(errc::invalid_jwk);
+
+    SECTION("nested too deep") {
+        for (const int depth : {40, 100}) {
+            INFO(depth << " levels");
+            const std::string doc = R"({"keys":[)" + std::string(static_cast<std::size_t>(depth), '[') +
+                                    std::string(static_cast<std::size_t>(depth), ']') + "]}";
+            const auto r = refusal(doc);
+            CHECK(r.code == invalid);
+            CHECK(r.message == "JWK: the JWK Set nests deeper than 32 levels of arrays and objects (jwt::max_json_depth)");
+            // A lone JWK, likewise.
+            const std::string jwk = R"({"kty":"EC","x5c":)" + std::string(static_cast<std::size_t>(depth), '[') +
+                                    std::string(static_cast<std::size_t>(depth), ']') + "}";
+            CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk(jwk); }).message ==
+                  "JWK: the JWK nests deeper than 32 levels of arrays and objects (jwt::max_json_depth)");
+        }
+    }
+    SECTION("an EC key on a curve no JOSE algorithm uses here (secp256k1)") {
+        const auto key = jwtmint_test::load_private_evp(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1"));
+        const auto coordinate = [&](const char* name) {
+            BIGNUM* raw = nullptr;
+            REQUIRE(EVP_PKEY_get_bn_param(key.get(), name, &raw) == 1);
+            std::string bytes(32, '\0');
+            REQUIRE(BN_bn2binpad(raw, reinterpret_cast<unsigned char*>(bytes.data()), 32) == 32);
+            BN_free(raw);
+            return jwtmint_test::b64url_encode(bytes);
+        };
+        json k1 = {{"kty", "EC"}, {"crv", "secp256k1"}, {"kid", "k1"}, {"x", coordinate(OSSL_PKEY_PARAM_EC_PUB_X)},
+                   {"y", coordinate(OSSL_PKEY_PARAM_EC_PUB_Y)}};
+        auto r = refusal(set_of(k1));
+        CHECK(r.code == mismatch);
+        CHECK(r.message == "JWK: the EC key 'k1' is on the curve 'secp256k1', which is not one a JOSE ES* algorithm "
+                           "uses here (P-256 for ES256, P-384 for ES384, P-521 for ES512)");
+        // Named for ES256, it is refused for its curve; named ES256K, for its algorithm.
+        k1["alg"] = "ES256";
+        r = refusal(set_of(k1));
+        CHECK(r.code == mismatch);
+        CHECK(r.message == "JWK: EC curve 'secp256k1' is not one a JOSE ES* algorithm uses here (P-256 for ES256, "
+                           "P-384 for ES384, P-521 for ES512)");
+        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk(k1.dump()); }).message == r.message);
+        k1["alg"] = "ES256K";
+        r = refusal(set_of(k1));
+        CHECK(r.code == mismatch);
+        CHECK(r.message == "JWK: alg 'ES256K' is not a JWS algorithm this verifier accepts (RS256, RS384, RS512, PS256, "
+                           "PS384, PS512, ES256, ES384, ES512, EdDSA)");
+    }
+    SECTION("an HMAC secret, with or without its alg") {
+        json hs = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"kid", "h"}};
+        auto r = refusal(set_of(hs));
+        CHECK(r.code == mismatch);
+        CHECK(r.message == "JWK: the oct key 'h' is an HMAC secret, which does not belong in a published JWK Set (only "
+                           "public keys verify here)");
+        hs["alg"] = "HS256";
+        r = refusal(set_of(hs));
+        CHECK(r.code == mismatch);
+        CHECK(r.message == "JWK: alg 'HS256' is an HMAC algorithm, whose secret does not belong in a published JWK Set "
+                           "(only public keys verify here)");
+    }
+    SECTION("an RSA key without alg, a key of unknown kty, a key without kid") {
+        json rsa = json::parse(jwt::public_jwk(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()))));
+        rsa["kid"] = "r";
+        auto r = refusal(set_of(rsa));
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: the RSA key 'r' has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins "
+                           "one algorithm per key, so RSA keys in a set must name theirs");
+        r = refusal(set_of(json{{"kty", "XYZ"}, {"kid", "x"}}));
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: the XYZ key 'x' has an unknown \"kty\" (a JWK Set here holds RSA, EC and OKP keys)");
+        json no_kid = ec_key;
+        no_kid.erase("kid");
+        r = refusal(set_of(no_kid));
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: a key of the set has no \"kid\"; jwks_verifier picks the key by the token's kid, so "
+                           "every key needs one");
+    }
+    SECTION("text that is not JSON, and JSON that is not an object") {
+        auto r = refusal(R"({"keys":[)");
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: the text is not valid JSON (or not valid UTF-8)");
+        r = refusal("[" + set_of(ec_key) + "]");
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: the text is JSON but not a JSON object, as a JWK Set is");
+        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk("[1]"); }).message ==
+              "JWK: the text is JSON but not a JSON object, as a JWK is");
+        r = refusal(R"({"keys":[],"n":1e400})");
+        CHECK(r.code == invalid);
+        CHECK(r.message == "JWK: the JWK Set holds the number '1e400', whose magnitude no double holds; JSON parsers "
+                           "disagree on such numbers");
+    }
+}
+
+TEST_CASE("select_jwk: the one key a JWK or a JWK Set names, read once by the strict parser", "[jwk][jwks]") {
+    const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
+    const auto ed = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
+    const json ec_private = private_jwk_of(jwtmint_test::p256_pem());
+    const std::string doc = jwt::jwks_document({jwt::public_jwk(es), jwt::public_jwk(ed)});
+    const std::string kid_es = jwt::jwk_thumbprint(es);
+    const std::string kid_ed = jwt::jwk_thumbprint(ed);
+
+    SECTION("a lone JWK, whatever kid is asked for") {
+        const jwt::jwk_key k = jwt::select_jwk(jwt::public_jwk(es), "not its kid");
+        CHECK(k.kty == "EC");
+        CHECK(k.kid == kid_es);
+        CHECK(k.alg == "ES256");
+        REQUIRE(k.public_key);
+        CHECK_FALSE(k.private_key);
+        CHECK_FALSE(k.secret);
+        CHECK(jwt::jwk_thumbprint(*k.public_key) == kid_es);
+        const jwt::jwk_key p = jwt::select_jwk(ec_private.dump());
+        REQUIRE(p.private_key);
+        CHECK(p.private_key->matches(jwt::public_key::from_private(es.key())));
+        CHECK(p.kid.empty());
+        CHECK(p.alg.empty());
+    }
+    SECTION("an oct JWK is a secret, decoded once") {
+        const std::string secret(48, 'k');
+        const jwt::jwk_key k = jwt::select_jwk(json{{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(secret)}}.dump());
+        REQUIRE(k.secret);
+        CHECK(std::string(k.secret->begin(), k.secret->end()) == secret);
+        CHECK_FALSE(k.public_key);
+        CHECK_ERRC(jwt::select_jwk(json{{"kty", "oct"}, {"k", "c2VjcmV0"}, {"use", "enc"}}.dump()),
+                   errc::key_algorithm_mismatch);
+        CHECK_ERRC(jwt::select_jwk(json{{"kty", "oct"}, {"k", "c2VjcmV0"}, {"key_ops", {"encrypt"}}}.dump()),
+                   errc::key_algorithm_mismatch);
+        CHECK(jwt::select_jwk(json{{"kty", "oct"}, {"k", "c2VjcmV0"}, {"key_ops", {"verify"}}}.dump()).secret);
+    }
+    SECTION("from a set, by kid") {
+        CHECK(jwt::select_jwk(doc, kid_es).kid == kid_es);
+        CHECK(jwt::select_jwk(doc, kid_ed).kty == "OKP");
+        std::error_code ec;
+        CHECK_FALSE(jwt::select_jwk(doc, "nope", ec).has_value());
+        CHECK(ec == errc::unknown_key_id);
+        const auto r = jwtmint_test::outcome_of([&] { (void)jwt::select_jwk(doc, "nope"); });
+        CHECK(r.message == "no key in the JWK Set has kid 'nope'; the set's kids: '" + kid_es + "', '" + kid_ed + "'");
+        // With no kid, only a set of one key names its key.
+        const auto none = jwtmint_test::outcome_of([&] { (void)jwt::select_jwk(doc); });
+        CHECK(none.code == jwtmint_test::describe_code(errc::unknown_key_id));
+        CHECK(none.message.find("holds 2 keys") != std::string::npos);
+        CHECK(jwt::select_jwk(jwt::jwks_document({jwt::public_jwk(ed)})).kid == kid_ed);
+        // A set may hold a private key (it is read as a key file); only the chosen key is decoded.
+        json priv = ec_private;
+        priv["kid"] = "mine";
+        const std::string private_set = json{{"keys", {json::parse(jwt::public_jwk(ed)), priv}}}.dump();
+        CHECK(jwt::select_jwk(private_set, "mine").private_key);
+        CHECK(jwt::select_jwk(private_set, kid_ed).public_key);
+    }
+    SECTION("a set that repeats a kid or a member is refused, not read first- or last-wins") {
+        const std::string twice = jwt::jwks_document({jwt::public_jwk(es)});
+        const std::string doubled = twice.substr(0, twice.size() - 2) + "," + twice.substr(9);
+        REQUIRE(json::parse(doubled).at("keys").size() == 2);
+        const auto r = jwtmint_test::outcome_of([&] { (void)jwt::select_jwk(doubled, kid_es); });
+        CHECK(r.code == jwtmint_test::describe_code(errc::invalid_jwk));
+        CHECK(r.message == "JWK: two keys in the set share the kid '" + kid_es + "'");
+        const std::string x = json::parse(jwt::public_jwk(ed)).at("x");
+        const std::string x_twice = R"({"x":")" + x + "\"," + jwt::public_jwk(es).substr(1);
+        const auto d = jwtmint_test::outcome_of([&] { (void)jwt::select_jwk(x_twice); });
+        CHECK(d.code == jwtmint_test::describe_code(errc::invalid_jwk));
+        CHECK(d.message == "JWK: the member 'x' appears more than once; a JWK names each member once (RFC 7517 section 4)");
+        CHECK_ERRC(jwt::select_jwk(R"({"keys":[]})"), errc::invalid_jwk);
+        CHECK_ERRC(jwt::select_jwk(R"({"keys":{}})"), errc::invalid_jwk);
+    }
+}

@@ -503,7 +503,7 @@ TEST_CASE("private_key::to_pem: the copy of the passphrase is wiped", "[secrets]
 }
 
 
-TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, verifier_from_jwk)",
+TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, verifier_from_jwk, select_jwk)",
           "[secrets][jwk][hs256]") {
     static constexpr char k_octets[] = "oct-jwk-secret:9e1c4a7f-3b6d-4f20-8a5e-c7d2b9f16e03";
     static static_text<256> jwk;
@@ -523,13 +523,15 @@ TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, 
         const auto v = jwt::verifier_from_jwk<jwt::hs256>(jwk.view());
         CHECK(signer.matches_secret(sv(k_octets)));
         CHECK(v.verify_signature("x", signer.sign("x")));
+        const jwt::jwk_key key = jwt::select_jwk(jwk.view());  // as a key file is read
+        CHECK((key.secret && key.secret->size() == sizeof k_octets - 1));
     }
     watch::arm(false);
     check_wiped(0, "the octets of k", watch::origin::cxx);
     check_never_released(1, "the base64url text of k");
 }
 
-TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key_from_jwk, signer_from_jwk)",
+TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key_from_jwk, signer_from_jwk, select_jwk)",
           "[secrets][jwk][es256]") {
     static ec_jwk_fixture ec;
     if (ec.jwk.size == 0) ec.make();
@@ -540,6 +542,8 @@ TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_ke
         const auto es = jwt::signer_from_jwk<jwt::es256>(ec.jwk.view());
         CHECK(key.matches(jwt::public_key::from_private(es.key())));
         CHECK(es.sign("x").size() == 64);
+        const jwt::jwk_key selected = jwt::select_jwk(ec.jwk.view());  // as a key file is read
+        CHECK((selected.private_key && selected.private_key->matches(jwt::public_key::from_private(es.key()))));
     }
     watch::arm(false);
     check_wiped(0, "the octets of d", watch::origin::cxx);

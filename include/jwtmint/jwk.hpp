@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -31,6 +32,19 @@
 #include <vector>
 
 namespace jwt {
+
+/// The longest JWK text read, in octets; longer text is refused before it is scanned. A 16384-bit
+/// RSA private JWK with its CRT members takes about 13 KiB; a public JWK, well under 1 KiB.
+inline constexpr std::size_t max_jwk_size = 64 * 1024;
+
+/// The longest JWK Set document read, in octets; a longer one is refused before it is scanned. A
+/// real set of a few keys takes a few KiB.
+inline constexpr std::size_t max_jwks_size = 1024 * 1024;
+
+/// The most keys a JWK Set may hold; counted before any key of the set is read.
+inline constexpr std::size_t max_jwks_keys = 100;
+
+// JWKs and JWK Sets nest no deeper than tokens do: jwt::max_json_depth (verifier.hpp).
 
 namespace detail {
 
@@ -67,22 +81,42 @@ struct jwk_members {
     [[nodiscard]] bool contains(const char* name) const { return find_secret(name) != nullptr || pub.contains(name); }
 };
 
-/// The JWK as a JSON object, with our own error codes for text that is not one. Validated by
-/// json_object_scan, which also refuses duplicate member names at any depth (RFC 7517 section 4
-/// allows a parser to refuse them; nlohmann::json would keep the last); a UTF-8 byte order mark
-/// is skipped, as nlohmann::json skips it.
+/// Refuses text longer than limit (named by its constant) before anything reads it.
+inline void check_jwk_size(std::string_view text, std::size_t limit, const char* what, const char* constant) {
+    if (text.size() > limit) {
+        bad_jwk("the " + std::string(what) + " has " + std::to_string(text.size()) + " octets; at most " +
+                std::to_string(limit) + " are read (" + constant + ")");
+    }
+}
+
+/// Refuses JSON text that a scan of a JWK or JWK Set (what) did not accept, naming the fault.
+[[noreturn]] inline void bad_jwk_json(json_fault fault, const json_object_scan& scan, const char* what) {
+    switch (fault) {
+        case json_fault::duplicate_name:
+            bad_jwk("the member " + quote(scan.duplicate()) + " appears more than once; a " + what +
+                    " names each member once (RFC 7517 section 4)");
+        case json_fault::too_deep:
+            bad_jwk("the " + std::string(what) + " nests deeper than " + std::to_string(max_json_depth) +
+                    " levels of arrays and objects (jwt::max_json_depth)");
+        case json_fault::number_too_large:
+            bad_jwk("the " + std::string(what) + " holds the number " + quote(scan.too_large()) +
+                    ", whose magnitude no double holds; JSON parsers disagree on such numbers");
+        case json_fault::not_object: bad_jwk("the text is JSON but not a JSON object, as a " + std::string(what) + " is");
+        default: bad_jwk("the text is not valid JSON (or not valid UTF-8)");
+    }
+}
+
+/// The JWK as a JSON object, with our own error codes for text that is not one: no longer than
+/// max_jwk_size (checked first), validated by json_object_scan, which also refuses duplicate
+/// member names at any depth (RFC 7517 section 4 allows a parser to refuse them; nlohmann::json
+/// would keep the last) and nesting deeper than max_json_depth; a UTF-8 byte order mark is
+/// skipped, as nlohmann::json skips it.
 inline jwk_members parse_jwk_object(std::string_view text) {
+    check_jwk_size(text, max_jwk_size, "JWK", "jwt::max_jwk_size");
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     json_object_scan scan;
-    switch (scan.scan(text, json_object_scan::depth_capacity)) {
-        case json_fault::none: break;
-        case json_fault::duplicate_name:
-            bad_jwk("the member " + quote(scan.duplicate()) +
-                    " appears more than once; a JWK names each member once (RFC 7517 section 4)");
-        case json_fault::too_deep:
-            bad_jwk("the JSON nests deeper than " + std::to_string(json_object_scan::depth_capacity) + " levels");
-        default: bad_jwk("the text is not a JSON object");
-    }
+    const json_fault fault = scan.scan(text, max_json_depth);
+    if (fault != json_fault::none) bad_jwk_json(fault, scan, "JWK");
     jwk_members out;
     for (const json_member& m : scan) {
         std::string name = json_unescape(m.name, m.name_escaped);
@@ -95,7 +129,7 @@ inline jwk_members parse_jwk_object(std::string_view text) {
         }
         if (secret) continue;
         nlohmann::json value = nlohmann::json::parse(m.value.begin(), m.value.end(), nullptr, /*allow_exceptions=*/false);
-        if (value.is_discarded()) bad_jwk("the text is not a JSON object");  // the scan accepted it: not expected
+        if (value.is_discarded()) bad_jwk("the text is not valid JSON");  // the scan accepted it: not expected
         out.pub[std::move(name)] = std::move(value);
     }
     return out;
@@ -222,12 +256,16 @@ struct jwk_curve {
 inline constexpr std::array<jwk_curve, 3> jwk_ec_curves = {
     {{"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}}};
 
+/// The curves the JOSE ES* algorithms use (RFC 7518 section 3.4), for a message about another one.
+inline constexpr const char* jose_ec_curves = "P-256 for ES256, P-384 for ES384, P-521 for ES512";
+
 inline const jwk_curve& ec_curve_of(const jwk_members& jwk) {
     const std::string& crv = jwk_string(jwk, "crv");
     for (const auto& c : jwk_ec_curves) {
         if (c.crv == crv) return c;
     }
-    fail(errc::key_algorithm_mismatch, "JWK: EC curve \"" + crv + "\" is not supported (P-256, P-384, P-521)");
+    fail(errc::key_algorithm_mismatch, "JWK: EC curve " + quote(crv) +
+                                           " is not one a JOSE ES* algorithm uses here (" + jose_ec_curves + ")");
 }
 
 inline secure_bytes jwk_fixed(const jwk_members& jwk, const char* name, std::size_t size, std::string_view crv) {
@@ -310,7 +348,8 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
     return jwk.contains("d");
 }
 
-/// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3).
+/// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3): key_ops must
+/// include op, or with op null (a secret that may do either), "sign" or "verify".
 inline void check_use(const jwk_members& jwk, const char* op) {
     if (const auto it = jwk.pub.find("use"); it != jwk.pub.end() && !json_is_string(*it, "sig")) {
         fail(errc::key_algorithm_mismatch, "JWK: \"use\" is " + it->dump() + "; a signing key has \"use\": \"sig\"");
@@ -318,8 +357,13 @@ inline void check_use(const jwk_members& jwk, const char* op) {
     if (const auto it = jwk.pub.find("key_ops"); it != jwk.pub.end()) {
         if (!it->is_array()) bad_jwk("\"key_ops\" must be an array");
         bool found = false;
-        for (const auto& o : *it) found = found || json_is_string(o, op);
-        if (!found) fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") + op + "\"");
+        for (const auto& o : *it) {
+            found = found || (op != nullptr ? json_is_string(o, op) : json_is_string(o, "sign") || json_is_string(o, "verify"));
+        }
+        if (!found) {
+            fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") +
+                                                   (op != nullptr ? op : "sign\" or \"verify") + "\"");
+        }
     }
 }
 
@@ -420,6 +464,80 @@ void check_jwk_alg(const jwk_members& jwk) {
     }
 }
 
+/// As for_each_jwks_key, from the scan of a document already checked for size and JSON.
+template <class F>
+void for_each_jwks_key_in(const json_object_scan& doc, F&& f) {
+    const json_member* keys = doc.find("keys");
+    if (keys == nullptr || keys->type != json_type::array) bad_jwk("a JWK Set needs a \"keys\" array (RFC 7517 section 5)");
+    std::size_t count = 0;
+    json_for_each_element(keys->value, [&](std::string_view) { ++count; });
+    if (count == 0) bad_jwk("the JWK Set has no keys");
+    if (count > max_jwks_keys) {
+        bad_jwk("the JWK Set has " + std::to_string(count) + " keys; at most " + std::to_string(max_jwks_keys) +
+                " are read (jwt::max_jwks_keys)");
+    }
+    json_for_each_element(keys->value, [&](std::string_view text) {
+        if (json_type_of(text[0]) != json_type::object) bad_jwk("every member of \"keys\" must be a JSON object");
+        f(parse_jwk_object(text), text);
+    });
+}
+
+/// Reads a JWK Set document (RFC 7517 section 5) as every reader of sets here does, each limit
+/// before the work it bounds: its length (max_jwks_size), then the JSON (duplicates refused at any
+/// depth, max_json_depth), the "keys" array, the number of keys (max_jwks_keys), and only then
+/// each key, parsed by parse_jwk_object and handed to f(const jwk_members&, std::string_view text)
+/// in document order. Each key's text goes to parse_jwk_object on its own, so that no key's secret
+/// members reach nlohmann::json.
+template <class F>
+void for_each_jwks_key(std::string_view jwks_json, F&& f) {
+    check_jwk_size(jwks_json, max_jwks_size, "JWK Set", "jwt::max_jwks_size");
+    if (jwks_json.substr(0, 3) == "\xEF\xBB\xBF") jwks_json.remove_prefix(3);
+    json_object_scan doc;
+    const json_fault fault = doc.scan(jwks_json, max_json_depth);
+    if (fault != json_fault::none) bad_jwk_json(fault, doc, "JWK Set");
+    for_each_jwks_key_in(doc, f);
+}
+
+/// A JWK's "kid", or "" when it has none. @throws jwt::error invalid_jwk for a kid that is not a string
+inline std::string jwk_kid(const jwk_members& jwk) {
+    return jwk.pub.contains("kid") ? jwk_string(jwk, "kid") : std::string();
+}
+
+}  // namespace detail
+
+/// Octets that are wiped (OPENSSL_cleanse) before their memory is released.
+using secret_bytes = detail::secure_bytes;
+
+/// A JWK as read by the strict parser, for a program that takes whatever key a JWK holds (a key
+/// file): the key, and the members that say what it is. Exactly one of private_key, public_key
+/// and secret is set.
+struct jwk_key {
+    std::string kty;                              ///< "RSA", "EC", "OKP" or "oct"
+    std::string kid;                              ///< "" when the JWK has none
+    std::string alg;                              ///< "" when the JWK has none
+    std::optional<jwt::private_key> private_key;  ///< a JWK with private members ("d", ...)
+    std::optional<jwt::public_key> public_key;    ///< a public RSA, EC or OKP JWK
+    std::optional<secret_bytes> secret;           ///< an "oct" JWK's "k"
+};
+
+namespace detail {
+
+inline jwk_key jwk_key_of(const jwk_members& jwk) {
+    jwk_key out;
+    out.kty = jwk_string(jwk, "kty");
+    out.kid = jwk_kid(jwk);
+    if (jwk.pub.contains("alg")) out.alg = jwk_string(jwk, "alg");
+    if (out.kty == "oct") {
+        check_use(jwk, nullptr);
+        out.secret = jwk_bytes(jwk, "k");
+    } else if (has_private_members(jwk, out.kty)) {
+        out.private_key = private_key::from_evp_pkey(pkey_from_jwk(jwk, true).get());
+    } else {
+        out.public_key = public_key::from_evp_pkey(pkey_from_jwk(jwk, false).get());
+    }
+    return out;
+}
+
 }  // namespace detail
 
 /// A private key from a private JWK (RSA, EC P-256/384/521, OKP Ed25519).
@@ -441,6 +559,58 @@ void check_jwk_alg(const jwk_members& jwk) {
 }
 [[nodiscard]] inline std::optional<public_key> public_key_from_jwk(std::string_view jwk_json, std::error_code& ec) {
     return detail::capture(ec, [&] { return std::optional<public_key>(public_key_from_jwk(jwk_json)); });
+}
+
+/// The key a key file holds, parsed once: from a JWK, the JWK itself (kid is not consulted); from a
+/// JWK Set ({"keys": [...]}), the key whose "kid" is kid, or with kid empty the set's only key.
+/// Private, public and "oct" JWKs alike; "use" and "key_ops", when present, must allow signatures.
+/// The set is read as jwks_verifier::from_jwks reads it (limits, duplicate members refused), and
+/// two of its keys may not share a kid. The text is refused over max_jwks_size before it is
+/// scanned; a JWK (no "keys") over max_jwk_size once it is seen to be one.
+/// @throws jwt::error unknown_key_id (no key of the set has kid, or kid is empty and the set has
+///         several keys; the message lists the set's kids), invalid_jwk, invalid_base64url,
+///         key_algorithm_mismatch, key_mismatch
+[[nodiscard]] inline jwk_key select_jwk(std::string_view jwk_or_jwks_json, std::string_view kid = {}) {
+    std::string_view text = jwk_or_jwks_json;
+    detail::check_jwk_size(text, max_jwks_size, "JWK Set", "jwt::max_jwks_size");
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    detail::json_object_scan doc;
+    const detail::json_fault fault = doc.scan(text, max_json_depth);
+    if (fault != detail::json_fault::none) {
+        // A member named twice is a JWK's (at any depth of a set too), unless it is "keys".
+        const bool jwk = fault == detail::json_fault::duplicate_name && doc.duplicate() != "keys";
+        detail::bad_jwk_json(fault, doc, jwk ? "JWK" : "JWK or JWK Set");
+    }
+    if (doc.find("keys") == nullptr) return detail::jwk_key_of(detail::parse_jwk_object(jwk_or_jwks_json));
+    std::vector<std::string> kids;
+    std::size_t keys = 0;
+    std::optional<detail::jwk_members> chosen;  // its secret members are spans of the caller's text
+    std::optional<detail::jwk_members> first;
+    detail::for_each_jwks_key_in(doc, [&](const detail::jwk_members& jwk, std::string_view) {
+        if (++keys == 1) first = jwk;
+        std::string k = detail::jwk_kid(jwk);
+        if (k.empty()) return;
+        for (const auto& other : kids) {
+            if (other == k) detail::bad_jwk("two keys in the set share the kid " + detail::quote(k));
+        }
+        if (!kid.empty() && k == kid) chosen = jwk;
+        kids.push_back(std::move(k));
+    });
+    if (kid.empty() && keys == 1) chosen = std::move(first);
+    if (chosen) return detail::jwk_key_of(*chosen);
+    std::string listed;
+    for (const auto& k : kids) listed += (listed.empty() ? "" : ", ") + detail::quote(k);
+    if (listed.empty()) listed = "none";
+    if (kid.empty()) {
+        detail::fail(errc::unknown_key_id, "the JWK Set holds " + std::to_string(keys) +
+                                               " keys and no kid was given to choose one (a token names its key "
+                                               "in its \"kid\" header); the set's kids: " + listed);
+    }
+    detail::fail(errc::unknown_key_id, "no key in the JWK Set has kid " + detail::quote(kid) + "; the set's kids: " + listed);
+}
+[[nodiscard]] inline std::optional<jwk_key> select_jwk(std::string_view jwk_or_jwks_json, std::string_view kid,
+                                                       std::error_code& ec) {
+    return detail::capture(ec, [&] { return std::optional<jwk_key>(select_jwk(jwk_or_jwks_json, kid)); });
 }
 
 /// A signer from a private JWK ("oct" for HS*, RSA for RS*/PS*, EC for ES*, OKP for EdDSA);
@@ -512,8 +682,13 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
 }
 
 /// A JWK Set document ({"keys": [...]}, RFC 7517 section 5) of public JWKs, e.g. from
-/// public_jwk(). @throws jwt::error invalid_jwk for a JWK that is not public or repeats a kid
+/// public_jwk(). @throws jwt::error invalid_jwk for a JWK that is not public or repeats a kid, or
+/// for more than max_jwks_keys keys (a set no reader here would take)
 [[nodiscard]] inline std::string jwks_document(const std::vector<std::string>& public_jwks) {
+    if (public_jwks.size() > max_jwks_keys) {
+        detail::bad_jwk("a JWK Set of " + std::to_string(public_jwks.size()) + " keys; at most " +
+                        std::to_string(max_jwks_keys) + " are read (jwt::max_jwks_keys)");
+    }
     nlohmann::json keys = nlohmann::json::array();
     std::vector<std::string> kids;
     for (const auto& text : public_jwks) {
@@ -534,8 +709,10 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
 /// Verifies tokens against a JWK Set: the token's "kid" picks the key, and the algorithm is the
 /// one that key is pinned to (its JWK's "alg", or for EC and OKP keys, their curve's only
 /// algorithm); a token whose alg differs is refused as by jwt::verifier. Keys of the set must
-/// carry a kid. Configure the claim policy of every key's verifier with configure().
-/// Thread-safe for verify() once configured.
+/// carry a kid. Configure the claim policy of every key's verifier with configure(). A token is
+/// judged as jwt::verifier judges it, limits first: its length before anything is decoded (the
+/// longest any key's verifier accepts), its shape, then its header (duplicates and nesting
+/// refused), and only then the kid. Thread-safe for verify() once configured.
 template <class Clock = std::chrono::system_clock>
 class jwks_verifier {
 public:
@@ -544,35 +721,20 @@ public:
                      verifier<ps384, Clock>, verifier<ps512, Clock>, verifier<es256, Clock>, verifier<es384, Clock>,
                      verifier<es512, Clock>, verifier<eddsa, Clock>>;
 
-    /// From a JWKS document ({"keys": [...]}) of public keys.
+    /// From a JWKS document ({"keys": [...]}) of public keys: at most max_jwks_size octets and
+    /// max_jwks_keys keys, each checked before the work it bounds.
     /// @throws jwt::error invalid_jwk, key_algorithm_mismatch, weak_key, ...
     [[nodiscard]] static jwks_verifier from_jwks(std::string_view jwks_json) {
-        // Each key's text goes to parse_jwk_object on its own, so that no key's secret members
-        // (an "oct" key's k, refused below) reach nlohmann::json.
-        detail::json_object_scan doc;
-        if (jwks_json.substr(0, 3) == "\xEF\xBB\xBF") jwks_json.remove_prefix(3);
-        switch (doc.scan(jwks_json, detail::json_object_scan::depth_capacity)) {
-            case detail::json_fault::none: break;
-            case detail::json_fault::duplicate_name:
-                detail::bad_jwk("the member " + detail::quote(doc.duplicate()) +
-                                " appears more than once; a JWK Set names each member once (RFC 7517 section 4)");
-            default: detail::bad_jwk("the text is not a JSON object");
-        }
-        const detail::json_member* keys = doc.find("keys");
-        if (keys == nullptr || keys->type != detail::json_type::array) {
-            detail::bad_jwk("a JWK Set needs a \"keys\" array (RFC 7517 section 5)");
-        }
         jwks_verifier out;
-        detail::json_for_each_element(keys->value, [&](std::string_view text) {
-            if (detail::json_type_of(text[0]) != detail::json_type::object) {
-                detail::bad_jwk("every member of \"keys\" must be a JSON object");
+        detail::for_each_jwks_key(jwks_json, [&](const detail::jwk_members& jwk, std::string_view text) {
+            if (!jwk.pub.contains("kid")) {
+                detail::bad_jwk("a key of the set has no \"kid\"; jwks_verifier picks the key by the token's kid, so "
+                                "every key needs one");
             }
-            const detail::jwk_members jwk = detail::parse_jwk_object(text);
             const std::string kid = detail::jwk_string(jwk, "kid");
-            if (out.keys_.count(kid) != 0) detail::bad_jwk("two keys in the set share the kid \"" + kid + "\"");
-            out.keys_.emplace(kid, make(jwk, text));
+            if (out.keys_.count(kid) != 0) detail::bad_jwk("two keys in the set share the kid " + detail::quote(kid));
+            out.keys_.emplace(kid, make(jwk, kid, text));
         });
-        if (out.keys_.empty()) detail::bad_jwk("the JWK Set has no keys");
         return out;
     }
     [[nodiscard]] static std::optional<jwks_verifier> from_jwks(std::string_view jwks_json, std::error_code& ec) {
@@ -583,7 +745,16 @@ public:
     template <class F>
     jwks_verifier& configure(F&& f) {
         for (auto& [kid, v] : keys_) std::visit(f, v);
+        max_size_ = 0;
+        for (const auto& [kid, v] : keys_) {
+            max_size_ = std::max(max_size_, std::visit([](const auto& one) { return one.max_token_size(); }, v));
+        }
         return *this;
+    }
+
+    /// Refuses tokens longer than max_octets before decoding anything, for every key (default 8 KiB).
+    jwks_verifier& max_token_size(std::size_t max_octets) {
+        return configure([max_octets](auto& v) { v.max_token_size(max_octets); });
     }
 
     /// The key ids in the set.
@@ -595,18 +766,21 @@ public:
 
     /// Verifies with the key the token's kid names. @throws jwt::error unknown_key_id, or as verifier::verify
     [[nodiscard]] verified_token verify(std::string_view token) const {
-        const any_verifier& v = select(token);
-        return std::visit([&](const auto& one) { return one.verify(token); }, v);
+        detail::rejection why;
+        const any_verifier* v = select(token, why);
+        if (v == nullptr) throw error(why.code, why.message);
+        return std::visit([&](const auto& one) { return one.verify(token); }, *v);
     }
+    /// As verify(), reporting failure through ec; never throws jwt::error.
     [[nodiscard]] std::optional<verified_token> verify(std::string_view token, std::error_code& ec) const {
         ec.clear();
-        try {
-            const any_verifier& v = select(token);
-            return std::visit([&](const auto& one) { return one.verify(token, ec); }, v);
-        } catch (const error& e) {
-            ec = e.code();
+        detail::rejection why;
+        const any_verifier* v = select(token, why);
+        if (v == nullptr) {
+            ec = why.code;
             return std::nullopt;
         }
+        return std::visit([&](const auto& one) { return one.verify(token, ec); }, *v);
     }
 
 private:
@@ -618,18 +792,33 @@ private:
     }
 
     /// The verifier of one key of the set: jwk is parsed from jwk_text.
-    static any_verifier make(const detail::jwk_members& jwk, std::string_view jwk_text) {
+    static any_verifier make(const detail::jwk_members& jwk, const std::string& kid, std::string_view jwk_text) {
         const std::string& kty = detail::jwk_string(jwk, "kty");
         std::string alg = jwk.pub.contains("alg") ? detail::jwk_string(jwk, "alg") : std::string();
-        if (alg.empty() && kty == "EC") {
-            const std::string& crv = detail::jwk_string(jwk, "crv");
-            alg = crv == "P-256" ? "ES256" : crv == "P-384" ? "ES384" : crv == "P-521" ? "ES512" : "";
-        }
-        if (alg.empty() && kty == "OKP") alg = "EdDSA";
         if (alg.empty()) {
-            detail::bad_jwk("the " + kty + " key \"" + jwk.pub.value("kid", "") +
-                            "\" has no \"alg\"; a verifier pins one algorithm per key, so RSA keys in a set must "
-                            "name theirs");
+            // The algorithm a key without "alg" is pinned to, where its kty and curve fix one.
+            const std::string key = "the " + kty + " key " + detail::quote(kid);
+            if (kty == "EC") {
+                const std::string& crv = detail::jwk_string(jwk, "crv");
+                alg = crv == "P-256" ? "ES256" : crv == "P-384" ? "ES384" : crv == "P-521" ? "ES512" : "";
+                if (alg.empty()) {
+                    detail::fail(errc::key_algorithm_mismatch,
+                                 "JWK: " + key + " is on the curve " + detail::quote(crv) +
+                                     ", which is not one a JOSE ES* algorithm uses here (" + detail::jose_ec_curves +
+                                     ")");
+                }
+            } else if (kty == "OKP") {
+                alg = "EdDSA";
+            } else if (kty == "RSA") {
+                detail::bad_jwk(key + " has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins one "
+                                      "algorithm per key, so RSA keys in a set must name theirs");
+            } else if (kty == "oct") {
+                detail::fail(errc::key_algorithm_mismatch, "JWK: " + key + " is an HMAC secret, which does not belong "
+                                                                          "in a published JWK Set (only public keys "
+                                                                          "verify here)");
+            } else {
+                detail::bad_jwk(key + " has an unknown \"kty\" (a JWK Set here holds RSA, EC and OKP keys)");
+            }
         }
         std::optional<any_verifier> made;
         with_algorithm(alg, [&](auto tag) {
@@ -641,38 +830,51 @@ private:
     }
 
     [[noreturn]] static void fail_alg(const std::string& alg) {
+        bool hmac = false;
+        with_algorithm(alg, [&](auto tag) { hmac = is_hmac_algorithm_v<typename decltype(tag)::type>; });
+        if (hmac) {
+            detail::fail(errc::key_algorithm_mismatch, "JWK: alg " + detail::quote(alg) +
+                                                           " is an HMAC algorithm, whose secret does not belong in a "
+                                                           "published JWK Set (only public keys verify here)");
+        }
         detail::fail(errc::key_algorithm_mismatch,
-                     "JWK: alg \"" + alg + "\" is not a public-key JWS algorithm this verifier accepts (HMAC secrets "
-                                           "do not belong in a published JWK Set)");
+                     "JWK: alg " + detail::quote(alg) + " is not a JWS algorithm this verifier accepts (RS256, RS384, "
+                                                        "RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)");
     }
 
-    const any_verifier& select(std::string_view token) const {
-        // The header is read with the verifier's own scanner (duplicates, NUL octets and
-        // nesting refused alike); the chosen key's verifier then reads it again, whole.
-        const std::size_t dot = token.find('.');
-        std::error_code ec;
-        const std::string header_text = base64url_decode(token.substr(0, dot), ec);
-        detail::json_object_scan header;
-        detail::rejection why;
-        if (ec || dot == std::string_view::npos || !detail::scan_json_object(header_text, "header", header, why)) {
-            detail::fail(errc::malformed_token, "the token's header is not base64url JSON, so no key can be chosen");
+    /// The verifier the token's kid names, or null with why filled. The limits and header rules
+    /// are jwt::verifier's own (detail::split_compact, scan_json_object), in its order, so that a
+    /// token refused before any key is chosen gets the code and message a verifier gives it.
+    const any_verifier* select(std::string_view token, detail::rejection& why) const {
+        detail::compact_segments segments;
+        if (!detail::split_compact(token, max_size_, segments, why)) return nullptr;
+        std::string header_text(base64url_decoded_size(segments.header.size()), '\0');
+        if (!detail::base64url_decode_to(segments.header, reinterpret_cast<unsigned char*>(header_text.data()))) {
+            detail::bad_base64url_segment(why, "header");
+            return nullptr;
         }
+        detail::json_object_scan header;
+        if (!detail::scan_json_object(header_text, "header", header, why)) return nullptr;
         const detail::json_member* kid = header.find("kid");
         if (kid == nullptr || kid->type != detail::json_type::string) {
-            detail::fail(errc::unknown_key_id, "the token has no string \"kid\" header; this verifier picks the key "
-                                               "by kid from its JWK Set");
+            detail::reject(why, errc::unknown_key_id,
+                           "the token has no string \"kid\" header; this verifier picks the key by kid from its JWK Set");
+            return nullptr;
         }
         std::string scratch;
         const std::string_view kid_text = detail::json_string_text(*kid, scratch);
         const auto found = keys_.find(kid_text);
         if (found == keys_.end()) {
-            detail::fail(errc::unknown_key_id, "no key in the JWK Set has kid " + detail::quote(kid_text) +
-                                                   " (the key may have been rotated out; refresh the set)");
+            detail::reject(why, errc::unknown_key_id,
+                           "no key in the JWK Set has kid " + detail::quote(kid_text) +
+                               " (the key may have been rotated out; refresh the set)");
+            return nullptr;
         }
-        return found->second;
+        return &found->second;
     }
 
     std::map<std::string, any_verifier, std::less<>> keys_;
+    std::size_t max_size_ = default_max_token_size;  // the largest of the keys' verifiers' limits
 };
 
 }  // namespace jwt

@@ -147,6 +147,46 @@ inline bool scan_json_object(std::string_view text, const char* what, json_objec
     return reject(why, errc::malformed_token, std::string("the ") + what + " must be a JSON object");
 }
 
+/// The segments of a compact JWS, as spans of the token.
+struct compact_segments {
+    std::string_view header, payload, signature, signing_input;
+};
+
+/// The checks every verifier here (jwt::verifier, jwt::jwks_verifier) makes before it decodes
+/// anything, in this order: the token's length against max_size (O(1): nothing is read), then its
+/// shape (exactly three segments, a header that is not empty). One function, so that a token is
+/// refused by either with the same code and message.
+inline bool split_compact(std::string_view token, std::size_t max_size, compact_segments& out, rejection& why) {
+    if (token.size() > max_size) {
+        return reject(why, errc::token_too_large,
+                      "the token has " + std::to_string(token.size()) + " octets; this verifier accepts at most " +
+                          std::to_string(max_size) + " (raise it with .max_token_size() if that is intended)");
+    }
+    const std::size_t dot1 = token.find('.');
+    const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+        const auto segments = std::count(token.begin(), token.end(), '.') + 1;
+        return reject(why, errc::malformed_token,
+                      "the token has " + std::to_string(segments) + (segments == 1 ? " segment" : " segments") +
+                          "; a compact JWS has exactly three, header.payload.signature" +
+                          (segments == 5 ? " (five is an encrypted JWE, which this verifier does not read)" : ""));
+    }
+    out.header = token.substr(0, dot1);
+    out.payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
+    out.signature = token.substr(dot2 + 1);
+    out.signing_input = token.substr(0, dot2);
+    if (out.header.empty()) return reject(why, errc::malformed_token, "the header segment is empty");
+    return true;
+}
+
+/// Refuses a segment ("header", "payload", "signature") that is not strict base64url.
+inline bool bad_base64url_segment(rejection& why, const char* segment) {
+    return reject(why, errc::invalid_base64url,
+                  std::string("the ") + segment +
+                      " segment is not strict base64url: only A-Z a-z 0-9 - _, no '=' padding, no spaces, and unused "
+                      "trailing bits must be zero");
+}
+
 /// As scan_json_object, and parses the accepted text into out.
 inline bool parse_json_object(std::string_view text, const char* what, nlohmann::json& out, rejection& why) {
     json_object_scan scan;
@@ -619,6 +659,8 @@ public:
         max_size_ = max_octets;
         return *this;
     }
+    /// The longest token this verifier reads, in octets.
+    [[nodiscard]] std::size_t max_token_size() const noexcept { return max_size_; }
     /// Tolerance for clock skew on exp, nbf and iat (default 0, at most one day).
     template <class Rep, class Period>
     verifier& leeway(std::chrono::duration<Rep, Period> tolerance) {
@@ -814,27 +856,13 @@ private:
                    detail::json_object_scan& header, bool& header_known, detail::rejection& why) const {
         using detail::reject;
         if (config_error_) return reject(why, config_error_->value(), config_error_->what());
-        if (token.size() > max_size_) {
-            return reject(why, errc::token_too_large,
-                          "the token has " + std::to_string(token.size()) + " octets; this verifier accepts at most " +
-                              std::to_string(max_size_) + " (raise it with .max_token_size() if that is intended)");
-        }
-        const std::size_t dot1 = token.find('.');
-        const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-        if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-            const auto segments = std::count(token.begin(), token.end(), '.') + 1;
-            return reject(why, errc::malformed_token,
-                          "the token has " + std::to_string(segments) +
-                              (segments == 1 ? " segment" : " segments") +
-                              "; a compact JWS has exactly three, header.payload.signature" +
-                              (segments == 5 ? " (five is an encrypted JWE, which this verifier does not read)" : ""));
-        }
-        const std::string_view header_b64 = token.substr(0, dot1);
-        const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
-        const std::string_view signature_b64 = token.substr(dot2 + 1);
-        const std::string_view signing_input = token.substr(0, dot2);
+        detail::compact_segments segments;
+        if (!detail::split_compact(token, max_size_, segments, why)) return false;
+        const std::string_view header_b64 = segments.header;
+        const std::string_view payload_b64 = segments.payload;
+        const std::string_view signature_b64 = segments.signature;
+        const std::string_view signing_input = segments.signing_input;
 
-        if (header_b64.empty()) return reject(why, errc::malformed_token, "the header segment is empty");
         // The header jwtmint's builder writes for this algorithm was judged once, below; since
         // strict base64url has one encoding per octet string, the same segment is the same header.
         const detail::known_header& known = known_header();
@@ -911,10 +939,7 @@ private:
     }
 
     static bool bad_base64(detail::rejection& why, const char* segment) {
-        return detail::reject(why, errc::invalid_base64url,
-                              std::string("the ") + segment +
-                                  " segment is not strict base64url: only A-Z a-z 0-9 - _, no '=' padding, no "
-                                  "spaces, and unused trailing bits must be zero");
+        return detail::bad_base64url_segment(why, segment);
     }
 
     std::string wrong_length_message(std::size_t n) const {
