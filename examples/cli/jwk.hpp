@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// JSON Web Keys (RFC 7517, RFC 7518 section 6) in and out: RSA and EC keys are built with
-// OSSL_PARAM_BLD + EVP_PKEY_fromdata, "oct" keys become HS256 secrets.
+// JSON Web Keys (RFC 7517, RFC 7518 section 6) in and out, through the library's <jwtmint/jwk.hpp>:
+// RSA, EC and OKP keys, and "oct" keys as HMAC secrets.
 #pragma once
 
 #include <jwtmint/key.hpp>
@@ -21,8 +21,9 @@ struct jwk_key {
 };
 
 /// Parses a JWK, or a JWK Set ({"keys": [...]}) from which the key whose "kid" is kid_hint is
-/// taken (or its only key). Refuses a key whose "use" is not "sig".
-/// @throws jwt::error invalid_key with what is wrong and where
+/// taken (with no kid_hint, its only key), with jwt::select_jwk. Refuses a key whose "use" is not
+/// "sig", a member named twice and a set whose keys share a kid.
+/// @throws jwt::error invalid_key with what is wrong and where (the library's code in brackets)
 [[nodiscard]] jwk_key parse_jwk(std::string_view json_text, std::string_view kid_hint);
 
 /// The public JWK of an RSA or EC P-256/P-384/P-521 key, with "kid" set to its RFC 7638

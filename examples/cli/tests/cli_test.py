@@ -547,6 +547,40 @@ class SignVerifyTest(CliTestCase):
                 p = self.assertOk(self.verify(pub, token, "--known-roles", "Accounting Team,Support Team"))
                 self.assertEqual(json.loads(p.stdout)["claims"], payload)
 
+    def test_jwk_naming_a_member_twice_is_refused(self):
+        # The key file goes to the library's strict parser whole: a second "x"/"y" is refused, never
+        # taken last-wins (which made this file verify the second key's tokens).
+        key, _ = self.keys["es256"]
+        right = public_jwk_of(self.read("es256.key"))
+        other = public_jwk_of(self.read("other-ec.pem"))
+        twice = ('{"kty":"EC","crv":"P-256",' + f'"x":"{other["x"]}","y":"{other["y"]}",'
+                 + f'"x":"{right["x"]}","y":"{right["y"]}"' + "}")
+        path = self.write("x-twice.jwk", twice)
+        line = self.assertErrorLine(self.verify(path, self.sign(key)), 2, "invalid_key", "[invalid_jwk]")
+        self.assertIn("the member 'x' appears more than once", line)
+        # A private JWK with "d" twice cannot sign either.
+        d = serialization.load_pem_private_key(self.read("es256.key"), password=None).private_numbers().private_value
+        d_text = b64url(d.to_bytes(32, "big"))
+        private = json.dumps(right)[:-1] + f', "d": "{d_text}", "d": "{d_text}"' + "}"
+        p = run("sign", "--key", self.write("d-twice.jwk", private), "--role", "A")
+        line = self.assertErrorLine(p, 2, "invalid_key", "[invalid_jwk]")
+        self.assertIn("the member 'd' appears more than once", line)
+
+    def test_jwk_set_whose_keys_share_a_kid_is_refused(self):
+        key, _ = self.keys["es256"]
+        right = public_jwk_of(self.read("es256.key"), kid="k")
+        wrong = public_jwk_of(self.read("other-ec.pem"), kid="k")
+        token = self.sign(key, "--kid", "k")
+        for order, keys in (("right key first", [right, wrong]), ("wrong key first", [wrong, right])):
+            with self.subTest(order=order):
+                path = self.write("shared-kid.json", json.dumps({"keys": keys}))
+                line = self.assertErrorLine(self.verify(path, token), 2, "invalid_key", "[invalid_jwk]")
+                self.assertIn("two keys in the set share the kid 'k'", line)
+        # A set whose only key has another kid than the token's is no match either.
+        path = self.write("one-key-set.json", json.dumps({"keys": [dict(right, kid="other")]}))
+        line = self.assertErrorLine(self.verify(path, token), 2, "invalid_key", "[unknown_key_id]")
+        self.assertIn("the set's kids: 'other'", line)
+
 
 class InteropTest(CliTestCase):
     """Tokens from `sign`, checked by the openssl command line and by PyJWT."""
