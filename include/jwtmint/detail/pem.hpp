@@ -229,8 +229,8 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
     std::size_t private_keys = 0;
     std::size_t certificates = 0;
     for (const block& b : blocks) {
-        private_keys += is_private_label(b.label) ? 1 : 0;
-        certificates += b.label == "CERTIFICATE" ? 1 : 0;
+        if (is_private_label(b.label)) ++private_keys;
+        if (b.label == "CERTIFICATE") ++certificates;
     }
     const bool bundle = private_keys == 1 && certificates > 0 && private_keys + certificates == keys;
     const std::string fix =
