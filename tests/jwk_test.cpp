@@ -149,7 +149,7 @@ TEST_CASE("RFC 7638 section 3.1: the example key's thumbprint", "[jwk][rfc]") {
 }
 
 TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json jwk = jwtmint_test::read_json(dir / "rfc" / "keys" / "rfc8037-A.1-ed25519.jwk.json");
     const auto signer = jwt::signer_from_jwk<jwt::eddsa>(jwk.dump());
     CHECK(jwt::jwk_thumbprint(jwt::public_key::from_private(signer.key())) ==

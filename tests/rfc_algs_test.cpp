@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// RFC 7520 section 4.1-4.4 and RFC 8037 appendix A.4 (Ed25519), read in place from the shared
-// vectors: deterministic signatures (RS256, HS256, EdDSA) reproduced byte for byte through
+// RFC 7520 section 4.1-4.4 and RFC 8037 appendix A.4 (Ed25519), read from tests/vectors:
+// deterministic signatures (RS256, HS256, EdDSA) reproduced byte for byte through
 // jwt::sign_compact; randomised ones (PS384, ES512) verified, then signed anew and verified.
 #include <jwtmint/jwtmint.hpp>
 
@@ -58,7 +58,7 @@ void check_verified(const jwt::verifier<Alg>& v, const Alg& signer, const json& 
 }  // namespace
 
 TEST_CASE("RFC 7520 4.1 (RS256) and 4.4 (HS256) reproduced byte for byte", "[rfc][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json file = read_json(dir / "rfc" / "rfc7520_section4.json");
     const json& c41 = find_case(file, "rfc7520-4.1");
     check_reproduced(jwt::rs256::from_pem_file(key_file(dir, c41, ".pkcs8.pem")), c41);
@@ -72,10 +72,11 @@ TEST_CASE("RFC 7520 4.1 (RS256) and 4.4 (HS256) reproduced byte for byte", "[rfc
     check_reproduced(jwt::hs256::from_secret(secret), c44);
     CHECK(jwt::verifier<jwt::hs256>::from_secret(secret).verify_jws(c44.at("compact").get<std::string>()).payload() ==
           c44.at("payload_utf8").get<std::string>());
+    jwtmint_test::print_vector_count("RFC 7520 4.1 (RS256) and 4.4 (HS256) reproduced", 2);
 }
 
 TEST_CASE("RFC 7520 4.2 (PS384) and 4.3 (ES512) verified, and re-signed", "[rfc][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json file = read_json(dir / "rfc" / "rfc7520_section4.json");
     const json& c42 = find_case(file, "rfc7520-4.2");
     REQUIRE(c42.at("alg") == "PS384");
@@ -92,10 +93,11 @@ TEST_CASE("RFC 7520 4.2 (PS384) and 4.3 (ES512) verified, and re-signed", "[rfc]
     check_verified(jwt::verifier<jwt::es512>::from_public_pem_file(key_file(dir, c43, ".spki.pem")),
                    jwt::es512::from_pem_file(key_file(dir, c43, ".pkcs8.pem")), c43);
     CHECK(jwt::base64url_decode(c43.at("signature_b64u").get<std::string>()).size() == 132);
+    jwtmint_test::print_vector_count("RFC 7520 4.2 (PS384) and 4.3 (ES512) verified and re-signed", 2);
 }
 
 TEST_CASE("RFC 8037 A.4 (Ed25519) reproduced byte for byte and verified", "[rfc][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json file = read_json(dir / "rfc" / "rfc8037_eddsa.json");
     const json& c = find_case(file, "rfc8037-A.4");
     const auto signer = jwt::eddsa::from_pem_file(key_file(dir, c, ".pkcs8.pem"));
@@ -108,10 +110,11 @@ TEST_CASE("RFC 8037 A.4 (Ed25519) reproduced byte for byte and verified", "[rfc]
     const json cookbook_key = read_json(dir / "rfc" / "keys" / "rfc8037-A.1-ed25519.jwk.json");
     CHECK(cookbook_key.at("crv") == "Ed25519");
     jwt::check_key_pair(signer, read_text(key_file(dir, c, ".spki.pem")));
+    jwtmint_test::print_vector_count("RFC 8037 A.4 (EdDSA) reproduced and verified", 1);
 }
 
 TEST_CASE("the JOSE cookbook's own RFC 7520 4.1-4.4 and RFC 8037 files verify", "[rfc][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto compact = [&](const char* file) {
         return read_json(dir / "jose-cookbook" / file).at("output").at("compact").get<std::string>();
     };
@@ -128,4 +131,5 @@ TEST_CASE("the JOSE cookbook's own RFC 7520 4.1-4.4 and RFC 8037 files verify", 
     const json ed = read_json(dir / "jose-cookbook" / "curve25519" / "jws.json");
     const auto v = jwt::verifier<jwt::eddsa>::from_public_pem(read_text(keys / "rfc8037-A.1-ed25519.spki.pem"));
     CHECK(v.verify_jws(ed.at("output").at("compact").get<std::string>()).payload() == "Example of Ed25519 signing");
+    jwtmint_test::print_vector_count("JOSE cookbook RFC 7520 4.1-4.4 and RFC 8037 verified", 5);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Known answers from the RFCs, read in place from the shared vectors: RFC 7515 A.1 (HS256) and
+// Known answers from the RFCs, read from tests/vectors: RFC 7515 A.1 (HS256) and
 // A.2 (RS256) reproduced byte for byte with sign_compact, A.3 (ES256) verified with plain OpenSSL
 // and our own ES256 signature over the same input verified too; plus every other deterministic
 // HS256/RS256 compact case (RFC 7519 §3.1, RFC 7520 §4.1 and §4.4).
@@ -44,7 +44,7 @@ std::pair<std::string, std::string> octets(const nlohmann::json& c) {
 }  // namespace
 
 TEST_CASE("RFC 7515 A.1: HS256 reproduced byte for byte", "[vectors][rfc]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto file = jwtmint_test::read_json(dir / "rfc" / "rfc7515_appendix_a.json");
     const auto& c = find_case(file, "rfc7515-A.1");
     REQUIRE(c.at("alg") == "HS256");
@@ -56,10 +56,11 @@ TEST_CASE("RFC 7515 A.1: HS256 reproduced byte for byte", "[vectors][rfc]") {
     CHECK(jwt::sign_compact(signer, header, payload) == c.at("compact").get<std::string>());
     CHECK(signer.sign(c.at("signing_input").get<std::string>()) ==
           jwtmint_test::hex_decode(c.at("signature_hex").get<std::string>()));
+    jwtmint_test::print_vector_count("RFC 7515 A.1 (HS256, byte for byte)", 1);
 }
 
 TEST_CASE("RFC 7515 A.2: RS256 reproduced byte for byte", "[vectors][rfc]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto file = jwtmint_test::read_json(dir / "rfc" / "rfc7515_appendix_a.json");
     const auto& c = find_case(file, "rfc7515-A.2");
     REQUIRE(c.at("alg") == "RS256");
@@ -67,10 +68,11 @@ TEST_CASE("RFC 7515 A.2: RS256 reproduced byte for byte", "[vectors][rfc]") {
     const auto signer = jwt::rs256::from_pem_file(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.pkcs8.pem");
     CHECK(jwt::sign_compact(signer, header, payload) == c.at("compact").get<std::string>());
     CHECK(signer.matches_public_key(jwtmint_test::read_text(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.spki.pem")));
+    jwtmint_test::print_vector_count("RFC 7515 A.2 (RS256, byte for byte)", 1);
 }
 
 TEST_CASE("RFC 7515 A.3: ES256 verified, and our own ES256 signature verified", "[vectors][rfc]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto file = jwtmint_test::read_json(dir / "rfc" / "rfc7515_appendix_a.json");
     const auto& c = find_case(file, "rfc7515-A.3");
     REQUIRE(c.at("alg") == "ES256");
@@ -89,6 +91,7 @@ TEST_CASE("RFC 7515 A.3: ES256 verified, and our own ES256 signature verified", 
         std::string bad = raw;
         bad[10] = static_cast<char>(bad[10] ^ 1);
         CHECK_FALSE(jwtmint_test::evp_verify_sha256(pub.get(), signing_input, jwtmint_test::raw_to_der(bad)));
+        jwtmint_test::print_vector_count("RFC 7515 A.3 (ES256, published signature verified)", 1);
     }
     SECTION("our own ES256 signature over the same input verifies") {
         const auto signer = jwt::es256::from_pem_file(dir / "rfc" / "keys" / "rfc7515-A.3-p256.pkcs8.pem");
@@ -104,7 +107,7 @@ TEST_CASE("RFC 7515 A.3: ES256 verified, and our own ES256 signature verified", 
 }
 
 TEST_CASE("every deterministic HS256 and RS256 compact case is reproduced", "[vectors][rfc]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     int reproduced = 0;
     for (const char* name : {"rfc7515_appendix_a.json", "rfc7519_examples.json", "rfc7520_section4.json"}) {
         const auto file = jwtmint_test::read_json(dir / "rfc" / name);
@@ -127,4 +130,6 @@ TEST_CASE("every deterministic HS256 and RS256 compact case is reproduced", "[ve
         }
     }
     CHECK(reproduced >= 5);  // A.1, A.2, RFC 7519 3.1, RFC 7520 4.1 and 4.4
+    jwtmint_test::print_vector_count("RFC 7515/7519/7520 deterministic HS256 and RS256 (byte for byte)",
+                                     static_cast<std::size_t>(reproduced));
 }

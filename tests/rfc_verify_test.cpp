@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// RFC 7515 Appendix A / E and RFC 7519 examples through jwt::verifier, read in place.
+// RFC 7515 Appendix A / E and RFC 7519 examples (tests/vectors) through jwt::verifier.
 #include <jwtmint/jwtmint.hpp>
 
 #include "support.hpp"
@@ -67,7 +67,7 @@ errc code_of(const V& v, const std::string& token) {
 }  // namespace
 
 TEST_CASE("RFC 7515 A.1 (HS256), A.2 (RS256), A.3 (ES256) verify with their keys", "[rfc][verifier]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto file = dir / "rfc" / "rfc7515_appendix_a.json";
     const json a1 = find_case(file, "rfc7515-A.1");
     const json a2 = find_case(file, "rfc7515-A.2");
@@ -75,10 +75,11 @@ TEST_CASE("RFC 7515 A.1 (HS256), A.2 (RS256), A.3 (ES256) verify with their keys
     check_accepted(rfc_policy(jwt::verifier<jwt::hs256, fixed_clock>::from_secret(oct_secret(dir, a1.at("key_id")))), a1);
     check_accepted(rfc_policy(jwt::verifier<jwt::rs256, fixed_clock>::from_public_pem(spki(dir, a2.at("key_id")))), a2);
     check_accepted(rfc_policy(jwt::verifier<jwt::es256, fixed_clock>::from_public_pem(spki(dir, a3.at("key_id")))), a3);
+    jwtmint_test::print_vector_count("RFC 7515 A.1-A.3 verified", 3);
 }
 
 TEST_CASE("RFC 7519 section 3.1 at, before and after its exp", "[rfc][verifier]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json c = find_case(dir / "rfc" / "rfc7519_examples.json", "rfc7519-3.1");
     const auto v = rfc_policy(jwt::verifier<jwt::hs256, fixed_clock>::from_secret(oct_secret(dir, c.at("key_id"))));
     check_accepted(v, c);
@@ -95,10 +96,12 @@ TEST_CASE("RFC 7519 section 3.1 at, before and after its exp", "[rfc][verifier]"
             CHECK(ec == errc::token_expired);
         }
     }
+    jwtmint_test::print_vector_count("RFC 7519 3.1 verified, and its claims checks",
+                                     1 + c.at("claims_checks").size());
 }
 
 TEST_CASE("RFC 7515 A.5 and RFC 7519 section 6.1 (alg none) are refused", "[rfc][verifier]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     fixed_clock::set(rfc_now);
     const json a5 = find_case(dir / "rfc" / "rfc7515_appendix_a.json", "rfc7515-A.5");
     const json s61 = find_case(dir / "rfc" / "rfc7519_examples.json", "rfc7519-6.1");
@@ -112,10 +115,11 @@ TEST_CASE("RFC 7515 A.5 and RFC 7519 section 6.1 (alg none) are refused", "[rfc]
         CHECK(!hs.verify_jws(c->at("compact").get<std::string>(), ec).has_value());
         CHECK(ec == errc::algorithm_mismatch);
     }
+    jwtmint_test::print_vector_count("RFC 7515 A.5 and RFC 7519 6.1 (alg none) refused", 2);
 }
 
 TEST_CASE("RFC 7515 Appendix E (crit) is refused", "[rfc][verifier]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     fixed_clock::set(rfc_now);
     const json e = find_case(dir / "rfc" / "rfc7515_appendix_a.json", "rfc7515-E");
     const std::string secret = oct_secret(dir, "rfc7515-A.1-oct");
@@ -130,10 +134,11 @@ TEST_CASE("RFC 7515 Appendix E (crit) is refused", "[rfc][verifier]") {
     const json a1 = find_case(dir / "rfc" / "rfc7515_appendix_a.json", "rfc7515-A.1");
     const std::string token = jwt::sign_compact(jwt::hs256::from_secret(secret), header, a1.at("payload_utf8").get<std::string>());
     CHECK(code_of(hs, token) == errc::unsupported_header);
+    jwtmint_test::print_vector_count("RFC 7515 Appendix E (crit) refused", 1);
 }
 
 TEST_CASE("RFC 7515 A.4 (ES512) is not an ES256 token", "[rfc][verifier]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const json a4 = find_case(dir / "rfc" / "rfc7515_appendix_a.json", "rfc7515-A.4");
     std::error_code ec;
     CHECK(!jwt::verifier<jwt::es256>::from_public_pem(spki(dir, a4.at("key_id")), ec).has_value());
@@ -141,4 +146,5 @@ TEST_CASE("RFC 7515 A.4 (ES512) is not an ES256 token", "[rfc][verifier]") {
     const auto es = jwt::verifier<jwt::es256>::from_public_pem(spki(dir, "rfc7515-A.3-p256"));
     CHECK(!es.verify_jws(a4.at("compact").get<std::string>(), ec).has_value());
     CHECK(ec == errc::algorithm_mismatch);
+    jwtmint_test::print_vector_count("RFC 7515 A.4 (ES512) refused as ES256", 1);
 }

@@ -552,7 +552,7 @@ TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_ke
 
 TEST_CASE("an RSA private JWK (RFC 7520 section 3.4): the text of d and its octets are wiped",
           "[secrets][jwk][rs256]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     static static_text<8192> jwk;
     static static_text<512> d_text;
     static std::array<unsigned char, 512> d{};

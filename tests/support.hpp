@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Test support: the shared known-answer vectors, a pinned clock, hex and JSON helpers.
+// Test support: the known-answer vectors (tests/vectors), a pinned clock, hex and JSON helpers.
 #pragma once
 
 #include "catch.hpp"
@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,35 +23,26 @@
 
 namespace jwtmint_test {
 
-/// Where ../shared/vectors is (set by CMake as JWTMINT_VECTORS_DIR), or nullopt in a user's clone.
-inline std::optional<std::filesystem::path> vectors_dir() {
+/// The known-answer vectors: tests/vectors in the source tree, unless CMake's JWTMINT_VECTORS_DIR
+/// says otherwise. They ship with the code, so their absence fails the test; nothing skips.
+inline std::filesystem::path vectors_dir() {
     const std::filesystem::path dir{JWTMINT_VECTORS_DIR};
-    if (std::filesystem::is_directory(dir / "rfc")) return dir;
-    return std::nullopt;
+    if (!std::filesystem::is_directory(dir / "rfc") || !std::filesystem::is_directory(dir / "wycheproof")) {
+        FAIL("the known-answer vectors are not at " << dir.string()
+                                                    << " (JWTMINT_VECTORS_DIR): they ship in the source tree as "
+                                                       "tests/vectors; restore that folder from git");
+    }
+    return dir;
 }
 
-/// True when vectors are required (CI configures -DJWTMINT_REQUIRE_VECTORS=ON).
-inline constexpr bool vectors_required = JWTMINT_REQUIRE_VECTORS != 0;
-
-inline const char* const vectors_hint =
-    "known-answer vectors not found at " JWTMINT_VECTORS_DIR
-    "; skipping. Get them from the RFC texts, C2SP Wycheproof (testvectors_v1) and the ietf-jose "
-    "cookbook, and configure with -DJWTMINT_VECTORS_DIR=<dir>";
-
-/// In a test case: leaves the case (with one line saying why) when the vectors are absent,
-/// or fails it when CI requires them.
-#define JWTMINT_NEED_VECTORS(dir_var)                              \
-    const auto dir_var##_opt = ::jwtmint_test::vectors_dir();      \
-    if (!dir_var##_opt) {                                          \
-        if (::jwtmint_test::vectors_required) FAIL(::jwtmint_test::vectors_hint); \
-        WARN(::jwtmint_test::vectors_hint);                        \
-        return;                                                    \
-    }                                                              \
-    const std::filesystem::path& dir_var = *dir_var##_opt
+/// One line on stdout with the number of known-answer cases a test checked, so a run shows it.
+inline void print_vector_count(const char* what, std::size_t cases) {
+    std::printf("vectors %s: %zu cases checked\n", what, cases);
+}
 
 inline std::string read_text(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
+    if (!in.good()) FAIL("cannot read " << p.string());
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 

@@ -108,48 +108,48 @@ void run_hmac_file(const std::filesystem::path& path, const char* name) {
 }  // namespace
 
 TEST_CASE("Wycheproof RSA-PSS 2048 SHA-256 MGF1 salt 32 through verifier<ps256>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::ps256>(dir / "wycheproof" / "rsa_pss_2048_sha256_mgf1_32_test.json", "SHA-256");
     t.print("rsa_pss_2048_sha256_mgf1_32_test.json");
 }
 
 TEST_CASE("Wycheproof RSA-PSS 2048 SHA-384 MGF1 salt 48 through verifier<ps384>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::ps384>(dir / "wycheproof" / "rsa_pss_2048_sha384_mgf1_48_test.json", "SHA-384");
     t.print("rsa_pss_2048_sha384_mgf1_48_test.json");
 }
 
 TEST_CASE("Wycheproof ECDSA P-384 SHA-384 (P1363 R||S) through verifier<es384>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::es384>(dir / "wycheproof" / "ecdsa_secp384r1_sha384_p1363_test.json", "SHA-384");
     t.print("ecdsa_secp384r1_sha384_p1363_test.json");
 }
 
 TEST_CASE("Wycheproof ECDSA P-521 SHA-512 (P1363 R||S) through verifier<es512>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::es512>(dir / "wycheproof" / "ecdsa_secp521r1_sha512_p1363_test.json", "SHA-512");
     t.print("ecdsa_secp521r1_sha512_p1363_test.json");
 }
 
 TEST_CASE("Wycheproof Ed25519 through verifier<eddsa>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::eddsa>(dir / "wycheproof" / "ed25519_test.json", nullptr);
     t.print("ed25519_test.json");
 }
 
 TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-384 through verifier<rs384>", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     const auto t = run_signature_file<jwt::rs384>(dir / "wycheproof" / "rsa_signature_2048_sha384_test.json", "SHA-384");
     t.print("rsa_signature_2048_sha384_test.json", " ('acceptable' refused as designed)");
     CHECK(t.acceptable == 1);
 }
 
 TEST_CASE("Wycheproof HMAC-SHA-384 through the verifier and its HMAC primitive", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     run_hmac_file<jwt::hs384>(dir / "wycheproof" / "hmac_sha384_test.json", "hmac_sha384_test.json");
 }
 
 TEST_CASE("Wycheproof HMAC-SHA-512 through the verifier and its HMAC primitive", "[wycheproof][algorithms]") {
-    JWTMINT_NEED_VECTORS(dir);
+    const auto dir = jwtmint_test::vectors_dir();
     run_hmac_file<jwt::hs512>(dir / "wycheproof" / "hmac_sha512_test.json", "hmac_sha512_test.json");
 }
