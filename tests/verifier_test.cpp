@@ -416,6 +416,10 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         refused(h, R"({"roles":"a","sub":"u\u0000",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","aud":"customgpt\u0000x",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","aud":["ok","x\n"],)" + tail, errc::invalid_claim);
+        // Long enough to live on the heap: the message must be made before the audiences are
+        // dropped (fuzz_claims_diff found a read after free there under ASan).
+        refused(h, R"({"roles":"a","aud":["an audience longer than any short-string buffer\u007f"],)" + tail,
+                errc::invalid_claim);
         // A custom claim's value is the application's, read through nlohmann::json, which keeps
         // the NUL; so is a name nested inside it.
         const auto t = v.verify(sign_json(k.hs, h, R"({"roles":"a","note":"a\u0000b","o":{"k\u0000":[1]},)" + tail));

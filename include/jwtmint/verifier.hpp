@@ -1157,8 +1157,9 @@ private:
             }
             for (const std::string& a : t.aud_) {
                 if (detail::has_control_char(a)) {
-                    t.aud_.clear();
-                    return reject(why, errc::invalid_claim, "aud " + detail::quote(a) + " contains a control character");
+                    reject(why, errc::invalid_claim, "aud " + detail::quote(a) + " contains a control character");
+                    t.aud_.clear();  // after the message is made from a
+                    return false;
                 }
             }
         }
