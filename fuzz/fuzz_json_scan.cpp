@@ -2,8 +2,9 @@
 // libFuzzer target: the verifier's JSON scanner (jwt::detail::json_object_scan) against
 // nlohmann::json plus the former duplicate-name, depth and byte-order-mark rules, on the raw
 // input. Properties: the same verdict; for an accepted object the same members, in the same
-// order, with values that parse to the reference's and names and strings that decode to its
-// strings (tests/json_scan_oracle.hpp says exactly what is compared).
+// order, with values that parse to the reference's, names and strings that decode to its
+// strings, and numbers that json_number_value reads as nlohmann reads them, bit for bit
+// (tests/json_scan_oracle.hpp says exactly what is compared).
 #include "../tests/json_scan_oracle.hpp"
 #include "fuzz_common.hpp"
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Writes the seed corpora of jwtmint's fuzzers into fuzz/corpus/<target>/ (run once; committed).
 
-    /usr/bin/python3 fuzz/make_corpus.py
+    /usr/bin/python3 fuzz/make_corpus.py [TARGET...]    (all targets, or only those named)
 
 Tokens are minted with PyJWT (Debian: python3-jwt python3-cryptography), not with jwtmint, using
 the published test keys of fuzz/test_keys.hpp, valid at its fixed_now. PEM variants are made
@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 
 import jwt  # PyJWT
@@ -38,7 +39,12 @@ PASS = constant("pem_passphrase")
 NOW = number("fixed_now")
 
 
+ONLY = set(sys.argv[1:])
+
+
 def write(target, name, data):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
@@ -123,4 +129,39 @@ write("claims", "role-string", b"\1" + b" Accounting Team ,Support Team,, ")
 write("claims", "utf8-valid", b"\2" + "Zoë 日本 \U0001F600".encode())
 write("claims", "utf8-overlong", b"\2" + b"\xC0\xAF \xE0\x80\xAF")
 write("claims", "utf8-surrogate", b"\2" + b"\xED\xA0\x80")
+# --- claims_diff -----------------------------------------------------------------------------------
+# Two option octets (see fuzz_claims_diff.cpp), then the claims text exactly as written here: each
+# registered claim, numbers at the edges of their readings, duplicates, escapes and U+0000.
+EXP, IAT = str(NOW + 300), str(NOW)
+widget = '"roles":["Accounting Team","Support Team"],"email":"ada@example.com","iat":' + IAT + ',"exp":' + EXP
+claims_diff = {
+    "widget": (0x00, 0x00, "{" + widget + "}"),
+    "strict": (0xF8, 0x02, '{"iss":"https://host.example","aud":["x","customgpt"],"sub":"user-1","jti":"j1",' + widget + "}"),
+    "kid-header": (0x00, 0x04, "{" + widget + "}"),
+    "groups-string": (0x80, 0x01, '{"groups":" accounting team, Support Team ,support team","exp":' + EXP + "}"),
+    "identity-order": (0x00, 0x00, '{"preferred_username":"ada","upn":"ada@corp","roles":"a","exp":' + EXP + "}"),
+    "identity-empty": (0x00, 0x00, '{"email":"","upn":"u@corp","roles":"a","exp":' + EXP + "}"),
+    "identity-blank": (0x00, 0x00, '{"roles":"a","preferred_username":"  ","exp":' + EXP + "}"),
+    "aud-string": (0x10, 0x00, '{"roles":"a","aud":"customgpt","exp":' + EXP + "}"),
+    "time-leeway": (0x44, 0x00, '{"roles":"a","iat":' + str(NOW + 20) + ',"nbf":' + str(NOW + 25) + ',"exp":' + str(NOW - 10) + "}"),
+    "numbers-fractions": (0x00, 0x00, '{"roles":"a","exp":1764000300.9999999999999999999,"nbf":4.9406564584124654e-324,'
+                                      '"iat":-0.0}'),
+    "numbers-integers": (0x00, 0x00, '{"roles":"a","exp":253402300799,"nbf":-0,"iat":17640000000000e-4}'),
+    "numbers-edges": (0x01, 0x00, '{"roles":"a","nbf":2.4703282292062327e-324,"iat":1E+9,"x":[18446744073709551616,'
+                                  '-9223372036854775809,1.7976931348623157e308]}'),
+    "number-too-large": (0x00, 0x00, '{"roles":"a","exp":1e400}'),
+    "number-long-exponent": (0x00, 0x00, '{"roles":"a","exp":' + EXP + ',"nbf":0.' + "0" * 64 + '1e00000000000000000000064}'),
+    "duplicate": (0x00, 0x00, '{"roles":"a","exp":' + EXP + ',"exp":' + str(NOW + 600) + "}"),
+    "duplicate-escaped": (0x00, 0x00, '{"roles":"a","e\\u0078p":1,"exp":' + EXP + "}"),
+    "escapes": (0x08, 0x00, '{"roles":["Accounting\\u0020Team","\\u0053upport Team"],"em\\u0061il":"ada\\u0040example.com",'
+                            '"iss":"https:\\/\\/host.example","exp":' + EXP + "}"),
+    "nul-name": (0x00, 0x00, '{"roles":"a","email\\u0000":"eve@example.com","exp":' + EXP + "}"),
+    "nul-value": (0x00, 0x00, '{"roles":"a","note":"a\\u0000b","o":{"k\\u0000":1},"exp":' + EXP + "}"),
+    "roles-mixed": (0x00, 0x00, '{"roles":["a",1],"exp":' + EXP + "}"),
+    # found by fuzz_claims_diff: the verifier read a refused audience after freeing it
+    "aud-control": (0xF8, 0x02, '{"iss":"https://host.example","aud":["an audience longer than a short string\x7f"],'
+                                '"exp":' + EXP + "}"),
+}
+for name, (a, b, text) in claims_diff.items():
+    write("claims_diff", name, bytes([a, b]) + text.encode())
 print("seed corpora written under", os.path.join(HERE, "corpus"))

@@ -220,7 +220,9 @@ inline nlohmann::json parse_span(std::string_view s) {
 /// for an accepted object, the same member names in the same order and, member by member,
 /// values that parse to what the reference holds, with the same JSON type; string values
 /// and names decode (json_unescape, json_string_equal) to the reference's strings; array
-/// elements (json_for_each_element) are the reference's elements.
+/// elements (json_for_each_element) are the reference's elements; every number, at any depth,
+/// has the kind and value under json_number_value that nlohmann::json gives it; and a number
+/// refused as too large is one nlohmann::json refuses too.
 inline std::string compare_with_reference(std::string_view text, int max_depth = 32) {
     using namespace jwt::detail;
     const reference_result ref = reference_parse(text, max_depth);

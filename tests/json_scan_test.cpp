@@ -165,13 +165,14 @@ std::string read_file(const std::filesystem::path& p) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// The JSON texts the corpora hold: claims seeds (without their mode octet), the json_scan
-/// seeds, and the decoded header and payload of each token seed.
+/// The JSON texts the corpora hold: claims seeds (without their mode octet), claims_diff seeds
+/// (without their two option octets), the json_scan seeds, and the decoded header and payload of
+/// each token seed.
 std::vector<std::string> corpus_texts() {
     namespace fs = std::filesystem;
     const fs::path root = JWTMINT_FUZZ_CORPUS_DIR;
     std::vector<std::string> out;
-    for (const char* dir : {"claims", "json_scan", "token"}) {
+    for (const char* dir : {"claims", "claims_diff", "json_scan", "token"}) {
         for (const auto& entry : fs::directory_iterator(root / dir)) {
             const std::string data = read_file(entry.path());
             if (std::string_view(dir) == "token") {
@@ -184,6 +185,8 @@ std::vector<std::string> corpus_texts() {
                     if (!ec) out.push_back(decoded);
                     rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
                 }
+            } else if (std::string_view(dir) == "claims_diff") {
+                if (data.size() >= 2) out.push_back(data.substr(2));
             } else {
                 out.push_back(data);
                 if (std::string_view(dir) == "claims" && !data.empty()) out.push_back(data.substr(1));
