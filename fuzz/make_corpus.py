@@ -120,6 +120,35 @@ write("jwk", "ec-public-alg", b"\2" + compact(dict(ec_pub_jwk, alg="ES256", use=
 write("jwk", "oct", b"\2" + HMACAlgorithm.to_jwk(SECRET).encode())
 write("jwk", "jwks", b"\3" + compact({"keys": [dict(ec_pub_jwk, kid="k1"), dict(rs_pub_jwk, kid="k2", alg="RS256")]}).encode())
 
+# --- jwks_verifier ---------------------------------------------------------------------------------
+# The fuzzer's set: the RSA key as RS256 under kid "rs" and as PS256 under "ps", the P-256 key as
+# ES256 under "es" (see fuzz_jwks_verifier.cpp).
+for alg, key, kid in (("RS256", RS_PRIV, "rs"), ("PS256", RS_PRIV, "ps"), ("ES256", EC_PRIV, "es")):
+    write("jwks_verifier", f"{kid}-valid", b"\0" + jwt.encode(good, key, algorithm=alg, headers={"kid": kid}).encode())
+write("jwks_verifier", "wrong-kid", b"\0" + jwt.encode(good, EC_PRIV, algorithm="ES256", headers={"kid": "nope"}).encode())
+write("jwks_verifier", "no-kid", b"\0" + jwt.encode(good, EC_PRIV, algorithm="ES256").encode())
+write("jwks_verifier", "kid-of-another-key", b"\0" + jwt.encode(good, RS_PRIV, algorithm="RS256", headers={"kid": "es"}).encode())
+write("jwks_verifier", "huge-header", b"\0" + jwt.encode(good, EC_PRIV, algorithm="ES256",
+                                                         headers={"kid": "es", "x": "A" * 9000}).encode())
+write("jwks_verifier", "kid-twice", b"\0" + (b64(b'{"alg":"ES256","kid":"nope","kid":"es"}') + "." + payload + ".AAAA").encode())
+write("jwks_verifier", "es-signed", b"\1" + b'{"alg":"ES256","kid":"es","typ":"JWT"}\n' + compact(good).encode())
+write("jwks_verifier", "es-signed-kid-escaped", b"\1" + b'{"alg":"ES256","kid":"e\\u0073"}\n' + compact(good).encode())
+write("jwks_verifier", "es-signed-member-twice", b"\1" + b'{"alg":"ES256","kid":"es","typ":"JWT","typ":"JWT"}\n' +
+      compact(good).encode())
+write("jwks_verifier", "es-signed-deep", b"\1" + b'{"alg":"ES256","kid":"es","x":' + b"[" * 33 + b"]" * 33 + b"}\n" +
+      compact(good).encode())
+write("jwks_verifier", "rs-signed", b"\2" + b'{"alg":"RS256","kid":"rs"}\n' + compact(strict).encode())
+write("jwks_verifier", "rs-signed-as-ps", b"\2" + b'{"alg":"PS256","kid":"ps"}\n' + compact(good).encode())
+fuzz_set = [dict(rs_pub_jwk, kid="rs", alg="RS256"), dict(rs_pub_jwk, kid="ps", alg="PS256"),
+            dict(ec_pub_jwk, kid="es", alg="ES256")]
+write("jwks_verifier", "set", b"\3" + compact({"keys": fuzz_set}).encode())
+write("jwks_verifier", "set-shared-kid", b"\3" + compact({"keys": [fuzz_set[0], dict(fuzz_set[2], kid="rs")]}).encode())
+write("jwks_verifier", "set-rsa-without-alg", b"\3" + compact({"keys": [dict(rs_pub_jwk, kid="rs")]}).encode())
+write("jwks_verifier", "set-ec-secp256k1", b"\3" + compact({"keys": [dict(ec_pub_jwk, kid="es", crv="secp256k1")]}).encode())
+write("jwks_verifier", "set-oct", b"\3" + compact({"keys": [dict(json.loads(HMACAlgorithm.to_jwk(SECRET)), kid="h")]}).encode())
+write("jwks_verifier", "set-deep", b"\3" + b'{"keys":[' + b"[" * 40 + b"]" * 40 + b"]}")
+write("jwks_verifier", "lone-jwk", b"\3" + compact(dict(ec_pub_jwk, kid="es")).encode())
+
 # --- claims ----------------------------------------------------------------------------------------
 write("claims", "object", b"\0" + compact(strict).encode())
 write("claims", "identity-order", b"\0" + b'{"preferred_username":"p","upn":"","email":"e@x.y","roles":"a,b"}')

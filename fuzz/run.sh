@@ -6,7 +6,7 @@
 #
 # Environment: FUZZ_CXX (default clang++-14, else clang++), FUZZ_BUILD_DIR (default build-fuzz),
 # FUZZ_JOBS (build parallelism, default 2), FUZZ_TARGETS (default "base64url token pem_key jwk claims
-# json_scan claims_diff").
+# json_scan claims_diff jwks_verifier").
 # The committed seeds in fuzz/corpus/<target>/ are copied to a scratch corpus first, so a run never
 # changes them; crash inputs are kept in $FUZZ_BUILD_DIR/artifacts/. Needs Debian's clang-14 and
 # libclang-rt-14-dev (apt-get install -y clang-14 libclang-rt-14-dev).
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-${FUZZ_SECONDS:-60}}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 jobs="${FUZZ_JOBS:-2}"
-targets=(${FUZZ_TARGETS:-base64url token pem_key jwk claims json_scan claims_diff})
+targets=(${FUZZ_TARGETS:-base64url token pem_key jwk claims json_scan claims_diff jwks_verifier})
 cxx="${FUZZ_CXX:-}"
 if [ -z "$cxx" ]; then
   if command -v clang++-14 >/dev/null 2>&1; then cxx=clang++-14; else cxx=clang++; fi
