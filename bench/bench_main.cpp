@@ -2,6 +2,8 @@
 // Google Benchmark: mint and verify the widget token with every implementation and algorithm,
 // side by side in one process, on one thread and on two threads sharing one signer/verifier.
 // Names are <op>/<alg>/<impl>/real_time/threads:<n>; items_per_second is tokens per second.
+// verify/<alg>/jwtmint-kid and verify/<alg>/jwtmint-jwks (RS256, ES256) verify tokens that carry
+// a kid, with the plain verifier of their key and with a jwks_verifier over three keys.
 // calibration/compute measures how well the machine itself scales to two threads right now.
 #include "common.hpp"
 
@@ -78,6 +80,17 @@ int main(int argc, char** argv) {
                 ->UseRealTime()
                 ->Threads(1)
                 ->Threads(2);
+            if (i == bench::impl::jwtmint && a != bench::alg::hs256) {
+                // Tokens with a kid: the plain verifier of their key, then a JWK Set of three keys
+                // (its cost over the plain row is choosing the key).
+                for (const bool through_set : {false, true}) {
+                    keep.push_back(bench::make_jwtmint_kid(a, through_set));
+                    const bench::implementation* k = keep.back().get();
+                    const std::string row =
+                        "verify/" + std::string(bench::name(a)) + (through_set ? "/jwtmint-jwks" : "/jwtmint-kid");
+                    benchmark::RegisterBenchmark(row.c_str(), verify, k, k)->UseRealTime()->Threads(1)->Threads(2);
+                }
+            }
         }
     }
     benchmark::RegisterBenchmark("calibration/compute", compute)->UseRealTime()->Threads(1)->Threads(2);

@@ -40,6 +40,10 @@ public:
 
 std::unique_ptr<implementation> make_floor(alg a);
 std::unique_ptr<implementation> make_jwtmint(alg a);
+/// jwtmint on tokens that name their key (a kid header), for RS256 or ES256: verified by a
+/// jwt::jwks_verifier over a set of three keys (the RS256 key, the ES256 key and another P-256
+/// key) when through_set, else by the plain jwt::verifier of the token's key.
+std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set);
 std::unique_ptr<implementation> make_cppjwt(alg a);
 std::unique_ptr<implementation> make_libjwt(alg a);
 

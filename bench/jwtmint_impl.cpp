@@ -6,6 +6,9 @@
 #include <jwtmint/jwtmint.hpp>
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <system_error>
 
 namespace bench {
@@ -43,6 +46,64 @@ private:
     jwt::verifier<Signer> verifier_;
 };
 
+/// Tokens with a kid header, checked by a JWK Set's verifier or by the plain verifier of their key.
+template <class Signer>
+class jwtmint_kid final : public implementation {
+public:
+    jwtmint_kid(Signer signer, std::string kid, jwt::verifier<Signer> plain, std::optional<jwt::jwks_verifier<>> set)
+        : signer_(std::move(signer)), kid_(std::move(kid)), plain_(std::move(plain)), set_(std::move(set)) {}
+
+    [[nodiscard]] std::string mint() const override {
+        return jwt::builder{signer_}
+            .roles({claims::role_a, claims::role_b})
+            .email(claims::email)
+            .key_id(kid_)
+            .expires_in(10min)
+            .sign();
+    }
+
+    [[nodiscard]] std::string mint_at(std::int64_t iat) const override {
+        return jwt::builder{signer_}
+            .roles({claims::role_a, claims::role_b})
+            .email(claims::email)
+            .key_id(kid_)
+            .expires_in(10min)
+            .sign_at(std::chrono::system_clock::time_point{std::chrono::seconds{iat}});
+    }
+
+    [[nodiscard]] bool verify(const std::string& token) const override {
+        std::error_code ec;
+        const bool ok = set_ ? set_->verify(token, ec).has_value() : plain_.verify(token, ec).has_value();
+        return ok && !ec;
+    }
+
+private:
+    Signer signer_;
+    std::string kid_;
+    jwt::verifier<Signer> plain_;
+    std::optional<jwt::jwks_verifier<>> set_;
+};
+
+/// The public JWK of key for alg, under kid.
+std::string jwk_with_kid(const jwt::public_key& key, std::string_view alg, std::string_view kid) {
+    nlohmann::json jwk = nlohmann::json::parse(jwt::public_jwk(key, alg));
+    jwk["kid"] = std::string(kid);
+    return jwk.dump();
+}
+
+template <class Signer>
+std::unique_ptr<implementation> kid_implementation(Signer signer, std::string kid, bool through_set) {
+    std::optional<jwt::jwks_verifier<>> set;
+    if (through_set) {
+        set.emplace(jwt::jwks_verifier<>::from_jwks(jwt::jwks_document(
+            {jwk_with_kid(jwt::public_key::from_pem(keys::rsa_public_pem), "RS256", "rs"),
+             jwk_with_kid(jwt::public_key::from_pem(keys::ec_public_pem), "ES256", "es"),
+             jwk_with_kid(jwt::public_key::from_private(jwt::private_key::generate_ec_p256()), "ES256", "es-next")})));
+    }
+    auto plain = jwt::verifier<Signer>::from_signer(signer);
+    return std::make_unique<jwtmint_kid<Signer>>(std::move(signer), std::move(kid), std::move(plain), std::move(set));
+}
+
 template <class Signer>
 std::string judge(const jwt::verifier<Signer>& v, const std::string& token) {
     std::error_code ec;
@@ -71,6 +132,11 @@ std::unique_ptr<implementation> make_jwtmint(alg a) {
     }
     return std::make_unique<jwtmint_jwt<jwt::hs256>>(jwt::hs256::from_secret(keys::hmac_secret),
                                                      jwt::verifier<jwt::hs256>::from_secret(keys::hmac_secret));
+}
+
+std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set) {
+    if (a == alg::rs256) return kid_implementation(jwt::rs256::from_pem(keys::rsa_private_pem), "rs", through_set);
+    return kid_implementation(jwt::es256::from_pem(keys::ec_private_pem), "es", through_set);
 }
 
 std::string jwtmint_judge(alg a, const std::string& token) {
