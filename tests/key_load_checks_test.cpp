@@ -494,3 +494,23 @@ TEST_CASE("key material is refused as an HMAC secret in every encoding OpenSSL r
         CHECK_NOTHROW(jwt::hs256::from_secret("0123456789abcdef0123456789abcdef0123456789abcdef"));
     }
 }
+
+TEST_CASE("key text and key files have a size limit, applied before they are read or scanned",
+          "[key][load-checks][limits]") {
+    const std::string pub = jwtmint_test::openssl_public_pem(jwtmint_test::p256_pem());
+    std::string padded = pub + std::string(jwt::max_key_text_size, '\n');  // valid but for its size
+    const auto r = jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_pem(padded); });
+    CHECK(r.code == jwtmint_test::describe_code(errc::invalid_key));
+    CHECK(r.message.find("jwt::max_key_text_size") != std::string::npos);
+    CHECK_ERRC(jwt::private_key::from_pem(jwtmint_test::p256_pem() + std::string(jwt::max_key_text_size, ' ')),
+               errc::invalid_key);
+    CHECK_NOTHROW(jwt::public_key::from_pem(pub + std::string(jwt::max_key_text_size - pub.size(), '\n')));
+
+    jwtmint_test::temp_dir dir;
+    jwtmint_test::write_file(dir / "big.pem", padded);
+    CHECK_ERRC(jwt::public_key::from_pem_file(dir / "big.pem"), errc::key_file_error);
+    CHECK_ERRC(jwt::es256::from_pem_file(dir / "big.pem"), errc::key_file_error);
+    CHECK_ERRC(jwt::hs256::from_secret_file(dir / "big.pem"), errc::key_file_error);
+    const auto f = jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_pem_file(dir / "big.pem"); });
+    CHECK(f.message.find("is at most 65536") != std::string::npos);
+}

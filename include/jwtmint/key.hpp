@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -31,7 +32,8 @@ namespace jwt {
 
 namespace detail {
 
-/// Reads a whole file; key_file_error names the path and the reason. The file may hold a secret,
+/// Reads a whole file of at most max_key_text_size octets (larger is key_file_error before any
+/// read); key_file_error names the path and the reason. The file may hold a secret,
 /// so every buffer its bytes pass through is ours and is wiped: the stream's buffer, the read
 /// chunk, and each shorter string left behind when the result grows. (Reading through the
 /// stream's own heap buffer, or growing a string by reallocation, would release copies unwiped.)
@@ -48,6 +50,16 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
                                        (exists ? "permission denied or not a regular file"
                                                : "no such file"));
     }
+    auto too_large = [&](std::uintmax_t size) {
+        fail(errc::key_file_error, std::string(what) + " '" + path.string() + "' is " + std::to_string(size) +
+                                       " octets; a key or secret file is at most " + std::to_string(max_key_text_size) +
+                                       " (jwt::max_key_text_size): is it the right file?");
+    };
+    {
+        std::error_code ec;
+        const std::uintmax_t size = std::filesystem::file_size(path, ec);
+        if (!ec && size > max_key_text_size) too_large(size);
+    }
     std::string text;
     try {
         // libstdc++ opens a directory fine and then fails (or throws std::ios_base::failure) on the first read
@@ -61,6 +73,7 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
                 text.swap(bigger);
             }
             text.append(chunk.data(), n);
+            if (text.size() > max_key_text_size) break;  // a pipe or device: stop at the limit
         }
     } catch (const std::ios_base::failure&) {
         in.setstate(std::ios::badbit);
@@ -74,6 +87,10 @@ inline std::string read_file(const std::filesystem::path& path, const char* what
     in.close();
     OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
     OPENSSL_cleanse(chunk.data(), chunk.size());
+    if (text.size() > max_key_text_size) {
+        OPENSSL_cleanse(text.data(), text.size());
+        too_large(text.size());
+    }
     if (bad) {
         OPENSSL_cleanse(text.data(), text.size());
         std::error_code ec;

@@ -11,6 +11,12 @@
 #include <string_view>
 #include <vector>
 
+namespace jwt {
+/// The longest key text (PEM) or key file read, in octets; longer input is refused before it is
+/// read or scanned. A 16384-bit RSA private key takes about 12 KiB of PEM.
+inline constexpr std::size_t max_key_text_size = 64 * 1024;
+}  // namespace jwt
+
 namespace jwt::detail {
 
 inline bool is_private_label(std::string_view label) {
@@ -106,8 +112,13 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
     constexpr std::string_view begin_mark = "-----BEGIN ";
     constexpr std::string_view end_mark = "-----END ";
     constexpr std::string_view dashes = "-----";
-    if (text.find(begin_mark) == std::string_view::npos) return {};
     const std::string subject = "the " + std::string(what) + " file";
+    if (text.size() > max_key_text_size) {
+        fail(errc::invalid_key, subject + " is " + std::to_string(text.size()) + " octets; key text is at most " +
+                                    std::to_string(max_key_text_size) +
+                                    " (jwt::max_key_text_size): is it the right file?");
+    }
+    if (text.find(begin_mark) == std::string_view::npos) return {};
 
     struct block {
         std::string_view label;
