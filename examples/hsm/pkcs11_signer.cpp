@@ -65,7 +65,7 @@ using ecdsa_sig_ptr = std::unique_ptr<ECDSA_SIG, deleter<&ECDSA_SIG_free>>;
 /// shared by every token opened from it.
 struct module_state {
     struct ctx_free {
-        void operator()(PKCS11_CTX* ctx) const noexcept { PKCS11_CTX_free(ctx); }
+        void operator()(PKCS11_CTX* p) const noexcept { PKCS11_CTX_free(p); }
     };
     std::unique_ptr<PKCS11_CTX, ctx_free> ctx;
     bool loaded = false;
