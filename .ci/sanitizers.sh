@@ -24,7 +24,8 @@ start=$(date +%s)
 cores=$(nproc)
 jobs="${JWTMINT_SANITIZER_JOBS:-$(( cores < 2 ? cores : 2 ))}"
 steps="${JWTMINT_SANITIZERS:-asan tsan valgrind}"
-configure_args=()
+# Warnings are errors here as in every CI build (the presets say so too; the plain valgrind build needs it).
+configure_args=(-DJWTMINT_WARNINGS_AS_ERRORS=ON)
 
 # Every finding is fatal; reports name file and line (the presets build with -g1).
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"

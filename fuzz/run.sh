@@ -28,7 +28,7 @@ generator=()
 if command -v ninja >/dev/null 2>&1 && [ ! -f "$build/CMakeCache.txt" ]; then generator=(-GNinja); fi
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DJWTMINT_BUILD_TESTS=OFF -DJWTMINT_BUILD_EXAMPLES=OFF -DJWTMINT_INSTALL=OFF \
-      -DJWTMINT_BUILD_FUZZERS=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+      -DJWTMINT_BUILD_FUZZERS=ON -DJWTMINT_WARNINGS_AS_ERRORS=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"
 
 artifacts="$build/artifacts"
