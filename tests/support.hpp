@@ -37,7 +37,7 @@ inline std::filesystem::path vectors_dir() {
 
 /// One line on stdout with the number of known-answer cases a test checked, so a run shows it.
 inline void print_vector_count(const char* what, std::size_t cases) {
-    std::printf("vectors %s: %zu cases checked\n", what, cases);
+    std::printf("vectors %s: %zu checked\n", what, cases);
 }
 
 inline std::string read_text(const std::filesystem::path& p) {
