@@ -393,6 +393,16 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
     const std::string mismatch = jwtmint_test::describe_code(errc::key_algorithm_mismatch);
     const std::string invalid = jwtmint_test::describe_code(errc::invalid_jwk);
 
+    SECTION("a kid with a control character, which no token may carry") {
+        for (const char* kid : {R"(a\u0000b)", R"(a\nb)", R"(\u007f)"}) {  // JSON escapes
+            json key = ec_key;
+            key["kid"] = json::parse("\"" + std::string(kid) + "\"");
+            const auto r = refusal(set_of(key));
+            INFO(r.message);
+            CHECK(r.code == invalid);
+            CHECK(r.message.find("holds a control character") != std::string::npos);
+        }
+    }
     SECTION("nested too deep") {
         for (const int depth : {40, 100}) {
             INFO(depth << " levels");

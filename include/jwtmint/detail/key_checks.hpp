@@ -89,7 +89,7 @@ inline void check_rsa_key(const EVP_PKEY* key) {
     if (BN_num_bits(n.get()) > static_cast<int>(rsa_max_modulus_bits)) {
         fail(errc::invalid_key, "the RSA modulus has " + std::to_string(BN_num_bits(n.get())) +
                                     " bits; OpenSSL verifies with at most " + std::to_string(rsa_max_modulus_bits) +
-                                    " (use 2048 to 4096 bits" + fix.substr(1) + ")");
+                                    " (use 2048 to 4096 bits)" + fix);
     }
 }
 
