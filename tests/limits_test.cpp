@@ -40,13 +40,30 @@ void* counted_new(std::size_t n) {
 
 }  // namespace
 
-// The nothrow forms call these by default ([new.delete.single]), so they are counted too.
+// Every form is replaced, the nothrow ones too: the standard's default nothrow forms would call
+// these, but a sanitizer's runtime supplies its own, whose blocks our delete could not free.
 void* operator new(std::size_t n) { return counted_new(n); }
 void* operator new[](std::size_t n) { return counted_new(n); }
+void* operator new(std::size_t n, const std::nothrow_t& /*unused*/) noexcept {
+    try {
+        return counted_new(n);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void* operator new[](std::size_t n, const std::nothrow_t& /*unused*/) noexcept {
+    try {
+        return counted_new(n);
+    } catch (...) {
+        return nullptr;
+    }
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t /*size*/) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t /*size*/) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t& /*unused*/) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t& /*unused*/) noexcept { std::free(p); }
 
 namespace {
 
