@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sanitizers and valgrind over jwtmint's tests (issue 7). .ci/run calls it; it also runs alone:
+# Sanitizers and valgrind over jwtmint's tests. .ci/run calls it; it also runs alone:
 #
 #   bash .ci/sanitizers.sh
 #
