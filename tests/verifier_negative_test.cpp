@@ -176,7 +176,7 @@ std::vector<negative_case> make_cases() {
                  hs(R"({"alg":"HS256","jwk":{"kty":"oct","kty":"RSA"}})", claims()), errc::malformed_token});
     c.push_back({"byte order mark before the claims", alg::hs, hs("\xEF\xBB\xBF" + claims()), errc::malformed_token});
     c.push_back({"trailing data after the claims", alg::hs, hs(claims() + " x"), errc::malformed_token});
-    // nlohmann's lexer ends the text at a NUL octet; the verifier read these as valid until issue 8.
+    // nlohmann's lexer ends the text at a NUL octet; the verifier read these as valid until it had its own scanner.
     c.push_back({"NUL and a second object after the claims", alg::hs, hs(claims() + std::string("\0", 1) + claims()),
                  errc::malformed_token});
     c.push_back({"NUL and a second object after the header", alg::hs,

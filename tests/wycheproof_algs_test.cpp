@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// C2SP Wycheproof vectors for the algorithms of issue 9 (PS256/PS384, ES384/ES512 P1363, EdDSA,
+// C2SP Wycheproof vectors for the algorithms beyond HS256/RS256/ES256 (PS256/PS384, ES384/ES512 P1363, EdDSA,
 // HS384/HS512, RS384), read in place, through the public verifier's verify_signature.
 //
 // Outcomes: every "valid" case must be accepted and every "invalid" case refused. The only

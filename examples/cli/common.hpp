@@ -17,7 +17,7 @@
 
 namespace cli {
 
-/// Exit statuses shared by every command (issue 5 fixes them for verify; the others follow suit).
+/// Exit statuses shared by every command (verify's are the documented contract; the others follow suit).
 inline constexpr int exit_ok = 0;       ///< done / valid / every check passed
 inline constexpr int exit_refused = 1;  ///< the token (or the set-up under examination) is bad
 inline constexpr int exit_usage = 2;    ///< bad options or values, an unreadable or unusable key

@@ -269,7 +269,7 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
     // outlives the token. Not PKCS11_get_public_key(): with libp11 0.4.12, once it has been
     // called, the key object it made, the slot state PKCS11_enumerate_slots allocated and the PIN
     // copy PKCS11_login keeps are never freed, whatever is released afterwards (EVP_PKEY_free,
-    // PKCS11_release_all_slots, PKCS11_CTX_unload/free): LeakSanitizer reports them (issue 7).
+    // PKCS11_release_all_slots, PKCS11_CTX_unload/free): LeakSanitizer reports them.
     pkey_ptr plain_pub;
     if (priv) {
         unsigned char* der = nullptr;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""End-to-end tests of the `jwtmint` command line tool (issue 5), run by ctest.
+"""End-to-end tests of the `jwtmint` command line tool, run by ctest.
 
 Each TestCase class is one ctest test: `python3 cli_test.py KeygenTest`. The binary comes from
 JWTMINT_BIN, the expected version from JWTMINT_VERSION (CMake's project() version).
