@@ -74,6 +74,11 @@ def run(*args, stdin=""):
     return subprocess.run([BIN, *map(str, args)], input=stdin, capture_output=True, text=True, timeout=60)
 
 
+def general_run(command, *args, stdin=""):
+    """Runs a jwtmint command with --general: not for the widget, so any algorithm the key fits."""
+    return run(command, "--general", *args, stdin=stdin)
+
+
 def openssl(*args, stdin=None):
     p = subprocess.run([OPENSSL, *map(str, args)], input=stdin, capture_output=True, timeout=60)
     if p.returncode != 0:
@@ -422,8 +427,8 @@ class SignVerifyTest(CliTestCase):
                 self.assertEqual(claims["exp"] - claims["iat"], seconds)
         claims = segments(self.sign(key))[1]
         self.assertEqual(claims["exp"] - claims["iat"], 300)  # the default lifetime, 5 minutes
-        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "1h"), 2, "usage", "--max-ttl")
-        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "11m"), 2, "usage", "--max-ttl")
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "1h"), 2, "usage", "--max-lifetime")
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A", "--ttl", "11m"), 2, "usage", "--max-lifetime")
         claims = segments(self.sign(key, "--ttl", "1h", "--max-ttl", "1h"))[1]
         self.assertEqual(claims["exp"] - claims["iat"], 3600)
 
@@ -652,7 +657,12 @@ ALGORITHMS = {
 
 
 class AlgorithmsTest(CliTestCase):
-    """keygen -> sign -> verify for all 13 algorithms, checked by openssl and PyJWT; key refusals."""
+    """keygen -> sign -> verify for all 13 algorithms, checked by openssl and PyJWT; key refusals.
+
+    The widget accepts three of them (WidgetAlgorithmTest): these tests pass --general."""
+
+    def sign(self, key, *args, roles=("Accounting Team",)):
+        return super().sign(key, "--general", *args, roles=roles)
 
     @classmethod
     def setUpClass(cls):
@@ -699,13 +709,13 @@ class AlgorithmsTest(CliTestCase):
                 self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
                 self.assertEqual(claims["exp"] - claims["iat"], 600)
                 self.assertEqual(len(sig), sig_len)
-                p = self.assertOk(run("verify", "--key", pub, "--alg", alg, token))
+                p = self.assertOk(general_run("verify", "--key", pub, "--alg", alg, token))
                 self.assertEqual(json.loads(p.stdout), {"header": header, "claims": claims})
                 # a private key verifies too (its public half is used)
-                self.assertOk(run("verify", "--key", key, "--alg", alg, token))
+                self.assertOk(general_run("verify", "--key", key, "--alg", alg, token))
                 h, pl, sg = token.split(".")
                 altered = b64url(json.dumps(dict(claims, email="mallory@example.com")).encode())
-                self.assertErrorLine(run("verify", "--key", pub, "--alg", alg, f"{h}.{altered}.{sg}"), 1,
+                self.assertErrorLine(general_run("verify", "--key", pub, "--alg", alg, f"{h}.{altered}.{sg}"), 1,
                                      "invalid_signature")
 
     def test_default_algorithm_from_the_key(self):
@@ -717,12 +727,12 @@ class AlgorithmsTest(CliTestCase):
                 key, pub = self.keys[alg]
                 token = self.sign(key)
                 self.assertEqual(segments(token)[0]["alg"], implied)
-                self.assertEqual(json.loads(self.assertOk(run("verify", "--key", pub, token)).stdout)["header"]["alg"],
+                self.assertEqual(json.loads(self.assertOk(general_run("verify", "--key", pub, token)).stdout)["header"]["alg"],
                                  implied)
         # the algorithm still comes from the key, never from the token
         ps_token = self.sign(self.keys["PS256"][0], "--alg", "PS256")
-        self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], ps_token), 1, "algorithm_mismatch")
-        self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], "--alg", "RS256", ps_token), 1,
+        self.assertErrorLine(general_run("verify", "--key", self.keys["PS256"][1], ps_token), 1, "algorithm_mismatch")
+        self.assertErrorLine(general_run("verify", "--key", self.keys["PS256"][1], "--alg", "RS256", ps_token), 1,
                              "algorithm_mismatch")
 
     def test_assumed_algorithm_refusals_name_the_alg_option(self):
@@ -734,28 +744,28 @@ class AlgorithmsTest(CliTestCase):
                 key, pub = self.keys[key_alg]
                 token = self.sign(key, "--alg", token_alg)
                 hint = f"so {assumed} was assumed; if the backend signs {token_alg}, pass --alg {token_alg.lower()})"
-                line = self.assertErrorLine(run("verify", "--key", pub, token), 1, "algorithm_mismatch", hint)
+                line = self.assertErrorLine(general_run("verify", "--key", pub, token), 1, "algorithm_mismatch", hint)
                 self.assertIn(f"says alg '{token_alg}'", line)
-                self.assertOk(run("verify", "--key", pub, "--alg", token_alg.lower(), token))
-                p = run("doctor", "--key", key, "--token", token)
+                self.assertOk(general_run("verify", "--key", pub, "--alg", token_alg.lower(), token))
+                p = general_run("doctor", "--key", key, "--token", token)
                 self.assertEqual(p.returncode, 1, p.stdout)
                 self.assertRegex(p.stdout, r"\[FAIL\] token signature +algorithm_mismatch: .*" + re.escape(hint))
         # No hint where the key fixes the algorithm (an EC curve), where --alg was given, where
         # the key cannot verify the token's algorithm, or for a JWK that names its "alg".
         es384_token = self.sign(self.keys["ES384"][0])
-        line = self.assertErrorLine(run("verify", "--key", self.keys["ES256"][1], es384_token), 1, "algorithm_mismatch")
+        line = self.assertErrorLine(general_run("verify", "--key", self.keys["ES256"][1], es384_token), 1, "algorithm_mismatch")
         self.assertNotIn("--alg", line)
         ps_token = self.sign(self.keys["PS256"][0], "--alg", "PS256")
-        line = self.assertErrorLine(run("verify", "--key", self.keys["PS256"][1], "--alg", "RS384", ps_token), 1,
+        line = self.assertErrorLine(general_run("verify", "--key", self.keys["PS256"][1], "--alg", "RS384", ps_token), 1,
                                     "algorithm_mismatch")
         self.assertNotIn("was assumed", line)
         hs_token = self.sign(self.keys["HS256"][0], "--alg", "HS256")
-        line = self.assertErrorLine(run("verify", "--key", self.keys["RS256"][1], hs_token), 1, "algorithm_mismatch")
+        line = self.assertErrorLine(general_run("verify", "--key", self.keys["RS256"][1], hs_token), 1, "algorithm_mismatch")
         self.assertNotIn("was assumed", line)
         jwk = self.write("ps256-as-rs256.jwk", self.assertOk(run("pubkey", "--key", self.keys["PS256"][0],
                                                                 "--format", "jwk")).stdout)
         self.assertEqual(json.loads(self.read("ps256-as-rs256.jwk"))["alg"], "RS256")
-        line = self.assertErrorLine(run("verify", "--key", jwk, ps_token), 1, "algorithm_mismatch")
+        line = self.assertErrorLine(general_run("verify", "--key", jwk, ps_token), 1, "algorithm_mismatch")
         self.assertNotIn("was assumed", line)
 
     def pyjwt_key(self, alg, private):
@@ -785,9 +795,12 @@ class AlgorithmsTest(CliTestCase):
         for alg in ALGORITHMS:
             with self.subTest(alg=alg):
                 token = pyjwt.encode(payload, self.pyjwt_key(alg, True), algorithm=alg)
-                p = self.assertOk(run("verify", "--key", self.keys[alg][1], "--alg", alg, token,
-                                      "--known-roles", "Support Team"))
+                p = self.assertOk(general_run("verify", "--key", self.keys[alg][1], "--alg", alg, token))
                 self.assertEqual(json.loads(p.stdout)["claims"], payload)
+                if alg in ("RS256", "ES256", "HS256"):  # the widget's algorithms, with its team roles
+                    p = self.assertOk(run("verify", "--key", self.keys[alg][1], "--alg", alg, token,
+                                          "--known-roles", "Support Team"))
+                    self.assertEqual(json.loads(p.stdout)["claims"], payload)
 
     def test_a_key_of_the_wrong_family_is_refused_with_the_fix(self):
         rsa, _ = self.keys["RS256"]
@@ -812,15 +825,15 @@ class AlgorithmsTest(CliTestCase):
         ]
         for key, alg, errc, fragments in table:
             with self.subTest(key=os.path.basename(key), alg=alg):
-                p = run("sign", "--key", key, "--role", "A", "--alg", alg)
+                p = general_run("sign", "--key", key, "--role", "A", "--alg", alg)
                 line = self.assertErrorLine(p, 2, errc)
                 self.assertEqual(p.stdout, "")
                 for f in fragments:
                     self.assertIn(f, line)
         token = self.sign(p384)
-        self.assertErrorLine(run("verify", "--key", ed_pub, "--alg", "ES384", token), 2, "key_algorithm_mismatch",
+        self.assertErrorLine(general_run("verify", "--key", ed_pub, "--alg", "ES384", token), 2, "key_algorithm_mismatch",
                              "ES384 verification needs an EC P-384 public key")
-        self.assertErrorLine(run("verify", "--key", p384_pub, "--alg", "EdDSA", token), 2, "key_algorithm_mismatch",
+        self.assertErrorLine(general_run("verify", "--key", p384_pub, "--alg", "EdDSA", token), 2, "key_algorithm_mismatch",
                              "Ed25519")
         self.assertErrorLine(run("pubkey", "--key", hs384), 2, "key_algorithm_mismatch", "symmetric")
 
@@ -829,18 +842,17 @@ class AlgorithmsTest(CliTestCase):
             with self.subTest(alg=alg):
                 key, pub = self.keys[alg]
                 token = self.sign(key, "--email", "ada@example.com", roles=("Support Team",))
-                p = self.assertOk(run("doctor", "--key", key, "--public", pub, "--token", token,
-                                      "--known-roles", "Accounting Team,Support Team"))
+                p = self.assertOk(general_run("doctor", "--key", key, "--public", pub, "--token", token))
                 lines = {l[7:].split("  ")[0].strip(): l for l in p.stdout.splitlines()[:-1]}
-                for name in ("key loads", "key strength", "public key match", "fresh token", "token signature",
-                             "token roles"):
+                for name in ("key loads", "key strength", "public key match", "fresh token", "token signature"):
                     self.assertTrue(lines[name].startswith("[ ok ]"), lines[name])
+                self.assertTrue(lines["token roles"].startswith("[skip]"), lines["token roles"])  # no team roles
                 self.assertIn(f"{alg}: {detail}", lines["key strength"])
                 self.assertIn(alg, lines["fresh token"])
                 other = self.path(f"other-{alg}.pem")
                 q = self.assertOk(run("keygen", alg, "--out", other))
                 other_pub = self.write(f"other-{alg}.pub", q.stdout)
-                p = run("doctor", "--key", key, "--public", other_pub)
+                p = general_run("doctor", "--key", key, "--public", other_pub)
                 self.assertEqual(p.returncode, 1, p.stdout)
                 self.assertIn("[FAIL] public key match", p.stdout)
 
@@ -862,7 +874,7 @@ class AlgorithmsTest(CliTestCase):
                 self.assertEqual(got, dict(want, kid=rfc7638_thumbprint(want), use="sig", alg=alg))
                 # and the JWK verifies the algorithm's tokens
                 jwk = self.write(f"{alg}.jwk", json.dumps(got))
-                self.assertOk(run("verify", "--key", jwk, self.sign(self.keys[alg][0])))
+                self.assertOk(general_run("verify", "--key", jwk, self.sign(self.keys[alg][0])))
 
     def test_inspect_knows_each_signature_size(self):
         for alg, (_, sig_len) in ALGORITHMS.items():
@@ -1020,7 +1032,7 @@ class DoctorTest(CliTestCase):
         self.assertEqual(p.returncode, 1)
         line = self.line(p, "token roles")
         self.assertTrue(line.startswith("[FAIL]"))
-        self.assertIn("'Suport Team' is not a known team role; did you mean 'Support Team'?", line)
+        self.assertIn("'Suport Team' is not one of the team roles (did you mean 'Support Team'?)", line)
 
     def test_file_permissions(self):
         loose = self.path("loose.pem")
@@ -1187,7 +1199,8 @@ class BadInputTest(CliTestCase):
             (["sign", "--key", self.ec, "--role", "A", "--alg", "RS256"], 2, "key_algorithm_mismatch", None),
             (["sign", "--key", self.rsa, "--role", "A", "--alg", "HS256"], 2, "key_algorithm_mismatch", None),
             (["sign", "--key", self.hs, "--role", "A", "--alg", "ES256"], 2, "key_algorithm_mismatch", None),
-            (["sign", "--key", self.ec, "--role", "A", "--alg", "PS256"], 2, "key_algorithm_mismatch", "RSA"),
+            (["sign", "--key", self.ec, "--role", "A", "--alg", "PS256", "--general"], 2, "key_algorithm_mismatch",
+             "RSA"),
             (["sign", "--key", self.ec, "--role", "A", "--alg", "XS256"], 2, "usage", "EdDSA"),
             (["sign", "--key", self.ec], 2, "usage", "--role"),
             (["sign", "--role", "A"], 2, "usage", "--key"),
@@ -1196,8 +1209,8 @@ class BadInputTest(CliTestCase):
             (s + ["--ttl", "-5m"], 2, "usage", "--ttl"),
             (s + ["--ttl", ""], 2, "usage", "--ttl"),
             (s + ["--ttl", "5m10m"], 2, "usage", "--ttl"),
-            (s + ["--ttl", "1h"], 2, "usage", "--max-ttl"),
-            (s + ["--max-ttl", "soon"], 2, "usage", "--max-ttl"),
+            (s + ["--ttl", "1h"], 2, "usage", "--max-lifetime"),
+            (s + ["--max-ttl", "soon"], 2, "usage", "--max-lifetime"),
             (s + ["--claim", "dept=sales"], 2, "usage", "JSON"),
             (s + ["--claim", "=1"], 2, "usage", "NAME=JSON"),
             (s + ["--claim", "exp=1"], 2, "usage", "--ttl"),
@@ -1219,7 +1232,7 @@ class BadInputTest(CliTestCase):
             (v + ["e30.e30.e30"], 1, "malformed_token", "alg"),
             (v + [assemble({"alg": "HS256"}, {"roles": ["A"]}, b"x" * 32)], 1, "algorithm_mismatch", None),
             (["verify", "--key", self.missing, self.token], 2, "key_file_error", None),
-            (["verify", "--key", self.p384 + ".pub", self.token], 1, "algorithm_mismatch", "ES384"),
+            (["verify", "--general", "--key", self.p384 + ".pub", self.token], 1, "algorithm_mismatch", "ES384"),
             (["verify", "--key", self.p384 + ".pub", "--alg", "ES256", self.token], 2, "key_algorithm_mismatch",
              "P-384"),
             (["verify", "--key", self.rsa + ".pub", "--alg", "ES256", self.token], 2, "key_algorithm_mismatch", None),
@@ -1229,7 +1242,7 @@ class BadInputTest(CliTestCase):
             (["verify", self.token], 2, "usage", "--key"),
             (v, 2, "usage", "token"),  # stdin is empty
             (v + ["--leeway", "2d", self.token], 2, "usage", "--leeway"),
-            (v + ["--max-ttl", "0", self.token], 2, "usage", "--max-ttl"),
+            (v + ["--max-ttl", "0", self.token], 2, "usage", "--max-lifetime"),
             (v + ["--known-roles", "A,,B", self.token], 2, "usage", "--known-roles"),
             (v + ["--now", "-5", self.token], 2, "usage", "--now"),
             (v + ["--nope", self.token], 2, "usage", "--nope"),
@@ -1251,10 +1264,346 @@ class BadInputTest(CliTestCase):
             (["doctor", "--key", self.ec, "--public", self.missing], 2, "key_file_error", None),
             (["doctor", "--key", self.ec, "--known-roles", ","], 2, "usage", "--known-roles"),
             (["doctor", "--key", self.ec, "--alg", "XS256"], 2, "usage", "--alg"),
-            (["doctor", "--key", self.ec, "--max-ttl", "0"], 2, "usage", "--max-ttl"),
+            (["doctor", "--key", self.ec, "--max-ttl", "0"], 2, "usage", "--max-lifetime"),
             (["doctor", "--key", self.ec, "--wat"], 2, "usage", "--wat"),
         ])
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The widget's login policy, applied by sign, verify and doctor unless --general.
+
+WIDGET_ALGS = "RS256, ES256, HS256"  # what the vendor's page lists (Step 1: "Choose a JWT algorithm")
+TEAM = ("Accounting Team", "Support Team")
+
+
+def doctor_lines(p, name):
+    """The doctor lines whose check is called name."""
+    return [l for l in p.stdout.splitlines() if l[7:].startswith(name + " ")]
+
+
+class WidgetAlgorithmTest(CliTestCase):
+    """Keys whose algorithm the widget does not accept: refused by sign and FAILed by doctor unless --general."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.p384 = cls.openssl_ec("p384.pem", curve="P-384")
+        cls.ed = cls.path("ed25519.pem")
+        openssl("genpkey", "-algorithm", "ED25519", "-out", cls.ed)
+        openssl("pkey", "-in", cls.ed, "-pubout", "-out", cls.ed + ".pub")
+        os.chmod(cls.ed, 0o600)
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.ec = cls.openssl_ec("ec.pem")
+
+    def test_sign_refuses_p384_and_ed25519_keys(self):
+        for key, alg in ((self.p384, "ES384"), (self.ed, "EdDSA")):
+            with self.subTest(alg=alg):
+                p = run("sign", "--key", key, "--role", "Accounting Team")
+                line = self.assertErrorLine(p, 2, "algorithm_not_allowed")
+                self.assertEqual(p.stdout, "")
+                self.assertIn(f"{alg} is not accepted by the widget", line)
+                self.assertIn(WIDGET_ALGS, line)
+                self.assertIn("jwtmint keygen", line)
+                self.assertIn("--general", line)
+        # the fix for an EC key is a P-256 key
+        line = self.assertErrorLine(run("sign", "--key", self.p384, "--role", "A"), 2, "algorithm_not_allowed")
+        self.assertIn("jwtmint keygen es256", line)
+        # the widget's own algorithms sign as before
+        for key, alg in ((self.rsa, "RS256"), (self.ec, "ES256")):
+            self.assertEqual(pyjwt.get_unverified_header(self.sign(key))["alg"], alg)
+
+    def test_sign_refuses_a_given_alg_the_widget_does_not_accept(self):
+        for key, alg in ((self.rsa, "PS256"), (self.rsa, "rs512"), (self.p384, "ES384")):
+            with self.subTest(alg=alg):
+                p = run("sign", "--key", key, "--role", "A", "--alg", alg)
+                line = self.assertErrorLine(p, 2, "algorithm_not_allowed")
+                self.assertIn(f"{alg.upper()} is not accepted by the widget", line)
+
+    def test_general_signs_with_any_algorithm_the_key_fits(self):
+        for key, alg in ((self.p384, "ES384"), (self.ed, "EdDSA")):
+            with self.subTest(alg=alg):
+                token = self.sign(key, "--general", "--email", "ada@example.com")
+                claims = pyjwt.decode(token, self.read(os.path.basename(key) + ".pub"), algorithms=[alg])
+                self.assertEqual(pyjwt.get_unverified_header(token)["alg"], alg)
+                self.assertEqual(claims["roles"], ["Accounting Team"])
+                self.assertOk(run("verify", "--general", "--key", key + ".pub", token))
+        token = self.sign(self.rsa, "--general", "--alg", "PS256")
+        self.assertEqual(pyjwt.get_unverified_header(token)["alg"], "PS256")
+
+
+    def test_verify_refuses_unless_general(self):
+        now = int(time.time())
+        payload = {"email": "ada@example.com", "roles": ["Accounting Team"], "iat": now, "exp": now + 300}
+        for key, alg in ((self.p384, "ES384"), (self.ed, "EdDSA")):
+            with self.subTest(alg=alg):
+                token = pyjwt.encode(payload, self.read(os.path.basename(key)), algorithm=alg)
+                line = self.assertErrorLine(run("verify", "--key", key + ".pub", token), 1, "algorithm_not_allowed")
+                self.assertIn(alg, line)
+                self.assertIn("--general", line)
+                p = self.assertOk(run("verify", "--general", "--key", key + ".pub", token))
+                self.assertEqual(json.loads(p.stdout)["claims"], payload)
+
+    def test_doctor_fails_the_algorithm_unless_general(self):
+        for key, alg in ((self.p384, "ES384"), (self.ed, "EdDSA")):
+            with self.subTest(alg=alg):
+                p = run("doctor", "--key", key, "--public", key + ".pub")
+                self.assertNoCrash(p)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                found = doctor_lines(p, "widget algorithm")
+                self.assertEqual(len(found), 1, p.stdout)
+                self.assertTrue(found[0].startswith("[FAIL]"), found[0])
+                self.assertIn(f"{alg} is not accepted by the widget", found[0])
+                self.assertIn("jwtmint keygen", found[0])
+                p = run("doctor", "--key", key, "--public", key + ".pub", "--general")
+                self.assertEqual(p.returncode, 0, p.stdout)
+                self.assertNotIn("[FAIL]", p.stdout)
+                found = doctor_lines(p, "widget algorithm")
+                self.assertEqual(len(found), 1, p.stdout)
+                self.assertFalse(found[0].startswith("[FAIL]"), found[0])
+        p = run("doctor", "--key", self.ec)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(doctor_lines(p, "widget algorithm")[0].startswith("[ ok ]"), p.stdout)
+
+
+class RoleCheckTest(CliTestCase):
+    """A role that is not one of the team roles: refused by sign with the nearest one, FAILed by doctor."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+
+    def test_sign_refuses_an_unknown_role_with_the_nearest(self):
+        for typo, nearest in (("Acounting Team", "Accounting Team"), ("Suport Team", "Support Team"),
+                              ("accounting teem", "Accounting Team")):
+            with self.subTest(typo=typo):
+                p = run("sign", "--key", self.key, "--role", typo, "--known-roles", ",".join(TEAM))
+                line = self.assertErrorLine(p, 2, "unknown_role", f"did you mean '{nearest}'?")
+                self.assertIn(typo, line)
+                self.assertEqual(p.stdout, "")
+        line = self.assertErrorLine(run("sign", "--key", self.key, "--role", "Marketing", "--known-roles",
+                                        ",".join(TEAM)), 2, "unknown_role", "Marketing")
+        self.assertNotIn("did you mean", line)
+
+    def test_known_roles_repeated_and_case_insensitive(self):
+        known = ["--known-roles", TEAM[0], "--known-roles", TEAM[1]]
+        claims = pyjwt.decode(self.sign(self.key, *known, roles=("support team", "Accounting Team")),
+                              options={"verify_signature": False})
+        self.assertEqual(claims["roles"], ["support team", "Accounting Team"])
+        self.assertErrorLine(run("sign", "--key", self.key, "--role", "Suport Team", *known), 2, "unknown_role",
+                             "did you mean 'Support Team'?")
+
+    def test_verify_refuses_an_unknown_role(self):
+        now = int(time.time())
+        token = pyjwt.encode({"roles": ["Suport Team"], "iat": now, "exp": now + 60}, self.read("ec.pem"),
+                             algorithm="ES256")
+        self.assertErrorLine(run("verify", "--key", self.key + ".pub", token, "--known-roles", TEAM[0],
+                                 "--known-roles", TEAM[1]), 1, "unknown_role", "did you mean 'Support Team'?")
+
+    def test_doctor_fails_each_unknown_role(self):
+        now = int(time.time())
+        token = pyjwt.encode({"email": "a@example.com", "roles": ["Acounting Team", "Support Team", "Suport Team"],
+                              "iat": now, "exp": now + 60}, self.read("ec.pem"), algorithm="ES256")
+        p = run("doctor", "--key", self.key, "--token", token, "--known-roles", ",".join(TEAM))
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        failed = [l for l in doctor_lines(p, "token roles") if l.startswith("[FAIL]")]
+        self.assertEqual(len(failed), 2, p.stdout)
+        self.assertIn("'Acounting Team'", failed[0])
+        self.assertIn("did you mean 'Accounting Team'?", failed[0])
+        self.assertIn("'Suport Team'", failed[1])
+        self.assertIn("did you mean 'Support Team'?", failed[1])
+
+    def test_a_role_is_required_unless_general(self):
+        self.assertErrorLine(run("sign", "--key", self.key), 2, "usage", "--role")
+        token = self.sign(self.key, "--general", roles=())
+        claims = pyjwt.decode(token, self.read("ec.pem.pub"), algorithms=["ES256"])
+        self.assertNotIn("roles", claims)
+        self.assertErrorLine(run("verify", "--key", self.key + ".pub", token), 1, "missing_roles")
+        self.assertOk(run("verify", "--general", "--key", self.key + ".pub", token))
+
+    def test_general_has_no_ten_minute_ceiling(self):
+        self.assertErrorLine(run("sign", "--key", self.key, "--role", "A", "--ttl", "1h"), 2, "usage")
+        claims = pyjwt.decode(self.sign(self.key, "--general", "--ttl", "1h"), options={"verify_signature": False})
+        self.assertEqual(claims["exp"] - claims["iat"], 3600)
+        now = int(time.time())
+        token = pyjwt.encode({"roles": ["A"], "iat": now, "exp": now + 3600}, self.read("ec.pem"), algorithm="ES256")
+        self.assertErrorLine(run("verify", "--key", self.key + ".pub", token), 1, "lifetime_too_long")
+        self.assertOk(run("verify", "--general", "--key", self.key + ".pub", token))
+
+
+class CommaRoleTest(CliTestCase):
+    """--role "A,B" is two roles (the vendor reads a comma-separated string as a list)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+
+    def claims(self, token):
+        return pyjwt.decode(token, self.read("ec.pem.pub"), algorithms=["ES256"])
+
+    def test_a_comma_separates_two_roles(self):
+        token = self.sign(self.key, roles=("Accounting Team,Support Team",))
+        self.assertEqual(self.claims(token)["roles"], ["Accounting Team", "Support Team"])
+        token = self.sign(self.key, roles=("Accounting Team , Support Team", "Sales"))
+        self.assertEqual(self.claims(token)["roles"], ["Accounting Team", "Support Team", "Sales"])
+        # each of them is checked against the team roles
+        self.assertErrorLine(run("sign", "--key", self.key, "--role", "Accounting Team,Suport Team", "--known-roles",
+                                 ",".join(TEAM)), 2, "unknown_role", "did you mean 'Support Team'?")
+        self.assertOk(run("sign", "--key", self.key, "--role", "Accounting Team,Support Team", "--known-roles",
+                          ",".join(TEAM)))
+
+    def test_comma_form(self):
+        for form in ("comma", "string"):
+            with self.subTest(form=form):
+                token = self.sign(self.key, "--role-format", form, roles=("Accounting Team,Support Team",))
+                self.assertEqual(self.claims(token)["roles"], "Accounting Team, Support Team")
+                p = self.assertOk(run("verify", "--key", self.key + ".pub", token, "--known-roles", ",".join(TEAM)))
+                self.assertEqual(json.loads(p.stdout)["claims"]["roles"], "Accounting Team, Support Team")
+
+    def test_empty_names_are_refused(self):
+        for value in ("Accounting Team,,Support Team", "Accounting Team,", ", "):
+            with self.subTest(value=value):
+                p = run("sign", "--key", self.key, "--role", value)
+                self.assertNoCrash(p)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(p.stdout, "")
+                self.assertIn("empty", p.stderr)
+
+    def test_comma_form_refuses_a_team_role_holding_a_comma(self):
+        policy = self.write("comma.json", json.dumps({"role_format": "comma_separated",
+                                                       "team_roles": ["Sales, EMEA", "Support Team"]}))
+        p = run("sign", "--key", self.key, "--role", "Support Team", "--policy", policy)
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("Sales, EMEA", p.stderr)
+        self.assertIn("comma", p.stderr)
+
+    def test_help_says_so(self):
+        text = " ".join(self.assertOk(run("sign", "--help")).stdout.split())
+        self.assertIn('--role "A,B" is two roles', text)
+
+
+class PolicyFileTest(CliTestCase):
+    """--policy FILE (the format of jwt::login_policy::from_file), and the flags that override it."""
+
+    POLICY = {"role_claim": "groups", "role_format": "comma_separated", "team_roles": list(TEAM),
+              "algorithms": ["RS256"], "max_lifetime_seconds": 300}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.ec = cls.openssl_ec("ec.pem")
+        cls.policy = cls.write("policy.json", json.dumps(cls.POLICY))
+
+    def test_sign_follows_the_file(self):
+        token = self.sign(self.rsa, "--policy", self.policy, roles=("accounting team", "Support Team"))
+        claims = pyjwt.decode(token, self.read("rsa.pem.pub"), algorithms=["RS256"])
+        self.assertEqual(claims["groups"], "accounting team, Support Team")
+        self.assertNotIn("roles", claims)
+        self.assertEqual(claims["exp"] - claims["iat"], 300)  # the default 5m fits the 300 s ceiling
+        self.assertErrorLine(run("sign", "--key", self.rsa, "--role", "Suport Team", "--policy", self.policy), 2,
+                             "unknown_role", "did you mean 'Support Team'?")
+        p = run("sign", "--key", self.rsa, "--role", "Support Team", "--policy", self.policy, "--ttl", "6m")
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("5m", p.stderr)
+
+    def test_a_policy_allowing_only_rs256_refuses_an_es256_key(self):
+        line = self.assertErrorLine(run("sign", "--key", self.ec, "--role", "Support Team", "--policy", self.policy),
+                                    2, "algorithm_not_allowed", "ES256")
+        self.assertIn("RS256", line)
+        self.assertErrorLine(run("sign", "--key", self.ec, "--role", "Support Team", "--alg", "ES256", "--policy",
+                                 self.policy), 2, "algorithm_not_allowed", "ES256")
+        p = run("doctor", "--key", self.ec, "--policy", self.policy)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertTrue(doctor_lines(p, "widget algorithm")[0].startswith("[FAIL]"), p.stdout)
+
+    def test_flags_override_the_file(self):
+        token = self.sign(self.rsa, "--policy", self.policy, "--role-claim", "roles", "--role-format", "array",
+                          "--known-roles", "Sales", "--max-lifetime", "10m", "--ttl", "10m", roles=("sales",))
+        claims = pyjwt.decode(token, self.read("rsa.pem.pub"), algorithms=["RS256"])
+        self.assertEqual(claims["roles"], ["sales"])
+        self.assertEqual(claims["exp"] - claims["iat"], 600)
+        self.assertErrorLine(run("sign", "--key", self.rsa, "--role", "Support Team", "--policy", self.policy,
+                                 "--known-roles", "Sales"), 2, "unknown_role")
+
+    def test_verify_and_doctor_follow_the_file(self):
+        token = self.sign(self.rsa, "--policy", self.policy, "--email", "ada@example.com", roles=("Support Team",))
+        p = self.assertOk(run("verify", "--key", self.rsa + ".pub", "--policy", self.policy, token))
+        self.assertEqual(json.loads(p.stdout)["claims"]["groups"], "Support Team")
+        # without the file, the default role claim "roles" is missing
+        self.assertErrorLine(run("verify", "--key", self.rsa + ".pub", token), 1, "missing_roles")
+        now = int(time.time())
+        typo = pyjwt.encode({"groups": "Suport Team", "iat": now, "exp": now + 60}, self.read("rsa.pem"),
+                            algorithm="RS256")
+        self.assertErrorLine(run("verify", "--key", self.rsa + ".pub", "--policy", self.policy, typo), 1,
+                             "unknown_role", "did you mean 'Support Team'?")
+        p = run("doctor", "--key", self.rsa, "--policy", self.policy, "--token", typo)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        failed = [l for l in doctor_lines(p, "token roles") if l.startswith("[FAIL]")]
+        self.assertEqual(len(failed), 1, p.stdout)
+        self.assertIn("did you mean 'Support Team'?", failed[0])
+        p = run("doctor", "--key", self.rsa, "--policy", self.policy, "--token", token)
+        self.assertEqual(p.returncode, 0, p.stdout)
+
+    def test_general_and_policy_together_is_a_usage_error(self):
+        for cmd in (["sign", "--key", self.rsa, "--role", "A"], ["verify", "--key", self.rsa, "x.y.z"],
+                    ["doctor", "--key", self.rsa]):
+            with self.subTest(cmd=cmd[0]):
+                line = self.assertErrorLine(run(*cmd, "--general", "--policy", self.policy), 2, "usage",
+                                            "--general and --policy exclude each other")
+                self.assertNotIn("not expected", line)
+
+
+class BadPolicyTest(CliTestCase):
+    """A policy file that cannot be used: exit 2 and one line naming the file's problem."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ec = cls.openssl_ec("ec.pem")
+
+    def test_bad_files(self):
+        cases = [
+            ("not-json.json", "{roles: [", None),
+            ("unknown-member.json", json.dumps({"team_role": ["A"]}), "team_role"),
+            ("wrong-type.json", json.dumps({"algorithms": "RS256"}), "algorithms"),
+            ("not-widget.json", json.dumps({"algorithms": ["ES384"]}), "ES384"),
+            ("zero-lifetime.json", json.dumps({"max_lifetime_seconds": 0}), "max_lifetime_seconds"),
+            ("bad-format.json", json.dumps({"role_format": "csv"}), "role_format"),
+            ("array.json", json.dumps(["RS256"]), None),
+        ]
+        for name, text, fragment in cases:
+            path = self.write(name, text)
+            for cmd in (["sign", "--key", self.ec, "--role", "A"], ["verify", "--key", self.ec + ".pub", "x.y.z"],
+                        ["doctor", "--key", self.ec]):
+                with self.subTest(file=name, cmd=cmd[0]):
+                    p = run(*cmd, "--policy", path)
+                    line = self.assertErrorLine(p, 2, "invalid_policy", fragment)
+                    self.assertIn(name, line)
+                    self.assertEqual(p.stdout, "")
+
+    def test_missing_file(self):
+        missing = self.path("no-such-policy.json")
+        p = run("sign", "--key", self.ec, "--role", "A", "--policy", missing)
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        line = self.assertErrorLine(p, 2, "invalid_policy", "no-such-policy.json")
+        self.assertIn("no such file", line)
+
+    def test_bad_flags(self):
+        s = ["sign", "--key", self.ec, "--role", "A"]
+        for args, fragments in ((["--role-format", "csv"], ("--role-format", "comma")),
+                                (["--max-lifetime", "0"], ("--max-lifetime", "at least 1s")),
+                                (["--known-roles", "A,,B"], ("--known-roles", "empty name"))):
+            with self.subTest(args=args):
+                line = self.assertErrorLine(run(*s, *args), 2, "usage")
+                for f in fragments:
+                    self.assertIn(f, line)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
