@@ -13,6 +13,7 @@
 #include "common.hpp"
 #include "durations.hpp"
 #include "key_io.hpp"
+#include "policy.hpp"
 #include "token_view.hpp"
 
 namespace cli {
@@ -55,40 +56,6 @@ private:
     int ok_ = 0, warn_ = 0, fail_ = 0, skip_ = 0;
 };
 
-/// Levenshtein distance, ASCII case ignored (the vendor compares role names that way).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    const std::string x = lower(a);
-    const std::string y = lower(b);
-    std::vector<std::size_t> row(y.size() + 1);
-    for (std::size_t j = 0; j <= y.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= x.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= y.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[y.size()];
-}
-
-/// "; did you mean 'Support Team'?" for the closest known role, when it is close enough.
-std::string suggestion(const std::string& role, const std::vector<std::string>& known) {
-    const std::string* best = nullptr;
-    std::size_t best_distance = 0;
-    for (const auto& k : known) {
-        const std::size_t d = edit_distance(role, k);
-        if (best == nullptr || d < best_distance) {
-            best = &k;
-            best_distance = d;
-        }
-    }
-    if (best == nullptr || best_distance > std::max<std::size_t>(2, best->size() / 4)) return {};
-    return "; did you mean '" + *best + "'?";
-}
-
 std::string quote_list(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
@@ -99,8 +66,10 @@ struct context {
     const doctor_options& o;
     checklist& list;
     std::int64_t now;
+    const login_rules& rules;
     std::int64_t max_ttl;
-    std::vector<std::string> known;
+    /// Set when the widget does not accept the key's algorithm (the "widget algorithm" line).
+    bool algorithm_refused = false;
 };
 
 void check_file_mode(context& c) {
@@ -154,16 +123,27 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
 
 template <class Alg>
 void check_fresh_token(context& c, const Alg& signer) {
+    if (c.algorithm_refused) {
+        c.list.add(verdict::skip, "fresh token",
+                   std::string("the widget does not accept ") + std::string(Alg::alg) +
+                       " (see 'widget algorithm')");
+        return;
+    }
     try {
-        const std::string role = c.known.empty() ? std::string("jwtmint doctor") : c.known.front();
+        const jwt::login_policy& policy = c.rules.policy;
+        const std::string role =
+            policy.team_roles().empty() ? std::string("jwtmint doctor") : policy.team_roles().front();
         const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{c.now}};
-        const std::string token = jwt::builder{signer}
-                                      .roles({role})
-                                      .role_claim(c.o.role_claim)
-                                      .email("doctor@example.com")
-                                      .sign_at(now);
+        jwt::builder b{signer};
         auto v = jwt::verifier<Alg>::from_signer(signer);
-        v.role_claim(c.o.role_claim).max_lifetime(std::chrono::seconds{jwt::default_max_lifetime});
+        if (c.rules.general) {
+            b.role_claim(policy.role_claim()).role_format(policy.role_format());
+            v.max_lifetime(c.rules.max_lifetime);
+        } else {
+            b.policy(policy);
+            v.policy(policy);
+        }
+        const std::string token = b.roles({role}).email("doctor@example.com").sign_at(now);
         (void)v.verify_at(token, now);
         c.list.add(verdict::ok, "fresh token",
                    "minted " + algorithm_with_article(alg_tag<Alg>{}) +
@@ -176,49 +156,71 @@ void check_fresh_token(context& c, const Alg& signer) {
 }
 
 void check_roles(context& c, const unverified_token& t) {
-    const auto it = t.claims.find(c.o.role_claim);
+    const std::string& claim = c.rules.policy.role_claim();
+    const auto it = t.claims.find(claim);
     if (it == t.claims.end()) {
+        if (c.rules.general) {
+            c.list.add(verdict::skip, "token roles",
+                       "no '" + claim + "' claim (--general: none is required)");
+            return;
+        }
         c.list.add(verdict::fail, "token roles",
-                   "no '" + c.o.role_claim +
+                   "no '" + claim +
                        "' claim: the vendor refuses the token (its 'Attribute name' setting "
                        "names the role claim; pass --role-claim if it is not '" +
-                       c.o.role_claim + "')");
+                       claim + "')");
         return;
     }
     std::vector<std::string> roles;
     try {
         roles = jwt::parse_roles(*it);
     } catch (const jwt::error& e) {
-        c.list.add(verdict::fail, "token roles", "the '" + c.o.role_claim + "' claim: " + e.what());
+        c.list.add(verdict::fail, "token roles", "the '" + claim + "' claim: " + e.what());
         return;
     }
-    if (c.known.empty()) {
-        c.list.add(
-            verdict::skip, "token roles",
-            quote_list(roles) +
-                "; pass --known-roles \"A,B\" to check them against the vendor's team roles");
+    if (c.rules.policy.team_roles().empty()) {
+        c.list.add(verdict::skip, "token roles",
+                   quote_list(roles) +
+                       "; pass --known-roles \"A,B\" (or a --policy with team_roles) to check them "
+                       "against the vendor's team roles");
         return;
     }
-    std::string problems;
+    // The policy judges each role as the widget would; the token may hold either form, so a
+    // comma inside an array element is no fault here (as in the verifier).
+    jwt::login_policy judge = c.rules.policy;
+    judge.role_format(jwt::role_format::array);
+    bool failed = false;
     std::string matches;
     for (const auto& r : roles) {
-        const auto match = std::find_if(c.known.begin(), c.known.end(), [&](const std::string& k) {
-            return jwt::role_equal(k, r);
-        });
-        if (match != c.known.end()) {
-            matches +=
-                (matches.empty() ? "" : ", ") + ("'" + r + "' is team role '" + *match + "'");
+        if (auto known = judge.check_role(r); !known) {
+            failed = true;
+            c.list.add(verdict::fail, "token roles",
+                       std::string(jwt::errc_name(known.error().value())) + ": " + known.error().what());
         } else {
-            problems += (problems.empty() ? "" : "; ") +
-                        ("'" + r + "' is not a known team role" + suggestion(r, c.known));
+            matches += (matches.empty() ? "'" : ", '") + r + "'";
         }
     }
-    if (!problems.empty()) {
-        c.list.add(verdict::fail, "token roles",
-                   problems + " (names match case-insensitively, but the spelling must be exact)");
-    } else {
-        c.list.add(verdict::ok, "token roles", matches);
+    if (!failed) c.list.add(verdict::ok, "token roles", matches + ": team roles (matched case-insensitively)");
+}
+
+/// Whether the widget accepts the key's algorithm (under --general: not checked).
+void check_widget_algorithm(context& c, const algorithm& a) {
+    const jwt::login_policy& policy = c.rules.policy;
+    std::string accepted;
+    for (const auto& name : policy.algorithms()) accepted += (accepted.empty() ? "" : ", ") + name;
+    if (c.rules.general) {
+        c.list.add(verdict::skip, "widget algorithm",
+                   std::string(algorithm_name(a)) + ": --general, for tokens that are not for the widget (it accepts " +
+                       accepted + ")");
+        return;
     }
+    if (auto why = algorithm_refusal(policy, a)) {
+        c.algorithm_refused = true;
+        c.list.add(verdict::fail, "widget algorithm", *why);
+        return;
+    }
+    c.list.add(verdict::ok, "widget algorithm",
+               std::string(algorithm_name(a)) + " is one the widget accepts (" + accepted + ")");
 }
 
 void check_token_times(context& c, const unverified_token& t) {
@@ -398,9 +400,7 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
 }  // namespace
 
 int run_doctor(const doctor_options& o) {
-    check_role_claim_name(o.role_claim);
-    const std::int64_t max_ttl = parse_duration(o.max_ttl, "--max-ttl").count();
-    if (max_ttl < 1) throw usage_error("--max-ttl must be at least 1s");
+    const login_rules rules = resolve_rules(o.policy);
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     if (!o.public_key.empty()) {
@@ -408,8 +408,7 @@ int run_doctor(const doctor_options& o) {
             o.public_key, "public key file");  // a missing file is a usage error, before any check
     }
     checklist list;
-    context c{o, list, now_or(o.now), max_ttl, {}};
-    if (!o.known_roles.empty()) c.known = split_list(o.known_roles, "--known-roles");
+    context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
 
@@ -432,6 +431,7 @@ int run_doctor(const doctor_options& o) {
     }
     std::optional<unverified_token> token;
     if (key && a) {
+        check_widget_algorithm(c, *a);
         token = with_algorithm(*a, [&](auto tag) {
             return run_key_checks<typename decltype(tag)::type>(c, *key, passphrase);
         });

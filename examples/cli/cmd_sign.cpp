@@ -10,6 +10,7 @@
 #include "common.hpp"
 #include "durations.hpp"
 #include "key_io.hpp"
+#include "policy.hpp"
 
 namespace cli {
 
@@ -47,17 +48,21 @@ const char* option_for_claim(const std::string& name) {
 }
 
 template <class Alg>
-std::string mint(const sign_options& o, const key_material& key, std::chrono::seconds ttl,
-                 std::chrono::seconds ceiling,
+std::string mint(const sign_options& o, const login_rules& rules, const key_material& key,
+                 const std::vector<std::string>& roles, std::chrono::seconds ttl,
                  const std::vector<std::pair<std::string, nlohmann::json>>& claims) {
     const Alg signer = make_signer<Alg>(key);
     jwt::builder b{signer};
-    b.roles(o.roles)
-        .role_claim(o.role_claim)
-        .role_format(o.role_format == "string" ? jwt::role_format::comma_separated
-                                               : jwt::role_format::array)
-        .max_lifetime(ceiling)
-        .expires_in(ttl);
+    if (rules.general) {
+        // Not for the widget: only the role claim's name and form carry over.
+        b.role_claim(rules.policy.role_claim())
+            .role_format(rules.policy.role_format())
+            .max_lifetime(rules.max_lifetime);
+        if (roles.empty()) b.allow_missing_roles();
+    } else {
+        b.policy(rules.policy);  // the widget's algorithms, roles, role claim and ceiling
+    }
+    b.roles(roles).expires_in(ttl);
     if (!o.email.empty()) b.email(o.email);
     if (!o.upn.empty()) b.upn(o.upn);
     if (!o.preferred_username.empty()) b.preferred_username(o.preferred_username);
@@ -72,27 +77,45 @@ std::string mint(const sign_options& o, const key_material& key, std::chrono::se
     return b.sign();
 }
 
+/// Refuses (exit 2, as for a key that does not fit) an algorithm the widget does not accept.
+void check_widget_algorithm(const login_rules& rules, const algorithm& a) {
+    if (rules.general) return;
+    if (auto why = algorithm_refusal(rules.policy, a)) {
+        throw jwt::error(jwt::errc::algorithm_not_allowed, *why);
+    }
+}
+
 }  // namespace
 
 int run_sign(const sign_options& o) {
     // Everything typed on the command line is checked before the key is touched.
+    const login_rules rules = resolve_rules(o.policy);
     const std::chrono::seconds ttl = parse_duration(o.ttl, "--ttl");
-    const std::chrono::seconds ceiling = parse_duration(o.max_ttl, "--max-ttl");
+    const std::chrono::seconds ceiling = rules.max_lifetime;
     if (ttl.count() < 1) throw usage_error("--ttl must be at least 1s");
-    if (ceiling.count() < 1) throw usage_error("--max-ttl must be at least 1s");
     if (ttl > ceiling) {
         throw usage_error(
             "--ttl " + o.ttl + " is longer than the " + format_span(ceiling.count()) +
-            " ceiling (the vendor recommends 10 minutes at most); raise it with --max-ttl " +
-            o.ttl + " if the token must live that long");
+            " ceiling" + (rules.general ? "" : " (the vendor recommends 10 minutes at most)") +
+            "; raise it with --max-lifetime " + o.ttl + " if the token must live that long");
     }
-    check_role_claim_name(o.role_claim);
+    const std::string& role_claim = rules.policy.role_claim();
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
+    const std::vector<std::string> roles = split_role_options(o.roles);
+    if (roles.empty() && !rules.general) {
+        throw usage_error(
+            "--role is required: the widget refuses a token without a role (pass --general for a "
+            "token that is not for the widget)");
+    }
+    if (!roles.empty()) {
+        // Unknown team roles (with the nearest one), blank names, a comma in the comma form.
+        if (auto valid = rules.policy.check_roles(roles); !valid) throw valid.error();
+    }
     std::vector<std::pair<std::string, nlohmann::json>> claims;
     for (const auto& spec : o.claims) {
         claims.push_back(parse_claim(spec));
         const std::string& name = claims.back().first;
-        if (name == o.role_claim)
+        if (name == role_claim)
             throw usage_error("--claim " + name + ": that is the role claim; set it with --role");
         if (const char* option = option_for_claim(name)) {
             throw usage_error("--claim " + name + ": that claim has its own option, " + option);
@@ -100,21 +123,14 @@ int run_sign(const sign_options& o) {
         if (jwt::is_managed_claim(name))
             throw usage_error("--claim " + name + ": jwtmint does not set that claim");
     }
-    if (o.role_format == "string") {
-        for (const auto& r : o.roles) {
-            if (r.find(',') != std::string::npos) {
-                throw usage_error("--role '" + r +
-                                  "' contains a comma, which --role-format string would split in "
-                                  "two; use --role-format array");
-            }
-        }
-    }
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
+    if (requested) check_widget_algorithm(rules, *requested);
 
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
     const key_material key = load_key(o.key, passphrase.view());
     const algorithm a = choose_algorithm(key, requested);
+    check_widget_algorithm(rules, a);
     if (key.secret && has_trailing_line_break(key.secret->view())) {
         std::fprintf(
             stderr,
@@ -124,7 +140,7 @@ int run_sign(const sign_options& o) {
     }
     const std::string token = with_algorithm(a, [&](auto tag) {
         using Alg = typename decltype(tag)::type;
-        return mint<Alg>(o, key, ttl, ceiling, claims);
+        return mint<Alg>(o, rules, key, roles, ttl, claims);
     });
     std::printf("%s\n", token.c_str());
     return exit_ok;

@@ -10,6 +10,7 @@
 #include "common.hpp"
 #include "durations.hpp"
 #include "key_io.hpp"
+#include "policy.hpp"
 #include "token_view.hpp"
 
 namespace cli {
@@ -31,16 +32,12 @@ std::string kid_of(std::string_view token) {
 }  // namespace
 
 int run_verify(const verify_options& o) {
+    const login_rules rules = resolve_rules(o.policy);
     const std::chrono::seconds leeway = parse_duration(o.leeway, "--leeway");
     if (leeway > std::chrono::hours{24})
         throw usage_error("--leeway must be at most 1 day (a few seconds is typical)");
-    const std::chrono::seconds ceiling = parse_duration(o.max_ttl, "--max-ttl");
-    if (ceiling.count() < 1) throw usage_error("--max-ttl must be at least 1s");
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
-    std::vector<std::string> known;
-    if (!o.known_roles.empty()) known = split_list(o.known_roles, "--known-roles");
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
-    check_role_claim_name(o.role_claim);
     const std::string token = read_token(o.token);
 
     secret_buffer passphrase;
@@ -48,26 +45,36 @@ int run_verify(const verify_options& o) {
     const key_material key = load_key(o.key, passphrase.view(), kid_of(token));
     // The algorithm comes from the key (or --alg), never from the token.
     const algorithm a = choose_algorithm(key, requested);
+    if (!rules.general) {
+        // The widget would refuse every token of this key: say so, with the fix.
+        if (auto why = algorithm_refusal(rules.policy, a)) {
+            throw refusal(jwt::errc::algorithm_not_allowed, *why);
+        }
+    }
 
     return with_algorithm(a, [&](auto tag) {
         using Alg = typename decltype(tag)::type;
         auto v = make_verifier<Alg>(key);
-        v.leeway(leeway).max_lifetime(ceiling).role_claim(o.role_claim);
-        if (!known.empty()) v.known_roles(known);
+        v.leeway(leeway);
+        if (rules.general) {
+            v.max_lifetime(rules.max_lifetime);  // no role claim is required
+        } else {
+            v.policy(rules.policy);  // role claim, team roles, ceiling, identity precedence
+        }
         if (!o.iss.empty()) v.issuer(o.iss);
         if (!o.aud.empty()) v.audience(o.aud);
         if (!o.sub.empty()) v.subject(o.sub);
         const auto now = o.now ? std::chrono::system_clock::time_point{std::chrono::seconds{*o.now}}
                                : std::chrono::system_clock::now();
-        try {
-            const jwt::verified_token t = v.verify_at(token, now);
-            const nlohmann::json out = {{"header", t.header()}, {"claims", t.claims()}};
-            std::printf("%s\n", out.dump(2).c_str());
-            return exit_ok;
-        } catch (const jwt::error& e) {
+        auto verified = v.try_verify_at(token, now);
+        if (!verified) {
+            const jwt::error& e = verified.error();
             if (e.value() != jwt::errc::algorithm_mismatch) throw refusal(e);
             throw refusal(e.value(), e.what() + assumed_algorithm_hint(key, requested.has_value(), a, token));
         }
+        const nlohmann::json out = {{"header", verified->header()}, {"claims", verified->claims()}};
+        std::printf("%s\n", out.dump(2).c_str());
+        return exit_ok;
     });
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "policy.hpp"
+
 namespace cli {
 
 struct keygen_options {
@@ -35,12 +37,10 @@ int run_pubkey(const pubkey_options& o);
 struct sign_options {
     std::string key;
     std::string alg;
-    std::vector<std::string> roles;
+    std::vector<std::string> roles;  ///< each split at commas: --role "A,B" is two roles
     std::string email, upn, preferred_username, sub, iss, aud, kid, jti;
-    std::string role_claim = "roles";
-    std::string role_format = "array";  ///< array | string
-    std::string ttl;                    ///< main.cpp sets the default from jwt::default_lifetime
-    std::string max_ttl = "10m";
+    policy_options policy;  ///< --policy, --general, --known-roles, --role-claim, --role-format, --max-lifetime
+    std::string ttl;        ///< main.cpp sets the default from jwt::default_lifetime
     std::vector<std::string> claims;  ///< NAME=JSON
     std::optional<std::int64_t> now;
     std::string passphrase_file;
@@ -52,9 +52,7 @@ struct verify_options {
     std::string alg;
     std::optional<std::int64_t> now;
     std::string leeway = "0";
-    std::string max_ttl = "10m";
-    std::string known_roles;
-    std::string role_claim = "roles";
+    policy_options policy;
     std::string iss, aud, sub;
     std::string token;
     std::string passphrase_file;
@@ -74,10 +72,8 @@ struct doctor_options {
     std::string key;
     std::string public_key;
     std::string token;
-    std::string known_roles;
-    std::string role_claim = "roles";
+    policy_options policy;
     std::string alg;
-    std::string max_ttl = "10m";
     std::optional<std::int64_t> now;
     std::string passphrase_file;
     bool allow_warnings = false;  ///< exit 0 when checks only warn

@@ -34,6 +34,33 @@ std::string help_hint(const CLI::App& app) {
     return "jwtmint --help";
 }
 
+/// The widget's login rules on sub: --policy and the flags that override it, or --general.
+void add_policy_options(CLI::App* sub, cli::policy_options& o) {
+    sub->add_option("--policy", o.file,
+                    "The widget's login policy: a JSON file with role_claim, role_format, team_roles, "
+                    "algorithms, max_lifetime_seconds, identity_claims (all optional; the flags below "
+                    "override it). Default: the widget's rules, RS256/ES256/HS256, a 'roles' array, "
+                    "10 minutes at most")
+        ->type_name("FILE");
+    sub->add_flag("--general", o.general,
+                  "Lift the widget's rules, for a team's other JWTs: any algorithm the key fits, no role "
+                  "required, a lifetime of up to 1 day (or --max-lifetime); not with --policy");
+    sub->add_option("--known-roles", o.known_roles,
+                    "The team roles configured at the vendor, comma-separated (repeatable); every role "
+                    "must be one of them, case-insensitively (overrides the policy's team_roles)")
+        ->allow_extra_args(false)
+        ->type_name("\"A,B\"");
+    sub->add_option("--role-claim", o.role_claim,
+                    "Name of the role claim, the vendor's 'Attribute name' (default: the policy's, roles)");
+    sub->add_option("--role-format", o.role_format,
+                    "The role claim as a JSON array (array, the default) or one comma-separated string "
+                    "(comma; also: string, comma_separated); verify reads both")
+        ->check(CLI::IsMember({"array", "comma", "comma_separated", "string"}));
+    sub->add_option("--max-lifetime,--max-ttl", o.max_lifetime,
+                    "Lifetime ceiling, e.g. 10m (default: the policy's, 10m; under --general 1d)")
+        ->type_name("DURATION");
+}
+
 /// Parses the command line and runs one command; returns the exit status.
 int run(int argc, char** argv) {
     CLI::App app{
@@ -124,10 +151,12 @@ int run(int argc, char** argv) {
     sign->add_option("--alg", sg.alg,
                      "One of " + algs +
                          " (default: from the key: RSA RS256, EC P-256/384/521 ES256/384/512, "
-                         "Ed25519 EdDSA, any other file HS256)");
+                         "Ed25519 EdDSA, any other file HS256); the widget accepts RS256, ES256 and "
+                         "HS256 only (the others need --general)");
     sign->add_option("--role", sg.roles,
-                     "A team role, exactly as the vendor spells it (repeat for several)")
-        ->required()
+                     "A team role, exactly as the vendor spells it (repeat for several; a comma "
+                     "separates roles as the vendor reads them: --role \"A,B\" is two roles, so a "
+                     "role name never holds a comma); required unless --general")
         ->allow_extra_args(false)
         ->type_name("ROLE");
     sign->add_option("--email", sg.email,
@@ -139,18 +168,8 @@ int run(int argc, char** argv) {
     sign->add_option("--aud", sg.aud, "aud: the audience");
     sign->add_option("--kid", sg.kid, "kid header: names the key for verifiers holding several");
     sign->add_option("--jti", sg.jti, "jti: a unique token id");
-    sign->add_option("--role-claim", sg.role_claim,
-                     "Name of the role claim (the vendor's 'Attribute name')")
-        ->capture_default_str();
-    sign->add_option("--role-format", sg.role_format,
-                     "array, or string (one comma-separated string)")
-        ->check(CLI::IsMember({"array", "string"}))
-        ->capture_default_str();
-    sign->add_option("--ttl", sg.ttl, "Lifetime: 600, 600s, 10m, 1h30m... (at most --max-ttl)")
-        ->type_name("DURATION")
-        ->capture_default_str();
-    sign->add_option("--max-ttl", sg.max_ttl,
-                     "Lifetime ceiling; raise it only for tokens fetched long before use")
+    add_policy_options(sign, sg.policy);
+    sign->add_option("--ttl", sg.ttl, "Lifetime: 600, 600s, 10m, 1h30m... (at most --max-lifetime)")
         ->type_name("DURATION")
         ->capture_default_str();
     sign->add_option("--claim", sg.claims,
@@ -165,7 +184,10 @@ int run(int argc, char** argv) {
         "Prints the token and a newline on stdout.\n"
         "Example:\n"
         "  jwtmint sign --key private_key.pem --role \"Accounting Team\" --email ada@example.com "
-        "--ttl 10m\n" +
+        "--ttl 10m\n"
+        "  jwtmint sign --key private_key.pem --policy widget-policy.json --role \"Accounting Team,Support "
+        "Team\"\n"
+        "  jwtmint sign --key es384.pem --general --ttl 1h   (a token that is not for the widget)\n" +
         std::string(exit_status_help));
 
     // verify
@@ -190,16 +212,7 @@ int run(int argc, char** argv) {
                      "Clock skew tolerated on exp, nbf and iat (seconds, or 30s, 1m)")
         ->type_name("SECONDS")
         ->capture_default_str();
-    verify->add_option("--max-ttl", vf.max_ttl, "Longest lifetime (exp - iat) accepted")
-        ->type_name("DURATION")
-        ->capture_default_str();
-    verify
-        ->add_option("--known-roles", vf.known_roles,
-                     "The vendor's team roles, comma-separated; every role in the "
-                     "token must be one of them (case-insensitively)")
-        ->type_name("\"A,B,C\"");
-    verify->add_option("--role-claim", vf.role_claim, "Name of the role claim")
-        ->capture_default_str();
+    add_policy_options(verify, vf.policy);
     verify->add_option("--iss", vf.iss, "Require this issuer");
     verify->add_option("--aud", vf.aud,
                        "Require this audience (a token with an aud is refused without it)");
@@ -253,14 +266,8 @@ int run(int argc, char** argv) {
         ->type_name("PUBLIC.pem");
     doctor->add_option("--token", dr.token, "A token the backend minted ('-' reads standard input)")
         ->type_name("TOKEN");
-    doctor->add_option("--known-roles", dr.known_roles, "The vendor's team roles, comma-separated")
-        ->type_name("\"A,B\"");
-    doctor->add_option("--role-claim", dr.role_claim, "Name of the role claim")
-        ->capture_default_str();
     doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");
-    doctor->add_option("--max-ttl", dr.max_ttl, "Warn when the token's lifetime is longer")
-        ->type_name("DURATION")
-        ->capture_default_str();
+    add_policy_options(doctor, dr.policy);
     add_now_option(doctor, doctor_now, "Check as if it were this Unix time");
     doctor
         ->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
@@ -275,7 +282,8 @@ int run(int argc, char** argv) {
         "2 usage error or unreadable key file.\n"
         "Example:\n"
         "  jwtmint doctor --key private_key.pem --public pasted.pem --token \"$TOKEN\" \\\n"
-        "                 --known-roles \"Accounting Team,Support Team\"");
+        "                 --known-roles \"Accounting Team,Support Team\"\n"
+        "  jwtmint doctor --key private_key.pem --policy widget-policy.json --token \"$TOKEN\"");
 
     for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough(false);
 
