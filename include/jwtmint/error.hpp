@@ -53,6 +53,8 @@ enum class errc {
     openssl_error,           ///< an unexpected failure inside OpenSSL
     invalid_jwk,             ///< a JWK with missing or ill-sized members, or private members where a public key belongs
     unknown_key_id,          ///< a token whose kid names no key of the verifier's JWK Set
+    algorithm_not_allowed,   ///< an algorithm the login policy (the widget's settings) does not accept
+    invalid_policy,          ///< a login policy value or file that cannot be used
 };
 
 /// The name of a code as written in source, e.g. "weak_key" (used by the CLI and in logs).
@@ -85,6 +87,8 @@ enum class errc {
         case errc::openssl_error: return "openssl_error";
         case errc::invalid_jwk: return "invalid_jwk";
         case errc::unknown_key_id: return "unknown_key_id";
+        case errc::algorithm_not_allowed: return "algorithm_not_allowed";
+        case errc::invalid_policy: return "invalid_policy";
     }
     return "unknown";
 }
@@ -122,6 +126,8 @@ public:
             case errc::openssl_error: return "OpenSSL reported an error";
             case errc::invalid_jwk: return "the JSON Web Key is malformed";
             case errc::unknown_key_id: return "no key has the token's key id";
+            case errc::algorithm_not_allowed: return "the login policy does not allow this algorithm";
+            case errc::invalid_policy: return "the login policy is invalid";
         }
         return "unknown jwtmint error";
     }
