@@ -197,10 +197,13 @@ void check_roles(context& c, const unverified_token& t) {
             c.list.add(verdict::fail, "token roles",
                        std::string(jwt::errc_name(known.error().value())) + ": " + known.error().what());
         } else {
-            matches += (matches.empty() ? "'" : ", '") + r + "'";
+            const auto& team = judge.team_roles();
+            const auto match = std::find_if(team.begin(), team.end(),
+                                            [&](const std::string& name) { return jwt::role_equal(name, r); });
+            matches += (matches.empty() ? "" : ", ") + ("'" + r + "' is team role '" + *match + "'");
         }
     }
-    if (!failed) c.list.add(verdict::ok, "token roles", matches + ": team roles (matched case-insensitively)");
+    if (!failed) c.list.add(verdict::ok, "token roles", matches);
 }
 
 /// Whether the widget accepts the key's algorithm (under --general: not checked).

@@ -1593,7 +1593,7 @@ class BadPolicyTest(CliTestCase):
         self.assertNoCrash(p)
         self.assertEqual(p.returncode, 2, p.stderr)
         line = self.assertErrorLine(p, 2, "invalid_policy", "no-such-policy.json")
-        self.assertIn("no such file", line)
+        self.assertIn("no such file", line.lower())
 
     def test_bad_flags(self):
         s = ["sign", "--key", self.ec, "--role", "A"]
