@@ -106,19 +106,24 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
                    "it with this one");
         return;
     }
+    std::optional<jwt::verifier<Alg>> v;
     try {
-        const key_material pub = load_key(c.o.public_key, passphrase.view());
-        const auto v = make_verifier<Alg>(pub);
-        jwt::check_key_pair(signer, v);
-        constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
-        c.list.add(verdict::ok, "public key match",
-                   "'" + c.o.public_key +
-                       (symmetric ? "' holds the same secret" : "' belongs to the private key") +
-                       ": the vendor can verify the backend's tokens with it");
+        v.emplace(make_verifier<Alg>(load_key(c.o.public_key, passphrase.view())));
     } catch (const jwt::error& e) {
         if (e.value() == jwt::errc::key_file_error) throw;
         c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + e.what());
+        return;
     }
+    if (auto paired = jwt::try_check_key_pair(signer, *v); !paired) {
+        c.list.add(verdict::fail, "public key match",
+                   "'" + c.o.public_key + "': " + paired.error().what());
+        return;
+    }
+    constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
+    c.list.add(verdict::ok, "public key match",
+               "'" + c.o.public_key +
+                   (symmetric ? "' holds the same secret" : "' belongs to the private key") +
+                   ": the vendor can verify the backend's tokens with it");
 }
 
 template <class Alg>
@@ -129,30 +134,29 @@ void check_fresh_token(context& c, const Alg& signer) {
                        " (see 'widget algorithm')");
         return;
     }
-    try {
-        const jwt::login_policy& policy = c.rules.policy;
-        const std::string role =
-            policy.team_roles().empty() ? std::string("jwtmint doctor") : policy.team_roles().front();
-        const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{c.now}};
-        jwt::builder b{signer};
-        auto v = jwt::verifier<Alg>::from_signer(signer);
-        if (c.rules.general) {
-            b.role_claim(policy.role_claim()).role_format(policy.role_format());
-            v.max_lifetime(c.rules.max_lifetime);
-        } else {
-            b.policy(policy);
-            v.policy(policy);
-        }
-        const std::string token = b.roles({role}).email("doctor@example.com").sign_at(now);
-        (void)v.verify_at(token, now);
-        c.list.add(verdict::ok, "fresh token",
-                   "minted " + algorithm_with_article(alg_tag<Alg>{}) +
-                       " token and verified it with " +
-                       (jwt::is_hmac_algorithm_v<Alg> ? "the secret" : "the key's own public half"));
-    } catch (const jwt::error& e) {
-        c.list.add(verdict::fail, "fresh token",
-                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+    const auto failed = [&](const jwt::error& e) {
+        c.list.add(verdict::fail, "fresh token", std::string(jwt::errc_name(e.value())) + ": " + e.what());
+    };
+    const jwt::login_policy& policy = c.rules.policy;
+    const std::string role =
+        policy.team_roles().empty() ? std::string("jwtmint doctor") : policy.team_roles().front();
+    const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{c.now}};
+    auto v = jwt::verifier<Alg>::try_from_signer(signer);
+    if (!v) return failed(v.error());
+    jwt::builder b{signer};
+    if (c.rules.general) {
+        b.role_claim(policy.role_claim()).role_format(policy.role_format());
+        v->max_lifetime(c.rules.max_lifetime);
+    } else {
+        b.policy(policy);
+        v->policy(policy);
     }
+    const auto token = b.roles({role}).email("doctor@example.com").try_sign_at(now);
+    if (!token) return failed(token.error());
+    if (auto verified = v->try_verify_at(*token, now); !verified) return failed(verified.error());
+    c.list.add(verdict::ok, "fresh token",
+               "minted " + algorithm_with_article(alg_tag<Alg>{}) + " token and verified it with " +
+                   (jwt::is_hmac_algorithm_v<Alg> ? "the secret" : "the key's own public half"));
 }
 
 void check_roles(context& c, const unverified_token& t) {
@@ -171,13 +175,12 @@ void check_roles(context& c, const unverified_token& t) {
                        claim + "')");
         return;
     }
-    std::vector<std::string> roles;
-    try {
-        roles = jwt::parse_roles(*it);
-    } catch (const jwt::error& e) {
-        c.list.add(verdict::fail, "token roles", "the '" + claim + "' claim: " + e.what());
+    auto parsed = jwt::try_parse_roles(*it);
+    if (!parsed) {
+        c.list.add(verdict::fail, "token roles", "the '" + claim + "' claim: " + parsed.error().what());
         return;
     }
+    const std::vector<std::string>& roles = *parsed;
     if (c.rules.policy.team_roles().empty()) {
         c.list.add(verdict::skip, "token roles",
                    quote_list(roles) +
@@ -321,11 +324,13 @@ std::optional<unverified_token> check_token(context& c, const key_material& key,
                    std::string(jwt::errc_name(e.value())) + ": " + e.what());
         return std::nullopt;
     }
-    try {
-        (void)jwt::verifier<Alg>::from_signer(signer).verify_jws(token);
+    auto v = jwt::verifier<Alg>::try_from_signer(signer);
+    auto verified = v ? v->try_verify_jws(token) : jwt::result<jwt::verified_jws>(v.error());
+    if (verified) {
         c.list.add(verdict::ok, "token signature",
                    std::string(Alg::alg) + " signature verifies with the key");
-    } catch (const jwt::error& e) {
+    } else {
+        const jwt::error& e = verified.error();
         std::string hint;
         if (e.value() == jwt::errc::algorithm_mismatch) {
             hint = assumed_algorithm_hint(key, !c.o.alg.empty(), alg_tag<Alg>{}, token);

@@ -160,11 +160,11 @@ void check_claims(const unverified_token& t, const std::string& role_claim, repo
             "name' setting" +
             (role_claim == "roles" ? " (pass --role-claim if yours differs)" : ""));
     } else {
-        try {
-            r.roles = jwt::parse_roles(*it);
+        if (auto roles = jwt::try_parse_roles(*it)) {
+            r.roles = std::move(*roles);
             r.role_form = it->is_array() ? "array" : "comma-separated string";
-        } catch (const jwt::error& e) {
-            r.warnings.push_back("the '" + role_claim + "' claim: " + e.what());
+        } else {
+            r.warnings.push_back("the '" + role_claim + "' claim: " + roles.error().what());
         }
     }
     for (const std::string_view name : jwt::identity_claims) {
