@@ -12,18 +12,13 @@ namespace {
 
 /// The CLI reports every malformed key file as invalid_key (its documented exit contract); the
 /// library's finer code (invalid_jwk, invalid_base64url, unknown_key_id) is kept in the message.
-template <class F>
-auto as_cli_error(F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const jwt::error& e) {
-        if (e.value() == jwt::errc::invalid_jwk || e.value() == jwt::errc::invalid_base64url ||
-            e.value() == jwt::errc::unknown_key_id) {
-            throw jwt::error(jwt::errc::invalid_key,
-                             std::string(e.what()) + " [" + jwt::errc_name(e.value()) + "]");
-        }
-        throw;
+jwt::error as_cli_error(const jwt::error& e) {
+    if (e.value() == jwt::errc::invalid_jwk || e.value() == jwt::errc::invalid_base64url ||
+        e.value() == jwt::errc::unknown_key_id) {
+        return jwt::error(jwt::errc::invalid_key,
+                          std::string(e.what()) + " [" + jwt::errc_name(e.value()) + "]");
     }
+    return e;
 }
 
 }  // namespace
@@ -31,7 +26,9 @@ auto as_cli_error(F&& f) -> decltype(f()) {
 jwk_key parse_jwk(std::string_view json_text, std::string_view kid_hint) {
     // One strict parse, the library's: duplicate members and kids are refused, secret members
     // go straight into wiped memory, and "use"/"key_ops" must allow signatures.
-    jwt::jwk_key key = as_cli_error([&] { return jwt::select_jwk(json_text, kid_hint); });
+    auto selected = jwt::try_select_jwk(json_text, kid_hint);
+    if (!selected) throw as_cli_error(selected.error());
+    jwt::jwk_key& key = *selected;
     jwk_key out;
     out.kty = std::move(key.kty);
     out.kid = std::move(key.kid);
