@@ -1512,6 +1512,15 @@ class PolicyFileTest(CliTestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("5m", p.stderr)
 
+    def test_the_sample_policy(self):
+        sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "widget-policy.json")
+        with open(sample) as f:
+            team = json.load(f)["team_roles"]
+        token = self.sign(self.ec, "--policy", sample, roles=(team[-1].lower(),))
+        self.assertEqual(pyjwt.decode(token, self.read("ec.pem.pub"), algorithms=["ES256"])["roles"], [team[-1].lower()])
+        self.assertErrorLine(run("sign", "--key", self.ec, "--policy", sample, "--role", team[0][:-1]), 2,
+                             "unknown_role", f"did you mean '{team[0]}'?")
+
     def test_a_policy_allowing_only_rs256_refuses_an_es256_key(self):
         line = self.assertErrorLine(run("sign", "--key", self.ec, "--role", "Support Team", "--policy", self.policy),
                                     2, "algorithm_not_allowed", "ES256")
