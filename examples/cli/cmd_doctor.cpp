@@ -151,6 +151,7 @@ void check_fresh_token(context& c, const Alg& signer) {
         b.policy(policy);
         v->policy(policy);
     }
+    b.expires_in(std::min<std::chrono::seconds>(jwt::default_lifetime, c.rules.max_lifetime));
     const auto token = b.roles({role}).email("doctor@example.com").try_sign_at(now);
     if (!token) return failed(token.error());
     if (auto verified = v->try_verify_at(*token, now); !verified) return failed(verified.error());

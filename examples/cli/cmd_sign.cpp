@@ -90,8 +90,9 @@ void check_widget_algorithm(const login_rules& rules, const algorithm& a) {
 int run_sign(const sign_options& o) {
     // Everything typed on the command line is checked before the key is touched.
     const login_rules rules = resolve_rules(o.policy);
-    const std::chrono::seconds ttl = parse_duration(o.ttl, "--ttl");
     const std::chrono::seconds ceiling = rules.max_lifetime;
+    std::chrono::seconds ttl = parse_duration(o.ttl, "--ttl");
+    if (!o.ttl_given && ttl > ceiling) ttl = ceiling;  // the default lifetime, under a lower ceiling
     if (ttl.count() < 1) throw usage_error("--ttl must be at least 1s");
     if (ttl > ceiling) {
         throw usage_error(

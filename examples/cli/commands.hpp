@@ -41,6 +41,7 @@ struct sign_options {
     std::string email, upn, preferred_username, sub, iss, aud, kid, jti;
     policy_options policy;  ///< --policy, --general, --known-roles, --role-claim, --role-format, --max-lifetime
     std::string ttl;        ///< main.cpp sets the default from jwt::default_lifetime
+    bool ttl_given = false;  ///< without --ttl, a ceiling below the default lifetime is the lifetime
     std::vector<std::string> claims;  ///< NAME=JSON
     std::optional<std::int64_t> now;
     std::string passphrase_file;

@@ -309,6 +309,7 @@ int run(int argc, char** argv) {
         kg.bytes_given = bytes->count() > 0;
         kg.format_given = format->count() > 0;
         if (sign_now_opt->count() > 0) sg.now = sign_now;
+        sg.ttl_given = sign->get_option("--ttl")->count() > 0;
         if (verify->get_option("--now")->count() > 0) vf.now = verify_now;
         if (inspect->get_option("--now")->count() > 0) in.now = inspect_now;
         if (doctor->get_option("--now")->count() > 0) dr.now = doctor_now;

@@ -1505,6 +1505,13 @@ class PolicyFileTest(CliTestCase):
         self.assertEqual(claims["groups"], "accounting team, Support Team")
         self.assertNotIn("roles", claims)
         self.assertEqual(claims["exp"] - claims["iat"], 300)  # the default 5m fits the 300 s ceiling
+        # under a lower ceiling, the default lifetime is the ceiling (an explicit longer --ttl is refused)
+        claims = pyjwt.decode(self.sign(self.rsa, "--policy", self.policy, "--max-lifetime", "1m",
+                                        roles=("Support Team",)), options={"verify_signature": False})
+        self.assertEqual(claims["exp"] - claims["iat"], 60)
+        p = run("doctor", "--key", self.rsa, "--policy", self.policy, "--max-lifetime", "1m")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(doctor_lines(p, "fresh token")[0].startswith("[ ok ]"), p.stdout)
         self.assertErrorLine(run("sign", "--key", self.rsa, "--role", "Suport Team", "--policy", self.policy), 2,
                              "unknown_role", "did you mean 'Support Team'?")
         p = run("sign", "--key", self.rsa, "--role", "Support Team", "--policy", self.policy, "--ttl", "6m")
