@@ -442,6 +442,10 @@ TEST_CASE("a bad policy text is invalid_policy naming the member and the fix", "
         CHECK(contains(bad("role_claim = roles"), "is not valid JSON"));
         CHECK(contains(bad("{} {}"), "is not valid JSON"));
         CHECK(contains(bad("{\"team_roles\": [\"\xFF\"]}"), "is not valid JSON"));  // invalid UTF-8
+        // A syntax error quotes nothing of the text: the file named may be a key file by mistake.
+        const auto in_string = bad("{\"d\": \"s3cr3t\x01value\"}");
+        CHECK(contains(in_string, "is not valid JSON (syntax error at line 1, column 14)"));
+        CHECK_FALSE(contains(in_string, "s3cr3t"));
         CHECK(contains(bad("[]"), "must be a JSON object ({...}), not an array"));
         CHECK(contains(bad(""), "is empty"));
         CHECK(contains(bad("\xEF\xBB\xBF  "), "is empty"));

@@ -202,7 +202,7 @@ public:
     }
     bool start_array(std::size_t) { return true; }
     bool end_array() { return true; }
-    bool parse_error(std::size_t position, const std::string& last_token, const nlohmann::detail::exception&) {
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
         // position counts the characters read, the offending one included.
         const std::size_t end = std::min(position == 0 ? 0 : position - 1, text_.size());
         std::size_t line = 1;
@@ -216,9 +216,7 @@ public:
             }
         }
         problem_ = "is not valid JSON (syntax error at line " + std::to_string(line) + ", column " +
-                   std::to_string(column);
-        if (!last_token.empty() && last_token.size() <= 40) problem_ += ", near '" + last_token + "'";
-        problem_ += ")";
+                   std::to_string(column) + ")";  // no text quoted: the file may be a key by mistake
         return false;
     }
 
