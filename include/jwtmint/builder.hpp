@@ -5,9 +5,11 @@
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/claims.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/login_policy.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -236,6 +238,12 @@ template <class Signer>
 /// sign(), which throws it, and sign(ec)), and no token is produced.
 /// A builder refers to its signer, which must outlive it.
 ///
+/// Given a jwt::login_policy (the widget's settings, shared with the verifier), the builder
+/// mints only what that policy accepts: the signer's algorithm must be one of the policy's
+/// (algorithm_not_allowed), roles are required (missing_roles) and each must be a team role
+/// (unknown_role, naming the nearest one), the lifetime ceiling is the policy's, and the role
+/// claim's name and form are the policy's. The builder refers to the policy, which must outlive it.
+///
 /// The signer may be one of jwtmint's (rs256, es256, hs256, ...) or the application's own type
 /// (an HSM, a KMS): `static constexpr std::string_view alg = "RS256";` and a const
 /// `sign(std::string_view signing_input)` returning the raw signature octets, either as a
@@ -261,6 +269,27 @@ public:
 
     explicit builder(const Signer& signer) : signer_(&signer) {}
     builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
+    /// A builder bound to the widget's login policy; the signer type must be an algorithm the
+    /// widget accepts (checked at compile time; the policy's own list is checked by sign()).
+    /// (A template only so that an explicit instantiation of builder<Signer> for another
+    /// algorithm does not trip the check.)
+    template <class Policy, class = std::enable_if_t<std::is_same_v<Policy, login_policy>>>
+    builder(const Signer& signer, const Policy& policy) : signer_(&signer), policy_(&policy) {
+        static_assert(is_widget_algorithm_v<Signer>,
+                      "jwt::builder with a login_policy: the signer's algorithm is not one the widget accepts "
+                      "(RS256, ES256 or HS256); use jwt::rs256, jwt::es256 or jwt::hs256");
+    }
+    builder(const Signer&&, const login_policy&) = delete;  // both must outlive the builder
+    builder(const Signer&, const login_policy&&) = delete;
+    builder(const Signer&&, const login_policy&&) = delete;
+
+    /// Binds the builder to a login policy at run time (the builder keeps a reference: the
+    /// policy must outlive it). sign() then refuses what the policy does not accept; see above.
+    builder& policy(const login_policy& p) {
+        policy_ = &p;
+        return *this;
+    }
+    builder& policy(const login_policy&&) = delete;
 
     /// Replaces the roles with the given names (each trimmed; see check_roles for what is refused).
     builder& roles(std::initializer_list<std::string_view> names) { return set_roles(names.begin(), names.end()); }
@@ -281,7 +310,8 @@ public:
         roles_.emplace_back(detail::trim(name));
         return *this;
     }
-    /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
+    /// The role claim's name: the vendor's "Attribute name" setting (default "roles"). With a
+    /// login policy the policy's name is used; a different one here is refused (invalid_policy).
     builder& role_claim(std::string_view name) {
         if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
             remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
@@ -290,15 +320,19 @@ public:
                                               "': that claim is managed by the builder");
         } else {
             role_claim_ = std::string(name);
+            role_claim_set_ = true;
         }
         return *this;
     }
-    /// Writes the role claim as a JSON array (default) or as one comma-separated string.
+    /// Writes the role claim as a JSON array (default) or as one comma-separated string. With a
+    /// login policy the policy's form is used; a different one here is refused (invalid_policy).
     builder& role_format(jwt::role_format format) {
         role_format_ = format;
+        role_format_set_ = true;
         return *this;
     }
     /// Permits a token without a role claim (the vendor refuses those; only for other uses).
+    /// A builder with a login policy always requires roles, as the policy's verifier does.
     builder& allow_missing_roles(bool allow = true) {
         allow_missing_roles_ = allow;
         return *this;
@@ -357,7 +391,8 @@ public:
         return *this;
     }
     /// Raises (or lowers) the lifetime ceiling. The vendor recommends at most 10 minutes; raise
-    /// it only for tokens fetched long before the widget uses them.
+    /// it only for tokens fetched long before the widget uses them. With a login policy the
+    /// ceiling is the policy's max_lifetime, or this one where it is lower.
     template <class Rep, class Period>
     builder& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
         if (!(ceiling > std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
@@ -366,6 +401,7 @@ public:
             return *this;
         }
         max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(ceiling);
+        max_lifetime_set_ = true;
         return *this;
     }
     /// The `nbf` claim: the token is not valid before t (must be before exp).
@@ -574,32 +610,68 @@ private:
         bool first_ = true;
     };
 
+    /// The login policy's checks: its own validity, the algorithm, the role claim's name and
+    /// form against the builder's explicit ones, and the roles (missing, unknown, ',' in comma form).
+    [[nodiscard]] status check_policy() const {
+        if (auto ok = policy_->check(); !ok) return ok;
+        if (auto ok = policy_->check_algorithm(Signer::alg); !ok) return ok;
+        if (role_claim_set_ && role_claim_ != policy_->role_claim()) {
+            return detail::fail(errc::invalid_policy,
+                                "the builder's role claim '" + role_claim_ + "' differs from the login policy's '" +
+                                    policy_->role_claim() +
+                                    "'; set the role claim in the policy only (the verifier reads it there)");
+        }
+        if (role_format_set_ && role_format_ != policy_->role_format()) {
+            return detail::fail(errc::invalid_policy,
+                                std::string("the builder's role format differs from the login policy's (") +
+                                    (policy_->role_format() == jwt::role_format::array ? "array"
+                                                                                        : "comma_separated") +
+                                    "); set the role format in the policy only");
+        }
+        return policy_->check_roles(roles_);
+    }
+
     /// Validates everything that depends on more than one setter, then writes the payload.
     [[nodiscard]] status write_payload(std::string& out, std::int64_t iat) const {
         if (error_) return *error_;
         if (auto ok = detail::check_signer_alg(Signer::alg); !ok) return ok;
-        if (roles_.empty() && !allow_missing_roles_) {
+        const std::string& role_claim = policy_ != nullptr ? policy_->role_claim() : role_claim_;
+        const jwt::role_format format = policy_ != nullptr ? policy_->role_format() : role_format_;
+        if (policy_ != nullptr) {
+            if (auto ok = check_policy(); !ok) return ok;
+        } else if (roles_.empty() && !allow_missing_roles_) {
             return detail::fail(errc::missing_roles,
                                 "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
                                     "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
         }
-        if (auto ok = detail::validate_roles(roles_, role_format_); !ok) return ok;
+        if (auto ok = detail::validate_roles(roles_, format); !ok) return ok;
         if (lifetime_.count() < 1) {
             return detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
         }
-        if (lifetime_ > max_lifetime_) {
+        if (policy_ == nullptr && lifetime_ > max_lifetime_) {
             return detail::fail(errc::invalid_lifetime,
                                 "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
                                     std::to_string(max_lifetime_.count()) +
                                     " s; the vendor recommends 10 minutes at most (raise it explicitly with "
                                     ".max_lifetime())");
         }
+        if (policy_ != nullptr) {
+            const std::chrono::seconds ceiling = max_lifetime_set_ ? std::min(max_lifetime_, policy_->max_lifetime())
+                                                                   : policy_->max_lifetime();
+            if (lifetime_ > ceiling) {
+                return detail::fail(errc::invalid_lifetime,
+                                    "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
+                                        std::to_string(ceiling.count()) + " s" +
+                                        (ceiling < policy_->max_lifetime() ? " set with .max_lifetime()"
+                                                                           : " of the login policy (max_lifetime)"));
+            }
+        }
         const std::int64_t exp = iat + lifetime_.count();
         if (nbf_ && *nbf_ >= exp) {
             return detail::fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
         }
         for (const auto& c : custom_) {
-            if (c.first == role_claim_) {
+            if (c.first == role_claim) {
                 return detail::fail(errc::invalid_claim,
                                     "claim '" + c.first + "' is the role claim; set it with .roles()");
             }
@@ -624,8 +696,8 @@ private:
         if (!upn_.empty()) w.string("upn", upn_);
         if (!preferred_username_.empty()) w.string("preferred_username", preferred_username_);
         if (!roles_.empty()) {
-            const bool array = role_format_ == jwt::role_format::array;
-            w.key(role_claim_) += array ? '[' : '"';
+            const bool array = format == jwt::role_format::array;
+            w.key(role_claim) += array ? '[' : '"';
             for (std::size_t i = 0; i < roles_.size(); ++i) {
                 if (array) {
                     if (i > 0) out += ',';
@@ -647,6 +719,7 @@ private:
     }
 
     const Signer* signer_;
+    const login_policy* policy_ = nullptr;
     std::optional<error> error_;
     std::vector<std::string> roles_;
     std::string role_claim_{default_role_claim};
@@ -658,10 +731,13 @@ private:
     std::optional<std::int64_t> nbf_;
     std::chrono::seconds lifetime_ = default_lifetime;
     std::chrono::seconds max_lifetime_ = default_max_lifetime;
+    bool role_claim_set_ = false, role_format_set_ = false, max_lifetime_set_ = false;
     std::vector<std::pair<std::string, std::string>> custom_;
 };
 
 template <class Signer>
 builder(const Signer&) -> builder<Signer>;
+template <class Signer>
+builder(const Signer&, const login_policy&) -> builder<Signer>;
 
 }  // namespace jwt
