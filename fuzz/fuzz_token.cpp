@@ -46,12 +46,12 @@ using verifier = jwt::verifier<Alg, fixed_clock>;
 struct fixture {
     jwt::hs256 hs = jwt::hs256::from_secret(jwtmint_fuzz::hs_secret);
     jwt::es256 es = jwt::es256::from_pem(jwtmint_fuzz::ec_private_pem);
-    verifier<jwt::rs256> rs_v = verifier<jwt::rs256>::from_public_pem(jwtmint_fuzz::rs_public_pem);
-    verifier<jwt::es256> es_v = verifier<jwt::es256>::from_public_pem(jwtmint_fuzz::ec_public_pem);
+    verifier<jwt::rs256> rs_v = verifier<jwt::rs256>::from_pem(jwtmint_fuzz::rs_public_pem);
+    verifier<jwt::es256> es_v = verifier<jwt::es256>::from_pem(jwtmint_fuzz::ec_public_pem);
     verifier<jwt::hs256> hs_v = verifier<jwt::hs256>::from_secret(jwtmint_fuzz::hs_secret);
     // Every optional rule switched on, so that the claim checks run too.
     verifier<jwt::hs256> hs_strict = strict(verifier<jwt::hs256>::from_secret(jwtmint_fuzz::hs_secret));
-    verifier<jwt::es256> es_strict = strict(verifier<jwt::es256>::from_public_pem(jwtmint_fuzz::ec_public_pem));
+    verifier<jwt::es256> es_strict = strict(verifier<jwt::es256>::from_pem(jwtmint_fuzz::ec_public_pem));
 
     template <class V>
     static V strict(V v) {
