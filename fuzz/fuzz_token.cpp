@@ -59,7 +59,7 @@ struct fixture {
             .audience({"customgpt", "other"})
             .subject("user-1")
             .require_claim("jti")
-            .known_roles({"Accounting Team", "Support Team"})
+            .policy(jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"}))
             .max_lifetime(10min)
             .leeway(30s);
         return v;
