@@ -89,7 +89,7 @@ void check_round_trip(const std::string& private_pem) {
     INFO(Signer::alg);
     const json priv = private_jwk_of(private_pem);
     const auto signer = Signer::from_jwk(priv.dump());
-    CHECK(signer.matches_public_key(openssl_public_pem(private_pem)));
+    CHECK(jwt::try_check_key_pair(signer.key(), jwt::public_key::from_pem(openssl_public_pem(private_pem))));
     const auto v = jwt::verifier<Signer, fixed_clock>::from_jwk(public_of(priv).dump());
     CHECK(v.verify(mint(signer)).roles() == std::vector<std::string>{"Support Team"});
 
@@ -133,7 +133,8 @@ TEST_CASE("JWK round trips for every key type", "[jwk]") {
         json priv = private_jwk_of(jwtmint_test::rsa2048_pem());
         for (const char* m : {"p", "q", "dp", "dq", "qi"}) priv.erase(m);
         const auto signer = jwt::rs256::from_jwk(priv.dump());
-        CHECK(signer.matches_public_key(openssl_public_pem(jwtmint_test::rsa2048_pem())));
+        CHECK(jwt::try_check_key_pair(signer.key(),
+                                      jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()))));
     }
 }
 

@@ -589,6 +589,9 @@ TEST_CASE("check_key_pair proves a public key (or secret) belongs to a signer", 
     CHECK(!(ec));
     jwt::check_key_pair(k.hs, hs_verifier::from_signer(k.hs_other), ec);
     CHECK(ec == errc::key_mismatch);
+    // The key-level check agrees.
+    CHECK(jwt::try_check_key_pair(k.rs.key(), jwt::public_key::from_pem(k.rs.public_key_pem())));
+    CHECK(!(jwt::try_check_key_pair(k.rs.key(), jwt::public_key::from_pem(k.rs_other.public_key_pem()))));
 }
 
 TEST_CASE("one verifier, many threads", "[verifier][threads]") {

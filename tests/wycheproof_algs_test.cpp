@@ -75,9 +75,10 @@ void run_hmac_file(const std::filesystem::path& path, const char* name) {
             const std::string msg = hex_decode(test.at("msg").get<std::string>());
             const std::string tag = hex_decode(test.at("tag").get<std::string>());
             INFO("tcId " << test.at("tcId").get<int>() << ", key " << key.size() << " octets, tag " << tag.size());
-            const jwt::detail::hmac_state mac(key, Alg::spec.digest, 0, mac_size, Alg::alg);
+            const auto mac = jwt::detail::hmac_state::create(key, Alg::spec.digest, 0, mac_size, Alg::alg);
+            REQUIRE(mac);
             unsigned char out[64];
-            REQUIRE(mac.sign_to(msg, out) == mac_size);
+            REQUIRE((*mac)->sign_to(msg, out).value() == mac_size);
             record(primitive, test,
                    !tag.empty() && tag.size() <= mac_size && CRYPTO_memcmp(out, tag.data(), tag.size()) == 0);
             if (key.size() < mac_size) {

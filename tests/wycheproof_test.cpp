@@ -170,9 +170,10 @@ TEST_CASE("Wycheproof HMAC-SHA-256 through the verifier and its HMAC primitive",
             INFO("tcId " << test.at("tcId").get<int>() << ", key " << key.size() << " octets, tag " << tag.size());
             REQUIRE(tag.size() == tag_octets);
 
-            const jwt::detail::hmac_state mac(key, "SHA256", /*min_len=*/0, 32, "HS256");
+            const auto mac = jwt::detail::hmac_state::create(key, "SHA256", /*min_len=*/0, 32, "HS256");
+            REQUIRE(mac);
             unsigned char full[32];
-            REQUIRE(mac.sign_to(msg, full) == 32);
+            REQUIRE((*mac)->sign_to(msg, full).value() == 32);
             const bool primitive_ok = !tag.empty() && tag.size() <= 32 && CRYPTO_memcmp(full, tag.data(), tag.size()) == 0;
             record(primitive, test, primitive_ok);
 
