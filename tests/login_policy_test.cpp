@@ -335,8 +335,12 @@ TEST_CASE("nearest_team_role: case-insensitive edit distance, close enough only,
         q.team_roles({"abcdefghijkl"});
         CHECK(q.nearest_team_role("abcdefghi") == std::optional<std::string>("abcdefghijkl"));  // 3 insertions
         q.team_roles({"Team"});
-        CHECK(q.nearest_team_role("Tm") == std::optional<std::string>("Team"));  // 2 insertions: the floor of 2
+        CHECK(q.nearest_team_role("Teem") == std::optional<std::string>("Team"));  // 1 edit
+        CHECK(q.nearest_team_role("Tm") == std::nullopt);  // 2 edits, as many as "Tm" is long: no typo
         CHECK(q.nearest_team_role("T") == std::nullopt);                        // 3 insertions
+        q.team_roles({"IT", "Sales"});
+        CHECK(q.nearest_team_role("HR") == std::nullopt);  // 2 edits: a different name, not a typo of "IT"
+        CHECK(q.nearest_team_role("it") == std::optional<std::string>("IT"));
     }
     SECTION("no team roles, no suggestion") {
         CHECK(jwt::login_policy{}.nearest_team_role("Support Team") == std::nullopt);
@@ -442,6 +446,10 @@ TEST_CASE("a bad policy text is invalid_policy naming the member and the fix", "
         CHECK(contains(bad("role_claim = roles"), "is not valid JSON"));
         CHECK(contains(bad("{} {}"), "is not valid JSON"));
         CHECK(contains(bad("{\"team_roles\": [\"\xFF\"]}"), "is not valid JSON"));  // invalid UTF-8
+        // A syntax error quotes nothing of the text: the file named may be a key file by mistake.
+        const auto in_string = bad("{\"d\": \"s3cr3t\x01value\"}");
+        CHECK(contains(in_string, "is not valid JSON (syntax error at line 1, column 14)"));
+        CHECK_FALSE(contains(in_string, "s3cr3t"));
         CHECK(contains(bad("[]"), "must be a JSON object ({...}), not an array"));
         CHECK(contains(bad(""), "is empty"));
         CHECK(contains(bad("\xEF\xBB\xBF  "), "is empty"));
