@@ -41,7 +41,7 @@ struct options {
     std::string bind = "127.0.0.1";
     std::string data_dir = "jwtmint-data";
     std::string key_file;
-    std::string alg = "rs256";
+    std::string alg;  ///< "" = from --key (or RS256 for a key created in the data folder)
     std::string users_file;
     std::string role_claim = "roles";
     std::string role_format = "array";
@@ -149,7 +149,8 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
     const host::token_policy& policy = minter.policy();
     const std::string alg(minter.alg());
     std::printf("jwtmint host backend %s\n\n", JWTMINT_VERSION_STRING);
-    std::printf("Signing key   %s (%s%s)\n", key.path.c_str(), alg.c_str(),
+    std::printf("Signing key   %s (%s%s%s%s)\n", key.path.c_str(), alg.c_str(),
+                key.inferred_from.empty() ? "" : ", from the key: ", key.inferred_from.c_str(),
                 key.created ? ", created now" : "");
     if (!key.public_key_pem.empty()) {
         std::printf("Public key    paste it into the vendor's settings\n");
@@ -215,10 +216,11 @@ int main(int argc, char** argv) {
                    "private key PEM (RS256, ES256) or secret file (HS256); default: "
                    "created in the data folder")
         ->envname("JWTMINT_KEY");
-    cli.add_option("--alg", o.alg, "signing algorithm")
+    cli.add_option("--alg", o.alg,
+                   "signing algorithm (default: from --key: an RSA key RS256, an EC P-256 key "
+                   "ES256, a file that is no PEM key HS256; without --key, RS256)")
         ->envname("JWTMINT_ALG")
-        ->transform(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case))
-        ->capture_default_str();
+        ->transform(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case));
     cli.add_option("--users", o.users_file,
                    "users JSON file; default: DATA_DIR/users.json, created from the demo users")
         ->envname("JWTMINT_USERS");
@@ -314,12 +316,11 @@ int main(int argc, char** argv) {
                 " s; the vendor recommends 10 minutes at most (raise the ceiling "
                 "explicitly with --max-ttl)");
         }
-        const host::algorithm alg = o.alg == "es256"   ? host::algorithm::es256
-                                    : o.alg == "hs256" ? host::algorithm::hs256
-                                                       : host::algorithm::rs256;
+        const std::optional<host::algorithm> alg =
+            o.alg.empty() ? std::nullopt : host::parse_algorithm(o.alg);
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
-        key.emplace(host::load_or_create_key(alg, o.key_file, o.data_dir,
-                                             passphrase != nullptr ? passphrase : ""));
+        key.emplace(host::load_or_create_key(alg, host::algorithm::rs256, nullptr, o.key_file,
+                                             o.data_dir, passphrase != nullptr ? passphrase : ""));
         std::string users_origin;
         users.emplace(load_users(o, users_origin));
         host::token_policy policy;

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/signers.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +21,16 @@ namespace host {
 
 enum class algorithm { rs256, es256, hs256 };
 
+/// The widget's algorithms in the vendor's order of preference (RS256 recommended).
+inline constexpr algorithm widget_algorithms[] = {algorithm::rs256, algorithm::es256,
+                                                  algorithm::hs256};
+
+/// "RS256", "ES256" or "HS256".
+[[nodiscard]] std::string_view algorithm_name(algorithm alg) noexcept;
+
+/// The algorithm a JOSE name (any case) names, if it is one of the widget's.
+[[nodiscard]] std::optional<algorithm> parse_algorithm(std::string_view name) noexcept;
+
 /// The signer chosen at start-up; each alternative is immutable and safe to share between threads.
 using any_signer = std::variant<jwt::rs256, jwt::es256, jwt::hs256>;
 
@@ -30,15 +42,32 @@ struct signing_key {
     bool created = false;               ///< generated on this start
     std::string public_key_pem;         ///< SPKI PEM; empty for HS256
     std::vector<std::string> warnings;
+    std::string inferred_from;  ///< without --alg, what the key is ("an EC P-256 private key")
 };
 
-/// With key_file, loads it for alg; without, reuses or creates a key in data_dir
-/// ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt"; mode 0600, created with
-/// O_CREAT|O_EXCL so it is never readable by others, not even briefly).
-/// @throws jwt::error for a key that does not fit alg; std::system_error for file trouble
-[[nodiscard]] signing_key load_or_create_key(algorithm alg, const std::filesystem::path& key_file,
-                                             const std::filesystem::path& data_dir,
-                                             std::string_view passphrase);
+/// The algorithm a key file implies, decided as the jwtmint CLI decides it: a PEM private key
+/// gives RS256 (RSA, 2048 bits or more) or ES256 (EC P-256); a file that is neither PEM nor JSON
+/// nor DER is an HMAC secret, HS256. describe receives what the key is ("an RSA 2048-bit
+/// private key").
+/// @throws jwt::error key_algorithm_mismatch (a key the widget cannot use: P-384, P-521,
+/// Ed25519, RSA-PSS, ...), weak_key (RSA under 2048 bits), private_key_required (a public
+/// key), invalid_key (a JWK or DER file); each message names the key to make instead.
+[[nodiscard]] algorithm infer_algorithm(const std::filesystem::path& key_file,
+                                        std::string_view passphrase, std::string* describe = nullptr);
+
+/// With key_file, loads it: for requested when given, else for the algorithm the key implies
+/// (infer_algorithm). Without key_file, reuses or creates a key for requested (else default_alg)
+/// in data_dir ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt";
+/// mode 0600, created with O_CREAT|O_EXCL so it is never readable by others, not even briefly).
+/// check_allowed is called with the algorithm's JOSE name before any key is created or used; it
+/// throws to refuse it (the login policy's algorithms).
+/// @throws jwt::error for a key that does not fit the algorithm; std::system_error for file
+/// trouble
+[[nodiscard]] signing_key load_or_create_key(
+    std::optional<algorithm> requested, algorithm default_alg,
+    const std::function<void(std::string_view)>& check_allowed,
+    const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
+    std::string_view passphrase);
 
 /// What every token carries besides the user: the role claim's name and form, and the lifetime.
 struct token_policy {

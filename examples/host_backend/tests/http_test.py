@@ -591,5 +591,113 @@ class Options(unittest.TestCase):
             self.assertIn(flag, out.stdout)
 
 
+def make_tmp(test, prefix):
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, tmp, True)
+    return tmp
+
+
+def openssl_key(directory, name, *genpkey_args):
+    """A private key made by the openssl CLI (not by jwtmint), mode 0600: (path, public PEM)."""
+    path = os.path.join(directory, name)
+    subprocess.run(["openssl", "genpkey", *genpkey_args, "-out", path], check=True, capture_output=True)
+    os.chmod(path, 0o600)
+    pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout"], check=True, capture_output=True,
+                         text=True).stdout
+    return path, pub
+
+
+def refused_start(test, *args):
+    """Starts the server expecting it to refuse: returns its stderr after checking it exited 1 without listening."""
+    b = Backend(*args)
+    test.addCleanup(b.cleanup)
+    test.assertEqual(b.wait_exit(timeout=30), 1, b.stderr)
+    test.assertNotIn("Listening on", b.stdout)
+    return b.stderr
+
+
+class KeyInference(unittest.TestCase):
+    """Without --alg, the algorithm comes from --key, as the jwtmint CLI decides it."""
+
+    def run_backend(self, *args):
+        b = Backend(*args)
+        self.addCleanup(b.cleanup)
+        return b.wait_ready()
+
+    def token(self, backend, key, alg, user="ada"):
+        _, cookie, _ = backend.login(user)
+        return decode(backend.token(cookie), key, alg)
+
+    def test_p256_key_without_alg_mints_es256(self):
+        path, pub = openssl_key(make_tmp(self, "jwtmint-host-key-"), "p256.pem",
+                                "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        b = self.run_backend("--key", path)
+        self.assertEqual(b.public_pem(), pub)
+        header, claims = self.token(b, pub, "ES256")
+        self.assertEqual(header, {"alg": "ES256", "typ": "JWT"})
+        self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+        with self.assertRaises(jwt.InvalidAlgorithmError):  # not RS256 after all
+            self.token(b, pub, "RS256")
+        self.assertIn("ES256", b.stdout.split("Signing key", 1)[1].splitlines()[0])
+        self.assertEqual(b.stop(), 0)
+
+    def test_rsa_key_without_alg_mints_rs256(self):
+        path, pub = openssl_key(make_tmp(self, "jwtmint-host-key-"), "rsa.pem",
+                                "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+        header, _ = self.token(self.run_backend("--key", path), pub, "RS256")
+        self.assertEqual(header["alg"], "RS256")
+
+    def test_secret_file_without_alg_mints_hs256(self):
+        tmp = make_tmp(self, "jwtmint-host-secret-")
+        secret = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        path = os.path.join(tmp, "secret")
+        with open(path, "w") as f:
+            f.write(secret)
+        os.chmod(path, 0o600)
+        header, _ = self.token(self.run_backend("--key", path), secret, "HS256")
+        self.assertEqual(header["alg"], "HS256")
+
+    def test_keys_the_widget_cannot_use_are_refused(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        cases = [
+            (("p384.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"),
+             ["holds an EC P-384 private key", "jwtmint keygen es256"], "keygen rs256"),
+            (("ed25519.pem", "-algorithm", "ED25519"),
+             ["holds an Ed25519 private key", "jwtmint keygen es256"], "keygen rs256"),
+            (("rsa1024.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"),
+             ["holds an RSA 1024-bit private key", "2048", "jwtmint keygen rs256"], "keygen es256"),
+        ]
+        for (name, *genpkey), wanted, wrong_fix in cases:
+            path, _ = openssl_key(tmp, name, *genpkey)
+            with self.subTest(key=name):
+                err = refused_start(self, "--key", path)
+                self.assertIn(f"'{path}'", err)
+                for w in wanted:
+                    self.assertIn(w, err)
+                self.assertNotIn(wrong_fix, err)
+
+    def test_public_key_is_refused(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        _, pub = openssl_key(tmp, "p256.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        path = os.path.join(tmp, "public.pem")
+        with open(path, "w") as f:
+            f.write(pub)
+        err = refused_start(self, "--key", path)
+        self.assertIn("holds a public key; signing needs the private key", err)
+
+    def test_explicit_alg_still_decides(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        path, _ = openssl_key(tmp, "p256.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        err = refused_start(self, "--key", path, "--alg", "rs256")
+        self.assertIn("RS256 needs an RSA key", err)
+        secret = os.path.join(tmp, "secret")
+        with open(secret, "w") as f:
+            f.write("s" * 40)
+        os.chmod(secret, 0o600)
+        err = refused_start(self, "--key", secret, "--alg", "es256")
+        self.assertIn("ES256 needs a PEM private key", err)
+        self.assertIn("--alg hs256", err)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v", *UNITTEST_ARGS])
