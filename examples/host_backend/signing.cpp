@@ -296,10 +296,20 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
                         " is none (it would be read as an HMAC secret); pass --alg hs256 if it "
                         "is one, or leave --alg out to take the algorithm from the key");
             }
+            if (check_allowed) check_allowed(algorithm_name(alg));
         } else {
             alg = infer_from(bytes.text, path, passphrase, &inferred_from);
+            if (check_allowed) {
+                try {
+                    check_allowed(algorithm_name(alg));
+                } catch (const jwt::error& e) {
+                    throw jwt::error(e.value(), quoted(path) + " holds " + inferred_from +
+                                                    ", which signs " +
+                                                    std::string(algorithm_name(alg)) + ": " +
+                                                    e.what());
+                }
+            }
         }
-        if (check_allowed) check_allowed(algorithm_name(alg));
     }
     signing_key out = [&] {
         switch (alg) {
@@ -321,14 +331,8 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
 std::string token_minter::mint(const user& u) const {
     return std::visit(
         [&](const auto& signer) {
-            jwt::builder b{signer};
-            b.roles(u.roles)
-                .role_claim(policy_.role_claim)
-                .role_format(policy_.format)
-                .subject(u.username)
-                .jwt_id(random_token(16))
-                .max_lifetime(policy_.max_ttl)
-                .expires_in(policy_.ttl);
+            jwt::builder b{signer, policy_};
+            b.roles(u.roles).subject(u.username).jwt_id(random_token(16)).expires_in(ttl_);
             if (!u.email.empty()) b.email(u.email);
             if (!u.upn.empty()) b.upn(u.upn);
             if (!u.preferred_username.empty()) b.preferred_username(u.preferred_username);

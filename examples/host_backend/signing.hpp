@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <jwtmint/builder.hpp>
+#include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 #include <optional>
 #include <string>
@@ -69,29 +70,28 @@ struct signing_key {
     const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
     std::string_view passphrase);
 
-/// What every token carries besides the user: the role claim's name and form, and the lifetime.
-struct token_policy {
-    std::string role_claim{jwt::default_role_claim};
-    jwt::role_format format = jwt::role_format::array;
-    std::chrono::seconds ttl{600};
-    std::chrono::seconds max_ttl{600};
-};
-
-/// Mints a user's token. Immutable after construction; mint() may run on many threads at once.
+/// Mints a user's token under the login policy. Immutable after construction; mint() may run on
+/// many threads at once.
 class token_minter {
 public:
-    token_minter(any_signer signer, token_policy policy)
-        : signer_(std::move(signer)), policy_(std::move(policy)) {}
+    /// ttl: each token's lifetime, at most policy.max_lifetime() (the builder refuses longer).
+    token_minter(any_signer signer, jwt::login_policy policy, std::chrono::seconds ttl)
+        : signer_(std::move(signer)), policy_(std::move(policy)), ttl_(ttl) {}
+    token_minter(const token_minter&) = delete;  // builders point at policy_
+    token_minter& operator=(const token_minter&) = delete;
 
-    /// The user's token: role claim, the identity claims the user has, sub, a random jti,
-    /// iat and exp = iat + ttl. Nothing in it comes from the request. @throws jwt::error
+    /// The user's token: the role claim named and formed as the policy says, the identity claims
+    /// the user has, sub, a random jti, iat and exp = iat + ttl. Nothing in it comes from the
+    /// request. @throws jwt::error (the policy's: unknown_role, algorithm_not_allowed, ...)
     [[nodiscard]] std::string mint(const user& u) const;
     [[nodiscard]] std::string_view alg() const noexcept;
-    [[nodiscard]] const token_policy& policy() const noexcept { return policy_; }
+    [[nodiscard]] const jwt::login_policy& policy() const noexcept { return policy_; }
+    [[nodiscard]] std::chrono::seconds ttl() const noexcept { return ttl_; }
 
 private:
     any_signer signer_;
-    token_policy policy_;
+    jwt::login_policy policy_;
+    std::chrono::seconds ttl_;
 };
 
 }  // namespace host
