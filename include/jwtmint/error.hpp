@@ -2,10 +2,25 @@
 // jwtmint's error model: the jwt::errc codes, their std::error_category and jwt::error.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
+#include <variant>
+
+/// 1 where C++ exceptions are enabled. Without them (-fno-exceptions) jwtmint still compiles and
+/// its try_* calls work; the throwing calls abort with the message instead of throwing.
+#ifndef JWTMINT_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define JWTMINT_EXCEPTIONS 1
+#else
+#define JWTMINT_EXCEPTIONS 0
+#endif
+#endif
 
 namespace jwt {
 
@@ -38,6 +53,8 @@ enum class errc {
     openssl_error,           ///< an unexpected failure inside OpenSSL
     invalid_jwk,             ///< a JWK with missing or ill-sized members, or private members where a public key belongs
     unknown_key_id,          ///< a token whose kid names no key of the verifier's JWK Set
+    algorithm_not_allowed,   ///< an algorithm the login policy (the widget's settings) does not accept
+    invalid_policy,          ///< a login policy value or file that cannot be used
 };
 
 /// The name of a code as written in source, e.g. "weak_key" (used by the CLI and in logs).
@@ -70,6 +87,8 @@ enum class errc {
         case errc::openssl_error: return "openssl_error";
         case errc::invalid_jwk: return "invalid_jwk";
         case errc::unknown_key_id: return "unknown_key_id";
+        case errc::algorithm_not_allowed: return "algorithm_not_allowed";
+        case errc::invalid_policy: return "invalid_policy";
     }
     return "unknown";
 }
@@ -107,6 +126,8 @@ public:
             case errc::openssl_error: return "OpenSSL reported an error";
             case errc::invalid_jwk: return "the JSON Web Key is malformed";
             case errc::unknown_key_id: return "no key has the token's key id";
+            case errc::algorithm_not_allowed: return "the login policy does not allow this algorithm";
+            case errc::invalid_policy: return "the login policy is invalid";
         }
         return "unknown jwtmint error";
     }
@@ -123,8 +144,9 @@ public:
     return {static_cast<int>(e), category()};
 }
 
-/// The one exception type jwtmint throws (besides std::bad_alloc).
-/// what() is the specific message that names the fix; code() holds the jwt::errc.
+/// What a failed jwtmint call reports: the jwt::errc and the message that names the fix.
+/// The throwing calls throw it; the non-throwing calls (try_*) return it inside a jwt::result,
+/// so both styles carry the same code and the same message.
 class error : public std::system_error {
 public:
     error(errc e, const std::string& message)
@@ -133,23 +155,122 @@ public:
     [[nodiscard]] errc value() const noexcept { return static_cast<errc>(code().value()); }
 
 private:
-    std::runtime_error message_;  // refcounted: copying an exception never throws
+    std::runtime_error message_;  // refcounted: copying an error never throws
 };
 
 namespace detail {
-[[noreturn]] inline void fail(errc e, const std::string& message) { throw error(e, message); }
-
-/// Runs f, turning a jwt::error into ec; the error_code overloads are built on this.
-template <class F>
-auto capture(std::error_code& ec, F&& f) noexcept(false) -> decltype(f()) {
-    ec.clear();
-    try {
-        return f();
-    } catch (const error& e) {
-        ec = e.code();
-        return decltype(f()){};
-    }
+/// Raises e: throws it where exceptions are enabled; otherwise prints it and aborts, as
+/// nlohmann/json and fmt do. Only the throwing convenience calls reach this.
+[[noreturn]] inline void raise(const error& e) {
+#if JWTMINT_EXCEPTIONS
+    throw e;
+#else
+    std::fputs("jwtmint: ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs(" (exceptions are disabled: use the try_* calls)\n", stderr);
+    std::abort();
+#endif
 }
+}  // namespace detail
+
+/// The outcome of a non-throwing jwtmint call: a T, or the jwt::error that says why not.
+///
+/// `if (auto token = b.try_sign()) use(*token); else log(token.error().what());`
+/// value() returns the T or throws the error; it is how each throwing call is made.
+template <class T>
+class [[nodiscard]] result {
+    static_assert(!std::is_reference_v<T> && !std::is_same_v<std::decay_t<T>, jwt::error>,
+                  "jwt::result holds a value type other than jwt::error");
+
+public:
+    using value_type = T;
+
+    result(const T& value) : state_(std::in_place_index<0>, value) {}  // NOLINT(google-explicit-constructor)
+    result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    result(jwt::error e) : state_(std::in_place_index<1>, std::move(e)) {}  // NOLINT(google-explicit-constructor)
+    /// Any value a T can be made from (a std::string from a char array, an optional from its value).
+    template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                !std::is_same_v<std::decay_t<U>, T> &&
+                                                !std::is_same_v<std::decay_t<U>, jwt::error> &&
+                                                !std::is_same_v<std::decay_t<U>, result>>>
+    result(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
+
+    [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
+    explicit operator bool() const noexcept { return has_value(); }
+
+    /// The value; the result must hold one.
+    [[nodiscard]] T& operator*() & noexcept { return *std::get_if<0>(&state_); }
+    [[nodiscard]] const T& operator*() const& noexcept { return *std::get_if<0>(&state_); }
+    [[nodiscard]] T&& operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
+    [[nodiscard]] T* operator->() noexcept { return std::get_if<0>(&state_); }
+    [[nodiscard]] const T* operator->() const noexcept { return std::get_if<0>(&state_); }
+
+    /// The value, or throws the error (aborts, printing it, when exceptions are disabled).
+    T& value() & {
+        if (!has_value()) detail::raise(error());
+        return **this;
+    }
+    const T& value() const& {
+        if (!has_value()) detail::raise(error());
+        return **this;
+    }
+    T&& value() && {
+        if (!has_value()) detail::raise(error());
+        return std::move(**this);
+    }
+
+    /// Why the call failed; the result must hold an error.
+    [[nodiscard]] const jwt::error& error() const& noexcept { return *std::get_if<1>(&state_); }
+    [[nodiscard]] jwt::error&& error() && noexcept { return std::move(*std::get_if<1>(&state_)); }
+    /// The failure's code as a std::error_code, or an empty one on success.
+    [[nodiscard]] std::error_code error_code() const noexcept {
+        return has_value() ? std::error_code{} : error().code();
+    }
+
+private:
+    std::variant<T, jwt::error> state_;
+};
+
+/// The outcome of a non-throwing call that has no value: success, or the jwt::error.
+template <>
+class [[nodiscard]] result<void> {
+public:
+    using value_type = void;
+
+    result() noexcept = default;
+    result(jwt::error e) : error_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] bool has_value() const noexcept { return !error_.has_value(); }
+    explicit operator bool() const noexcept { return has_value(); }
+    /// Throws the error, if any (aborts, printing it, when exceptions are disabled).
+    void value() const {
+        if (error_) detail::raise(*error_);
+    }
+    [[nodiscard]] const jwt::error& error() const& noexcept { return *error_; }
+    [[nodiscard]] jwt::error&& error() && noexcept { return std::move(*error_); }
+    [[nodiscard]] std::error_code error_code() const noexcept {
+        return error_ ? error_->code() : std::error_code{};
+    }
+
+private:
+    std::optional<jwt::error> error_;
+};
+
+/// A call that has no value to return on success.
+using status = result<void>;
+
+namespace detail {
+/// The error a failed internal step hands up; `return fail(errc::weak_key, "...");`.
+[[nodiscard]] inline error fail(errc e, const std::string& message) { return error(e, message); }
+
+/// The std::error_code overloads: the result's value as an optional, its code in ec.
+template <class T>
+std::optional<T> to_optional(result<T>&& r, std::error_code& ec) {
+    ec = r.error_code();
+    if (!r) return std::nullopt;
+    return std::optional<T>(std::move(*r));
+}
+inline void to_error_code(const status& r, std::error_code& ec) noexcept { ec = r.error_code(); }
 }  // namespace detail
 
 }  // namespace jwt

@@ -8,6 +8,7 @@
 #include <jwtmint/error.hpp>
 #include <jwtmint/jwk.hpp>
 #include <jwtmint/key.hpp>
+#include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verifier.hpp>
 #include <jwtmint/version.hpp>
