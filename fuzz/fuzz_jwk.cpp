@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!key) break;
             const auto pub = jwt::public_key::from_private(*key);
             const auto reloaded = jwt::public_key_from_jwk(jwt::public_jwk(pub), ec);
-            expect(reloaded.has_value() && key->matches(*reloaded), "a private JWK's public half does not round-trip");
+            expect(reloaded.has_value() && jwt::try_check_key_pair(*key, *reloaded).has_value(), "a private JWK's public half does not round-trip");
             expect_clean_error_queue("private JWK round trip");
             break;
         }

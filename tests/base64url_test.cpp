@@ -209,3 +209,15 @@ TEST_CASE("a foreign character is refused in every position of a group", "[base6
         }
     }
 }
+
+TEST_CASE("try_base64url_decode: the value, or invalid_base64url with the full message", "[base64url]") {
+    const auto ok = jwt::try_base64url_decode("aGk");
+    REQUIRE(ok.has_value());
+    CHECK(*ok == "hi");
+    for (const std::string_view bad : {"aGk=", "a", "aGl", "a+b/"}) {
+        const auto r = jwt::try_base64url_decode(bad);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().value() == jwt::errc::invalid_base64url);
+        CHECK(std::string(r.error().what()).find("without '=' padding") != std::string::npos);
+    }
+}

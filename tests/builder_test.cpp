@@ -300,6 +300,24 @@ TEST_CASE("custom claims via nlohmann::json", "[builder]") {
         CHECK_ERRC(make().roles({"A"}).claim("name", nlohmann::json::array({"ok", "\xc0\x80"})).sign(),
                    jwt::errc::invalid_claim);
     }
+    SECTION("invalid UTF-8 anywhere inside the value is found before serialising it (no exception inside)") {
+        // A member name, deep in an object, deep in an array: each found by walking the value.
+        const nlohmann::json bad_key = {{"outer", {{"ok", 1}, {"\xfe", 2}}}};
+        const nlohmann::json bad_deep = {{"a", nlohmann::json::array({1, nlohmann::json::array({"x", "y\xed\xa0\x80"})})}};
+        const nlohmann::json bad_last = nlohmann::json::array({"fine", {{"k", "v"}}, "trunc\xe2\x82"});
+        for (const auto* value : {&bad_key, &bad_deep, &bad_last}) {
+            const auto r = make().roles({"A"}).claim("x", *value).try_sign();
+            REQUIRE_FALSE(r);
+            CHECK_EC(r.error_code(), jwt::errc::invalid_claim);
+            CHECK(std::string(r.error().what()) ==
+                  "claim 'x' cannot be serialised: its value holds text that is not valid UTF-8 (a string or a "
+                  "member name)");
+        }
+        // valid multi-byte text everywhere is kept as it is
+        const nlohmann::json good = {{"n\xc3\xa4me", nlohmann::json::array({"\xe2\x82\xac", "\xf0\x9f\x98\x80"})}};
+        CHECK(signed_payload(make().roles({"A"}).claim("x", good)) ==
+              "{\"roles\":[\"A\"],\"x\":{\"n\xc3\xa4me\":[\"\xe2\x82\xac\",\"\xf0\x9f\x98\x80\"]}," + tail);
+    }
     SECTION("a name holding U+0000 is refused (the verifier refuses it); a value may hold it") {
         using namespace std::string_literals;
         for (const std::string& name : {"\0"s, "email\0"s, "roles\0x"s, "a\0b"s}) {
@@ -397,6 +415,45 @@ TEST_CASE("the first error wins and sign(error_code&) reports it without a token
     }
 }
 
+TEST_CASE("try_sign returns the error sign() throws, with the same code and message", "[builder]") {
+    struct failing_case {
+        const char* name;
+        hs_builder builder;
+        jwt::errc code;
+    };
+    const std::vector<failing_case> cases = {
+        {"a setter error", make().roles({"A"}).email("bad"), jwt::errc::invalid_claim},
+        {"no roles", make(), jwt::errc::missing_roles},
+        {"over the ceiling", make().roles({"A"}).expires_in(11min), jwt::errc::invalid_lifetime},
+        {"nbf after exp", make().roles({"A"}).not_before(fixed_clock::time_point{std::chrono::seconds{t0 + 3600}}),
+         jwt::errc::invalid_lifetime},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        const auto r = c.builder.try_sign();
+        REQUIRE_FALSE(r);
+        CHECK_EC(r.error_code(), c.code);
+        const auto thrown = jwtmint_test::outcome_of([&] { static_cast<void>(c.builder.sign()); });
+        CHECK(thrown.code == jwtmint_test::describe_code(c.code));
+        CHECK(thrown.message == r.error().what());
+        const auto at = c.builder.try_sign_at(fixed_clock::now());
+        REQUIRE_FALSE(at);
+        CHECK(std::string(at.error().what()) == r.error().what());
+        const auto payload = c.builder.try_payload_json(fixed_clock::now());
+        REQUIRE_FALSE(payload);
+        CHECK(std::string(payload.error().what()) == r.error().what());
+        std::error_code ec;
+        CHECK(c.builder.sign_at(fixed_clock::now(), ec).empty());
+        CHECK_EC(ec, c.code);
+    }
+    const auto ok = make().roles({"A"}).try_sign();
+    REQUIRE(ok);
+    CHECK(*ok == make().roles({"A"}).sign());
+    const auto payload = make().roles({"A"}).try_payload_json(fixed_clock::now());
+    REQUIRE(payload);
+    CHECK(*payload == R"({"roles":["A"],)" + iat_exp(300) + "}");
+}
+
 TEST_CASE("sign_compact signs header and payload octets exactly as given", "[builder]") {
     const std::string header = "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}";
     const std::string payload = "{\"iss\":\"joe\",\r\n \"exp\":1300819380}";
@@ -404,6 +461,12 @@ TEST_CASE("sign_compact signs header and payload octets exactly as given", "[bui
     CHECK(jwt::sign_compact(signer(), "", "") == expected_token("", ""));
     const std::string binary("\0\xff\x01 \n", 5);
     CHECK(jwt::sign_compact(signer(), binary, binary) == expected_token(binary, binary));
+    const auto r = jwt::try_sign_compact(signer(), header, payload);
+    REQUIRE(r);
+    CHECK(*r == expected_token(header, payload));
+    std::error_code ec = jwt::errc::weak_key;
+    CHECK(jwt::sign_compact(signer(), header, payload, ec) == expected_token(header, payload));
+    CHECK_FALSE(ec);
 }
 
 TEST_CASE("ES256 and RS256 through the builder", "[builder]") {

@@ -292,3 +292,38 @@ TEST_CASE("append_json_string's exact escapes", "[claims]") {
         CHECK(lit(s) == nlohmann::json(s).dump());
     }
 }
+
+TEST_CASE("the try_ forms of the claim checks return the error the throwing forms throw", "[claims]") {
+    SECTION("check_email") {
+        CHECK(jwt::try_check_email("ada@example.com").has_value());
+        const jwt::status bad = jwt::try_check_email("ada@@example.com");
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(bad.error().value() == jwt::errc::invalid_claim);
+        CHECK(std::string(bad.error().what()).find("exactly one '@'") != std::string::npos);
+        std::error_code ec;
+        jwt::check_email("ada@@example.com", ec);
+        CHECK(ec == jwt::errc::invalid_claim);
+    }
+    SECTION("check_roles, which still trims in place") {
+        std::vector<std::string> roles{" Support ", "support"};
+        const jwt::status dup = jwt::try_check_roles(roles, jwt::role_format::array);
+        REQUIRE_FALSE(dup.has_value());
+        CHECK(dup.error().value() == jwt::errc::invalid_claim);
+        CHECK(roles[0] == "Support");
+        std::vector<std::string> ok{"Support", "Sales"};
+        std::error_code ec = jwt::errc::invalid_claim;
+        jwt::check_roles(ok, jwt::role_format::comma_separated, ec);
+        CHECK_FALSE(ec);
+    }
+    SECTION("parse_roles") {
+        const auto roles = jwt::try_parse_roles(nlohmann::json::parse(R"(["a", " b "])"));
+        REQUIRE(roles.has_value());
+        CHECK(*roles == std::vector<std::string>{"a", "b"});
+        const auto bad = jwt::try_parse_roles(nlohmann::json(42));
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(bad.error().value() == jwt::errc::invalid_claim);
+        std::error_code ec;
+        CHECK_FALSE(jwt::parse_roles(nlohmann::json::array(), ec).has_value());
+        CHECK(ec == jwt::errc::invalid_claim);
+    }
+}

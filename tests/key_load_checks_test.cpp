@@ -172,7 +172,7 @@ TEST_CASE("Ed25519: keys OpenSSL generates all load, and sign tokens that verify
     for (int i = 0; i < 200; ++i) {
         const auto priv = jwt::private_key::generate_ed25519();
         const auto pub = jwt::public_key::from_pem(priv.public_key_pem());
-        CHECK(priv.matches(pub));
+        CHECK(jwt::try_check_key_pair(priv, pub).has_value());
     }
     const auto signer = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
     const auto v = jwt::verifier<jwt::eddsa>::from_public_pem(jwtmint_test::openssl_public_pem(jwtmint_test::ed25519_pem()));

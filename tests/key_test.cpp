@@ -184,7 +184,7 @@ TEST_CASE("key files", "[key]") {
     SECTION("a public key file") {
         write_file(dir / "pub.pem", openssl_public_pem(jwtmint_test::p256_pem()));
         const auto pub = jwt::public_key::from_pem_file(dir / "pub.pem");
-        CHECK(jwt::private_key::from_pem(jwtmint_test::p256_pem()).matches(pub));
+        CHECK(jwt::try_check_key_pair(jwt::private_key::from_pem(jwtmint_test::p256_pem()), pub).has_value());
     }
 }
 
@@ -253,27 +253,37 @@ TEST_CASE("public key export: the SPKI PEM the admin pastes into the vendor's se
     }
 }
 
-TEST_CASE("matches and key_matches: does this public key belong to this private key?", "[key]") {
+TEST_CASE("check_key_pair: does this public key belong to this private key?", "[key]") {
     const auto rsa = jwt::private_key::from_pem(jwtmint_test::rsa2048_pem());
     const auto ec = jwt::private_key::from_pem(jwtmint_test::p256_pem());
-    const std::string rsa_pub = openssl_public_pem(jwtmint_test::rsa2048_pem());
-    const std::string ec_pub = openssl_public_pem(jwtmint_test::p256_pem());
-    const std::string other_rsa_pub = openssl_public_pem(jwtmint_test::rsa2048_other_pem());
-    const std::string other_ec_pub = openssl_public_pem(jwtmint_test::p256_other_pem());
+    const auto rsa_pub = jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()));
+    const auto ec_pub = jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_pem()));
+    const auto other_rsa_pub = jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_other_pem()));
+    const auto other_ec_pub = jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_other_pem()));
 
-    CHECK(rsa.matches(jwt::public_key::from_pem(rsa_pub)));
-    CHECK(ec.matches(jwt::public_key::from_pem(ec_pub)));
-    CHECK(jwt::key_matches(rsa, rsa_pub));
-    CHECK(jwt::key_matches(ec, ec_pub));
-
-    CHECK_FALSE(rsa.matches(jwt::public_key::from_pem(other_rsa_pub)));
-    CHECK_FALSE(ec.matches(jwt::public_key::from_pem(other_ec_pub)));
-    CHECK_FALSE(rsa.matches(jwt::public_key::from_pem(ec_pub)));
-    CHECK_FALSE(ec.matches(jwt::public_key::from_pem(rsa_pub)));
-    CHECK_FALSE(jwt::key_matches(rsa, other_rsa_pub));
-    CHECK_FALSE(jwt::key_matches(ec, other_ec_pub));
-    CHECK_FALSE(jwt::key_matches(ec, "not a PEM"));
-    CHECK_FALSE(jwt::key_matches(ec, ""));
+    SECTION("a key pair: success in every form") {
+        CHECK(jwt::try_check_key_pair(rsa, rsa_pub).has_value());
+        CHECK(jwt::try_check_key_pair(ec, ec_pub).has_value());
+        CHECK_NOTHROW(jwt::check_key_pair(rsa, rsa_pub));
+        std::error_code code = jwt::errc::invalid_key;
+        jwt::check_key_pair(ec, ec_pub, code);
+        CHECK_FALSE(code);
+    }
+    SECTION("another key, or a key of another type: key_mismatch, saying how to get the right public key") {
+        for (const auto& [key, pub] : {std::pair{&rsa, &other_rsa_pub}, std::pair{&ec, &other_ec_pub},
+                                      std::pair{&rsa, &ec_pub}, std::pair{&ec, &rsa_pub}}) {
+            const jwt::status checked = jwt::try_check_key_pair(*key, *pub);
+            REQUIRE_FALSE(checked.has_value());
+            CHECK(checked.error().value() == jwt::errc::key_mismatch);
+            const std::string message = checked.error().what();
+            CHECK(message.find("does not belong to the private key") != std::string::npos);
+            CHECK(message.find("jwtmint pubkey --key private_key.pem") != std::string::npos);
+            CHECK_ERRC(jwt::check_key_pair(*key, *pub), jwt::errc::key_mismatch);
+            std::error_code code;
+            jwt::check_key_pair(*key, *pub, code);
+            CHECK(code == jwt::errc::key_mismatch);
+        }
+    }
 }
 
 TEST_CASE("key generation", "[key]") {
@@ -323,7 +333,7 @@ TEST_CASE("key generation", "[key]") {
         CHECK(rsa.info().bits == 2048);
         const auto ec = jwt::private_key::generate_ec_p256();
         CHECK(ec.info().curve == "P-256");
-        CHECK(ec.matches(jwt::public_key::from_private(ec)));
+        CHECK(jwt::try_check_key_pair(ec, jwt::public_key::from_private(ec)).has_value());
 
         temp_dir dir;
         write_file(dir / "rsa.pem", rsa.to_pem());

@@ -67,7 +67,8 @@ TEST_CASE("RFC 7515 A.2: RS256 reproduced byte for byte", "[vectors][rfc]") {
     const auto [header, payload] = octets(c);
     const auto signer = jwt::rs256::from_pem_file(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.pkcs8.pem");
     CHECK(jwt::sign_compact(signer, header, payload) == c.at("compact").get<std::string>());
-    CHECK(signer.matches_public_key(jwtmint_test::read_text(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.spki.pem")));
+    CHECK(jwt::try_check_key_pair(
+        signer.key(), jwt::public_key::from_pem(jwtmint_test::read_text(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.spki.pem"))));
     jwtmint_test::print_vector_count("RFC 7515 A.2 (RS256, byte for byte)", 1);
 }
 
@@ -95,7 +96,7 @@ TEST_CASE("RFC 7515 A.3: ES256 verified, and our own ES256 signature verified", 
     }
     SECTION("our own ES256 signature over the same input verifies") {
         const auto signer = jwt::es256::from_pem_file(dir / "rfc" / "keys" / "rfc7515-A.3-p256.pkcs8.pem");
-        CHECK(signer.matches_public_key(spki_pem));
+        CHECK(jwt::try_check_key_pair(signer.key(), jwt::public_key::from_pem(spki_pem)));
         for (int i = 0; i < 20; ++i) {
             const std::string token = jwt::sign_compact(signer, header, payload);
             const auto parts = jwtmint_test::split_token(token);

@@ -71,6 +71,29 @@ struct empty_fast_signer {
     std::size_t signature_size() const noexcept { return 32; }
 };
 
+// A user's signer that reports failure by returning it (no exceptions needed), and one that
+// succeeds the same way.
+struct result_failing_signer {
+    static constexpr std::string_view alg = "RS256";
+    jwt::result<std::string> sign(std::string_view /*input*/) const {
+        return jwt::error(jwt::errc::signing_failed, "the HSM session expired; log in to the token again");
+    }
+};
+struct result_hmac_signer {
+    static constexpr std::string_view alg = "HS256";
+    std::string secret;
+    jwt::result<std::string> sign(std::string_view input) const { return jwtmint_test::hmac_sha256(secret, input); }
+};
+// A fast path that reports failure by returning it.
+struct result_failing_fast_signer {
+    static constexpr std::string_view alg = "HS256";
+    std::string sign(std::string_view /*input*/) const { return "unused"; }
+    jwt::result<std::size_t> sign_to(std::string_view /*input*/, unsigned char* /*out*/) const {
+        return jwt::error(jwt::errc::signing_failed, "the KMS refused: quota exceeded");
+    }
+    std::size_t signature_size() const noexcept { return 32; }
+};
+
 struct none_signer {
     static constexpr std::string_view alg = "none";
     std::string sign(std::string_view /*input*/) const { return "x"; }
@@ -101,6 +124,9 @@ static_assert(jwt::is_signer_v<jwt::es256>);
 static_assert(jwt::is_signer_v<jwt::hs256>);
 static_assert(jwt::is_signer_v<evp_rs256_signer>);
 static_assert(jwt::is_signer_v<throwing_fast_signer>);
+static_assert(jwt::is_signer_v<result_failing_signer>);
+static_assert(jwt::is_signer_v<result_hmac_signer>);
+static_assert(jwt::is_signer_v<result_failing_fast_signer>);
 static_assert(!jwt::is_signer_v<no_alg>);
 static_assert(!jwt::is_signer_v<no_sign>);
 static_assert(!jwt::is_signer_v<non_const_sign>);
@@ -254,6 +280,51 @@ TEST_CASE("signer factories' error_code overloads set the code and do not throw"
     CHECK_FALSE(ec);
 }
 
+TEST_CASE("signer try_ factories return the error the throwing ones throw, code and message", "[signers]") {
+    temp_dir dir;
+    auto pub = jwtmint_test::load_public_evp(openssl_public_pem(jwtmint_test::p256_pem()));
+    const auto same = [](const auto& r, auto&& throwing, jwt::errc code) {
+        REQUIRE_FALSE(r);
+        CHECK_EC(r.error_code(), code);
+        CHECK(message_of(throwing) == r.error().what());
+        CHECK_FALSE(std::string(r.error().what()).empty());
+    };
+    same(jwt::rs256::try_from_pem(jwtmint_test::rsa1024_pem()),
+         [] { static_cast<void>(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem())); }, jwt::errc::weak_key);
+    same(jwt::es256::try_from_pem(jwtmint_test::p384_pem()),
+         [] { static_cast<void>(jwt::es256::from_pem(jwtmint_test::p384_pem())); }, jwt::errc::key_algorithm_mismatch);
+    same(jwt::es256::try_from_pem_file(dir / "missing.pem"),
+         [&] { static_cast<void>(jwt::es256::from_pem_file(dir / "missing.pem")); }, jwt::errc::key_file_error);
+    same(jwt::es256::try_from_evp_pkey(pub.get()), [&] { static_cast<void>(jwt::es256::from_evp_pkey(pub.get())); },
+         jwt::errc::private_key_required);
+    const auto p384 = jwt::private_key::from_pem(jwtmint_test::p384_pem());
+    same(jwt::es256::try_from_key(p384), [&] { static_cast<void>(jwt::es256::from_key(p384)); },
+         jwt::errc::key_algorithm_mismatch);
+    same(jwt::hs256::try_from_secret("short"), [] { static_cast<void>(jwt::hs256::from_secret("short")); },
+         jwt::errc::weak_key);
+    same(jwt::hs256::try_from_secret_file(dir / "missing.key"),
+         [&] { static_cast<void>(jwt::hs256::from_secret_file(dir / "missing.key")); }, jwt::errc::key_file_error);
+
+    const auto es = jwt::es256::try_from_pem(jwtmint_test::p256_pem());
+    REQUIRE(es);
+    CHECK(es->public_key_pem() == openssl_public_pem(jwtmint_test::p256_pem()));
+    const auto hs = jwt::hs256::try_from_secret(secret32);
+    REQUIRE(hs);
+    const auto mac = hs->try_sign("abc");
+    REQUIRE(mac);
+    CHECK(*mac == jwtmint_test::hmac_sha256(secret32, "abc"));
+    unsigned char buf[32];
+    const auto n = hs->try_sign_to("abc", buf);
+    REQUIRE(n);
+    CHECK(std::string(reinterpret_cast<const char*>(buf), *n) == jwtmint_test::hmac_sha256(secret32, "abc"));
+    std::error_code ec = jwt::errc::weak_key;
+    CHECK(hs->sign("abc", ec) == *mac);
+    CHECK_FALSE(ec);
+    ec = jwt::errc::weak_key;
+    CHECK(hs->sign_to("abc", buf, ec) == 32);
+    CHECK_FALSE(ec);
+}
+
 TEST_CASE("ES256 signatures are 64 octets of R||S that verify after conversion to DER", "[signers]") {
     const auto signer = jwt::es256::from_pem(jwtmint_test::p256_pem());
     CHECK(signer.signature_size() == 64);
@@ -327,8 +398,9 @@ TEST_CASE("signers are copyable and copies share their state", "[signers]") {
         CHECK(&a.key() != &b.key());
         b = a;
         CHECK(&a.key() == &b.key());
-        CHECK(b.matches_public_key(openssl_public_pem(jwtmint_test::p256_pem())));
-        CHECK_FALSE(b.matches_public_key(openssl_public_pem(jwtmint_test::p256_other_pem())));
+        CHECK(jwt::try_check_key_pair(b.key(), jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_pem()))));
+        CHECK_FALSE(jwt::try_check_key_pair(
+            b.key(), jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_other_pem()))));
     }
     SECTION("hs256") {
         std::optional<jwt::hs256> original = jwt::hs256::from_secret(secret32);
@@ -338,14 +410,19 @@ TEST_CASE("signers are copyable and copies share their state", "[signers]") {
     }
 }
 
-TEST_CASE("signers export their public key and recognise it", "[signers]") {
+TEST_CASE("signers export their public key, which check_key_pair pairs with their key", "[signers]") {
     const auto rs = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
     const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
     CHECK(rs.public_key_pem() == openssl_public_pem(jwtmint_test::rsa2048_pem()));
     CHECK(es.public_key_pem() == openssl_public_pem(jwtmint_test::p256_pem()));
-    CHECK(rs.matches_public_key(openssl_public_pem(jwtmint_test::rsa2048_pem())));
-    CHECK_FALSE(rs.matches_public_key(openssl_public_pem(jwtmint_test::rsa2048_other_pem())));
-    CHECK_FALSE(rs.matches_public_key(openssl_public_pem(jwtmint_test::p256_pem())));
+    const auto pair_with = [&](const std::string& private_pem) {
+        return jwt::try_check_key_pair(rs.key(), jwt::public_key::from_pem(openssl_public_pem(private_pem)));
+    };
+    CHECK(pair_with(jwtmint_test::rsa2048_pem()));
+    const auto other = pair_with(jwtmint_test::rsa2048_other_pem());
+    REQUIRE_FALSE(other);
+    CHECK_EC(other.error_code(), jwt::errc::key_mismatch);
+    CHECK_FALSE(pair_with(jwtmint_test::p256_pem()));
 }
 
 TEST_CASE("from_evp_pkey: a key the host already holds", "[signers]") {
@@ -372,6 +449,18 @@ TEST_CASE("a user-written signer plugs into jwt::builder unchanged", "[signers][
     // RS256 is deterministic: the library's own signer over the same key and claims agrees.
     CHECK(jwt::builder{ours}.roles({"Support Team"}).email("ada@example.com").sign_at(now) == token);
     CHECK(jwt::sign_compact(mine, "{}", "{}") == jwt::sign_compact(ours, "{}", "{}"));
+}
+
+TEST_CASE("a user signer whose sign returns jwt::result<std::string> signs", "[signers][builder]") {
+    const std::string secret(32, 'k');
+    const result_hmac_signer mine{secret};
+    const auto ours = jwt::hs256::from_secret(secret);
+    const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1764000000}};
+    const auto token = jwt::builder{mine}.roles({"A"}).try_sign_at(now);
+    REQUIRE(token);
+    CHECK(*token == jwt::builder{ours}.roles({"A"}).sign_at(now));
+    const auto parts = jwtmint_test::split_token(*token);
+    CHECK(parts.signature == jwtmint_test::hmac_sha256(secret, parts.signing_input));
 }
 
 TEST_CASE("a user signer's failure becomes jwt::error signing_failed", "[signers][builder]") {
@@ -402,6 +491,30 @@ TEST_CASE("a user signer's failure becomes jwt::error signing_failed", "[signers
         const empty_fast_signer s;
         CHECK_ERRC(jwt::builder{s}.roles({"A"}).sign(), jwt::errc::signing_failed);
         CHECK_ERRC(jwt::sign_compact(s, "{}", "{}"), jwt::errc::signing_failed);
+    }
+    SECTION("one whose sign returns jwt::result: its error, code and message as it is") {
+        const result_failing_signer s;
+        const auto r = jwt::builder{s}.roles({"A"}).try_sign();
+        REQUIRE_FALSE(r);
+        CHECK_EC(r.error_code(), jwt::errc::signing_failed);
+        CHECK(std::string(r.error().what()) == "the HSM session expired; log in to the token again");
+        const auto c = jwt::try_sign_compact(s, "{}", "{}");
+        REQUIRE_FALSE(c);
+        CHECK(std::string(c.error().what()) == "the HSM session expired; log in to the token again");
+        CHECK_ERRC(jwt::builder{s}.roles({"A"}).sign(), jwt::errc::signing_failed);
+    }
+    SECTION("one whose sign_to fast path returns jwt::result") {
+        const result_failing_fast_signer s;
+        const auto r = jwt::builder{s}.roles({"A"}).try_sign();
+        REQUIRE_FALSE(r);
+        CHECK(std::string(r.error().what()) == "the KMS refused: quota exceeded");
+    }
+    SECTION("the thrown message reaches try_sign too") {
+        const throwing_signer s;
+        const auto r = jwt::builder{s}.roles({"A"}).try_sign();
+        REQUIRE_FALSE(r);
+        CHECK_EC(r.error_code(), jwt::errc::signing_failed);
+        CHECK(std::string(r.error().what()) == "RS256 signer failed: the HSM is unreachable");
     }
     SECTION("a signer that calls itself 'none' is refused") {
         const none_signer s;

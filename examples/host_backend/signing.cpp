@@ -213,8 +213,12 @@ signing_key pem_key(const std::string_view text, const std::filesystem::path& pa
         // manages (--key) is left alone, and so is its folder.
         const std::string stem = Signer::alg == std::string_view("RS256") ? "rs256" : "es256";
         out.public_path = data_dir / (stem + "-public.pem");
+        const auto is_public_half = [&](const std::string& pem) {
+            const auto pub = jwt::public_key::try_from_pem(pem);  // an unparsable file is simply "no"
+            return pub && jwt::try_check_key_pair(signer.key(), *pub).has_value();
+        };
         if (!write_new_file(out.public_path, out.public_key_pem, 0644) &&
-            !signer.matches_public_key(read_file(out.public_path))) {
+            !is_public_half(read_file(out.public_path))) {
             out.warnings.push_back(
                 "'" + out.public_path.string() +
                 "' is not the public half of the key in use; the PEM printed below is");

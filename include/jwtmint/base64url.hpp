@@ -147,16 +147,22 @@ inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexc
     return n;
 }
 
-/// Throwing form of base64url_decode. @throws jwt::error (errc::invalid_base64url)
-[[nodiscard]] inline std::string base64url_decode(std::string_view text) {
-    std::error_code ec;
-    std::string out = base64url_decode(text, ec);
-    if (ec) {
-        detail::fail(errc::invalid_base64url,
-                     "invalid base64url: JWS segments use the URL-safe alphabet (A-Z a-z 0-9 - _) "
-                     "without '=' padding, and unused trailing bits must be zero");
+/// Decodes as base64url_decode(text, ec), the failure carrying the full message.
+/// Fails with errc::invalid_base64url.
+[[nodiscard]] inline result<std::string> try_base64url_decode(std::string_view text) {
+    std::string out;
+    if (text.size() % 4 != 1) {
+        out.resize(base64url_decoded_size(text.size()));
+        if (detail::base64url_decode_to(text, reinterpret_cast<unsigned char*>(out.data()))) return out;
     }
-    return out;
+    return detail::fail(errc::invalid_base64url,
+                        "invalid base64url: JWS segments use the URL-safe alphabet (A-Z a-z 0-9 - _) "
+                        "without '=' padding, and unused trailing bits must be zero");
+}
+
+/// As try_base64url_decode, throwing jwt::error (errc::invalid_base64url).
+[[nodiscard]] inline std::string base64url_decode(std::string_view text) {
+    return try_base64url_decode(text).value();
 }
 
 }  // namespace jwt

@@ -5,9 +5,11 @@
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/claims.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/login_policy.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -38,22 +40,51 @@ struct has_alg : std::false_type {};
 template <class S>
 struct has_alg<S, std::void_t<decltype(std::string_view{S::alg})>> : std::true_type {};
 
+/// What a signer's sign(signing_input) returns: a std::string (failure thrown), or a
+/// jwt::result<std::string> (failure returned).
+template <class R>
+inline constexpr bool is_signature_result_v =
+    std::is_same_v<std::decay_t<R>, result<std::string>> || std::is_convertible_v<R, std::string>;
+
 template <class S, class = void>
 struct has_sign : std::false_type {};
 template <class S>
 struct has_sign<S, std::void_t<decltype(std::declval<const S&>().sign(std::string_view{}))>>
-    : std::is_convertible<decltype(std::declval<const S&>().sign(std::string_view{})), std::string> {};
+    : std::bool_constant<is_signature_result_v<decltype(std::declval<const S&>().sign(std::string_view{}))>> {};
 
+/// jwtmint's own signers: try_sign returning result<std::string>.
+template <class S, class = void>
+struct has_try_sign : std::false_type {};
+template <class S>
+struct has_try_sign<S, std::void_t<decltype(std::declval<const S&>().try_sign(std::string_view{}))>>
+    : std::is_same<decltype(std::declval<const S&>().try_sign(std::string_view{})), result<std::string>> {};
+
+/// The allocation-free fast path of jwtmint's own signers: try_sign_to returning result<std::size_t>.
+template <class S, class = void>
+struct has_try_sign_to : std::false_type {};
+template <class S>
+struct has_try_sign_to<S, std::void_t<decltype(std::declval<const S&>().try_sign_to(
+                                          std::string_view{}, static_cast<unsigned char*>(nullptr))),
+                                      decltype(std::declval<const S&>().signature_size())>>
+    : std::is_same<decltype(std::declval<const S&>().try_sign_to(std::string_view{},
+                                                                 static_cast<unsigned char*>(nullptr))),
+                   result<std::size_t>> {};
+
+/// A user's fast path: sign_to returning the octets written (0 for failure) or result<std::size_t>.
 template <class S, class = void>
 struct has_sign_to : std::false_type {};
 template <class S>
 struct has_sign_to<S, std::void_t<decltype(std::declval<const S&>().sign_to(std::string_view{},
                                                                              static_cast<unsigned char*>(nullptr))),
                                   decltype(std::declval<const S&>().signature_size())>> : std::true_type {};
+
+template <class S>
+inline constexpr bool has_fast_path_v = has_try_sign_to<S>::value || has_sign_to<S>::value;
 }  // namespace detail
 
 /// Whether S meets the signer requirements: `static constexpr std::string_view alg` (its JOSE
-/// name) and `std::string sign(std::string_view signing_input) const` returning the raw signature.
+/// name) and a const `sign(std::string_view signing_input)` returning the raw signature, as a
+/// `std::string` (failure thrown) or as a `jwt::result<std::string>` (failure returned).
 template <class S>
 inline constexpr bool is_signer_v = detail::has_alg<S>::value && detail::has_sign<S>::value;
 
@@ -63,73 +94,165 @@ template <class S>
 concept signer = is_signer_v<S>;
 #endif
 
-/// Signs header and payload octets exactly as given: base64url(header) '.' base64url(payload)
-/// '.' base64url(signature). The lowest-level entry point, for known-answer vectors.
-/// @throws jwt::error signing_failed
-template <class Signer>
-[[nodiscard]] std::string sign_compact(const Signer& signer, std::string_view header_json,
-                                       std::string_view payload_json);
-
 namespace detail {
-/// Appends '.' base64url(signature of token-so-far) to token.
-template <class Signer>
-void append_signature(const Signer& signer, std::string& token) {
-    static_assert(is_signer_v<Signer>);
-    // A user's signer (an HSM, a KMS) may throw anything, on either path: translate at our boundary.
+/// Calls a user's signer and hands back what it returns, its exceptions translated here, at our
+/// boundary: a jwt::error as it is, any other std::exception (and anything else thrown) as
+/// signing_failed naming the signer. std::bad_alloc passes through, as from any allocation.
+/// Without exceptions a user's signer reports failure by returning jwt::result<std::string>.
+template <class Signer, class R, class F>
+result<R> call_user_signer(F&& f) {
+#if JWTMINT_EXCEPTIONS
     try {
-        if constexpr (has_sign_to<Signer>::value) {
-            std::array<unsigned char, 1024> buf{};  // RSA up to 8192 bits
-            const std::size_t size = signer.signature_size();
-            if (size <= buf.size()) {
-                const std::size_t n = signer.sign_to(token, buf.data());
-                if (n == 0 || n > size) {
-                    fail(errc::signing_failed, std::string(Signer::alg) + " signer wrote " + std::to_string(n) +
-                                                   " signature octets (expected 1 to " + std::to_string(size) + ")");
-                }
-                const std::size_t old = token.size();
-                token.resize(old + 1 + base64url_encoded_size(n));
-                token[old] = '.';
-                base64url_encode_to(buf.data(), n, token.data() + old + 1);
-                return;
-            }
-        }
-        std::string sig = signer.sign(std::string_view(token));
-        if (sig.empty()) fail(errc::signing_failed, std::string(Signer::alg) + " signer returned an empty signature");
-        token += '.';
-        base64url_append(token, sig);
-    } catch (const jwt::error&) {
-        throw;
+        return f();
+    } catch (const jwt::error& e) {
+        return e;
     } catch (const std::bad_alloc&) {
-        throw;
+        throw;  // out of memory is not the signer's failure to report
     } catch (const std::exception& e) {
-        fail(errc::signing_failed, std::string(Signer::alg) + " signer failed: " + e.what());
+        return fail(errc::signing_failed, std::string(Signer::alg) + " signer failed: " + e.what());
     } catch (...) {
-        fail(errc::signing_failed, std::string(Signer::alg) + " signer threw a non-standard exception");
+        return fail(errc::signing_failed, std::string(Signer::alg) + " signer threw a non-standard exception");
+    }
+#else
+    return f();
+#endif
+}
+
+/// The signature of input as a std::string, from whichever sign the signer has.
+template <class Signer>
+result<std::string> signature_of(const Signer& signer, std::string_view input) {
+    if constexpr (has_try_sign<Signer>::value) {
+        return signer.try_sign(input);
+    } else {
+        return call_user_signer<Signer, std::string>([&]() -> result<std::string> { return signer.sign(input); });
     }
 }
+
+/// The fast path: the signature written into out, from whichever sign_to the signer has.
+template <class Signer>
+result<std::size_t> signature_to(const Signer& signer, std::string_view input, unsigned char* out) {
+    if constexpr (has_try_sign_to<Signer>::value) {
+        return signer.try_sign_to(input, out);
+    } else {
+        return call_user_signer<Signer, std::size_t>(
+            [&]() -> result<std::size_t> { return signer.sign_to(input, out); });
+    }
+}
+
+/// Appends '.' base64url(signature of token-so-far) to token.
+template <class Signer>
+[[nodiscard]] status append_signature(const Signer& signer, std::string& token) {
+    static_assert(is_signer_v<Signer>);
+    if constexpr (has_fast_path_v<Signer>) {
+        std::array<unsigned char, 1024> buf{};  // RSA up to 8192 bits
+        const std::size_t size = signer.signature_size();
+        if (size <= buf.size()) {
+            auto n = signature_to(signer, token, buf.data());
+            if (!n) return std::move(n).error();
+            if (*n == 0 || *n > size) {
+                return fail(errc::signing_failed, std::string(Signer::alg) + " signer wrote " + std::to_string(*n) +
+                                                      " signature octets (expected 1 to " + std::to_string(size) +
+                                                      ")");
+            }
+            const std::size_t old = token.size();
+            token.resize(old + 1 + base64url_encoded_size(*n));
+            token[old] = '.';
+            base64url_encode_to(buf.data(), *n, token.data() + old + 1);
+            return {};
+        }
+    }
+    auto sig = signature_of(signer, std::string_view(token));
+    if (!sig) return std::move(sig).error();
+    if (sig->empty()) {
+        return fail(errc::signing_failed, std::string(Signer::alg) + " signer returned an empty signature");
+    }
+    token += '.';
+    base64url_append(token, *sig);
+    return {};
+}
+
+[[nodiscard]] inline status check_signer_alg(std::string_view alg) {
+    if (alg.empty() || alg == "none") {
+        return fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
+    }
+    return {};
+}
+
+/// The first string (a value or an object member's name) in value that is not valid UTF-8, so
+/// that a claim is refused before nlohmann's dump() would throw (or abort) on it.
+inline const std::string* find_invalid_utf8(const nlohmann::json& value) {
+    if (value.is_string()) {
+        const auto& s = value.get_ref<const std::string&>();
+        return is_valid_utf8(s) ? nullptr : &s;
+    }
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            if (!is_valid_utf8(it.key())) return &it.key();
+            if (const std::string* bad = find_invalid_utf8(it.value())) return bad;
+        }
+    } else if (value.is_array()) {
+        for (const auto& v : value) {
+            if (const std::string* bad = find_invalid_utf8(v)) return bad;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace detail
 
+/// Signs header and payload octets exactly as given: base64url(header) '.' base64url(payload)
+/// '.' base64url(signature). The lowest-level entry point, for known-answer vectors.
+/// Error: signing_failed (the signer's failure, an empty signature, alg "none").
 template <class Signer>
-std::string sign_compact(const Signer& signer, std::string_view header_json, std::string_view payload_json) {
-    if (std::string_view(Signer::alg).empty() || std::string_view(Signer::alg) == "none") {
-        detail::fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
-    }
+[[nodiscard]] result<std::string> try_sign_compact(const Signer& signer, std::string_view header_json,
+                                                   std::string_view payload_json) {
+    if (auto alg = detail::check_signer_alg(Signer::alg); !alg) return std::move(alg).error();
     std::string token;
     token.reserve(base64url_encoded_size(header_json.size()) + base64url_encoded_size(payload_json.size()) + 2 +
                   base64url_encoded_size(512));
     base64url_append(token, header_json);
     token += '.';
     base64url_append(token, payload_json);
-    detail::append_signature(signer, token);
+    if (auto ok = detail::append_signature(signer, token); !ok) return std::move(ok).error();
     return token;
+}
+/// As try_sign_compact, throwing jwt::error.
+template <class Signer>
+[[nodiscard]] std::string sign_compact(const Signer& signer, std::string_view header_json,
+                                       std::string_view payload_json) {
+    return try_sign_compact(signer, header_json, payload_json).value();
+}
+/// As try_sign_compact, reporting only the code (the token is then empty).
+template <class Signer>
+[[nodiscard]] std::string sign_compact(const Signer& signer, std::string_view header_json,
+                                       std::string_view payload_json, std::error_code& ec) {
+    auto token = try_sign_compact(signer, header_json, payload_json);
+    ec = token.error_code();
+    return token ? std::move(*token) : std::string();
 }
 
 /// Composes a widget-login token: the role claim, identity, iat/exp from Clock, registered and
 /// custom claims; sign() serialises, encodes and signs it with Signer.
 ///
-/// Setters never throw: the first invalid value is remembered and reported by sign() (as a
-/// jwt::error, or through its std::error_code overload), and no token is produced.
+/// Setters never fail: the first invalid value is remembered and reported by try_sign() (and by
+/// sign(), which throws it, and sign(ec)), and no token is produced.
 /// A builder refers to its signer, which must outlive it.
+///
+/// Given a jwt::login_policy (the widget's settings, shared with the verifier), the builder
+/// mints only what that policy accepts: the signer's algorithm must be one of the policy's
+/// (algorithm_not_allowed), roles are required (missing_roles) and each must be a team role
+/// (unknown_role, naming the nearest one), the lifetime ceiling is the policy's, and the role
+/// claim's name and form are the policy's. The builder refers to the policy, which must outlive it.
+///
+/// The signer may be one of jwtmint's (rs256, es256, hs256, ...) or the application's own type
+/// (an HSM, a KMS): `static constexpr std::string_view alg = "RS256";` and a const
+/// `sign(std::string_view signing_input)` returning the raw signature octets, either as a
+/// `std::string` (reporting failure by throwing: the builder turns a std::exception into
+/// errc::signing_failed with its what(), and passes a jwt::error on as it is) or as a
+/// `jwt::result<std::string>` (reporting failure by returning a jwt::error; the form to use
+/// without exceptions). An optional fast path, `std::size_t sign_to(std::string_view, unsigned
+/// char* out) const` (0 on failure, or a `jwt::result<std::size_t>`) with `std::size_t
+/// signature_size() const`, saves an allocation per token.
 template <class Signer, class Clock = std::chrono::system_clock>
 class builder {
     static_assert(detail::has_alg<Signer>::value,
@@ -137,7 +260,8 @@ class builder {
                   "(its JOSE algorithm name, e.g. \"RS256\")");
     static_assert(detail::has_sign<Signer>::value,
                   "jwt::builder: the signer type needs a const member "
-                  "`std::string sign(std::string_view signing_input) const` returning the raw signature octets");
+                  "`std::string sign(std::string_view signing_input) const` returning the raw signature octets "
+                  "(or returning jwt::result<std::string>)");
 
 public:
     using clock = Clock;
@@ -145,6 +269,27 @@ public:
 
     explicit builder(const Signer& signer) : signer_(&signer) {}
     builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
+    /// A builder bound to the widget's login policy; the signer type must be an algorithm the
+    /// widget accepts (checked at compile time; the policy's own list is checked by sign()).
+    /// (A template only so that an explicit instantiation of builder<Signer> for another
+    /// algorithm does not trip the check.)
+    template <class Policy, class = std::enable_if_t<std::is_same_v<Policy, login_policy>>>
+    builder(const Signer& signer, const Policy& policy) : signer_(&signer), policy_(&policy) {
+        static_assert(is_widget_algorithm_v<Signer>,
+                      "jwt::builder with a login_policy: the signer's algorithm is not one the widget accepts "
+                      "(RS256, ES256 or HS256); use jwt::rs256, jwt::es256 or jwt::hs256");
+    }
+    builder(const Signer&&, const login_policy&) = delete;  // both must outlive the builder
+    builder(const Signer&, const login_policy&&) = delete;
+    builder(const Signer&&, const login_policy&&) = delete;
+
+    /// Binds the builder to a login policy at run time (the builder keeps a reference: the
+    /// policy must outlive it). sign() then refuses what the policy does not accept; see above.
+    builder& policy(const login_policy& p) {
+        policy_ = &p;
+        return *this;
+    }
+    builder& policy(const login_policy&&) = delete;
 
     /// Replaces the roles with the given names (each trimmed; see check_roles for what is refused).
     builder& roles(std::initializer_list<std::string_view> names) { return set_roles(names.begin(), names.end()); }
@@ -165,7 +310,8 @@ public:
         roles_.emplace_back(detail::trim(name));
         return *this;
     }
-    /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
+    /// The role claim's name: the vendor's "Attribute name" setting (default "roles"). With a
+    /// login policy the policy's name is used; a different one here is refused (invalid_policy).
     builder& role_claim(std::string_view name) {
         if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
             remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
@@ -174,15 +320,19 @@ public:
                                               "': that claim is managed by the builder");
         } else {
             role_claim_ = std::string(name);
+            role_claim_set_ = true;
         }
         return *this;
     }
-    /// Writes the role claim as a JSON array (default) or as one comma-separated string.
+    /// Writes the role claim as a JSON array (default) or as one comma-separated string. With a
+    /// login policy the policy's form is used; a different one here is refused (invalid_policy).
     builder& role_format(jwt::role_format format) {
         role_format_ = format;
+        role_format_set_ = true;
         return *this;
     }
     /// Permits a token without a role claim (the vendor refuses those; only for other uses).
+    /// A builder with a login policy always requires roles, as the policy's verifier does.
     builder& allow_missing_roles(bool allow = true) {
         allow_missing_roles_ = allow;
         return *this;
@@ -241,7 +391,8 @@ public:
         return *this;
     }
     /// Raises (or lowers) the lifetime ceiling. The vendor recommends at most 10 minutes; raise
-    /// it only for tokens fetched long before the widget uses them.
+    /// it only for tokens fetched long before the widget uses them. With a login policy the
+    /// ceiling is the policy's max_lifetime, or this one where it is lower.
     template <class Rep, class Period>
     builder& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
         if (!(ceiling > std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
@@ -250,6 +401,7 @@ public:
             return *this;
         }
         max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(ceiling);
+        max_lifetime_set_ = true;
         return *this;
     }
     /// The `nbf` claim: the token is not valid before t (must be before exp).
@@ -277,13 +429,14 @@ public:
                                               ".expires_in())");
             return *this;
         }
-        std::string text;
-        try {
-            text = value.dump();  // compact, and throws on invalid UTF-8
-        } catch (const nlohmann::json::exception& e) {
-            remember(errc::invalid_claim, "claim '" + std::string(name) + "' cannot be serialised: " + e.what());
+        if (detail::find_invalid_utf8(value) != nullptr) {
+            // dump() would throw on it (or abort without exceptions): refuse it here instead.
+            remember(errc::invalid_claim, "claim '" + std::string(name) +
+                                              "' cannot be serialised: its value holds text that is not valid "
+                                              "UTF-8 (a string or a member name)");
             return *this;
         }
+        std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);  // compact; all UTF-8
         for (auto& c : custom_) {
             if (c.first == name) {
                 c.second = std::move(text);
@@ -294,11 +447,17 @@ public:
         return *this;
     }
 
-    /// The payload JSON this builder would sign with iat = now. @throws jwt::error as sign()
-    [[nodiscard]] std::string payload_json(time_point now) const {
+    /// The payload JSON this builder would sign with iat = now; fails as try_sign_at(now) would.
+    [[nodiscard]] result<std::string> try_payload_json(time_point now) const {
         std::string out;
-        write_payload(out, to_unix(now));
+        if (auto ok = write_payload(out, to_unix(now)); !ok) return std::move(ok).error();
         return out;
+    }
+    /// As try_payload_json, throwing jwt::error.
+    [[nodiscard]] std::string payload_json(time_point now) const { return try_payload_json(now).value(); }
+    /// As try_payload_json, reporting only the code (the JSON is then empty).
+    [[nodiscard]] std::string payload_json(time_point now, std::error_code& ec) const {
+        return or_empty(try_payload_json(now), ec);
     }
     /// The header JSON.
     [[nodiscard]] std::string header_json() const {
@@ -307,35 +466,42 @@ public:
         return out;
     }
 
-    /// Signs a token with iat = Clock::now(). @throws jwt::error (the first invalid setter value,
-    /// missing_roles, invalid_lifetime, signing_failed)
-    [[nodiscard]] std::string sign() const { return sign_at(Clock::now()); }
-    /// As sign(), reporting failure through ec (the token is then empty).
-    [[nodiscard]] std::string sign(std::error_code& ec) const {
-        return detail::capture(ec, [&] { return sign(); });
-    }
-    /// Signs with an explicit issue time (for tests and replays). @throws jwt::error as sign()
-    [[nodiscard]] std::string sign_at(time_point now) const {
+    /// Signs a token with iat = Clock::now(). Errors: the first invalid setter value,
+    /// missing_roles, invalid_lifetime, invalid_claim, signing_failed.
+    [[nodiscard]] result<std::string> try_sign() const { return try_sign_at(Clock::now()); }
+    /// As try_sign, throwing jwt::error.
+    [[nodiscard]] std::string sign() const { return try_sign().value(); }
+    /// As try_sign, reporting only the code (the token is then empty).
+    [[nodiscard]] std::string sign(std::error_code& ec) const { return or_empty(try_sign(), ec); }
+
+    /// Signs with an explicit issue time (for tests and replays); fails as try_sign().
+    [[nodiscard]] result<std::string> try_sign_at(time_point now) const {
         // Header and payload JSON go into one per-thread buffer, so that after the first token on
         // a thread the only allocations here are the roles' copies made by the setters and the token.
         std::string& json = scratch();
         json.clear();
         write_header(json);
         const std::size_t header_size = json.size();
-        write_payload(json, to_unix(now));
+        if (auto ok = write_payload(json, to_unix(now)); !ok) return std::move(ok).error();
         const std::string_view header(json.data(), header_size);
         const std::string_view payload(json.data() + header_size, json.size() - header_size);
 
         std::size_t sig_guess = 512;
-        if constexpr (detail::has_sign_to<Signer>::value) sig_guess = signer_->signature_size();
+        if constexpr (detail::has_fast_path_v<Signer>) sig_guess = signer_->signature_size();
         std::string token;
         token.reserve(base64url_encoded_size(header.size()) + base64url_encoded_size(payload.size()) + 2 +
                       base64url_encoded_size(sig_guess));
         base64url_append(token, header);
         token += '.';
         base64url_append(token, payload);
-        detail::append_signature(*signer_, token);
+        if (auto ok = detail::append_signature(*signer_, token); !ok) return std::move(ok).error();
         return token;
+    }
+    /// As try_sign_at, throwing jwt::error.
+    [[nodiscard]] std::string sign_at(time_point now) const { return try_sign_at(now).value(); }
+    /// As try_sign_at, reporting only the code (the token is then empty).
+    [[nodiscard]] std::string sign_at(time_point now, std::error_code& ec) const {
+        return or_empty(try_sign_at(now), ec);
     }
 
 private:
@@ -343,13 +509,21 @@ private:
         return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
     }
 
+    static std::string or_empty(result<std::string>&& r, std::error_code& ec) {
+        ec = r.error_code();
+        return r ? std::move(*r) : std::string();
+    }
+
     static std::string& scratch() {
         thread_local std::string buffer;  // reused per thread: payload serialisation allocates once
         return buffer;
     }
 
-    void remember(errc e, std::string message) {
+    void remember(errc e, const std::string& message) {
         if (!error_) error_ = error(e, message);
+    }
+    void remember(const status& st) {
+        if (!st && !error_) error_ = st.error();
     }
 
     template <class It>
@@ -367,25 +541,27 @@ private:
     enum class text_kind { email, identity, other };
 
     builder& set_identity(std::string& field, const char* name, std::string_view value, text_kind kind) {
-        try {
-            if (kind == text_kind::email) {
-                check_email(value);
-            } else {
-                if (value.empty()) {
-                    remember(errc::invalid_claim, std::string(name) + " must not be empty (leave it out instead)");
-                    return *this;
-                }
-                detail::check_text(name, value);
-                if (kind == text_kind::identity && detail::trim(value).empty()) {
-                    remember(errc::invalid_claim, std::string(name) +
-                                                      " must name the user, not be only spaces (leave it out instead)");
-                    return *this;
-                }
+        if (kind == text_kind::email) {
+            if (auto ok = try_check_email(value); !ok) {
+                remember(ok);
+                return *this;
             }
-            field = std::string(value);
-        } catch (const error& e) {
-            remember(e.value(), e.what());
+        } else {
+            if (value.empty()) {
+                remember(errc::invalid_claim, std::string(name) + " must not be empty (leave it out instead)");
+                return *this;
+            }
+            if (auto ok = detail::check_text(name, value); !ok) {
+                remember(ok);
+                return *this;
+            }
+            if (kind == text_kind::identity && detail::trim(value).empty()) {
+                remember(errc::invalid_claim,
+                         std::string(name) + " must name the user, not be only spaces (leave it out instead)");
+                return *this;
+            }
         }
+        field = std::string(value);
         return *this;
     }
 
@@ -394,12 +570,11 @@ private:
             remember(errc::invalid_claim, "aud must not be empty");
             return *this;
         }
-        try {
-            detail::check_text("aud", value);
-            aud_.emplace_back(value);
-        } catch (const error& e) {
-            remember(e.value(), e.what());
+        if (auto ok = detail::check_text("aud", value); !ok) {
+            remember(ok);
+            return *this;
         }
+        aud_.emplace_back(value);
         return *this;
     }
 
@@ -435,34 +610,70 @@ private:
         bool first_ = true;
     };
 
+    /// The login policy's checks: its own validity, the algorithm, the role claim's name and
+    /// form against the builder's explicit ones, and the roles (missing, unknown, ',' in comma form).
+    [[nodiscard]] status check_policy() const {
+        if (auto ok = policy_->check(); !ok) return ok;
+        if (auto ok = policy_->check_algorithm(Signer::alg); !ok) return ok;
+        if (role_claim_set_ && role_claim_ != policy_->role_claim()) {
+            return detail::fail(errc::invalid_policy,
+                                "the builder's role claim '" + role_claim_ + "' differs from the login policy's '" +
+                                    policy_->role_claim() +
+                                    "'; set the role claim in the policy only (the verifier reads it there)");
+        }
+        if (role_format_set_ && role_format_ != policy_->role_format()) {
+            return detail::fail(errc::invalid_policy,
+                                std::string("the builder's role format differs from the login policy's (") +
+                                    (policy_->role_format() == jwt::role_format::array ? "array"
+                                                                                        : "comma_separated") +
+                                    "); set the role format in the policy only");
+        }
+        return policy_->check_roles(roles_);
+    }
+
     /// Validates everything that depends on more than one setter, then writes the payload.
-    void write_payload(std::string& out, std::int64_t iat) const {
-        if (error_) throw *error_;
-        if (std::string_view(Signer::alg).empty() || std::string_view(Signer::alg) == "none") {
-            detail::fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
+    [[nodiscard]] status write_payload(std::string& out, std::int64_t iat) const {
+        if (error_) return *error_;
+        if (auto ok = detail::check_signer_alg(Signer::alg); !ok) return ok;
+        const std::string& role_claim = policy_ != nullptr ? policy_->role_claim() : role_claim_;
+        const jwt::role_format format = policy_ != nullptr ? policy_->role_format() : role_format_;
+        if (policy_ != nullptr) {
+            if (auto ok = check_policy(); !ok) return ok;
+        } else if (roles_.empty() && !allow_missing_roles_) {
+            return detail::fail(errc::missing_roles,
+                                "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
+                                    "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
         }
-        if (roles_.empty() && !allow_missing_roles_) {
-            detail::fail(errc::missing_roles,
-                         "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
-                             "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
-        }
-        detail::validate_roles(roles_, role_format_);
+        if (auto ok = detail::validate_roles(roles_, format); !ok) return ok;
         if (lifetime_.count() < 1) {
-            detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
+            return detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
         }
-        if (lifetime_ > max_lifetime_) {
-            detail::fail(errc::invalid_lifetime,
-                         "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
-                             std::to_string(max_lifetime_.count()) +
-                             " s; the vendor recommends 10 minutes at most (raise it explicitly with .max_lifetime())");
+        if (policy_ == nullptr && lifetime_ > max_lifetime_) {
+            return detail::fail(errc::invalid_lifetime,
+                                "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
+                                    std::to_string(max_lifetime_.count()) +
+                                    " s; the vendor recommends 10 minutes at most (raise it explicitly with "
+                                    ".max_lifetime())");
+        }
+        if (policy_ != nullptr) {
+            const std::chrono::seconds ceiling = max_lifetime_set_ ? std::min(max_lifetime_, policy_->max_lifetime())
+                                                                   : policy_->max_lifetime();
+            if (lifetime_ > ceiling) {
+                return detail::fail(errc::invalid_lifetime,
+                                    "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
+                                        std::to_string(ceiling.count()) + " s" +
+                                        (ceiling < policy_->max_lifetime() ? " set with .max_lifetime()"
+                                                                           : " of the login policy (max_lifetime)"));
+            }
         }
         const std::int64_t exp = iat + lifetime_.count();
         if (nbf_ && *nbf_ >= exp) {
-            detail::fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
+            return detail::fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
         }
         for (const auto& c : custom_) {
-            if (c.first == role_claim_) {
-                detail::fail(errc::invalid_claim, "claim '" + c.first + "' is the role claim; set it with .roles()");
+            if (c.first == role_claim) {
+                return detail::fail(errc::invalid_claim,
+                                    "claim '" + c.first + "' is the role claim; set it with .roles()");
             }
         }
 
@@ -485,8 +696,8 @@ private:
         if (!upn_.empty()) w.string("upn", upn_);
         if (!preferred_username_.empty()) w.string("preferred_username", preferred_username_);
         if (!roles_.empty()) {
-            const bool array = role_format_ == jwt::role_format::array;
-            w.key(role_claim_) += array ? '[' : '"';
+            const bool array = format == jwt::role_format::array;
+            w.key(role_claim) += array ? '[' : '"';
             for (std::size_t i = 0; i < roles_.size(); ++i) {
                 if (array) {
                     if (i > 0) out += ',';
@@ -504,9 +715,11 @@ private:
         if (nbf_) w.number("nbf", *nbf_);
         w.number("exp", exp);
         w.close();
+        return {};
     }
 
     const Signer* signer_;
+    const login_policy* policy_ = nullptr;
     std::optional<error> error_;
     std::vector<std::string> roles_;
     std::string role_claim_{default_role_claim};
@@ -518,10 +731,13 @@ private:
     std::optional<std::int64_t> nbf_;
     std::chrono::seconds lifetime_ = default_lifetime;
     std::chrono::seconds max_lifetime_ = default_max_lifetime;
+    bool role_claim_set_ = false, role_format_set_ = false, max_lifetime_set_ = false;
     std::vector<std::pair<std::string, std::string>> custom_;
 };
 
 template <class Signer>
 builder(const Signer&) -> builder<Signer>;
+template <class Signer>
+builder(const Signer&, const login_policy&) -> builder<Signer>;
 
 }  // namespace jwt

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace jwt {
@@ -117,11 +118,12 @@ inline char ascii_lower(char c) noexcept {
 }
 
 /// A text claim value must be valid UTF-8 without control characters.
-inline void check_text(std::string_view what, std::string_view value) {
-    if (!is_valid_utf8(value)) fail(errc::invalid_claim, std::string(what) + " is not valid UTF-8");
+inline status check_text(std::string_view what, std::string_view value) {
+    if (!is_valid_utf8(value)) return fail(errc::invalid_claim, std::string(what) + " is not valid UTF-8");
     if (has_control_char(value)) {
-        fail(errc::invalid_claim, std::string(what) + " contains a control character (a newline or tab?)");
+        return fail(errc::invalid_claim, std::string(what) + " contains a control character (a newline or tab?)");
     }
+    return {};
 }
 
 }  // namespace detail
@@ -152,60 +154,81 @@ inline void check_text(std::string_view what, std::string_view value) {
 
 namespace detail {
 /// check_roles on names that are already trimmed; changes nothing.
-inline void validate_roles(const std::vector<std::string>& roles, role_format format) {
+inline status validate_roles(const std::vector<std::string>& roles, role_format format) {
     for (std::size_t i = 0; i < roles.size(); ++i) {
         const std::string& r = roles[i];
         if (r.empty()) {
-            fail(errc::invalid_claim,
-                 "role name #" + std::to_string(i + 1) + " is empty; remove it or give the team role's exact name");
+            return fail(errc::invalid_claim,
+                        "role name #" + std::to_string(i + 1) + " is empty; remove it or give the team role's exact name");
         }
-        if (!is_valid_utf8(r) || has_control_char(r)) check_text("role name '" + r + "'", r);  // message only when needed
+        if (!is_valid_utf8(r) || has_control_char(r)) return check_text("role name '" + r + "'", r);  // message only when needed
         if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
-            fail(errc::invalid_claim,
-                 "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
-                                     "use role_format::array or rename the team role");
+            return fail(errc::invalid_claim,
+                        "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
+                                            "use role_format::array or rename the team role");
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (role_equal(roles[j], r)) {
-                fail(errc::invalid_claim, "roles '" + roles[j] + "' and '" + r +
-                                              "' are the same role to the vendor (names match "
-                                              "case-insensitively); list it once");
+                return fail(errc::invalid_claim, "roles '" + roles[j] + "' and '" + r +
+                                                     "' are the same role to the vendor (names match "
+                                                     "case-insensitively); list it once");
             }
         }
     }
+    return {};
 }
 }  // namespace detail
 
 /// Trims each role name and refuses what the vendor could never match: an empty name, a comma
 /// inside a name when the claim is written as one comma-separated string, control characters,
-/// invalid UTF-8, and two names that differ only in case. @throws jwt::error invalid_claim
-inline void check_roles(std::vector<std::string>& roles, role_format format) {
+/// invalid UTF-8, and two names that differ only in case. Fails with errc::invalid_claim.
+[[nodiscard]] inline status try_check_roles(std::vector<std::string>& roles, role_format format) {
     for (auto& r : roles) {
         const std::string_view t = detail::trim(r);
         if (t.size() != r.size()) r = std::string(t);
     }
-    detail::validate_roles(roles, format);
+    return detail::validate_roles(roles, format);
+}
+/// As try_check_roles, throwing jwt::error.
+inline void check_roles(std::vector<std::string>& roles, role_format format) { try_check_roles(roles, format).value(); }
+/// As try_check_roles, reporting only the code.
+inline void check_roles(std::vector<std::string>& roles, role_format format, std::error_code& ec) {
+    detail::to_error_code(try_check_roles(roles, format), ec);
 }
 
-/// Refuses an email that does not look like one: one '@', a non-empty local part, a domain
-/// with a dot, no spaces or control characters. @throws jwt::error invalid_claim
-inline void check_email(std::string_view email) {
-    detail::check_text("email", email);
+namespace detail {
+/// jwt::try_check_email; the builder calls it by this name.
+inline status check_email(std::string_view email) {
+    if (auto text = check_text("email", email); !text) return text;
     const std::size_t at = email.find('@');
     const auto bad = [&](const char* why) {
-        detail::fail(errc::invalid_claim, "email '" + std::string(email) + "' does not look like an email address (" +
-                                              why + "); the vendor uses it as the session email");
+        return fail(errc::invalid_claim, "email '" + std::string(email) + "' does not look like an email address (" +
+                                             why + "); the vendor uses it as the session email");
     };
-    if (email.empty()) bad("it is empty");
-    if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) bad("it needs exactly one '@'");
-    if (email.find_first_of(" \t") != std::string_view::npos) bad("it contains a space");
+    if (email.empty()) return bad("it is empty");
+    if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
+        return bad("it needs exactly one '@'");
+    }
+    if (email.find_first_of(" \t") != std::string_view::npos) return bad("it contains a space");
     const std::string_view local = email.substr(0, at);
     const std::string_view domain = email.substr(at + 1);
-    if (local.empty() || local.size() > 64) bad("the part before '@' must have 1 to 64 characters");
+    if (local.empty() || local.size() > 64) return bad("the part before '@' must have 1 to 64 characters");
     if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
         domain.back() == '.' || domain.find("..") != std::string_view::npos) {
-        bad("the domain after '@' needs a dot, like example.com");
+        return bad("the domain after '@' needs a dot, like example.com");
     }
+    return {};
+}
+}  // namespace detail
+
+/// Refuses an email that does not look like one: one '@', a non-empty local part, a domain
+/// with a dot, no spaces or control characters. Fails with errc::invalid_claim.
+[[nodiscard]] inline status try_check_email(std::string_view email) { return detail::check_email(email); }
+/// As try_check_email, throwing jwt::error.
+inline void check_email(std::string_view email) { try_check_email(email).value(); }
+/// As try_check_email, reporting only the code.
+inline void check_email(std::string_view email, std::error_code& ec) {
+    detail::to_error_code(try_check_email(email), ec);
 }
 
 /// Claim names the builder manages itself; custom claims may not use them.
@@ -217,24 +240,34 @@ inline void check_email(std::string_view email) {
 }
 
 /// Reads a role claim value in either form (array of strings, or comma-separated string) into a
-/// list of trimmed names. @throws jwt::error invalid_claim for any other JSON type or empty names
-[[nodiscard]] inline std::vector<std::string> parse_roles(const nlohmann::json& value) {
+/// list of trimmed names. Fails with errc::invalid_claim for any other JSON type or empty names.
+[[nodiscard]] inline result<std::vector<std::string>> try_parse_roles(const nlohmann::json& value) {
     std::vector<std::string> roles;
     if (value.is_string()) {
         roles = split_roles(value.get_ref<const std::string&>());
     } else if (value.is_array()) {
         for (const auto& v : value) {
-            if (!v.is_string()) detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
+            if (!v.is_string()) return detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
             roles.emplace_back(detail::trim(v.get_ref<const std::string&>()));
         }
     } else {
-        detail::fail(errc::invalid_claim, "the role claim must be an array of strings or a comma-separated string");
+        return detail::fail(errc::invalid_claim,
+                            "the role claim must be an array of strings or a comma-separated string");
     }
-    if (roles.empty()) detail::fail(errc::invalid_claim, "the role claim is an empty array");
+    if (roles.empty()) return detail::fail(errc::invalid_claim, "the role claim is an empty array");
     for (const auto& r : roles) {
-        if (r.empty()) detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
+        if (r.empty()) return detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
     }
     return roles;
+}
+/// As try_parse_roles, throwing jwt::error.
+[[nodiscard]] inline std::vector<std::string> parse_roles(const nlohmann::json& value) {
+    return try_parse_roles(value).value();
+}
+/// As try_parse_roles, reporting only the code.
+[[nodiscard]] inline std::optional<std::vector<std::string>> parse_roles(const nlohmann::json& value,
+                                                                         std::error_code& ec) {
+    return detail::to_optional(try_parse_roles(value), ec);
 }
 
 /// The session identity as the vendor resolves it: the first of email, upn, preferred_username

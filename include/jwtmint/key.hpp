@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Private and public keys: load (PEM, files, EVP_PKEY*), inspect, export, generate, match.
+// Private and public keys: load (PEM, files, JWK, EVP_PKEY*), inspect, export, generate, check a pair.
 #pragma once
 
 #include <jwtmint/detail/key_checks.hpp>
@@ -37,67 +37,66 @@ namespace detail {
 /// so every buffer its bytes pass through is ours and is wiped: the stream's buffer, the read
 /// chunk, and each shorter string left behind when the result grows. (Reading through the
 /// stream's own heap buffer, or growing a string by reallocation, would release copies unwiped.)
-inline std::string read_file(const std::filesystem::path& path, const char* what) {
+inline result<std::string> read_file(const std::filesystem::path& path, const char* what) {
     std::array<char, 4096> stream_buf{};
     std::array<char, 4096> chunk{};
+    std::string text;
+    // Wipes the buffers on every way out, an exception from an allocation included; the text
+    // itself only when it is not handed out (then only the moved-from shell is left to wipe).
+    struct wiper {
+        std::array<char, 4096>& stream_buf;
+        std::array<char, 4096>& chunk;
+        std::string& text;
+        ~wiper() {
+            OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
+            OPENSSL_cleanse(chunk.data(), chunk.size());
+            OPENSSL_cleanse(text.data(), text.capacity());
+        }
+    };
     std::ifstream in;
+    const wiper wipe{stream_buf, chunk, text};
     in.rdbuf()->pubsetbuf(stream_buf.data(), static_cast<std::streamsize>(stream_buf.size()));
     in.open(path, std::ios::binary);
     if (!in) {
         std::error_code ec;
         const bool exists = std::filesystem::exists(path, ec);
-        fail(errc::key_file_error, std::string("cannot read ") + what + " '" + path.string() + "': " +
-                                       (exists ? "permission denied or not a regular file"
-                                               : "no such file"));
+        return fail(errc::key_file_error, std::string("cannot read ") + what + " '" + path.string() + "': " +
+                                              (exists ? "permission denied or not a regular file" : "no such file"));
     }
     auto too_large = [&](std::uintmax_t size) {
-        fail(errc::key_file_error, std::string(what) + " '" + path.string() + "' is " + std::to_string(size) +
-                                       " octets; a key or secret file is at most " + std::to_string(max_key_text_size) +
-                                       " (jwt::max_key_text_size): is it the right file?");
+        return fail(errc::key_file_error, std::string(what) + " '" + path.string() + "' is " + std::to_string(size) +
+                                              " octets; a key or secret file is at most " +
+                                              std::to_string(max_key_text_size) +
+                                              " (jwt::max_key_text_size): is it the right file?");
     };
     {
         std::error_code ec;
         const std::uintmax_t size = std::filesystem::file_size(path, ec);
-        if (!ec && size > max_key_text_size) too_large(size);
+        if (!ec && size > max_key_text_size) return too_large(size);
     }
-    std::string text;
-    try {
-        // libstdc++ opens a directory fine and then fails (or throws std::ios_base::failure) on the first read
-        while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-            const auto n = static_cast<std::size_t>(in.gcount());
-            if (text.size() + n > text.capacity()) {
-                std::string bigger;
-                bigger.reserve(std::max(2 * text.capacity(), text.size() + n));
-                bigger.append(text);
-                OPENSSL_cleanse(text.data(), text.size());
-                text.swap(bigger);
-            }
-            text.append(chunk.data(), n);
-            if (text.size() > max_key_text_size) break;  // a pipe or device: stop at the limit
+    // libstdc++ opens a directory fine and then fails on the first read: the stream sets badbit
+    // (it catches its own std::ios_base::failure, as the exception mask is left empty).
+    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (text.size() + n > text.capacity()) {
+            std::string bigger;
+            bigger.reserve(std::max(2 * text.capacity(), text.size() + n));
+            bigger.append(text);
+            OPENSSL_cleanse(text.data(), text.size());
+            text.swap(bigger);
         }
-    } catch (const std::ios_base::failure&) {
-        in.setstate(std::ios::badbit);
-    } catch (...) {  // std::bad_alloc: wipe what was read before passing it on
-        OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
-        OPENSSL_cleanse(chunk.data(), chunk.size());
-        OPENSSL_cleanse(text.data(), text.size());
-        throw;
+        text.append(chunk.data(), n);
+        if (text.size() > max_key_text_size) break;  // a pipe or device: stop at the limit
     }
     const bool bad = in.bad();
     in.close();
-    OPENSSL_cleanse(stream_buf.data(), stream_buf.size());
-    OPENSSL_cleanse(chunk.data(), chunk.size());
-    if (text.size() > max_key_text_size) {
-        OPENSSL_cleanse(text.data(), text.size());
-        too_large(text.size());
-    }
+    if (text.size() > max_key_text_size) return too_large(text.size());
     if (bad) {
-        OPENSSL_cleanse(text.data(), text.size());
         std::error_code ec;
-        fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'" +
-                                       (std::filesystem::is_directory(path, ec) ? ": it is a directory" : ""));
+        return fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'" +
+                                              (std::filesystem::is_directory(path, ec) ? ": it is a directory" : ""));
     }
-    return text;
+    return result<std::string>(std::move(text));
 }
 
 /// Wipes a std::string holding secret text when it goes out of scope, on every path.
@@ -125,90 +124,99 @@ extern "C" inline int pem_passphrase_cb(char* buf, int size, int /*rwflag*/, voi
     return static_cast<int>(p->text.size());
 }
 
-inline pkey_ptr load_private_pem(std::string_view pem, std::string_view passphrase) {
-    const pem_key_block block = read_pem_key_block(pem, "private key");
+inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view passphrase) {
+    auto read = read_pem_key_block(pem, "private key");
+    if (!read) return std::move(read).error();
+    const pem_key_block& block = *read;
     const std::string_view label = block.label;
     if (label.empty()) {
-        fail(errc::invalid_key,
+        return fail(errc::invalid_key,
              "not a PEM private key: expected text beginning with '-----BEGIN PRIVATE KEY-----' "
              "(convert a DER file with: openssl pkey -inform DER -in key.der -out key.pem)");
     }
     if (is_public_label(label) || label == "CERTIFICATE") {
-        fail(errc::private_key_required,
+        return fail(errc::private_key_required,
              "this PEM holds a " + std::string(label) +
                  ", but signing needs the private key; the public key is what you paste into the "
                  "vendor's settings, the private key stays on the server");
     }
     if (!is_private_label(label)) {
-        fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
+        return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
                                     "' block, not a private key (expected '-----BEGIN PRIVATE KEY-----')");
     }
     const bool encrypted = label == "ENCRYPTED PRIVATE KEY" || block.legacy_encrypted;
     if (encrypted && passphrase.empty()) {
-        fail(errc::passphrase_required,
+        return fail(errc::passphrase_required,
              "the private key is encrypted; pass its passphrase (or decrypt it once with: "
              "openssl pkey -in key.pem -out key-plain.pem)");
     }
     passphrase_ref pass{passphrase};
     auto bio = memory_bio(block.text);
+    if (!bio) return std::move(bio).error();
     ERR_clear_error();
-    pkey_ptr key{PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, &pem_passphrase_cb, &pass, nullptr, nullptr)};
+    pkey_ptr key{PEM_read_bio_PrivateKey_ex(bio->get(), nullptr, &pem_passphrase_cb, &pass, nullptr, nullptr)};
     if (!key) {
         if (encrypted) {
-            fail_openssl(errc::bad_passphrase,
+            return fail_openssl(errc::bad_passphrase,
                          "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
         }
-        fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
+        return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
                                             "' PEM block as a private key (is the file complete and unedited?)");
     }
-    check_loaded_key(key.get());
+    if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
     return key;
 }
 
-inline std::string public_pem_of(const EVP_PKEY* key) {
+inline result<std::string> public_pem_of(const EVP_PKEY* key) {
     bio_ptr bio{BIO_new(BIO_s_mem())};
-    if (!bio) fail_openssl(errc::openssl_error, "BIO_new failed");
+    if (!bio) return fail_openssl(errc::openssl_error, "BIO_new failed");
     if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
-        fail_openssl(errc::openssl_error, "could not write the public key as PEM");
+        return fail_openssl(errc::openssl_error, "could not write the public key as PEM");
     }
     return bio_contents(bio.get());
 }
 
-inline pkey_ptr load_public_pem(std::string_view pem) {
-    const pem_key_block block = read_pem_key_block(pem, "public key");
+inline result<pkey_ptr> load_public_pem(std::string_view pem) {
+    auto read = read_pem_key_block(pem, "public key");
+    if (!read) return std::move(read).error();
+    const pem_key_block& block = *read;
     const std::string_view label = block.label;
     if (label.empty()) {
-        fail(errc::invalid_key, "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
+        return fail(errc::invalid_key, "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
     }
     if (label == "CERTIFICATE") {
-        fail(errc::invalid_key,
+        return fail(errc::invalid_key,
              "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
     }
     if (is_public_label(label)) {
         auto bio = memory_bio(block.text);
+        if (!bio) return std::move(bio).error();
         ERR_clear_error();
         EVP_PKEY* raw = nullptr;
         const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
         const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
         std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{OSSL_DECODER_CTX_new_for_pkey(
             &raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
-        if (!dctx) fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
-        if (OSSL_DECODER_from_bio(dctx.get(), bio.get()) != 1 || raw == nullptr) {
+        if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
+        if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
             EVP_PKEY_free(raw);
-            fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) + "' PEM block as a public key");
+            return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) + "' PEM block as a public key");
         }
         drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
         pkey_ptr key{raw};
-        check_loaded_key(key.get());
+        if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
         return key;
     }
     if (!is_private_label(label)) {
-        fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
+        return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
                                     "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
     }
     // A private key PEM: keep only its public half (handy for self-checks), never the private key.
-    const pkey_ptr priv = load_private_pem(pem, {});
-    return load_public_pem(public_pem_of(priv.get()));
+    const auto priv = load_private_pem(pem, {});
+    if (!priv) return priv.error();
+    const auto pub_pem = public_pem_of(priv->get());
+    if (!pub_pem) return pub_pem.error();
+    return load_public_pem(*pub_pem);
 }
 
 inline bool has_private_part(const EVP_PKEY* key) {
@@ -228,13 +236,16 @@ inline bool has_private_part(const EVP_PKEY* key) {
 }
 
 
-inline pkey_ptr adopt(EVP_PKEY* key) {
-    if (key == nullptr) fail(errc::invalid_key, "the EVP_PKEY pointer is null");
-    if (EVP_PKEY_up_ref(key) != 1) fail_openssl(errc::openssl_error, "EVP_PKEY_up_ref failed");
+inline result<pkey_ptr> adopt(EVP_PKEY* key) {
+    if (key == nullptr) return fail(errc::invalid_key, "the EVP_PKEY pointer is null");
+    if (EVP_PKEY_up_ref(key) != 1) return fail_openssl(errc::openssl_error, "EVP_PKEY_up_ref failed");
     return pkey_ptr{key};
 }
 
-inline pkey_ptr share(const pkey_ptr& key) { return adopt(key.get()); }
+/// A new reference to a key a copy shares. EVP_PKEY_up_ref is an atomic increment that cannot
+/// fail on a key OpenSSL made; were it to fail, the copy fails as one whose allocation failed:
+/// raised (thrown, or an abort without exceptions), since a copy constructor returns no result.
+inline pkey_ptr share(const pkey_ptr& key) { return adopt(key.get()).value(); }
 
 }  // namespace detail
 
@@ -282,74 +293,151 @@ inline key_info describe(const EVP_PKEY* key) {
 
 class public_key;
 
+namespace detail {
+/// Reads JSON Web Keys for private_key::from_jwk and public_key::from_jwk; defined by
+/// <jwtmint/jwk.hpp>, so this header stays free of JSON (from_jwk without that header does not compile).
+struct jwk_loader;
+}  // namespace detail
+
 /// A private key, parsed and checked once. Copies share the same immutable EVP_PKEY.
 class private_key {
 public:
     /// Parses PKCS#8 (plain or encrypted), PKCS#1 RSA or SEC1 EC PEM text.
-    /// @throws jwt::error invalid_key, private_key_required, passphrase_required, bad_passphrase
-    [[nodiscard]] static private_key from_pem(std::string_view pem, std::string_view passphrase = {}) {
-        return private_key(detail::load_private_pem(pem, passphrase));
+    /// Fails with invalid_key, private_key_required, passphrase_required, bad_passphrase.
+    [[nodiscard]] static result<private_key> try_from_pem(std::string_view pem, std::string_view passphrase = {}) {
+        auto key = detail::load_private_pem(pem, passphrase);
+        if (!key) return std::move(key).error();
+        return private_key(std::move(*key));
     }
+    /// As try_from_pem, throwing jwt::error.
+    [[nodiscard]] static private_key from_pem(std::string_view pem, std::string_view passphrase = {}) {
+        return try_from_pem(pem, passphrase).value();
+    }
+    /// As try_from_pem, reporting only the code.
     [[nodiscard]] static std::optional<private_key> from_pem(std::string_view pem, std::string_view passphrase,
                                                              std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<private_key>(from_pem(pem, passphrase)); });
-    }
-    /// @throws jwt::error key_file_error, or any error of from_pem
-    [[nodiscard]] static private_key from_pem_file(const std::filesystem::path& path,
-                                                   std::string_view passphrase = {}) {
-        std::string text = detail::read_file(path, "private key file");
-        const detail::wipe_on_exit wipe(text);
-        return from_pem(text, passphrase);
-    }
-    [[nodiscard]] static std::optional<private_key> from_pem_file(const std::filesystem::path& path,
-                                                                  std::string_view passphrase, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<private_key>(from_pem_file(path, passphrase)); });
-    }
-    /// Takes a new reference to a key the host already holds; the caller keeps its own.
-    /// @throws jwt::error invalid_key (null), private_key_required
-    [[nodiscard]] static private_key from_evp_pkey(EVP_PKEY* key) {
-        auto owned = detail::adopt(key);
-        detail::check_loaded_key(owned.get());
-        if (!detail::has_private_part(owned.get())) {
-            // Keys held by a provider (an HSM) may not expose their private part; the
-            // signers detect those by a test signature instead.
-            const OSSL_PROVIDER* prov = EVP_PKEY_get0_provider(owned.get());
-            const char* pname = prov != nullptr ? OSSL_PROVIDER_get0_name(prov) : "default";
-            if (std::string_view(pname) == "default" || std::string_view(pname) == "fips") {
-                detail::fail(errc::private_key_required, "the EVP_PKEY holds only a public key; signing needs the private key");
-            }
-        }
-        return private_key(std::move(owned));
+        return detail::to_optional(try_from_pem(pem, passphrase), ec);
     }
 
-    /// A new RSA key. @throws jwt::error weak_key below 2048 bits
-    [[nodiscard]] static private_key generate_rsa(unsigned bits = 2048) {
+    /// Reads a PEM private key file (the text is wiped once parsed).
+    /// Fails with key_file_error, or any error of try_from_pem.
+    [[nodiscard]] static result<private_key> try_from_pem_file(const std::filesystem::path& path,
+                                                               std::string_view passphrase = {}) {
+        auto text = detail::read_file(path, "private key file");
+        if (!text) return std::move(text).error();
+        const detail::wipe_on_exit wipe(*text);
+        return try_from_pem(*text, passphrase);
+    }
+    /// As try_from_pem_file, throwing jwt::error.
+    [[nodiscard]] static private_key from_pem_file(const std::filesystem::path& path,
+                                                   std::string_view passphrase = {}) {
+        return try_from_pem_file(path, passphrase).value();
+    }
+    /// As try_from_pem_file, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> from_pem_file(const std::filesystem::path& path,
+                                                                  std::string_view passphrase, std::error_code& ec) {
+        return detail::to_optional(try_from_pem_file(path, passphrase), ec);
+    }
+
+    /// A private key from a private JWK (RSA, EC P-256/384/521, OKP Ed25519); needs
+    /// <jwtmint/jwk.hpp>. Fails with invalid_jwk, invalid_base64url, private_key_required,
+    /// key_algorithm_mismatch, key_mismatch (a "d" that does not belong to the public members).
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static result<private_key> try_from_jwk(std::string_view jwk_json) {
+        return Loader::private_key_from(jwk_json);
+    }
+    /// As try_from_jwk, throwing jwt::error.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static private_key from_jwk(std::string_view jwk_json) {
+        return try_from_jwk<Loader>(jwk_json).value();
+    }
+    /// As try_from_jwk, reporting only the code.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static std::optional<private_key> from_jwk(std::string_view jwk_json, std::error_code& ec) {
+        return detail::to_optional(try_from_jwk<Loader>(jwk_json), ec);
+    }
+
+    /// Takes a new reference to a key the host already holds; the caller keeps its own.
+    /// Fails with invalid_key (null, or a key that fails a load-time check), private_key_required.
+    [[nodiscard]] static result<private_key> try_from_evp_pkey(EVP_PKEY* key) {
+        auto owned = detail::adopt(key);
+        if (!owned) return std::move(owned).error();
+        if (auto checked = detail::check_loaded_key(owned->get()); !checked) return std::move(checked).error();
+        if (!detail::has_private_part(owned->get())) {
+            // Keys held by a provider (an HSM) may not expose their private part; the
+            // signers detect those by a test signature instead.
+            const OSSL_PROVIDER* prov = EVP_PKEY_get0_provider(owned->get());
+            const char* pname = prov != nullptr ? OSSL_PROVIDER_get0_name(prov) : "default";
+            if (std::string_view(pname) == "default" || std::string_view(pname) == "fips") {
+                return detail::fail(errc::private_key_required,
+                                    "the EVP_PKEY holds only a public key; signing needs the private key");
+            }
+        }
+        return private_key(std::move(*owned));
+    }
+    /// As try_from_evp_pkey, throwing jwt::error.
+    [[nodiscard]] static private_key from_evp_pkey(EVP_PKEY* key) { return try_from_evp_pkey(key).value(); }
+    /// As try_from_evp_pkey, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
+        return detail::to_optional(try_from_evp_pkey(key), ec);
+    }
+
+    /// A new RSA key. Fails with weak_key below 2048 bits, invalid_key above 16384.
+    [[nodiscard]] static result<private_key> try_generate_rsa(unsigned bits = 2048) {
         if (bits < 2048) {
-            detail::fail(errc::weak_key, "RSA keys need at least 2048 bits (asked for " + std::to_string(bits) + ")");
+            return detail::fail(errc::weak_key,
+                                "RSA keys need at least 2048 bits (asked for " + std::to_string(bits) + ")");
         }
         if (bits > detail::rsa_max_modulus_bits) {
-            detail::fail(errc::invalid_key, "RSA keys above 16384 bits are not supported");
+            return detail::fail(errc::invalid_key, "RSA keys above 16384 bits are not supported");
         }
-        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits))},
-                           "RSA key generation failed");
+        return generated(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits))},
+                         "RSA key generation failed");
     }
+    /// As try_generate_rsa, throwing jwt::error.
+    [[nodiscard]] static private_key generate_rsa(unsigned bits = 2048) { return try_generate_rsa(bits).value(); }
+    /// As try_generate_rsa, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> generate_rsa(unsigned bits, std::error_code& ec) {
+        return detail::to_optional(try_generate_rsa(bits), ec);
+    }
+
     /// A new EC key on the curve ES256 uses (P-256).
-    [[nodiscard]] static private_key generate_ec_p256() { return generate_ec("P-256"); }
+    [[nodiscard]] static result<private_key> try_generate_ec_p256() { return try_generate_ec("P-256"); }
+    /// As try_generate_ec_p256, throwing jwt::error.
+    [[nodiscard]] static private_key generate_ec_p256() { return try_generate_ec_p256().value(); }
+    /// As try_generate_ec_p256, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> generate_ec_p256(std::error_code& ec) {
+        return detail::to_optional(try_generate_ec_p256(), ec);
+    }
+
     /// A new EC key on a JOSE curve: "P-256" (ES256), "P-384" (ES384) or "P-521" (ES512).
-    /// @throws jwt::error invalid_key for any other curve name
-    [[nodiscard]] static private_key generate_ec(std::string_view curve) {
+    /// Fails with invalid_key for any other curve name.
+    [[nodiscard]] static result<private_key> try_generate_ec(std::string_view curve) {
         if (curve != "P-256" && curve != "P-384" && curve != "P-521") {
-            detail::fail(errc::invalid_key,
-                         "EC key generation takes the curve P-256, P-384 or P-521, not '" + std::string(curve) + "'");
+            return detail::fail(errc::invalid_key, "EC key generation takes the curve P-256, P-384 or P-521, not '" +
+                                                       std::string(curve) + "'");
         }
         const std::string name(curve);
-        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", name.c_str())},
-                           "EC key generation failed");
+        return generated(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", name.c_str())},
+                         "EC key generation failed");
     }
+    /// As try_generate_ec, throwing jwt::error.
+    [[nodiscard]] static private_key generate_ec(std::string_view curve) { return try_generate_ec(curve).value(); }
+    /// As try_generate_ec, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> generate_ec(std::string_view curve, std::error_code& ec) {
+        return detail::to_optional(try_generate_ec(curve), ec);
+    }
+
     /// A new Ed25519 key (EdDSA, RFC 8037).
-    [[nodiscard]] static private_key generate_ed25519() {
-        return private_key(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")},
-                           "Ed25519 key generation failed");
+    [[nodiscard]] static result<private_key> try_generate_ed25519() {
+        return generated(detail::pkey_ptr{EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")},
+                         "Ed25519 key generation failed");
+    }
+    /// As try_generate_ed25519, throwing jwt::error.
+    [[nodiscard]] static private_key generate_ed25519() { return try_generate_ed25519().value(); }
+    /// As try_generate_ed25519, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> generate_ed25519(std::error_code& ec) {
+        return detail::to_optional(try_generate_ed25519(), ec);
     }
 
     private_key(const private_key& other) : key_(detail::share(other.key_)) {}
@@ -365,34 +453,45 @@ public:
     [[nodiscard]] key_info info() const { return detail::describe(key_.get()); }
 
     /// The public half as SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----"):
-    /// what the admin pastes into the vendor's settings.
-    [[nodiscard]] std::string public_key_pem() const { return detail::public_pem_of(key_.get()); }
+    /// what the admin pastes into the vendor's settings. Fails with openssl_error.
+    [[nodiscard]] result<std::string> try_public_key_pem() const { return detail::public_pem_of(key_.get()); }
+    /// As try_public_key_pem, throwing jwt::error.
+    [[nodiscard]] std::string public_key_pem() const { return try_public_key_pem().value(); }
+    /// As try_public_key_pem, reporting only the code.
+    [[nodiscard]] std::optional<std::string> public_key_pem(std::error_code& ec) const {
+        return detail::to_optional(try_public_key_pem(), ec);
+    }
 
     /// The private key as PKCS#8 PEM; encrypted with AES-256-CBC when a passphrase is given.
-    [[nodiscard]] std::string to_pem(std::string_view passphrase = {}) const {
+    /// Fails with openssl_error.
+    [[nodiscard]] result<std::string> try_to_pem(std::string_view passphrase = {}) const {
         detail::bio_ptr bio{BIO_new(BIO_s_mem())};
-        if (!bio) detail::fail_openssl(errc::openssl_error, "BIO_new failed");
+        if (!bio) return detail::fail_openssl(errc::openssl_error, "BIO_new failed");
         const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
         detail::secure_bytes pass = detail::to_secure_bytes(passphrase);
         if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), cipher,
                                           pass.empty() ? nullptr : reinterpret_cast<const char*>(pass.data()),
                                           static_cast<int>(pass.size()), nullptr, nullptr) != 1) {
-            detail::fail_openssl(errc::openssl_error, "could not write the private key as PEM");
+            return detail::fail_openssl(errc::openssl_error, "could not write the private key as PEM");
         }
-        std::string out = detail::bio_contents(bio.get());
-        return out;
+        return detail::bio_contents(bio.get());
     }
-
-    /// Whether pub is the public half of this key (the vendor's "key mismatch" check).
-    [[nodiscard]] bool matches(const public_key& pub) const noexcept;
+    /// As try_to_pem, throwing jwt::error.
+    [[nodiscard]] std::string to_pem(std::string_view passphrase = {}) const { return try_to_pem(passphrase).value(); }
+    /// As try_to_pem, reporting only the code.
+    [[nodiscard]] std::optional<std::string> to_pem(std::string_view passphrase, std::error_code& ec) const {
+        return detail::to_optional(try_to_pem(passphrase), ec);
+    }
 
     /// The underlying key, for interop; jwtmint keeps its own reference.
     [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
 
 private:
     explicit private_key(detail::pkey_ptr key) : key_(std::move(key)) {}
-    private_key(detail::pkey_ptr key, const char* failure) : key_(std::move(key)) {
-        if (!key_) detail::fail_openssl(errc::openssl_error, failure);
+    /// A key OpenSSL just generated, or openssl_error with failure when it made none.
+    static result<private_key> generated(detail::pkey_ptr key, const char* failure) {
+        if (!key) return detail::fail_openssl(errc::openssl_error, failure);
+        return private_key(std::move(key));
     }
     detail::pkey_ptr key_;
 };
@@ -402,31 +501,79 @@ class public_key {
 public:
     /// Parses SubjectPublicKeyInfo ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY")
     /// PEM; a private key PEM is accepted too and yields its public half.
-    /// @throws jwt::error invalid_key
-    [[nodiscard]] static public_key from_pem(std::string_view pem) {
+    /// Fails with invalid_key (and the errors of a private key PEM's parsing).
+    [[nodiscard]] static result<public_key> try_from_pem(std::string_view pem) {
         auto key = detail::load_public_pem(pem);
-        return public_key(std::move(key));
+        if (!key) return std::move(key).error();
+        return public_key(std::move(*key));
     }
+    /// As try_from_pem, throwing jwt::error.
+    [[nodiscard]] static public_key from_pem(std::string_view pem) { return try_from_pem(pem).value(); }
+    /// As try_from_pem, reporting only the code.
     [[nodiscard]] static std::optional<public_key> from_pem(std::string_view pem, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<public_key>(from_pem(pem)); });
+        return detail::to_optional(try_from_pem(pem), ec);
     }
+
+    /// Reads a PEM public key file. Fails with key_file_error, or any error of try_from_pem.
+    [[nodiscard]] static result<public_key> try_from_pem_file(const std::filesystem::path& path) {
+        auto text = detail::read_file(path, "public key file");
+        if (!text) return std::move(text).error();
+        return try_from_pem(*text);
+    }
+    /// As try_from_pem_file, throwing jwt::error.
     [[nodiscard]] static public_key from_pem_file(const std::filesystem::path& path) {
-        return from_pem(detail::read_file(path, "public key file"));
+        return try_from_pem_file(path).value();
     }
+    /// As try_from_pem_file, reporting only the code.
     [[nodiscard]] static std::optional<public_key> from_pem_file(const std::filesystem::path& path,
                                                                  std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<public_key>(from_pem_file(path)); });
+        return detail::to_optional(try_from_pem_file(path), ec);
     }
+
+    /// A public key from a public JWK; private members are refused (a JWK meant to be published
+    /// must not carry them). Needs <jwtmint/jwk.hpp>. Fails with invalid_jwk, invalid_base64url,
+    /// key_algorithm_mismatch.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static result<public_key> try_from_jwk(std::string_view jwk_json) {
+        return Loader::public_key_from(jwk_json);
+    }
+    /// As try_from_jwk, throwing jwt::error.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static public_key from_jwk(std::string_view jwk_json) {
+        return try_from_jwk<Loader>(jwk_json).value();
+    }
+    /// As try_from_jwk, reporting only the code.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static std::optional<public_key> from_jwk(std::string_view jwk_json, std::error_code& ec) {
+        return detail::to_optional(try_from_jwk<Loader>(jwk_json), ec);
+    }
+
     /// Takes a new reference to a key the host already holds.
-    /// @throws jwt::error invalid_key (null, or a key that fails a load-time check: see docs/security.md)
-    [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) {
+    /// Fails with invalid_key (null, or a key that fails a load-time check: see docs/security.md).
+    [[nodiscard]] static result<public_key> try_from_evp_pkey(EVP_PKEY* key) {
         auto owned = detail::adopt(key);
-        detail::check_loaded_key(owned.get());
-        return public_key(std::move(owned));
+        if (!owned) return std::move(owned).error();
+        if (auto checked = detail::check_loaded_key(owned->get()); !checked) return std::move(checked).error();
+        return public_key(std::move(*owned));
     }
-    /// The public half of a private key.
-    [[nodiscard]] static public_key from_private(const private_key& key) {
-        return from_pem(key.public_key_pem());
+    /// As try_from_evp_pkey, throwing jwt::error.
+    [[nodiscard]] static public_key from_evp_pkey(EVP_PKEY* key) { return try_from_evp_pkey(key).value(); }
+    /// As try_from_evp_pkey, reporting only the code.
+    [[nodiscard]] static std::optional<public_key> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
+        return detail::to_optional(try_from_evp_pkey(key), ec);
+    }
+
+    /// The public half of a private key. Fails with openssl_error.
+    [[nodiscard]] static result<public_key> try_from_private(const private_key& key) {
+        auto pem = key.try_public_key_pem();
+        if (!pem) return std::move(pem).error();
+        return try_from_pem(*pem);
+    }
+    /// As try_from_private, throwing jwt::error.
+    [[nodiscard]] static public_key from_private(const private_key& key) { return try_from_private(key).value(); }
+    /// As try_from_private, reporting only the code.
+    [[nodiscard]] static std::optional<public_key> from_private(const private_key& key, std::error_code& ec) {
+        return detail::to_optional(try_from_private(key), ec);
     }
 
     public_key(const public_key& other) : key_(detail::share(other.key_)) {}
@@ -439,8 +586,14 @@ public:
     ~public_key() = default;
 
     [[nodiscard]] key_info info() const { return detail::describe(key_.get()); }
-    /// SubjectPublicKeyInfo PEM.
-    [[nodiscard]] std::string to_pem() const { return detail::public_pem_of(key_.get()); }
+    /// SubjectPublicKeyInfo PEM. Fails with openssl_error.
+    [[nodiscard]] result<std::string> try_to_pem() const { return detail::public_pem_of(key_.get()); }
+    /// As try_to_pem, throwing jwt::error.
+    [[nodiscard]] std::string to_pem() const { return try_to_pem().value(); }
+    /// As try_to_pem, reporting only the code.
+    [[nodiscard]] std::optional<std::string> to_pem(std::error_code& ec) const {
+        return detail::to_optional(try_to_pem(), ec);
+    }
     [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
 
 private:
@@ -448,40 +601,52 @@ private:
     detail::pkey_ptr key_;
 };
 
-inline bool private_key::matches(const public_key& pub) const noexcept {
-    const bool same = EVP_PKEY_eq(key_.get(), pub.native_handle()) == 1;
+/// Whether pub is the public half of key, as the vendor checks a token against the public key it
+/// was given: success, or errc::key_mismatch with what to paste instead.
+[[nodiscard]] inline status try_check_key_pair(const private_key& key, const public_key& pub) {
+    const bool same = EVP_PKEY_eq(key.native_handle(), pub.native_handle()) == 1;
     ERR_clear_error();
-    return same;
+    if (same) return {};
+    return detail::fail(errc::key_mismatch,
+                        "the public key does not belong to the private key: tokens signed with this private key "
+                        "would fail at the vendor with 'Key mismatch'; give the vendor the public key made from the "
+                        "private key (private_key::public_key_pem(), or: jwtmint pubkey --key private_key.pem)");
 }
-
-/// Whether public_pem is the public half of key; an unparsable PEM is simply "no".
-[[nodiscard]] inline bool key_matches(const private_key& key, std::string_view public_pem) noexcept {
-    try {
-        return key.matches(public_key::from_pem(public_pem));
-    } catch (...) {
-        return false;
-    }
+/// As try_check_key_pair, throwing jwt::error.
+inline void check_key_pair(const private_key& key, const public_key& pub) { try_check_key_pair(key, pub).value(); }
+/// As try_check_key_pair, reporting only the code.
+inline void check_key_pair(const private_key& key, const public_key& pub, std::error_code& ec) {
+    detail::to_error_code(try_check_key_pair(key, pub), ec);
 }
 
 /// A new random HMAC secret of n bytes from OpenSSL's private DRBG (RFC 7518 §3.2: at
-/// least as long as the hash, so 32 bytes for HS256).
-[[nodiscard]] inline std::string generate_hmac_secret(std::size_t n = 32) {
-    if (n < 32) detail::fail(errc::weak_key, "HMAC secrets need at least 32 bytes (RFC 7518 section 3.2)");
+/// least as long as the hash, so 32 bytes for HS256). Fails with weak_key under 32 bytes,
+/// openssl_error when the generator fails.
+[[nodiscard]] inline result<std::string> try_generate_hmac_secret(std::size_t n = 32) {
+    if (n < 32) return detail::fail(errc::weak_key, "HMAC secrets need at least 32 bytes (RFC 7518 section 3.2)");
     std::string secret(n, '\0');
     if (RAND_priv_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(n)) != 1) {
-        detail::fail_openssl(errc::openssl_error, "RAND_priv_bytes failed");
+        return detail::fail_openssl(errc::openssl_error, "RAND_priv_bytes failed");
     }
     return secret;
+}
+/// As try_generate_hmac_secret, throwing jwt::error.
+[[nodiscard]] inline std::string generate_hmac_secret(std::size_t n = 32) {
+    return try_generate_hmac_secret(n).value();
+}
+/// As try_generate_hmac_secret, reporting only the code.
+[[nodiscard]] inline std::optional<std::string> generate_hmac_secret(std::size_t n, std::error_code& ec) {
+    return detail::to_optional(try_generate_hmac_secret(n), ec);
 }
 
 /// A fresh random token id for the `jti` claim: 16 octets (128 bits) from OpenSSL's CSPRNG as
 /// 22 characters of base64url, so a verifier that remembers ids can refuse a replayed token.
-/// @throws jwt::error openssl_error when the random generator fails
-[[nodiscard]] inline std::string random_jwt_id() {
+/// Fails with openssl_error when the random generator fails.
+[[nodiscard]] inline result<std::string> try_random_jwt_id() {
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::array<unsigned char, 16> raw{};
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
-        detail::fail_openssl(errc::openssl_error, "RAND_bytes failed: the random generator is not seeded");
+        return detail::fail_openssl(errc::openssl_error, "RAND_bytes failed: the random generator is not seeded");
     }
     // 128 bits = 21 groups of 6 bits and 2 bits left over: read the octets as one bit string.
     std::string id;
@@ -498,6 +663,12 @@ inline bool private_key::matches(const public_key& pub) const noexcept {
     }
     id += alphabet[(acc << (6 - bits)) & 0x3F];
     return id;
+}
+/// As try_random_jwt_id, throwing jwt::error.
+[[nodiscard]] inline std::string random_jwt_id() { return try_random_jwt_id().value(); }
+/// As try_random_jwt_id, reporting only the code.
+[[nodiscard]] inline std::optional<std::string> random_jwt_id(std::error_code& ec) {
+    return detail::to_optional(try_random_jwt_id(), ec);
 }
 
 }  // namespace jwt

@@ -28,6 +28,10 @@ namespace jwt {
 
 namespace detail {
 
+/// Defined in <jwtmint/jwk.hpp>: makes a signer from a JSON Web Key. Only declared here, so
+/// that signers.hpp stays free of JSON and from_jwk without jwk.hpp does not compile.
+struct jwk_loader;
+
 inline constexpr std::string_view self_test_input = "jwtmint key self-test";
 
 /// Converts a DER ECDSA-Sig-Value to the fixed-width R||S form JWS uses (RFC 7518 §3.4).
@@ -100,24 +104,27 @@ inline bool key_type_fits(const EVP_PKEY* key, const pkey_alg_spec& spec) {
 /// Refuses a key that does not fit spec: the wrong type or curve (key_algorithm_mismatch), an
 /// RSA modulus under spec.min_bits (weak_key). One set of rules and messages for the signers
 /// and the verifier, which says so (verifying: "ES384 verification needs an EC P-384 public key").
-inline void check_key_fits(const EVP_PKEY* key, const key_info& info, const pkey_alg_spec& spec, bool verifying) {
+[[nodiscard]] inline status check_key_fits(const EVP_PKEY* key, const key_info& info, const pkey_alg_spec& spec,
+                                           bool verifying) {
     const std::string alg(spec.alg);
     const std::string_view role = verifying ? " verification" : "";
     const std::string fix = " (generate one with: " + std::string(spec.keygen_cmd) + ")";
     if (!key_type_fits(key, spec)) {
-        fail(errc::key_algorithm_mismatch, alg + std::string(role) + " needs " + std::string(spec.key_desc) +
-                                               (verifying ? " public key" : " key") + ", but this is " +
-                                               describe_key_kind(info) + " key" + fix);
+        return fail(errc::key_algorithm_mismatch, alg + std::string(role) + " needs " + std::string(spec.key_desc) +
+                                                      (verifying ? " public key" : " key") + ", but this is " +
+                                                      describe_key_kind(info) + " key" + fix);
     }
     if (!spec.curve.empty() && info.curve != spec.curve) {
-        fail(errc::key_algorithm_mismatch,
-             alg + std::string(role) + " needs an EC key on curve " + std::string(spec.curve) + ", but this key is on " +
-                 (info.curve.empty() ? "an unnamed or explicit curve" : info.curve) + fix);
+        return fail(errc::key_algorithm_mismatch,
+                    alg + std::string(role) + " needs an EC key on curve " + std::string(spec.curve) +
+                        ", but this key is on " + (info.curve.empty() ? "an unnamed or explicit curve" : info.curve) +
+                        fix);
     }
     if (spec.min_bits > 0 && info.bits < spec.min_bits) {
-        fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + alg + std::string(role) +
-                                 " needs at least " + std::to_string(spec.min_bits) + fix);
+        return fail(errc::weak_key, "RSA key has " + std::to_string(info.bits) + " bits; " + alg + std::string(role) +
+                                        " needs at least " + std::to_string(spec.min_bits) + fix);
     }
+    return {};
 }
 
 /// The signature parameters spec needs, for EVP_DigestSignInit_ex / EVP_DigestVerifyInit_ex:
@@ -150,68 +157,87 @@ inline OSSL_PARAM* signature_params(const pkey_alg_spec& spec, std::array<OSSL_P
 /// The immutable, shared state of an EVP_PKEY signer: the key and a digest-sign context
 /// already through EVP_DigestSignInit_ex, copied per token (never mutated after construction).
 class pkey_signer_state {
+    struct make_tag {};  // only create() makes one
+
 public:
-    pkey_signer_state(private_key key, const pkey_alg_spec& spec) : key_(std::move(key)), spec_(spec) {
-        EVP_PKEY* pkey = key_.native_handle();
-        check_key_fits(pkey, key_.info(), spec, /*verifying=*/false);
-        template_.reset(EVP_MD_CTX_new());
-        if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
-        ERR_clear_error();
-        std::array<OSSL_PARAM, 4> params{};
-        if (EVP_DigestSignInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey,
-                                  signature_params(spec, params)) != 1) {
-            if (!has_private_part(pkey)) {
-                fail_openssl(errc::private_key_required, "the key has no private part; signing needs the private key");
-            }
-            if (EVP_PKEY_is_a(pkey, "RSA-PSS")) {
-                fail_openssl(errc::key_algorithm_mismatch,
-                             "this RSA-PSS key is restricted to other PSS parameters than " + std::string(spec.alg) +
-                                 " (MGF1 and a salt as long as the hash, RFC 7518 section 3.5); use a plain RSA key "
-                                 "(generate one with: " + std::string(spec.keygen_cmd) + ")");
-            }
-            fail_openssl(errc::signing_failed, std::string("cannot initialise ") + std::string(spec.alg) + " signing with this key");
-        }
-        // RSA: the modulus size; ECDSA: the largest DER signature.
-        const std::size_t max = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
-        der_max_ = max;
-        sig_size_ = spec.raw_half != 0 ? 2 * spec.raw_half : max;
-        self_test();
+    pkey_signer_state(make_tag /*unused*/, private_key key, const pkey_alg_spec& spec)
+        : key_(std::move(key)), spec_(spec) {}
+
+    /// The state for key, or why key cannot sign spec's algorithm.
+    [[nodiscard]] static result<std::shared_ptr<const pkey_signer_state>> create(private_key key,
+                                                                                 const pkey_alg_spec& spec) {
+        auto state = std::make_shared<pkey_signer_state>(make_tag{}, std::move(key), spec);
+        if (auto ok = state->init(); !ok) return std::move(ok).error();
+        return std::shared_ptr<const pkey_signer_state>(std::move(state));
     }
 
     [[nodiscard]] std::size_t signature_size() const noexcept { return sig_size_; }
     [[nodiscard]] const private_key& key() const noexcept { return key_; }
 
-    /// Signs into out (signature_size() octets); returns the octets written.
-    std::size_t sign_to(std::string_view input, unsigned char* out) const {
+    /// Signs into out (signature_size() octets); returns the octets written, or signing_failed.
+    [[nodiscard]] result<std::size_t> sign_to(std::string_view input, unsigned char* out) const {
         md_ctx_ptr ctx{EVP_MD_CTX_new()};
         if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) != 1) {
-            fail_openssl(errc::signing_failed, std::string(spec_.alg) + ": could not prepare a signing context");
+            return fail_openssl(errc::signing_failed, std::string(spec_.alg) + ": could not prepare a signing context");
         }
         const auto* in = reinterpret_cast<const unsigned char*>(input.data());
         if (spec_.raw_half == 0) {
             std::size_t len = sig_size_;
             if (EVP_DigestSign(ctx.get(), out, &len, in, input.size()) != 1) {
-                fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
+                return fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
             }
             return len;
         }
         std::array<unsigned char, 160> der{};  // DER of two 66-octet integers fits in 139
         std::size_t len = std::min(der.size(), der_max_);
         if (EVP_DigestSign(ctx.get(), der.data(), &len, in, input.size()) != 1) {
-            fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
+            return fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
         }
         if (!ecdsa_der_to_raw(der.data(), len, out, spec_.raw_half)) {
-            fail(errc::signing_failed, std::string(spec_.alg) + ": OpenSSL returned a malformed ECDSA signature");
+            return fail(errc::signing_failed, std::string(spec_.alg) + ": OpenSSL returned a malformed ECDSA signature");
         }
         return sig_size_;
     }
 
 private:
+    /// Checks the key against the algorithm, prepares the signing context, and self-tests.
+    [[nodiscard]] status init() {
+        EVP_PKEY* pkey = key_.native_handle();
+        if (auto fits = check_key_fits(pkey, key_.info(), spec_, /*verifying=*/false); !fits) return fits;
+        template_.reset(EVP_MD_CTX_new());
+        if (!template_) return fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
+        ERR_clear_error();
+        std::array<OSSL_PARAM, 4> params{};
+        if (EVP_DigestSignInit_ex(template_.get(), nullptr, spec_.digest, nullptr, nullptr, pkey,
+                                  signature_params(spec_, params)) != 1) {
+            if (!has_private_part(pkey)) {
+                return fail_openssl(errc::private_key_required,
+                                    "the key has no private part; signing needs the private key");
+            }
+            if (EVP_PKEY_is_a(pkey, "RSA-PSS")) {
+                return fail_openssl(errc::key_algorithm_mismatch,
+                                    "this RSA-PSS key is restricted to other PSS parameters than " +
+                                        std::string(spec_.alg) +
+                                        " (MGF1 and a salt as long as the hash, RFC 7518 section 3.5); use a plain "
+                                        "RSA key (generate one with: " +
+                                        std::string(spec_.keygen_cmd) + ")");
+            }
+            return fail_openssl(errc::signing_failed,
+                                std::string("cannot initialise ") + std::string(spec_.alg) + " signing with this key");
+        }
+        // RSA: the modulus size; ECDSA: the largest DER signature.
+        const std::size_t max = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
+        der_max_ = max;
+        sig_size_ = spec_.raw_half != 0 ? 2 * spec_.raw_half : max;
+        return self_test();
+    }
+
     /// One signature and its verification at construction: a damaged key fails here, not at the vendor.
-    void self_test() const {
+    [[nodiscard]] status self_test() const {
         std::string sig(sig_size_, '\0');
-        const std::size_t n = sign_to(self_test_input, reinterpret_cast<unsigned char*>(sig.data()));
-        sig.resize(n);
+        auto n = sign_to(self_test_input, reinterpret_cast<unsigned char*>(sig.data()));
+        if (!n) return std::move(n).error();
+        sig.resize(*n);
         const unsigned char* to_check = reinterpret_cast<const unsigned char*>(sig.data());
         std::size_t check_len = sig.size();
         std::array<unsigned char, 160> der_buf{};
@@ -225,10 +251,11 @@ private:
                                              signature_params(spec_, params)) != 1 ||
             EVP_DigestVerify(vctx.get(), to_check, check_len,
                              reinterpret_cast<const unsigned char*>(self_test_input.data()), self_test_input.size()) != 1) {
-            fail_openssl(errc::invalid_key,
-                         "the key failed its self-test (a signature made with it does not verify with its own public "
-                         "half); the key file is damaged");
+            return fail_openssl(errc::invalid_key,
+                                "the key failed its self-test (a signature made with it does not verify with its "
+                                "own public half); the key file is damaged");
         }
+        return {};
     }
 
     /// R||S back to DER, only for the self-test (lengths above 127 use the 0x81 long form, P-521).
@@ -269,55 +296,126 @@ private:
 template <class Derived>
 class pkey_signer {
 public:
-    /// @throws jwt::error invalid_key, key_algorithm_mismatch, weak_key, private_key_required,
-    ///         passphrase_required, bad_passphrase
-    [[nodiscard]] static Derived from_pem(std::string_view pem, std::string_view passphrase = {}) {
-        return from_key(private_key::from_pem(pem, passphrase));
+    /// A signer over a PEM private key (PKCS#8 plain or encrypted, PKCS#1 RSA, SEC1 EC), checked
+    /// to fit the algorithm and self-tested. Errors: invalid_key, key_algorithm_mismatch,
+    /// weak_key, private_key_required, passphrase_required, bad_passphrase.
+    [[nodiscard]] static result<Derived> try_from_pem(std::string_view pem, std::string_view passphrase = {}) {
+        auto key = private_key::try_from_pem(pem, passphrase);
+        if (!key) return std::move(key).error();
+        return try_from_key(*key);
     }
+    /// As try_from_pem, throwing jwt::error.
+    [[nodiscard]] static Derived from_pem(std::string_view pem, std::string_view passphrase = {}) {
+        return try_from_pem(pem, passphrase).value();
+    }
+    /// As try_from_pem, reporting only the code.
     [[nodiscard]] static std::optional<Derived> from_pem(std::string_view pem, std::string_view passphrase,
                                                          std::error_code& ec) {
-        return capture(ec, [&] { return std::optional<Derived>(from_pem(pem, passphrase)); });
-    }
-    /// @throws jwt::error key_file_error, or any error of from_pem
-    [[nodiscard]] static Derived from_pem_file(const std::filesystem::path& path, std::string_view passphrase = {}) {
-        return from_key(private_key::from_pem_file(path, passphrase));
-    }
-    [[nodiscard]] static std::optional<Derived> from_pem_file(const std::filesystem::path& path,
-                                                              std::string_view passphrase, std::error_code& ec) {
-        return capture(ec, [&] { return std::optional<Derived>(from_pem_file(path, passphrase)); });
-    }
-    /// Takes a new reference to a key the host already holds (the caller keeps its own).
-    [[nodiscard]] static Derived from_evp_pkey(EVP_PKEY* key) { return from_key(private_key::from_evp_pkey(key)); }
-    [[nodiscard]] static std::optional<Derived> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
-        return capture(ec, [&] { return std::optional<Derived>(from_evp_pkey(key)); });
-    }
-    /// From a key loaded with jwt::private_key.
-    [[nodiscard]] static Derived from_key(const private_key& key) {
-        Derived d;
-        d.state_ = std::make_shared<const pkey_signer_state>(key, Derived::spec);
-        return d;
+        return to_optional(try_from_pem(pem, passphrase), ec);
     }
 
-    /// The raw JWS signature of signing_input (RSA: modulus-sized; ECDSA: R||S).
-    /// Thread-safe. @throws jwt::error signing_failed
-    [[nodiscard]] std::string sign(std::string_view signing_input) const {
+    /// A signer over a PEM private key file. Errors: key_file_error, or any error of try_from_pem.
+    [[nodiscard]] static result<Derived> try_from_pem_file(const std::filesystem::path& path,
+                                                           std::string_view passphrase = {}) {
+        auto key = private_key::try_from_pem_file(path, passphrase);
+        if (!key) return std::move(key).error();
+        return try_from_key(*key);
+    }
+    /// As try_from_pem_file, throwing jwt::error.
+    [[nodiscard]] static Derived from_pem_file(const std::filesystem::path& path, std::string_view passphrase = {}) {
+        return try_from_pem_file(path, passphrase).value();
+    }
+    /// As try_from_pem_file, reporting only the code.
+    [[nodiscard]] static std::optional<Derived> from_pem_file(const std::filesystem::path& path,
+                                                              std::string_view passphrase, std::error_code& ec) {
+        return to_optional(try_from_pem_file(path, passphrase), ec);
+    }
+
+    /// A signer over a key the host already holds: takes a new reference (the caller keeps its
+    /// own). Errors: invalid_key (null), private_key_required, or any key check of try_from_key.
+    [[nodiscard]] static result<Derived> try_from_evp_pkey(EVP_PKEY* key) {
+        auto owned = private_key::try_from_evp_pkey(key);
+        if (!owned) return std::move(owned).error();
+        return try_from_key(*owned);
+    }
+    /// As try_from_evp_pkey, throwing jwt::error.
+    [[nodiscard]] static Derived from_evp_pkey(EVP_PKEY* key) { return try_from_evp_pkey(key).value(); }
+    /// As try_from_evp_pkey, reporting only the code.
+    [[nodiscard]] static std::optional<Derived> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
+        return to_optional(try_from_evp_pkey(key), ec);
+    }
+
+    /// A signer over a key loaded with jwt::private_key (copies share it). Errors:
+    /// key_algorithm_mismatch, weak_key, private_key_required, invalid_key (a failed self-test).
+    [[nodiscard]] static result<Derived> try_from_key(const private_key& key) {
+        auto state = pkey_signer_state::create(key, Derived::spec);
+        if (!state) return std::move(state).error();
+        Derived d;
+        d.state_ = std::move(*state);
+        return d;
+    }
+    /// As try_from_key, throwing jwt::error.
+    [[nodiscard]] static Derived from_key(const private_key& key) { return try_from_key(key).value(); }
+    /// As try_from_key, reporting only the code.
+    [[nodiscard]] static std::optional<Derived> from_key(const private_key& key, std::error_code& ec) {
+        return to_optional(try_from_key(key), ec);
+    }
+
+    /// A signer over a private JSON Web Key (RFC 7517) of the algorithm's type. Needs
+    /// <jwtmint/jwk.hpp>, which defines the loader. Errors: invalid_jwk, or any of try_from_key.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static result<Derived> try_from_jwk(std::string_view jwk) {
+        return Loader::template signer_from<Derived>(jwk);
+    }
+    /// As try_from_jwk, throwing jwt::error.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static Derived from_jwk(std::string_view jwk) {
+        return try_from_jwk<Loader>(jwk).value();
+    }
+    /// As try_from_jwk, reporting only the code.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static std::optional<Derived> from_jwk(std::string_view jwk, std::error_code& ec) {
+        return to_optional(try_from_jwk<Loader>(jwk), ec);
+    }
+
+    /// The raw JWS signature of signing_input (RSA: modulus-sized; ECDSA: R||S). Thread-safe.
+    /// Error: signing_failed (with OpenSSL's reason).
+    [[nodiscard]] result<std::string> try_sign(std::string_view signing_input) const {
         std::string sig(state_->signature_size(), '\0');
-        sig.resize(state_->sign_to(signing_input, reinterpret_cast<unsigned char*>(sig.data())));
+        auto n = state_->sign_to(signing_input, reinterpret_cast<unsigned char*>(sig.data()));
+        if (!n) return std::move(n).error();
+        sig.resize(*n);
         return sig;
     }
+    /// As try_sign, throwing jwt::error.
+    [[nodiscard]] std::string sign(std::string_view signing_input) const { return try_sign(signing_input).value(); }
+    /// As try_sign, reporting only the code (the signature is then empty).
+    [[nodiscard]] std::string sign(std::string_view signing_input, std::error_code& ec) const {
+        auto sig = try_sign(signing_input);
+        ec = sig.error_code();
+        return sig ? std::move(*sig) : std::string();
+    }
+
     /// Signs into out, which holds at least signature_size() octets; returns the octets written.
-    std::size_t sign_to(std::string_view signing_input, unsigned char* out) const {
+    /// No allocation besides OpenSSL's own. Thread-safe. Error: signing_failed.
+    [[nodiscard]] result<std::size_t> try_sign_to(std::string_view signing_input, unsigned char* out) const {
         return state_->sign_to(signing_input, out);
+    }
+    /// As try_sign_to, throwing jwt::error.
+    std::size_t sign_to(std::string_view signing_input, unsigned char* out) const {
+        return try_sign_to(signing_input, out).value();
+    }
+    /// As try_sign_to, reporting only the code (0 octets written on failure).
+    std::size_t sign_to(std::string_view signing_input, unsigned char* out, std::error_code& ec) const {
+        const auto n = try_sign_to(signing_input, out);
+        ec = n.error_code();
+        return n ? *n : 0;
     }
     /// The (maximum) length of a signature in octets.
     [[nodiscard]] std::size_t signature_size() const noexcept { return state_->signature_size(); }
 
     /// The SPKI PEM of the public half: what the admin pastes into the vendor's settings.
     [[nodiscard]] std::string public_key_pem() const { return state_->key().public_key_pem(); }
-    /// Whether public_pem belongs to this signer's key (catches the vendor's "key mismatch").
-    [[nodiscard]] bool matches_public_key(std::string_view public_pem) const noexcept {
-        return key_matches(state_->key(), public_pem);
-    }
     [[nodiscard]] const private_key& key() const noexcept { return state_->key(); }
 
 protected:
@@ -473,34 +571,33 @@ inline std::string lower_alg(std::string_view alg) {
 }
 
 class hmac_state {
+    struct make_tag {};  // only create() makes one
+
 public:
-    hmac_state(std::string_view secret, const char* digest, std::size_t min_len, std::size_t mac_len,
-               std::string_view alg)
-        : secret_(to_secure_bytes(secret)), mac_len_(mac_len) {
+    hmac_state(make_tag /*unused*/, std::string_view secret, std::size_t mac_len)
+        : secret_(to_secure_bytes(secret)), mac_len_(mac_len) {}
+
+    /// The keyed state for secret, or why secret cannot be an alg secret.
+    [[nodiscard]] static result<std::shared_ptr<const hmac_state>> create(std::string_view secret, const char* digest,
+                                                                          std::size_t min_len, std::size_t mac_len,
+                                                                          std::string_view alg) {
         const std::string material = key_material_in_secret(secret);
         if (!material.empty()) {
-            fail(errc::key_algorithm_mismatch,
-                 std::string(alg) + " needs a random shared secret, but this is " + material +
-                     "; for a key pair use RS256 or ES256 (a public key must never be used as an HMAC secret: "
-                     "whoever has the public key could sign)");
+            return fail(errc::key_algorithm_mismatch,
+                        std::string(alg) + " needs a random shared secret, but this is " + material +
+                            "; for a key pair use RS256 or ES256 (a public key must never be used as an HMAC "
+                            "secret: whoever has the public key could sign)");
         }
         if (secret.size() < min_len) {
-            fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) + " bytes; " +
-                                     std::string(alg) + " needs at least " + std::to_string(min_len) +
-                                     " (RFC 7518 section 3.2; generate one with: " +
-                                     "jwtmint keygen " + lower_alg(alg) +
-                                     ")");
+            return fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) +
+                                            " bytes; " + std::string(alg) + " needs at least " +
+                                            std::to_string(min_len) +
+                                            " (RFC 7518 section 3.2; generate one with: " + "jwtmint keygen " +
+                                            lower_alg(alg) + ")");
         }
-        mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-        if (!mac_) fail_openssl(errc::openssl_error, "EVP_MAC_fetch(HMAC) failed");
-        template_.reset(EVP_MAC_CTX_new(mac_.get()));
-        if (!template_) fail_openssl(errc::openssl_error, "EVP_MAC_CTX_new failed");
-        const OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
-            OSSL_PARAM_construct_end()};
-        if (EVP_MAC_init(template_.get(), secret_.data(), secret_.size(), params) != 1) {
-            fail_openssl(errc::openssl_error, "EVP_MAC_init(HMAC) failed");
-        }
+        auto state = std::make_shared<hmac_state>(make_tag{}, secret, mac_len);
+        if (auto ok = state->init(digest); !ok) return std::move(ok).error();
+        return std::shared_ptr<const hmac_state>(std::move(state));
     }
 
     hmac_state(const hmac_state&) = delete;
@@ -509,12 +606,13 @@ public:
         for (auto& slot : pool_) EVP_MAC_CTX_free(slot.ctx.exchange(nullptr, std::memory_order_acquire));
     }
 
-    std::size_t sign_to(std::string_view input, unsigned char* out) const {
+    /// Writes the MAC of input to out (signature_size() octets); returns its length, or signing_failed.
+    [[nodiscard]] result<std::size_t> sign_to(std::string_view input, unsigned char* out) const {
         mac_ctx_ptr ctx = acquire();
         std::size_t len = 0;
         if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
             EVP_MAC_final(ctx.get(), out, &len, mac_len_) != 1 || len != mac_len_) {
-            fail_openssl(errc::signing_failed, "HMAC computation failed");
+            return fail_openssl(errc::signing_failed, "HMAC computation failed");
         }
         release(std::move(ctx));
         return len;
@@ -523,6 +621,20 @@ public:
     [[nodiscard]] const secure_bytes& secret() const noexcept { return secret_; }
 
 private:
+    [[nodiscard]] status init(const char* digest) {
+        mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+        if (!mac_) return fail_openssl(errc::openssl_error, "EVP_MAC_fetch(HMAC) failed");
+        template_.reset(EVP_MAC_CTX_new(mac_.get()));
+        if (!template_) return fail_openssl(errc::openssl_error, "EVP_MAC_CTX_new failed");
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+            OSSL_PARAM_construct_end()};
+        if (EVP_MAC_init(template_.get(), secret_.data(), secret_.size(), params) != 1) {
+            return fail_openssl(errc::openssl_error, "EVP_MAC_init(HMAC) failed");
+        }
+        return {};
+    }
+
     // A keyed context costs about ten allocations to duplicate, while re-initialising a used one
     // with EVP_MAC_init(ctx, NULL, 0, NULL) keeps the key and costs one: so used contexts go back
     // to a small lock-free pool. Each slot has its own cache line, and each thread starts its
@@ -582,35 +694,88 @@ struct hmac_alg_spec {
 template <class Derived>
 class hmac_signer {
 public:
-    /// @throws jwt::error weak_key (shorter than the hash), key_algorithm_mismatch (PEM text)
-    [[nodiscard]] static Derived from_secret(std::string_view secret) {
+    /// A signer keyed with secret's exact bytes. Errors: weak_key (shorter than the hash),
+    /// key_algorithm_mismatch (key material: PEM text, a DER key, a PEM body).
+    [[nodiscard]] static result<Derived> try_from_secret(std::string_view secret) {
+        auto state = hmac_state::create(secret, Derived::spec.digest, Derived::spec.size, Derived::spec.size,
+                                        Derived::spec.alg);
+        if (!state) return std::move(state).error();
         Derived d;
-        d.state_ = std::make_shared<const hmac_state>(secret, Derived::spec.digest, Derived::spec.size,
-                                                      Derived::spec.size, Derived::spec.alg);
+        d.state_ = std::move(*state);
         return d;
     }
+    /// As try_from_secret, throwing jwt::error.
+    [[nodiscard]] static Derived from_secret(std::string_view secret) { return try_from_secret(secret).value(); }
+    /// As try_from_secret, reporting only the code.
     [[nodiscard]] static std::optional<Derived> from_secret(std::string_view secret, std::error_code& ec) {
-        return capture(ec, [&] { return std::optional<Derived>(from_secret(secret)); });
-    }
-    /// The secret is the file's exact bytes (a trailing newline counts).
-    [[nodiscard]] static Derived from_secret_file(const std::filesystem::path& path) {
-        std::string bytes = read_file(path, "secret file");
-        const wipe_on_exit wipe(bytes);
-        return from_secret(bytes);
-    }
-    [[nodiscard]] static std::optional<Derived> from_secret_file(const std::filesystem::path& path,
-                                                                 std::error_code& ec) {
-        return capture(ec, [&] { return std::optional<Derived>(from_secret_file(path)); });
+        return to_optional(try_from_secret(secret), ec);
     }
 
-    /// The full HMAC of signing_input (as long as the hash). Thread-safe. @throws jwt::error signing_failed
-    [[nodiscard]] std::string sign(std::string_view signing_input) const {
+    /// A signer keyed with the file's exact bytes (a trailing newline counts). Errors:
+    /// key_file_error, or any error of try_from_secret.
+    [[nodiscard]] static result<Derived> try_from_secret_file(const std::filesystem::path& path) {
+        auto bytes = read_file(path, "secret file");
+        if (!bytes) return std::move(bytes).error();
+        const wipe_on_exit wipe(*bytes);
+        return try_from_secret(*bytes);
+    }
+    /// As try_from_secret_file, throwing jwt::error.
+    [[nodiscard]] static Derived from_secret_file(const std::filesystem::path& path) {
+        return try_from_secret_file(path).value();
+    }
+    /// As try_from_secret_file, reporting only the code.
+    [[nodiscard]] static std::optional<Derived> from_secret_file(const std::filesystem::path& path,
+                                                                 std::error_code& ec) {
+        return to_optional(try_from_secret_file(path), ec);
+    }
+
+    /// A signer keyed with an "oct" JSON Web Key (RFC 7517). Needs <jwtmint/jwk.hpp>, which
+    /// defines the loader. Errors: invalid_jwk, or any of try_from_secret.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static result<Derived> try_from_jwk(std::string_view jwk) {
+        return Loader::template signer_from<Derived>(jwk);
+    }
+    /// As try_from_jwk, throwing jwt::error.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static Derived from_jwk(std::string_view jwk) {
+        return try_from_jwk<Loader>(jwk).value();
+    }
+    /// As try_from_jwk, reporting only the code.
+    template <class Loader = jwk_loader>
+    [[nodiscard]] static std::optional<Derived> from_jwk(std::string_view jwk, std::error_code& ec) {
+        return to_optional(try_from_jwk<Loader>(jwk), ec);
+    }
+
+    /// The full HMAC of signing_input (as long as the hash). Thread-safe. Error: signing_failed.
+    [[nodiscard]] result<std::string> try_sign(std::string_view signing_input) const {
         std::string sig(state_->signature_size(), '\0');
-        state_->sign_to(signing_input, reinterpret_cast<unsigned char*>(sig.data()));
+        auto n = state_->sign_to(signing_input, reinterpret_cast<unsigned char*>(sig.data()));
+        if (!n) return std::move(n).error();
         return sig;
     }
-    std::size_t sign_to(std::string_view signing_input, unsigned char* out) const {
+    /// As try_sign, throwing jwt::error.
+    [[nodiscard]] std::string sign(std::string_view signing_input) const { return try_sign(signing_input).value(); }
+    /// As try_sign, reporting only the code (the signature is then empty).
+    [[nodiscard]] std::string sign(std::string_view signing_input, std::error_code& ec) const {
+        auto sig = try_sign(signing_input);
+        ec = sig.error_code();
+        return sig ? std::move(*sig) : std::string();
+    }
+
+    /// Writes the HMAC to out (signature_size() octets); returns its length. No allocation
+    /// (contexts are pooled). Thread-safe. Error: signing_failed.
+    [[nodiscard]] result<std::size_t> try_sign_to(std::string_view signing_input, unsigned char* out) const {
         return state_->sign_to(signing_input, out);
+    }
+    /// As try_sign_to, throwing jwt::error.
+    std::size_t sign_to(std::string_view signing_input, unsigned char* out) const {
+        return try_sign_to(signing_input, out).value();
+    }
+    /// As try_sign_to, reporting only the code (0 octets written on failure).
+    std::size_t sign_to(std::string_view signing_input, unsigned char* out, std::error_code& ec) const {
+        const auto n = try_sign_to(signing_input, out);
+        ec = n.error_code();
+        return n ? *n : 0;
     }
     [[nodiscard]] std::size_t signature_size() const noexcept { return state_->signature_size(); }
 

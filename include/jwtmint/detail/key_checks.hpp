@@ -39,7 +39,7 @@ inline constexpr unsigned int rsa_max_modulus_bits = 16384;  // OpenSSL refuses 
 /// also bounds the work a huge published key could cause). Whether n is a product of two large
 /// primes is not tested: OpenSSL's test (EVP_PKEY_public_check) costs 5.6 ms per 2048-bit and
 /// 33 ms per 4096-bit key, and no key generator makes a prime modulus by accident.
-inline void check_rsa_key(const EVP_PKEY* key) {
+inline status check_rsa_key(const EVP_PKEY* key) {
     BIGNUM* raw_n = nullptr;
     BIGNUM* raw_e = nullptr;
     const bool have_n = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &raw_n) == 1;
@@ -49,9 +49,9 @@ inline void check_rsa_key(const EVP_PKEY* key) {
     if (!have_n || !have_e) {
         if (!held_by_builtin_provider(key)) {
             ERR_clear_error();
-            return;
+            return {};
         }
-        fail_openssl(errc::invalid_key, "cannot read the RSA key's modulus and public exponent");
+        return fail_openssl(errc::invalid_key, "cannot read the RSA key's modulus and public exponent");
     }
     ERR_clear_error();
     const std::string fix = "; generate a new key with: jwtmint keygen rs256 (which, like OpenSSL, uses e = 65537)";
@@ -66,47 +66,49 @@ inline void check_rsa_key(const EVP_PKEY* key) {
     }
     const std::string range = "jwtmint accepts only odd exponents from 65537 to 2^256 - 1 (NIST SP 800-56B, FIPS 186-5)";
     if (BN_is_one(e.get()) || BN_is_zero(e.get())) {
-        fail(errc::invalid_key, "the RSA public exponent is " + e_text +
+        return fail(errc::invalid_key, "the RSA public exponent is " + e_text +
                                     ": every signature would equal its padded message, so anyone could forge "
                                     "tokens; " + range + fix);
     }
     if (!BN_is_odd(e.get())) {
-        fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", an even number, which no valid RSA key has; " +
+        return fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", an even number, which no valid RSA key has; " +
                                     range + fix);
     }
     if (e_bits < 17) {  // below 65537 = 2^16 + 1
-        fail(errc::invalid_key, "the RSA public exponent is " + e_text +
+        return fail(errc::invalid_key, "the RSA public exponent is " + e_text +
                                     ", too small: small exponents let lax verifiers accept forged signatures; " +
                                     range + fix);
     }
     if (e_bits > 256) {
-        fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", above 2^256 - 1; " + range + fix);
+        return fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", above 2^256 - 1; " + range + fix);
     }
     if (!BN_is_odd(n.get())) {
-        fail(errc::invalid_key, "the RSA modulus is even, so anyone can factor it and forge tokens; the key is "
+        return fail(errc::invalid_key, "the RSA modulus is even, so anyone can factor it and forge tokens; the key is "
                                 "damaged or forged" + fix);
     }
     if (BN_num_bits(n.get()) > static_cast<int>(rsa_max_modulus_bits)) {
-        fail(errc::invalid_key, "the RSA modulus has " + std::to_string(BN_num_bits(n.get())) +
+        return fail(errc::invalid_key, "the RSA modulus has " + std::to_string(BN_num_bits(n.get())) +
                                     " bits; OpenSSL verifies with at most " + std::to_string(rsa_max_modulus_bits) +
                                     " (use 2048 to 4096 bits)" + fix);
     }
+    return {};
 }
 
 /// EC: SEC 1 section 3.2.2.1 public-key validation (not the point at infinity, on the curve, of the
 /// group's order). OpenSSL's decoders accept the point at infinity, and with that as the public key
 /// anyone can make ECDSA signatures that verify. A provider that cannot check its own key type
 /// (EVP_PKEY_public_check returns -2) answers for it.
-inline void check_ec_key(const EVP_PKEY* key) {
+inline status check_ec_key(const EVP_PKEY* key) {
     pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr)};
-    if (!ctx) fail_openssl(errc::openssl_error, "EVP_PKEY_CTX_new_from_pkey failed");
+    if (!ctx) return fail_openssl(errc::openssl_error, "EVP_PKEY_CTX_new_from_pkey failed");
     if (EVP_PKEY_public_check(ctx.get()) == 0) {
-        fail_openssl(errc::invalid_key,
+        return fail_openssl(errc::invalid_key,
                      "the EC public key is not a valid point of its curve (it is the point at infinity, or not of "
                      "the group's order); the key text is damaged or forged: export it again from the private key "
                      "(jwtmint pubkey private_key.pem)");
     }
     ERR_clear_error();
+    return {};
 }
 
 /// An Edwards curve as RFC 8032 encodes its points: -x^2 + y^2 = 1 + d x^2 y^2 (a = -1, Ed25519)
@@ -130,15 +132,15 @@ inline constexpr edwards_curve ed448_curve{"Ed448", 57, 1};
 /// on Ed25519 only, +-c (order 8, where c is the y of the order-8 points below): each y gives at most
 /// two points (x and -x), eight in all on Ed25519 and four on Ed448. Refusing every non-canonical
 /// encoding also refuses the other spellings of the same points.
-inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
+inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
     std::array<unsigned char, 57> enc{};
     std::size_t len = enc.size();
     if (EVP_PKEY_get_raw_public_key(key, enc.data(), &len) != 1 || len != curve.size) {
         if (!held_by_builtin_provider(key)) {
             ERR_clear_error();
-            return;
+            return {};
         }
-        fail_openssl(errc::invalid_key, std::string("cannot read the ") + curve.name + " public key");
+        return fail_openssl(errc::invalid_key, std::string("cannot read the ") + curve.name + " public key");
     }
     const std::string fix = "; the key text is damaged or forged: export it again from the private key (jwtmint "
                             "pubkey private_key.pem)";
@@ -148,7 +150,7 @@ inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
     std::copy(enc.begin(), enc.begin() + static_cast<std::ptrdiff_t>(len), y_le.begin());
     if (ed448) {
         if ((y_le[56] & 0x7F) != 0) {
-            fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (the last octet must be 0x00 or "
+            return fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (the last octet must be 0x00 or "
                                               "0x80)" + fix);
         }
         y_le[56] = 0;
@@ -159,7 +161,7 @@ inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
     bn_ctx_ptr ctx{BN_CTX_new()};
     bn_ptr p{BN_new()}, y{BN_lebin2bn(y_le.data(), static_cast<int>(len), nullptr)}, d{BN_new()}, t{BN_new()},
         u{BN_new()}, v{BN_new()}, c{BN_new()};
-    if (!ctx || !p || !y || !d || !t || !u || !v || !c) fail_openssl(errc::openssl_error, "BN allocation failed");
+    if (!ctx || !p || !y || !d || !t || !u || !v || !c) return fail_openssl(errc::openssl_error, "BN allocation failed");
     bool ok = true;
     // p = 2^255 - 19 (Ed25519) or 2^448 - 2^224 - 1 (Ed448)
     if (ed448) {
@@ -174,10 +176,10 @@ inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
              BN_set_word(d.get(), 121665) == 1 && BN_mod_mul(d.get(), d.get(), t.get(), p.get(), ctx.get()) == 1 &&
              BN_sub(d.get(), p.get(), d.get()) == 1;
     }
-    if (!ok) fail_openssl(errc::openssl_error, "BN arithmetic failed");
+    if (!ok) return fail_openssl(errc::openssl_error, "BN arithmetic failed");
 
     if (BN_cmp(y.get(), p.get()) >= 0) {
-        fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (its y is not below the field "
+        return fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (its y is not below the field "
                                           "prime)" + fix);
     }
     // y of the small-order points: 1, p - 1, 0, and on Ed25519 +-c. c is the y of the order-8
@@ -193,9 +195,9 @@ inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
         ok = BN_lebin2bn(order8_y.data(), static_cast<int>(order8_y.size()), c.get()) != nullptr;
         small = small || BN_cmp(y.get(), c.get()) == 0 || BN_cmp(t.get(), c.get()) == 0;
     }
-    if (!ok) fail_openssl(errc::openssl_error, "BN arithmetic failed");
+    if (!ok) return fail_openssl(errc::openssl_error, "BN arithmetic failed");
     if (small) {
-        fail(errc::invalid_key, subject + " is a point of small order" +
+        return fail(errc::invalid_key, subject + " is a point of small order" +
                                     (BN_is_one(y.get()) ? std::string(" (the identity)") : std::string()) +
                                     ", with which anyone can make signatures that verify for any token" + fix);
     }
@@ -209,24 +211,21 @@ inline void check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve) {
          BN_mod_mul(u.get(), u.get(), v.get(), p.get(), ctx.get()) == 1 &&         // u = x^2
          BN_sub(t.get(), p.get(), BN_value_one()) == 1 && BN_rshift1(t.get(), t.get()) == 1 &&
          BN_mod_exp(v.get(), u.get(), t.get(), p.get(), ctx.get()) == 1;  // v = (x^2)^((p-1)/2)
-    if (!ok) fail_openssl(errc::openssl_error, "BN arithmetic failed");
+    if (!ok) return fail_openssl(errc::openssl_error, "BN arithmetic failed");
     if (!BN_is_one(v.get()) && !BN_is_zero(u.get())) {
-        fail(errc::invalid_key, subject + " is not a point of the curve" + fix);
+        return fail(errc::invalid_key, subject + " is not a point of the curve" + fix);
     }
+    return {};
 }
 
 /// Every load-time check of a key. Keys of other types (DSA, DH, X25519, ...) are no JOSE signing
 /// keys; the signers' and verifier's key-fit check refuses them by type.
-inline void check_loaded_key(const EVP_PKEY* key) {
-    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
-        check_rsa_key(key);
-    } else if (EVP_PKEY_is_a(key, "EC")) {
-        check_ec_key(key);
-    } else if (EVP_PKEY_is_a(key, "ED25519")) {
-        check_edwards_key(key, ed25519_curve);
-    } else if (EVP_PKEY_is_a(key, "ED448")) {
-        check_edwards_key(key, ed448_curve);
-    }
+inline status check_loaded_key(const EVP_PKEY* key) {
+    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) return check_rsa_key(key);
+    if (EVP_PKEY_is_a(key, "EC")) return check_ec_key(key);
+    if (EVP_PKEY_is_a(key, "ED25519")) return check_edwards_key(key, ed25519_curve);
+    if (EVP_PKEY_is_a(key, "ED448")) return check_edwards_key(key, ed448_curve);
+    return {};
 }
 
 /// Whether der decodes, in any key structure OpenSSL knows, as a public or private key.

@@ -56,11 +56,12 @@ inline std::string drain_openssl_errors() {
     return out;
 }
 
-/// Throws jwt::error(e) with message plus OpenSSL's own reason, and clears the queue.
-[[noreturn]] inline void fail_openssl(errc e, std::string message) {
+/// The jwt::error(e) with message plus OpenSSL's own reason; clears the queue.
+/// `return fail_openssl(errc::openssl_error, "...");`
+[[nodiscard]] inline error fail_openssl(errc e, std::string message) {
     const std::string reason = drain_openssl_errors();
     if (!reason.empty()) message += " (OpenSSL: " + reason + ")";
-    fail(e, message);
+    return fail(e, message);
 }
 
 /// An allocator that wipes memory with OPENSSL_cleanse before releasing it.
@@ -93,10 +94,10 @@ inline secure_bytes to_secure_bytes(std::string_view s) {
 }
 
 /// A read-only memory BIO over text that outlives the BIO.
-inline bio_ptr memory_bio(std::string_view text) {
-    if (text.size() > static_cast<std::size_t>(INT_MAX)) fail(errc::invalid_key, "key text is too large");
+inline result<bio_ptr> memory_bio(std::string_view text) {
+    if (text.size() > static_cast<std::size_t>(INT_MAX)) return fail(errc::invalid_key, "key text is too large");
     bio_ptr bio{BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))};
-    if (!bio) fail_openssl(errc::openssl_error, "BIO_new_mem_buf failed");
+    if (!bio) return fail_openssl(errc::openssl_error, "BIO_new_mem_buf failed");
     return bio;
 }
 

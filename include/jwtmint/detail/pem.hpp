@@ -106,7 +106,7 @@ inline std::string a_block(std::string_view label) {
 /// message that says which and where. The only other block allowed is the "EC PARAMETERS" that
 /// `openssl ecparam -genkey` writes before its key; a UTF-8 byte order mark may start the text. Text without any BEGIN line returns an empty
 /// label, for the caller to say what it expected. `what` names the file in messages ("private key").
-inline pem_key_block read_pem_key_block(std::string_view text, std::string_view what) {
+inline result<pem_key_block> read_pem_key_block(std::string_view text, std::string_view what) {
     using pem_text::line_no;
     using pem_text::trim;
     constexpr std::string_view begin_mark = "-----BEGIN ";
@@ -114,11 +114,11 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
     constexpr std::string_view dashes = "-----";
     const std::string subject = "the " + std::string(what) + " file";
     if (text.size() > max_key_text_size) {
-        fail(errc::invalid_key, subject + " is " + std::to_string(text.size()) + " octets; key text is at most " +
+        return fail(errc::invalid_key, subject + " is " + std::to_string(text.size()) + " octets; key text is at most " +
                                     std::to_string(max_key_text_size) +
                                     " (jwt::max_key_text_size): is it the right file?");
     }
-    if (text.find(begin_mark) == std::string_view::npos) return {};
+    if (text.find(begin_mark) == std::string_view::npos) return pem_key_block{};
 
     struct block {
         std::string_view label;
@@ -149,7 +149,7 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
             if (line.empty()) continue;
             if (line.substr(0, begin_mark.size()) != begin_mark || line.size() < begin_mark.size() + dashes.size() ||
                 line.substr(line.size() - dashes.size()) != dashes) {
-                fail(errc::invalid_key,
+                return fail(errc::invalid_key,
                      subject + " has text outside its PEM block (" + line_no(line_number) +
                          "); a key file holds the PEM block only: remove every line before its BEGIN line and "
                          "after its END line");
@@ -166,20 +166,20 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
         if (line.substr(0, end_mark.size()) == end_mark) {
             const std::string expected = std::string(end_mark) + std::string(label) + std::string(dashes);
             if (line != expected) {
-                fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+                return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
                                             " ends with a different END line on " + line_no(line_number) +
                                             " (expected '" + expected + "'); the file was edited or cut");
             }
             // The DER must end where the block does: extra octets after it are data no decoder reads.
             if (!encrypted && label != "EC PARAMETERS") {
                 if (!pem_base64_decode(body, der)) {
-                    fail(errc::invalid_key, subject + ": the body of the PEM block that begins on " +
+                    return fail(errc::invalid_key, subject + ": the body of the PEM block that begins on " +
                                                 line_no(begin_line) +
                                                 " is not base64 of whole octets (a line is missing or was edited)");
                 }
                 if (!is_one_der_sequence(der.data(), der.size())) {
                     const std::size_t element = der.size() >= 2 && der[0] == 0x30 ? der_element_size(der.data(), der.size()) : 0;
-                    fail(errc::invalid_key,
+                    return fail(errc::invalid_key,
                          subject + ": the PEM block that begins on " + line_no(begin_line) +
                              (element != 0 ? " holds " + std::to_string(der.size() - element) +
                                                  " octets of extra data after the key's DER encoding"
@@ -199,7 +199,7 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
         }
         if (line.empty()) {
             if (in_headers && body.empty()) continue;  // the blank line after the headers
-            fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+            return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
                                         " has an empty " + line_no(line_number) + " inside its base64 body");
         }
         in_headers = false;
@@ -207,14 +207,14 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
             const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                              c == '+' || c == '/' || c == '=';
             if (!b64) {
-                fail(errc::invalid_key, subject + ": " + line_no(line_number) +
+                return fail(errc::invalid_key, subject + ": " + line_no(line_number) +
                                             " of the PEM block is not base64 (a character outside A-Z a-z 0-9 + / =)");
             }
         }
         body.insert(body.end(), line.begin(), line.end());
     }
     if (inside) {
-        fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
+        return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
                                     " has no END line; the file is cut short");
     }
 
@@ -233,7 +233,7 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
         return pem_key_block{key->label, key->text, key->legacy_encrypted};
     }
     if (keys == 0) {
-        fail(errc::invalid_key, subject + " holds only EC curve parameters, no key; generate a key with: "
+        return fail(errc::invalid_key, subject + " holds only EC curve parameters, no key; generate a key with: "
                                           "jwtmint keygen es256");
     }
     // A TLS-style bundle (certificates and one private key): OpenSSL can copy the key out alone.
@@ -248,7 +248,7 @@ inline pem_key_block read_pem_key_block(std::string_view text, std::string_view 
         bundle ? "; copy the private key alone into its own file with: openssl pkey -in bundle.pem -out private_key.pem"
                : "; split it so that each key has its own file (the private key stays on the server, the public key "
                  "is what the vendor is given)";
-    fail(errc::invalid_key, subject + " holds " + found + "; a key file holds exactly one key" + fix);
+    return fail(errc::invalid_key, subject + " holds " + found + "; a key file holds exactly one key" + fix);
 }
 
 }  // namespace jwt::detail
