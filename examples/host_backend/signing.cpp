@@ -268,12 +268,6 @@ std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-algorithm infer_algorithm(const std::filesystem::path& key_file, std::string_view passphrase,
-                          std::string* describe) {
-    const key_bytes bytes(key_file);
-    return infer_from(bytes.text, key_file, passphrase, describe);
-}
-
 signing_key load_or_create_key(std::optional<algorithm> requested, algorithm default_alg,
                                const std::function<void(std::string_view)>& check_allowed,
                                const std::filesystem::path& key_file,

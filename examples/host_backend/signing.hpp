@@ -46,20 +46,14 @@ struct signing_key {
     std::string inferred_from;  ///< without --alg, what the key is ("an EC P-256 private key")
 };
 
-/// The algorithm a key file implies, decided as the jwtmint CLI decides it: a PEM private key
-/// gives RS256 (RSA, 2048 bits or more) or ES256 (EC P-256); a file that is neither PEM nor JSON
-/// nor DER is an HMAC secret, HS256. describe receives what the key is ("an RSA 2048-bit
-/// private key").
-/// @throws jwt::error key_algorithm_mismatch (a key the widget cannot use: P-384, P-521,
-/// Ed25519, RSA-PSS, ...), weak_key (RSA under 2048 bits), private_key_required (a public
-/// key), invalid_key (a JWK or DER file); each message names the key to make instead.
-[[nodiscard]] algorithm infer_algorithm(const std::filesystem::path& key_file,
-                                        std::string_view passphrase, std::string* describe = nullptr);
-
-/// With key_file, loads it: for requested when given, else for the algorithm the key implies
-/// (infer_algorithm). Without key_file, reuses or creates a key for requested (else default_alg)
-/// in data_dir ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt";
-/// mode 0600, created with O_CREAT|O_EXCL so it is never readable by others, not even briefly).
+/// With key_file, loads it: for requested when given, else for the algorithm the key implies,
+/// decided as the jwtmint CLI decides it: a PEM private key gives RS256 (RSA, 2048 bits or more)
+/// or ES256 (EC P-256); a file that is neither PEM nor JSON nor DER is an HMAC secret, HS256. A
+/// key the widget cannot use (EC P-384/P-521, Ed25519, RSA-PSS, RSA under 2048 bits, a public
+/// key, a JWK or DER file) is refused with a message naming the file and the key to make.
+/// Without key_file, reuses or creates a key for requested (else default_alg) in data_dir
+/// ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt"; mode 0600, created with
+/// O_CREAT|O_EXCL so it is never readable by others, not even briefly).
 /// check_allowed is called with the algorithm's JOSE name before any key is created or used; it
 /// throws to refuse it (the login policy's algorithms).
 /// @throws jwt::error for a key that does not fit the algorithm; std::system_error for file
