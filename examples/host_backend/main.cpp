@@ -259,8 +259,8 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
         std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n",
                     alg.c_str());
     }
-    const char* form =
-        policy.role_format() == jwt::role_format::array ? "a JSON array" : "a comma-separated string";
+    const char* form = policy.role_format() == jwt::role_format::array ? "a JSON array"
+                                                                       : "a comma-separated string";
     if (!o.policy_file.empty()) std::printf("Policy        %s\n", o.policy_file.c_str());
     std::printf("Role claim    \"%s\" as %s (the vendor's \"Attribute name\")\n",
                 policy.role_claim().c_str(), form);
@@ -440,7 +440,8 @@ int main(int argc, char** argv) {
         const host::algorithm default_alg =
             policy.algorithms().empty()
                 ? host::algorithm::rs256
-                : host::parse_algorithm(policy.algorithms().front()).value_or(host::algorithm::rs256);
+                : host::parse_algorithm(policy.algorithms().front())
+                      .value_or(host::algorithm::rs256);
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
         key.emplace(host::load_or_create_key(
             alg, default_alg, [&](std::string_view name) { policy.check_algorithm(name).value(); },

@@ -94,8 +94,8 @@ std::string describe(const jwt::key_info& info) {
     } else if (info.type == "ED25519") {
         kind = "Ed25519";
     }
-    const bool an = !kind.empty() && std::string_view("AEFHILMNORSXaeiou").find(kind[0]) !=
-                                         std::string_view::npos;
+    const bool an = !kind.empty() &&
+                    std::string_view("AEFHILMNORSXaeiou").find(kind[0]) != std::string_view::npos;
     return (an ? "an " : "a ") + kind + " private key";
 }
 
@@ -139,7 +139,8 @@ algorithm algorithm_of(const jwt::key_info& info, const std::filesystem::path& p
     }
     if (info.type == "EC" && info.curve == "P-256") return algorithm::es256;
     throw jwt::error(jwt::errc::key_algorithm_mismatch,
-                     quoted(path) + " holds " + describe(info) + ", which the widget cannot use (" + widget_keys +
+                     quoted(path) + " holds " + describe(info) + ", which the widget cannot use (" +
+                         widget_keys +
                          "); make one with: jwtmint keygen es256 --out private_key.pem, or start "
                          "without --key to have one created");
 }
@@ -214,7 +215,8 @@ signing_key pem_key(const std::string_view text, const std::filesystem::path& pa
         const std::string stem = Signer::alg == std::string_view("RS256") ? "rs256" : "es256";
         out.public_path = data_dir / (stem + "-public.pem");
         const auto is_public_half = [&](const std::string& pem) {
-            const auto pub = jwt::public_key::try_from_pem(pem);  // an unparsable file is simply "no"
+            // An unparsable file is simply "no".
+            const auto pub = jwt::public_key::try_from_pem(pem);
             return pub && jwt::try_check_key_pair(signer.key(), *pub).has_value();
         };
         if (!write_new_file(out.public_path, out.public_key_pem, 0644) &&
