@@ -123,10 +123,10 @@ std::unique_ptr<implementation> make_jwtmint(alg a) {
     switch (a) {
         case alg::rs256:
             return std::make_unique<jwtmint_jwt<jwt::rs256>>(jwt::rs256::from_pem(keys::rsa_private_pem),
-                                                             jwt::verifier<jwt::rs256>::from_public_pem(keys::rsa_public_pem));
+                                                             jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem));
         case alg::es256:
             return std::make_unique<jwtmint_jwt<jwt::es256>>(jwt::es256::from_pem(keys::ec_private_pem),
-                                                             jwt::verifier<jwt::es256>::from_public_pem(keys::ec_public_pem));
+                                                             jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem));
         case alg::hs256:
             break;
     }
@@ -142,9 +142,9 @@ std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set) {
 std::string jwtmint_judge(alg a, const std::string& token) {
     switch (a) {
         case alg::rs256:
-            return judge(jwt::verifier<jwt::rs256>::from_public_pem(keys::rsa_public_pem), token);
+            return judge(jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem), token);
         case alg::es256:
-            return judge(jwt::verifier<jwt::es256>::from_public_pem(keys::ec_public_pem), token);
+            return judge(jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem), token);
         case alg::hs256:
             break;
     }

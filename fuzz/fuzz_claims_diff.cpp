@@ -6,10 +6,12 @@
 // (plus the duplicate-name, depth and byte-order-mark rules of tests/json_scan_oracle.hpp) and
 // judged by the claim rules as the verifier documents them, written again here from that text:
 //   options[0]  bit 0 allow_missing_expiration   bit 4 audience {"customgpt", "other"}
-//               bit 1 allow_missing_roles        bit 5 subject "user-1"
+//               bit 1 no login policy            bit 5 subject "user-1"
 //               bit 2 leeway 30 s                bit 6 max_lifetime 600 s
-//               bit 3 issuer "https://host.example"  bit 7 known_roles {"Accounting Team", "Support Team"}
+//               bit 3 issuer "https://host.example"  bit 7 team_roles {"Accounting Team", "Support Team"}
 //   options[1]  bit 0 role_claim "groups"        bit 1 require_claim "jti"
+//   (team_roles and role_claim belong to the login policy: without one, no role claim is
+//   required, and a "roles" claim is read when it holds role names and otherwise ignored)
 //               bit 2 the header carries a kid (the verifier then judges the header itself)
 // Properties: the two decide alike, with the same errc when both refuse; an accepted token
 // reports exactly the reference's exp, nbf, iat (rounded toward the stricter side), iss, sub,
@@ -60,7 +62,7 @@ using hs_verifier = jwt::verifier<jwt::hs256, fixed_clock>;
 /// The policy the option octets select, in the reference's own terms.
 struct policy {
     bool require_exp = true;
-    bool require_roles = true;
+    bool widget = true;  // a jwt::login_policy: the role claim required, team roles, 600 s ceiling
     std::int64_t leeway = 0;
     std::optional<std::string> iss, sub;
     std::vector<std::string> aud;
@@ -74,14 +76,15 @@ struct policy {
 policy policy_of(unsigned char a, unsigned char b) {
     policy p;
     p.require_exp = (a & 1) == 0;
-    p.require_roles = (a & 2) == 0;
+    p.widget = (a & 2) == 0;
     if (a & 4) p.leeway = 30;
     if (a & 8) p.iss = "https://host.example";
     if (a & 16) p.aud = {"customgpt", "other"};
     if (a & 32) p.sub = "user-1";
     if (a & 64) p.max_lifetime = 600;
-    if (a & 128) p.known_roles = {"Accounting Team", "Support Team"};
-    if (b & 1) p.role_claim = "groups";
+    if (p.widget && (a & 128)) p.known_roles = {"Accounting Team", "Support Team"};
+    if (p.widget && (b & 1)) p.role_claim = "groups";
+    if (p.widget && !p.max_lifetime) p.max_lifetime = 600;  // the policy's default ceiling
     if (b & 2) p.required = {"jti"};
     p.kid = (b & 4) != 0;
     return p;
@@ -90,14 +93,18 @@ policy policy_of(unsigned char a, unsigned char b) {
 hs_verifier make_verifier(const policy& p) {
     auto v = hs_verifier::from_secret(jwtmint_fuzz::hs_secret);
     v.max_token_size(1 << 20);
-    v.allow_missing_expiration(!p.require_exp).allow_missing_roles(!p.require_roles);
+    v.allow_missing_expiration(!p.require_exp);
+    if (p.widget) {
+        jwt::login_policy rules;
+        rules.role_claim(p.role_claim);
+        if (!p.known_roles.empty()) rules.team_roles(p.known_roles);
+        v.policy(rules);
+    }
     if (p.leeway) v.leeway(std::chrono::seconds{p.leeway});
     if (p.iss) v.issuer(*p.iss);
     if (!p.aud.empty()) v.audience({p.aud[0], p.aud[1]});
     if (p.sub) v.subject(*p.sub);
     if (p.max_lifetime) v.max_lifetime(std::chrono::seconds{*p.max_lifetime});
-    if (!p.known_roles.empty()) v.known_roles(p.known_roles);
-    v.role_claim(p.role_claim);
     for (const auto& r : p.required) v.require_claim(r);
     return v;
 }
@@ -244,13 +251,10 @@ outcome reference(std::string_view text, const policy& p) {
     }
     // The role claim: an array of strings or one comma-separated string; names trimmed, none
     // empty, no control characters; repeats (ASCII case-insensitively) dropped, the first kept.
-    const json* roles = member(p.role_claim.c_str());
-    if (roles == nullptr) {
-        if (p.require_roles) return refuse(errc::missing_roles);
-    } else {
+    const auto read_roles = [&](const json& value, std::vector<std::string>& out) {
         std::vector<std::string> names;
-        if (roles->is_string()) {
-            const std::string& s = roles->get_ref<const std::string&>();
+        if (value.is_string()) {
+            const std::string& s = value.get_ref<const std::string&>();
             std::size_t start = 0;
             while (true) {
                 const std::size_t comma = s.find(',', start);
@@ -258,31 +262,38 @@ outcome reference(std::string_view text, const policy& p) {
                 if (comma == std::string::npos) break;
                 start = comma + 1;
             }
-        } else if (roles->is_array()) {
-            for (const json& e : *roles) {
-                if (!e.is_string()) return refuse(errc::invalid_claim);
+        } else if (value.is_array()) {
+            for (const json& e : value) {
+                if (!e.is_string()) return false;
                 names.push_back(trim(e.get_ref<const std::string&>()));
             }
         } else {
-            return refuse(errc::invalid_claim);
+            return false;
         }
-        if (names.empty()) return refuse(errc::invalid_claim);
+        if (names.empty()) return false;
         for (const auto& n : names) {
-            if (n.empty()) return refuse(errc::invalid_claim);
+            if (n.empty()) return false;
         }
         for (const auto& n : names) {
-            if (has_control(n)) return refuse(errc::invalid_claim);
-            const bool seen = std::any_of(o.roles.begin(), o.roles.end(),
+            if (has_control(n)) return false;
+            const bool seen = std::any_of(out.begin(), out.end(),
                                           [&](const std::string& r) { return same_ascii_case_insensitive(r, n); });
-            if (!seen) o.roles.push_back(n);
+            if (!seen) out.push_back(n);
         }
-        if (!p.known_roles.empty()) {
-            for (auto& r : o.roles) {
-                const auto k = std::find_if(p.known_roles.begin(), p.known_roles.end(),
-                                            [&](const std::string& known) { return same_ascii_case_insensitive(known, r); });
-                if (k == p.known_roles.end()) return refuse(errc::unknown_role);
-                r = *k;
-            }
+        return true;
+    };
+    const json* roles = member(p.role_claim.c_str());
+    if (roles == nullptr) {
+        if (p.widget) return refuse(errc::missing_roles);
+    } else if (!read_roles(*roles, o.roles)) {
+        if (p.widget) return refuse(errc::invalid_claim);
+        o.roles.clear();  // a plain verifier leaves a role claim it cannot read unread
+    } else if (!p.known_roles.empty()) {
+        for (auto& r : o.roles) {
+            const auto k = std::find_if(p.known_roles.begin(), p.known_roles.end(),
+                                        [&](const std::string& known) { return same_ascii_case_insensitive(known, r); });
+            if (k == p.known_roles.end()) return refuse(errc::unknown_role);
+            r = *k;
         }
     }
     o.claims = c;

@@ -60,9 +60,9 @@ struct fixture {
                                                jwk_of(jwtmint_fuzz::rs_public_pem, "PS256", "ps"),
                                                jwk_of(jwtmint_fuzz::ec_public_pem, "ES256", "es")});
     jwt::jwks_verifier<fixed_clock> set = jwt::jwks_verifier<fixed_clock>::from_jwks(document);
-    verifier<jwt::rs256> rs_v = verifier<jwt::rs256>::from_public_pem(jwtmint_fuzz::rs_public_pem);
-    verifier<jwt::ps256> ps_v = verifier<jwt::ps256>::from_public_pem(jwtmint_fuzz::rs_public_pem);
-    verifier<jwt::es256> es_v = verifier<jwt::es256>::from_public_pem(jwtmint_fuzz::ec_public_pem);
+    verifier<jwt::rs256> rs_v = verifier<jwt::rs256>::from_pem(jwtmint_fuzz::rs_public_pem);
+    verifier<jwt::ps256> ps_v = verifier<jwt::ps256>::from_pem(jwtmint_fuzz::rs_public_pem);
+    verifier<jwt::es256> es_v = verifier<jwt::es256>::from_pem(jwtmint_fuzz::ec_public_pem);
 };
 
 const fixture& keys() {

@@ -212,7 +212,7 @@ TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_ke
     std::string off_curve = der;
     off_curve.back() = static_cast<char>(off_curve.back() ^ 0x01);  // Y + 1 or Y - 1: not on the curve
     std::error_code ec;
-    CHECK(!jwt::verifier<jwt::es256>::from_public_pem(pem_of(off_curve, "PUBLIC KEY"), ec));
+    CHECK(!jwt::verifier<jwt::es256>::from_pem(pem_of(off_curve, "PUBLIC KEY"), ec));
     CHECK(ec == errc::invalid_key);
     CHECK(!jwt::public_key::from_pem(pem_of(off_curve, "PUBLIC KEY"), ec));
     CHECK(ec == errc::invalid_key);
@@ -222,7 +222,7 @@ TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_ke
     // OpenSSL's own decoder takes the point at infinity; with it as the key, r = x(kG) and
     // s = hash * k^-1 would verify for any message. jwtmint refuses it on every way in.
     const std::string infinity_pem = pem_of(infinity, "PUBLIC KEY");
-    CHECK(!jwt::verifier<jwt::es256>::from_public_pem(infinity_pem, ec));
+    CHECK(!jwt::verifier<jwt::es256>::from_pem(infinity_pem, ec));
     CHECK(ec == errc::invalid_key);
     CHECK(!jwt::public_key::from_pem(infinity_pem, ec));
     CHECK(ec == errc::invalid_key);

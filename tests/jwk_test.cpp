@@ -88,9 +88,9 @@ template <class Signer>
 void check_round_trip(const std::string& private_pem) {
     INFO(Signer::alg);
     const json priv = private_jwk_of(private_pem);
-    const auto signer = jwt::signer_from_jwk<Signer>(priv.dump());
+    const auto signer = Signer::from_jwk(priv.dump());
     CHECK(jwt::try_check_key_pair(signer.key(), jwt::public_key::from_pem(openssl_public_pem(private_pem))));
-    const auto v = jwt::verifier_from_jwk<Signer, fixed_clock>(public_of(priv).dump());
+    const auto v = jwt::verifier<Signer, fixed_clock>::from_jwk(public_of(priv).dump());
     CHECK(v.verify(mint(signer)).roles() == std::vector<std::string>{"Support Team"});
 
     const auto pub = jwt::public_key::from_pem(openssl_public_pem(private_pem));
@@ -102,7 +102,7 @@ void check_round_trip(const std::string& private_pem) {
     for (const auto& [name, value] : expected_public.items()) CHECK(exported.at(name) == value);
     CHECK(json::parse(jwt::public_jwk(signer)) == exported);
     // The exported JWK loads back as the same key.
-    CHECK(jwt::try_check_key_pair(jwt::private_key_from_jwk(priv.dump()), jwt::public_key_from_jwk(exported.dump())).has_value());
+    CHECK(jwt::try_check_key_pair(jwt::private_key::from_jwk(priv.dump()), jwt::public_key::from_jwk(exported.dump())).has_value());
 }
 
 }  // namespace
@@ -119,20 +119,20 @@ TEST_CASE("JWK round trips for every key type", "[jwk]") {
     SECTION("oct (HS256, HS512)") {
         const std::string secret(64, 'k');
         const json oct = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(secret)}};
-        const auto hs = jwt::signer_from_jwk<jwt::hs512>(oct.dump());
+        const auto hs = jwt::hs512::from_jwk(oct.dump());
         CHECK(hs.matches_secret(secret));
-        CHECK(jwt::verifier_from_jwk<jwt::hs512, fixed_clock>(oct.dump()).verify(mint(hs)).roles().size() == 1);
-        CHECK(jwt::signer_from_jwk<jwt::hs256>(oct.dump()).matches_secret(secret));
+        CHECK(jwt::verifier<jwt::hs512, fixed_clock>::from_jwk(oct.dump()).verify(mint(hs)).roles().size() == 1);
+        CHECK(jwt::hs256::from_jwk(oct.dump()).matches_secret(secret));
         // A JSON escape in k (base64url needs none, but JSON allows it) decodes as its character.
         const std::string k = oct.at("k");
         REQUIRE(k[0] == 'a');
         const std::string escaped = R"({"kty":"oct","k":"\u0061)" + k.substr(1) + "\"}";
-        CHECK(jwt::signer_from_jwk<jwt::hs512>(escaped).matches_secret(secret));
+        CHECK(jwt::hs512::from_jwk(escaped).matches_secret(secret));
     }
     SECTION("an RSA private JWK without the CRT members") {
         json priv = private_jwk_of(jwtmint_test::rsa2048_pem());
         for (const char* m : {"p", "q", "dp", "dq", "qi"}) priv.erase(m);
-        const auto signer = jwt::signer_from_jwk<jwt::rs256>(priv.dump());
+        const auto signer = jwt::rs256::from_jwk(priv.dump());
         CHECK(jwt::try_check_key_pair(signer.key(),
                                       jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()))));
     }
@@ -144,7 +144,7 @@ TEST_CASE("RFC 7638 section 3.1: the example key's thumbprint", "[jwk][rfc]") {
         "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n"
         "91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
     const json jwk = {{"kty", "RSA"}, {"n", n7638}, {"e", "AQAB"}, {"alg", "RS256"}, {"kid", "2011-04-29"}};
-    const auto key = jwt::public_key_from_jwk(jwk.dump());
+    const auto key = jwt::public_key::from_jwk(jwk.dump());
     CHECK(jwt::jwk_thumbprint(key) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     CHECK(json::parse(jwt::public_jwk(key)).at("kid") == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
@@ -152,7 +152,7 @@ TEST_CASE("RFC 7638 section 3.1: the example key's thumbprint", "[jwk][rfc]") {
 TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
     const auto dir = jwtmint_test::vectors_dir();
     const json jwk = jwtmint_test::read_json(dir / "rfc" / "keys" / "rfc8037-A.1-ed25519.jwk.json");
-    const auto signer = jwt::signer_from_jwk<jwt::eddsa>(jwk.dump());
+    const auto signer = jwt::eddsa::from_jwk(jwk.dump());
     CHECK(jwt::jwk_thumbprint(jwt::public_key::from_private(signer.key())) ==
           "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
     CHECK(jwt::jwk_thumbprint(signer) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");  // the signer overload
@@ -160,7 +160,7 @@ TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
     for (const char* id : {"rfc7520-3.4-rsa2048", "rfc7520-3.2-p521", "rfc7515-A.3-p256"}) {
         INFO(id);
         const std::string text = jwtmint_test::read_text(dir / "rfc" / "keys" / (std::string(id) + ".jwk.json"));
-        const auto from_jwk = jwt::private_key_from_jwk(text);
+        const auto from_jwk = jwt::private_key::from_jwk(text);
         CHECK(jwt::try_check_key_pair(from_jwk, jwt::public_key::from_pem_file(dir / "rfc" / "keys" / (std::string(id) + ".spki.pem"))).has_value());
     }
 }
@@ -233,23 +233,23 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
     for (const auto& r : rows) {
         INFO(r.what);
         if (r.is_public) {
-            CHECK_ERRC(jwt::public_key_from_jwk(r.text), r.expected);
+            CHECK_ERRC(jwt::public_key::from_jwk(r.text), r.expected);
         } else {
-            CHECK_ERRC(jwt::private_key_from_jwk(r.text), r.expected);
+            CHECK_ERRC(jwt::private_key::from_jwk(r.text), r.expected);
         }
     }
     std::error_code code;
-    CHECK_FALSE(jwt::public_key_from_jwk(ec.dump(), code).has_value());
+    CHECK_FALSE(jwt::public_key::from_jwk(ec.dump(), code).has_value());
     CHECK(code == errc::invalid_jwk);
 
     // kty / alg against the algorithm.
-    CHECK_ERRC(jwt::signer_from_jwk<jwt::rs256>(ec.dump()), errc::key_algorithm_mismatch);
-    CHECK_ERRC(jwt::signer_from_jwk<jwt::es256>(with(ec, "alg", "ES384")), errc::key_algorithm_mismatch);
-    CHECK_ERRC(jwt::signer_from_jwk<jwt::es384>(ec.dump()), errc::key_algorithm_mismatch);  // P-256 key
-    CHECK_ERRC((jwt::verifier_from_jwk<jwt::eddsa>(public_of(rsa).dump())), errc::key_algorithm_mismatch);
-    CHECK_ERRC((jwt::verifier_from_jwk<jwt::hs256>(public_of(ec).dump())), errc::key_algorithm_mismatch);
-    CHECK_ERRC(jwt::signer_from_jwk<jwt::hs256>(json({{"kty", "oct"}, {"k", "c2VjcmV0"}}).dump()), errc::weak_key);
-    CHECK_ERRC(jwt::signer_from_jwk<jwt::hs256>(json({{"kty", "oct"}}).dump()), errc::invalid_jwk);
+    CHECK_ERRC(jwt::rs256::from_jwk(ec.dump()), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es256::from_jwk(with(ec, "alg", "ES384")), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es384::from_jwk(ec.dump()), errc::key_algorithm_mismatch);  // P-256 key
+    CHECK_ERRC((jwt::verifier<jwt::eddsa>::from_jwk(public_of(rsa).dump())), errc::key_algorithm_mismatch);
+    CHECK_ERRC((jwt::verifier<jwt::hs256>::from_jwk(public_of(ec).dump())), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::hs256::from_jwk(json({{"kty", "oct"}, {"k", "c2VjcmV0"}}).dump()), errc::weak_key);
+    CHECK_ERRC(jwt::hs256::from_jwk(json({{"kty", "oct"}}).dump()), errc::invalid_jwk);
 }
 
 TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by kid", "[jwk][jwks]") {
@@ -271,14 +271,31 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     const std::string kid_ed = parsed.at("keys")[3].at("kid");
 
     auto set = jwt::jwks_verifier<fixed_clock>::from_jwks(doc);
-    set.configure([](auto& v) { v.known_roles({"Support Team"}); });
+    set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(10)); });
     CHECK(set.key_ids().size() == 4);
     CHECK(set.verify(mint(rs, kid_rs)).key_id() == kid_rs);
     CHECK(set.verify(mint(ps, kid_ps)).key_id() == kid_ps);
     CHECK(set.verify(mint(es, kid_es)).key_id() == kid_es);
     CHECK(set.verify(mint(ed, kid_ed)).key_id() == kid_ed);
+    CHECK(set.try_verify(mint(es, kid_es))->key_id() == kid_es);
+    CHECK(set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(4)); }).try_verify(mint(rs, kid_rs)).error_code() ==
+          errc::lifetime_too_long);
+    set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(10)); });
 
     std::error_code ec;
+    // The widget's login policy, for every key: team roles get their team spelling, and a key
+    // whose algorithm the widget does not take (PS256, ES384, EdDSA) refuses every token.
+    auto widget = jwt::jwks_verifier<fixed_clock>::from_jwks(doc);
+    widget.policy(jwt::login_policy{}.team_roles({"support team"}));
+    CHECK(widget.verify(mint(rs, kid_rs)).roles() == std::vector<std::string>{"support team"});
+    for (const auto& refused : {mint(ps, kid_ps), mint(es, kid_es), mint(ed, kid_ed)}) {
+        CHECK_FALSE(widget.verify(refused, ec).has_value());
+        CHECK(ec == errc::algorithm_not_allowed);
+        CHECK(widget.try_verify(refused).error_code() == errc::algorithm_not_allowed);
+    }
+    widget.policy(jwt::login_policy{}.team_roles({"Accounting Team"}));
+    CHECK(widget.try_verify(mint(rs, kid_rs)).error_code() == errc::unknown_role);
+
     CHECK_FALSE(set.verify(mint(rs, "no-such-kid"), ec).has_value());
     CHECK(ec == errc::unknown_key_id);
     CHECK_FALSE(set.verify(mint(rs), ec).has_value());  // no kid at all
@@ -415,7 +432,7 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
             // A lone JWK, likewise.
             const std::string jwk = R"({"kty":"EC","x5c":)" + std::string(static_cast<std::size_t>(depth), '[') +
                                     std::string(static_cast<std::size_t>(depth), ']') + "}";
-            CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk(jwk); }).message ==
+            CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_jwk(jwk); }).message ==
                   "JWK: the JWK nests deeper than 32 levels of arrays and objects (jwt::max_json_depth)");
         }
     }
@@ -441,7 +458,7 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
         CHECK(r.code == mismatch);
         CHECK(r.message == "JWK: EC curve 'secp256k1' is not one a JOSE ES* algorithm uses here (P-256 for ES256, "
                            "P-384 for ES384, P-521 for ES512)");
-        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk(k1.dump()); }).message == r.message);
+        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_jwk(k1.dump()); }).message == r.message);
         k1["alg"] = "ES256K";
         r = refusal(set_of(k1));
         CHECK(r.code == mismatch);
@@ -484,7 +501,7 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
         r = refusal("[" + set_of(ec_key) + "]");
         CHECK(r.code == invalid);
         CHECK(r.message == "JWK: the text is JSON but not a JSON object, as a JWK Set is");
-        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key_from_jwk("[1]"); }).message ==
+        CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_jwk("[1]"); }).message ==
               "JWK: the text is JSON but not a JSON object, as a JWK is");
         r = refusal(R"({"keys":[],"n":1e400})");
         CHECK(r.code == invalid);

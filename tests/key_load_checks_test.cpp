@@ -113,14 +113,14 @@ std::string okp_jwk(std::string_view raw, std::string_view kid = "k1") {
 void check_every_source_refuses(std::string_view raw_or_pem, const pkey_handle& evp, const std::string& jwk) {
     const std::string pem(raw_or_pem);
     CHECK_ERRC(jwt::public_key::from_pem(pem), errc::invalid_key);
-    CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_public_pem(pem), errc::invalid_key);
+    CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_pem(pem), errc::invalid_key);
     if (evp) {
         CHECK_ERRC(jwt::public_key::from_evp_pkey(evp.get()), errc::invalid_key);
         CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_evp_pkey(evp.get()), errc::invalid_key);
     }
     if (!jwk.empty()) {
-        CHECK_ERRC(jwt::public_key_from_jwk(jwk), errc::invalid_key);
-        CHECK_ERRC(jwt::verifier_from_jwk<jwt::eddsa>(jwk), errc::invalid_key);
+        CHECK_ERRC(jwt::public_key::from_jwk(jwk), errc::invalid_key);
+        CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_jwk(jwk), errc::invalid_key);
         CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[)" + jwk + "]}"), errc::invalid_key);
     }
     std::error_code ec;
@@ -175,7 +175,7 @@ TEST_CASE("Ed25519: keys OpenSSL generates all load, and sign tokens that verify
         CHECK(jwt::try_check_key_pair(priv, pub).has_value());
     }
     const auto signer = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
-    const auto v = jwt::verifier<jwt::eddsa>::from_public_pem(jwtmint_test::openssl_public_pem(jwtmint_test::ed25519_pem()));
+    const auto v = jwt::verifier<jwt::eddsa>::from_pem(jwtmint_test::openssl_public_pem(jwtmint_test::ed25519_pem()));
     (void)v;
     (void)signer;
 }
@@ -201,7 +201,7 @@ TEST_CASE("Ed448: small-order and non-canonical public keys are refused at load"
     // A real Ed448 key still loads (it is then refused by type wherever EdDSA needs Ed25519).
     const std::string ed448 = jwtmint_test::openssl_key("genpkey -algorithm ED448");
     CHECK_NOTHROW(jwt::public_key::from_pem(ed448));
-    CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_public_pem(ed448), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::verifier<jwt::eddsa>::from_pem(ed448), errc::key_algorithm_mismatch);
 }
 
 namespace {
@@ -274,8 +274,8 @@ TEST_CASE("RSA: with e = 1 the padded message is a valid signature (plain OpenSS
 
     CHECK_ERRC(jwt::public_key::from_evp_pkey(weak.get()), errc::invalid_key);
     CHECK_ERRC(jwt::verifier<jwt::rs256>::from_evp_pkey(weak.get()), errc::invalid_key);
-    CHECK_ERRC(jwt::verifier<jwt::rs256>::from_public_pem(spki_pem_of(weak.get())), errc::invalid_key);
-    CHECK_ERRC(jwt::public_key_from_jwk(rsa_jwk(n.get(), one.get())), errc::invalid_key);
+    CHECK_ERRC(jwt::verifier<jwt::rs256>::from_pem(spki_pem_of(weak.get())), errc::invalid_key);
+    CHECK_ERRC(jwt::public_key::from_jwk(rsa_jwk(n.get(), one.get())), errc::invalid_key);
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[)" + rsa_jwk(n.get(), one.get()) + "]}"), errc::invalid_key);
     const auto r = jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_evp_pkey(weak.get()); });
     CHECK(r.message.find("public exponent is 1") != std::string::npos);
@@ -315,21 +315,21 @@ TEST_CASE("RSA: the public exponent must be odd and in [65537, 2^256 - 1], from 
         if (BN_is_zero(c.e)) {
             // A JWK cannot spell e = 0 but as an empty member (RFC 7518 section 6.3.1.2: no leading
             // zero octets), which is a malformed JWK.
-            CHECK_ERRC(jwt::public_key_from_jwk(jwk), errc::invalid_jwk);
+            CHECK_ERRC(jwt::public_key::from_jwk(jwk), errc::invalid_jwk);
             continue;
         }
         const pkey_handle key = rsa_public_with(n.get(), c.e);
         const std::string pem = spki_pem_of(key.get());
         if (c.accepted) {
             CHECK_NOTHROW(jwt::public_key::from_evp_pkey(key.get()));
-            CHECK_NOTHROW(jwt::verifier<jwt::rs256>::from_public_pem(pem));
-            CHECK_NOTHROW(jwt::public_key_from_jwk(jwk));
+            CHECK_NOTHROW(jwt::verifier<jwt::rs256>::from_pem(pem));
+            CHECK_NOTHROW(jwt::public_key::from_jwk(jwk));
             CHECK_NOTHROW(jwt::jwks_verifier<>::from_jwks(R"({"keys":[)" + jwk + "]}"));
         } else {
             CHECK_ERRC(jwt::public_key::from_evp_pkey(key.get()), errc::invalid_key);
             CHECK_ERRC(jwt::public_key::from_pem(pem), errc::invalid_key);
-            CHECK_ERRC(jwt::verifier<jwt::ps256>::from_public_pem(pem), errc::invalid_key);
-            CHECK_ERRC(jwt::public_key_from_jwk(jwk), errc::invalid_key);
+            CHECK_ERRC(jwt::verifier<jwt::ps256>::from_pem(pem), errc::invalid_key);
+            CHECK_ERRC(jwt::public_key::from_jwk(jwk), errc::invalid_key);
             CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(R"({"keys":[)" + jwk + "]}"), errc::invalid_key);
         }
     }
@@ -338,7 +338,7 @@ TEST_CASE("RSA: the public exponent must be odd and in [65537, 2^256 - 1], from 
         REQUIRE(BN_sub_word(even_n.get(), 1) == 1);
         const pkey_handle key = rsa_public_with(even_n.get(), e65537.get());
         CHECK_ERRC(jwt::public_key::from_evp_pkey(key.get()), errc::invalid_key);
-        CHECK_ERRC(jwt::public_key_from_jwk(rsa_jwk(even_n.get(), e65537.get())), errc::invalid_key);
+        CHECK_ERRC(jwt::public_key::from_jwk(rsa_jwk(even_n.get(), e65537.get())), errc::invalid_key);
     }
     SECTION("an RSA-PSS-typed key gets the same checks") {
         const pkey_handle key = rsa_public_with(n.get(), e3.get(), "RSA-PSS");
@@ -375,7 +375,7 @@ TEST_CASE("a key file holds exactly one key", "[key][load-checks][pem]") {
     SECTION("a public key and then a private key: neither loader picks one") {
         const std::string both = pub + priv;
         CHECK_ERRC(jwt::public_key::from_pem(both), errc::invalid_key);
-        CHECK_ERRC(jwt::verifier<jwt::es256>::from_public_pem(both), errc::invalid_key);
+        CHECK_ERRC(jwt::verifier<jwt::es256>::from_pem(both), errc::invalid_key);
         CHECK_ERRC(jwt::private_key::from_pem(both), errc::invalid_key);
         CHECK_ERRC(jwt::es256::from_pem(both), errc::invalid_key);
         const auto r = jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_pem(both); });

@@ -249,13 +249,13 @@ TEST_CASE("a JWK over the size limit is refused before it is scanned", "[limits]
 
     for (const std::string* text : {&over, &huge}) {
         INFO("a JWK of " << text->size() << " octets");
-        const auto refused = outcome_of([&] { (void)jwt::public_key_from_jwk(*text); });
+        const auto refused = outcome_of([&] { (void)jwt::public_key::from_jwk(*text); });
         CHECK(refused.code == jwtmint_test::describe_code(errc::invalid_jwk));
         CHECK(refused.message == "JWK: the JWK has " + std::to_string(text->size()) + " octets; at most " +
                                      std::to_string(jwt::max_jwk_size) + " are read (jwt::max_jwk_size)");
-        CHECK(outcome_of([&] { (void)jwt::private_key_from_jwk(*text); }).message == refused.message);
-        CHECK(outcome_of([&] { (void)jwt::verifier_from_jwk<jwt::es256>(*text); }).message == refused.message);
-        CHECK(outcome_of([&] { (void)jwt::signer_from_jwk<jwt::es256>(*text); }).message == refused.message);
+        CHECK(outcome_of([&] { (void)jwt::private_key::from_jwk(*text); }).message == refused.message);
+        CHECK(outcome_of([&] { (void)jwt::verifier<jwt::es256>::from_jwk(*text); }).message == refused.message);
+        CHECK(outcome_of([&] { (void)jwt::es256::from_jwk(*text); }).message == refused.message);
     }
     CHECK(outcome_of([&] { (void)jwt::select_jwk(over); }).message == expected_over);
     // Inside a set, each key is held to the JWK limit as well.
@@ -263,8 +263,8 @@ TEST_CASE("a JWK over the size limit is refused before it is scanned", "[limits]
           expected_over);
 
     std::error_code ec;
-    const heap_use cost_over = heap_use_of([&] { (void)jwt::public_key_from_jwk(over, ec); });
-    const heap_use cost_huge = heap_use_of([&] { (void)jwt::public_key_from_jwk(huge, ec); });
+    const heap_use cost_over = heap_use_of([&] { (void)jwt::public_key::from_jwk(over, ec); });
+    const heap_use cost_huge = heap_use_of([&] { (void)jwt::public_key::from_jwk(huge, ec); });
     INFO(cost_over.allocations << " allocations for " << over.size() << " octets, " << cost_huge.allocations
                                << " for " << huge.size());
     CHECK(cost_huge.allocations == cost_over.allocations);

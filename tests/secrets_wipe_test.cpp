@@ -503,7 +503,7 @@ TEST_CASE("private_key::to_pem: the copy of the passphrase is wiped", "[secrets]
 }
 
 
-TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, verifier_from_jwk, select_jwk)",
+TEST_CASE("an oct JWK: the text of k and its octets are wiped (Signer::from_jwk, verifier::from_jwk, select_jwk)",
           "[secrets][jwk][hs256]") {
     static constexpr char k_octets[] = "oct-jwk-secret:9e1c4a7f-3b6d-4f20-8a5e-c7d2b9f16e03";
     static static_text<256> jwk;
@@ -519,8 +519,8 @@ TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, 
     watch::watch_for({sv(k_octets)}, {k_text.view()});
     watch::arm(true);
     {
-        const auto signer = jwt::signer_from_jwk<jwt::hs256>(jwk.view());
-        const auto v = jwt::verifier_from_jwk<jwt::hs256>(jwk.view());
+        const auto signer = jwt::hs256::from_jwk(jwk.view());
+        const auto v = jwt::verifier<jwt::hs256>::from_jwk(jwk.view());
         CHECK(signer.matches_secret(sv(k_octets)));
         CHECK(v.verify_signature("x", signer.sign("x")));
         const jwt::jwk_key key = jwt::select_jwk(jwk.view());  // as a key file is read
@@ -531,15 +531,15 @@ TEST_CASE("an oct JWK: the text of k and its octets are wiped (signer_from_jwk, 
     check_never_released(1, "the base64url text of k");
 }
 
-TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key_from_jwk, signer_from_jwk, select_jwk)",
+TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key::from_jwk, Signer::from_jwk, select_jwk)",
           "[secrets][jwk][es256]") {
     static ec_jwk_fixture ec;
     if (ec.jwk.size == 0) ec.make();
     watch::watch_for({ec.d_octets()}, {ec.d_text.view()});
     watch::arm(true);
     {
-        const auto key = jwt::private_key_from_jwk(ec.jwk.view());
-        const auto es = jwt::signer_from_jwk<jwt::es256>(ec.jwk.view());
+        const auto key = jwt::private_key::from_jwk(ec.jwk.view());
+        const auto es = jwt::es256::from_jwk(ec.jwk.view());
         CHECK(jwt::try_check_key_pair(key, jwt::public_key::from_private(es.key())).has_value());
         CHECK(es.sign("x").size() == 64);
         const jwt::jwk_key selected = jwt::select_jwk(ec.jwk.view());  // as a key file is read
@@ -569,8 +569,8 @@ TEST_CASE("an RSA private JWK (RFC 7520 section 3.4): the text of d and its octe
     watch::watch_for({d_octets}, {d_text.view()});
     watch::arm(true);
     {
-        const auto key = jwt::private_key_from_jwk(jwk.view());
-        const auto rs = jwt::signer_from_jwk<jwt::rs256>(jwk.view());
+        const auto key = jwt::private_key::from_jwk(jwk.view());
+        const auto rs = jwt::rs256::from_jwk(jwk.view());
         CHECK(jwt::try_check_key_pair(key, jwt::public_key::from_private(rs.key())).has_value());
         CHECK(rs.sign("x").size() == 256);
     }
@@ -590,9 +590,9 @@ TEST_CASE("a failed JWK load (an EC d of another key) leaves no copy of d behind
     watch::arm(true);
     {
         std::error_code ec;
-        CHECK(!jwt::private_key_from_jwk(mismatched.jwk.view(), ec));
+        CHECK(!jwt::private_key::from_jwk(mismatched.jwk.view(), ec));
         CHECK(ec == jwt::errc::key_mismatch);
-        CHECK_THROWS_AS(jwt::signer_from_jwk<jwt::es256>(mismatched.jwk.view()), jwt::error);
+        CHECK_THROWS_AS(jwt::es256::from_jwk(mismatched.jwk.view()), jwt::error);
     }
     watch::arm(false);
     check_wiped(0, "the octets of d", watch::origin::cxx);

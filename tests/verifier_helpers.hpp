@@ -63,8 +63,8 @@ inline std::string signature_of(std::string_view token) {
     return jwt::base64url_decode(token.substr(token.rfind('.') + 1));
 }
 
-/// Runs the error_code overload and the throwing overload of verify and returns the code;
-/// checks that both agree, that the former never throws and the latter's message is not empty.
+/// Runs the error_code, throwing and try_ forms of verify and returns the code;
+/// checks that all agree, that the former never throws and the latter's message is not empty.
 template <class Verifier>
 std::error_code verify_code(const Verifier& v, std::string_view token) {
     std::error_code ec;
@@ -76,13 +76,19 @@ std::error_code verify_code(const Verifier& v, std::string_view token) {
     }
     CHECK(result.has_value() == !ec);
     std::error_code thrown;
+    std::string thrown_message;
     try {
         (void)v.verify(token);
     } catch (const jwt::error& e) {
         thrown = e.code();
-        CHECK(std::string(e.what()).size() > 10);
+        thrown_message = e.what();
+        CHECK(thrown_message.size() > 10);
     }
     CHECK(thrown == ec);
+    // The non-throwing form reports the same code and the same full message.
+    const auto tried = v.try_verify(token);
+    CHECK(tried.error_code() == ec);
+    if (!tried) CHECK(std::string(tried.error().what()) == thrown_message);
     return ec;
 }
 

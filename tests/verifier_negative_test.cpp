@@ -23,8 +23,8 @@ enum class alg { hs, rs, es };
 
 /// What a case configures on top of the default verifier (everything default when empty).
 struct policy {
-    std::optional<std::string> issuer, subject, audience, role_claim, required;
-    std::vector<std::string> known_roles;
+    std::optional<std::string> issuer, subject, audience, required;
+    std::optional<jwt::login_policy> login;  // the widget's login rules (role claim, team roles)
     std::optional<std::chrono::seconds> max_lifetime, leeway;
     std::optional<std::size_t> max_size;
 };
@@ -53,9 +53,8 @@ V configured(V v, const policy& p) {
     if (p.issuer) v.issuer(*p.issuer);
     if (p.subject) v.subject(*p.subject);
     if (p.audience) v.audience(*p.audience);
-    if (p.role_claim) v.role_claim(*p.role_claim);
+    if (p.login) v.policy(*p.login);  // before max_lifetime, which replaces the policy's ceiling
     if (p.required) v.require_claim(*p.required);
-    if (!p.known_roles.empty()) v.known_roles(p.known_roles);
     if (p.max_lifetime) v.max_lifetime(*p.max_lifetime);
     if (p.leeway) v.leeway(*p.leeway);
     if (p.max_size) v.max_token_size(*p.max_size);
@@ -344,25 +343,29 @@ std::vector<negative_case> make_cases() {
     policy need_jti;
     need_jti.required = "jti";
     c.push_back({"required jti absent", alg::hs, hs(claims()), errc::missing_claim, need_jti});
+    // The role claim is the login policy's rule: a plain verifier requires none.
+    policy widget;
+    widget.login = jwt::login_policy{};
     c.push_back({"missing role claim", alg::hs,
-                 hs(R"({"email":"ada@example.com","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::missing_roles});
+                 hs(R"({"email":"ada@example.com","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::missing_roles,
+                 widget});
     const auto with_roles = [&](const std::string& roles) {
         return hs(R"({"roles":)" + roles + R"(,"iat":)" + now_s + R"(,"exp":)" + exp_s + "}");
     };
-    c.push_back({"role claim is a number", alg::hs, with_roles("7"), errc::invalid_claim});
-    c.push_back({"role claim is an object", alg::hs, with_roles(R"({"name":"a"})"), errc::invalid_claim});
-    c.push_back({"role claim array holds a number", alg::hs, with_roles(R"(["a",1])"), errc::invalid_claim});
-    c.push_back({"role claim is an empty array", alg::hs, with_roles("[]"), errc::invalid_claim});
-    c.push_back({"role claim string with an empty name", alg::hs, with_roles(R"("A, , B")"), errc::invalid_claim});
-    c.push_back({"role name with a newline", alg::hs, with_roles(R"(["Accounting\nTeam"])"), errc::invalid_claim});
+    c.push_back({"role claim is a number", alg::hs, with_roles("7"), errc::invalid_claim, widget});
+    c.push_back({"role claim is an object", alg::hs, with_roles(R"({"name":"a"})"), errc::invalid_claim, widget});
+    c.push_back({"role claim array holds a number", alg::hs, with_roles(R"(["a",1])"), errc::invalid_claim, widget});
+    c.push_back({"role claim is an empty array", alg::hs, with_roles("[]"), errc::invalid_claim, widget});
+    c.push_back({"role claim string with an empty name", alg::hs, with_roles(R"("A, , B")"), errc::invalid_claim, widget});
+    c.push_back({"role name with a newline", alg::hs, with_roles(R"(["Accounting\nTeam"])"), errc::invalid_claim, widget});
     policy known;
-    known.known_roles = {"Accounting Team", "Support Team"};
+    known.login = jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"});
     c.push_back({"unknown role", alg::hs, with_roles(R"(["Sales Team"])"), errc::unknown_role, known});
     c.push_back({"misspelt role", alg::hs, with_roles(R"("Acounting Team")"), errc::unknown_role, known});
     c.push_back({"one known and one unknown role", alg::hs, with_roles(R"(["support team","Marketing"])"),
                  errc::unknown_role, known});
     policy groups;
-    groups.role_claim = "groups";
+    groups.login = jwt::login_policy{}.role_claim("groups");
     c.push_back({"roles under another claim name than configured", alg::hs, hs(claims()), errc::missing_roles, groups});
     c.push_back({"email is a number", alg::hs,
                  hs(R"({"roles":["a"],"email":5,"iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::invalid_claim});
@@ -413,7 +416,7 @@ TEST_CASE("verifier negative table: every case refused with its exact errc", "[v
     all.audience = "customgpt";
     all.subject = "user-1";
     all.required = "jti";
-    all.known_roles = {"Accounting Team", "Support Team"};
+    all.login = jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"});
     all.max_lifetime = std::chrono::seconds{600};
     REQUIRE(!(verify_code(
         configured(hv, all),
@@ -471,22 +474,22 @@ TEST_CASE("verifier negative table: keys a verifier refuses at construction", "[
          errc::weak_key},
         {"EC P-384 for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(p384.get(), ec); },
          errc::key_algorithm_mismatch},
-        {"EC P-256 for RS256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_public_pem(ec_pub, ec); },
+        {"EC P-256 for RS256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_pem(ec_pub, ec); },
          errc::key_algorithm_mismatch},
-        {"RSA for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_public_pem(rsa_pub, ec); },
+        {"RSA for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_pem(rsa_pub, ec); },
          errc::key_algorithm_mismatch},
         {"Ed25519 for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(ed.get(), ec); },
          errc::key_algorithm_mismatch},
-        {"not a PEM at all", [](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_public_pem("hello", ec); },
+        {"not a PEM at all", [](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_pem("hello", ec); },
          errc::invalid_key},
         {"damaged PEM body", [](std::error_code& ec) {
-             (void)jwt::verifier<jwt::rs256>::from_public_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", ec);
+             (void)jwt::verifier<jwt::rs256>::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", ec);
          },
          errc::invalid_key},
         {"null EVP_PKEY", [](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(nullptr, ec); },
          errc::invalid_key},
         {"missing key file", [](std::error_code& ec) {
-             (void)jwt::verifier<jwt::rs256>::from_public_pem_file("/nonexistent/jwtmint/key.pem", ec);
+             (void)jwt::verifier<jwt::rs256>::from_pem_file("/nonexistent/jwtmint/key.pem", ec);
          },
          errc::key_file_error},
     };
@@ -514,12 +517,12 @@ TEST_CASE("verifier negative table: invalid configuration is reported by every v
         v.issuer("");
         CHECK(verify_code(v, token) == errc::invalid_claim);
     }
-    SECTION("role claim named like a registered claim") {
-        v.role_claim("exp");
-        CHECK(verify_code(v, token) == errc::invalid_claim);
+    SECTION("login policy: role claim named like a registered claim") {
+        v.policy(jwt::login_policy{}.role_claim("exp"));
+        CHECK(verify_code(v, token) == errc::invalid_policy);
     }
-    SECTION("empty known role name") {
-        v.known_roles({"Accounting Team", " "});
-        CHECK(verify_code(v, token) == errc::invalid_claim);
+    SECTION("login policy: empty team role name") {
+        v.policy(jwt::login_policy{}.team_roles({"Accounting Team", " "}));
+        CHECK(verify_code(v, token) == errc::invalid_policy);
     }
 }

@@ -54,13 +54,13 @@ void check_round_trip(const Signer& signer) {
         .subject("user-42")
         .audience("gateway")
         .require_claim("jti")
-        .known_roles({"accounting team", "SUPPORT TEAM", "Sales"})
+        .policy(jwt::login_policy{}.team_roles({"accounting team", "SUPPORT TEAM", "Sales"}))
         .max_lifetime(10min);
     fixed_clock::set(test_now + 599);
     const jwt::verified_token t = v.verify(token);
     CHECK(t.header().at("alg") == std::string(Signer::alg));
     CHECK(t.key_id() == std::optional<std::string>("key-2026"));
-    // Known roles give the canonical spelling; the vendor matches case-insensitively.
+    // Team roles give the canonical spelling; the vendor matches case-insensitively.
     CHECK(t.roles() == std::vector<std::string>{"accounting team", "SUPPORT TEAM"});
     CHECK(t.identity() == std::optional<std::string>("ada@example.com"));
     CHECK(t.issued_at() == at(test_now));
@@ -128,7 +128,7 @@ TEST_CASE("builder tokens verify, with every claim read back (HS256)", "[verifie
 TEST_CASE("tokens minted now verify with the real clock", "[verifier]") {
     const auto& k = keys();
     const auto token = jwt::builder{k.rs}.roles({"Accounting Team"}).email("ada@example.com").expires_in(10min).sign();
-    const auto v = jwt::verifier<jwt::rs256>::from_public_pem(k.rs.public_key_pem());
+    const auto v = jwt::verifier<jwt::rs256>::from_pem(k.rs.public_key_pem());
     const auto t = v.verify(token);
     CHECK(t.roles() == std::vector<std::string>{"Accounting Team"});
     const auto now = std::chrono::system_clock::now();
@@ -149,22 +149,22 @@ TEST_CASE("every way to build a verifier accepts the signer's tokens", "[verifie
     SECTION("RS256") {
         const auto token = mint(k.rs, test_now);
         const auto key = jwt::public_key::from_pem(k.rs.public_key_pem());
-        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_public_pem(k.rs.public_key_pem()), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem(k.rs.public_key_pem()), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_key(key), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_evp_pkey(key.native_handle()), token)));
-        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_public_pem_file(write("rs.pem", k.rs.public_key_pem())), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem_file(write("rs.pem", k.rs.public_key_pem())), token)));
         // A private key PEM works too (only its public half is kept).
-        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_public_pem(k.rs.key().to_pem()), token)));
-        CHECK(pinned_verifier<jwt::rs256>::from_public_pem(k.rs.key().to_pem()).public_key_pem() == k.rs.public_key_pem());
+        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem(k.rs.key().to_pem()), token)));
+        CHECK(pinned_verifier<jwt::rs256>::from_pem(k.rs.key().to_pem()).public_key_pem() == k.rs.public_key_pem());
         CHECK(pinned_verifier<jwt::rs256>::from_signer(k.rs).signature_size() == 256);
     }
     SECTION("ES256") {
         const auto token = mint(k.es, test_now);
         const auto key = jwt::public_key::from_pem(k.es.public_key_pem());
-        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_public_pem(k.es.public_key_pem()), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_pem(k.es.public_key_pem()), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_key(key), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_evp_pkey(key.native_handle()), token)));
-        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_public_pem_file(write("es.pem", k.es.public_key_pem())), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_pem_file(write("es.pem", k.es.public_key_pem())), token)));
         CHECK(pinned_verifier<jwt::es256>::from_signer(k.es).public_key_pem() == k.es.public_key_pem());
         CHECK(pinned_verifier<jwt::es256>::from_signer(k.es).signature_size() == 64);
     }
@@ -179,9 +179,9 @@ TEST_CASE("every way to build a verifier accepts the signer's tokens", "[verifie
     }
     SECTION("error_code factories report and do not throw") {
         std::error_code ec;
-        CHECK(!(jwt::verifier<jwt::rs256>::from_public_pem("nope", ec).has_value()));
+        CHECK(!(jwt::verifier<jwt::rs256>::from_pem("nope", ec).has_value()));
         CHECK(ec == errc::invalid_key);
-        CHECK(jwt::verifier<jwt::rs256>::from_public_pem(k.rs.public_key_pem(), ec).has_value());
+        CHECK(jwt::verifier<jwt::rs256>::from_pem(k.rs.public_key_pem(), ec).has_value());
         CHECK(!(ec));
         CHECK(!(jwt::verifier<jwt::hs256>::from_secret("short", ec).has_value()));
         CHECK(ec == errc::weak_key);
@@ -327,7 +327,7 @@ TEST_CASE("messages say what happened, when, and what to do", "[verifier][messag
         CHECK(std::string(e.what()).find("2026-11-24T09:55:00Z") != std::string::npos);
     }
     auto roles = pinned_verifier<jwt::es256>::from_signer(k.es);
-    roles.known_roles({"Accounting Team", "Support Team"});
+    roles.policy(jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"}));
     fixed_clock::set(test_now);
     const auto misspelt = jwt::builder<jwt::es256, fixed_clock>(k.es).roles({"Acounting team"}).sign();
     try {
@@ -368,11 +368,16 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
                                         R"({"roles":["Support Team"," support team","Sales"],"exp":1764000300})");
         CHECK(v.verify(repeated).roles() == std::vector<std::string>{"Support Team", "Sales"});
     }
-    SECTION("a configured role claim name") {
+    SECTION("a role claim name configured in the login policy") {
         const auto token = jwt::builder<jwt::hs256, fixed_clock>(k.hs).role_claim("groups").roles({"Support Team"}).sign();
-        CHECK(verify_code(v, token) == errc::missing_roles);
-        v.role_claim("groups");
-        CHECK(v.verify(token).roles() == std::vector<std::string>{"Support Team"});
+        auto widget = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+        widget.policy(jwt::login_policy{});
+        CHECK(verify_code(widget, token) == errc::missing_roles);
+        widget.policy(jwt::login_policy{}.role_claim("groups"));
+        CHECK(widget.verify(token).roles() == std::vector<std::string>{"Support Team"});
+        // A plain verifier requires no role claim and reads only "roles".
+        const auto plain = v.verify(token);
+        CHECK(plain.roles().empty());
     }
     SECTION("identity: email, then upn, then preferred_username") {
         const auto b = [&] { return jwt::builder<jwt::hs256, fixed_clock>(k.hs).roles({"a"}); };
@@ -411,8 +416,15 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         refused(h, R"({"roles":"a","\u0000":1,)" + tail, errc::malformed_token);
         refused(h, R"({"roles":"a","email":"ada@example.com\u0000eve",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","upn":"\u0000",)" + tail, errc::invalid_claim);
-        refused(h, R"({"roles":["Admin\u0000"],)" + tail, errc::invalid_claim);
-        refused(h, R"({"roles":"Admin\u0000, b",)" + tail, errc::invalid_claim);
+        // The role claim is judged under a login policy; a plain verifier leaves such roles unread.
+        auto widget = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+        widget.policy(jwt::login_policy{});
+        const std::string dated = R"("iat":1764000000,)";
+        for (const char* roles : {R"({"roles":["Admin\u0000"],)", R"({"roles":"Admin\u0000, b",)"}) {
+            INFO(roles);
+            CHECK(verify_code(widget, sign_json(k.hs, h, roles + dated + tail)) == errc::invalid_claim);
+            CHECK(v.verify(sign_json(k.hs, h, roles + dated + tail)).roles().empty());
+        }
         refused(h, R"({"roles":"a","sub":"u\u0000",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","aud":"customgpt\u0000x",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","aud":["ok","x\n"],)" + tail, errc::invalid_claim);
@@ -431,11 +443,14 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         const auto bare = sign_json(k.hs, R"({"alg":"HS256"})", R"({"sub":"x"})");
         CHECK(verify_code(v, bare) == errc::missing_claim);
         v.allow_missing_expiration();
-        CHECK(verify_code(v, bare) == errc::missing_roles);
-        v.allow_missing_roles();
+        // A plain verifier requires no role claim; the login policy does.
         const auto t = v.verify(bare);
         CHECK(t.roles().empty());
         CHECK(!(t.expires_at().has_value()));
+        const auto dated = sign_json(k.hs, R"({"alg":"HS256"})", R"({"sub":"x","iat":1764000000,"exp":1764000300})");
+        CHECK(!(verify_code(v, dated)));
+        v.policy(jwt::login_policy{});
+        CHECK(verify_code(v, dated) == errc::missing_roles);
     }
     SECTION("typ: absent, JWT in any case, or application/jwt") {
         for (const char* header : {R"({"alg":"HS256"})", R"({"alg":"HS256","typ":"jwt"})", R"({"alg":"HS256","typ":"JWT"})",
@@ -525,29 +540,54 @@ TEST_CASE("check_key_pair proves a public key (or secret) belongs to a signer", 
         }
         return std::error_code{};
     };
-    CHECK(!code([&] { jwt::check_key_pair(k.rs, k.rs.public_key_pem()); }));
-    CHECK(!code([&] { jwt::check_key_pair(k.es, k.es.public_key_pem()); }));
-    CHECK(!code([&] { jwt::check_key_pair(k.hs, "0123456789abcdef0123456789abcdef-test-secret"); }));
-    CHECK(!code([&] { jwt::check_key_pair(k.rs, jwt::verifier<jwt::rs256>::from_signer(k.rs)); }));
-    CHECK(!code([&] { jwt::check_key_pair(k.hs, jwt::verifier<jwt::hs256>::from_signer(k.hs)); }));
-    CHECK(code([&] { jwt::check_key_pair(k.rs, k.rs_other.public_key_pem()); }) == errc::key_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.es, k.es_other.public_key_pem()); }) == errc::key_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.hs, "fedcba9876543210fedcba9876543210-other-secret"); }) == errc::key_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.es, jwt::verifier<jwt::es256>::from_signer(k.es_other)); }) == errc::key_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.rs, k.es.public_key_pem()); }) == errc::key_algorithm_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.rs, "not a key"); }) == errc::invalid_key);
-    CHECK(code([&] { jwt::check_key_pair(k.hs, k.rs.public_key_pem()); }) == errc::key_algorithm_mismatch);
+    using rs_verifier = jwt::verifier<jwt::rs256>;
+    using es_verifier = jwt::verifier<jwt::es256>;
+    using hs_verifier = jwt::verifier<jwt::hs256>;
+    CHECK(!code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs.public_key_pem())); }));
+    CHECK(!code([&] { jwt::check_key_pair(k.es, es_verifier::from_pem(k.es.public_key_pem())); }));
+    CHECK(!code([&] { jwt::check_key_pair(k.hs, hs_verifier::from_secret("0123456789abcdef0123456789abcdef-test-secret")); }));
+    CHECK(!code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_signer(k.rs)); }));
+    CHECK(!code([&] { jwt::check_key_pair(k.hs, hs_verifier::from_signer(k.hs)); }));
+    CHECK(code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs_other.public_key_pem())); }) == errc::key_mismatch);
+    CHECK(code([&] { jwt::check_key_pair(k.es, es_verifier::from_pem(k.es_other.public_key_pem())); }) == errc::key_mismatch);
+    CHECK(code([&] {
+              jwt::check_key_pair(k.hs, hs_verifier::from_secret("fedcba9876543210fedcba9876543210-other-secret"));
+          }) == errc::key_mismatch);
+    CHECK(code([&] { jwt::check_key_pair(k.es, es_verifier::from_signer(k.es_other)); }) == errc::key_mismatch);
+    // The text to check is read by the verifier first, which names what is wrong with it.
+    CHECK(code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.es.public_key_pem())); }) ==
+          errc::key_algorithm_mismatch);
+    CHECK(code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem("not a key")); }) == errc::invalid_key);
+    CHECK(code([&] { jwt::check_key_pair(k.hs, hs_verifier::from_secret(k.rs.public_key_pem())); }) ==
+          errc::key_algorithm_mismatch);
     try {
-        jwt::check_key_pair(k.rs, k.rs_other.public_key_pem());
+        jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs_other.public_key_pem()));
+        FAIL("a foreign public key passed");
     } catch (const jwt::error& e) {
         CHECK(std::string(e.what()).find("Key mismatch") != std::string::npos);
     }
+    // The three forms agree, code and message.
+    const auto other = es_verifier::from_pem(k.es_other.public_key_pem());
+    const jwt::status tried = jwt::try_check_key_pair(k.es, other);
+    REQUIRE(!tried);
+    CHECK(tried.error().value() == errc::key_mismatch);
+    CHECK(std::string(tried.error().what()).find("paste the signer's public key") != std::string::npos);
+    try {
+        jwt::check_key_pair(k.es, other);
+        FAIL("a foreign public key passed");
+    } catch (const jwt::error& e) {
+        CHECK(std::string(e.what()) == tried.error().what());
+    }
+    const jwt::status hs_tried = jwt::try_check_key_pair(k.hs, hs_verifier::from_signer(k.hs_other));
+    REQUIRE(!hs_tried);
+    CHECK(std::string(hs_tried.error().what()).find("paste the exact secret") != std::string::npos);
+    CHECK(jwt::try_check_key_pair(k.es, es_verifier::from_signer(k.es)));
     std::error_code ec;
-    jwt::check_key_pair(k.es, k.es_other.public_key_pem(), ec);
+    jwt::check_key_pair(k.es, other, ec);
     CHECK(ec == errc::key_mismatch);
-    jwt::check_key_pair(k.es, k.es.public_key_pem(), ec);
+    jwt::check_key_pair(k.es, es_verifier::from_pem(k.es.public_key_pem()), ec);
     CHECK(!(ec));
-    jwt::check_key_pair(k.hs, jwt::verifier<jwt::hs256>::from_signer(k.hs_other), ec);
+    jwt::check_key_pair(k.hs, hs_verifier::from_signer(k.hs_other), ec);
     CHECK(ec == errc::key_mismatch);
     // The key-level check agrees.
     CHECK(jwt::try_check_key_pair(k.rs.key(), jwt::public_key::from_pem(k.rs.public_key_pem())));
@@ -590,4 +630,97 @@ TEST_CASE("flipping any bit of any character of a minted token makes it fail", "
     }
     std::printf("verifier_test: %zu single-bit flips refused\n", total);
     CHECK(total > 1000);
+}
+
+TEST_CASE("a plain verifier checks JWS, time and registered claims only: no role claim is required", "[verifier][policy]") {
+    const auto& k = keys();
+    fixed_clock::set(test_now);
+    const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    const std::string h = R"({"alg":"HS256","typ":"JWT"})";
+    // No role claim at all: accepted, with no roles and the default identity precedence.
+    const auto t = v.verify(sign_json(k.hs, h, R"({"sub":"svc","upn":"u@corp","preferred_username":"p","exp":1764000300})"));
+    CHECK(t.roles().empty());
+    CHECK(t.identity() == std::optional<std::string>("u@corp"));
+    // A "roles" claim that holds role names is read; another claim name is not.
+    CHECK(v.verify(sign_json(k.hs, h, R"({"roles":"Sales, Support","exp":1764000300})")).roles() ==
+          std::vector<std::string>{"Sales", "Support"});
+    CHECK(v.verify(sign_json(k.hs, h, R"({"groups":["Sales"],"exp":1764000300})")).roles().empty());
+    // A "roles" claim of another shape (another system's) does not refuse the token.
+    for (const char* roles : {R"({"roles":{"admin":true},)", R"({"roles":[],)", R"({"roles":[1,2],)", R"({"roles":"",)"}) {
+        INFO(roles);
+        const auto other = v.verify(sign_json(k.hs, h, std::string(roles) + R"("exp":1764000300})"));
+        CHECK(other.roles().empty());
+    }
+    // Registered claims are still judged.
+    CHECK(verify_code(v, sign_json(k.hs, h, R"({"exp":"soon"})")) == errc::invalid_claim);
+    CHECK(verify_code(v, sign_json(k.hs, h, R"({"exp":1763999999})")) == errc::token_expired);
+}
+
+TEST_CASE("a login policy adds the widget's rules to a verifier", "[verifier][policy]") {
+    const auto& k = keys();
+    fixed_clock::set(test_now);
+    const std::string h = R"({"alg":"HS256","typ":"JWT"})";
+    const auto dated = [](const std::string& members, std::int64_t lifetime = 300) {
+        return "{" + members + R"("iat":1764000000,"exp":)" + std::to_string(test_now + lifetime) + "}";
+    };
+    auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    SECTION("the role claim is required, in either form, and matched to the team roles") {
+        v.policy(jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"}));
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(""))) == errc::missing_roles);
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":{"a":1},)"))) == errc::invalid_claim);
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":[],)"))) == errc::invalid_claim);
+        CHECK(v.verify(sign_json(k.hs, h, dated(R"("roles":"support team , ACCOUNTING TEAM",)"))).roles() ==
+              std::vector<std::string>{"Support Team", "Accounting Team"});
+        CHECK(v.verify(sign_json(k.hs, h, dated(R"("roles":["accounting team"],)"))).roles() ==
+              std::vector<std::string>{"Accounting Team"});
+        const auto refused = v.try_verify(sign_json(k.hs, h, dated(R"("roles":["Acounting Team"],)")));
+        REQUIRE(!refused);
+        CHECK(refused.error().value() == errc::unknown_role);
+        CHECK(std::string(refused.error().what()).find("did you mean 'Accounting Team'?") != std::string::npos);
+    }
+    SECTION("the policy's role claim name") {
+        v.policy(jwt::login_policy{}.role_claim("groups"));
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":["Sales"],)"))) == errc::missing_roles);
+        CHECK(v.verify(sign_json(k.hs, h, dated(R"("groups":["Sales"],)"))).roles() == std::vector<std::string>{"Sales"});
+    }
+    SECTION("the policy's lifetime ceiling") {
+        v.policy(jwt::login_policy{}.max_lifetime(std::chrono::minutes(5)));
+        CHECK(!(verify_code(v, sign_json(k.hs, h, dated(R"("roles":"a",)", 300)))));
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":"a",)", 301))) == errc::lifetime_too_long);
+        // The default policy: 10 minutes.
+        auto widget = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+        widget.policy(jwt::login_policy{});
+        CHECK(!(verify_code(widget, sign_json(k.hs, h, dated(R"("roles":"a",)", 600)))));
+        CHECK(verify_code(widget, sign_json(k.hs, h, dated(R"("roles":"a",)", 601))) == errc::lifetime_too_long);
+    }
+    SECTION("the policy's identity precedence") {
+        const auto token = sign_json(k.hs, h, dated(R"("roles":"a","email":"e@example.com","upn":"u@corp",)"));
+        v.policy(jwt::login_policy{});
+        CHECK(v.verify(token).identity() == std::optional<std::string>("e@example.com"));
+        v.policy(jwt::login_policy{}.identity_claims({"upn", "email"}));
+        CHECK(v.verify(token).identity() == std::optional<std::string>("u@corp"));
+        v.policy(jwt::login_policy{}.identity_claims({"preferred_username"}));
+        CHECK(!(v.verify(token).identity().has_value()));
+    }
+    SECTION("an algorithm the policy does not accept refuses every token") {
+        const auto good = sign_json(k.hs, h, dated(R"("roles":"a",)"));
+        REQUIRE(!(verify_code(v, good)));
+        v.policy(jwt::login_policy{}.algorithms({"RS256", "ES256"}));
+        CHECK(verify_code(v, good) == errc::algorithm_not_allowed);
+        CHECK(verify_code(v, "not.a.token") == errc::algorithm_not_allowed);
+        // RS384 is no widget algorithm: a verifier of it refuses every token under any policy.
+        const auto rs384 = jwt::rs384::from_key(k.rs.key());
+        auto other = pinned_verifier<jwt::rs384>::from_signer(rs384);
+        const auto minted = sign_json(rs384, R"({"alg":"RS384"})", dated(R"("roles":"a",)"));
+        REQUIRE(!(verify_code(other, minted)));
+        other.policy(jwt::login_policy{});
+        const auto refused = other.try_verify(minted);
+        REQUIRE(!refused);
+        CHECK(refused.error().value() == errc::algorithm_not_allowed);
+        CHECK(std::string(refused.error().what()).find("RS384") != std::string::npos);
+    }
+    SECTION("an invalid policy is reported by every verify") {
+        v.policy(jwt::login_policy{}.role_claim(""));
+        CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":"a",)"))) == errc::invalid_policy);
+    }
 }

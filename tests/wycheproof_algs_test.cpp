@@ -46,7 +46,7 @@ tally run_signature_file(const std::filesystem::path& path, const char* sha) {
     tally t;
     for (const auto& group : file.at("testGroups")) {
         if (sha != nullptr) REQUIRE(group.at("sha") == sha);
-        const auto v = jwt::verifier<Alg>::from_public_pem(group.at("publicKeyPem").get<std::string>());
+        const auto v = jwt::verifier<Alg>::from_pem(group.at("publicKeyPem").get<std::string>());
         for (const auto& test : group.at("tests")) {
             record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
                                                hex_decode(test.at("sig").get<std::string>())));
@@ -75,9 +75,10 @@ void run_hmac_file(const std::filesystem::path& path, const char* name) {
             const std::string msg = hex_decode(test.at("msg").get<std::string>());
             const std::string tag = hex_decode(test.at("tag").get<std::string>());
             INFO("tcId " << test.at("tcId").get<int>() << ", key " << key.size() << " octets, tag " << tag.size());
-            const jwt::detail::hmac_state mac(key, Alg::spec.digest, 0, mac_size, Alg::alg);
+            const auto mac = jwt::detail::hmac_state::create(key, Alg::spec.digest, 0, mac_size, Alg::alg);
+            REQUIRE(mac);
             unsigned char out[64];
-            REQUIRE(mac.sign_to(msg, out) == mac_size);
+            REQUIRE((*mac)->sign_to(msg, out).value() == mac_size);
             record(primitive, test,
                    !tag.empty() && tag.size() <= mac_size && CRYPTO_memcmp(out, tag.data(), tag.size()) == 0);
             if (key.size() < mac_size) {

@@ -96,7 +96,7 @@ TEST_CASE("Wycheproof ECDSA P-256 SHA-256 (P1363 R||S) through verifier<es256>::
     tally t;
     for (const auto& group : file.at("testGroups")) {
         REQUIRE(group.at("sha") == "SHA-256");
-        const auto v = jwt::verifier<jwt::es256>::from_public_pem(group.at("publicKeyPem").get<std::string>());
+        const auto v = jwt::verifier<jwt::es256>::from_pem(group.at("publicKeyPem").get<std::string>());
         for (const auto& test : group.at("tests")) {
             record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
                                                hex_decode(test.at("sig").get<std::string>())));
@@ -121,14 +121,14 @@ TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-256 through verifier<rs256>::veri
             // floor jwtmint enforces at load (docs/security.md), so no signature is ever checked.
             REQUIRE(group.at("publicKey").at("publicExponent") == "03");
             std::error_code ec;
-            CHECK_FALSE(jwt::verifier<jwt::rs256>::from_public_pem(pem, ec).has_value());
+            CHECK_FALSE(jwt::verifier<jwt::rs256>::from_pem(pem, ec).has_value());
             CHECK(ec == jwt::errc::invalid_key);
             small_exponent += group.at("tests").size();
             t.ran += group.at("tests").size();
             t.refused += group.at("tests").size();
             continue;
         }
-        const auto v = jwt::verifier<jwt::rs256>::from_public_pem(pem);
+        const auto v = jwt::verifier<jwt::rs256>::from_pem(pem);
         for (const auto& test : group.at("tests")) {
             if (test.at("result") == "acceptable") ++acceptable;
             record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
@@ -170,9 +170,10 @@ TEST_CASE("Wycheproof HMAC-SHA-256 through the verifier and its HMAC primitive",
             INFO("tcId " << test.at("tcId").get<int>() << ", key " << key.size() << " octets, tag " << tag.size());
             REQUIRE(tag.size() == tag_octets);
 
-            const jwt::detail::hmac_state mac(key, "SHA256", /*min_len=*/0, 32, "HS256");
+            const auto mac = jwt::detail::hmac_state::create(key, "SHA256", /*min_len=*/0, 32, "HS256");
+            REQUIRE(mac);
             unsigned char full[32];
-            REQUIRE(mac.sign_to(msg, full) == 32);
+            REQUIRE((*mac)->sign_to(msg, full).value() == 32);
             const bool primitive_ok = !tag.empty() && tag.size() <= 32 && CRYPTO_memcmp(full, tag.data(), tag.size()) == 0;
             record(primitive, test, primitive_ok);
 

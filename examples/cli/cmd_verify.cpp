@@ -52,8 +52,16 @@ int run_verify(const verify_options& o) {
     return with_algorithm(a, [&](auto tag) {
         using Alg = typename decltype(tag)::type;
         auto v = make_verifier<Alg>(key);
-        v.leeway(leeway).max_lifetime(ceiling).role_claim(o.role_claim);
-        if (!known.empty()) v.known_roles(known);
+        v.leeway(leeway);
+        // The widget's login rules (role claim required, team roles) for the widget's algorithms;
+        // a token of another algorithm is a general JWT, which needs no role claim.
+        if constexpr (jwt::is_widget_algorithm_v<Alg>) {
+            jwt::login_policy rules;
+            rules.role_claim(o.role_claim);
+            if (!known.empty()) rules.team_roles(known);
+            v.policy(rules);
+        }
+        v.max_lifetime(ceiling);  // after the policy, whose own ceiling it replaces
         if (!o.iss.empty()) v.issuer(o.iss);
         if (!o.aud.empty()) v.audience(o.aud);
         if (!o.sub.empty()) v.subject(o.sub);

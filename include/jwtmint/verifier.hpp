@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the widget-login claim policy.
+// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the registered claims
+// (and, given a jwt::login_policy, the widget's login rules).
 #pragma once
 
 #include <jwtmint/base64url.hpp>
@@ -8,6 +9,7 @@
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
+#include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 
 #include <openssl/core_names.h>
@@ -57,6 +59,8 @@ template <class Algorithm, class Clock>
 class verifier;
 
 namespace detail {
+/// Reads JWKs; defined in <jwtmint/jwk.hpp>, which verifier::from_jwk needs.
+struct jwk_loader;
 
 /// Why a token was refused: the code and a message a person can act on.
 struct rejection {
@@ -292,28 +296,14 @@ enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure }
 /// already through EVP_DigestVerifyInit_ex, copied per token and never mutated.
 class pkey_verify_state {
 public:
-    pkey_verify_state(const public_key& key, const pkey_alg_spec& spec) : key_(public_only(key)), spec_(spec) {
-        EVP_PKEY* pkey = key_.native_handle();
-        check_key_fits(pkey, describe(pkey), spec, /*verifying=*/true);
-        template_.reset(EVP_MD_CTX_new());
-        if (!template_) fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
-        // The padding is said explicitly (PKCS#1 v1.5 or PSS with its salt length) rather than
-        // left to the key's defaults.
-        std::array<OSSL_PARAM, 4> params{};
-        ERR_clear_error();
-        if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec.digest, nullptr, nullptr, pkey,
-                                    signature_params(spec, params)) != 1) {
-            fail_openssl(EVP_PKEY_is_a(pkey, "RSA-PSS") ? errc::key_algorithm_mismatch : errc::invalid_key,
-                         "cannot initialise " + std::string(spec.alg) + " verification with this key" +
-                             (EVP_PKEY_is_a(pkey, "RSA-PSS") ? " (an RSA-PSS key restricted to other parameters)" : ""));
-        }
-        sig_size_ = spec.raw_half != 0 ? 2 * spec.raw_half : static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
-        if (spec.raw_half != 0) {
-            order_ = ecdsa_order(spec.curve);
-            if (order_.size != spec.raw_half) {
-                fail(errc::key_algorithm_mismatch, "the r/s range check knows P-256, P-384 and P-521 only");
-            }
-        }
+    /// The state for key (only its public half is kept), or why key cannot verify spec's algorithm.
+    [[nodiscard]] static result<std::shared_ptr<const pkey_verify_state>> make(const public_key& key,
+                                                                              const pkey_alg_spec& spec) {
+        auto pub = public_only(key);
+        if (!pub) return std::move(pub).error();
+        std::shared_ptr<pkey_verify_state> state(new pkey_verify_state(std::move(*pub), spec));
+        if (auto ready = state->init(); !ready) return std::move(ready).error();
+        return std::shared_ptr<const pkey_verify_state>(std::move(state));
     }
 
     [[nodiscard]] signature_check check(std::string_view input, std::string_view signature) const noexcept {
@@ -344,10 +334,40 @@ public:
     [[nodiscard]] const public_key& key() const noexcept { return key_; }
 
 private:
+    pkey_verify_state(public_key key, const pkey_alg_spec& spec) : key_(std::move(key)), spec_(spec) {}
+
+    status init() {
+        EVP_PKEY* pkey = key_.native_handle();
+        if (auto fits = check_key_fits(pkey, describe(pkey), spec_, /*verifying=*/true); !fits) return fits;
+        template_.reset(EVP_MD_CTX_new());
+        if (!template_) return fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
+        // The padding is said explicitly (PKCS#1 v1.5 or PSS with its salt length) rather than
+        // left to the key's defaults.
+        std::array<OSSL_PARAM, 4> params{};
+        ERR_clear_error();
+        if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec_.digest, nullptr, nullptr, pkey,
+                                    signature_params(spec_, params)) != 1) {
+            return fail_openssl(EVP_PKEY_is_a(pkey, "RSA-PSS") ? errc::key_algorithm_mismatch : errc::invalid_key,
+                                "cannot initialise " + std::string(spec_.alg) + " verification with this key" +
+                                    (EVP_PKEY_is_a(pkey, "RSA-PSS") ? " (an RSA-PSS key restricted to other parameters)"
+                                                                    : ""));
+        }
+        sig_size_ = spec_.raw_half != 0 ? 2 * spec_.raw_half : static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
+        if (spec_.raw_half != 0) {
+            order_ = ecdsa_order(spec_.curve);
+            if (order_.size != spec_.raw_half) {
+                return fail(errc::key_algorithm_mismatch, "the r/s range check knows P-256, P-384 and P-521 only");
+            }
+        }
+        return {};
+    }
+
     // A private key PEM yields the whole key; a verifier keeps only the public half.
-    static public_key public_only(const public_key& key) {
+    static result<public_key> public_only(const public_key& key) {
         if (!has_private_part(key.native_handle())) return key;
-        return public_key::from_pem(key.to_pem());
+        auto pem = key.try_to_pem();
+        if (!pem) return std::move(pem).error();
+        return public_key::try_from_pem(*pem);
     }
 
     public_key key_;
@@ -368,13 +388,12 @@ public:
         // RFC 7518 section 3.2: the whole HMAC, never a truncated one.
         if (signature.size() != mac_.signature_size()) return signature_check::wrong_length;
         std::array<unsigned char, 64> expected{};
-        std::size_t n = 0;
-        try {
-            n = mac_.sign_to(input, expected.data());
-        } catch (...) {
+        const auto signed_to = mac_.try_sign_to(input, expected.data());
+        if (!signed_to) {
             ERR_clear_error();
             return signature_check::failure;
         }
+        const std::size_t n = *signed_to;
         const bool same = n == signature.size() && CRYPTO_memcmp(expected.data(), signature.data(), n) == 0;
         OPENSSL_cleanse(expected.data(), expected.size());
         return same ? signature_check::ok : signature_check::mismatch;
@@ -400,23 +419,6 @@ template <class Algorithm>
 struct verify_engine<Algorithm, true> {
     using type = hmac_verify_state<Algorithm>;
 };
-
-/// Levenshtein distance over ASCII-lowercased text, for "did you mean" suggestions.
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 /// Reads a NumericDate (RFC 7519 section 2): a JSON number of seconds in [0, max_numeric_date].
 /// Fractions are rounded toward the stricter side: down for exp, up for nbf and iat. Numbers
@@ -499,11 +501,12 @@ public:
         return parse(m->value);
     }
     /// The role names in token order: trimmed, without case-insensitive repeats, and spelled as
-    /// in the verifier's known roles when those are set. Empty when the token had no role
-    /// claim and the verifier allowed that.
+    /// in the login policy's team roles when those are set. Without a policy, read from a "roles"
+    /// claim when it holds role names, else empty (a plain verifier requires no role claim).
     [[nodiscard]] const std::vector<std::string>& roles() const noexcept { return roles_; }
     /// The session identity as the vendor resolves it: the first present of email, upn,
-    /// preferred_username (the verifier refuses an empty or blank one, so it is never empty).
+    /// preferred_username, or of the login policy's identity_claims() (the verifier refuses an
+    /// empty or blank one, so it is never empty).
     [[nodiscard]] const std::optional<std::string>& identity() const noexcept { return identity_; }
     [[nodiscard]] std::optional<sys_seconds> issued_at() const noexcept { return to_time(iat_); }
     [[nodiscard]] std::optional<sys_seconds> expires_at() const noexcept { return to_time(exp_); }
@@ -550,11 +553,12 @@ private:
 ///
 /// The key is parsed, checked and prepared once; verify() is const and may run on many
 /// threads at once. Configure with the setters first, then share: setters are not thread-safe.
-/// A setter given an invalid value remembers it and every verify() reports it.
+/// A setter given an invalid value remembers it and every verify() reports it. The try_* calls
+/// report failure in a jwt::result; none throws.
 ///
-/// Defaults: tokens up to 8 KiB; no leeway; exp required; no lifetime ceiling; the role claim
-/// "roles" required; no issuer, audience or subject required (a token with an `aud` claim is
-/// then refused, RFC 7519 section 4.1.3).
+/// Defaults: tokens up to 8 KiB; no leeway; exp required; no lifetime ceiling; no role claim
+/// required; no issuer, audience or subject required (a token with an `aud` claim is then
+/// refused, RFC 7519 section 4.1.3). policy() adds the widget's login rules.
 ///
 /// Order of checks (the first failure is reported): size (token_too_large); three segments
 /// (malformed_token); header base64url (invalid_base64url) and JSON object without duplicate
@@ -565,8 +569,9 @@ private:
 /// claims strings without control characters, identity claims not empty or blank, aud a string
 /// or non-empty array of such strings; a number JSON cannot hold, such as 1e400, and a member
 /// name holding U+0000 in the header or claims set are malformed_token, as is a kid with a
-/// control character); exp, nbf, iat, lifetime; iss, aud, sub, required claims; the role claim
-/// (missing_roles, invalid_claim, unknown_role).
+/// control character); exp, nbf, iat, lifetime; iss, aud, sub, required claims; with a login
+/// policy, the role claim (missing_roles, invalid_claim, unknown_role). A configuration error
+/// (an invalid setter value, errc::invalid_policy, errc::algorithm_not_allowed) comes first.
 template <class Algorithm, class Clock = std::chrono::system_clock>
 class verifier {
     static_assert(detail::is_verifiable_algorithm<Algorithm>,
@@ -583,75 +588,137 @@ public:
 
     /// From SPKI ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY") PEM text; a private key
     /// PEM is accepted too and only its public half is kept. Key-pair algorithms only.
-    /// @throws jwt::error invalid_key, key_algorithm_mismatch, weak_key
-    [[nodiscard]] static verifier from_public_pem(std::string_view pem) {
+    /// Fails with invalid_key, key_algorithm_mismatch, weak_key.
+    [[nodiscard]] static result<verifier> try_from_pem(std::string_view pem) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
                       "an HMAC (HS*) verifier is built from_secret(); a public key is never an HMAC secret");
-        return from_key(public_key::from_pem(pem));
+        auto key = public_key::try_from_pem(pem);
+        if (!key) return std::move(key).error();
+        return try_from_key(*key);
     }
-    [[nodiscard]] static std::optional<verifier> from_public_pem(std::string_view pem, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_public_pem(pem)); });
+    /// As try_from_pem, throwing jwt::error.
+    [[nodiscard]] static verifier from_pem(std::string_view pem) { return try_from_pem(pem).value(); }
+    /// As try_from_pem, reporting only the code.
+    [[nodiscard]] static std::optional<verifier> from_pem(std::string_view pem, std::error_code& ec) {
+        return detail::to_optional(try_from_pem(pem), ec);
     }
-    /// @throws jwt::error key_file_error, or any error of from_public_pem
-    [[nodiscard]] static verifier from_public_pem_file(const std::filesystem::path& path) {
+
+    /// From a PEM file, as try_from_pem. Fails with key_file_error, or any error of try_from_pem.
+    [[nodiscard]] static result<verifier> try_from_pem_file(const std::filesystem::path& path) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
                       "an HMAC (HS*) verifier is built from_secret_file(); a public key is never an HMAC secret");
-        return from_key(public_key::from_pem_file(path));
+        auto key = public_key::try_from_pem_file(path);
+        if (!key) return std::move(key).error();
+        return try_from_key(*key);
     }
-    [[nodiscard]] static std::optional<verifier> from_public_pem_file(const std::filesystem::path& path,
-                                                                      std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_public_pem_file(path)); });
+    /// As try_from_pem_file, throwing jwt::error.
+    [[nodiscard]] static verifier from_pem_file(const std::filesystem::path& path) {
+        return try_from_pem_file(path).value();
     }
-    /// From a key loaded with jwt::public_key. @throws jwt::error key_algorithm_mismatch, weak_key
-    [[nodiscard]] static verifier from_key(const public_key& key) {
+    /// As try_from_pem_file, reporting only the code.
+    [[nodiscard]] static std::optional<verifier> from_pem_file(const std::filesystem::path& path, std::error_code& ec) {
+        return detail::to_optional(try_from_pem_file(path), ec);
+    }
+
+    /// From a key loaded with jwt::public_key. Fails with key_algorithm_mismatch, weak_key.
+    [[nodiscard]] static result<verifier> try_from_key(const public_key& key) {
         static_assert(!detail::is_hmac_algorithm<Algorithm>,
                       "an HMAC (HS*) verifier is built from_secret(); a public key is never an HMAC secret");
-        return verifier(std::make_shared<const engine>(key, Algorithm::spec));
+        auto state = engine::make(key, Algorithm::spec);
+        if (!state) return std::move(state).error();
+        return verifier(std::move(*state));
     }
+    /// As try_from_key, throwing jwt::error.
+    [[nodiscard]] static verifier from_key(const public_key& key) { return try_from_key(key).value(); }
+    /// As try_from_key, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_key(const public_key& key, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_key(key)); });
+        return detail::to_optional(try_from_key(key), ec);
     }
+
     /// Takes a new reference to a key the host already holds (the caller keeps its own).
-    /// @throws jwt::error invalid_key (null), key_algorithm_mismatch, weak_key
-    [[nodiscard]] static verifier from_evp_pkey(EVP_PKEY* key) { return from_key(public_key::from_evp_pkey(key)); }
+    /// Fails with invalid_key (null), key_algorithm_mismatch, weak_key.
+    [[nodiscard]] static result<verifier> try_from_evp_pkey(EVP_PKEY* key) {
+        auto owned = public_key::try_from_evp_pkey(key);
+        if (!owned) return std::move(owned).error();
+        return try_from_key(*owned);
+    }
+    /// As try_from_evp_pkey, throwing jwt::error.
+    [[nodiscard]] static verifier from_evp_pkey(EVP_PKEY* key) { return try_from_evp_pkey(key).value(); }
+    /// As try_from_evp_pkey, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_evp_pkey(EVP_PKEY* key, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_evp_pkey(key)); });
+        return detail::to_optional(try_from_evp_pkey(key), ec);
     }
 
     /// From the shared secret (at least as long as the hash: 32, 48 or 64 bytes; PEM text is
     /// refused: that is the RS256/HS256 key confusion attack). HS* only.
-    /// @throws jwt::error weak_key, key_algorithm_mismatch
-    [[nodiscard]] static verifier from_secret(std::string_view secret) {
+    /// Fails with weak_key, key_algorithm_mismatch.
+    [[nodiscard]] static result<verifier> try_from_secret(std::string_view secret) {
         static_assert(detail::is_hmac_algorithm<Algorithm>,
                       "from_secret() is for HS256/384/512; key-pair verifiers are built from a public key");
-        return verifier(std::make_shared<const engine>(Algorithm::from_secret(secret)));
+        auto mac = Algorithm::try_from_secret(secret);
+        if (!mac) return std::move(mac).error();
+        return verifier(std::make_shared<const engine>(std::move(*mac)));
     }
+    /// As try_from_secret, throwing jwt::error.
+    [[nodiscard]] static verifier from_secret(std::string_view secret) { return try_from_secret(secret).value(); }
+    /// As try_from_secret, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_secret(std::string_view secret, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_secret(secret)); });
+        return detail::to_optional(try_from_secret(secret), ec);
     }
+
     /// The secret is the file's exact bytes (a trailing newline counts).
-    /// @throws jwt::error key_file_error, or any error of from_secret
-    [[nodiscard]] static verifier from_secret_file(const std::filesystem::path& path) {
+    /// Fails with key_file_error, or any error of try_from_secret.
+    [[nodiscard]] static result<verifier> try_from_secret_file(const std::filesystem::path& path) {
         static_assert(detail::is_hmac_algorithm<Algorithm>,
                       "from_secret_file() is for HS256/384/512; key-pair verifiers are built from a public key");
-        return verifier(std::make_shared<const engine>(Algorithm::from_secret_file(path)));
+        auto mac = Algorithm::try_from_secret_file(path);
+        if (!mac) return std::move(mac).error();
+        return verifier(std::make_shared<const engine>(std::move(*mac)));
     }
+    /// As try_from_secret_file, throwing jwt::error.
+    [[nodiscard]] static verifier from_secret_file(const std::filesystem::path& path) {
+        return try_from_secret_file(path).value();
+    }
+    /// As try_from_secret_file, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_secret_file(const std::filesystem::path& path,
                                                                   std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_secret_file(path)); });
+        return detail::to_optional(try_from_secret_file(path), ec);
     }
 
     /// The verifier for a signer's own tokens (a backend checking what it minted): the public
     /// half of its key, or for HS* its secret (shared, not copied).
-    [[nodiscard]] static verifier from_signer(const Algorithm& signer) {
+    [[nodiscard]] static result<verifier> try_from_signer(const Algorithm& signer) {
         if constexpr (detail::is_hmac_algorithm<Algorithm>) {
             return verifier(std::make_shared<const engine>(signer));
         } else {
-            return from_key(public_key::from_private(signer.key()));
+            auto key = public_key::try_from_private(signer.key());
+            if (!key) return std::move(key).error();
+            return try_from_key(*key);
         }
     }
+    /// As try_from_signer, throwing jwt::error.
+    [[nodiscard]] static verifier from_signer(const Algorithm& signer) { return try_from_signer(signer).value(); }
+    /// As try_from_signer, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_signer(const Algorithm& signer, std::error_code& ec) {
-        return detail::capture(ec, [&] { return std::optional<verifier>(from_signer(signer)); });
+        return detail::to_optional(try_from_signer(signer), ec);
+    }
+
+    /// From a public JWK (or, for HS*, the "oct" JWK of the shared secret), pinned to Algorithm:
+    /// the JWK's "alg", when present, must be Algorithm's. Needs <jwtmint/jwk.hpp>.
+    /// Fails with invalid_jwk, invalid_base64url, key_algorithm_mismatch, and any key check.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static result<verifier> try_from_jwk(std::string_view jwk_json) {
+        return Loader::template verifier_from<Algorithm, Clock>(jwk_json);
+    }
+    /// As try_from_jwk, throwing jwt::error.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static verifier from_jwk(std::string_view jwk_json) {
+        return try_from_jwk<Loader>(jwk_json).value();
+    }
+    /// As try_from_jwk, reporting only the code.
+    template <class Loader = detail::jwk_loader>
+    [[nodiscard]] static std::optional<verifier> from_jwk(std::string_view jwk_json, std::error_code& ec) {
+        return detail::to_optional(try_from_jwk<Loader>(jwk_json), ec);
     }
 
     /// Refuses tokens longer than max_octets before decoding anything (default 8 KiB).
@@ -713,47 +780,62 @@ public:
         }
         return *this;
     }
-    /// The role claim's name: the vendor's "Attribute name" setting (default "roles").
-    verifier& role_claim(std::string_view name) {
-        if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name) || is_managed_claim(name)) {
-            remember(errc::invalid_claim, "the role claim name must be a printable name other than the registered and "
-                                          "identity claims (e.g. \"roles\")");
-        } else {
-            role_claim_ = std::string(name);
+    /// Judges tokens by the widget's login rules as well (the policy is copied): the role claim
+    /// named by policy.role_claim() is required, read in either form (a JSON array or one
+    /// comma-separated string); with team roles listed, every role must match one of them
+    /// case-insensitively (errc::unknown_role, naming the nearest team role) and roles() spells
+    /// each as the team role does; exp - iat may not exceed policy.max_lifetime() (a later
+    /// max_lifetime() call replaces that ceiling); identity() is the first present of
+    /// policy.identity_claims(). A policy that does not accept this verifier's algorithm makes it
+    /// refuse every token (errc::algorithm_not_allowed); an invalid policy, errc::invalid_policy.
+    /// Without a policy no role claim is required (general JWTs).
+    verifier& policy(const login_policy& rules) {
+        if (auto valid = rules.check(); !valid) {
+            remember(std::move(valid).error());
+            return *this;
+        }
+        if (auto allowed = rules.check_algorithm(alg); !allowed) {
+            remember(std::move(allowed).error());
+            return *this;
+        }
+        auto copy = std::make_shared<login_policy>(rules);
+        // The verifier reads both forms whatever form the policy mints: a comma inside an array
+        // element is then no fault of the token's.
+        copy->role_format(role_format::array);
+        policy_ = std::move(copy);
+        max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(policy_->max_lifetime()).count();
+        identity_count_ = 0;
+        for (const std::string& name : policy_->identity_claims()) {
+            const claim_slot k = slot_of(name);
+            if (k == email_slot || k == upn_slot || k == preferred_username_slot) identity_order_[identity_count_++] = k;
+            if (identity_count_ == identity_order_.size()) break;
         }
         return *this;
     }
-    /// Accepts tokens without the role claim (the vendor refuses those; only for other uses).
-    verifier& allow_missing_roles(bool allow = true) {
-        require_roles_ = !allow;
-        return *this;
-    }
-    /// The team roles that exist at the vendor; every role in a token must match one of them
-    /// case-insensitively (errc::unknown_role otherwise). Empty: any role name is accepted.
-    verifier& known_roles(std::initializer_list<std::string_view> names) {
-        return set_known_roles(names.begin(), names.end());
-    }
-    /// As above, from any range of strings.
-    template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
-              class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
-    verifier& known_roles(const Range& names) {
-        return set_known_roles(std::begin(names), std::end(names));
-    }
 
     /// Verifies a compact JWT at Clock::now(): size, structure, header, signature, then time
-    /// and claims. Thread-safe. @throws jwt::error with the first failed check's code
-    [[nodiscard]] verified_token verify(std::string_view token) const { return verify_at(token, Clock::now()); }
-    /// As verify(), reporting failure through ec; never throws jwt::error.
+    /// and claims. Thread-safe. Fails with the first failed check's code and message.
+    [[nodiscard]] result<verified_token> try_verify(std::string_view token) const {
+        return try_verify_at(token, Clock::now());
+    }
+    /// As try_verify, throwing jwt::error.
+    [[nodiscard]] verified_token verify(std::string_view token) const { return try_verify(token).value(); }
+    /// As try_verify, reporting only the code.
     [[nodiscard]] std::optional<verified_token> verify(std::string_view token, std::error_code& ec) const {
         return verify_at(token, Clock::now(), ec);
     }
-    /// Verifies as if the time were now. @throws jwt::error as verify()
-    [[nodiscard]] verified_token verify_at(std::string_view token, time_point now) const {
+    /// Verifies as if the time were now, as try_verify.
+    [[nodiscard]] result<verified_token> try_verify_at(std::string_view token, time_point now) const {
         detail::rejection why;
         verified_token out;
-        if (!check_token(token, to_unix(now), out, why)) throw error(why.code, why.message);
+        if (!check_token(token, to_unix(now), out, why)) return error(why.code, why.message);
         return out;
     }
+    /// As try_verify_at, throwing jwt::error.
+    [[nodiscard]] verified_token verify_at(std::string_view token, time_point now) const {
+        return try_verify_at(token, now).value();
+    }
+    /// As try_verify_at, reporting only the code (no jwt::error is made).
     [[nodiscard]] std::optional<verified_token> verify_at(std::string_view token, time_point now,
                                                           std::error_code& ec) const {
         ec.clear();
@@ -768,17 +850,19 @@ public:
 
     /// Verifies the JWS layer only (size, structure, header rules, alg, signature) and returns
     /// the payload octets uninterpreted: for payloads that are not JWT claims sets.
-    /// @throws jwt::error
-    [[nodiscard]] verified_jws verify_jws(std::string_view token) const {
+    [[nodiscard]] result<verified_jws> try_verify_jws(std::string_view token) const {
         detail::rejection why;
         verified_jws out;
         detail::json_object_scan header;
         bool header_known = false;
         if (!check_jws(token, out.text_, out.header_size_, out.kid_, header, header_known, why)) {
-            throw error(why.code, why.message);
+            return error(why.code, why.message);
         }
         return out;
     }
+    /// As try_verify_jws, throwing jwt::error.
+    [[nodiscard]] verified_jws verify_jws(std::string_view token) const { return try_verify_jws(token).value(); }
+    /// As try_verify_jws, reporting only the code.
     [[nodiscard]] std::optional<verified_jws> verify_jws(std::string_view token, std::error_code& ec) const {
         ec.clear();
         detail::rejection why;
@@ -813,8 +897,9 @@ private:
         return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
     }
 
-    void remember(errc e, const std::string& message) {
-        if (!config_error_) config_error_ = error(e, "verifier configuration: " + message);
+    void remember(errc e, const std::string& message) { remember(error(e, "verifier configuration: " + message)); }
+    void remember(error e) {
+        if (!config_error_) config_error_ = std::move(e);
     }
 
     verifier& set_required(std::optional<std::string>& field, const char* what, std::string_view value) {
@@ -831,20 +916,6 @@ private:
             remember(errc::invalid_claim, "an audience must be non-empty UTF-8 text");
         } else {
             aud_.emplace_back(value);
-        }
-        return *this;
-    }
-
-    template <class It>
-    verifier& set_known_roles(It first, It last) {
-        known_roles_.clear();
-        for (; first != last; ++first) {
-            const std::string name(detail::trim(std::string_view(*first)));
-            if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
-                remember(errc::invalid_claim, "a known role name must be non-empty printable text");
-                continue;
-            }
-            known_roles_.push_back(name);
         }
         return *this;
     }
@@ -1076,7 +1147,7 @@ private:
     }
 
     /// Registered and identity claims must have their RFC 7519 types; fills t's typed values.
-    static bool check_claim_types(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) {
+    bool check_claim_types(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) const {
         using detail::json_type;
         using detail::reject;
         // One pass over the members, instead of a search of them per claim name. The scan refused
@@ -1100,6 +1171,12 @@ private:
             return true;
         };
         if (!date(exp_slot, false, t.exp_) || !date(nbf_slot, true, t.nbf_) || !date(iat_slot, true, t.iat_)) return false;
+        // The session identity: the first identity claim present, in the order the policy gives
+        // (email, upn, preferred_username by default).
+        claim_slot identity_slot = no_slot;
+        for (std::size_t i = 0; i < identity_count_ && identity_slot == no_slot; ++i) {
+            if (slot[identity_order_[i]] != nullptr) identity_slot = identity_order_[i];
+        }
         std::string scratch;
         for (const claim_slot k : {iss_slot, sub_slot, jti_slot, email_slot, upn_slot, preferred_username_slot}) {
             const detail::json_member* m = slot[k];
@@ -1113,10 +1190,8 @@ private:
             // The scan proved the text UTF-8 and its escapes decode to UTF-8: only control
             // characters (raw DEL, or escaped) remain to refuse.
             if (detail::has_control_char(value)) {
-                try {
-                    detail::check_text(name, value);
-                } catch (const error& e) {
-                    return reject(why, e.value(), e.what());
+                if (auto text = detail::check_text(name, value); !text) {
+                    return reject(why, text.error().value(), text.error().what());
                 }
             }
             if (k == iss_slot) {
@@ -1135,7 +1210,7 @@ private:
                                       "take it as the session email, or skip it for the next one), so leave it "
                                       "out instead");
                 }
-                if (!t.identity_) t.identity_ = std::string(value);  // email, upn, preferred_username: the first
+                if (k == identity_slot) t.identity_ = std::string(value);
             }
         }
         if (const detail::json_member* m = slot[aud_slot]) {
@@ -1268,20 +1343,21 @@ private:
     }
 
     /// Reads the role claim in either form as jwt::parse_roles does, with its messages, into
-    /// trimmed names. @throws jwt::error invalid_claim
-    static void read_roles(const detail::json_member& m, std::vector<std::string>& out) {
+    /// trimmed names; false with why filled (invalid_claim) for a claim that holds none.
+    static bool read_roles(const detail::json_member& m, std::vector<std::string>& out, detail::rejection& why) {
         using detail::json_type;
+        using detail::reject;
         if (m.type == json_type::string) {
             std::string scratch;
             out = split_roles(detail::json_string_text(m, scratch));
         } else if (m.type == json_type::array) {
             std::size_t n = 0;
+            bool strings = true;
             detail::json_for_each_element(m.value, [&](std::string_view v) {
-                if (detail::json_type_of(v.front()) != json_type::string) {
-                    detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
-                }
+                strings = strings && detail::json_type_of(v.front()) == json_type::string;
                 ++n;
             });
+            if (!strings) return reject(why, errc::invalid_claim, "the role claim array must hold only strings");
             out.reserve(n);
             detail::json_for_each_element(m.value, [&](std::string_view v) {
                 const std::string_view body = v.substr(1, v.size() - 2);
@@ -1292,68 +1368,64 @@ private:
                 }
             });
         } else {
-            detail::fail(errc::invalid_claim, "the role claim must be an array of strings or a comma-separated string");
+            return reject(why, errc::invalid_claim,
+                          "the role claim must be an array of strings or a comma-separated string");
         }
-        if (out.empty()) detail::fail(errc::invalid_claim, "the role claim is an empty array");
+        if (out.empty()) return reject(why, errc::invalid_claim, "the role claim is an empty array");
         for (const auto& r : out) {
-            if (r.empty()) detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
+            if (r.empty()) return reject(why, errc::invalid_claim, "the role claim holds an empty role name");
         }
+        // Repeats (case-insensitively) are dropped in place, keeping the first spelling.
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            std::string& r = out[i];
+            if (detail::has_control_char(r)) {  // UTF-8 already
+                if (auto text = detail::check_text("role name " + detail::quote(r), r); !text) {
+                    return reject(why, text.error().value(), text.error().what());
+                }
+            }
+            const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
+            if (std::none_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(kept), same)) {
+                if (kept != i) out[kept] = std::move(r);
+                ++kept;
+            }
+        }
+        out.resize(kept);
+        return true;
     }
 
+    /// The role claim: without a policy, read from "roles" when it holds role names and never
+    /// required; with one, required under the policy's name and matched to its team roles.
     bool check_roles(const detail::json_object_scan& c, verified_token& t, detail::rejection& why) const {
         using detail::quote;
         using detail::reject;
-        const detail::json_member* m = c.find(role_claim_);
+        const std::string_view claim = policy_ ? std::string_view(policy_->role_claim()) : default_role_claim;
+        const detail::json_member* m = c.find(claim);
         if (m == nullptr) {
-            if (!require_roles_) return true;
+            if (!policy_) return true;
             return reject(why, errc::missing_roles,
-                          "the token has no " + quote(role_claim_) +
+                          "the token has no " + quote(claim) +
                               " claim; the vendor reads the role from the claim named in its 'Attribute name' setting");
         }
-        try {
-            read_roles(*m, t.roles_);
-            // Repeats (case-insensitively) are dropped in place, keeping the first spelling.
-            std::size_t kept = 0;
-            for (std::size_t i = 0; i < t.roles_.size(); ++i) {
-                std::string& r = t.roles_[i];
-                if (detail::has_control_char(r)) detail::check_text("role name " + quote(r), r);  // UTF-8 already
-                const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
-                if (std::none_of(t.roles_.begin(), t.roles_.begin() + static_cast<std::ptrdiff_t>(kept), same)) {
-                    if (kept != i) t.roles_[kept] = std::move(r);
-                    ++kept;
-                }
-            }
-            t.roles_.resize(kept);
-        } catch (const error& e) {
+        if (!read_roles(*m, t.roles_, why)) {
             t.roles_.clear();
-            return reject(why, e.value(), std::string(e.what()) + " (in the token's " + quote(role_claim_) + " claim)");
+            if (!policy_) return true;  // a plain verifier does not judge the role claim
+            why.message += " (in the token's " + quote(claim) + " claim)";
+            return false;
         }
-        if (known_roles_.empty()) return true;
+        if (!policy_ || policy_->team_roles().empty()) return true;
+        const std::vector<std::string>& team = policy_->team_roles();
         for (auto& r : t.roles_) {
-            const auto match = std::find_if(known_roles_.begin(), known_roles_.end(),
-                                            [&](const std::string& k) { return role_equal(k, r); });
-            if (match != known_roles_.end()) {
+            const auto match = std::find_if(team.begin(), team.end(), [&](const std::string& k) { return role_equal(k, r); });
+            if (match != team.end()) {
                 r = *match;
                 continue;
             }
-            std::string message = "role " + quote(r) + " is not a known team role";
-            std::size_t best = std::string::npos;
-            const std::string* suggestion = nullptr;
-            for (const auto& k : known_roles_) {
-                const std::size_t d = detail::edit_distance(r, k);
-                if (d < best) {
-                    best = d;
-                    suggestion = &k;
-                }
+            // The policy's own message, which names the nearest team role.
+            if (auto known = policy_->check_role(r); !known) {
+                return reject(why, known.error().value(), known.error().what());
             }
-            if (suggestion != nullptr && best <= std::max<std::size_t>(2, suggestion->size() / 4)) {
-                message += "; did you mean " + quote(*suggestion) + "?";
-            }
-            message += " The vendor matches role names case-insensitively, but the spelling must be exact (known roles:";
-            for (std::size_t i = 0; i < known_roles_.size() && i < 10; ++i) message += (i ? ", " : " ") + known_roles_[i];
-            if (known_roles_.size() > 10) message += ", ...";
-            message += ")";
-            return reject(why, errc::unknown_role, message);
+            return reject(why, errc::unknown_role, "role " + quote(r) + " is not one of the team roles");
         }
         return true;
     }
@@ -1364,63 +1436,47 @@ private:
     std::int64_t leeway_ = 0;
     std::optional<std::int64_t> max_lifetime_;
     bool require_exp_ = true;
-    bool require_roles_ = true;
     std::optional<std::string> iss_, sub_;
     std::vector<std::string> aud_;
     std::vector<std::string> required_;
-    std::string role_claim_{default_role_claim};
-    std::vector<std::string> known_roles_;
+    std::shared_ptr<const login_policy> policy_;  // the widget's login rules, if given
+    std::array<claim_slot, 3> identity_order_ = {email_slot, upn_slot, preferred_username_slot};
+    std::size_t identity_count_ = 3;
 };
 
-/// Proves at start-up that public_pem is the public half of signer's key (key-pair algorithms),
-/// or, for HS*, that it is the signer's secret: a probe is signed with the signer and verified
-/// with a verifier built from public_pem. Catches the vendor's "Key mismatch" before deploy.
-/// @throws jwt::error key_mismatch, or invalid_key / key_algorithm_mismatch / weak_key for a
-///         text that is no usable key for the algorithm
-template <class Signer>
-void check_key_pair(const Signer& signer, std::string_view public_pem);
+/// Proves at start-up that signer and v belong together: a probe is signed with the signer and
+/// verified with v. For key-pair algorithms v must hold the public half of the signer's key; for
+/// HS*, the signer's secret. Catches the vendor's "Key mismatch" before deploy. Build v from the
+/// text to check first (verifier<Signer>::try_from_pem(pem), or try_from_secret for HS*).
+/// Fails with key_mismatch, or signing_failed when the signer cannot sign.
+template <class Algorithm, class Clock>
+[[nodiscard]] status try_check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v) {
+    constexpr std::string_view probe = "jwtmint key pair check";
+    const auto sig = signer.try_sign(probe);
+    if (!sig) return sig.error();
+    if (v.verify_signature(probe, *sig)) return {};
+    if constexpr (detail::is_hmac_algorithm<Algorithm>) {
+        return detail::fail(errc::key_mismatch,
+                            "the " + std::string(Algorithm::alg) + " secret differs from the signer's: tokens signed here would fail at the vendor "
+                            "('Key mismatch'); paste the exact secret the backend signs with");
+    } else {
+        return detail::fail(errc::key_mismatch,
+                            "the public key does not belong to the signer's private key: tokens signed here would fail at "
+                            "the vendor with 'Key mismatch'; paste the signer's public key (signer.public_key_pem(), or: "
+                            "jwtmint pubkey private_key.pem) into the vendor's SSO settings");
+    }
+}
 
-/// As above, against a verifier already built.
+/// As try_check_key_pair, throwing jwt::error.
 template <class Algorithm, class Clock>
 void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v) {
-    constexpr std::string_view probe = "jwtmint key pair check";
-    const std::string sig = signer.sign(probe);
-    if (v.verify_signature(probe, sig)) return;
-    if constexpr (detail::is_hmac_algorithm<Algorithm>) {
-        detail::fail(errc::key_mismatch,
-                     "the " + std::string(Algorithm::alg) + " secret differs from the signer's: tokens signed here would fail at the vendor "
-                     "('Key mismatch'); paste the exact secret the backend signs with");
-    } else {
-        detail::fail(errc::key_mismatch,
-                     "the public key does not belong to the signer's private key: tokens signed here would fail at "
-                     "the vendor with 'Key mismatch'; paste the signer's public key (signer.public_key_pem(), or: "
-                     "jwtmint pubkey private_key.pem) into the vendor's SSO settings");
-    }
+    try_check_key_pair(signer, v).value();
 }
 
-template <class Signer>
-void check_key_pair(const Signer& signer, std::string_view public_pem) {
-    if constexpr (detail::is_hmac_algorithm<Signer>) {
-        check_key_pair(signer, verifier<Signer>::from_secret(public_pem));
-    } else {
-        check_key_pair(signer, verifier<Signer>::from_public_pem(public_pem));
-    }
-}
-
-/// As check_key_pair, reporting through ec; never throws jwt::error.
-template <class Signer>
-void check_key_pair(const Signer& signer, std::string_view public_pem, std::error_code& ec) {
-    detail::capture(ec, [&] {
-        check_key_pair(signer, public_pem);
-        return 0;
-    });
-}
+/// As try_check_key_pair, reporting only the code.
 template <class Algorithm, class Clock>
 void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v, std::error_code& ec) {
-    detail::capture(ec, [&] {
-        check_key_pair(signer, v);
-        return 0;
-    });
+    detail::to_error_code(try_check_key_pair(signer, v), ec);
 }
 
 }  // namespace jwt

@@ -98,7 +98,7 @@ int run(int argc, char** argv) {
             if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
                 status = verify(jwt::verifier<Alg>::from_secret_file(key_file), token);
             } else {
-                status = verify(jwt::verifier<Alg>::from_public_pem_file(key_file), token);
+                status = verify(jwt::verifier<Alg>::from_pem_file(key_file), token);
             }
         });
         if (known) return status;

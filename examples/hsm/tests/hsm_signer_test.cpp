@@ -74,7 +74,7 @@ TEST_CASE("RS256 in the token: jwt::builder takes the signer unchanged", "[hsm]"
 
     // Verified with the public key pkcs11-tool read from the token, not with the signer's own.
     const std::string exported = read_file(env("JWTMINT_HSM_RSA_PUB"));
-    const auto verified = jwt::verifier<jwt::rs256>::from_public_pem(exported).verify(jwt_text);
+    const auto verified = jwt::verifier<jwt::rs256>::from_pem(exported).verify(jwt_text);
     CHECK(verified.header().at("alg") == "RS256");
     CHECK(verified.roles() == std::vector<std::string>{"Accounting Team", "Support Team"});
     CHECK(verified.identity() == "ada@example.com");
@@ -93,7 +93,7 @@ TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]
     CHECK(signature_of(jwt_text).size() == 64);  // RFC 7518 §3.4, not DER
 
     const std::string exported = read_file(env("JWTMINT_HSM_EC_PUB"));
-    const auto verified = jwt::verifier<jwt::es256>::from_public_pem(exported).verify(jwt_text);
+    const auto verified = jwt::verifier<jwt::es256>::from_pem(exported).verify(jwt_text);
     CHECK(verified.header().at("alg") == "ES256");
     CHECK(verified.roles() == std::vector<std::string>{"Support Team"});
     CHECK(signer.public_key().to_pem() == jwt::public_key::from_pem(exported).to_pem());
@@ -236,7 +236,7 @@ void start_minting(const Signer& signer, const std::string& tag,
 /// On the main thread: every token verifies under the exported key and all jti are distinct.
 template <class Algorithm>
 void check_minted(const std::vector<thread_result>& results, const std::string& public_pem) {
-    const auto verifier = jwt::verifier<Algorithm>::from_public_pem(public_pem);
+    const auto verifier = jwt::verifier<Algorithm>::from_pem(public_pem);
     std::set<std::string> jtis;
     for (std::size_t t = 0; t < results.size(); ++t) {
         INFO(Algorithm::alg << " thread " << t);
