@@ -335,8 +335,12 @@ TEST_CASE("nearest_team_role: case-insensitive edit distance, close enough only,
         q.team_roles({"abcdefghijkl"});
         CHECK(q.nearest_team_role("abcdefghi") == std::optional<std::string>("abcdefghijkl"));  // 3 insertions
         q.team_roles({"Team"});
-        CHECK(q.nearest_team_role("Tm") == std::optional<std::string>("Team"));  // 2 insertions: the floor of 2
+        CHECK(q.nearest_team_role("Teem") == std::optional<std::string>("Team"));  // 1 edit
+        CHECK(q.nearest_team_role("Tm") == std::nullopt);  // 2 edits, as many as "Tm" is long: no typo
         CHECK(q.nearest_team_role("T") == std::nullopt);                        // 3 insertions
+        q.team_roles({"IT", "Sales"});
+        CHECK(q.nearest_team_role("HR") == std::nullopt);  // 2 edits: a different name, not a typo of "IT"
+        CHECK(q.nearest_team_role("it") == std::optional<std::string>("IT"));
     }
     SECTION("no team roles, no suggestion") {
         CHECK(jwt::login_policy{}.nearest_team_role("Support Team") == std::nullopt);

@@ -119,8 +119,9 @@ inline std::size_t edit_distance_icase(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-/// The candidate nearest to name, if within max(2, name.size() / 3) edits; ties go to the
-/// first candidate listed.
+/// The candidate nearest to name, if within max(2, name.size() / 3) edits and fewer edits than
+/// either name is long (so "HR" never suggests "IT": rewriting a whole name is no typo); ties go
+/// to the first candidate listed.
 template <class Range>
 std::optional<std::string> nearest_name(std::string_view name, const Range& candidates) {
     if (name.size() > max_suggestion_length) return std::nullopt;
@@ -133,7 +134,7 @@ std::optional<std::string> nearest_name(std::string_view name, const Range& cand
                                                                : name.size() - candidate.size();
         if (gap >= best_distance) continue;  // the distance is at least the length difference
         const std::size_t d = edit_distance_icase(name, candidate);
-        if (d < best_distance) {
+        if (d < best_distance && d < std::min(name.size(), candidate.size())) {
             best_distance = d;
             best = std::string(candidate);
         }
@@ -386,7 +387,8 @@ public:
     }
 
     /// The team role closest to name (trimmed; case-insensitive edit distance), if one is close
-    /// enough to suggest (distance <= max(2, name.size() / 3)); nullopt when none or no team roles.
+    /// enough to suggest (distance <= max(2, name.size() / 3), and below both names' lengths);
+    /// nullopt when none or no team roles.
     /// Ties go to the team role listed first.
     [[nodiscard]] std::optional<std::string> nearest_team_role(std::string_view name) const {
         return detail::nearest_name(detail::trim(name), team_roles_);
