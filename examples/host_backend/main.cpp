@@ -444,7 +444,7 @@ int main(int argc, char** argv) {
                       .value_or(host::algorithm::rs256);
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
         key.emplace(host::load_or_create_key(
-            alg, default_alg, [&](std::string_view name) { policy.check_algorithm(name).value(); },
+            alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); },
             o.key_file, o.data_dir, passphrase != nullptr ? passphrase : ""));
         std::string users_origin;
         users.emplace(load_users(o, users_origin));

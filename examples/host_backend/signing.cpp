@@ -271,7 +271,7 @@ std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
 }
 
 signing_key load_or_create_key(std::optional<algorithm> requested, algorithm default_alg,
-                               const std::function<void(std::string_view)>& check_allowed,
+                               const std::function<jwt::status(std::string_view)>& check_allowed,
                                const std::filesystem::path& key_file,
                                const std::filesystem::path& data_dir,
                                std::string_view passphrase) {
@@ -279,8 +279,19 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
     bool created = false;
     algorithm alg = requested.value_or(default_alg);
     std::string inferred_from;
+    // Before a key is created or used: an algorithm the login policy does not allow stops here.
+    const auto refuse_unless_allowed = [&] {
+        if (!check_allowed) return;
+        jwt::status allowed = check_allowed(algorithm_name(alg));
+        if (allowed) return;
+        if (inferred_from.empty()) throw std::move(allowed).error();
+        // Without --alg the user did not name the algorithm: say where it came from.
+        throw jwt::error(allowed.error().value(),
+                         quoted(path) + " holds " + inferred_from + ", which signs " +
+                             std::string(algorithm_name(alg)) + ": " + allowed.error().what());
+    };
     if (key_file.empty()) {
-        if (check_allowed) check_allowed(algorithm_name(alg));
+        refuse_unless_allowed();
         std::tie(path, created) = data_dir_key(alg, data_dir);
     }
     const key_bytes bytes(path);
@@ -296,20 +307,10 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
                         " is none (it would be read as an HMAC secret); pass --alg hs256 if it "
                         "is one, or leave --alg out to take the algorithm from the key");
             }
-            if (check_allowed) check_allowed(algorithm_name(alg));
         } else {
             alg = infer_from(bytes.text, path, passphrase, &inferred_from);
-            if (check_allowed) {
-                try {
-                    check_allowed(algorithm_name(alg));
-                } catch (const jwt::error& e) {
-                    throw jwt::error(e.value(), quoted(path) + " holds " + inferred_from +
-                                                    ", which signs " +
-                                                    std::string(algorithm_name(alg)) + ": " +
-                                                    e.what());
-                }
-            }
         }
+        refuse_unless_allowed();
     }
     signing_key out = [&] {
         switch (alg) {

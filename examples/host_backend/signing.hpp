@@ -54,13 +54,13 @@ struct signing_key {
 /// Without key_file, reuses or creates a key for requested (else default_alg) in data_dir
 /// ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt"; mode 0600, created with
 /// O_CREAT|O_EXCL so it is never readable by others, not even briefly).
-/// check_allowed is called with the algorithm's JOSE name before any key is created or used; it
-/// throws to refuse it (the login policy's algorithms).
+/// check_allowed is asked about the algorithm's JOSE name before any key is created or used; an
+/// error from it (the login policy's algorithm_not_allowed) is thrown, after what the key is.
 /// @throws jwt::error for a key that does not fit the algorithm; std::system_error for file
 /// trouble
 [[nodiscard]] signing_key load_or_create_key(
     std::optional<algorithm> requested, algorithm default_alg,
-    const std::function<void(std::string_view)>& check_allowed,
+    const std::function<jwt::status(std::string_view)>& check_allowed,
     const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
     std::string_view passphrase);
 
