@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -20,10 +21,12 @@
 #include <exception>
 #include <iostream>
 #include <jwtmint/error.hpp>
+#include <jwtmint/login_policy.hpp>
 #include <jwtmint/version.hpp>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "assets.hpp"
 #include "files.hpp"
@@ -41,12 +44,15 @@ struct options {
     std::string bind = "127.0.0.1";
     std::string data_dir = "jwtmint-data";
     std::string key_file;
-    std::string alg = "rs256";
+    std::string alg;  ///< "" = from --key, else the policy's first algorithm (RS256)
     std::string users_file;
-    std::string role_claim = "roles";
-    std::string role_format = "array";
-    std::string ttl = "10m";
-    std::string max_ttl = "10m";
+    // The login policy: --policy FILE, then each flag given replaces the file's value.
+    std::string policy_file;
+    std::string known_roles;  ///< "A,B": the vendor's team roles
+    std::string role_claim;   ///< "" = the policy's ("roles")
+    std::string role_format;  ///< array | comma (alias string); "" = the policy's (array)
+    std::string max_ttl;      ///< the lifetime ceiling; "" = the policy's (10 minutes)
+    std::string ttl;          ///< "" = the ceiling, at most 10 minutes
     host::page_settings pages;
     bool hash_password = false;
 };
@@ -144,12 +150,102 @@ std::string identity_of(const host::user& u) {
     return "no identity claim";
 }
 
+/// --known-roles "A,B": each name trimmed; an empty one is a mistake (a doubled comma).
+std::vector<std::string> split_roles(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', start);
+        std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const std::size_t first = item.find_first_not_of(" \t");
+        item = first == std::string::npos
+                   ? std::string()
+                   : item.substr(first, item.find_last_not_of(" \t") - first + 1);
+        if (item.empty()) {
+            throw std::invalid_argument(
+                "--known-roles '" + text +
+                "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
+        }
+        out.push_back(std::move(item));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+/// The login policy: the --policy file (or the widget's defaults), then each flag given.
+jwt::login_policy make_policy(const options& o) {
+    jwt::login_policy policy;
+    if (!o.policy_file.empty()) policy = jwt::login_policy::from_file(o.policy_file);
+    if (!o.role_claim.empty()) policy.role_claim(o.role_claim);
+    if (!o.role_format.empty()) {
+        policy.role_format(o.role_format == "array" ? jwt::role_format::array
+                                                    : jwt::role_format::comma_separated);
+    }
+    if (!o.known_roles.empty()) policy.team_roles(split_roles(o.known_roles));
+    if (!o.max_ttl.empty()) {
+        const auto max_ttl = parse_duration(o.max_ttl);
+        if (!max_ttl || max_ttl->count() < 1) {
+            throw std::invalid_argument("--max-lifetime '" + o.max_ttl +
+                                        "' is not a lifetime like 600, 90s, 5m");
+        }
+        policy.max_lifetime(*max_ttl);
+    }
+    policy.check().value();  // a bad flag value (invalid_policy), named
+    return policy;
+}
+
+/// Where the team roles came from, for messages.
+std::string team_roles_origin(const options& o) {
+    if (!o.known_roles.empty()) return "--known-roles";
+    return "the policy file '" + o.policy_file + "'";
+}
+
+/// Every role of every user as the policy would write it, before anything listens: a role the
+/// vendor would refuse stops the program naming the user, the role and the nearest team role.
+void check_user_roles(const host::user_store& users, const jwt::login_policy& policy,
+                      const options& o, const std::string& users_origin) {
+    for (const host::user& u : users.all()) {
+        for (const std::string& role : u.roles) {
+            const jwt::status st = policy.check_role(role);
+            if (st) continue;
+            std::string why = users_origin + ": user '" + u.username + "' has role '" + role + "'";
+            if (st.error().value() == jwt::errc::unknown_role) {
+                why += ", which is not a team role";
+                if (const auto near = policy.nearest_team_role(role)) {
+                    why += " (did you mean '" + *near + "'?)";
+                }
+                why += "; the team roles (" + team_roles_origin(o) +
+                       ") are: " + join(policy.team_roles()) +
+                       ". Correct the users file, or add the role to the team roles if the "
+                       "vendor has it";
+            } else if (policy.role_format() == jwt::role_format::comma_separated &&
+                       role.find(',') != std::string::npos) {
+                why += ", which holds a comma: in one comma-separated role claim the vendor "
+                       "would read it as two roles; use --role-format array (role_format "
+                       "\"array\" in the policy file) or rename the role";
+            } else {
+                why += ", which the vendor would refuse: " + std::string(st.error().what());
+            }
+            throw std::invalid_argument(why);
+        }
+    }
+}
+
 void print_banner(const options& o, const host::signing_key& key, const host::token_minter& minter,
                   const host::user_store& users, const std::string& users_origin) {
-    const host::token_policy& policy = minter.policy();
+    const jwt::login_policy& policy = minter.policy();
     const std::string alg(minter.alg());
     std::printf("jwtmint host backend %s\n\n", JWTMINT_VERSION_STRING);
-    std::printf("Signing key   %s (%s%s)\n", key.path.c_str(), alg.c_str(),
+    std::printf("Signing key   %s (%s%s%s%s)\n", key.path.c_str(), alg.c_str(),
+                key.inferred_from.empty() ? "" : ", from the key: ", key.inferred_from.c_str(),
                 key.created ? ", created now" : "");
     if (!key.public_key_pem.empty()) {
         std::printf("Public key    paste it into the vendor's settings\n");
@@ -163,13 +259,22 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
         std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n",
                     alg.c_str());
     }
-    const char* form =
-        policy.format == jwt::role_format::array ? "a JSON array" : "a comma-separated string";
+    const char* form = policy.role_format() == jwt::role_format::array ? "a JSON array"
+                                                                       : "a comma-separated string";
+    if (!o.policy_file.empty()) std::printf("Policy        %s\n", o.policy_file.c_str());
     std::printf("Role claim    \"%s\" as %s (the vendor's \"Attribute name\")\n",
-                policy.role_claim.c_str(), form);
+                policy.role_claim().c_str(), form);
+    if (policy.team_roles().empty()) {
+        std::printf(
+            "Team roles    not given: the users' roles are not checked against the vendor's\n"
+            "              (pass --known-roles \"A,B\" or a --policy file with team_roles)\n");
+    } else {
+        std::printf("Team roles    %s (every user's roles checked)\n",
+                    join(policy.team_roles()).c_str());
+    }
     std::printf("Lifetime      %lld s (ceiling %lld s)\n",
-                static_cast<long long>(policy.ttl.count()),
-                static_cast<long long>(policy.max_ttl.count()));
+                static_cast<long long>(minter.ttl().count()),
+                static_cast<long long>(policy.max_lifetime().count()));
     std::printf("Widget        p_id %s\n", o.pages.project_id.c_str());
     std::printf("              standard embed %s\n", o.pages.embed_script_url.c_str());
     std::printf("              live chat      %s\n", o.pages.live_chat_script_url.c_str());
@@ -215,29 +320,42 @@ int main(int argc, char** argv) {
                    "private key PEM (RS256, ES256) or secret file (HS256); default: "
                    "created in the data folder")
         ->envname("JWTMINT_KEY");
-    cli.add_option("--alg", o.alg, "signing algorithm")
+    cli.add_option("--alg", o.alg,
+                   "signing algorithm (default: from --key: an RSA key RS256, an EC P-256 key "
+                   "ES256, a file that is no PEM key HS256; without --key, RS256)")
         ->envname("JWTMINT_ALG")
-        ->transform(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case))
-        ->capture_default_str();
+        ->transform(CLI::IsMember({"rs256", "es256", "hs256"}, CLI::ignore_case));
     cli.add_option("--users", o.users_file,
                    "users JSON file; default: DATA_DIR/users.json, created from the demo users")
         ->envname("JWTMINT_USERS");
+    cli.add_option("--policy", o.policy_file,
+                   "login policy JSON file (role_claim, role_format, team_roles, algorithms, "
+                   "max_lifetime_seconds, identity_claims); the flags below replace its values")
+        ->envname("JWTMINT_POLICY");
+    cli.add_option("--known-roles", o.known_roles,
+                   "the vendor's team roles, comma-separated; every user's roles must be among "
+                   "them (case-insensitively) or the program does not start")
+        ->envname("JWTMINT_KNOWN_ROLES")
+        ->type_name("\"A,B\"");
     cli.add_option("--role-claim", o.role_claim,
-                   "name of the role claim (the vendor's \"Attribute name\")")
-        ->envname("JWTMINT_ROLE_CLAIM")
-        ->capture_default_str();
+                   "name of the role claim (the vendor's \"Attribute name\"); default: roles")
+        ->envname("JWTMINT_ROLE_CLAIM");
     cli.add_option("--role-format", o.role_format,
-                   "role claim as a JSON array or one comma-separated string")
+                   "role claim as a JSON array, or one comma-separated string (comma; string is "
+                   "the same); default: array")
         ->envname("JWTMINT_ROLE_FORMAT")
-        ->transform(CLI::IsMember({"array", "string"}))
-        ->capture_default_str();
-    cli.add_option("--ttl", o.ttl, "token lifetime: seconds, or 90s, 5m, 1h")
-        ->envname("JWTMINT_TTL")
-        ->capture_default_str();
-    cli.add_option("--max-ttl", o.max_ttl,
-                   "lifetime ceiling; raise it to allow a --ttl above 10 minutes")
-        ->envname("JWTMINT_MAX_TTL")
-        ->capture_default_str();
+        ->transform(CLI::Transformer({{"array", "array"},
+                                      {"comma", "comma"},
+                                      {"string", "comma"},
+                                      {"comma_separated", "comma"}},
+                                     CLI::ignore_case)
+                        .description("{array,comma}"));
+    cli.add_option("--ttl", o.ttl,
+                   "token lifetime: seconds, or 90s, 5m, 1h; default: the ceiling, at most 10m")
+        ->envname("JWTMINT_TTL");
+    cli.add_option("--max-lifetime,--max-ttl", o.max_ttl,
+                   "lifetime ceiling (default 10m); raise it to allow a --ttl above 10 minutes")
+        ->envname("JWTMINT_MAX_TTL");
     cli.add_option("--agent-id,--project-id", o.pages.project_id,
                    "the agent's project id (p_id in the snippets)")
         ->envname("JWTMINT_AGENT_ID")
@@ -298,37 +416,40 @@ int main(int argc, char** argv) {
     httplib::Server server;
     int port = 0;
     try {
-        const auto ttl = parse_duration(o.ttl);
-        const auto max_ttl = parse_duration(o.max_ttl);
-        if (!ttl || ttl->count() < 1)
-            throw std::invalid_argument("--ttl '" + o.ttl +
-                                        "' is not a lifetime like 600, 90s, 5m");
-        if (!max_ttl || max_ttl->count() < 1) {
-            throw std::invalid_argument("--max-ttl '" + o.max_ttl +
-                                        "' is not a lifetime like 600, 90s, 5m");
+        const jwt::login_policy policy = make_policy(o);
+        const std::chrono::seconds ceiling = policy.max_lifetime();
+        std::chrono::seconds ttl = std::min<std::chrono::seconds>(ceiling, 10min);
+        if (!o.ttl.empty()) {
+            const auto given = parse_duration(o.ttl);
+            if (!given || given->count() < 1)
+                throw std::invalid_argument("--ttl '" + o.ttl +
+                                            "' is not a lifetime like 600, 90s, 5m");
+            if (*given > ceiling) {
+                throw std::invalid_argument(
+                    "--ttl " + o.ttl + " is longer than the ceiling of " +
+                    std::to_string(ceiling.count()) +
+                    " s; the vendor recommends 10 minutes at most (raise the ceiling "
+                    "explicitly with --max-lifetime, or max_lifetime_seconds in the policy file)");
+            }
+            ttl = *given;
         }
-        if (*ttl > *max_ttl) {
-            throw std::invalid_argument(
-                "--ttl " + o.ttl + " is longer than the ceiling of " +
-                std::to_string(max_ttl->count()) +
-                " s; the vendor recommends 10 minutes at most (raise the ceiling "
-                "explicitly with --max-ttl)");
-        }
-        const host::algorithm alg = o.alg == "es256"   ? host::algorithm::es256
-                                    : o.alg == "hs256" ? host::algorithm::hs256
-                                                       : host::algorithm::rs256;
+        const std::optional<host::algorithm> alg =
+            o.alg.empty() ? std::nullopt : host::parse_algorithm(o.alg);
+        // The policy lists the algorithms the vendor's settings accept; the first is the one a
+        // key created here gets.
+        const host::algorithm default_alg =
+            policy.algorithms().empty()
+                ? host::algorithm::rs256
+                : host::parse_algorithm(policy.algorithms().front())
+                      .value_or(host::algorithm::rs256);
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
-        key.emplace(host::load_or_create_key(alg, o.key_file, o.data_dir,
-                                             passphrase != nullptr ? passphrase : ""));
+        key.emplace(host::load_or_create_key(
+            alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); },
+            o.key_file, o.data_dir, passphrase != nullptr ? passphrase : ""));
         std::string users_origin;
         users.emplace(load_users(o, users_origin));
-        host::token_policy policy;
-        policy.role_claim = o.role_claim;
-        policy.format =
-            o.role_format == "string" ? jwt::role_format::comma_separated : jwt::role_format::array;
-        policy.ttl = *ttl;
-        policy.max_ttl = *max_ttl;
-        minter.emplace(key->signer, policy);
+        check_user_roles(*users, policy, o, users_origin);
+        minter.emplace(key->signer, policy, ttl);
         // Mint once for every user now: a role or email the vendor would refuse fails here,
         // naming the user, instead of on their first page load.
         for (const host::user& u : users->all()) {

@@ -292,7 +292,7 @@ public:
     }
 
     template_vars common_vars(std::string_view active_path) const {
-        const token_policy& policy = app_.minter.policy();
+        const jwt::login_policy& policy = app_.minter.policy();
         return template_vars{
             {"header", header_html(active_path)},
             {"project_id", app_.pages.project_id},
@@ -302,10 +302,11 @@ public:
             {"ai_assistant_script_url", app_.pages.ai_assistant_script_url},
             {"instant_viewer_script_url", app_.pages.instant_viewer_script_url},
             {"alg", std::string(app_.minter.alg())},
-            {"role_claim", policy.role_claim},
-            {"role_format", policy.format == jwt::role_format::array ? "a JSON array"
-                                                                     : "a comma-separated string"},
-            {"ttl", std::to_string(policy.ttl.count())},
+            {"role_claim", policy.role_claim()},
+            {"role_format", policy.role_format() == jwt::role_format::array
+                                ? "a JSON array"
+                                : "a comma-separated string"},
+            {"ttl", std::to_string(app_.minter.ttl().count())},
         };
     }
 

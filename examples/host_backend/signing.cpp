@@ -8,6 +8,7 @@
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/key.hpp>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 
 #include "files.hpp"
@@ -24,33 +25,198 @@ std::string random_token(std::size_t n) {
     return jwt::base64url_encode(bytes);
 }
 
-template <class Signer>
-signing_key pem_key(algorithm alg, const std::filesystem::path& key_file,
-                    const std::filesystem::path& data_dir, std::string_view passphrase) {
-    const std::string stem = alg == algorithm::rs256 ? "rs256" : "es256";
-    std::filesystem::path path = key_file;
-    bool created = false;
-    if (path.empty()) {
-        ensure_private_dir(data_dir);
-        path = data_dir / (stem + "-private.pem");
-        if (!std::filesystem::exists(path)) {
-            const jwt::private_key key = alg == algorithm::rs256
-                                             ? jwt::private_key::generate_rsa(2048)
-                                             : jwt::private_key::generate_ec_p256();
-            std::string pem = key.to_pem();
-            created = write_new_file(path, pem, 0600);
-            OPENSSL_cleanse(pem.data(), pem.size());
-        }
+/// How the key file reads, decided as the jwtmint CLI decides it (examples/cli/key_io.cpp).
+enum class key_kind { pem_private, pem_public, jwk, der, secret };
+
+/// The first PEM label in text other than "EC PARAMETERS" ("PRIVATE KEY", "PUBLIC KEY", ...),
+/// or "" when text holds no PEM block.
+std::string_view first_pem_label(std::string_view text) {
+    constexpr std::string_view begin = "-----BEGIN ";
+    std::string_view first;
+    for (std::size_t pos = text.find(begin); pos != std::string_view::npos;
+         pos = text.find(begin, pos + 1)) {
+        const std::size_t start = pos + begin.size();
+        const std::size_t end = text.find("-----", start);
+        if (end == std::string_view::npos) break;
+        const std::string_view label = text.substr(start, end - start);
+        if (label != "EC PARAMETERS") return label;
+        if (first.empty()) first = label;
     }
-    const Signer signer = Signer::from_pem_file(path, passphrase);
-    signing_key out{signer, path, {}, created, signer.public_key_pem(), {}};
+    return first;
+}
+
+bool is_printable_text(std::string_view bytes) {
+    for (const char ch : bytes) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) return false;
+    }
+    return true;
+}
+
+/// A DER SEQUENCE whose length covers the whole file: a binary key, not a secret.
+bool looks_like_der(std::string_view b) {
+    if (b.size() < 2 || static_cast<unsigned char>(b[0]) != 0x30) return false;
+    const auto u = [&](std::size_t i) {
+        return static_cast<std::size_t>(static_cast<unsigned char>(b[i]));
+    };
+    if (u(1) < 0x80) return b.size() == 2 + u(1);
+    if (u(1) == 0x81) return b.size() >= 3 && b.size() == 3 + u(2);
+    if (u(1) == 0x82) return b.size() >= 4 && b.size() == 4 + ((u(2) << 8U) | u(3));
+    return false;
+}
+
+key_kind classify(std::string_view bytes) {
+    const std::string_view label = first_pem_label(bytes);
+    if (!label.empty()) {
+        const bool is_public =
+            label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
+        return is_public ? key_kind::pem_public : key_kind::pem_private;
+    }
+    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+    const std::size_t last = bytes.find_last_not_of(" \t\r\n");
+    if (first != std::string_view::npos && bytes[first] == '{' && bytes[last] == '}' &&
+        is_printable_text(bytes)) {
+        return key_kind::jwk;
+    }
+    if (looks_like_der(bytes)) return key_kind::der;
+    return key_kind::secret;
+}
+
+std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+/// "an RSA 2048-bit private key", "an EC P-384 private key", "an Ed25519 private key".
+std::string describe(const jwt::key_info& info) {
+    std::string kind = info.type;
+    if (info.type == "RSA") {
+        kind = "RSA " + std::to_string(info.bits) + "-bit";
+    } else if (info.type == "EC") {
+        kind = "EC " + (info.curve.empty() ? std::string("(unnamed curve)") : info.curve);
+    } else if (info.type == "ED25519") {
+        kind = "Ed25519";
+    }
+    const bool an = !kind.empty() &&
+                    std::string_view("AEFHILMNORSXaeiou").find(kind[0]) != std::string_view::npos;
+    return (an ? "an " : "a ") + kind + " private key";
+}
+
+const char* const widget_keys =
+    "it takes RS256 with an RSA key of 2048 bits or more, ES256 with an EC P-256 key, or HS256 "
+    "with a shared secret";
+
+/// Refuses what is no private key or secret the host backend can read, whatever the algorithm.
+void refuse_unreadable(key_kind kind, const std::filesystem::path& path) {
+    if (kind == key_kind::pem_public) {
+        throw jwt::error(jwt::errc::private_key_required,
+                         quoted(path) +
+                             " holds a public key; signing needs the private key (the public key "
+                             "is what the vendor's settings hold)");
+    }
+    if (kind == key_kind::jwk) {
+        throw jwt::error(jwt::errc::invalid_key,
+                         quoted(path) +
+                             " holds a JWK; the host backend reads a PEM private key or a raw "
+                             "HS256 secret file (make one with: jwtmint keygen es256 --out "
+                             "private_key.pem, or start without --key to have one created)");
+    }
+    if (kind == key_kind::der) {
+        throw jwt::error(jwt::errc::invalid_key,
+                         quoted(path) +
+                             " looks like a binary (DER) key; convert it to PEM with: openssl "
+                             "pkey -inform DER -in " +
+                             path.string() + " -out key.pem");
+    }
+}
+
+/// The algorithm of a PEM private key (RSA of 2048 bits or more -> RS256, EC P-256 -> ES256).
+algorithm algorithm_of(const jwt::key_info& info, const std::filesystem::path& path) {
+    if (info.type == "RSA") {
+        if (info.bits >= 2048) return algorithm::rs256;
+        throw jwt::error(jwt::errc::weak_key,
+                         quoted(path) + " holds " + describe(info) +
+                             "; RS256 needs at least 2048 bits (make one with: jwtmint keygen "
+                             "rs256 --out private_key.pem, or start without --key to have one "
+                             "created)");
+    }
+    if (info.type == "EC" && info.curve == "P-256") return algorithm::es256;
+    throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                     quoted(path) + " holds " + describe(info) + ", which the widget cannot use (" +
+                         widget_keys +
+                         "); make one with: jwtmint keygen es256 --out private_key.pem, or start "
+                         "without --key to have one created");
+}
+
+/// The file's bytes, wiped from memory when this goes.
+struct key_bytes {
+    std::string text;
+    explicit key_bytes(const std::filesystem::path& path) : text(read_file(path)) {}
+    ~key_bytes() { OPENSSL_cleanse(text.data(), text.size()); }
+    key_bytes(const key_bytes&) = delete;
+    key_bytes& operator=(const key_bytes&) = delete;
+};
+
+algorithm infer_from(std::string_view text, const std::filesystem::path& path,
+                     std::string_view passphrase, std::string* description) {
+    if (text.empty()) {
+        throw jwt::error(jwt::errc::invalid_key, "the key file " + quoted(path) + " is empty");
+    }
+    const key_kind kind = classify(text);
+    refuse_unreadable(kind, path);
+    if (kind == key_kind::secret) {
+        if (description != nullptr)
+            *description = "a " + std::to_string(text.size()) + "-byte HMAC secret";
+        return algorithm::hs256;
+    }
+    const jwt::key_info info = jwt::private_key::from_pem(text, passphrase).info();
+    if (description != nullptr) *description = describe(info);
+    return algorithm_of(info, path);
+}
+
+/// The data folder's key for alg, created when missing: (path, created).
+std::pair<std::filesystem::path, bool> data_dir_key(algorithm alg,
+                                                    const std::filesystem::path& data_dir) {
+    ensure_private_dir(data_dir);
+    if (alg == algorithm::hs256) {
+        const std::filesystem::path path = data_dir / "hs256-secret.txt";
+        bool created = false;
+        if (!std::filesystem::exists(path)) {
+            // Printable, so it can be pasted into the vendor's settings as it is: 43 characters
+            // carrying 256 random bits.
+            std::string raw = jwt::generate_hmac_secret(32);
+            std::string text = jwt::base64url_encode(raw);
+            created = write_new_file(path, text, 0600);
+            OPENSSL_cleanse(raw.data(), raw.size());
+            OPENSSL_cleanse(text.data(), text.size());
+        }
+        return {path, created};
+    }
+    const std::string stem = alg == algorithm::rs256 ? "rs256" : "es256";
+    const std::filesystem::path path = data_dir / (stem + "-private.pem");
+    bool created = false;
+    if (!std::filesystem::exists(path)) {
+        const jwt::private_key key = alg == algorithm::rs256 ? jwt::private_key::generate_rsa(2048)
+                                                             : jwt::private_key::generate_ec_p256();
+        std::string pem = key.to_pem();
+        created = write_new_file(path, pem, 0600);
+        OPENSSL_cleanse(pem.data(), pem.size());
+    }
+    return {path, created};
+}
+
+template <class Signer>
+signing_key pem_key(const std::string_view text, const std::filesystem::path& path, bool created,
+                    bool in_data_dir, const std::filesystem::path& data_dir,
+                    std::string_view passphrase) {
+    const Signer signer = Signer::from_pem(text, passphrase);
+    signing_key out{signer, path, {}, created, signer.public_key_pem(), {}, {}};
     warn_if_exposed(path, out.warnings);
-    if (key_file.empty()) {
+    if (in_data_dir) {
         // A convenience copy of what the admin pastes into the vendor's settings. A key the admin
         // manages (--key) is left alone, and so is its folder.
+        const std::string stem = Signer::alg == std::string_view("RS256") ? "rs256" : "es256";
         out.public_path = data_dir / (stem + "-public.pem");
         const auto is_public_half = [&](const std::string& pem) {
-            const auto pub = jwt::public_key::try_from_pem(pem);  // an unparsable file is simply "no"
+            // An unparsable file is simply "no".
+            const auto pub = jwt::public_key::try_from_pem(pem);
             return pub && jwt::try_check_key_pair(signer.key(), *pub).has_value();
         };
         if (!write_new_file(out.public_path, out.public_key_pem, 0644) &&
@@ -63,57 +229,111 @@ signing_key pem_key(algorithm alg, const std::filesystem::path& key_file,
     return out;
 }
 
-}  // namespace
-
-signing_key load_or_create_key(algorithm alg, const std::filesystem::path& key_file,
-                               const std::filesystem::path& data_dir, std::string_view passphrase) {
-    switch (alg) {
-        case algorithm::rs256:
-            return pem_key<jwt::rs256>(alg, key_file, data_dir, passphrase);
-        case algorithm::es256:
-            return pem_key<jwt::es256>(alg, key_file, data_dir, passphrase);
-        case algorithm::hs256:
-            break;
-    }
-    std::filesystem::path path = key_file;
-    bool created = false;
-    if (path.empty()) {
-        ensure_private_dir(data_dir);
-        path = data_dir / "hs256-secret.txt";
-        if (!std::filesystem::exists(path)) {
-            // Printable, so it can be pasted into the vendor's settings as it is: 43 characters
-            // carrying 256 random bits.
-            std::string raw = jwt::generate_hmac_secret(32);
-            std::string text = jwt::base64url_encode(raw);
-            created = write_new_file(path, text, 0600);
-            OPENSSL_cleanse(raw.data(), raw.size());
-            OPENSSL_cleanse(text.data(), text.size());
-        }
-    }
-    signing_key out{jwt::hs256::from_secret_file(path), path, {}, created, {}, {}};
+signing_key secret_key(const std::string_view text, const std::filesystem::path& path,
+                       bool created) {
+    signing_key out{jwt::hs256::from_secret(text), path, {}, created, {}, {}, {}};
     warn_if_exposed(path, out.warnings);
-    std::string text = read_file(path);
     if (!text.empty() && text.back() == '\n') {
         out.warnings.push_back(
             "'" + path.string() +
             "' ends with a newline, which is part of the HS256 secret; paste it with the "
             "newline or write the file without one (printf '%s' SECRET > FILE)");
     }
-    OPENSSL_cleanse(text.data(), text.size());
+    return out;
+}
+
+}  // namespace
+
+std::string_view algorithm_name(algorithm alg) noexcept {
+    switch (alg) {
+        case algorithm::rs256:
+            return "RS256";
+        case algorithm::es256:
+            return "ES256";
+        case algorithm::hs256:
+            break;
+    }
+    return "HS256";
+}
+
+std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
+    for (const algorithm a : widget_algorithms) {
+        const std::string_view n = algorithm_name(a);
+        bool same = n.size() == name.size();
+        for (std::size_t i = 0; same && i < n.size(); ++i) {
+            const char c = name[i] >= 'a' && name[i] <= 'z' ? static_cast<char>(name[i] - 32)
+                                                            : name[i];
+            same = c == n[i];
+        }
+        if (same) return a;
+    }
+    return std::nullopt;
+}
+
+signing_key load_or_create_key(std::optional<algorithm> requested, algorithm default_alg,
+                               const std::function<jwt::status(std::string_view)>& check_allowed,
+                               const std::filesystem::path& key_file,
+                               const std::filesystem::path& data_dir,
+                               std::string_view passphrase) {
+    std::filesystem::path path = key_file;
+    bool created = false;
+    algorithm alg = requested.value_or(default_alg);
+    std::string inferred_from;
+    // Before a key is created or used: an algorithm the login policy does not allow stops here.
+    const auto refuse_unless_allowed = [&] {
+        if (!check_allowed) return;
+        jwt::status allowed = check_allowed(algorithm_name(alg));
+        if (allowed) return;
+        if (inferred_from.empty()) throw std::move(allowed).error();
+        // Without --alg the user did not name the algorithm: say where it came from.
+        throw jwt::error(allowed.error().value(),
+                         quoted(path) + " holds " + inferred_from + ", which signs " +
+                             std::string(algorithm_name(alg)) + ": " + allowed.error().what());
+    };
+    if (key_file.empty()) {
+        refuse_unless_allowed();
+        std::tie(path, created) = data_dir_key(alg, data_dir);
+    }
+    const key_bytes bytes(path);
+    if (!key_file.empty()) {
+        if (requested) {
+            const key_kind kind = classify(bytes.text);
+            refuse_unreadable(kind, path);
+            if (kind == key_kind::secret && alg != algorithm::hs256) {
+                throw jwt::error(
+                    jwt::errc::key_algorithm_mismatch,
+                    std::string(algorithm_name(alg)) + " needs a PEM private key, but " +
+                        quoted(path) +
+                        " is none (it would be read as an HMAC secret); pass --alg hs256 if it "
+                        "is one, or leave --alg out to take the algorithm from the key");
+            }
+        } else {
+            alg = infer_from(bytes.text, path, passphrase, &inferred_from);
+        }
+        refuse_unless_allowed();
+    }
+    signing_key out = [&] {
+        switch (alg) {
+            case algorithm::rs256:
+                return pem_key<jwt::rs256>(bytes.text, path, created, key_file.empty(), data_dir,
+                                           passphrase);
+            case algorithm::es256:
+                return pem_key<jwt::es256>(bytes.text, path, created, key_file.empty(), data_dir,
+                                           passphrase);
+            case algorithm::hs256:
+                break;
+        }
+        return secret_key(bytes.text, path, created);
+    }();
+    out.inferred_from = std::move(inferred_from);
     return out;
 }
 
 std::string token_minter::mint(const user& u) const {
     return std::visit(
         [&](const auto& signer) {
-            jwt::builder b{signer};
-            b.roles(u.roles)
-                .role_claim(policy_.role_claim)
-                .role_format(policy_.format)
-                .subject(u.username)
-                .jwt_id(random_token(16))
-                .max_lifetime(policy_.max_ttl)
-                .expires_in(policy_.ttl);
+            jwt::builder b{signer, policy_};
+            b.roles(u.roles).subject(u.username).jwt_id(random_token(16)).expires_in(ttl_);
             if (!u.email.empty()) b.email(u.email);
             if (!u.upn.empty()) b.upn(u.upn);
             if (!u.preferred_username.empty()) b.preferred_username(u.preferred_username);

@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <jwtmint/builder.hpp>
+#include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +22,16 @@ namespace host {
 
 enum class algorithm { rs256, es256, hs256 };
 
+/// The widget's algorithms in the vendor's order of preference (RS256 recommended).
+inline constexpr algorithm widget_algorithms[] = {algorithm::rs256, algorithm::es256,
+                                                  algorithm::hs256};
+
+/// "RS256", "ES256" or "HS256".
+[[nodiscard]] std::string_view algorithm_name(algorithm alg) noexcept;
+
+/// The algorithm a JOSE name (any case) names, if it is one of the widget's.
+[[nodiscard]] std::optional<algorithm> parse_algorithm(std::string_view name) noexcept;
+
 /// The signer chosen at start-up; each alternative is immutable and safe to share between threads.
 using any_signer = std::variant<jwt::rs256, jwt::es256, jwt::hs256>;
 
@@ -30,39 +43,49 @@ struct signing_key {
     bool created = false;               ///< generated on this start
     std::string public_key_pem;         ///< SPKI PEM; empty for HS256
     std::vector<std::string> warnings;
+    std::string inferred_from;  ///< without --alg, what the key is ("an EC P-256 private key")
 };
 
-/// With key_file, loads it for alg; without, reuses or creates a key in data_dir
+/// With key_file, loads it: for requested when given, else for the algorithm the key implies,
+/// decided as the jwtmint CLI decides it: a PEM private key gives RS256 (RSA, 2048 bits or more)
+/// or ES256 (EC P-256); a file that is neither PEM nor JSON nor DER is an HMAC secret, HS256. A
+/// key the widget cannot use (EC P-384/P-521, Ed25519, RSA-PSS, RSA under 2048 bits, a public
+/// key, a JWK or DER file) is refused with a message naming the file and the key to make.
+/// Without key_file, reuses or creates a key for requested (else default_alg) in data_dir
 /// ("rs256-private.pem", "es256-private.pem" or "hs256-secret.txt"; mode 0600, created with
 /// O_CREAT|O_EXCL so it is never readable by others, not even briefly).
-/// @throws jwt::error for a key that does not fit alg; std::system_error for file trouble
-[[nodiscard]] signing_key load_or_create_key(algorithm alg, const std::filesystem::path& key_file,
-                                             const std::filesystem::path& data_dir,
-                                             std::string_view passphrase);
+/// check_allowed is asked about the algorithm's JOSE name before any key is created or used; an
+/// error from it (the login policy's algorithm_not_allowed) is thrown, after what the key is.
+/// @throws jwt::error for a key that does not fit the algorithm; std::system_error for file
+/// trouble
+[[nodiscard]] signing_key load_or_create_key(
+    std::optional<algorithm> requested, algorithm default_alg,
+    const std::function<jwt::status(std::string_view)>& check_allowed,
+    const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
+    std::string_view passphrase);
 
-/// What every token carries besides the user: the role claim's name and form, and the lifetime.
-struct token_policy {
-    std::string role_claim{jwt::default_role_claim};
-    jwt::role_format format = jwt::role_format::array;
-    std::chrono::seconds ttl{600};
-    std::chrono::seconds max_ttl{600};
-};
-
-/// Mints a user's token. Immutable after construction; mint() may run on many threads at once.
+/// Mints a user's token under the login policy. Immutable after construction; mint() may run on
+/// many threads at once.
 class token_minter {
 public:
-    token_minter(any_signer signer, token_policy policy)
-        : signer_(std::move(signer)), policy_(std::move(policy)) {}
+    /// ttl: each token's lifetime, at most policy.max_lifetime() (the builder refuses longer).
+    token_minter(any_signer signer, jwt::login_policy policy, std::chrono::seconds ttl)
+        : signer_(std::move(signer)), policy_(std::move(policy)), ttl_(ttl) {}
+    token_minter(const token_minter&) = delete;  // builders point at policy_
+    token_minter& operator=(const token_minter&) = delete;
 
-    /// The user's token: role claim, the identity claims the user has, sub, a random jti,
-    /// iat and exp = iat + ttl. Nothing in it comes from the request. @throws jwt::error
+    /// The user's token: the role claim named and formed as the policy says, the identity claims
+    /// the user has, sub, a random jti, iat and exp = iat + ttl. Nothing in it comes from the
+    /// request. @throws jwt::error (the policy's: unknown_role, algorithm_not_allowed, ...)
     [[nodiscard]] std::string mint(const user& u) const;
     [[nodiscard]] std::string_view alg() const noexcept;
-    [[nodiscard]] const token_policy& policy() const noexcept { return policy_; }
+    [[nodiscard]] const jwt::login_policy& policy() const noexcept { return policy_; }
+    [[nodiscard]] std::chrono::seconds ttl() const noexcept { return ttl_; }
 
 private:
     any_signer signer_;
-    token_policy policy_;
+    jwt::login_policy policy_;
+    std::chrono::seconds ttl_;
 };
 
 }  // namespace host

@@ -543,10 +543,14 @@ class Options(unittest.TestCase):
         self.addCleanup(refused.cleanup)
         code = refused.wait_exit(timeout=30)
         self.assertEqual(code, 1)
-        self.assertIn("--max-ttl", refused.stderr)
-        b = self.run_backend("--ttl", "11m", "--max-ttl", "15m")
+        self.assertIn("--max-lifetime", refused.stderr)
+        b = self.run_backend("--ttl", "11m", "--max-lifetime", "15m")
         _, claims = self.claims(b, b.public_pem(), "RS256")
         self.assertEqual(claims["exp"] - claims["iat"], 660)
+        # --max-ttl, the 0.1 name, still works; a raised ceiling alone keeps the 10-minute default.
+        b = self.run_backend("--max-ttl", "15m")
+        _, claims = self.claims(b, b.public_pem(), "RS256")
+        self.assertEqual(claims["exp"] - claims["iat"], 600)
 
     def test_added_user_with_hash_password(self):
         hashed = subprocess.run([SERVER, "--hash-password"], input="correct horse\n", capture_output=True,
@@ -587,8 +591,233 @@ class Options(unittest.TestCase):
         out = subprocess.run([SERVER, "--help"], capture_output=True, text=True, timeout=30, env=clean_env())
         self.assertEqual(out.returncode, 0)
         for flag in ("--port", "--bind", "--data-dir", "--key", "--alg", "--users", "--role-claim", "--role-format",
-                     "--ttl", "--agent-id", "--embed-script-url", "--live-chat-script-url", "JWTMINT_PORT"):
+                     "--policy", "--known-roles", "--max-lifetime", "JWTMINT_POLICY", "JWTMINT_KNOWN_ROLES", "--ttl", "--agent-id", "--embed-script-url", "--live-chat-script-url", "JWTMINT_PORT"):
             self.assertIn(flag, out.stdout)
+
+
+def make_tmp(test, prefix):
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, tmp, True)
+    return tmp
+
+
+def openssl_key(directory, name, *genpkey_args):
+    """A private key made by the openssl CLI (not by jwtmint), mode 0600: (path, public PEM)."""
+    path = os.path.join(directory, name)
+    subprocess.run(["openssl", "genpkey", *genpkey_args, "-out", path], check=True, capture_output=True)
+    os.chmod(path, 0o600)
+    pub = subprocess.run(["openssl", "pkey", "-in", path, "-pubout"], check=True, capture_output=True,
+                         text=True).stdout
+    return path, pub
+
+
+def refused_start(test, *args):
+    """Starts the server expecting it to refuse: returns its stderr after checking it exited 1 without listening."""
+    b = Backend(*args)
+    test.addCleanup(b.cleanup)
+    test.assertEqual(b.wait_exit(timeout=30), 1, b.stderr)
+    test.assertNotIn("Listening on", b.stdout)
+    return b.stderr
+
+
+class KeyInference(unittest.TestCase):
+    """Without --alg, the algorithm comes from --key, as the jwtmint CLI decides it."""
+
+    def run_backend(self, *args):
+        b = Backend(*args)
+        self.addCleanup(b.cleanup)
+        return b.wait_ready()
+
+    def token(self, backend, key, alg, user="ada"):
+        _, cookie, _ = backend.login(user)
+        return decode(backend.token(cookie), key, alg)
+
+    def test_p256_key_without_alg_mints_es256(self):
+        path, pub = openssl_key(make_tmp(self, "jwtmint-host-key-"), "p256.pem",
+                                "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        b = self.run_backend("--key", path)
+        self.assertEqual(b.public_pem(), pub)
+        header, claims = self.token(b, pub, "ES256")
+        self.assertEqual(header, {"alg": "ES256", "typ": "JWT"})
+        self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
+        with self.assertRaises(jwt.InvalidAlgorithmError):  # not RS256 after all
+            self.token(b, pub, "RS256")
+        self.assertIn("ES256", b.stdout.split("Signing key", 1)[1].splitlines()[0])
+        self.assertEqual(b.stop(), 0)
+
+    def test_rsa_key_without_alg_mints_rs256(self):
+        path, pub = openssl_key(make_tmp(self, "jwtmint-host-key-"), "rsa.pem",
+                                "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+        header, _ = self.token(self.run_backend("--key", path), pub, "RS256")
+        self.assertEqual(header["alg"], "RS256")
+
+    def test_secret_file_without_alg_mints_hs256(self):
+        tmp = make_tmp(self, "jwtmint-host-secret-")
+        secret = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        path = os.path.join(tmp, "secret")
+        with open(path, "w") as f:
+            f.write(secret)
+        os.chmod(path, 0o600)
+        header, _ = self.token(self.run_backend("--key", path), secret, "HS256")
+        self.assertEqual(header["alg"], "HS256")
+
+    def test_keys_the_widget_cannot_use_are_refused(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        cases = [
+            (("p384.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"),
+             ["holds an EC P-384 private key", "jwtmint keygen es256"], "keygen rs256"),
+            (("ed25519.pem", "-algorithm", "ED25519"),
+             ["holds an Ed25519 private key", "jwtmint keygen es256"], "keygen rs256"),
+            (("rsa1024.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"),
+             ["holds an RSA 1024-bit private key", "2048", "jwtmint keygen rs256"], "keygen es256"),
+        ]
+        for (name, *genpkey), wanted, wrong_fix in cases:
+            path, _ = openssl_key(tmp, name, *genpkey)
+            with self.subTest(key=name):
+                err = refused_start(self, "--key", path)
+                self.assertIn(f"'{path}'", err)
+                for w in wanted:
+                    self.assertIn(w, err)
+                self.assertNotIn(wrong_fix, err)
+
+    def test_public_key_is_refused(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        _, pub = openssl_key(tmp, "p256.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        path = os.path.join(tmp, "public.pem")
+        with open(path, "w") as f:
+            f.write(pub)
+        err = refused_start(self, "--key", path)
+        self.assertIn("holds a public key; signing needs the private key", err)
+
+    def test_explicit_alg_still_decides(self):
+        tmp = make_tmp(self, "jwtmint-host-key-")
+        path, _ = openssl_key(tmp, "p256.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        err = refused_start(self, "--key", path, "--alg", "rs256")
+        self.assertIn("RS256 needs an RSA key", err)
+        secret = os.path.join(tmp, "secret")
+        with open(secret, "w") as f:
+            f.write("s" * 40)
+        os.chmod(secret, 0o600)
+        err = refused_start(self, "--key", secret, "--alg", "es256")
+        self.assertIn("ES256 needs a PEM private key", err)
+        self.assertIn("--alg hs256", err)
+
+
+SHIPPED_USERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "users.json")
+TEAM_ROLES = ["Accounting Team", "Support Team", "Engineering"]
+
+
+class LoginPolicy(unittest.TestCase):
+    """--policy FILE and the single flags (--known-roles, --role-claim, --role-format, --max-lifetime, --alg)."""
+
+    def write(self, name, content):
+        tmp = make_tmp(self, "jwtmint-host-policy-")
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(content if isinstance(content, str) else json.dumps(content))
+        return path
+
+    def users_with(self, user, roles):
+        """The shipped users file with user's roles replaced."""
+        with open(SHIPPED_USERS) as f:
+            doc = json.load(f)
+        for u in doc["users"]:
+            if u["username"] == user:
+                u["roles"] = roles
+        return self.write("users.json", doc)
+
+    def run_backend(self, *args):
+        b = Backend(*args)
+        self.addCleanup(b.cleanup)
+        return b.wait_ready()
+
+    def token(self, backend, user="ada"):
+        _, cookie, _ = backend.login(user)
+        return backend.token(cookie)
+
+    def test_misspelt_role_is_refused_with_known_roles(self):
+        users = self.users_with("ada", ["Acounting Team", "Support Team"])
+        err = refused_start(self, "--users", users, "--known-roles", ",".join(TEAM_ROLES))
+        self.assertIn("user 'ada' has role 'Acounting Team', which is not a team role "
+                      "(did you mean 'Accounting Team'?)", err)
+
+    def test_misspelt_role_is_refused_with_policy_file(self):
+        users = self.users_with("grace", ["Suport Team"])
+        policy = self.write("policy.json", {"team_roles": TEAM_ROLES})
+        err = refused_start(self, "--users", users, "--policy", policy)
+        self.assertIn("user 'grace' has role 'Suport Team', which is not a team role "
+                      "(did you mean 'Support Team'?)", err)
+
+    def test_role_far_from_every_team_role_has_no_suggestion(self):
+        users = self.users_with("alan", ["Marketing"])
+        err = refused_start(self, "--users", users, "--known-roles", ",".join(TEAM_ROLES))
+        self.assertIn("user 'alan' has role 'Marketing', which is not a team role", err)
+        self.assertNotIn("did you mean", err)
+        self.assertIn("Accounting Team, Support Team, Engineering", err)  # says what the team roles are
+
+    def test_known_roles_match_case_insensitively(self):
+        b = self.run_backend("--known-roles", "accounting team, SUPPORT TEAM,engineering")
+        _, claims = decode(self.token(b), b.public_pem(), "RS256")
+        self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])  # as the users file spells them
+
+    def test_role_with_a_comma_in_comma_form_is_refused(self):
+        users = self.users_with("grace", ["R&D, Europe"])
+        err = refused_start(self, "--users", users, "--role-format", "comma")
+        self.assertIn("user 'grace' has role 'R&D, Europe'", err)
+        self.assertIn("--role-format array", err)
+        # The same users in array form are fine.
+        b = self.run_backend("--users", users, "--role-format", "array")
+        _, claims = decode(self.token(b, "grace"), b.public_pem(), "RS256")
+        self.assertEqual(claims["roles"], ["R&D, Europe"])
+
+    def test_policy_file_shapes_the_tokens(self):
+        policy = self.write("policy.json", {
+            "role_claim": "groups", "role_format": "comma_separated", "team_roles": TEAM_ROLES,
+            "algorithms": ["ES256"], "max_lifetime_seconds": 300})
+        b = self.run_backend("--policy", policy)
+        self.assertTrue(os.path.exists(os.path.join(b.data_dir, "es256-private.pem")))  # the policy's algorithm
+        header, claims = decode(self.token(b), b.public_pem(), "ES256")
+        self.assertEqual(header["alg"], "ES256")
+        self.assertEqual(claims["groups"], "Accounting Team, Support Team")
+        self.assertNotIn("roles", claims)
+        self.assertEqual(claims["exp"] - claims["iat"], 300)  # the policy's ceiling is the default lifetime
+
+    def test_flags_override_the_policy_file(self):
+        policy = self.write("policy.json", {
+            "role_claim": "groups", "role_format": "comma_separated", "max_lifetime_seconds": 300})
+        b = self.run_backend("--policy", policy, "--role-claim", "team", "--role-format", "array",
+                             "--max-lifetime", "2m", "--known-roles", ",".join(TEAM_ROLES))
+        _, claims = decode(self.token(b), b.public_pem(), "RS256")
+        self.assertEqual(claims["team"], ["Accounting Team", "Support Team"])
+        self.assertNotIn("groups", claims)
+        self.assertEqual(claims["exp"] - claims["iat"], 120)
+
+    def test_ttl_above_the_policy_ceiling_is_refused(self):
+        policy = self.write("policy.json", {"max_lifetime_seconds": 300})
+        err = refused_start(self, "--policy", policy, "--ttl", "6m")
+        self.assertIn("--ttl 6m is longer than the ceiling of 300 s", err)
+
+    def test_algorithm_outside_the_policy_is_refused(self):
+        policy = self.write("policy.json", {"algorithms": ["ES256"]})
+        path, _ = openssl_key(make_tmp(self, "jwtmint-host-key-"), "rsa.pem",
+                              "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+        for args in (("--key", path), ("--alg", "rs256")):
+            with self.subTest(args=args):
+                err = refused_start(self, "--policy", policy, *args)
+                self.assertIn("algorithm_not_allowed", err)
+                self.assertIn("RS256", err)
+                self.assertIn("jwtmint keygen es256", err)
+
+    def test_bad_policy_file_is_refused(self):
+        for doc, wanted in (({"role_claim": "groups", "roles_format": "array"}, "roles_format"),
+                            ({"max_lifetime_seconds": "10m"}, "max_lifetime_seconds"),
+                            ("{not json", "policy")):
+            with self.subTest(doc=doc):
+                err = refused_start(self, "--policy", self.write("policy.json", doc))
+                self.assertIn("invalid_policy", err)
+                self.assertIn(wanted, err)
+        err = refused_start(self, "--policy", "/nonexistent/policy.json")
+        self.assertIn("/nonexistent/policy.json", err)
 
 
 if __name__ == "__main__":
