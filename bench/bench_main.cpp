@@ -4,6 +4,8 @@
 // Names are <op>/<alg>/<impl>/real_time/threads:<n>; items_per_second is tokens per second.
 // verify/<alg>/jwtmint-kid and verify/<alg>/jwtmint-jwks (RS256, ES256) verify tokens that carry
 // a kid, with the plain verifier of their key and with a jwks_verifier over three keys.
+// verify-refused/<alg>/jwtmint/<kind> (one thread) has jwtmint's verifier refuse a bad token of
+// each kind in bench::refusal, to set beside verify/<alg>/jwtmint: a refusal must cost no more.
 // calibration/compute measures how well the machine itself scales to two threads right now.
 #include "common.hpp"
 
@@ -37,6 +39,23 @@ void verify(benchmark::State& state, const bench::implementation* x, const bench
     state.SetItemsProcessed(state.iterations());
 }
 
+void verify_refused(benchmark::State& state, const bench::refused_case* x) {
+    const std::string token = x->token();
+    // Measuring an accepted path, or another refusal than the one named, would mislead.
+    if (const std::string why = x->explain(token); !why.empty()) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
+    long accepted = 0;
+    for (auto _ : state) {
+        const bool refused = x->refused(token);
+        benchmark::DoNotOptimize(refused);
+        accepted += refused ? 0 : 1;
+    }
+    if (accepted != 0) state.SkipWithError("a token was not refused as expected");
+    state.SetItemsProcessed(state.iterations());
+}
+
 // Machine calibration: pure arithmetic, nothing shared. Its two-thread scaling is the most any
 // implementation can show on this machine at this moment (other processes, the hypervisor).
 void compute(benchmark::State& state) {
@@ -65,6 +84,7 @@ int main(int argc, char** argv) {
 
     // Built once and shared by every benchmark thread, as a server shares its signer.
     std::vector<std::unique_ptr<bench::implementation>> keep;
+    std::vector<std::unique_ptr<bench::refused_case>> keep_refused;
     for (const bench::alg a : bench::all_algs) {
         keep.push_back(bench::make(bench::impl::floor, a));
         const bench::implementation* floor = keep.back().get();
@@ -80,6 +100,16 @@ int main(int argc, char** argv) {
                 ->UseRealTime()
                 ->Threads(1)
                 ->Threads(2);
+            if (i == bench::impl::jwtmint) {
+                for (const bench::refusal r : bench::all_refusals) {
+                    keep_refused.push_back(bench::make_jwtmint_refused(a, r));
+                    const std::string row = "verify-refused/" + std::string(bench::name(a)) + "/jwtmint/" +
+                                            std::string(bench::name(r));
+                    benchmark::RegisterBenchmark(row.c_str(), verify_refused, keep_refused.back().get())
+                        ->UseRealTime()
+                        ->Threads(1);
+                }
+            }
             if (i == bench::impl::jwtmint && a != bench::alg::hs256) {
                 // Tokens with a kid: the plain verifier of their key, then a JWK Set of three keys
                 // (its cost over the plain row is choosing the key).

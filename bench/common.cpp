@@ -47,6 +47,32 @@ std::string_view name(alg a) {
     return "HS256";
 }
 
+std::string_view name(refusal r) {
+    switch (r) {
+        case refusal::forged_signature:
+            return "forged-signature";
+        case refusal::foreign_key:
+            return "foreign-key";
+        case refusal::malformed:
+            return "malformed";
+        case refusal::expired:
+            return "expired";
+        case refusal::unknown_role:
+            break;
+    }
+    return "unknown-role";
+}
+
+bool parse(std::string_view text, refusal& out) {
+    for (const refusal r : all_refusals) {
+        if (text == name(r)) {
+            out = r;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool parse(std::string_view text, impl& out) {
     for (const impl i : all_impls) {
         if (text == name(i)) {

@@ -45,6 +45,34 @@ std::unique_ptr<implementation> make_jwtmint(alg a);
 /// key) when through_set, else by the plain jwt::verifier of the token's key.
 std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set);
 std::unique_ptr<implementation> make_cppjwt(alg a);
+
+/// The bad tokens jwtmint's verifier must refuse at no more cost than it accepts a good one
+/// (a flood of forged tokens must not be a cheap way to burn a server's CPU):
+/// - forged_signature: the valid token with one character of its signature altered (the whole
+///   signature check runs, then refuses: errc::invalid_signature);
+/// - foreign_key: a token of the same algorithm signed with another key (errc::invalid_signature);
+/// - malformed: the valid token without its signature segment, two segments (errc::malformed_token);
+/// - expired: validly signed, exp 50 minutes ago (iat = now - 1 h; errc::token_expired);
+/// - unknown_role: validly signed, verified by a verifier whose login policy lists team roles the
+///   token's roles are not among (errc::unknown_role).
+enum class refusal { forged_signature, foreign_key, malformed, expired, unknown_role };
+inline constexpr refusal all_refusals[] = {refusal::forged_signature, refusal::foreign_key, refusal::malformed,
+                                           refusal::expired, refusal::unknown_role};
+
+/// jwtmint's verifier (built once, as for the accepted verify) refusing one kind of bad token.
+class refused_case {
+public:
+    virtual ~refused_case() = default;
+    /// A fresh bad token of this kind (minted now: a long run must not outlive ten minutes).
+    [[nodiscard]] virtual std::string token() const = 0;
+    /// try_verify (the form that also builds the jwt::error and its message): whether token is
+    /// refused with the expected code.
+    [[nodiscard]] virtual bool refused(const std::string& token) const = 0;
+    /// An empty string when token is refused with the expected code, else what happened instead.
+    [[nodiscard]] virtual std::string explain(const std::string& token) const = 0;
+};
+
+std::unique_ptr<refused_case> make_jwtmint_refused(alg a, refusal r);
 std::unique_ptr<implementation> make_libjwt(alg a);
 
 /// jwtmint's verifier as the independent judge of every implementation's tokens: an empty string
@@ -54,8 +82,10 @@ std::string jwtmint_judge(alg a, const std::string& token);
 std::unique_ptr<implementation> make(impl i, alg a);
 std::string_view name(impl i);
 std::string_view name(alg a);
+std::string_view name(refusal r);
 bool parse(std::string_view text, impl& out);
 bool parse(std::string_view text, alg& out);
+bool parse(std::string_view text, refusal& out);
 
 /// Builds every implementation once and proves they produce equivalent tokens: each one's token
 /// verifies with jwtmint's verifier and with the floor's, the floor accepts each, and jwtmint and

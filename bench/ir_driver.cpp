@@ -2,6 +2,8 @@
 // A small, deterministic driver: `ir_driver <impl> <alg> <mint|verify> <N>` mints or verifies N
 // widget tokens with one implementation and exits. Run under callgrind for N1 and N2 tokens,
 // (Ir(N2) - Ir(N1)) / (N2 - N1) is the cost of one token with start-up cancelled out.
+// `ir_driver jwtmint <alg> verify-refused-<kind> <N>` has jwtmint's verifier refuse N bad tokens
+// of one kind (bench::refusal: forged-signature, foreign-key, malformed, expired, unknown-role).
 // Built a second time as alloc_driver (BENCH_COUNT_ALLOCS), it prints heap allocations per token.
 #include "common.hpp"
 
@@ -22,6 +24,8 @@ namespace {
 int usage() {
     std::fprintf(stderr,
                  "usage: ir_driver <floor|jwtmint|cpp-jwt|libjwt> <RS256|ES256|HS256> <mint|verify> <N>\n"
+                 "       ir_driver jwtmint <RS256|ES256|HS256> verify-refused-<forged-signature|foreign-key|malformed|\n"
+                 "                                             expired|unknown-role> <N>\n"
                  "       ir_driver --cross-check\n"
                  "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
     return 2;
@@ -59,15 +63,32 @@ int main(int argc, char** argv) {
     if (argc != 5 || !bench::parse(argv[1], which) || !bench::parse(argv[2], a)) return usage();
     const std::string op = argv[3];
     const long n = std::strtol(argv[4], nullptr, 10);
-    if ((op != "mint" && op != "verify") || n < 0) return usage();
+    const std::string refused_prefix = "verify-refused-";
+    bench::refusal kind{};
+    const bool refusing = op.rfind(refused_prefix, 0) == 0;
+    if (refusing && (which != bench::impl::jwtmint || !bench::parse(op.substr(refused_prefix.size()), kind))) {
+        return usage();
+    }
+    if ((op != "mint" && op != "verify" && !refusing) || n < 0) return usage();
     try {
         const auto x = bench::make(which, a);
-        const std::string token = op == "verify" ? bench::make(bench::impl::floor, a)->mint() : std::string();
+        const auto bad = refusing ? bench::make_jwtmint_refused(a, kind) : nullptr;
+        const std::string token = refusing          ? bad->token()
+                                  : op == "verify" ? bench::make(bench::impl::floor, a)->mint()
+                                                   : std::string();
+        if (refusing) {
+            if (const std::string why = bad->explain(token); !why.empty()) {
+                std::fprintf(stderr, "%s %s %s: %s\n", argv[1], argv[2], op.c_str(), why.c_str());
+                return 1;
+            }
+        }
         std::size_t sink = 0;
         long failures = 0;
         const auto once = [&] {
             if (op == "mint") {
                 sink += x->mint().size();
+            } else if (refusing) {
+                if (!bad->refused(token)) ++failures;
             } else if (!x->verify(token)) {
                 ++failures;
             }
@@ -91,7 +112,8 @@ int main(int argc, char** argv) {
         std::printf("%s %s %s %ld tokens (%zu octets)\n", argv[1], argv[2], op.c_str(), n, sink);
 #endif
         if (failures != 0) {
-            std::fprintf(stderr, "%ld verifications failed\n", failures);
+            std::fprintf(stderr, refusing ? "%ld tokens not refused as expected\n" : "%ld verifications failed\n",
+                         failures);
             return 1;
         }
     } catch (const std::exception& e) {

@@ -117,7 +117,106 @@ std::string judge(const jwt::verifier<Signer>& v, const std::string& token) {
     return {};
 }
 
+/// The widget token as make_jwtmint's implementation mints it, with iat = now.
+template <class Signer>
+std::string widget_token(const Signer& signer, std::chrono::system_clock::time_point now) {
+    return jwt::builder{signer}.roles({claims::role_a, claims::role_b}).email(claims::email).expires_in(10min).sign_at(now);
+}
+
+template <class Signer>
+class jwtmint_refused final : public refused_case {
+public:
+    jwtmint_refused(refusal kind, Signer signer, Signer other, jwt::verifier<Signer> verifier)
+        : kind_(kind), signer_(std::move(signer)), other_(std::move(other)), verifier_(std::move(verifier)) {
+        if (kind_ == refusal::unknown_role) {
+            // Team roles the token's "Accounting Team" and "Support Team" are not among, nor near.
+            verifier_.policy(jwt::login_policy{}.team_roles({"Engineering Team", "Sales Team"}));
+        }
+    }
+
+    [[nodiscard]] std::string token() const override {
+        const auto now = std::chrono::system_clock::now();
+        switch (kind_) {
+            case refusal::forged_signature: {
+                std::string t = widget_token(signer_, now);
+                // A character a quarter into the signature: never its last one (whose unused bits
+                // strict base64url checks), inside ES256's r, so the whole check runs.
+                const std::size_t sig = t.rfind('.') + 1;
+                char& c = t[sig + (t.size() - sig) / 4];
+                c = c == 'A' ? 'B' : 'A';
+                return t;
+            }
+            case refusal::foreign_key:
+                return widget_token(other_, now);
+            case refusal::malformed: {
+                std::string t = widget_token(signer_, now);
+                t.erase(t.rfind('.'));
+                return t;
+            }
+            case refusal::expired:
+                return widget_token(signer_, now - 1h);
+            case refusal::unknown_role:
+                break;
+        }
+        return widget_token(signer_, now);
+    }
+
+    [[nodiscard]] bool refused(const std::string& token) const override {
+        const auto r = verifier_.try_verify(token);
+        return !r && r.error().value() == expected();
+    }
+
+    [[nodiscard]] std::string explain(const std::string& token) const override {
+        const auto r = verifier_.try_verify(token);
+        if (r) return "the token was accepted";
+        if (r.error().value() != expected()) {
+            return "refused with '" + r.error().code().message() + "' (" + r.error().what() + "), expected '" +
+                   jwt::make_error_code(expected()).message() + "'";
+        }
+        return {};
+    }
+
+private:
+    [[nodiscard]] jwt::errc expected() const {
+        switch (kind_) {
+            case refusal::forged_signature:
+            case refusal::foreign_key:
+                return jwt::errc::invalid_signature;
+            case refusal::malformed:
+                return jwt::errc::malformed_token;
+            case refusal::expired:
+                return jwt::errc::token_expired;
+            case refusal::unknown_role:
+                break;
+        }
+        return jwt::errc::unknown_role;
+    }
+
+    refusal kind_;
+    Signer signer_;
+    Signer other_;
+    jwt::verifier<Signer> verifier_;
+};
+
 }  // namespace
+
+std::unique_ptr<refused_case> make_jwtmint_refused(alg a, refusal r) {
+    switch (a) {
+        case alg::rs256:
+            return std::make_unique<jwtmint_refused<jwt::rs256>>(r, jwt::rs256::from_pem(keys::rsa_private_pem),
+                                                                 jwt::rs256::from_pem(keys::other_rsa_private_pem),
+                                                                 jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem));
+        case alg::es256:
+            return std::make_unique<jwtmint_refused<jwt::es256>>(r, jwt::es256::from_pem(keys::ec_private_pem),
+                                                                 jwt::es256::from_pem(keys::other_ec_private_pem),
+                                                                 jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem));
+        case alg::hs256:
+            break;
+    }
+    return std::make_unique<jwtmint_refused<jwt::hs256>>(r, jwt::hs256::from_secret(keys::hmac_secret),
+                                                         jwt::hs256::from_secret(keys::other_hmac_secret),
+                                                         jwt::verifier<jwt::hs256>::from_secret(keys::hmac_secret));
+}
 
 std::unique_ptr<implementation> make_jwtmint(alg a) {
     switch (a) {

@@ -62,4 +62,45 @@ VKxEOtO3Op91MLdCNRUzcb5T9cC+i8OKbOpscfUtN+ORlGlWFBG3dFAhqA==
 // 32 bytes, the RFC 7518 section 3.2 minimum for HS256.
 inline constexpr char hmac_secret[] = "bench-only-hs256-secret-32-bytes";
 
+// Another key of each kind, for the refused-token benchmarks' "foreign-key" tokens: signed with
+// these, verified with the keys above (and so refused).
+inline constexpr char other_rsa_private_pem[] = R"PEM(-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCz7JHbpsqfxDKi
+uQ6NJopKSzuhG2BBkvDrSzvX3TIucXSOeV6461073JAHcie5Kjq9PnGMzAuJx5h6
+SzvzAGGOc48AvuP0KvBNcMuqp8dKhj14gQHshGKmXNaI/YH4c9nsBbBPkGmY2OwQ
+jyKAgKVFUvFitUELgPeYdZNYqLOqN7Lchdhim1YaAz86JG3DWa9c68VvyiWyxqM+
+Z0oYmg0R9b+HspsbI2aT7oUcfIry6xRIAsDOdy1AEf+F83fgqAk4CTCvi6KluM5x
+4gBZVfFhIxbpvCaLIkL+qY/F37vxzlQQkxIQ8AXVIzGNz37v6ciGZlmHgSfxPe0t
+FxQsHmMrAgMBAAECggEAKAo/AWMyV3CplhXZu6a2gscQS4+UkbM6Ixq4hBbpGnXM
+KwKuhjd2paI1eTq5xVa1ALVbPqqP7Mb600hX3IGatEFaMx/ICefeV1WBNYal7ptG
+JcGL5I8nhv9FDPJhkKFzfzda37HzFf08N4kq8+7tGKrXJhDRG1bFguuzcTkF1pyz
+J+ybsDTL1ZCFPKlk/FlpQAzF7x5NBxBX735JTV8FBZiDrF8Ju0OxpiDYlwu45CiE
+4+FS+x9lmbMc2LvE8bzvk+6H35UgvsSq0BrY1k3QVjxoWAQ6X/zkNWDtR5HpeuP2
+I6P2ycn9cPmOFNMTYLld+i9TWMbkiDOEbUUowH9PlQKBgQD2NZ7XU27c6FndEOAR
+OIC1B16xDia6wxrPs7ABc+UJ+z8RqIUzMpDyf0Xi066Tru/Z8QmzMll73q9dQ8Vp
+ud3lrTN4scCb/FF5LcarXaMf86h8RHP6HgsrLe/Xli8rgEKC1Ae39cxxYDt2OKYV
+WjWQg+bL76j5+nYd/AMAzOpJJwKBgQC7FCxWBvoPkmypqN/KJ+UfalMTju3vmDCd
+KDkMCg9/wYvfK8q/hLTOUrwNZxqn0IUj2PT7u6/ej1FDse/jfTacL4OZ2eE+Af6c
+dKw7ZbBd8kVdYy0wGYQpxqXSDO5/qpySL0yDj7zmeR4yhxIUw5U5w55XHbCTJ5pc
+2OHovfGwXQKBgGyE2cwitByeNO2hQIGWm/QumWgEysFKuYiOtKcPRAaQPQ41bvBP
++19HBbCiiLIDSyiOey4GpTZZwoWjF2IwUEOpgaRTBIg8QFTe/lAN55ZvuPV83nmB
+wH55stsdERFlaOttNTG6HzBhsBO9iEalCjL2UEXXDm2QHXu91j0GFMXFAoGAOcji
+ZPQkuzicLc+GyHeIMyrxXEIyxmX45iItdMWKwghzfsyVBJEmE/DEO1OUjS9AYLE8
+AqGXkiQskr9cfKUJgDbA7H27MB8HmSYEqRgg4PPbbxwaMhg/lXPRdk8eP/rf/9ty
+Q9TbIUlaBXtpH1bGOiBtQTVffCSobnNjXDOHetUCgYBuuZOeCF7i+cgaYHAS6F0y
+lUeTFa9P5t/TOlivmDjN7jl2Y6aYtKgTpofG0ZOtmofjJxu1kntRbQGHszvjsy9Z
+WSbbhhbfjdIOpnysbDN9ORKF4z+0wj1FrjADfAd4DX1s4Lrqpd/Q+dEGyc40iRiE
+rZhyOR8QhOsJPeqa9/54ag==
+-----END PRIVATE KEY-----
+)PEM";
+
+inline constexpr char other_ec_private_pem[] = R"PEM(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgfp49Jky0cGlkHCuD
+FzOFvT02ULjT2w7KEh7FpOHkb6+hRANCAARKOMEcHUE9+5P6eVLlzBCVYlCqa2BQ
+SgIppgTsb4bf9t4NdaRWMeDZS2kJLVhD/WXdI5QFfCNYhANDg5+beOcM
+-----END PRIVATE KEY-----
+)PEM";
+
+inline constexpr char other_hmac_secret[] = "bench-only-other-secret-32-bytes";
+
 }  // namespace bench::keys

@@ -35,10 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 IMPLS = ["floor", "jwtmint", "cpp-jwt", "libjwt"]
 ALGS = ["RS256", "ES256", "HS256"]
 OPS = ["mint", "verify"]
+# Bad tokens jwtmint's verifier refuses (bench/common.hpp, bench::refusal), measured as the
+# ir_driver op verify-refused-<kind> and the Google Benchmark rows verify-refused/<alg>/jwtmint/<kind>.
+REFUSALS = ["forged-signature", "foreign-key", "malformed", "expired", "unknown-role"]
+REFUSAL_TEXT = {
+    "forged-signature": "the valid token with one signature character altered (full signature check, then refused)",
+    "foreign-key": "a token of the same algorithm signed with another key",
+    "malformed": "the valid token without its signature segment (two segments)",
+    "expired": "validly signed, exp 50 minutes ago",
+    "unknown-role": "validly signed, verified with a login policy whose team roles do not include the token's",
+}
 
 # The performance targets the benchmarks are held to, on instructions per token (the stable measure).
 IR_TARGET = {("RS256", "mint"): 1.01, ("ES256", "mint"): 1.03, ("HS256", "mint"): 1.25}
 VERIFY_TARGET = 1.10
+REFUSED_TARGET = 1.00  # a refused token: instructions at most the accepted verify's
 ALLOC_SLACK = 2
 SCALING_TARGET = 1.8
 
@@ -181,6 +192,11 @@ def run_callgrind(driver, cg_dir, jobs, quick):
                 n1, n2 = ns_for(alg, quick)
                 for n in (n1, n2):
                     tasks.append((impl, alg, op, n))
+    for alg in ALGS:
+        for kind in REFUSALS:
+            n1, n2 = ns_for(alg, quick)
+            for n in (n1, n2):
+                tasks.append(("jwtmint", alg, f"verify-refused-{kind}", n))
     log(f"callgrind: {len(tasks)} runs, {jobs} at a time")
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -194,6 +210,11 @@ def run_callgrind(driver, cg_dir, jobs, quick):
             for op in OPS:
                 n1, n2 = ns_for(alg, quick)
                 ir[(impl, alg, op)] = (results[(impl, alg, op, n2)] - results[(impl, alg, op, n1)]) / (n2 - n1)
+    for alg in ALGS:
+        n1, n2 = ns_for(alg, quick)
+        for kind in REFUSALS:
+            op = f"verify-refused-{kind}"
+            ir[("jwtmint", alg, op)] = (results[("jwtmint", alg, op, n2)] - results[("jwtmint", alg, op, n1)]) / (n2 - n1)
     return ir
 
 
@@ -278,6 +299,12 @@ def run_google_benchmark(binary, out_json, min_time, reps):
             res[("calibration", "-", "compute", int(m.group(1)))] = {"ns": b["real_time"], "cpu_ns": b["cpu_time"],
                                                                    "tps": b.get("items_per_second", 0.0)}
             continue
+        m = re.match(r"^verify-refused/(\w+)/([\w-]+)/([\w-]+)/real_time/threads:(\d+)$", b["run_name"])
+        if m:
+            if not b.get("error_occurred"):
+                res[(m.group(2), m.group(1), f"verify-refused-{m.group(3)}", int(m.group(4)))] = {
+                    "ns": b["real_time"], "cpu_ns": b["cpu_time"], "tps": b.get("items_per_second", 0.0)}
+            continue
         m = re.match(r"^(mint|verify)/(\w+)/([\w-]+)/real_time/threads:(\d+)$", b["run_name"])
         if not m:
             continue
@@ -305,6 +332,10 @@ def cpu_model():
 
 def fmt_int(x):
     return f"{x:,.0f}"
+
+
+def fmt_ns(x):
+    return f"{x['ns']:,.0f}" if x else "n/a"
 
 
 def fmt_ratio(x):
@@ -390,6 +421,10 @@ def write_report(path, ctx):
         j, f = wall.get(("jwtmint", alg, op, 1)), wall.get(("floor", alg, op, 1))
         return f"; wall-clock {j['ns'] / f['ns']:.2f}x" if j and f else ""
 
+    def refused_wall_ratio(alg, kind):
+        x, a = wall.get(("jwtmint", alg, f"verify-refused-{kind}", 1)), wall.get(("jwtmint", alg, "verify", 1))
+        return f"; wall-clock {x['ns'] / a['ns']:.2f}x" if x and a else ""
+
     for (alg, op), lim in IR_TARGET.items():
         r = ir[("jwtmint", alg, op)] / ir[("floor", alg, op)]
         ok = r <= lim
@@ -426,6 +461,14 @@ def write_report(path, ctx):
           f"({fmt_int(ir[('jwtmint', alg, 'verify')])} vs {fmt_int(ir[('floor', alg, 'verify')])}"
           f"{wall_ratio(alg, 'verify')}) | "
           f"{'met' if r <= VERIFY_TARGET else '**missed**'} |")
+    for alg in ALGS:
+        accepted = ir[("jwtmint", alg, "verify")]
+        worst = max(REFUSALS, key=lambda k: ir[("jwtmint", alg, f"verify-refused-{k}")])
+        r = ir[("jwtmint", alg, f"verify-refused-{worst}")] / accepted
+        w(f"| {alg} refused token: instructions at most the accepted verify's | {r:.3f}x, the costliest kind "
+          f"({worst}: {fmt_int(ir[('jwtmint', alg, f'verify-refused-{worst}')])} vs {fmt_int(accepted)}"
+          f"{refused_wall_ratio(alg, worst)}; every kind below) | "
+          f"{'met' if r <= REFUSED_TARGET else '**missed**'} |")
     w("")
     w("Instruction counts (callgrind) are the yardstick for the targets because they do not depend on the "
       "machine's load; the wall-clock ratio beside each comes from the same run. The two disagree most for HS256, "
@@ -458,6 +501,31 @@ def write_report(path, ctx):
                 w(f"| {impl} | {ns} | {nsr} | {tps} | {a['allocs']:.1f} ({a['new']:.1f} / {a['openssl']:.1f}) | "
                   f"{fmt_int(i)} | {fmt_ratio(i / ir[('floor', alg, op)])} |")
             w("")
+
+    w("## Refused tokens")
+    w("")
+    w("A bad token must cost jwtmint's verifier no more than a good one (a flood of forged tokens must not be a "
+      "cheap way to burn a server's CPU). Each kind is refused by the verifier the accepted row uses, "
+      "`jwt::verifier<Alg>` built once, through `try_verify(token)` (the form that also builds the `jwt::error` "
+      "and its message; the accepted row calls `verify(token, ec)`); the benchmarks check that every token is "
+      "refused with the expected code. Compared with `verify` by jwtmint above (1 thread):")
+    w("")
+    for kind in REFUSALS:
+        w(f"- **{kind}**: {REFUSAL_TEXT[kind]}.")
+    w("")
+    w("| algorithm | kind | instructions/token | vs accepted verify | ns/token | vs accepted verify |")
+    w("|---|---|---:|---:|---:|---:|")
+    for alg in ALGS:
+        accepted, acc_wall = ir[("jwtmint", alg, "verify")], wall.get(("jwtmint", alg, "verify", 1))
+        w(f"| {alg} | (accepted) | {fmt_int(accepted)} | 1.000x | "
+          f"{fmt_ns(acc_wall)} | 1.00x |")
+        for kind in REFUSALS:
+            op = f"verify-refused-{kind}"
+            i, x = ir[("jwtmint", alg, op)], wall.get(("jwtmint", alg, op, 1))
+            ns = f"{x['ns']:,.0f}" if x else "n/a"
+            nsr = f"{x['ns'] / acc_wall['ns']:.2f}x" if x and acc_wall else "n/a"
+            w(f"| {alg} | {kind} | {fmt_int(i)} | {i / accepted:.3f}x | {ns} | {nsr} |")
+    w("")
 
     w("![instructions and time per token](benchmarks.png)")
     w("")
