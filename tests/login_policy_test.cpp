@@ -518,7 +518,7 @@ TEST_CASE("the sample policy file examples/widget-policy.json loads", "[login_po
     const auto p = jwt::login_policy::try_from_file(std::filesystem::path(JWTMINT_EXAMPLES_DIR) / "widget-policy.json");
     INFO((p ? std::string() : std::string(p.error().what())));
     REQUIRE(p.has_value());
-    CHECK(p->team_roles() == strings{"Accounting Team", "Support Team"});
+    CHECK(p->team_roles() == strings{"Accounting Team", "Support Team", "Engineering"});
     CHECK(p->role_claim() == "roles");
     CHECK(p->check_role("accounting team"));
     failure(p->check_role("Acounting Team"), jwt::errc::unknown_role);

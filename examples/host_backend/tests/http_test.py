@@ -748,6 +748,13 @@ class LoginPolicy(unittest.TestCase):
         self.assertIn("user 'grace' has role 'Suport Team', which is not a team role "
                       "(did you mean 'Support Team'?)", err)
 
+    def test_the_sample_policy_fits_the_shipped_users(self):
+        # The CLI and the host backend share examples/widget-policy.json; the demo users start with it.
+        sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "widget-policy.json")
+        b = self.run_backend("--policy", sample)
+        _, claims = decode(self.token(b, "alan"), b.public_pem(), "RS256")
+        self.assertEqual(claims["roles"], ["Engineering"])
+
     def test_role_far_from_every_team_role_has_no_suggestion(self):
         users = self.users_with("alan", ["Marketing"])
         err = refused_start(self, "--users", users, "--known-roles", ",".join(TEAM_ROLES))
