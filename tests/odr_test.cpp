@@ -9,6 +9,12 @@
 #include "core_helpers.hpp"
 
 #include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace odr_other_library {
+std::string encode(std::string_view data);
+}
 
 namespace {
 const std::string secret = "odr-test-secret-0123456789abcdefghij";
@@ -28,4 +34,12 @@ TEST_CASE("both translation units use the same jwtmint", "[odr]") {
 
 TEST_CASE("an error thrown in one translation unit is caught as jwt::error in the other", "[odr]") {
     CHECK_ERRC(odr_second_tu::throw_weak_key(), jwt::errc::weak_key);
+}
+
+TEST_CASE("another library's jwt:: names do not replace jwtmint's (the inline namespace jwt::v1)", "[odr]") {
+    STATIC_REQUIRE(std::is_same_v<jwt::rs256, jwt::v1::rs256>);
+    // Through a function pointer, so that each call goes to the definition the linker kept.
+    std::string (*volatile ours)(std::string_view) = &jwt::base64url_encode;
+    CHECK(ours("hi") == "aGk");
+    CHECK(odr_other_library::encode("hi") == "another library's base64url_encode of hi");
 }

@@ -12,6 +12,7 @@
 #include <system_error>
 
 namespace jwt {
+inline namespace v1 {
 
 /// Length of the unpadded base64url encoding of n octets.
 [[nodiscard]] constexpr std::size_t base64url_encoded_size(std::size_t n) noexcept {
@@ -165,4 +166,5 @@ inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexc
     return try_base64url_decode(text).value();
 }
 
+}  // inline namespace v1
 }  // namespace jwt

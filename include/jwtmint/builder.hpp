@@ -28,6 +28,7 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 
 /// The lifetime ceiling the vendor recommends for widget tokens.
 inline constexpr std::chrono::seconds default_max_lifetime{600};
@@ -740,4 +741,5 @@ builder(const Signer&) -> builder<Signer>;
 template <class Signer>
 builder(const Signer&, const login_policy&) -> builder<Signer>;
 
+}  // inline namespace v1
 }  // namespace jwt

@@ -14,6 +14,7 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 
 /// How the role claim is written: a JSON array (the default) or one comma-separated string.
 /// The vendor accepts both and matches each name case-insensitively to a team role.
@@ -285,4 +286,5 @@ inline void check_email(std::string_view email, std::error_code& ec) {
     return std::nullopt;
 }
 
+}  // inline namespace v1
 }  // namespace jwt

@@ -23,6 +23,7 @@
 #endif
 
 namespace jwt {
+inline namespace v1 {
 
 /// Every way a jwtmint call can fail. Values are stable; new codes are appended.
 enum class errc {
@@ -273,6 +274,7 @@ std::optional<T> to_optional(result<T>&& r, std::error_code& ec) {
 inline void to_error_code(const status& r, std::error_code& ec) noexcept { ec = r.error_code(); }
 }  // namespace detail
 
+}  // inline namespace v1
 }  // namespace jwt
 
 template <>

@@ -32,6 +32,7 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 
 /// The longest JWK text read, in octets; longer text is refused before it is scanned. A 16384-bit
 /// RSA private JWK with its CRT members takes about 13 KiB; a public JWK, well under 1 KiB.
@@ -1073,4 +1074,5 @@ private:
     std::size_t max_size_ = default_max_token_size;  // the largest of the keys' verifiers' limits
 };
 
+}  // inline namespace v1
 }  // namespace jwt

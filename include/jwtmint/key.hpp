@@ -29,6 +29,7 @@
 #include <utility>
 
 namespace jwt {
+inline namespace v1 {
 
 namespace detail {
 
@@ -671,4 +672,5 @@ inline void check_key_pair(const private_key& key, const public_key& pub, std::e
     return detail::to_optional(try_random_jwt_id(), ec);
 }
 
+}  // inline namespace v1
 }  // namespace jwt

@@ -26,6 +26,7 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 
 /// The algorithms the widget accepts, in the order the vendor recommends them.
 inline constexpr std::string_view widget_algorithms[] = {"RS256", "ES256", "HS256"};
@@ -700,4 +701,5 @@ private:
     std::optional<error> error_;
 };
 
+}  // inline namespace v1
 }  // namespace jwt

@@ -25,6 +25,7 @@
 #include <utility>
 
 namespace jwt {
+inline namespace v1 {
 
 namespace detail {
 
@@ -866,4 +867,5 @@ bool with_algorithm(std::string_view name, F&& f) {
     return detail::with_algorithm_in(all_algorithms{}, name, f);
 }
 
+}  // inline namespace v1
 }  // namespace jwt

@@ -41,6 +41,7 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 
 /// Whole seconds on the system clock since the Unix epoch (C++20's std::chrono::sys_seconds).
 using sys_seconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
@@ -1501,4 +1502,5 @@ void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v
     detail::to_error_code(try_check_key_pair(signer, v), ec);
 }
 
+}  // inline namespace v1
 }  // namespace jwt

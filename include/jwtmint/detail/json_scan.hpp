@@ -14,7 +14,9 @@
 #include <unordered_set>
 #include <vector>
 
-namespace jwt::detail {
+namespace jwt {
+inline namespace v1 {
+namespace detail {
 
 /// The JSON type of a value, named as nlohmann::json::type_name() names it.
 enum class json_type : unsigned char { null, boolean, number, string, array, object };
@@ -729,4 +731,6 @@ private:
     std::size_t top_value_ = 0;
 };
 
-}  // namespace jwt::detail
+}  // namespace detail
+}  // inline namespace v1
+}  // namespace jwt

@@ -18,7 +18,9 @@
 #include <string>
 #include <string_view>
 
-namespace jwt::detail {
+namespace jwt {
+inline namespace v1 {
+namespace detail {
 
 /// Whether OpenSSL's own providers hold the key (so its parameters can be read). Keys that live in
 /// another provider (an HSM, a TPM) may keep them to themselves; their provider answers for them.
@@ -275,4 +277,6 @@ inline std::string key_material_in_secret(std::string_view secret) {
     return {};
 }
 
-}  // namespace jwt::detail
+}  // namespace detail
+}  // inline namespace v1
+}  // namespace jwt

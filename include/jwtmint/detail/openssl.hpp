@@ -22,7 +22,9 @@
 #include <string_view>
 #include <vector>
 
-namespace jwt::detail {
+namespace jwt {
+inline namespace v1 {
+namespace detail {
 
 template <auto Free>
 struct ossl_deleter {  // stateless: unique_ptr stays one pointer wide
@@ -109,4 +111,6 @@ inline std::string bio_contents(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(n));
 }
 
-}  // namespace jwt::detail
+}  // namespace detail
+}  // inline namespace v1
+}  // namespace jwt

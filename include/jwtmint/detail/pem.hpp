@@ -12,12 +12,16 @@
 #include <vector>
 
 namespace jwt {
+inline namespace v1 {
 /// The longest key text (PEM) or key file read, in octets; longer input is refused before it is
 /// read or scanned. A 16384-bit RSA private key takes about 12 KiB of PEM.
 inline constexpr std::size_t max_key_text_size = 64 * 1024;
+}  // inline namespace v1
 }  // namespace jwt
 
-namespace jwt::detail {
+namespace jwt {
+inline namespace v1 {
+namespace detail {
 
 inline bool is_private_label(std::string_view label) {
     return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" || label == "RSA PRIVATE KEY" ||
@@ -251,4 +255,6 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
     return fail(errc::invalid_key, subject + " holds " + found + "; a key file holds exactly one key" + fix);
 }
 
-}  // namespace jwt::detail
+}  // namespace detail
+}  // inline namespace v1
+}  // namespace jwt
