@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -103,19 +104,36 @@ inline std::string ascii_lower_copy(std::string_view s) {
 }
 
 /// Levenshtein distance with ASCII letters compared case-insensitively (bytes otherwise, so a
-/// non-ASCII character counts as one edit per byte).
-inline std::size_t edit_distance_icase(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+/// non-ASCII character counts as one edit per byte), or limit + 1 when it is above limit: only
+/// the band of cells within limit of the diagonal is computed, and the work stops as soon as a
+/// whole row is over the limit. Names up to max_suggestion_length use a stack buffer.
+inline std::size_t edit_distance_icase(std::string_view a, std::string_view b, std::size_t limit) {
+    const std::size_t over = limit + 1;
+    const std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+    if (gap > limit) return over;
+    std::array<std::size_t, max_suggestion_length + 1> stack_row{};
+    std::vector<std::size_t> heap_row;
+    std::size_t* row = stack_row.data();
+    if (b.size() > max_suggestion_length) {
+        heap_row.resize(b.size() + 1);
+        row = heap_row.data();
+    }
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = std::min(j, over);
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];  // row[i-1][j-1]
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t lo = i > limit ? i - limit : 1;
+        const std::size_t hi = std::min(b.size(), i + limit);
+        std::size_t diagonal = row[lo - 1];  // row[i-1][lo-1]
+        row[lo - 1] = lo == 1 ? std::min(i, over) : over;
+        std::size_t best = row[lo - 1];
+        for (std::size_t j = lo; j <= hi; ++j) {
             const std::size_t above = row[j];  // row[i-1][j]
             const std::size_t cost = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
-            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + cost});
+            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + cost, over});
             diagonal = above;
+            best = std::min(best, row[j]);
         }
+        if (hi < b.size()) row[hi + 1] = over;  // outside the band from here on
+        if (best > limit) return over;
     }
     return row[b.size()];
 }
@@ -134,7 +152,7 @@ std::optional<std::string> nearest_name(std::string_view name, const Range& cand
         const std::size_t gap = candidate.size() > name.size() ? candidate.size() - name.size()
                                                                : name.size() - candidate.size();
         if (gap >= best_distance) continue;  // the distance is at least the length difference
-        const std::size_t d = edit_distance_icase(name, candidate);
+        const std::size_t d = edit_distance_icase(name, candidate, best_distance - 1);
         if (d < best_distance && d < std::min(name.size(), candidate.size())) {
             best_distance = d;
             best = std::string(candidate);
@@ -387,6 +405,21 @@ public:
         return {};
     }
 
+    /// What check_role says of a role that is not one of team_roles(): the nearest team role
+    /// ("did you mean ...?") when one is close, else how a new role is added. The verifier uses it
+    /// to refuse a token without building a jwt::error twice.
+    [[nodiscard]] std::string unknown_role_message(std::string_view role) const {
+        std::string message = "role '" + std::string(role) + "' is not one of the team roles";
+        if (auto near = nearest_team_role(role)) {
+            message += " (did you mean '" + *near + "'?); team roles: " + detail::policy_join(team_roles_);
+        } else {
+            message += "; team roles: " + detail::policy_join(team_roles_) +
+                       " (a new role must be created at the vendor, in Teams -> Roles, and added to the "
+                       "policy's team_roles)";
+        }
+        return message;
+    }
+
     /// The team role closest to name (trimmed; case-insensitive edit distance), if one is close
     /// enough to suggest (distance <= max(2, name.size() / 3), and below both names' lengths);
     /// nullopt when none or no team roles.
@@ -545,15 +578,7 @@ private:
         for (const auto& t : team_roles_) {
             if (role_equal(t, role)) return {};
         }
-        std::string message = "role '" + std::string(role) + "' is not one of the team roles";
-        if (auto near = nearest_team_role(role)) {
-            message += " (did you mean '" + *near + "'?); team roles: " + detail::policy_join(team_roles_);
-        } else {
-            message += "; team roles: " + detail::policy_join(team_roles_) +
-                       " (a new role must be created at the vendor, in Teams -> Roles, and added to the "
-                       "policy's team_roles)";
-        }
-        return detail::fail(errc::unknown_role, message);
+        return detail::fail(errc::unknown_role, unknown_role_message(role));
     }
 
     /// Reads the string array member `name` into out, or says why not.

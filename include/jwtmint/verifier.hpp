@@ -1445,10 +1445,7 @@ private:
                 continue;
             }
             // The policy's own message, which names the nearest team role.
-            if (auto known = policy_->check_role(r); !known) {
-                return reject(why, known.error().value(), known.error().what());
-            }
-            return reject(why, errc::unknown_role, "role " + quote(r) + " is not one of the team roles");
+            return reject(why, errc::unknown_role, policy_->unknown_role_message(r));
         }
         return true;
     }
