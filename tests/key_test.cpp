@@ -270,8 +270,10 @@ TEST_CASE("check_key_pair: does this public key belong to this private key?", "[
         CHECK_FALSE(code);
     }
     SECTION("another key, or a key of another type: key_mismatch, saying how to get the right public key") {
-        for (const auto& [key, pub] : {std::pair{&rsa, &other_rsa_pub}, std::pair{&ec, &other_ec_pub},
-                                      std::pair{&rsa, &ec_pub}, std::pair{&ec, &rsa_pub}}) {
+        for (const auto& pair : {std::pair{&rsa, &other_rsa_pub}, std::pair{&ec, &other_ec_pub},
+                                 std::pair{&rsa, &ec_pub}, std::pair{&ec, &rsa_pub}}) {
+            const auto* key = pair.first;  // not a structured binding: a lambda in CHECK_ERRC captures it (C++17)
+            const auto* pub = pair.second;
             const jwt::status checked = jwt::try_check_key_pair(*key, *pub);
             REQUIRE_FALSE(checked.has_value());
             CHECK(checked.error().value() == jwt::errc::key_mismatch);
