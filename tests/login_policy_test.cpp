@@ -8,12 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <list>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -345,6 +347,81 @@ TEST_CASE("nearest_team_role: case-insensitive edit distance, close enough only,
     SECTION("no team roles, no suggestion") {
         CHECK(jwt::login_policy{}.nearest_team_role("Support Team") == std::nullopt);
     }
+}
+
+namespace {
+
+/// Levenshtein distance with ASCII letters case-folded: the textbook full table, written apart from
+/// the library's banded one so that the two can be compared.
+std::size_t reference_distance(const std::string& a, const std::string& b) {
+    const auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+/// The documented rule, by brute force: the first candidate at the smallest distance, if that is
+/// at most max(2, length / 3) and below both names' lengths.
+std::optional<std::string> reference_nearest(const std::string& name, const strings& candidates) {
+    const std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
+    std::optional<std::string> best;
+    std::size_t best_distance = limit + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = reference_distance(name, c);
+        if (d < best_distance && d < std::min(name.size(), c.size())) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+TEST_CASE("nearest_team_role agrees with a brute-force edit distance on random names", "[login_policy]") {
+    // Few distinct letters, both cases and a two-byte character, so that near names are common and
+    // the cheap filters (length gap, letter counts) and the band are all exercised.
+    const std::array<std::string_view, 8> pieces = {"a", "A", "b", "B", "c", "d", "\xc3\xa9", "-"};
+    std::mt19937 rng(20261202);  // fixed: a failure reproduces
+    const auto random_name = [&](std::size_t min_length) {
+        std::string out;
+        const std::size_t n = min_length + rng() % 14;
+        for (std::size_t i = 0; i < n; ++i) out += pieces[rng() % pieces.size()];
+        return out;
+    };
+    std::size_t suggested = 0;
+    for (int round = 0; round < 400; ++round) {
+        strings team;
+        for (std::size_t i = 0, n = 1 + rng() % 5; i < n; ++i) {
+            std::string role = random_name(1);
+            const auto same = [&](const std::string& t) { return reference_distance(t, role) == 0 && t.size() == role.size(); };
+            if (std::none_of(team.begin(), team.end(), same)) team.push_back(role);  // the policy refuses repeats
+        }
+        jwt::login_policy p;
+        p.team_roles(team);
+        REQUIRE(p.check().has_value());
+        for (int k = 0; k < 5; ++k) {
+            std::string name = random_name(0);
+            if (k % 2 == 0) {  // a typo of a team role: near names must be found too
+                name = team[rng() % team.size()];
+                for (std::size_t e = 0, edits = rng() % 4; e < edits && !name.empty(); ++e) {
+                    name[rng() % name.size()] = static_cast<char>(pieces[rng() % 6][0]);
+                }
+            }
+            const auto expected = reference_nearest(name, team);
+            INFO("name '" << name << "'");
+            CHECK(p.nearest_team_role(name) == expected);
+            if (expected) ++suggested;
+        }
+    }
+    CHECK(suggested > 200);  // the comparison covered suggestions, not only refusals to suggest
 }
 
 TEST_CASE("to_json and from_json round trip every setting", "[login_policy][policy_file]") {
