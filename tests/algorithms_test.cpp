@@ -349,6 +349,46 @@ TEST_CASE("the signer traits classify every algorithm", "[algorithms]") {
     CHECK(jwt::es512::alg == "ES512");
 }
 
+TEST_CASE("default_algorithm names the algorithm a key signs when none is named, and that signer takes the key",
+          "[algorithms]") {
+    struct key_case {
+        const char* what;
+        std::string pem;  // made by the openssl command line, not by jwtmint
+        std::string_view expected;
+    };
+    const std::vector<key_case> cases = {
+        {"RSA 2048", jwtmint_test::rsa2048_pem(), "RS256"},
+        {"RSA-PSS typed, unrestricted", rsa_pss_unrestricted_pem(), "PS256"},
+        {"RSA-PSS typed, SHA-256 only", rsa_pss_sha256_pem(), "PS256"},
+        {"EC P-256", jwtmint_test::p256_pem(), "ES256"},
+        {"EC P-384", jwtmint_test::p384_pem(), "ES384"},
+        {"EC P-521", p521_pem(), "ES512"},
+        {"Ed25519", jwtmint_test::ed25519_pem(), "EdDSA"},
+        {"EC secp256k1", openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1"), ""},
+        {"Ed448", openssl_key("genpkey -algorithm ED448"), ""},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        const jwt::private_key key = jwt::private_key::from_pem(c.pem);
+        const std::string_view alg = jwt::default_algorithm(key.info());
+        CHECK(alg == c.expected);
+        if (alg.empty()) continue;
+        // The named algorithm's signer takes the key and its token verifies with the public half.
+        const bool found = jwt::with_algorithm(alg, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (jwt::is_pkey_algorithm_v<Alg>) {
+                const auto signer = Alg::try_from_key(key);
+                REQUIRE(signer.has_value());
+                const std::string token = jwt::builder<Alg>(*signer).roles({"Support Team"}).sign();
+                CHECK(jwt::verifier<Alg>::from_signer(*signer).try_verify(token).has_value());
+            }
+        });
+        CHECK(found);
+    }
+    // The public half says the same.
+    CHECK(jwt::default_algorithm(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p384_pem())).info()) == "ES384");
+}
+
 TEST_CASE("with_algorithm picks the signer type for a name chosen at run time", "[algorithms]") {
     STATIC_REQUIRE(jwt::all_algorithms::size == 13);
     const std::array<std::string_view, 13> names = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",

@@ -25,42 +25,6 @@ std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-bool is_private_label(std::string_view label) {
-    return label == "PRIVATE KEY" || label == "ENCRYPTED PRIVATE KEY" ||
-           label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY";
-}
-
-/// The label of the PEM block that counts: the first private-key block (a bundle may put a
-/// certificate first, as the library's loader also assumes), else the first block other than
-/// "EC PARAMETERS"; "" when there is no PEM block.
-std::string_view first_pem_label(std::string_view text) {
-    constexpr std::string_view begin = "-----BEGIN ";
-    std::string_view first;
-    std::size_t pos = 0;
-    while ((pos = text.find(begin, pos)) != std::string_view::npos) {
-        pos += begin.size();
-        const std::size_t end = text.find("-----", pos);
-        if (end == std::string_view::npos) break;
-        const std::string_view label = text.substr(pos, end - pos);
-        if (is_private_label(label)) return label;
-        if (first.empty() && label != "EC PARAMETERS") first = label;
-        pos = end;
-    }
-    return first;
-}
-
-/// A DER SEQUENCE whose length covers the whole file: a binary key, not a secret.
-bool looks_like_der(std::string_view b) {
-    if (b.size() < 2 || static_cast<unsigned char>(b[0]) != 0x30) return false;
-    const auto u = [&](std::size_t i) {
-        return static_cast<std::size_t>(static_cast<unsigned char>(b[i]));
-    };
-    if (u(1) < 0x80) return b.size() == 2 + u(1);
-    if (u(1) == 0x81) return b.size() >= 3 && b.size() == 3 + u(2);
-    if (u(1) == 0x82) return b.size() >= 4 && b.size() == 4 + ((u(2) << 8) | u(3));
-    return false;
-}
-
 std::string describe(const jwt::key_info& info, const char* half, const char* format) {
     std::string kind = info.type;
     if (info.type == "RSA") {
@@ -84,29 +48,8 @@ std::string with_article(const std::string& description) {
     return (an ? "an " : "a ") + description;
 }
 
-bool is_printable_text(std::string_view bytes) {
-    for (const char ch : bytes) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) return false;
-    }
-    return true;
-}
-
 bool has_trailing_line_break(std::string_view secret) {
     return !secret.empty() && secret.back() == '\n' && is_printable_text(secret);
-}
-
-key_file_kind classify_key_bytes(std::string_view bytes) {
-    if (!first_pem_label(bytes).empty()) return key_file_kind::pem;
-    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-    const std::size_t last = bytes.find_last_not_of(" \t\r\n");
-    // JSON key files are text; random secret bytes that merely start with '{' are no JWK.
-    if (first != std::string_view::npos && bytes[first] == '{' && bytes[last] == '}' &&
-        is_printable_text(bytes)) {
-        return key_file_kind::jwk;
-    }
-    if (looks_like_der(bytes)) return key_file_kind::der;
-    return key_file_kind::secret;
 }
 
 jwt::public_key key_material::public_half() const {
@@ -168,7 +111,7 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
 
     const key_file_kind kind = classify_key_bytes(text);
     if (kind == key_file_kind::pem) {
-        const std::string_view label = first_pem_label(text);
+        const std::string_view label = jwtmint_examples::first_pem_label(text);
         if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
             key.public_key = jwt::public_key::from_pem(text);
             key.description = describe(key.public_key->info(), "public", "PEM");
@@ -209,20 +152,7 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
 algorithm default_algorithm(const key_material& key) {
     if (key.secret) return alg_tag<jwt::hs256>{};
     const jwt::key_info info = key.private_key ? key.private_key->info() : key.public_key->info();
-    if (info.type == "RSA-PSS") return alg_tag<jwt::ps256>{};
-    // The first entry of the table whose key kind (and, for EC, curve) fits: RSA -> RS256.
-    for (const algorithm& a : all_algorithms()) {
-        const bool fits = with_algorithm(a, [&](auto tag) {
-            using Alg = typename decltype(tag)::type;
-            if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
-                return false;
-            } else {
-                return info.type == Alg::spec.key_type &&
-                       (Alg::spec.curve.empty() || info.curve == Alg::spec.curve);
-            }
-        });
-        if (fits) return a;
-    }
+    if (const auto a = parse_algorithm(jwt::default_algorithm(info))) return *a;
     throw jwt::error(
         jwt::errc::key_algorithm_mismatch,
         quoted(key.path) + " holds " + with_article(key.description) +

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "common.hpp"
+#include "common/key_file.hpp"
 #include "secret_buffer.hpp"
 
 namespace cli {
@@ -50,15 +51,11 @@ struct key_material {
                                     std::string_view passphrase = {},
                                     std::string_view kid_hint = {});
 
-/// How load_key reads a file's bytes.
-enum class key_file_kind { pem, jwk, der, secret };
-
-/// The kind load_key will take bytes for: PEM text, a JWK (text that is one JSON object), a
-/// DER key (refused), else a raw secret. keygen draws again when random bytes would be misread.
-[[nodiscard]] key_file_kind classify_key_bytes(std::string_view bytes);
-
-/// Whether bytes is printable ASCII text (spaces, tabs and line breaks allowed).
-[[nodiscard]] bool is_printable_text(std::string_view bytes);
+// How load_key reads a file's bytes (keygen draws again when random bytes would be misread):
+// examples/common/key_file.hpp, shared with the host backend.
+using jwtmint_examples::classify_key_bytes;
+using jwtmint_examples::is_printable_text;
+using jwtmint_examples::key_file_kind;
 
 /// Whether an HMAC secret file looks like text saved with a trailing line break (which is
 /// then part of the secret: a common reason for a vendor-side "invalid signature").

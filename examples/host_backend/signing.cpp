@@ -7,10 +7,12 @@
 
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/key.hpp>
+#include <jwtmint/signers.hpp>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
 
+#include "common/key_file.hpp"
 #include "files.hpp"
 
 namespace host {
@@ -25,60 +27,25 @@ std::string random_token(std::size_t n) {
     return jwt::base64url_encode(bytes);
 }
 
-/// How the key file reads, decided as the jwtmint CLI decides it (examples/cli/key_io.cpp).
+/// How the key file reads, decided as the jwtmint CLI decides it (examples/common/key_file.hpp),
+/// with PEM public keys told apart from private ones.
 enum class key_kind { pem_private, pem_public, jwk, der, secret };
 
-/// The first PEM label in text other than "EC PARAMETERS" ("PRIVATE KEY", "PUBLIC KEY", ...),
-/// or "" when text holds no PEM block.
-std::string_view first_pem_label(std::string_view text) {
-    constexpr std::string_view begin = "-----BEGIN ";
-    std::string_view first;
-    for (std::size_t pos = text.find(begin); pos != std::string_view::npos;
-         pos = text.find(begin, pos + 1)) {
-        const std::size_t start = pos + begin.size();
-        const std::size_t end = text.find("-----", start);
-        if (end == std::string_view::npos) break;
-        const std::string_view label = text.substr(start, end - start);
-        if (label != "EC PARAMETERS") return label;
-        if (first.empty()) first = label;
-    }
-    return first;
-}
-
-bool is_printable_text(std::string_view bytes) {
-    for (const char ch : bytes) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) return false;
-    }
-    return true;
-}
-
-/// A DER SEQUENCE whose length covers the whole file: a binary key, not a secret.
-bool looks_like_der(std::string_view b) {
-    if (b.size() < 2 || static_cast<unsigned char>(b[0]) != 0x30) return false;
-    const auto u = [&](std::size_t i) {
-        return static_cast<std::size_t>(static_cast<unsigned char>(b[i]));
-    };
-    if (u(1) < 0x80) return b.size() == 2 + u(1);
-    if (u(1) == 0x81) return b.size() >= 3 && b.size() == 3 + u(2);
-    if (u(1) == 0x82) return b.size() >= 4 && b.size() == 4 + ((u(2) << 8U) | u(3));
-    return false;
-}
-
 key_kind classify(std::string_view bytes) {
-    const std::string_view label = first_pem_label(bytes);
-    if (!label.empty()) {
-        const bool is_public =
-            label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
-        return is_public ? key_kind::pem_public : key_kind::pem_private;
+    using jwtmint_examples::key_file_kind;
+    switch (jwtmint_examples::classify_key_bytes(bytes)) {
+        case key_file_kind::pem: {
+            const std::string_view label = jwtmint_examples::first_pem_label(bytes);
+            const bool is_public = label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
+            return is_public ? key_kind::pem_public : key_kind::pem_private;
+        }
+        case key_file_kind::jwk:
+            return key_kind::jwk;
+        case key_file_kind::der:
+            return key_kind::der;
+        case key_file_kind::secret:
+            break;
     }
-    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-    const std::size_t last = bytes.find_last_not_of(" \t\r\n");
-    if (first != std::string_view::npos && bytes[first] == '{' && bytes[last] == '}' &&
-        is_printable_text(bytes)) {
-        return key_kind::jwk;
-    }
-    if (looks_like_der(bytes)) return key_kind::der;
     return key_kind::secret;
 }
 
@@ -127,20 +94,24 @@ void refuse_unreadable(key_kind kind, const std::filesystem::path& path) {
     }
 }
 
-/// The algorithm of a PEM private key (RSA of 2048 bits or more -> RS256, EC P-256 -> ES256).
+/// The algorithm of a PEM private key, as the jwtmint CLI infers it (jwt::default_algorithm):
+/// RSA -> RS256, EC P-256 -> ES256; a key that signs none of the widget's algorithms is refused.
 algorithm algorithm_of(const jwt::key_info& info, const std::filesystem::path& path) {
-    if (info.type == "RSA") {
-        if (info.bits >= 2048) return algorithm::rs256;
-        throw jwt::error(jwt::errc::weak_key,
-                         quoted(path) + " holds " + describe(info) +
-                             "; RS256 needs at least 2048 bits (make one with: jwtmint keygen "
-                             "rs256 --out private_key.pem, or start without --key to have one "
-                             "created)");
+    const std::string_view name = jwt::default_algorithm(info);
+    if (const std::optional<algorithm> alg = parse_algorithm(name)) {
+        if (*alg == algorithm::rs256 && info.bits < 2048) {
+            throw jwt::error(jwt::errc::weak_key,
+                             quoted(path) + " holds " + describe(info) +
+                                 "; RS256 needs at least 2048 bits (make one with: jwtmint keygen "
+                                 "rs256 --out private_key.pem, or start without --key to have one "
+                                 "created)");
+        }
+        return *alg;
     }
-    if (info.type == "EC" && info.curve == "P-256") return algorithm::es256;
     throw jwt::error(jwt::errc::key_algorithm_mismatch,
-                     quoted(path) + " holds " + describe(info) + ", which the widget cannot use (" +
-                         widget_keys +
+                     quoted(path) + " holds " + describe(info) +
+                         (name.empty() ? std::string() : ", which signs " + std::string(name)) +
+                         "; the widget cannot use it (" + widget_keys +
                          "); make one with: jwtmint keygen es256 --out private_key.pem, or start "
                          "without --key to have one created");
 }

@@ -867,5 +867,37 @@ bool with_algorithm(std::string_view name, F&& f) {
     return detail::with_algorithm_in(all_algorithms{}, name, f);
 }
 
+namespace detail {
+template <class Algorithm>
+bool key_fits_spec(const key_info& key) noexcept {
+    if constexpr (is_pkey_algorithm_v<Algorithm>) {
+        const pkey_alg_spec& spec = Algorithm::spec;
+        return key.type == spec.key_type && (spec.curve.empty() || key.curve == spec.curve);
+    } else {
+        return false;  // an HMAC algorithm: a secret, no key_info
+    }
+}
+template <class... Algorithms>
+std::string_view default_algorithm_in(algorithm_list<Algorithms...>, const key_info& key) noexcept {
+    std::string_view found;
+    const auto take = [&](bool fits, std::string_view alg) {
+        if (fits && found.empty()) found = alg;  // the first that fits, in all_algorithms' order
+    };
+    (take(key_fits_spec<Algorithms>(key), Algorithms::alg), ...);
+    return found;
+}
+}  // namespace detail
+
+/// The algorithm a key signs with when none is named, as jwtmint's tools choose it: the first of
+/// all_algorithms whose key type (and, for EC, curve) the key has, so RS256 for an RSA key (the
+/// widget's recommendation), ES256, ES384 or ES512 for an EC key on P-256, P-384 or P-521 (the
+/// curve fixes it), EdDSA for Ed25519, and PS256 for a key typed RSA-PSS (id-RSASSA-PSS, which
+/// only the PS* algorithms may use). Empty for a key no jwtmint signer takes (secp256k1, Ed448,
+/// DSA, ...). An HMAC secret is not a key_info: it signs HS256 by default.
+[[nodiscard]] inline std::string_view default_algorithm(const key_info& key) noexcept {
+    if (key.type == "RSA-PSS") return ps256::alg;
+    return detail::default_algorithm_in(all_algorithms{}, key);
+}
+
 }  // inline namespace v1
 }  // namespace jwt
