@@ -15,7 +15,7 @@
 #
 # Environment: JWTMINT_SANITIZER_JOBS (build parallelism, default: the number of cores, at most 2),
 # JWTMINT_VALGRIND_BUILD_DIR (a plain, non-sanitized build that already holds the core test
-# binaries, e.g. .ci/run's build/; default: build/valgrind, configured and built here),
+# binaries, e.g. .ci/run's build-rel-gcc/; default: build/valgrind, configured and built here),
 # JWTMINT_SANITIZERS (default "asan tsan valgrind": the steps to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
