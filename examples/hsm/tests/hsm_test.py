@@ -177,7 +177,9 @@ class KeysStayInTokenTest(StoreTestCase):
         c = self.probe("--exportable-control")
         self.assertEqual(c["sensitive"], "false")
         self.assertEqual(c["read_private_value"], "CKR_OK")
-        self.assertEqual(c["private_value_octets"], "32")
+        # A P-256 private scalar is at most 32 octets; SoftHSM returns it as a big-endian integer
+        # without leading zero octets, so one key in 256 has 31 (and rarer ones fewer).
+        self.assertIn(int(c["private_value_octets"]), range(24, 33), c)
         self.assertEqual(c["wrap_private_key"], "CKR_OK")
 
 
