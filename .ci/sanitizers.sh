@@ -70,8 +70,14 @@ if [[ " $steps " == *" valgrind "* ]]; then
     plain=build/valgrind
     cmake -S . -B "$plain" $(fresh_generator "$plain") -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
           -DJWTMINT_BUILD_EXAMPLES=OFF "${configure_args[@]}" >/dev/null
-    cmake --build "$plain" -j"$jobs" --target "${core[@]}"
   fi
+  # Built here whichever build it is (a no-op where they are up to date): the core tests, and the
+  # HSM example's programs where that build has them.
+  hsm_targets=()
+  if ctest --test-dir "$plain" -N -L hsm 2>/dev/null | grep -q 'Total Tests: [1-9]'; then
+    hsm_targets=(jwtmint-hsm-mint hsm_signer_test pkcs11_probe)
+  fi
+  cmake --build "$plain" -j"$jobs" --target "${core[@]}" "${hsm_targets[@]}"
   logs="$plain/valgrind"
   mkdir -p "$logs"
   # Two at a time; each writes its own log, which is shown when it fails.
@@ -87,7 +93,7 @@ if [[ " $steps " == *" valgrind "* ]]; then
   # The HSM example's programs (the PKCS#11 signers over libp11 and SoftHSM), through the hsm
   # tests of the same build: hsm_test.py runs them under the command in JWTMINT_HSM_WRAPPER,
   # where valgrind's exit status 99 fails the test.
-  if ctest --test-dir "$plain" -N -L hsm 2>/dev/null | grep -q 'Total Tests: [1-9]'; then
+  if [ "${#hsm_targets[@]}" -gt 0 ]; then
     echo "== valgrind memcheck over the HSM example (ctest -L hsm)"
     JWTMINT_HSM_WRAPPER="valgrind --quiet --tool=memcheck --error-exitcode=99 --leak-check=full \
 --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
