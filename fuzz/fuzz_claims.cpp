@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: claim parsing. The first input octet picks the mode; the rest is the text:
-//   mode 0  the verifier's JSON object parser (jwt::detail::parse_json_object); on success every
+//   mode 0  the verifier's JSON object scan (jwt::detail::scan_json_object), and nlohmann::json
+//           parsing what it accepted (as verified_token::claims() does); on success every
 //           member goes through jwt::parse_roles and the object through jwt::session_identity
 //   mode 1  jwt::split_roles and jwt::parse_roles on the text as a comma-separated role string
 //   mode 2  jwt::detail::is_valid_utf8 against nlohmann::json's own UTF-8 check (differential)
@@ -8,7 +9,8 @@
 // member names that survives a dump/parse round trip; parse_roles returns trimmed, non-empty
 // names; split_roles returns one name per comma plus one; the two UTF-8 validators agree.
 #include <jwtmint/claims.hpp>
-#include <jwtmint/verifier.hpp>
+#include <jwtmint/detail/refusal.hpp>
+#include <jwtmint/json.hpp>
 
 #include "fuzz_common.hpp"
 
@@ -44,6 +46,14 @@ void check_roles_of(const nlohmann::json& value) {
     for (const auto& r : roles) expect(!r.empty() && trimmed(r), "parse_roles returned an empty or untrimmed name");
 }
 
+/// What the verifier does with a claims set: the scan judges it, nlohmann::json reads what passed.
+bool parse_json_object(std::string_view text, nlohmann::json& out, jwt::detail::rejection& why) {
+    jwt::detail::json_object_scan scan;
+    if (!jwt::detail::scan_json_object(text, "claims set", scan, why)) return false;
+    out = jwt::detail::parse_scanned_json<nlohmann::json>(text);
+    return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -53,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 0: {
             nlohmann::json j;
             jwt::detail::rejection why;
-            if (!jwt::detail::parse_json_object(text, "claims set", j, why)) {
+            if (!parse_json_object(text, j, why)) {
                 expect(why.code == jwt::errc::malformed_token, "the JSON object parser refused with another code");
                 expect(!why.message.empty(), "the JSON object parser refused without a message");
                 break;
@@ -62,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             // The dump of an accepted object is accepted again and reads back equal.
             nlohmann::json again;
             jwt::detail::rejection why2;
-            expect(jwt::detail::parse_json_object(j.dump(), "claims set", again, why2), "the dump of an accepted object was refused");
+            expect(parse_json_object(j.dump(), again, why2), "the dump of an accepted object was refused");
             expect(again == j, "an accepted object changed through dump and parse");
             for (const auto& member : j.items()) check_roles_of(member.value());
             check_roles_of(j);

@@ -4,6 +4,7 @@
 // its lifetime ceiling), and the role claim's name and form taken from it; exact payloads with a
 // pinned clock.
 #include <jwtmint/builder.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/signers.hpp>
 
 #include "core_helpers.hpp"

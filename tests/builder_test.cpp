@@ -3,6 +3,7 @@
 // independently (OpenSSL's one-shot HMAC and base64), claim forms, the lifetime policy, error
 // reporting, and the lowest-level entry point sign_compact.
 #include <jwtmint/builder.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/signers.hpp>
 
 #include "core_helpers.hpp"

@@ -2,6 +2,7 @@
 // claims.hpp: role names (split, check, compare, parse), email, session identity, UTF-8 and
 // JSON string escaping (checked against nlohmann::json).
 #include <jwtmint/claims.hpp>
+#include <jwtmint/json.hpp>
 
 #include "core_helpers.hpp"
 

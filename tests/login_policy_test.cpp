@@ -2,6 +2,7 @@
 // login_policy.hpp: the widget's defaults, every setter's refusal, the algorithm and role checks,
 // the "did you mean" suggestion, the policy file (round trip and every kind of bad file), and the
 // compile-time algorithm trait.
+#include <jwtmint/json.hpp>
 #include <jwtmint/login_policy.hpp>
 
 #include "core_helpers.hpp"

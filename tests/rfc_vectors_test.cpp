@@ -4,6 +4,7 @@
 // and our own ES256 signature over the same input verified too; plus every other deterministic
 // HS256/RS256 compact case (RFC 7519 §3.1, RFC 7520 §4.1 and §4.4).
 #include <jwtmint/builder.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/signers.hpp>
 
 #include "core_helpers.hpp"

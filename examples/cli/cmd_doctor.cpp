@@ -6,6 +6,7 @@
 #include <ctime>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/verifier.hpp>
 #include <type_traits>
 

@@ -3,6 +3,7 @@
 // what the vendor would refuse.
 #include <cstdio>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/signers.hpp>
 #include <nlohmann/json.hpp>
 

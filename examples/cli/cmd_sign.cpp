@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <jwtmint/builder.hpp>
+#include <jwtmint/json.hpp>
 #include <nlohmann/json.hpp>
 #include <utility>
 

@@ -3,6 +3,7 @@
 // is valid, 1 and "error: <errc name>: <message>" when it is refused, 2 for usage or key errors.
 #include <chrono>
 #include <cstdio>
+#include <jwtmint/json.hpp>
 #include <jwtmint/verifier.hpp>
 #include <nlohmann/json.hpp>
 

@@ -3,6 +3,8 @@
 
 #include "durations.hpp"
 
+#include <jwtmint/json.hpp>
+
 namespace cli {
 
 namespace {

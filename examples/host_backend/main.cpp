@@ -21,6 +21,7 @@
 #include <exception>
 #include <iostream>
 #include <jwtmint/error.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/version.hpp>
 #include <optional>

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/json.hpp>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>

@@ -4,10 +4,9 @@
 
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/claims.hpp>
+#include <jwtmint/detail/json_fwd.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/login_policy.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -181,9 +180,10 @@ template <class Signer>
 
 /// The first string (a value or an object member's name) in value that is not valid UTF-8, so
 /// that a claim is refused before nlohmann's dump() would throw (or abort) on it.
-inline const std::string* find_invalid_utf8(const nlohmann::json& value) {
+template <class Json>
+const std::string* find_invalid_utf8(const Json& value) {
     if (value.is_string()) {
-        const auto& s = value.get_ref<const std::string&>();
+        const auto& s = value.template get_ref<const std::string&>();
         return is_valid_utf8(s) ? nullptr : &s;
     }
     if (value.is_object()) {
@@ -414,7 +414,10 @@ public:
     /// A custom claim; value is any JSON. Names the builder manages (iat, exp, email, ... and the
     /// role claim) are refused: use their setters, and so is a name holding U+0000, which the
     /// verifier refuses. The value may hold U+0000 in its strings: it is the application's to read.
-    builder& claim(std::string_view name, const nlohmann::json& value) {
+    /// Needs <jwtmint/json.hpp> (value is a nlohmann::json).
+    template <class Tag = detail::json_tag>
+    builder& claim(std::string_view name, const detail::json_t<Tag>& value) {
+        using Json = detail::json_t<Tag>;
         if (name.empty() || !detail::is_valid_utf8(name)) {
             remember(errc::invalid_claim, "a custom claim needs a non-empty UTF-8 name");
             return *this;
@@ -437,7 +440,7 @@ public:
                                               "UTF-8 (a string or a member name)");
             return *this;
         }
-        std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);  // compact; all UTF-8
+        std::string text = value.dump(-1, ' ', false, Json::error_handler_t::strict);  // compact; all UTF-8
         for (auto& c : custom_) {
             if (c.first == name) {
                 c.second = std::move(text);

@@ -4,8 +4,7 @@
 
 #include <jwtmint/error.hpp>
 
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -106,12 +105,19 @@ inline void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
+/// Whether c is ASCII white space (" \t\r\n\f\v").
+constexpr bool is_ascii_space(char c) noexcept {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/// s without leading and trailing ASCII white space. (Loops rather than find_first_not_of,
+/// which calls memchr once per character examined.)
 inline std::string_view trim(std::string_view s) noexcept {
-    constexpr std::string_view ws = " \t\r\n\f\v";
-    const std::size_t b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    const std::size_t e = s.find_last_not_of(ws);
-    return s.substr(b, e - b + 1);
+    std::size_t b = 0;
+    std::size_t e = s.size();
+    while (b < e && is_ascii_space(s[b])) ++b;
+    while (e > b && is_ascii_space(s[e - 1])) --e;
+    return s.substr(b, e - b);
 }
 
 inline char ascii_lower(char c) noexcept {
@@ -127,15 +133,19 @@ inline status check_text(std::string_view what, std::string_view value) {
     return {};
 }
 
+/// Whether a and b are equal ignoring the case of ASCII letters ("RS256" and "rs256", "JWT" and "jwt").
+[[nodiscard]] inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
 }  // namespace detail
 
 /// Role names compare as the vendor compares them: case-insensitively (ASCII letters).
 [[nodiscard]] inline bool role_equal(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
-    }
-    return true;
+    return detail::ascii_iequal(a, b);
 }
 
 /// Splits a comma-separated role string as the vendor reads it, trimming each name
@@ -210,7 +220,9 @@ inline status check_email(std::string_view email) {
     if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
         return bad("it needs exactly one '@'");
     }
-    if (email.find_first_of(" \t") != std::string_view::npos) return bad("it contains a space");
+    if (std::any_of(email.begin(), email.end(), [](char c) { return c == ' ' || c == '\t'; })) {
+        return bad("it contains a space");
+    }
     const std::string_view local = email.substr(0, at);
     const std::string_view domain = email.substr(at + 1);
     if (local.empty() || local.size() > 64) return bad("the part before '@' must have 1 to 64 characters");
@@ -238,52 +250,6 @@ inline void check_email(std::string_view email, std::error_code& ec) {
         if (name == m) return true;
     }
     return false;
-}
-
-/// Reads a role claim value in either form (array of strings, or comma-separated string) into a
-/// list of trimmed names. Fails with errc::invalid_claim for any other JSON type or empty names.
-[[nodiscard]] inline result<std::vector<std::string>> try_parse_roles(const nlohmann::json& value) {
-    std::vector<std::string> roles;
-    if (value.is_string()) {
-        roles = split_roles(value.get_ref<const std::string&>());
-    } else if (value.is_array()) {
-        for (const auto& v : value) {
-            if (!v.is_string()) return detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
-            roles.emplace_back(detail::trim(v.get_ref<const std::string&>()));
-        }
-    } else {
-        return detail::fail(errc::invalid_claim,
-                            "the role claim must be an array of strings or a comma-separated string");
-    }
-    if (roles.empty()) return detail::fail(errc::invalid_claim, "the role claim is an empty array");
-    for (const auto& r : roles) {
-        if (r.empty()) return detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
-    }
-    return roles;
-}
-/// As try_parse_roles, throwing jwt::error.
-[[nodiscard]] inline std::vector<std::string> parse_roles(const nlohmann::json& value) {
-    return try_parse_roles(value).value();
-}
-/// As try_parse_roles, reporting only the code.
-[[nodiscard]] inline std::optional<std::vector<std::string>> parse_roles(const nlohmann::json& value,
-                                                                         std::error_code& ec) {
-    return detail::to_optional(try_parse_roles(value), ec);
-}
-
-/// The session identity as the vendor resolves it: the first of email, upn, preferred_username
-/// that is present. When that one is not a string, or is empty or blank, there is no identity:
-/// the next claim is not consulted (the vendor may not skip it either; jwt::verifier refuses
-/// such a token).
-[[nodiscard]] inline std::optional<std::string> session_identity(const nlohmann::json& claims) {
-    if (!claims.is_object()) return std::nullopt;
-    for (const std::string_view name : identity_claims) {
-        const auto it = claims.find(std::string(name));
-        if (it == claims.end()) continue;
-        if (!it->is_string() || detail::trim(it->get_ref<const std::string&>()).empty()) return std::nullopt;
-        return it->get<std::string>();
-    }
-    return std::nullopt;
 }
 
 }  // inline namespace v1

@@ -7,6 +7,7 @@
 #include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/json.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verifier.hpp>

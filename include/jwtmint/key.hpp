@@ -6,6 +6,7 @@
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/detail/pem.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/file_path.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
@@ -15,13 +16,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <ios>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,12 +32,12 @@ inline namespace v1 {
 
 namespace detail {
 
-/// Reads a whole file of at most max_key_text_size octets (larger is key_file_error before any
-/// read); key_file_error names the path and the reason. The file may hold a secret,
-/// so every buffer its bytes pass through is ours and is wiped: the stream's buffer, the read
-/// chunk, and each shorter string left behind when the result grows. (Reading through the
-/// stream's own heap buffer, or growing a string by reallocation, would release copies unwiped.)
-inline result<std::string> read_file(const std::filesystem::path& path, const char* what) {
+/// Reads a whole file of at most max_key_text_size octets (a larger one is key_file_error);
+/// key_file_error names the path and the reason. The file may hold a secret, so every buffer its
+/// bytes pass through is ours and is wiped: the stream's buffer, the read chunk, and each shorter
+/// string left behind when the result grows (growing a string by reallocation would release
+/// copies unwiped).
+inline result<std::string> read_file(const file_path& path, const char* what) {
     std::array<char, 4096> stream_buf{};
     std::array<char, 4096> chunk{};
     std::string text;
@@ -54,48 +53,35 @@ inline result<std::string> read_file(const std::filesystem::path& path, const ch
             OPENSSL_cleanse(text.data(), text.capacity());
         }
     };
-    std::ifstream in;
     const wiper wipe{stream_buf, chunk, text};
-    in.rdbuf()->pubsetbuf(stream_buf.data(), static_cast<std::streamsize>(stream_buf.size()));
-    in.open(path, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        const bool exists = std::filesystem::exists(path, ec);
-        return fail(errc::key_file_error, std::string("cannot read ") + what + " '" + path.string() + "': " +
-                                              (exists ? "permission denied or not a regular file" : "no such file"));
-    }
-    auto too_large = [&](std::uintmax_t size) {
-        return fail(errc::key_file_error, std::string(what) + " '" + path.string() + "' is " + std::to_string(size) +
-                                              " octets; a key or secret file is at most " +
-                                              std::to_string(max_key_text_size) +
-                                              " (jwt::max_key_text_size): is it the right file?");
-    };
+    const std::string& name = path.string();
+    int err = 0;
     {
-        std::error_code ec;
-        const std::uintmax_t size = std::filesystem::file_size(path, ec);
-        if (!ec && size > max_key_text_size) return too_large(size);
-    }
-    // libstdc++ opens a directory fine and then fails on the first read: the stream sets badbit
-    // (it catches its own std::ios_base::failure, as the exception mask is left empty).
-    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-        const auto n = static_cast<std::size_t>(in.gcount());
-        if (text.size() + n > text.capacity()) {
-            std::string bigger;
-            bigger.reserve(std::max(2 * text.capacity(), text.size() + n));
-            bigger.append(text);
-            OPENSSL_cleanse(text.data(), text.size());
-            text.swap(bigger);
+        errno = 0;
+        const file_handle f(path);
+        if (f.get() == nullptr) {
+            err = errno != 0 ? errno : ENOENT;
+            return fail(errc::key_file_error, std::string("cannot read ") + what + " '" + name + "': " + file_error_text(err));
         }
-        text.append(chunk.data(), n);
-        if (text.size() > max_key_text_size) break;  // a pipe or device: stop at the limit
+        err = read_stream(f.get(), max_key_text_size, stream_buf.data(), stream_buf.size(), chunk.data(), chunk.size(),
+                          text, [](std::string& t, std::size_t n) {
+                              if (t.size() + n <= t.capacity()) return;
+                              std::string bigger;
+                              bigger.reserve(std::max(2 * t.capacity(), t.size() + n));
+                              bigger.append(t);
+                              OPENSSL_cleanse(t.data(), t.size());
+                              t.swap(bigger);
+                          });
+    }  // closed before the stream's buffer is wiped
+    if (text.size() > max_key_text_size) {
+        const std::string limit = std::to_string(max_key_text_size);
+        return fail(errc::key_file_error, std::string(what) + " '" + name + "' is over " + limit +
+                                              " octets; a key or secret file is at most " + limit +
+                                              " (jwt::max_key_text_size): is it the right file?");
     }
-    const bool bad = in.bad();
-    in.close();
-    if (text.size() > max_key_text_size) return too_large(text.size());
-    if (bad) {
-        std::error_code ec;
-        return fail(errc::key_file_error, std::string("error while reading ") + what + " '" + path.string() + "'" +
-                                              (std::filesystem::is_directory(path, ec) ? ": it is a directory" : ""));
+    if (err != 0) {
+        return fail(errc::key_file_error,
+                    std::string("error while reading ") + what + " '" + name + "': " + file_error_text(err));
     }
     return result<std::string>(std::move(text));
 }
@@ -322,7 +308,7 @@ public:
 
     /// Reads a PEM private key file (the text is wiped once parsed).
     /// Fails with key_file_error, or any error of try_from_pem.
-    [[nodiscard]] static result<private_key> try_from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static result<private_key> try_from_pem_file(const file_path& path,
                                                                std::string_view passphrase = {}) {
         auto text = detail::read_file(path, "private key file");
         if (!text) return std::move(text).error();
@@ -330,12 +316,12 @@ public:
         return try_from_pem(*text, passphrase);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static private_key from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static private_key from_pem_file(const file_path& path,
                                                    std::string_view passphrase = {}) {
         return try_from_pem_file(path, passphrase).value();
     }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<private_key> from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static std::optional<private_key> from_pem_file(const file_path& path,
                                                                   std::string_view passphrase, std::error_code& ec) {
         return detail::to_optional(try_from_pem_file(path, passphrase), ec);
     }
@@ -516,17 +502,17 @@ public:
     }
 
     /// Reads a PEM public key file. Fails with key_file_error, or any error of try_from_pem.
-    [[nodiscard]] static result<public_key> try_from_pem_file(const std::filesystem::path& path) {
+    [[nodiscard]] static result<public_key> try_from_pem_file(const file_path& path) {
         auto text = detail::read_file(path, "public key file");
         if (!text) return std::move(text).error();
         return try_from_pem(*text);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static public_key from_pem_file(const std::filesystem::path& path) {
+    [[nodiscard]] static public_key from_pem_file(const file_path& path) {
         return try_from_pem_file(path).value();
     }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<public_key> from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static std::optional<public_key> from_pem_file(const file_path& path,
                                                                  std::error_code& ec) {
         return detail::to_optional(try_from_pem_file(path), ec);
     }

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <jwtmint/claims.hpp>
+#include <jwtmint/detail/json_fwd.hpp>
 #include <jwtmint/error.hpp>
-
-#include <nlohmann/json.hpp>
+#include <jwtmint/file_path.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,8 +14,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
@@ -203,7 +201,8 @@ inline bool is_reserved_claim_name(std::string_view name) noexcept {
     return false;
 }
 
-inline const char* json_type_name(const nlohmann::json& v) noexcept {
+template <class Json>
+const char* json_type_name(const Json& v) noexcept {
     if (v.is_array()) return "an array";
     if (v.is_object()) return "an object";
     if (v.is_string()) return "a string";
@@ -215,22 +214,23 @@ inline const char* json_type_name(const nlohmann::json& v) noexcept {
 
 /// SAX pass over a policy text: finds a syntax error (with its line and column) or a member
 /// written twice in one object, which nlohmann::json's DOM parser would silently collapse.
+template <class Json>
 class policy_syntax_check {
 public:
     explicit policy_syntax_check(std::string_view text) : text_(text) {}
 
     bool null() { return true; }
     bool boolean(bool) { return true; }
-    bool number_integer(nlohmann::json::number_integer_t) { return true; }
-    bool number_unsigned(nlohmann::json::number_unsigned_t) { return true; }
-    bool number_float(nlohmann::json::number_float_t, const nlohmann::json::string_t&) { return true; }
-    bool string(nlohmann::json::string_t&) { return true; }
-    bool binary(nlohmann::json::binary_t&) { return true; }
+    bool number_integer(typename Json::number_integer_t) { return true; }
+    bool number_unsigned(typename Json::number_unsigned_t) { return true; }
+    bool number_float(typename Json::number_float_t, const typename Json::string_t&) { return true; }
+    bool string(typename Json::string_t&) { return true; }
+    bool binary(typename Json::binary_t&) { return true; }
     bool start_object(std::size_t) {
         keys_.emplace_back();
         return true;
     }
-    bool key(nlohmann::json::string_t& name) {
+    bool key(typename Json::string_t& name) {
         auto& seen = keys_.back();
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
             problem_ = "member '" + name + "' appears twice" +
@@ -247,7 +247,7 @@ public:
     }
     bool start_array(std::size_t) { return true; }
     bool end_array() { return true; }
-    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
+    bool parse_error(std::size_t position, const std::string&, const typename Json::exception&) {
         // position counts the characters read, the offending one included.
         const std::size_t end = std::min(position == 0 ? 0 : position - 1, text_.size());
         std::size_t line = 1;
@@ -467,56 +467,47 @@ public:
     ///     "team_roles": ["Accounting Team", "Support Team"],
     ///     "algorithms": ["RS256", "ES256", "HS256"], "max_lifetime_seconds": 600,
     ///     "identity_claims": ["email", "upn", "preferred_username"] }
+    /// The reading calls (from_json, from_file) and to_json need <jwtmint/json.hpp>.
+    template <class Tag = detail::json_tag>
     [[nodiscard]] static result<login_policy> try_from_json(std::string_view json_text) {
-        return parse(json_text, "login policy");
+        return parse<detail::json_t<Tag>>(json_text, "login policy");
     }
     /// As try_from_json, throwing jwt::error.
-    [[nodiscard]] static login_policy from_json(std::string_view json_text) { return try_from_json(json_text).value(); }
+    template <class Tag = detail::json_tag>
+    [[nodiscard]] static login_policy from_json(std::string_view json_text) {
+        return try_from_json<Tag>(json_text).value();
+    }
     /// As try_from_json, reporting only the code.
+    template <class Tag = detail::json_tag>
     [[nodiscard]] static std::optional<login_policy> from_json(std::string_view json_text, std::error_code& ec) {
-        return detail::to_optional(try_from_json(json_text), ec);
+        return detail::to_optional(try_from_json<Tag>(json_text), ec);
     }
 
     /// Reads a policy file (the format of try_from_json); a file that cannot be read is
     /// errc::invalid_policy too ("cannot read policy file '...': <reason>").
-    [[nodiscard]] static result<login_policy> try_from_file(const std::filesystem::path& path) {
-        const std::string shown = path.string();
-        std::error_code ec;
-        const auto st = std::filesystem::status(path, ec);
-        if (ec || !std::filesystem::exists(st)) {
-            const std::string reason = ec ? ec.message() : std::string("no such file");
-            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown + "': " + reason);
-        }
-        if (std::filesystem::is_directory(st)) {
-            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown + "': it is a directory");
-        }
-        errno = 0;
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            const int err = errno;
-            const std::string reason =
-                err != 0 ? std::generic_category().message(err) : std::string("the file could not be opened");
-            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown + "': " + reason);
-        }
-        std::string text(detail::max_policy_size + 1, '\0');
-        in.read(text.data(), static_cast<std::streamsize>(text.size()));
-        if (in.bad()) {
-            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown + "': read error");
-        }
-        text.resize(static_cast<std::size_t>(in.gcount()));
-        return parse(text, "policy file '" + shown + "'");
+    template <class Tag = detail::json_tag>
+    [[nodiscard]] static result<login_policy> try_from_file(const file_path& path) {
+        auto text = read_file(path);
+        if (!text) return std::move(text).error();
+        return parse<detail::json_t<Tag>>(*text, "policy file '" + path.string() + "'");
     }
     /// As try_from_file, throwing jwt::error.
-    [[nodiscard]] static login_policy from_file(const std::filesystem::path& path) { return try_from_file(path).value(); }
+    template <class Tag = detail::json_tag>
+    [[nodiscard]] static login_policy from_file(const file_path& path) {
+        return try_from_file<Tag>(path).value();
+    }
     /// As try_from_file, reporting only the code.
-    [[nodiscard]] static std::optional<login_policy> from_file(const std::filesystem::path& path, std::error_code& ec) {
-        return detail::to_optional(try_from_file(path), ec);
+    template <class Tag = detail::json_tag>
+    [[nodiscard]] static std::optional<login_policy> from_file(const file_path& path, std::error_code& ec) {
+        return detail::to_optional(try_from_file<Tag>(path), ec);
     }
 
     /// The policy in the file format, every member written, pretty-printed (2-space indent).
     /// A refused setter value is not part of the policy, so it is not written either.
+    template <class Tag = detail::ordered_json_tag>
     [[nodiscard]] std::string to_json() const {
-        nlohmann::ordered_json j;
+        using Json = detail::json_t<Tag>;
+        Json j;
         j["role_claim"] = role_claim_;
         j["role_format"] = role_format_ == jwt::role_format::array ? "array" : "comma_separated";
         j["team_roles"] = team_roles_;
@@ -525,10 +516,31 @@ public:
         j["identity_claims"] = identity_claims_;
         // Every string was checked to be UTF-8 when set, so `replace` never applies; it only keeps
         // dump() from ever throwing.
-        return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     }
 
 private:
+    /// A policy file's text (at most one octet over the size limit, which parse refuses).
+    static result<std::string> read_file(const file_path& path) {
+        const std::string& shown = path.string();
+        errno = 0;
+        const detail::file_handle f(path);
+        if (f.get() == nullptr) {
+            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown +
+                                                          "': " + detail::file_error_text(errno != 0 ? errno : ENOENT));
+        }
+        std::string text;
+        std::array<char, 4096> buffer{};
+        std::array<char, 4096> chunk{};
+        const int err = detail::read_stream(f.get(), detail::max_policy_size, buffer.data(), buffer.size(), chunk.data(),
+                                            chunk.size(), text, [](std::string&, std::size_t) {});
+        if (err != 0) {
+            return detail::fail(errc::invalid_policy,
+                                "cannot read policy file '" + shown + "': " + detail::file_error_text(err));
+        }
+        return text;
+    }
+
     static constexpr std::chrono::seconds max_lifetime_ceiling{24 * 60 * 60};
 
     login_policy& refuse(const std::string& message) {
@@ -614,7 +626,8 @@ private:
     }
 
     /// Reads the string array member `name` into out, or says why not.
-    static std::optional<std::string> string_array(const nlohmann::json& value, std::string_view name,
+    template <class Json>
+    static std::optional<std::string> string_array(const Json& value, std::string_view name,
                                                    std::vector<std::string_view>& out) {
         if (!value.is_array()) {
             return "member '" + std::string(name) + "' must be an array of strings, not " + detail::json_type_name(value);
@@ -625,11 +638,12 @@ private:
                 return "member '" + std::string(name) + "' item #" + std::to_string(i + 1) + " must be a string, not " +
                        detail::json_type_name(item);
             }
-            out.emplace_back(item.get_ref<const std::string&>());
+            out.emplace_back(item.template get_ref<const std::string&>());
         }
         return std::nullopt;
     }
 
+    template <class Json>
     static result<login_policy> parse(std::string_view text, const std::string& source) {
         const auto bad = [&source](const std::string& why) { return detail::fail(errc::invalid_policy, source + ": " + why); };
         if (text.size() > detail::max_policy_size) {
@@ -641,10 +655,10 @@ private:
             return bad("is empty; write a JSON object such as {\"team_roles\": [\"Support Team\"]}");
         }
 
-        detail::policy_syntax_check syntax(text);
-        (void)nlohmann::json::sax_parse(text, &syntax);
+        detail::policy_syntax_check<Json> syntax(text);
+        (void)Json::sax_parse(text, &syntax);
         if (!syntax.problem().empty()) return bad(syntax.problem());
-        const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+        const auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (j.is_discarded()) return bad("is not valid JSON");
         if (!j.is_object()) {
             return bad(std::string("must be a JSON object ({...}), not ") + detail::json_type_name(j));
@@ -669,14 +683,14 @@ private:
         };
         if (const auto it = j.find("role_claim"); it != j.end()) {
             if (!it->is_string()) return bad(std::string("member 'role_claim' must be a string, not ") + detail::json_type_name(*it));
-            p.role_claim(it->get_ref<const std::string&>());
+            p.role_claim(it->template get_ref<const std::string&>());
             if (auto e = member_error("role_claim")) return std::move(*e);
         }
         if (const auto it = j.find("role_format"); it != j.end()) {
             if (!it->is_string()) {
                 return bad(std::string("member 'role_format' must be a string, not ") + detail::json_type_name(*it));
             }
-            const std::string& f = it->get_ref<const std::string&>();
+            const std::string& f = it->template get_ref<const std::string&>();
             if (f == "array") {
                 p.role_format(jwt::role_format::array);
             } else if (f == "comma_separated") {
@@ -707,10 +721,10 @@ private:
                            it->dump());
             }
             if (it->is_number_unsigned()) {
-                const auto v = it->get<std::uint64_t>();
+                const auto v = it->template get<std::uint64_t>();
                 p.max_lifetime(std::chrono::duration<long double>(static_cast<long double>(v)));
             } else {
-                p.max_lifetime(std::chrono::seconds(it->get<std::int64_t>()));
+                p.max_lifetime(std::chrono::seconds(it->template get<std::int64_t>()));
             }
             if (auto e = member_error("max_lifetime_seconds")) return std::move(*e);
         }

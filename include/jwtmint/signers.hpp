@@ -5,6 +5,7 @@
 
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
+#include <jwtmint/file_path.hpp>
 #include <jwtmint/key.hpp>
 
 #include <openssl/core_names.h>
@@ -15,7 +16,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -316,18 +316,18 @@ public:
     }
 
     /// A signer over a PEM private key file. Errors: key_file_error, or any error of try_from_pem.
-    [[nodiscard]] static result<Derived> try_from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static result<Derived> try_from_pem_file(const file_path& path,
                                                            std::string_view passphrase = {}) {
         auto key = private_key::try_from_pem_file(path, passphrase);
         if (!key) return std::move(key).error();
         return try_from_key(*key);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static Derived from_pem_file(const std::filesystem::path& path, std::string_view passphrase = {}) {
+    [[nodiscard]] static Derived from_pem_file(const file_path& path, std::string_view passphrase = {}) {
         return try_from_pem_file(path, passphrase).value();
     }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<Derived> from_pem_file(const std::filesystem::path& path,
+    [[nodiscard]] static std::optional<Derived> from_pem_file(const file_path& path,
                                                               std::string_view passphrase, std::error_code& ec) {
         return to_optional(try_from_pem_file(path, passphrase), ec);
     }
@@ -714,18 +714,18 @@ public:
 
     /// A signer keyed with the file's exact bytes (a trailing newline counts). Errors:
     /// key_file_error, or any error of try_from_secret.
-    [[nodiscard]] static result<Derived> try_from_secret_file(const std::filesystem::path& path) {
+    [[nodiscard]] static result<Derived> try_from_secret_file(const file_path& path) {
         auto bytes = read_file(path, "secret file");
         if (!bytes) return std::move(bytes).error();
         const wipe_on_exit wipe(*bytes);
         return try_from_secret(*bytes);
     }
     /// As try_from_secret_file, throwing jwt::error.
-    [[nodiscard]] static Derived from_secret_file(const std::filesystem::path& path) {
+    [[nodiscard]] static Derived from_secret_file(const file_path& path) {
         return try_from_secret_file(path).value();
     }
     /// As try_from_secret_file, reporting only the code.
-    [[nodiscard]] static std::optional<Derived> from_secret_file(const std::filesystem::path& path,
+    [[nodiscard]] static std::optional<Derived> from_secret_file(const file_path& path,
                                                                  std::error_code& ec) {
         return to_optional(try_from_secret_file(path), ec);
     }

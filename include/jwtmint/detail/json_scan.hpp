@@ -273,7 +273,11 @@ struct json_number {
     const char* first = n.data();
     const char* last = first + n.size();
     const bool negative = !n.empty() && n[0] == '-';
-    if (n.find_first_of(".eE") == std::string_view::npos) {
+    // A loop, not n.find_first_of(".eE"): that calls memchr once per digit, which made reading a
+    // token's exp and iat cost 2% of an HS256 verify.
+    bool integral = true;
+    for (const char c : n) integral = integral && c != '.' && c != 'e' && c != 'E';
+    if (integral) {
         if (negative && std::from_chars(first, last, out.integer_value).ec == std::errc{}) {
             out.type = json_number::kind::integer;
             return out;

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// jwt::file_path: how the *_file calls (keys, secrets, policy files) name a file, and the reader
+// they share. It takes a std::filesystem::path without including <filesystem>, which alone costs
+// a file that includes jwtmint more to compile than the rest of its minting path.
+#pragma once
+
+#include <jwtmint/error.hpp>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace jwt {
+inline namespace v1 {
+
+/// A file's name: a C string, a std::string or std::string_view, or a std::filesystem::path (any
+/// type whose string() gives a std::string). Relative names are relative to the working directory.
+class file_path {
+public:
+    file_path(const char* name) : name_(name != nullptr ? name : "") {}      // NOLINT(google-explicit-constructor)
+    file_path(std::string name) noexcept : name_(std::move(name)) {}         // NOLINT(google-explicit-constructor)
+    file_path(std::string_view name) : name_(name) {}                       // NOLINT(google-explicit-constructor)
+    template <class Path, class = std::enable_if_t<std::is_same_v<decltype(std::declval<const Path&>().string()), std::string>>>
+    file_path(const Path& path) : name_(path.string()) {}                   // NOLINT(google-explicit-constructor)
+
+    /// The name as given (for messages, and for the C library).
+    [[nodiscard]] const std::string& string() const noexcept { return name_; }
+
+private:
+    std::string name_;
+};
+
+namespace detail {
+
+/// Why a file could not be opened or read, for a message: "no such file", "it is a directory", ...
+inline std::string file_error_text(int err) {
+    switch (err) {
+        case ENOENT:
+            return "no such file";
+        case EISDIR:
+            return "it is a directory";
+        case EACCES:
+        case EPERM:
+            return "permission denied";
+        default:
+            return std::generic_category().message(err);
+    }
+}
+
+/// An open C stream, closed on every way out.
+class file_handle {
+public:
+    explicit file_handle(const file_path& path) noexcept : f_(std::fopen(path.string().c_str(), "rb")) {}
+    file_handle(const file_handle&) = delete;
+    file_handle& operator=(const file_handle&) = delete;
+    ~file_handle() {
+        if (f_ != nullptr) std::fclose(f_);
+    }
+    [[nodiscard]] std::FILE* get() const noexcept { return f_; }
+
+private:
+    std::FILE* f_;
+};
+
+/// Reads at most limit + 1 octets of an open file into out through buffer (setvbuf's, so that
+/// no buffer but the caller's sees the bytes) and chunk. Returns 0, or the errno of a failed read.
+/// A file longer than limit leaves limit + 1 octets in out: the caller refuses it.
+/// grow(out, n) makes room for n more octets (a caller holding secrets copies and wipes).
+template <class Grow>
+int read_stream(std::FILE* f, std::size_t limit, char* buffer, std::size_t buffer_size, char* chunk,
+                std::size_t chunk_size, std::string& out, Grow grow) {
+    std::setvbuf(f, buffer, _IOFBF, buffer_size);
+    errno = 0;
+    while (out.size() <= limit) {
+        const std::size_t n = std::fread(chunk, 1, chunk_size, f);
+        if (n > 0) {
+            grow(out, n);
+            out.append(chunk, n);
+        }
+        if (n < chunk_size) break;
+    }
+    if (std::ferror(f) != 0) return errno != 0 ? errno : EIO;
+    return 0;
+}
+
+}  // namespace detail
+}  // inline namespace v1
+}  // namespace jwt
