@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 namespace bench {
 namespace {
@@ -146,8 +147,15 @@ public:
                 c = c == 'A' ? 'B' : 'A';
                 return t;
             }
-            case refusal::foreign_key:
-                return widget_token(other_, now);
+            case refusal::foreign_key: {
+                // The costliest such token: for RS256, one whose signature, read as an integer, is
+                // below this verifier's modulus, so that the whole RSA check runs (a larger one is
+                // refused before it). Which it is depends on the claims, so the time moves on
+                // until it is; without this the measured cost jumped between runs.
+                std::string t = widget_token(other_, now);
+                for (int s = 1; s < 256 && !below_modulus(t); ++s) t = widget_token(other_, now + std::chrono::seconds(s));
+                return t;
+            }
             case refusal::malformed: {
                 std::string t = widget_token(signer_, now);
                 t.erase(t.rfind('.'));
@@ -177,6 +185,25 @@ public:
     }
 
 private:
+    /// Whether the token's signature, as a big-endian integer, is below the verifier's RSA
+    /// modulus (always true for the other algorithms).
+    [[nodiscard]] bool below_modulus(const std::string& token) const {
+        if constexpr (!std::is_same_v<Signer, jwt::rs256>) {
+            (void)token;
+            return true;
+        } else {
+            const std::string sig = jwt::base64url_decode(std::string_view(token).substr(token.rfind('.') + 1));
+            const std::string n = jwt::base64url_decode(modulus_b64());
+            return sig.size() == n.size() && sig < n;  // same length: lexicographic order is numeric order
+        }
+    }
+    static std::string modulus_b64() {
+        // The public JWK's "n" member (RFC 7518 section 6.3.1).
+        const std::string jwk = jwt::public_jwk(jwt::public_key::from_pem(keys::rsa_public_pem));
+        const std::size_t at = jwk.find("\"n\":\"") + 5;
+        return jwk.substr(at, jwk.find('"', at) - at);
+    }
+
     [[nodiscard]] jwt::errc expected() const {
         switch (kind_) {
             case refusal::forged_signature:

@@ -3,7 +3,8 @@
 """Builds jwtmint's benchmarks in Release and runs all of them in one go, side by side:
 
   1. the start-up cross-check (every implementation's token verifies everywhere);
-  2. instructions per token under callgrind, (Ir(N2) - Ir(N1)) / (N2 - N1), and where
+  2. instructions per token under callgrind, (Ir(N2) - Ir(N1)) / (N2 - N1) counted inside the
+     measured loop only, and where
      jwtmint's instructions go beside the floor's (callgrind_annotate, per function);
   3. heap allocations per token (malloc, operator new, OpenSSL's allocator);
   4. compile time of files that mint, verify, or include everything, beside cpp-jwt's header,
@@ -24,6 +25,7 @@ import concurrent.futures
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -101,8 +103,12 @@ def ns_for(alg, quick):
 
 
 def callgrind_run(driver, out_file, impl, alg, op, n):
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", str(driver),
-                    impl, alg, op, str(n)], check=True, capture_output=True, text=True)
+    # Only the measured loop is counted (ir_driver.cpp, measured_loop): the set-up's cost varies by
+    # millions of instructions from run to run (RSA key checks, blinding), which the difference of
+    # two runs would otherwise spread over the tokens.
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--collect-atstart=no",
+                    "--toggle-collect=*measured_loop*", str(driver), impl, alg, op, str(n)],
+                   check=True, capture_output=True, text=True)
     for line in Path(out_file).read_text(errors="replace").splitlines():
         if line.startswith("summary:") or line.startswith("totals:"):
             return int(line.split()[1])
@@ -299,12 +305,17 @@ def compile_times(cxx, repeats):
             src.write_text(text)
             cmds[key] = [cxx, "-std=c++17", "-fsyntax-only", f"-I{ROOT / 'include'}", str(src)]
             subprocess.run(cmds[key], check=True)  # warm the file cache
-        # Interleaved: each round compiles every file once, so a change of load hits all alike.
+        # Interleaved: each round compiles every file once, so a change of load hits all alike. The
+        # time is the compiler's CPU time (user + system), which another process on the machine
+        # changes far less than it changes the elapsed time.
+        def cpu_seconds():
+            ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return ru.ru_utime + ru.ru_stime
         for _ in range(repeats):
             for key, cmd in cmds.items():
-                t0 = time.perf_counter()
+                t0 = cpu_seconds()
                 subprocess.run(cmd, check=True)
-                res[key]["runs"].append(time.perf_counter() - t0)
+                res[key]["runs"].append(cpu_seconds() - t0)
     for v in res.values():
         v["median"] = statistics.median(v["runs"])
         v["min"] = min(v["runs"])
@@ -528,7 +539,8 @@ def write_report(path, ctx):
     w("")
     w("ns/token and tokens/s: Google Benchmark, median of the repetitions, 1 thread. Allocations: heap "
       "allocations per token (every malloc-family call; in brackets those made through `operator new` / "
-      "through OpenSSL's allocator). Instructions: callgrind, (Ir(N2) - Ir(N1)) / (N2 - N1).")
+      "through OpenSSL's allocator). Instructions: callgrind, (Ir(N2) - Ir(N1)) / (N2 - N1), counted inside the "
+      "measured loop only (the set-up's cost varies from run to run).")
     w("")
     for alg in ALGS:
         for op in OPS:
@@ -715,8 +727,9 @@ def write_report(path, ctx):
     # Compile time
     w("## Compile time")
     w("")
-    w(f"`{ctx['cxx_name']} -std=c++17 -fsyntax-only` of a translation unit with the includes shown, "
-      f"median of {ctx['compile_repeats']} interleaved runs (each round compiles every file once):")
+    w(f"`{ctx['cxx_name']} -std=c++17 -fsyntax-only` of a translation unit with the includes shown: the "
+      f"compiler's CPU time (user + system), median of {ctx['compile_repeats']} interleaved runs (each round "
+      f"compiles every file once):")
     w("")
     base = comp["cpp-jwt"]["median"]
     w("| translation unit | median | fastest | / cpp-jwt |")
