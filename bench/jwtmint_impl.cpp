@@ -193,7 +193,7 @@ private:
             return true;
         } else {
             const std::string sig = jwt::base64url_decode(std::string_view(token).substr(token.rfind('.') + 1));
-            const std::string n = jwt::base64url_decode(modulus_b64());
+            static const std::string n = jwt::base64url_decode(modulus_b64());  // read once
             return sig.size() == n.size() && sig < n;  // same length: lexicographic order is numeric order
         }
     }

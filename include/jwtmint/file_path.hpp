@@ -51,7 +51,7 @@ inline std::string file_error_text(int err) {
     }
 }
 
-/// An open C stream, closed on every way out.
+/// An open C stream, closed on every way out (an allocation failing mid-read included).
 class file_handle {
 public:
     explicit file_handle(const file_path& path) noexcept : f_(std::fopen(path.string().c_str(), "rb")) {}
@@ -66,13 +66,29 @@ private:
     std::FILE* f_;
 };
 
-/// Reads at most limit + 1 octets of an open file into out through buffer (setvbuf's, so that
-/// no buffer but the caller's sees the bytes) and chunk. Returns 0, or the errno of a failed read.
-/// A file longer than limit leaves limit + 1 octets in out: the caller refuses it.
-/// grow(out, n) makes room for n more octets (a caller holding secrets copies and wipes).
+/// How reading a file ended: error is 0, or the errno of the failed open (opened false) or read.
+struct file_read {
+    int error = 0;
+    bool opened = false;
+};
+
+/// Opens path and reads at most limit + 1 octets of it into out, through buffer (the stream's,
+/// set with setvbuf, so that no buffer but the caller's sees the bytes) and chunk. A file longer
+/// than limit leaves limit + 1 octets or more in out: the caller refuses it. grow(out, n) makes
+/// room for n more octets (a caller holding secrets copies and wipes). The file is closed when
+/// this returns, so the caller may wipe buffer then.
 template <class Grow>
-int read_stream(std::FILE* f, std::size_t limit, char* buffer, std::size_t buffer_size, char* chunk,
-                std::size_t chunk_size, std::string& out, Grow grow) {
+file_read read_file_into(const file_path& path, std::size_t limit, char* buffer, std::size_t buffer_size, char* chunk,
+                         std::size_t chunk_size, std::string& out, Grow grow) {
+    file_read r;
+    errno = 0;
+    const file_handle file(path);
+    std::FILE* f = file.get();
+    if (f == nullptr) {
+        r.error = errno != 0 ? errno : ENOENT;
+        return r;
+    }
+    r.opened = true;
     std::setvbuf(f, buffer, _IOFBF, buffer_size);
     errno = 0;
     while (out.size() <= limit) {
@@ -83,8 +99,8 @@ int read_stream(std::FILE* f, std::size_t limit, char* buffer, std::size_t buffe
         }
         if (n < chunk_size) break;
     }
-    if (std::ferror(f) != 0) return errno != 0 ? errno : EIO;
-    return 0;
+    if (std::ferror(f) != 0) r.error = errno != 0 ? errno : EIO;
+    return r;
 }
 
 }  // namespace detail

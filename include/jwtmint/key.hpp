@@ -55,33 +55,28 @@ inline result<std::string> read_file(const file_path& path, const char* what) {
     };
     const wiper wipe{stream_buf, chunk, text};
     const std::string& name = path.string();
-    int err = 0;
-    {
-        errno = 0;
-        const file_handle f(path);
-        if (f.get() == nullptr) {
-            err = errno != 0 ? errno : ENOENT;
-            return fail(errc::key_file_error, std::string("cannot read ") + what + " '" + name + "': " + file_error_text(err));
-        }
-        err = read_stream(f.get(), max_key_text_size, stream_buf.data(), stream_buf.size(), chunk.data(), chunk.size(),
-                          text, [](std::string& t, std::size_t n) {
-                              if (t.size() + n <= t.capacity()) return;
-                              std::string bigger;
-                              bigger.reserve(std::max(2 * t.capacity(), t.size() + n));
-                              bigger.append(t);
-                              OPENSSL_cleanse(t.data(), t.size());
-                              t.swap(bigger);
-                          });
-    }  // closed before the stream's buffer is wiped
+    const file_read read = read_file_into(path, max_key_text_size, stream_buf.data(), stream_buf.size(), chunk.data(),
+                                          chunk.size(), text, [](std::string& t, std::size_t n) {
+                                              if (t.size() + n <= t.capacity()) return;
+                                              std::string bigger;
+                                              bigger.reserve(std::max(2 * t.capacity(), t.size() + n));
+                                              bigger.append(t);
+                                              OPENSSL_cleanse(t.data(), t.size());
+                                              t.swap(bigger);
+                                          });
+    if (!read.opened) {
+        return fail(errc::key_file_error,
+                    std::string("cannot read ") + what + " '" + name + "': " + file_error_text(read.error));
+    }
     if (text.size() > max_key_text_size) {
         const std::string limit = std::to_string(max_key_text_size);
         return fail(errc::key_file_error, std::string(what) + " '" + name + "' is over " + limit +
                                               " octets; a key or secret file is at most " + limit +
                                               " (jwt::max_key_text_size): is it the right file?");
     }
-    if (err != 0) {
+    if (read.error != 0) {
         return fail(errc::key_file_error,
-                    std::string("error while reading ") + what + " '" + name + "': " + file_error_text(err));
+                    std::string("error while reading ") + what + " '" + name + "': " + file_error_text(read.error));
     }
     return result<std::string>(std::move(text));
 }

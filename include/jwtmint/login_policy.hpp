@@ -522,21 +522,14 @@ public:
 private:
     /// A policy file's text (at most one octet over the size limit, which parse refuses).
     static result<std::string> read_file(const file_path& path) {
-        const std::string& shown = path.string();
-        errno = 0;
-        const detail::file_handle f(path);
-        if (f.get() == nullptr) {
-            return detail::fail(errc::invalid_policy, "cannot read policy file '" + shown +
-                                                          "': " + detail::file_error_text(errno != 0 ? errno : ENOENT));
-        }
         std::string text;
         std::array<char, 4096> buffer{};
         std::array<char, 4096> chunk{};
-        const int err = detail::read_stream(f.get(), detail::max_policy_size, buffer.data(), buffer.size(), chunk.data(),
-                                            chunk.size(), text, [](std::string&, std::size_t) {});
-        if (err != 0) {
+        const detail::file_read read = detail::read_file_into(path, detail::max_policy_size, buffer.data(), buffer.size(),
+                                                              chunk.data(), chunk.size(), text, [](std::string&, std::size_t) {});
+        if (read.error != 0) {
             return detail::fail(errc::invalid_policy,
-                                "cannot read policy file '" + shown + "': " + detail::file_error_text(err));
+                                "cannot read policy file '" + path.string() + "': " + detail::file_error_text(read.error));
         }
         return text;
     }

@@ -33,7 +33,6 @@ namespace detail {
 class claim_rules {
 public:
     void leeway(std::int64_t seconds) noexcept { leeway_ = seconds; }
-    [[nodiscard]] std::int64_t leeway() const noexcept { return leeway_; }
     void max_lifetime(std::int64_t seconds) noexcept { max_lifetime_ = seconds; }
     void require_expiration(bool required) noexcept { require_exp_ = required; }
 
