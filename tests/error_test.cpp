@@ -45,6 +45,9 @@ const std::vector<std::pair<jwt::errc, std::string>>& all_codes() {
         {jwt::errc::openssl_error, "openssl_error"},
         {jwt::errc::invalid_jwk, "invalid_jwk"},
         {jwt::errc::unknown_key_id, "unknown_key_id"},
+        {jwt::errc::algorithm_not_allowed, "algorithm_not_allowed"},
+        {jwt::errc::invalid_policy, "invalid_policy"},
+        {jwt::errc::invalid_setting, "invalid_setting"},
     };
     return codes;
 }

@@ -507,7 +507,11 @@ TEST_CASE("verifier negative table: invalid configuration is reported by every v
     REQUIRE(!(verify_code(v, token)));
     SECTION("negative leeway") {
         v.leeway(std::chrono::seconds{-1});
-        CHECK(verify_code(v, token) == errc::invalid_lifetime);
+        CHECK(verify_code(v, token) == errc::invalid_setting);
+    }
+    SECTION("leeway over a day") {
+        v.leeway(std::chrono::hours{24} + std::chrono::seconds{1});
+        CHECK(verify_code(v, token) == errc::invalid_setting);
     }
     SECTION("zero maximum lifetime") {
         v.max_lifetime(std::chrono::seconds{0});

@@ -56,6 +56,7 @@ enum class errc {
     unknown_key_id,          ///< a token whose kid names no key of the verifier's JWK Set
     algorithm_not_allowed,   ///< an algorithm the login policy (the widget's settings) does not accept
     invalid_policy,          ///< a login policy value or file that cannot be used
+    invalid_setting,         ///< a verifier setting out of its range (a negative leeway, or one over a day)
 };
 
 /// The name of a code as written in source, e.g. "weak_key" (used by the CLI and in logs).
@@ -90,6 +91,7 @@ enum class errc {
         case errc::unknown_key_id: return "unknown_key_id";
         case errc::algorithm_not_allowed: return "algorithm_not_allowed";
         case errc::invalid_policy: return "invalid_policy";
+        case errc::invalid_setting: return "invalid_setting";
     }
     return "unknown";
 }
@@ -129,6 +131,7 @@ public:
             case errc::unknown_key_id: return "no key has the token's key id";
             case errc::algorithm_not_allowed: return "the login policy does not allow this algorithm";
             case errc::invalid_policy: return "the login policy is invalid";
+            case errc::invalid_setting: return "a setting is out of its range";
         }
         return "unknown jwtmint error";
     }

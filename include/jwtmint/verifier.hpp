@@ -222,7 +222,7 @@ public:
     verifier& leeway(std::chrono::duration<Rep, Period> tolerance) {
         const auto s = std::chrono::duration_cast<std::chrono::duration<double>>(tolerance).count();
         if (!(s >= 0 && s <= 86400)) {
-            remember(errc::invalid_lifetime, "the leeway must be between 0 and 1 day (a few seconds is typical)");
+            remember(errc::invalid_setting, "the leeway must be between 0 and 1 day (a few seconds is typical)");
         } else {
             rules_.leeway(std::chrono::duration_cast<std::chrono::seconds>(tolerance).count());
         }
