@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "keys.hpp"
 
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #include <chrono>

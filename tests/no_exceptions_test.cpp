@@ -4,6 +4,7 @@
 // with every algorithm, and reports each failure with its jwt::errc and the full message.
 // No test framework: Catch2 itself needs exceptions.
 
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #if JWTMINT_EXCEPTIONS

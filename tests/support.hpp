@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <nlohmann/json.hpp>
+#include <jwtmint/json.hpp>  // nlohmann/json and the calls on JSON documents
 
 #include <chrono>
 #include <cstdint>

@@ -172,7 +172,7 @@ template <class Signer>
 }
 
 [[nodiscard]] inline status check_signer_alg(std::string_view alg) {
-    if (alg.empty() || alg == "none") {
+    if (alg.empty() || is_unsecured_alg(alg)) {
         return fail(errc::signing_failed, "the signer's alg must name a real algorithm; 'none' is never used");
     }
     return {};
@@ -232,6 +232,253 @@ template <class Signer>
     return token ? std::move(*token) : std::string();
 }
 
+namespace detail {
+
+/// Writes the members of one JSON object, placing the commas.
+class object_writer {
+public:
+    explicit object_writer(std::string& out) : out_(out) { out_ += '{'; }
+    std::string& key(std::string_view name) {
+        if (!first_) out_ += ',';
+        first_ = false;
+        append_json_string(out_, name);
+        out_ += ':';
+        return out_;
+    }
+    void string(std::string_view name, std::string_view value) { append_json_string(key(name), value); }
+    void number(std::string_view name, std::int64_t value) {
+        std::array<char, 24> buf{};
+        const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+        key(name).append(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
+    }
+    void close() { out_ += '}'; }
+
+private:
+    std::string& out_;
+    bool first_ = true;
+};
+
+/// What a jwt::builder<Signer, Clock> has been told, each value checked as it is given, and the
+/// JSON it makes: everything of a builder but its signer, so that it is compiled once per clock
+/// (once per program, in practice), not once per signer type; and, as a template, only by the
+/// files that make a builder. The first invalid value is kept in first_error and reported by
+/// write_payload.
+template <class Clock>
+struct token_draft {
+    /// What a text value is: the email (checked to look like one), another identity claim (upn,
+    /// preferred_username: not blank, as the verifier requires), or other text (sub, iss, jti,
+    /// and the kid header).
+    enum class text_kind { email, identity, other };
+
+    const login_policy* policy = nullptr;
+    std::optional<error> first_error;
+    std::vector<std::string> roles;
+    std::string role_claim{default_role_claim};
+    jwt::role_format role_format = jwt::role_format::array;
+    bool allow_missing_roles = false;
+    std::string email, upn, preferred_username, sub, iss, jti, kid;
+    std::vector<std::string> aud;
+    bool aud_is_array = false;
+    std::optional<std::int64_t> nbf;
+    std::chrono::seconds lifetime = default_lifetime;
+    std::chrono::seconds max_lifetime = default_max_lifetime;
+    bool role_claim_set = false, role_format_set = false, max_lifetime_set = false;
+    std::vector<std::pair<std::string, std::string>> custom;  // name, compact JSON text
+
+    void remember(errc e, const std::string& message) {
+        if (!first_error) first_error = error(e, message);
+    }
+    void remember(const status& st) {
+        if (!st && !first_error) first_error = st.error();
+    }
+
+    /// Sets field (the claim or header member name) to value after checking it as kind.
+    void set_text(std::string& field, const char* name, std::string_view value, text_kind kind) {
+        if (kind == text_kind::email) {
+            if (auto ok = try_check_email(value); !ok) return remember(ok);
+        } else {
+            if (value.empty()) {
+                return remember(errc::invalid_claim, std::string(name) + " must not be empty (leave it out instead)");
+            }
+            if (auto ok = check_text(name, value); !ok) return remember(ok);
+            if (kind == text_kind::identity && trim(value).empty()) {
+                return remember(errc::invalid_claim,
+                                std::string(name) + " must name the user, not be only spaces (leave it out instead)");
+            }
+        }
+        field = std::string(value);
+    }
+
+    void set_role_claim(std::string_view name) {
+        if (name.empty() || !is_valid_utf8(name) || has_control_char(name)) {
+            remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
+        } else if (is_managed_claim(name)) {
+            remember(errc::invalid_claim,
+                     "the role claim cannot be named '" + std::string(name) + "': that claim is managed by the builder");
+        } else {
+            role_claim = std::string(name);
+            role_claim_set = true;
+        }
+    }
+
+    void add_audience(std::string_view value) {
+        if (value.empty()) return remember(errc::invalid_claim, "aud must not be empty");
+        if (auto ok = check_text("aud", value); !ok) return remember(ok);
+        aud.emplace_back(value);
+    }
+
+    /// Whether name may be a custom claim's; remembers why not.
+    bool custom_claim_name_ok(std::string_view name) {
+        if (name.empty() || !is_valid_utf8(name)) {
+            remember(errc::invalid_claim, "a custom claim needs a non-empty UTF-8 name");
+            return false;
+        }
+        if (name.find('\0') != std::string_view::npos) {
+            // The verifier refuses it: a C string or a log would cut the name at the NUL.
+            remember(errc::invalid_claim, "a custom claim name must not contain U+0000 (NUL)");
+            return false;
+        }
+        if (is_managed_claim(name)) {
+            remember(errc::invalid_claim, "claim '" + std::string(name) +
+                                              "' is managed by the builder; use its own setter (e.g. .email(), "
+                                              ".expires_in())");
+            return false;
+        }
+        return true;
+    }
+
+    /// Sets the custom claim name to the compact JSON text, replacing an earlier value.
+    void set_custom(std::string_view name, std::string text) {
+        for (auto& c : custom) {
+            if (c.first == name) {
+                c.second = std::move(text);
+                return;
+            }
+        }
+        custom.emplace_back(std::string(name), std::move(text));
+    }
+
+    void write_header(std::string& out, std::string_view alg) const {
+        object_writer w(out);
+        w.string("alg", alg);
+        w.string("typ", "JWT");
+        if (!kid.empty()) w.string("kid", kid);
+        w.close();
+    }
+
+    /// The login policy's checks: its own validity, the algorithm, the role claim's name and
+    /// form against the builder's explicit ones, and the roles (missing, unknown, ',' in comma form).
+    [[nodiscard]] status check_policy(std::string_view alg) const {
+        if (auto ok = policy->check(); !ok) return ok;
+        if (auto ok = policy->check_algorithm(alg); !ok) return ok;
+        if (role_claim_set && role_claim != policy->role_claim()) {
+            return fail(errc::invalid_policy,
+                        "the builder's role claim '" + role_claim + "' differs from the login policy's '" +
+                            policy->role_claim() + "'; set the role claim in the policy only (the verifier reads it there)");
+        }
+        if (role_format_set && role_format != policy->role_format()) {
+            return fail(errc::invalid_policy,
+                        std::string("the builder's role format differs from the login policy's (") +
+                            (policy->role_format() == jwt::role_format::array ? "array" : "comma_separated") +
+                            "); set the role format in the policy only");
+        }
+        return policy->check_roles(roles);
+    }
+
+    /// Validates everything that depends on more than one setter, then writes the payload of a
+    /// token signed with alg and issued at iat.
+    [[nodiscard]] status write_payload(std::string& out, std::int64_t iat, std::string_view alg) const {
+        if (first_error) return *first_error;
+        if (auto ok = check_signer_alg(alg); !ok) return ok;
+        const std::string& claim_name = policy != nullptr ? policy->role_claim() : role_claim;
+        const jwt::role_format format = policy != nullptr ? policy->role_format() : role_format;
+        if (policy != nullptr) {
+            if (auto ok = check_policy(alg); !ok) return ok;
+        } else if (roles.empty() && !allow_missing_roles) {
+            return fail(errc::missing_roles, "the token has no roles; the vendor refuses a token without the '" +
+                                                 role_claim +
+                                                 "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
+        }
+        if (auto ok = validate_roles(roles, format); !ok) return ok;
+        if (auto ok = check_lifetime(); !ok) return ok;
+        const std::int64_t exp = iat + lifetime.count();
+        if (nbf && *nbf >= exp) return fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
+        for (const auto& c : custom) {
+            if (c.first == claim_name) {
+                return fail(errc::invalid_claim, "claim '" + c.first + "' is the role claim; set it with .roles()");
+            }
+        }
+
+        object_writer w(out);
+        if (!iss.empty()) w.string("iss", iss);
+        if (!sub.empty()) w.string("sub", sub);
+        if (!aud.empty()) {
+            if (aud.size() == 1 && !aud_is_array) {
+                w.string("aud", aud.front());
+            } else {
+                w.key("aud") += '[';
+                for (std::size_t i = 0; i < aud.size(); ++i) {
+                    if (i > 0) out += ',';
+                    append_json_string(out, aud[i]);
+                }
+                out += ']';
+            }
+        }
+        if (!email.empty()) w.string("email", email);
+        if (!upn.empty()) w.string("upn", upn);
+        if (!preferred_username.empty()) w.string("preferred_username", preferred_username);
+        if (!roles.empty()) {
+            const bool array = format == jwt::role_format::array;
+            w.key(claim_name) += array ? '[' : '"';
+            for (std::size_t i = 0; i < roles.size(); ++i) {
+                if (array) {
+                    if (i > 0) out += ',';
+                    append_json_string(out, roles[i]);
+                } else {
+                    if (i > 0) out += ", ";
+                    append_json_escaped(out, roles[i]);
+                }
+            }
+            out += array ? ']' : '"';
+        }
+        for (const auto& c : custom) w.key(c.first) += c.second;
+        if (!jti.empty()) w.string("jti", jti);
+        w.number("iat", iat);
+        if (nbf) w.number("nbf", *nbf);
+        w.number("exp", exp);
+        w.close();
+        return {};
+    }
+
+private:
+    /// The lifetime against its ceiling: the builder's, or with a login policy the policy's (or
+    /// the builder's where that is lower).
+    [[nodiscard]] status check_lifetime() const {
+        if (lifetime.count() < 1) return fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
+        if (policy == nullptr && lifetime > max_lifetime) {
+            return fail(errc::invalid_lifetime, "lifetime of " + std::to_string(lifetime.count()) +
+                                                    " s exceeds the ceiling of " + std::to_string(max_lifetime.count()) +
+                                                    " s; the vendor recommends 10 minutes at most (raise it explicitly "
+                                                    "with .max_lifetime())");
+        }
+        if (policy != nullptr) {
+            const std::chrono::seconds ceiling =
+                max_lifetime_set ? std::min(max_lifetime, policy->max_lifetime()) : policy->max_lifetime();
+            if (lifetime > ceiling) {
+                return fail(errc::invalid_lifetime, "lifetime of " + std::to_string(lifetime.count()) +
+                                                        " s exceeds the ceiling of " + std::to_string(ceiling.count()) +
+                                                        " s" +
+                                                        (ceiling < policy->max_lifetime()
+                                                             ? " set with .max_lifetime()"
+                                                             : " of the login policy (max_lifetime)"));
+            }
+        }
+        return {};
+    }
+};
+
+}  // namespace detail
+
 /// Composes a widget-login token: the role claim, identity, iat/exp from Clock, registered and
 /// custom claims; sign() serialises, encodes and signs it with Signer.
 ///
@@ -275,7 +522,8 @@ public:
     /// (A template only so that an explicit instantiation of builder<Signer> for another
     /// algorithm does not trip the check.)
     template <class Policy, class = std::enable_if_t<std::is_same_v<Policy, login_policy>>>
-    builder(const Signer& signer, const Policy& policy) : signer_(&signer), policy_(&policy) {
+    builder(const Signer& signer, const Policy& policy) : signer_(&signer) {
+        draft_.policy = &policy;
         static_assert(is_widget_algorithm_v<Signer>,
                       "jwt::builder with a login_policy: the signer's algorithm is not one the widget accepts "
                       "(RS256, ES256 or HS256); use jwt::rs256, jwt::es256 or jwt::hs256");
@@ -287,7 +535,7 @@ public:
     /// Binds the builder to a login policy at run time (the builder keeps a reference: the
     /// policy must outlive it). sign() then refuses what the policy does not accept; see above.
     builder& policy(const login_policy& p) {
-        policy_ = &p;
+        draft_.policy = &p;
         return *this;
     }
     builder& policy(const login_policy&&) = delete;
@@ -303,65 +551,58 @@ public:
     /// Replaces the roles with one name, or several separated by commas as the vendor reads them
     /// ("Accounting Team, Support Team").
     builder& roles(std::string_view names) {
-        roles_ = split_roles(names);
+        draft_.roles = split_roles(names);
         return *this;
     }
     /// Adds one role name exactly as given (no splitting on commas).
     builder& add_role(std::string_view name) {
-        roles_.emplace_back(detail::trim(name));
+        draft_.roles.emplace_back(detail::trim(name));
         return *this;
     }
     /// The role claim's name: the vendor's "Attribute name" setting (default "roles"). With a
     /// login policy the policy's name is used; a different one here is refused (invalid_policy).
     builder& role_claim(std::string_view name) {
-        if (name.empty() || !detail::is_valid_utf8(name) || detail::has_control_char(name)) {
-            remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
-        } else if (is_managed_claim(name)) {
-            remember(errc::invalid_claim, "the role claim cannot be named '" + std::string(name) +
-                                              "': that claim is managed by the builder");
-        } else {
-            role_claim_ = std::string(name);
-            role_claim_set_ = true;
-        }
+        draft_.set_role_claim(name);
         return *this;
     }
     /// Writes the role claim as a JSON array (default) or as one comma-separated string. With a
     /// login policy the policy's form is used; a different one here is refused (invalid_policy).
     builder& role_format(jwt::role_format format) {
-        role_format_ = format;
-        role_format_set_ = true;
+        draft_.role_format = format;
+        draft_.role_format_set = true;
         return *this;
     }
     /// Permits a token without a role claim (the vendor refuses those; only for other uses).
     /// A builder with a login policy always requires roles, as the policy's verifier does.
     builder& allow_missing_roles(bool allow = true) {
-        allow_missing_roles_ = allow;
+        draft_.allow_missing_roles = allow;
         return *this;
     }
 
     /// The session email (checked to look like one).
-    builder& email(std::string_view value) { return set_identity(email_, "email", value, text_kind::email); }
+    builder& email(std::string_view value) { return set_text(draft_.email, "email", value, text_kind::email); }
     /// The user principal name, used by the vendor when no email is present.
-    builder& upn(std::string_view value) { return set_identity(upn_, "upn", value, text_kind::identity); }
+    builder& upn(std::string_view value) { return set_text(draft_.upn, "upn", value, text_kind::identity); }
     /// The preferred username, used by the vendor when neither email nor upn is present.
     builder& preferred_username(std::string_view value) {
-        return set_identity(preferred_username_, "preferred_username", value, text_kind::identity);
+        return set_text(draft_.preferred_username, "preferred_username", value, text_kind::identity);
     }
     /// The `sub` claim: a stable user id in the host's system.
-    builder& subject(std::string_view value) { return set_identity(sub_, "sub", value, text_kind::other); }
+    builder& subject(std::string_view value) { return set_text(draft_.sub, "sub", value, text_kind::other); }
     /// The `iss` claim.
-    builder& issuer(std::string_view value) { return set_identity(iss_, "iss", value, text_kind::other); }
+    builder& issuer(std::string_view value) { return set_text(draft_.iss, "iss", value, text_kind::other); }
     /// The `aud` claim as a single string.
     builder& audience(std::string_view value) {
-        aud_.clear();
-        aud_is_array_ = false;
-        return add_audience(value);
+        draft_.aud.clear();
+        draft_.aud_is_array = false;
+        draft_.add_audience(value);
+        return *this;
     }
     /// The `aud` claim as an array.
     builder& audience(std::initializer_list<std::string_view> values) {
-        aud_.clear();
-        for (const auto v : values) add_audience(v);
-        aud_is_array_ = true;
+        draft_.aud.clear();
+        for (const auto v : values) draft_.add_audience(v);
+        draft_.aud_is_array = true;
         return *this;
     }
     /// The `aud` claim as an array, from any range of strings (a list read from configuration);
@@ -369,15 +610,15 @@ public:
     template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
               class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
     builder& audience(const Range& values) {
-        aud_.clear();
-        for (const auto& v : values) add_audience(std::string_view(v));
-        aud_is_array_ = true;
+        draft_.aud.clear();
+        for (const auto& v : values) draft_.add_audience(std::string_view(v));
+        draft_.aud_is_array = true;
         return *this;
     }
     /// The `jti` claim (a unique token id; jwt::random_jwt_id() makes one).
-    builder& jwt_id(std::string_view value) { return set_identity(jti_, "jti", value, text_kind::other); }
+    builder& jwt_id(std::string_view value) { return set_text(draft_.jti, "jti", value, text_kind::other); }
     /// The `kid` header parameter, naming the key for verifiers that hold several.
-    builder& key_id(std::string_view value) { return set_identity(kid_, "kid", value, text_kind::other); }
+    builder& key_id(std::string_view value) { return set_text(draft_.kid, "kid", value, text_kind::other); }
 
     /// Lifetime of the token: exp = iat + lifetime. Must be at least one second and at most the
     /// ceiling (10 minutes unless raised with max_lifetime). Fractions of a second are dropped.
@@ -385,10 +626,10 @@ public:
     builder& expires_in(std::chrono::duration<Rep, Period> lifetime) {
         if (!(lifetime >= std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
             std::chrono::duration_cast<std::chrono::duration<double>>(lifetime).count() > 1e12) {
-            remember(errc::invalid_lifetime, "the lifetime must be positive and reasonable");
+            draft_.remember(errc::invalid_lifetime, "the lifetime must be positive and reasonable");
             return *this;
         }
-        lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+        draft_.lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
         return *this;
     }
     /// Raises (or lowers) the lifetime ceiling. The vendor recommends at most 10 minutes; raise
@@ -398,16 +639,16 @@ public:
     builder& max_lifetime(std::chrono::duration<Rep, Period> ceiling) {
         if (!(ceiling > std::chrono::duration<Rep, Period>::zero()) ||  // also refuses NaN
             std::chrono::duration_cast<std::chrono::duration<double>>(ceiling).count() > 1e12) {
-            remember(errc::invalid_lifetime, "the lifetime ceiling must be positive and reasonable");
+            draft_.remember(errc::invalid_lifetime, "the lifetime ceiling must be positive and reasonable");
             return *this;
         }
-        max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(ceiling);
-        max_lifetime_set_ = true;
+        draft_.max_lifetime = std::chrono::duration_cast<std::chrono::seconds>(ceiling);
+        draft_.max_lifetime_set = true;
         return *this;
     }
     /// The `nbf` claim: the token is not valid before t (must be before exp).
     builder& not_before(time_point t) {
-        nbf_ = to_unix(t);
+        draft_.nbf = to_unix(t);
         return *this;
     }
 
@@ -418,43 +659,22 @@ public:
     template <class Tag = detail::json_tag>
     builder& claim(std::string_view name, const detail::json_t<Tag>& value) {
         using Json = detail::json_t<Tag>;
-        if (name.empty() || !detail::is_valid_utf8(name)) {
-            remember(errc::invalid_claim, "a custom claim needs a non-empty UTF-8 name");
-            return *this;
-        }
-        if (name.find('\0') != std::string_view::npos) {
-            // The verifier refuses it: a C string or a log would cut the name at the NUL.
-            remember(errc::invalid_claim, "a custom claim name must not contain U+0000 (NUL)");
-            return *this;
-        }
-        if (is_managed_claim(name)) {
-            remember(errc::invalid_claim, "claim '" + std::string(name) +
-                                              "' is managed by the builder; use its own setter (e.g. .email(), "
-                                              ".expires_in())");
-            return *this;
-        }
+        if (!draft_.custom_claim_name_ok(name)) return *this;
         if (detail::find_invalid_utf8(value) != nullptr) {
             // dump() would throw on it (or abort without exceptions): refuse it here instead.
-            remember(errc::invalid_claim, "claim '" + std::string(name) +
-                                              "' cannot be serialised: its value holds text that is not valid "
-                                              "UTF-8 (a string or a member name)");
+            draft_.remember(errc::invalid_claim, "claim '" + std::string(name) +
+                                                     "' cannot be serialised: its value holds text that is not valid "
+                                                     "UTF-8 (a string or a member name)");
             return *this;
         }
-        std::string text = value.dump(-1, ' ', false, Json::error_handler_t::strict);  // compact; all UTF-8
-        for (auto& c : custom_) {
-            if (c.first == name) {
-                c.second = std::move(text);
-                return *this;
-            }
-        }
-        custom_.emplace_back(std::string(name), std::move(text));
+        draft_.set_custom(name, value.dump(-1, ' ', false, Json::error_handler_t::strict));  // compact; all UTF-8
         return *this;
     }
 
     /// The payload JSON this builder would sign with iat = now; fails as try_sign_at(now) would.
     [[nodiscard]] result<std::string> try_payload_json(time_point now) const {
         std::string out;
-        if (auto ok = write_payload(out, to_unix(now)); !ok) return std::move(ok).error();
+        if (auto ok = draft_.write_payload(out, to_unix(now), Signer::alg); !ok) return std::move(ok).error();
         return out;
     }
     /// As try_payload_json, throwing jwt::error.
@@ -466,7 +686,7 @@ public:
     /// The header JSON.
     [[nodiscard]] std::string header_json() const {
         std::string out;
-        write_header(out);
+        draft_.write_header(out, Signer::alg);
         return out;
     }
 
@@ -484,9 +704,9 @@ public:
         // a thread the only allocations here are the roles' copies made by the setters and the token.
         std::string& json = scratch();
         json.clear();
-        write_header(json);
+        draft_.write_header(json, Signer::alg);
         const std::size_t header_size = json.size();
-        if (auto ok = write_payload(json, to_unix(now)); !ok) return std::move(ok).error();
+        if (auto ok = draft_.write_payload(json, to_unix(now), Signer::alg); !ok) return std::move(ok).error();
         const std::string_view header(json.data(), header_size);
         const std::string_view payload(json.data() + header_size, json.size() - header_size);
 
@@ -523,220 +743,25 @@ private:
         return buffer;
     }
 
-    void remember(errc e, const std::string& message) {
-        if (!error_) error_ = error(e, message);
-    }
-    void remember(const status& st) {
-        if (!st && !error_) error_ = st.error();
+    using text_kind = typename detail::token_draft<Clock>::text_kind;
+    builder& set_text(std::string& field, const char* name, std::string_view value, text_kind kind) {
+        draft_.set_text(field, name, value, kind);
+        return *this;
     }
 
     template <class It>
     builder& set_roles(It first, It last) {
-        roles_.clear();
+        std::vector<std::string>& roles = draft_.roles;
+        roles.clear();
         if constexpr (std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
-            roles_.reserve(static_cast<std::size_t>(std::distance(first, last)));  // one allocation, not one per growth
+            roles.reserve(static_cast<std::size_t>(std::distance(first, last)));  // one allocation, not one per growth
         }
-        for (; first != last; ++first) roles_.emplace_back(detail::trim(std::string_view(*first)));
+        for (; first != last; ++first) roles.emplace_back(detail::trim(std::string_view(*first)));
         return *this;
-    }
-
-    /// What a text setter's value is: the email (checked to look like one), another identity
-    /// claim (upn, preferred_username: not blank, as the verifier requires), or other text.
-    enum class text_kind { email, identity, other };
-
-    builder& set_identity(std::string& field, const char* name, std::string_view value, text_kind kind) {
-        if (kind == text_kind::email) {
-            if (auto ok = try_check_email(value); !ok) {
-                remember(ok);
-                return *this;
-            }
-        } else {
-            if (value.empty()) {
-                remember(errc::invalid_claim, std::string(name) + " must not be empty (leave it out instead)");
-                return *this;
-            }
-            if (auto ok = detail::check_text(name, value); !ok) {
-                remember(ok);
-                return *this;
-            }
-            if (kind == text_kind::identity && detail::trim(value).empty()) {
-                remember(errc::invalid_claim,
-                         std::string(name) + " must name the user, not be only spaces (leave it out instead)");
-                return *this;
-            }
-        }
-        field = std::string(value);
-        return *this;
-    }
-
-    builder& add_audience(std::string_view value) {
-        if (value.empty()) {
-            remember(errc::invalid_claim, "aud must not be empty");
-            return *this;
-        }
-        if (auto ok = detail::check_text("aud", value); !ok) {
-            remember(ok);
-            return *this;
-        }
-        aud_.emplace_back(value);
-        return *this;
-    }
-
-    void write_header(std::string& out) const {
-        object_writer w(out);
-        w.string("alg", Signer::alg);
-        w.string("typ", "JWT");
-        if (!kid_.empty()) w.string("kid", kid_);
-        w.close();
-    }
-
-    /// Writes the members of one JSON object, placing the commas.
-    class object_writer {
-    public:
-        explicit object_writer(std::string& out) : out_(out) { out_ += '{'; }
-        std::string& key(std::string_view name) {
-            if (!first_) out_ += ',';
-            first_ = false;
-            detail::append_json_string(out_, name);
-            out_ += ':';
-            return out_;
-        }
-        void string(std::string_view name, std::string_view value) { detail::append_json_string(key(name), value); }
-        void number(std::string_view name, std::int64_t value) {
-            char buf[24];
-            const auto res = std::to_chars(buf, buf + sizeof buf, value);
-            key(name).append(buf, static_cast<std::size_t>(res.ptr - buf));
-        }
-        void close() { out_ += '}'; }
-
-    private:
-        std::string& out_;
-        bool first_ = true;
-    };
-
-    /// The login policy's checks: its own validity, the algorithm, the role claim's name and
-    /// form against the builder's explicit ones, and the roles (missing, unknown, ',' in comma form).
-    [[nodiscard]] status check_policy() const {
-        if (auto ok = policy_->check(); !ok) return ok;
-        if (auto ok = policy_->check_algorithm(Signer::alg); !ok) return ok;
-        if (role_claim_set_ && role_claim_ != policy_->role_claim()) {
-            return detail::fail(errc::invalid_policy,
-                                "the builder's role claim '" + role_claim_ + "' differs from the login policy's '" +
-                                    policy_->role_claim() +
-                                    "'; set the role claim in the policy only (the verifier reads it there)");
-        }
-        if (role_format_set_ && role_format_ != policy_->role_format()) {
-            return detail::fail(errc::invalid_policy,
-                                std::string("the builder's role format differs from the login policy's (") +
-                                    (policy_->role_format() == jwt::role_format::array ? "array"
-                                                                                        : "comma_separated") +
-                                    "); set the role format in the policy only");
-        }
-        return policy_->check_roles(roles_);
-    }
-
-    /// Validates everything that depends on more than one setter, then writes the payload.
-    [[nodiscard]] status write_payload(std::string& out, std::int64_t iat) const {
-        if (error_) return *error_;
-        if (auto ok = detail::check_signer_alg(Signer::alg); !ok) return ok;
-        const std::string& role_claim = policy_ != nullptr ? policy_->role_claim() : role_claim_;
-        const jwt::role_format format = policy_ != nullptr ? policy_->role_format() : role_format_;
-        if (policy_ != nullptr) {
-            if (auto ok = check_policy(); !ok) return ok;
-        } else if (roles_.empty() && !allow_missing_roles_) {
-            return detail::fail(errc::missing_roles,
-                                "the token has no roles; the vendor refuses a token without the '" + role_claim_ +
-                                    "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
-        }
-        if (auto ok = detail::validate_roles(roles_, format); !ok) return ok;
-        if (lifetime_.count() < 1) {
-            return detail::fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
-        }
-        if (policy_ == nullptr && lifetime_ > max_lifetime_) {
-            return detail::fail(errc::invalid_lifetime,
-                                "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
-                                    std::to_string(max_lifetime_.count()) +
-                                    " s; the vendor recommends 10 minutes at most (raise it explicitly with "
-                                    ".max_lifetime())");
-        }
-        if (policy_ != nullptr) {
-            const std::chrono::seconds ceiling = max_lifetime_set_ ? std::min(max_lifetime_, policy_->max_lifetime())
-                                                                   : policy_->max_lifetime();
-            if (lifetime_ > ceiling) {
-                return detail::fail(errc::invalid_lifetime,
-                                    "lifetime of " + std::to_string(lifetime_.count()) + " s exceeds the ceiling of " +
-                                        std::to_string(ceiling.count()) + " s" +
-                                        (ceiling < policy_->max_lifetime() ? " set with .max_lifetime()"
-                                                                           : " of the login policy (max_lifetime)"));
-            }
-        }
-        const std::int64_t exp = iat + lifetime_.count();
-        if (nbf_ && *nbf_ >= exp) {
-            return detail::fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
-        }
-        for (const auto& c : custom_) {
-            if (c.first == role_claim) {
-                return detail::fail(errc::invalid_claim,
-                                    "claim '" + c.first + "' is the role claim; set it with .roles()");
-            }
-        }
-
-        object_writer w(out);
-        if (!iss_.empty()) w.string("iss", iss_);
-        if (!sub_.empty()) w.string("sub", sub_);
-        if (!aud_.empty()) {
-            if (aud_.size() == 1 && !aud_is_array_) {
-                w.string("aud", aud_.front());
-            } else {
-                w.key("aud") += '[';
-                for (std::size_t i = 0; i < aud_.size(); ++i) {
-                    if (i > 0) out += ',';
-                    detail::append_json_string(out, aud_[i]);
-                }
-                out += ']';
-            }
-        }
-        if (!email_.empty()) w.string("email", email_);
-        if (!upn_.empty()) w.string("upn", upn_);
-        if (!preferred_username_.empty()) w.string("preferred_username", preferred_username_);
-        if (!roles_.empty()) {
-            const bool array = format == jwt::role_format::array;
-            w.key(role_claim) += array ? '[' : '"';
-            for (std::size_t i = 0; i < roles_.size(); ++i) {
-                if (array) {
-                    if (i > 0) out += ',';
-                    detail::append_json_string(out, roles_[i]);
-                } else {
-                    if (i > 0) out += ", ";
-                    detail::append_json_escaped(out, roles_[i]);
-                }
-            }
-            out += array ? ']' : '"';
-        }
-        for (const auto& c : custom_) w.key(c.first) += c.second;
-        if (!jti_.empty()) w.string("jti", jti_);
-        w.number("iat", iat);
-        if (nbf_) w.number("nbf", *nbf_);
-        w.number("exp", exp);
-        w.close();
-        return {};
     }
 
     const Signer* signer_;
-    const login_policy* policy_ = nullptr;
-    std::optional<error> error_;
-    std::vector<std::string> roles_;
-    std::string role_claim_{default_role_claim};
-    jwt::role_format role_format_ = jwt::role_format::array;
-    bool allow_missing_roles_ = false;
-    std::string email_, upn_, preferred_username_, sub_, iss_, jti_, kid_;
-    std::vector<std::string> aud_;
-    bool aud_is_array_ = false;
-    std::optional<std::int64_t> nbf_;
-    std::chrono::seconds lifetime_ = default_lifetime;
-    std::chrono::seconds max_lifetime_ = default_max_lifetime;
-    bool role_claim_set_ = false, role_format_set_ = false, max_lifetime_set_ = false;
-    std::vector<std::pair<std::string, std::string>> custom_;
+    detail::token_draft<Clock> draft_;
 };
 
 template <class Signer>

@@ -2,6 +2,7 @@
 // Claim rules for widget-login tokens: role claim forms, identity, registered claim names, JSON text.
 #pragma once
 
+#include <jwtmint/detail/utf8.hpp>
 #include <jwtmint/error.hpp>
 
 #include <algorithm>
@@ -26,42 +27,6 @@ inline constexpr std::string_view default_role_claim = "roles";
 inline constexpr std::string_view identity_claims[] = {"email", "upn", "preferred_username"};
 
 namespace detail {
-
-/// Whether s is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-inline bool is_valid_utf8(std::string_view s) noexcept {
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    while (i < n) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned lo = 0x80;
-        unsigned hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (i + len > n) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + k]);
-            if (d < (k == 1 ? lo : 0x80u) || d > (k == 1 ? hi : 0xBFu)) return false;
-        }
-        i += len;
-    }
-    return true;
-}
 
 inline bool has_control_char(std::string_view s) noexcept {
     for (const char ch : s) {
@@ -141,6 +106,10 @@ inline status check_text(std::string_view what, std::string_view value) {
     }
     return true;
 }
+
+/// Whether alg names the unsecured JWS ("none", RFC 7518 section 3.6), in any case: never minted,
+/// never accepted.
+[[nodiscard]] inline bool is_unsecured_alg(std::string_view alg) noexcept { return ascii_iequal(alg, "none"); }
 }  // namespace detail
 
 /// Role names compare as the vendor compares them: case-insensitively (ASCII letters).
@@ -164,6 +133,20 @@ inline status check_text(std::string_view what, std::string_view value) {
 }
 
 namespace detail {
+/// The role claim's rules for a value read into trimmed names, for the two readers of a role
+/// claim (the verifier's, over the token's text, and jwt::parse_roles, over a JSON document): why
+/// the value is refused, or nullptr. form_ok is whether it was a string or an array of strings.
+[[nodiscard]] inline const char* role_claim_fault(bool form_ok, bool only_strings,
+                                                  const std::vector<std::string>& roles) noexcept {
+    if (!form_ok) return "the role claim must be an array of strings or a comma-separated string";
+    if (!only_strings) return "the role claim array must hold only strings";
+    if (roles.empty()) return "the role claim is an empty array";
+    for (const auto& r : roles) {
+        if (r.empty()) return "the role claim holds an empty role name";
+    }
+    return nullptr;
+}
+
 /// check_roles on names that are already trimmed; changes nothing.
 inline status validate_roles(const std::vector<std::string>& roles, role_format format) {
     for (std::size_t i = 0; i < roles.size(); ++i) {

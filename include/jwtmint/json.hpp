@@ -3,7 +3,8 @@
 // <nlohmann/json.hpp> and the calls on JSON values (parse_roles, session_identity), and enables
 // the members that take or give one: builder::claim(name, value), verified_token::claims(),
 // header() and claim(name), login_policy::from_file / from_json / to_json. Files that only mint
-// and verify do not need it, and so do not compile nlohmann/json. <jwtmint/jwtmint.hpp> includes it.
+// and verify do not need it, and so do not compile nlohmann/json; nor does <jwtmint/jwtmint.hpp>
+// include it.
 #pragma once
 
 #include <jwtmint/claims.hpp>
@@ -36,20 +37,17 @@ struct include_jwtmint_json_hpp_to_use_json_documents<ordered_json_tag> {
 /// list of trimmed names. Fails with errc::invalid_claim for any other JSON type or empty names.
 [[nodiscard]] inline result<std::vector<std::string>> try_parse_roles(const nlohmann::json& value) {
     std::vector<std::string> roles;
+    bool only_strings = true;
     if (value.is_string()) {
         roles = split_roles(value.get_ref<const std::string&>());
     } else if (value.is_array()) {
         for (const auto& v : value) {
-            if (!v.is_string()) return detail::fail(errc::invalid_claim, "the role claim array must hold only strings");
-            roles.emplace_back(detail::trim(v.get_ref<const std::string&>()));
+            only_strings = only_strings && v.is_string();
+            if (only_strings) roles.emplace_back(detail::trim(v.get_ref<const std::string&>()));
         }
-    } else {
-        return detail::fail(errc::invalid_claim,
-                            "the role claim must be an array of strings or a comma-separated string");
     }
-    if (roles.empty()) return detail::fail(errc::invalid_claim, "the role claim is an empty array");
-    for (const auto& r : roles) {
-        if (r.empty()) return detail::fail(errc::invalid_claim, "the role claim holds an empty role name");
+    if (const char* fault = detail::role_claim_fault(value.is_string() || value.is_array(), only_strings, roles)) {
+        return detail::fail(errc::invalid_claim, fault);
     }
     return roles;
 }

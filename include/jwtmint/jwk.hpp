@@ -4,10 +4,10 @@
 #pragma once
 
 #include <jwtmint/base64url.hpp>
+#include <jwtmint/claims.hpp>
 #include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
-#include <jwtmint/json.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verifier.hpp>
@@ -15,8 +15,6 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -60,29 +58,36 @@ using params_ptr = std::unique_ptr<OSSL_PARAM, ossl_deleter<&OSSL_PARAM_free>>;
 /// The error of a JWK that cannot be used: errc::invalid_jwk, its message prefixed "JWK: ".
 [[nodiscard]] inline error bad_jwk(const std::string& message) { return fail(errc::invalid_jwk, "JWK: " + message); }
 
-/// Whether j is the JSON string text. (Not j == text: nlohmann's operator== instantiates its
-/// comparison of every JSON type, which cost a translation unit about a tenth of a second.)
-[[nodiscard]] inline bool json_is_string(const nlohmann::json& j, std::string_view text) {
-    return j.is_string() && j.get_ref<const std::string&>() == text;
+/// Whether value, the text of a JSON value the scan accepted, is the string text.
+[[nodiscard]] inline bool json_value_is(std::string_view value, std::string_view text) noexcept {
+    if (value.size() < 2 || value[0] != '"') return false;
+    const std::string_view body = value.substr(1, value.size() - 2);
+    return json_string_equal(body, body.find('\\') != std::string_view::npos, text);
 }
 
-/// Members whose text is key material, whatever the kty ("oth", refused, holds RSA primes too).
-/// They are never given to nlohmann::json, whose strings are released unwiped.
-inline constexpr std::array<std::string_view, 8> jwk_secret_names = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"};
-
-/// A JWK's members: the public ones parsed by nlohmann::json, the secret ones as spans of the
-/// caller's text (which must outlive this), to be decoded straight into wiped memory.
-struct jwk_members {
-    nlohmann::json pub = nlohmann::json::object();
-    std::array<std::optional<json_member>, jwk_secret_names.size()> secret{};
-
-    [[nodiscard]] const json_member* find_secret(std::string_view name) const noexcept {
-        for (std::size_t i = 0; i < jwk_secret_names.size(); ++i) {
-            if (jwk_secret_names[i] == name) return secret[i] ? &*secret[i] : nullptr;
-        }
-        return nullptr;
+/// A JSON value for a message: a string quoted (detail::quote), anything else said by its type.
+[[nodiscard]] inline std::string json_value_for_message(std::string_view value) {
+    switch (json_type_of(value[0])) {
+        case json_type::string: return quote(json_string_copy(value));
+        case json_type::number: return "the number " + quote(value);
+        case json_type::boolean: return value[0] == 't' ? "true" : "false";
+        case json_type::null: return "null";
+        case json_type::array: return "an array";
+        case json_type::object: return "an object";
     }
-    [[nodiscard]] bool contains(const char* name) const { return find_secret(name) != nullptr || pub.contains(name); }
+    return "a JSON value";
+}
+
+/// A JWK's members as spans of the caller's text (which must outlive this). Nothing is copied out
+/// of the text until it is asked for: key material ("d", "p", ..., "k") is decoded straight from
+/// its span into wiped memory, and no JSON library holds a copy.
+struct jwk_members {
+    std::vector<json_member> all;
+
+    [[nodiscard]] const json_member* find(std::string_view name) const noexcept {
+        return json_find_member(all.data(), all.data() + all.size(), name);
+    }
+    [[nodiscard]] bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
 };
 
 /// Refuses text longer than limit (named by its constant) before anything reads it.
@@ -115,9 +120,9 @@ struct jwk_members {
 
 /// The JWK as a JSON object, with our own error codes for text that is not one: no longer than
 /// max_jwk_size (checked first), validated by json_object_scan, which also refuses duplicate
-/// member names at any depth (RFC 7517 section 4 allows a parser to refuse them; nlohmann::json
+/// member names at any depth (RFC 7517 section 4 allows a parser to refuse them; many parsers
 /// would keep the last) and nesting deeper than max_json_depth; a UTF-8 byte order mark is
-/// skipped, as nlohmann::json skips it.
+/// skipped, as JSON parsers commonly skip it.
 [[nodiscard]] inline result<jwk_members> parse_jwk_object(std::string_view text) {
     if (auto size = check_jwk_size(text, max_jwk_size, "JWK", "jwt::max_jwk_size"); !size) return std::move(size).error();
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -125,29 +130,20 @@ struct jwk_members {
     const json_fault fault = scan.scan(text, max_json_depth);
     if (fault != json_fault::none) return bad_jwk_json(fault, scan, "JWK");
     jwk_members out;
-    for (const json_member& m : scan) {
-        std::string name = json_unescape(m.name, m.name_escaped);
-        bool secret = false;
-        for (std::size_t i = 0; i < jwk_secret_names.size(); ++i) {
-            if (name == jwk_secret_names[i]) {
-                out.secret[i] = m;
-                secret = true;
-            }
-        }
-        if (secret) continue;
-        nlohmann::json value = nlohmann::json::parse(m.value.begin(), m.value.end(), nullptr, /*allow_exceptions=*/false);
-        if (value.is_discarded()) return bad_jwk("the text is not valid JSON");  // the scan accepted it: not expected
-        out.pub[std::move(name)] = std::move(value);
-    }
+    out.all.assign(scan.begin(), scan.end());
     return out;
 }
 
-/// A string member's value (a copy: public members only).
+[[nodiscard]] inline error missing_jwk_member(const char* name) {
+    return bad_jwk(std::string("the key has no \"") + name + "\" member");
+}
+
+/// A string member's decoded value (a copy: never call this for key material).
 [[nodiscard]] inline result<std::string> jwk_string(const jwk_members& jwk, const char* name) {
-    const auto it = jwk.pub.find(name);
-    if (it == jwk.pub.end()) return bad_jwk(std::string("the key has no \"") + name + "\" member");
-    if (!it->is_string()) return bad_jwk(std::string("\"") + name + "\" must be a string");
-    return it->get_ref<const std::string&>();
+    const json_member* m = jwk.find(name);
+    if (m == nullptr) return missing_jwk_member(name);
+    if (m->type != json_type::string) return bad_jwk(std::string("\"") + name + "\" must be a string");
+    return json_string_copy(m->value);
 }
 
 [[nodiscard]] inline error bad_base64url_member(const char* name) {
@@ -155,9 +151,14 @@ struct jwk_members {
                 std::string("JWK: \"") + name + "\" is not strict unpadded base64url (RFC 7515 section 2)");
 }
 
-/// A secret member's octets, decoded from its span of the caller's text into wiped memory. A
-/// JSON escape (which base64url never needs) is first undone in a wiped buffer.
-[[nodiscard]] inline result<secure_bytes> jwk_secret_bytes(const json_member& m, const char* name) {
+/// A required base64url member's octets, decoded from its span of the caller's text into memory
+/// that is wiped when freed. A JSON escape (which base64url never needs) is first undone in a
+/// wiped buffer. Non-canonical base64url (padding, foreign characters, stray trailing bits) is
+/// errc::invalid_base64url.
+[[nodiscard]] inline result<secure_bytes> jwk_bytes(const jwk_members& jwk, const char* name) {
+    const json_member* found = jwk.find(name);
+    if (found == nullptr) return missing_jwk_member(name);
+    const json_member& m = *found;
     if (m.type != json_type::string) return bad_jwk(std::string("\"") + name + "\" must be a string");
     std::string_view body = m.value.substr(1, m.value.size() - 2);
     secure_bytes unescaped;
@@ -172,20 +173,6 @@ struct jwk_members {
     if (ec) return bad_base64url_member(name);
     if (out.empty()) return bad_jwk(std::string("\"") + name + "\" is empty");
     return out;
-}
-
-/// A required base64url member, decoded into memory that is wiped when freed. Non-canonical
-/// base64url (padding, foreign characters, stray trailing bits) is errc::invalid_base64url.
-[[nodiscard]] inline result<secure_bytes> jwk_bytes(const jwk_members& jwk, const char* name) {
-    if (const json_member* m = jwk.find_secret(name)) return jwk_secret_bytes(*m, name);
-    auto text = jwk_string(jwk, name);
-    if (!text) return std::move(text).error();
-    std::error_code ec;
-    std::string decoded = base64url_decode(*text, ec);
-    const wipe_on_exit wipe(decoded);
-    if (ec) return bad_base64url_member(name);
-    if (decoded.empty()) return bad_jwk(std::string("\"") + name + "\" is empty");
-    return to_secure_bytes(decoded);
 }
 
 [[nodiscard]] inline result<bn_ptr> to_bignum(const secure_bytes& bytes) {
@@ -267,25 +254,18 @@ inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q"
     return pkey_from_params("RSA", bld.get(), want_private);
 }
 
-struct jwk_curve {
-    std::string_view crv;
-    const char* group;
-    std::size_t size;
-};
-inline constexpr std::array<jwk_curve, 3> jwk_ec_curves = {
-    {{"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}}};
+/// The JOSE curve a "crv" names exactly (not by OpenSSL's names), or nullptr.
+[[nodiscard]] inline const jose_curve* jwk_curve_named(std::string_view crv) noexcept {
+    const jose_curve* c = find_jose_curve(crv);
+    return c != nullptr && c->name == crv ? c : nullptr;
+}
 
-/// The curves the JOSE ES* algorithms use (RFC 7518 section 3.4), for a message about another one.
-inline constexpr const char* jose_ec_curves = "P-256 for ES256, P-384 for ES384, P-521 for ES512";
-
-[[nodiscard]] inline result<const jwk_curve*> ec_curve_of(const jwk_members& jwk) {
+[[nodiscard]] inline result<const jose_curve*> ec_curve_of(const jwk_members& jwk) {
     const auto crv = jwk_string(jwk, "crv");
     if (!crv) return crv.error();
-    for (const auto& c : jwk_ec_curves) {
-        if (c.crv == *crv) return &c;
-    }
+    if (const jose_curve* c = jwk_curve_named(*crv)) return c;
     return fail(errc::key_algorithm_mismatch, "JWK: EC curve " + quote(*crv) +
-                                                  " is not one a JOSE ES* algorithm uses here (" + jose_ec_curves + ")");
+                                                  " is not one a JOSE ES* algorithm uses here (" + jose_curve_list + ")");
 }
 
 [[nodiscard]] inline result<secure_bytes> jwk_fixed(const jwk_members& jwk, const char* name, std::size_t size,
@@ -302,10 +282,10 @@ inline constexpr const char* jose_ec_curves = "P-256 for ES256, P-384 for ES384,
 [[nodiscard]] inline result<pkey_ptr> ec_from_jwk(const jwk_members& jwk, bool want_private) {
     const auto curve = ec_curve_of(jwk);
     if (!curve) return curve.error();
-    const jwk_curve& c = **curve;
-    const auto x = jwk_fixed(jwk, "x", c.size, c.crv);
+    const jose_curve& c = **curve;
+    const auto x = jwk_fixed(jwk, "x", c.size, c.name);
     if (!x) return x.error();
-    const auto y = jwk_fixed(jwk, "y", c.size, c.crv);
+    const auto y = jwk_fixed(jwk, "y", c.size, c.name);
     if (!y) return y.error();
     secure_bytes point;
     point.reserve(1 + 2 * c.size);
@@ -313,13 +293,13 @@ inline constexpr const char* jose_ec_curves = "P-256 for ES256, P-384 for ES384,
     point.insert(point.end(), x->begin(), x->end());
     point.insert(point.end(), y->begin(), y->end());
     param_bld_ptr bld{OSSL_PARAM_BLD_new()};
-    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0) != 1 ||
+    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.openssl_name, 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
         return fail_openssl(errc::openssl_error, "cannot collect the EC key parameters");
     }
     bn_ptr d;
     if (want_private) {
-        const auto d_bytes = jwk_fixed(jwk, "d", c.size, c.crv);
+        const auto d_bytes = jwk_fixed(jwk, "d", c.size, c.name);
         if (!d_bytes) return d_bytes.error();
         auto d_bn = to_bignum(*d_bytes);
         if (!d_bn) return std::move(d_bn).error();
@@ -385,16 +365,16 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
 /// use and key_ops, when present, must allow signatures (RFC 7517 sections 4.2, 4.3): key_ops must
 /// include op, or with op null (a secret that may do either), "sign" or "verify".
 [[nodiscard]] inline status check_use(const jwk_members& jwk, const char* op) {
-    // The members were parsed from text the scan proved UTF-8: dump() cannot meet invalid UTF-8.
-    if (const auto it = jwk.pub.find("use"); it != jwk.pub.end() && !json_is_string(*it, "sig")) {
-        return fail(errc::key_algorithm_mismatch, "JWK: \"use\" is " + it->dump() + "; a signing key has \"use\": \"sig\"");
+    if (const json_member* use = jwk.find("use"); use != nullptr && !json_value_is(use->value, "sig")) {
+        return fail(errc::key_algorithm_mismatch,
+                    "JWK: \"use\" is " + json_value_for_message(use->value) + "; a signing key has \"use\": \"sig\"");
     }
-    if (const auto it = jwk.pub.find("key_ops"); it != jwk.pub.end()) {
-        if (!it->is_array()) return bad_jwk("\"key_ops\" must be an array");
+    if (const json_member* ops = jwk.find("key_ops"); ops != nullptr) {
+        if (ops->type != json_type::array) return bad_jwk("\"key_ops\" must be an array");
         bool found = false;
-        for (const auto& o : *it) {
-            found = found || (op != nullptr ? json_is_string(o, op) : json_is_string(o, "sign") || json_is_string(o, "verify"));
-        }
+        json_for_each_element(ops->value, [&](std::string_view o) {
+            found = found || (op != nullptr ? json_value_is(o, op) : json_value_is(o, "sign") || json_value_is(o, "verify"));
+        });
         if (!found) {
             return fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") +
                                                           (op != nullptr ? op : "sign\" or \"verify") + "\"");
@@ -437,21 +417,52 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
     return base64url_encode(bytes);
 }
 
-/// The required members of a public JWK in lexicographic order (RFC 7638 section 3.2).
-[[nodiscard]] inline result<nlohmann::json> required_public_members(const EVP_PKEY* key) {
-    nlohmann::json j = nlohmann::json::object();
+/// A JSON object of string members that jwtmint writes (a public JWK). Its text lists them in
+/// lexicographic order of their names, as RFC 7638 section 3.2 orders a thumbprint's members;
+/// the values are escaped as JSON strings (they must be valid UTF-8).
+class json_string_object {
+public:
+    /// Sets the member name (a string literal) to value, replacing an earlier value.
+    json_string_object& operator()(const char* name, std::string value) {
+        const std::string_view n(name);
+        auto at = members_.begin();
+        while (at != members_.end() && std::string_view(at->first) < n) ++at;
+        if (at != members_.end() && std::string_view(at->first) == n) {
+            at->second = std::move(value);
+        } else {
+            members_.emplace(at, name, std::move(value));
+        }
+        return *this;
+    }
+    /// The compact JSON text: no white space.
+    [[nodiscard]] std::string text() const {
+        std::string out = "{";
+        for (const auto& [name, value] : members_) {
+            if (out.size() > 1) out += ',';
+            append_json_string(out, name);
+            out += ':';
+            append_json_string(out, value);
+        }
+        out += '}';
+        return out;
+    }
+
+private:
+    std::vector<std::pair<const char*, std::string>> members_;
+};
+
+/// The required members of a public JWK (RFC 7638 section 3.2).
+[[nodiscard]] inline result<json_string_object> required_public_members(const EVP_PKEY* key) {
+    json_string_object j;
     const key_info info = describe(key);
     if (info.type == "RSA") {
         auto e = bn_param_b64(key, OSSL_PKEY_PARAM_RSA_E);
         if (!e) return std::move(e).error();
         auto n = bn_param_b64(key, OSSL_PKEY_PARAM_RSA_N);
         if (!n) return std::move(n).error();
-        j["e"] = std::move(*e);
-        j["kty"] = "RSA";
-        j["n"] = std::move(*n);
+        j("e", std::move(*e))("kty", "RSA")("n", std::move(*n));
     } else if (info.type == "EC") {
-        const jwk_curve* c = nullptr;
-        for (const auto& k : jwk_ec_curves) c = k.crv == info.curve ? &k : c;
+        const jose_curve* c = jwk_curve_named(info.curve);
         if (c == nullptr) return fail(errc::key_algorithm_mismatch, "JWK export supports EC P-256, P-384 and P-521 only");
         BIGNUM* x = nullptr;
         BIGNUM* y = nullptr;
@@ -462,10 +473,7 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
         std::string xs(c->size, '\0'), ys(c->size, '\0');
         BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(xs.data()), static_cast<int>(c->size));
         BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(ys.data()), static_cast<int>(c->size));
-        j["crv"] = std::string(c->crv);
-        j["kty"] = "EC";
-        j["x"] = base64url_encode(xs);
-        j["y"] = base64url_encode(ys);
+        j("crv", std::string(c->name))("kty", "EC")("x", base64url_encode(xs))("y", base64url_encode(ys));
     } else if (info.type == "ED25519") {
         std::string x(32, '\0');
         std::size_t len = 0;
@@ -474,9 +482,7 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
             len != 32) {
             return fail_openssl(errc::openssl_error, "cannot read the Ed25519 public key");
         }
-        j["crv"] = "Ed25519";
-        j["kty"] = "OKP";
-        j["x"] = base64url_encode(x);
+        j("crv", "Ed25519")("kty", "OKP")("x", base64url_encode(x));
     } else {
         return fail(errc::key_algorithm_mismatch, "JWK export supports RSA, EC and Ed25519 keys, not " + info.type);
     }
@@ -502,9 +508,9 @@ template <class Alg>
     if (!kty_fits) {
         return fail(errc::key_algorithm_mismatch, "JWK: a \"" + *kty + "\" key cannot be used for " + std::string(Alg::alg));
     }
-    if (const auto it = jwk.pub.find("alg"); it != jwk.pub.end() && !json_is_string(*it, Alg::alg)) {
-        return fail(errc::key_algorithm_mismatch,
-                    "JWK: the key is for alg " + it->dump() + ", not " + std::string(Alg::alg) + " (RFC 7517 section 4.4)");
+    if (const json_member* alg = jwk.find("alg"); alg != nullptr && !json_value_is(alg->value, Alg::alg)) {
+        return fail(errc::key_algorithm_mismatch, "JWK: the key is for alg " + json_value_for_message(alg->value) +
+                                                      ", not " + std::string(Alg::alg) + " (RFC 7517 section 4.4)");
     }
     return {};
 }
@@ -545,7 +551,7 @@ template <class F>
 /// depth, max_json_depth), the "keys" array, the number of keys (max_jwks_keys), and only then
 /// each key, parsed by parse_jwk_object and handed to f(const jwk_members&, std::string_view text)
 /// -> status in document order; the first failure ends the walk. Each key's text goes to
-/// parse_jwk_object on its own, so that no key's secret members reach nlohmann::json.
+/// parse_jwk_object on its own.
 template <class F>
 [[nodiscard]] status for_each_jwks_key(std::string_view jwks_json, F&& f) {
     if (auto size = check_jwk_size(jwks_json, max_jwks_size, "JWK Set", "jwt::max_jwks_size"); !size) return size;
@@ -558,7 +564,7 @@ template <class F>
 
 /// A JWK's "kid", or "" when it has none; invalid_jwk for a kid that is not a string.
 [[nodiscard]] inline result<std::string> jwk_kid(const jwk_members& jwk) {
-    if (!jwk.pub.contains("kid")) return std::string();
+    if (!jwk.contains("kid")) return std::string();
     return jwk_string(jwk, "kid");
 }
 
@@ -589,7 +595,7 @@ namespace detail {
     auto kid = jwk_kid(jwk);
     if (!kid) return std::move(kid).error();
     out.kid = std::move(*kid);
-    if (jwk.pub.contains("alg")) {
+    if (jwk.contains("alg")) {
         auto alg = jwk_string(jwk, "alg");
         if (!alg) return std::move(alg).error();
         out.alg = std::move(*alg);
@@ -756,7 +762,7 @@ struct jwk_loader {
 [[nodiscard]] inline result<std::string> try_jwk_thumbprint(const public_key& key) {
     const auto members = detail::required_public_members(key.native_handle());
     if (!members) return members.error();
-    const std::string canonical = members->dump();  // base64url and names only: ASCII
+    const std::string canonical = members->text();  // base64url and names only: ASCII
     std::array<unsigned char, 32> digest{};
     std::size_t len = 0;
     if (EVP_Q_digest(nullptr, "SHA256", nullptr, canonical.data(), canonical.size(), digest.data(), &len) != 1) {
@@ -793,16 +799,15 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
     if (!members) return std::move(members).error();
     auto kid = try_jwk_thumbprint(key);
     if (!kid) return std::move(kid).error();
-    nlohmann::json& j = *members;
+    detail::json_string_object& j = *members;
     if (!alg.empty()) {
         if (!detail::is_valid_utf8(alg)) {
             return detail::bad_jwk("the alg to pin the key to is not valid UTF-8 (a JOSE name such as \"ES256\")");
         }
-        j["alg"] = std::string(alg);
+        j("alg", std::string(alg));
     }
-    j["kid"] = std::move(*kid);
-    j["use"] = "sig";
-    return j.dump();
+    j("kid", std::move(*kid))("use", "sig");
+    return j.text();
 }
 /// As try_public_jwk, throwing jwt::error.
 [[nodiscard]] inline std::string public_jwk(const public_key& key, std::string_view alg = {}) {
@@ -834,26 +839,35 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
         return detail::bad_jwk("a JWK Set of " + std::to_string(public_jwks.size()) + " keys; at most " +
                                std::to_string(max_jwks_keys) + " are read (jwt::max_jwks_keys)");
     }
-    nlohmann::json keys = nlohmann::json::array();
+    std::string out = "{\"keys\":[";
     std::vector<std::string> kids;
     for (const auto& text : public_jwks) {
-        // Well-formed and public, before nlohmann::json sees the text.
+        // Well-formed and public before any of its text is copied.
         if (auto key = detail::jwk_loader::public_key_from(text); !key) return std::move(key).error();
-        nlohmann::json jwk = nlohmann::json::parse(text.data(), text.data() + text.size(), nullptr,
-                                                   /*allow_exceptions=*/false);
-        if (jwk.is_discarded()) return detail::bad_jwk("the text is not valid JSON");  // read above: not expected
-        if (const auto it = jwk.find("kid"); it != jwk.end()) {
-            if (!it->is_string()) return detail::bad_jwk("\"kid\" must be a string");
+        const auto jwk = detail::parse_jwk_object(text);
+        if (!jwk) return jwk.error();
+        auto kid = detail::jwk_kid(*jwk);
+        if (!kid) return std::move(kid).error();
+        if (!kid->empty()) {
             for (const auto& k : kids) {
-                if (k == it->get_ref<const std::string&>()) {
-                    return detail::bad_jwk("two keys in the set share the kid " + it->dump());
-                }
+                if (k == *kid) return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*kid));
             }
-            kids.push_back(it->get_ref<const std::string&>());
+            kids.push_back(std::move(*kid));
         }
-        keys.push_back(std::move(jwk));
+        if (out.back() != '[') out += ',';
+        // The JWK as written, members in its order, without the white space between tokens.
+        out += '{';
+        for (const detail::json_member& m : jwk->all) {
+            if (out.back() != '{') out += ',';
+            out += '"';
+            out += m.name;  // as written: any escape stays one
+            out += "\":";
+            detail::append_json_minified(out, m.value);
+        }
+        out += '}';
     }
-    return nlohmann::json{{"keys", std::move(keys)}}.dump();
+    out += "]}";
+    return out;
 }
 /// As try_jwks_document, throwing jwt::error.
 [[nodiscard]] inline std::string jwks_document(const std::vector<std::string>& public_jwks) {
@@ -864,6 +878,33 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
                                                               std::error_code& ec) {
     return detail::to_optional(try_jwks_document(public_jwks), ec);
 }
+
+namespace detail {
+/// std::variant of verifier<A, Clock> for each public-key algorithm A of List, in List's order.
+template <class Clock, class List, class... Chosen>
+struct public_key_verifiers;
+template <class Clock, class... Chosen>
+struct public_key_verifiers<Clock, algorithm_list<>, Chosen...> {
+    using type = std::variant<verifier<Chosen, Clock>...>;
+};
+template <class Clock, class First, class... Rest, class... Chosen>
+struct public_key_verifiers<Clock, algorithm_list<First, Rest...>, Chosen...>
+    : std::conditional_t<is_pkey_algorithm_v<First>, public_key_verifiers<Clock, algorithm_list<Rest...>, Chosen..., First>,
+                         public_key_verifiers<Clock, algorithm_list<Rest...>, Chosen...>> {};
+
+/// The JOSE names of List's public-key algorithms, for a message: "RS256, RS384, ..., EdDSA".
+template <class... Algorithms>
+std::string public_key_algorithm_names(algorithm_list<Algorithms...>) {
+    std::string out;
+    const auto add = [&](bool pkey, std::string_view alg) {
+        if (!pkey) return;
+        if (!out.empty()) out += ", ";
+        out += alg;
+    };
+    (add(is_pkey_algorithm_v<Algorithms>, Algorithms::alg), ...);
+    return out;
+}
+}  // namespace detail
 
 /// Verifies tokens against a JWK Set: the token's "kid" picks the key, and the algorithm is the
 /// one that key is pinned to (its JWK's "alg", or for EC and OKP keys, their curve's only
@@ -876,10 +917,8 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
 template <class Clock = std::chrono::system_clock>
 class jwks_verifier {
 public:
-    using any_verifier =
-        std::variant<verifier<rs256, Clock>, verifier<rs384, Clock>, verifier<rs512, Clock>, verifier<ps256, Clock>,
-                     verifier<ps384, Clock>, verifier<ps512, Clock>, verifier<es256, Clock>, verifier<es384, Clock>,
-                     verifier<es512, Clock>, verifier<eddsa, Clock>>;
+    /// A verifier of any public-key algorithm of jwt::all_algorithms (RS256 ... EdDSA).
+    using any_verifier = typename detail::public_key_verifiers<Clock, all_algorithms>::type;
 
     /// From a JWKS document ({"keys": [...]}) of public keys: at most max_jwks_size octets and
     /// max_jwks_keys keys, each checked before the work it bounds.
@@ -888,7 +927,7 @@ public:
         jwks_verifier out;
         const status read = detail::for_each_jwks_key(jwks_json, [&](const detail::jwk_members& jwk,
                                                                      std::string_view text) -> status {
-            if (!jwk.pub.contains("kid")) {
+            if (!jwk.contains("kid")) {
                 return detail::bad_jwk("a key of the set has no \"kid\"; jwks_verifier picks the key by the token's "
                                        "kid, so every key needs one");
             }
@@ -986,7 +1025,7 @@ private:
         if (!kty_text) return std::move(kty_text).error();
         const std::string& kty = *kty_text;
         std::string alg;
-        if (jwk.pub.contains("alg")) {
+        if (jwk.contains("alg")) {
             auto stated = detail::jwk_string(jwk, "alg");
             if (!stated) return std::move(stated).error();
             alg = std::move(*stated);
@@ -997,13 +1036,14 @@ private:
             if (kty == "EC") {
                 auto crv = detail::jwk_string(jwk, "crv");
                 if (!crv) return std::move(crv).error();
-                alg = *crv == "P-256" ? "ES256" : *crv == "P-384" ? "ES384" : *crv == "P-521" ? "ES512" : "";
-                if (alg.empty()) {
+                const detail::jose_curve* curve = detail::jwk_curve_named(*crv);
+                if (curve == nullptr) {
                     return detail::fail(errc::key_algorithm_mismatch,
                                         "JWK: " + key + " is on the curve " + detail::quote(*crv) +
                                             ", which is not one a JOSE ES* algorithm uses here (" +
-                                            detail::jose_ec_curves + ")");
+                                            detail::jose_curve_list + ")");
                 }
+                alg = std::string(curve->alg);
             } else if (kty == "OKP") {
                 alg = "EdDSA";
             } else if (kty == "RSA") {
@@ -1034,10 +1074,9 @@ private:
                                                                   " is an HMAC algorithm, whose secret does not belong "
                                                                   "in a published JWK Set (only public keys verify here)");
         }
-        return detail::fail(errc::key_algorithm_mismatch,
-                            "JWK: alg " + detail::quote(alg) + " is not a JWS algorithm this verifier accepts (RS256, "
-                                                               "RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, "
-                                                               "EdDSA)");
+        return detail::fail(errc::key_algorithm_mismatch, "JWK: alg " + detail::quote(alg) +
+                                                              " is not a JWS algorithm this verifier accepts (" +
+                                                              detail::public_key_algorithm_names(all_algorithms{}) + ")");
     }
 
     /// The verifier the token's kid names, or null with why filled. The limits and header rules

@@ -2,7 +2,9 @@
 // Private and public keys: load (PEM, files, JWK, EVP_PKEY*), inspect, export, generate, check a pair.
 #pragma once
 
+#include <jwtmint/base64url.hpp>
 #include <jwtmint/detail/key_checks.hpp>
+#include <jwtmint/detail/ecdsa.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/detail/pem.hpp>
 #include <jwtmint/error.hpp>
@@ -247,10 +249,8 @@ inline std::string jose_curve_name(const EVP_PKEY* key) {
         return {};
     }
     const std::string_view n(name, len);
-    if (n == "prime256v1" || n == "P-256" || n == "secp256r1") return "P-256";
-    if (n == "secp384r1" || n == "P-384") return "P-384";
-    if (n == "secp521r1" || n == "P-521") return "P-521";
-    return std::string(n);
+    const jose_curve* curve = find_jose_curve(n);
+    return std::string(curve != nullptr ? curve->name : n);
 }
 
 inline key_info describe(const EVP_PKEY* key) {
@@ -395,7 +395,7 @@ public:
     /// A new EC key on a JOSE curve: "P-256" (ES256), "P-384" (ES384) or "P-521" (ES512).
     /// Fails with invalid_key for any other curve name.
     [[nodiscard]] static result<private_key> try_generate_ec(std::string_view curve) {
-        if (curve != "P-256" && curve != "P-384" && curve != "P-521") {
+        if (const detail::jose_curve* c = detail::find_jose_curve(curve); c == nullptr || c->name != curve) {
             return detail::fail(errc::invalid_key, "EC key generation takes the curve P-256, P-384 or P-521, not '" +
                                                        std::string(curve) + "'");
         }
@@ -625,26 +625,11 @@ inline void check_key_pair(const private_key& key, const public_key& pub, std::e
 /// 22 characters of base64url, so a verifier that remembers ids can refuse a replayed token.
 /// Fails with openssl_error when the random generator fails.
 [[nodiscard]] inline result<std::string> try_random_jwt_id() {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::array<unsigned char, 16> raw{};
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
         return detail::fail_openssl(errc::openssl_error, "RAND_bytes failed: the random generator is not seeded");
     }
-    // 128 bits = 21 groups of 6 bits and 2 bits left over: read the octets as one bit string.
-    std::string id;
-    id.reserve(22);
-    unsigned int acc = 0;
-    int bits = 0;
-    for (const unsigned char c : raw) {
-        acc = (acc << 8) | c;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            id += alphabet[(acc >> bits) & 0x3F];
-        }
-    }
-    id += alphabet[(acc << (6 - bits)) & 0x3F];
-    return id;
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));  // 22 characters
 }
 /// As try_random_jwt_id, throwing jwt::error.
 [[nodiscard]] inline std::string random_jwt_id() { return try_random_jwt_id().value(); }

@@ -279,6 +279,11 @@ private:
 /// The widget's login rules as one value: the builder, the verifier, the CLI and the host backend
 /// take it, so minting and verifying cannot drift apart. Copyable; its const members are safe to
 /// call from many threads at once.
+namespace detail {
+template <class Tag>
+struct policy_reader;
+}  // namespace detail
+
 class login_policy {
 public:
     /// The widget's defaults: role claim "roles" as an array, any role names (no team roles
@@ -470,7 +475,7 @@ public:
     /// The reading calls (from_json, from_file) and to_json need <jwtmint/json.hpp>.
     template <class Tag = detail::json_tag>
     [[nodiscard]] static result<login_policy> try_from_json(std::string_view json_text) {
-        return parse<detail::json_t<Tag>>(json_text, "login policy");
+        return detail::policy_reader<Tag>::parse(json_text, "login policy");
     }
     /// As try_from_json, throwing jwt::error.
     template <class Tag = detail::json_tag>
@@ -487,9 +492,9 @@ public:
     /// errc::invalid_policy too ("cannot read policy file '...': <reason>").
     template <class Tag = detail::json_tag>
     [[nodiscard]] static result<login_policy> try_from_file(const file_path& path) {
-        auto text = read_file(path);
+        auto text = detail::policy_reader<Tag>::read_file(path);
         if (!text) return std::move(text).error();
-        return parse<detail::json_t<Tag>>(*text, "policy file '" + path.string() + "'");
+        return detail::policy_reader<Tag>::parse(*text, "policy file '" + path.string() + "'");
     }
     /// As try_from_file, throwing jwt::error.
     template <class Tag = detail::json_tag>
@@ -520,20 +525,8 @@ public:
     }
 
 private:
-    /// A policy file's text (at most one octet over the size limit, which parse refuses).
-    static result<std::string> read_file(const file_path& path) {
-        std::string text;
-        std::array<char, 4096> buffer{};
-        std::array<char, 4096> chunk{};
-        const detail::file_read read = detail::read_file_into(path, detail::max_policy_size, buffer.data(), buffer.size(),
-                                                              chunk.data(), chunk.size(), text, [](std::string&, std::size_t) {});
-        if (read.error != 0) {
-            return detail::fail(errc::invalid_policy,
-                                "cannot read policy file '" + path.string() + "': " + detail::file_error_text(read.error));
-        }
-        return text;
-    }
-
+    template <class Tag>
+    friend struct detail::policy_reader;
     static constexpr std::chrono::seconds max_lifetime_ceiling{24 * 60 * 60};
 
     login_policy& refuse(const std::string& message) {
@@ -618,119 +611,6 @@ private:
         return detail::fail(errc::unknown_role, unknown_role_message(role));
     }
 
-    /// Reads the string array member `name` into out, or says why not.
-    template <class Json>
-    static std::optional<std::string> string_array(const Json& value, std::string_view name,
-                                                   std::vector<std::string_view>& out) {
-        if (!value.is_array()) {
-            return "member '" + std::string(name) + "' must be an array of strings, not " + detail::json_type_name(value);
-        }
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            const auto& item = value[i];
-            if (!item.is_string()) {
-                return "member '" + std::string(name) + "' item #" + std::to_string(i + 1) + " must be a string, not " +
-                       detail::json_type_name(item);
-            }
-            out.emplace_back(item.template get_ref<const std::string&>());
-        }
-        return std::nullopt;
-    }
-
-    template <class Json>
-    static result<login_policy> parse(std::string_view text, const std::string& source) {
-        const auto bad = [&source](const std::string& why) { return detail::fail(errc::invalid_policy, source + ": " + why); };
-        if (text.size() > detail::max_policy_size) {
-            return bad("is over " + std::to_string(detail::max_policy_size) +
-                       " bytes (64 KiB); a policy is a few hundred bytes: is this the right file?");
-        }
-        if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
-        if (detail::trim(text).empty()) {
-            return bad("is empty; write a JSON object such as {\"team_roles\": [\"Support Team\"]}");
-        }
-
-        detail::policy_syntax_check<Json> syntax(text);
-        (void)Json::sax_parse(text, &syntax);
-        if (!syntax.problem().empty()) return bad(syntax.problem());
-        const auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded()) return bad("is not valid JSON");
-        if (!j.is_object()) {
-            return bad(std::string("must be a JSON object ({...}), not ") + detail::json_type_name(j));
-        }
-
-        static constexpr std::string_view members[] = {"role_claim",           "role_format",    "team_roles", "algorithms",
-                                                        "max_lifetime_seconds", "identity_claims"};
-        for (const auto& item : j.items()) {
-            const std::string& key = item.key();
-            if (std::find(std::begin(members), std::end(members), key) != std::end(members)) continue;
-            std::string why = "has an unknown member '" + key + "'";
-            if (auto near = detail::nearest_name(key, members)) why += " (did you mean '" + *near + "'?)";
-            why += "; its members are role_claim, role_format, team_roles, algorithms, max_lifetime_seconds, "
-                   "identity_claims";
-            return bad(why);
-        }
-
-        login_policy p;
-        const auto member_error = [&](std::string_view name) -> std::optional<error> {
-            if (!p.error_) return std::nullopt;
-            return bad("member '" + std::string(name) + "': " + p.error_->what());
-        };
-        if (const auto it = j.find("role_claim"); it != j.end()) {
-            if (!it->is_string()) return bad(std::string("member 'role_claim' must be a string, not ") + detail::json_type_name(*it));
-            p.role_claim(it->template get_ref<const std::string&>());
-            if (auto e = member_error("role_claim")) return std::move(*e);
-        }
-        if (const auto it = j.find("role_format"); it != j.end()) {
-            if (!it->is_string()) {
-                return bad(std::string("member 'role_format' must be a string, not ") + detail::json_type_name(*it));
-            }
-            const std::string& f = it->template get_ref<const std::string&>();
-            if (f == "array") {
-                p.role_format(jwt::role_format::array);
-            } else if (f == "comma_separated") {
-                p.role_format(jwt::role_format::comma_separated);
-            } else {
-                return bad("member 'role_format' is '" + f + "'; use \"array\" or \"comma_separated\"");
-            }
-        }
-        if (const auto it = j.find("team_roles"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "team_roles", names)) return bad(*why);
-            p.team_roles(names);
-            if (auto e = member_error("team_roles")) return std::move(*e);
-        }
-        if (const auto it = j.find("algorithms"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "algorithms", names)) return bad(*why);
-            p.algorithms(names);
-            if (auto e = member_error("algorithms")) return std::move(*e);
-        }
-        if (const auto it = j.find("max_lifetime_seconds"); it != j.end()) {
-            if (!it->is_number()) {
-                return bad(std::string("member 'max_lifetime_seconds' must be a whole number of seconds, not ") +
-                           detail::json_type_name(*it));
-            }
-            if (it->is_number_float()) {
-                return bad("member 'max_lifetime_seconds' must be a whole number of seconds (1 to 86400), not " +
-                           it->dump());
-            }
-            if (it->is_number_unsigned()) {
-                const auto v = it->template get<std::uint64_t>();
-                p.max_lifetime(std::chrono::duration<long double>(static_cast<long double>(v)));
-            } else {
-                p.max_lifetime(std::chrono::seconds(it->template get<std::int64_t>()));
-            }
-            if (auto e = member_error("max_lifetime_seconds")) return std::move(*e);
-        }
-        if (const auto it = j.find("identity_claims"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "identity_claims", names)) return bad(*why);
-            p.set_identity_claims(names);
-            if (auto e = member_error("identity_claims")) return std::move(*e);
-        }
-        if (auto s = p.check(); !s) return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
-        return p;
-    }
-
     template <class Range>
     login_policy& set_identity_claims(const Range& names) {
         std::vector<std::string> out;
@@ -764,6 +644,141 @@ private:
     std::vector<std::string> identity_claims_;
     std::optional<error> error_;
 };
+
+namespace detail {
+/// Reads the policy file format (docs/login-policy.md) with the JSON type of Tag; the reading
+/// calls of jwt::login_policy (from_json, from_file) are its only users.
+template <class Tag>
+struct policy_reader {
+    using Json = json_t<Tag>;
+
+    /// A policy file's text (at most one octet over the size limit, which parse refuses).
+    static result<std::string> read_file(const file_path& path) {
+        std::string text;
+        std::array<char, 4096> buffer{};
+        std::array<char, 4096> chunk{};
+        const file_read read = read_file_into(path, max_policy_size, buffer.data(), buffer.size(),
+                                                              chunk.data(), chunk.size(), text, [](std::string&, std::size_t) {});
+        if (read.error != 0) {
+            return fail(errc::invalid_policy,
+                                "cannot read policy file '" + path.string() + "': " + file_error_text(read.error));
+        }
+        return text;
+    }
+
+    /// Reads the string array member `name` into out, or says why not.
+    static std::optional<std::string> string_array(const Json& value, std::string_view name,
+                                                   std::vector<std::string_view>& out) {
+        if (!value.is_array()) {
+            return "member '" + std::string(name) + "' must be an array of strings, not " + json_type_name(value);
+        }
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            const auto& item = value[i];
+            if (!item.is_string()) {
+                return "member '" + std::string(name) + "' item #" + std::to_string(i + 1) + " must be a string, not " +
+                       json_type_name(item);
+            }
+            out.emplace_back(item.template get_ref<const std::string&>());
+        }
+        return std::nullopt;
+    }
+
+    static result<login_policy> parse(std::string_view text, const std::string& source) {
+        const auto bad = [&source](const std::string& why) { return fail(errc::invalid_policy, source + ": " + why); };
+        if (text.size() > max_policy_size) {
+            return bad("is over " + std::to_string(max_policy_size) +
+                       " bytes (64 KiB); a policy is a few hundred bytes: is this the right file?");
+        }
+        if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
+        if (trim(text).empty()) {
+            return bad("is empty; write a JSON object such as {\"team_roles\": [\"Support Team\"]}");
+        }
+
+        policy_syntax_check<Json> syntax(text);
+        (void)Json::sax_parse(text, &syntax);
+        if (!syntax.problem().empty()) return bad(syntax.problem());
+        const auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (j.is_discarded()) return bad("is not valid JSON");
+        if (!j.is_object()) {
+            return bad(std::string("must be a JSON object ({...}), not ") + json_type_name(j));
+        }
+
+        static constexpr std::string_view members[] = {"role_claim",           "role_format",    "team_roles", "algorithms",
+                                                        "max_lifetime_seconds", "identity_claims"};
+        for (const auto& item : j.items()) {
+            const std::string& key = item.key();
+            if (std::find(std::begin(members), std::end(members), key) != std::end(members)) continue;
+            std::string why = "has an unknown member '" + key + "'";
+            if (auto near = nearest_name(key, members)) why += " (did you mean '" + *near + "'?)";
+            why += "; its members are role_claim, role_format, team_roles, algorithms, max_lifetime_seconds, "
+                   "identity_claims";
+            return bad(why);
+        }
+
+        login_policy p;
+        const auto member_error = [&](std::string_view name) -> std::optional<error> {
+            if (!p.error_) return std::nullopt;
+            return bad("member '" + std::string(name) + "': " + p.error_->what());
+        };
+        if (const auto it = j.find("role_claim"); it != j.end()) {
+            if (!it->is_string()) return bad(std::string("member 'role_claim' must be a string, not ") + json_type_name(*it));
+            p.role_claim(it->template get_ref<const std::string&>());
+            if (auto e = member_error("role_claim")) return std::move(*e);
+        }
+        if (const auto it = j.find("role_format"); it != j.end()) {
+            if (!it->is_string()) {
+                return bad(std::string("member 'role_format' must be a string, not ") + json_type_name(*it));
+            }
+            const std::string& f = it->template get_ref<const std::string&>();
+            if (f == "array") {
+                p.role_format(jwt::role_format::array);
+            } else if (f == "comma_separated") {
+                p.role_format(jwt::role_format::comma_separated);
+            } else {
+                return bad("member 'role_format' is '" + f + "'; use \"array\" or \"comma_separated\"");
+            }
+        }
+        if (const auto it = j.find("team_roles"); it != j.end()) {
+            std::vector<std::string_view> names;
+            if (auto why = string_array(*it, "team_roles", names)) return bad(*why);
+            p.team_roles(names);
+            if (auto e = member_error("team_roles")) return std::move(*e);
+        }
+        if (const auto it = j.find("algorithms"); it != j.end()) {
+            std::vector<std::string_view> names;
+            if (auto why = string_array(*it, "algorithms", names)) return bad(*why);
+            p.algorithms(names);
+            if (auto e = member_error("algorithms")) return std::move(*e);
+        }
+        if (const auto it = j.find("max_lifetime_seconds"); it != j.end()) {
+            if (!it->is_number()) {
+                return bad(std::string("member 'max_lifetime_seconds' must be a whole number of seconds, not ") +
+                           json_type_name(*it));
+            }
+            if (it->is_number_float()) {
+                return bad("member 'max_lifetime_seconds' must be a whole number of seconds (1 to 86400), not " +
+                           it->dump());
+            }
+            if (it->is_number_unsigned()) {
+                const auto v = it->template get<std::uint64_t>();
+                p.max_lifetime(std::chrono::duration<long double>(static_cast<long double>(v)));
+            } else {
+                p.max_lifetime(std::chrono::seconds(it->template get<std::int64_t>()));
+            }
+            if (auto e = member_error("max_lifetime_seconds")) return std::move(*e);
+        }
+        if (const auto it = j.find("identity_claims"); it != j.end()) {
+            std::vector<std::string_view> names;
+            if (auto why = string_array(*it, "identity_claims", names)) return bad(*why);
+            p.set_identity_claims(names);
+            if (auto e = member_error("identity_claims")) return std::move(*e);
+        }
+        if (auto s = p.check(); !s) return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
+        return p;
+    }
+};
+}  // namespace detail
+
 
 }  // inline namespace v1
 }  // namespace jwt

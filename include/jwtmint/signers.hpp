@@ -3,6 +3,7 @@
 // a key parsed and checked once, const thread-safe sign().
 #pragma once
 
+#include <jwtmint/detail/ecdsa.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/file_path.hpp>
@@ -34,41 +35,6 @@ namespace detail {
 struct jwk_loader;
 
 inline constexpr std::string_view self_test_input = "jwtmint key self-test";
-
-/// Converts a DER ECDSA-Sig-Value to the fixed-width R||S form JWS uses (RFC 7518 §3.4).
-/// Returns false on anything but a well-formed SEQUENCE of two INTEGERs that fit.
-inline bool ecdsa_der_to_raw(const unsigned char* der, std::size_t der_len, unsigned char* out,
-                             std::size_t half) noexcept {
-    std::size_t pos = 0;
-    auto read_len = [&](std::size_t& len) {
-        if (pos >= der_len) return false;
-        const unsigned char b = der[pos++];
-        if (b < 0x80) {
-            len = b;
-            return true;
-        }
-        if (b != 0x81 || pos >= der_len) return false;  // ECDSA signatures up to P-521 need at most one length octet
-        len = der[pos++];
-        return len >= 0x80;
-    };
-    std::size_t seq_len = 0;
-    if (der_len < 2 || der[pos++] != 0x30 || !read_len(seq_len) || pos + seq_len != der_len) return false;
-    for (int i = 0; i < 2; ++i) {
-        std::size_t n = 0;
-        if (pos >= der_len || der[pos++] != 0x02 || !read_len(n) || n == 0 || pos + n > der_len) return false;
-        const unsigned char* v = der + pos;
-        pos += n;
-        while (n > 0 && *v == 0) {
-            ++v;
-            --n;
-        }
-        if (n > half) return false;
-        unsigned char* dst = out + static_cast<std::size_t>(i) * half;
-        std::memset(dst, 0, half - n);
-        std::memcpy(dst + (half - n), v, n);
-    }
-    return pos == der_len;
-}
 
 /// The signature scheme of an EVP_PKEY algorithm.
 enum class pkey_scheme { rsa_pkcs1, rsa_pss, ecdsa, eddsa };
@@ -189,7 +155,7 @@ public:
             }
             return len;
         }
-        std::array<unsigned char, 160> der{};  // DER of two 66-octet integers fits in 139
+        std::array<unsigned char, max_ecdsa_der_size> der{};
         std::size_t len = std::min(der.size(), der_max_);
         if (EVP_DigestSign(ctx.get(), der.data(), &len, in, input.size()) != 1) {
             return fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
@@ -241,10 +207,10 @@ private:
         sig.resize(*n);
         const unsigned char* to_check = reinterpret_cast<const unsigned char*>(sig.data());
         std::size_t check_len = sig.size();
-        std::array<unsigned char, 160> der_buf{};
+        std::array<unsigned char, max_ecdsa_der_size> der{};
         if (spec_.raw_half != 0) {
-            check_len = raw_to_der(sig, der_buf.data(), der_buf.size());
-            to_check = der_buf.data();
+            check_len = ecdsa_raw_to_der(to_check, spec_.raw_half, der.data());
+            to_check = der.data();
         }
         md_ctx_ptr vctx{EVP_MD_CTX_new()};
         std::array<OSSL_PARAM, 4> params{};
@@ -257,33 +223,6 @@ private:
                                 "own public half); the key file is damaged");
         }
         return {};
-    }
-
-    /// R||S back to DER, only for the self-test (lengths above 127 use the 0x81 long form, P-521).
-    std::size_t raw_to_der(std::string_view raw, unsigned char* out, std::size_t cap) const {
-        std::array<unsigned char, 160> body{};
-        std::size_t len = 0;
-        for (int i = 0; i < 2; ++i) {
-            const auto* v = reinterpret_cast<const unsigned char*>(raw.data()) + static_cast<std::size_t>(i) * spec_.raw_half;
-            std::size_t n = spec_.raw_half;
-            while (n > 1 && *v == 0) {
-                ++v;
-                --n;
-            }
-            const bool pad = (*v & 0x80) != 0;
-            body[len++] = 0x02;
-            body[len++] = static_cast<unsigned char>(n + (pad ? 1 : 0));
-            if (pad) body[len++] = 0;
-            std::memcpy(body.data() + len, v, n);
-            len += n;
-        }
-        const std::size_t header = len < 0x80 ? 2 : 3;
-        if (header + len > cap) return 0;
-        out[0] = 0x30;
-        if (header == 3) out[1] = 0x81;
-        out[header - 1] = static_cast<unsigned char>(len);
-        std::memcpy(out + header, body.data(), len);
-        return header + len;
     }
 
     private_key key_;

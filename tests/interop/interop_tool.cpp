@@ -12,6 +12,7 @@
 // and the role claim, and refuses lifetimes above 10 minutes (the vendor's recommendation);
 // on success it prints one JSON object {"roles", "identity", "iat", "exp", "claims"}, on
 // failure "error: <errc name>: <message>" on stderr and exit status 2.
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #include <nlohmann/json.hpp>

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 #include <set>
 #include <string>

@@ -291,17 +291,18 @@ private:
     /// Reads the role claim in either form as jwt::parse_roles does, with its messages, into
     /// trimmed names; false with why filled (invalid_claim) for a claim that holds none.
     static bool read_roles(const json_member& m, std::vector<std::string>& out, rejection& why) {
+        bool strings = true;
+        std::size_t n = 0;
         if (m.type == json_type::string) {
             std::string scratch;
             out = split_roles(json_string_text(m, scratch));
         } else if (m.type == json_type::array) {
-            std::size_t n = 0;
-            bool strings = true;
             json_for_each_element(m.value, [&](std::string_view v) {
                 strings = strings && json_type_of(v.front()) == json_type::string;
                 ++n;
             });
-            if (!strings) return reject(why, errc::invalid_claim, "the role claim array must hold only strings");
+        }
+        if (m.type == json_type::array && strings) {
             out.reserve(n);
             json_for_each_element(m.value, [&](std::string_view v) {
                 const std::string_view body = v.substr(1, v.size() - 2);
@@ -311,14 +312,9 @@ private:
                     out.emplace_back(trim(json_unescape(body, true)));
                 }
             });
-        } else {
-            return reject(why, errc::invalid_claim,
-                          "the role claim must be an array of strings or a comma-separated string");
         }
-        if (out.empty()) return reject(why, errc::invalid_claim, "the role claim is an empty array");
-        for (const auto& r : out) {
-            if (r.empty()) return reject(why, errc::invalid_claim, "the role claim holds an empty role name");
-        }
+        const bool form_ok = m.type == json_type::string || m.type == json_type::array;
+        if (const char* fault = role_claim_fault(form_ok, strings, out)) return reject(why, errc::invalid_claim, fault);
         // Repeats (case-insensitively) are dropped in place, keeping the first spelling.
         std::size_t kept = 0;
         for (std::size_t i = 0; i < out.size(); ++i) {

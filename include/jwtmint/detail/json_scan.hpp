@@ -2,6 +2,8 @@
 // A strict RFC 8259 validator for the verifier: one JSON object, the spans of its members' values, no DOM.
 #pragma once
 
+#include <jwtmint/detail/utf8.hpp>
+
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -181,6 +183,38 @@ void json_decode_string(std::string_view raw, Sink&& sink) {
     return pos;
 }
 
+/// Appends the text of a value that json_object_scan accepted without the white space between
+/// its tokens (the white space inside its strings stays).
+inline void append_json_minified(std::string& out, std::string_view value) {
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        const char c = value[pos];
+        if (c == '"') {
+            const std::size_t end = json_skip_value(value, pos);
+            out.append(value, pos, end - pos);
+            pos = end;
+        } else {
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out += c;
+            ++pos;
+        }
+    }
+}
+
+/// The member of [first, last) whose decoded name is name, or nullptr.
+[[nodiscard]] inline const json_member* json_find_member(const json_member* first, const json_member* last,
+                                                         std::string_view name) noexcept {
+    for (; first != last; ++first) {
+        const json_member& m = *first;
+        if (m.name_escaped) {
+            if (json_string_equal(m.name, true, name)) return &m;
+        } else if (m.name.size() == name.size() && (name.empty() || m.name[0] == name[0]) &&
+                   std::char_traits<char>::compare(m.name.data(), name.data(), name.size()) == 0) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
 /// Calls f(std::string_view element) for each element of an accepted array's text, in order.
 template <class F>
 void json_for_each_element(std::string_view array, F&& f) {
@@ -297,11 +331,45 @@ struct json_number {
     return out;
 }
 
+/// What an octet is inside a JSON string: text to copy, its end, an escape, a control character
+/// (which must be escaped), or the first octet of a UTF-8 sequence to check.
+enum class json_octet : unsigned char { plain, quote, backslash, control, non_ascii };
+inline constexpr std::array<json_octet, 256> json_octet_classes = [] {
+    std::array<json_octet, 256> t{};
+    for (std::size_t c = 0; c < 256; ++c) {
+        json_octet k = json_octet::plain;
+        if (c < 0x20) k = json_octet::control;
+        else if (c == '"') k = json_octet::quote;
+        else if (c == '\\') k = json_octet::backslash;
+        else if (c >= 0x80) k = json_octet::non_ascii;
+        t[c] = k;
+    }
+    return t;
+}();
+
+/// Reads the four hex digits of a \\u escape at text[p..p+4) into v; false if they are not.
+[[nodiscard]] inline bool json_hex4(std::string_view text, std::size_t p, unsigned& v) noexcept {
+    if (p + 4 > text.size()) return false;
+    v = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const auto c = static_cast<unsigned char>(text[p + k]);
+        unsigned d = 0;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10u;
+        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10u;
+        else return false;
+        v = v * 16 + d;
+    }
+    return true;
+}
+
 /// Validates one JSON text exactly as strictly as nlohmann::json::parse plus the verifier's
 /// own rules (no byte order mark, no duplicate member names at any depth, a depth limit, an
 /// object at the top), and records the top-level object's members as spans of the text.
-/// Allocates nothing for an object of up to inline_members members whose objects have up to
-/// inline_names names in all open at once and no escaped names that need comparing.
+/// Allocates nothing for a top-level object of up to inline_members members in which every object
+/// has fewer than big_object (24) names (an object with more gets a hash set of its names), the
+/// objects open at once have up to inline_names names together, and no two escaped names need
+/// comparing.
 /// The text must outlive the scan; the scan is neither copyable nor movable (it may point
 /// into itself).
 class json_object_scan {
@@ -353,15 +421,7 @@ public:
 
     /// The member whose decoded name is name, or nullptr.
     [[nodiscard]] const json_member* find(std::string_view name) const noexcept {
-        for (const json_member& m : *this) {
-            if (m.name_escaped) {
-                if (json_string_equal(m.name, true, name)) return &m;
-            } else if (m.name.size() == name.size() && (name.empty() || m.name[0] == name[0]) &&
-                       std::char_traits<char>::compare(m.name.data(), name.data(), name.size()) == 0) {
-                return &m;
-            }
-        }
-        return nullptr;
+        return json_find_member(begin(), end(), name);
     }
 
 private:
@@ -380,28 +440,6 @@ private:
     };
     static constexpr std::size_t big_object = 24;
 
-    enum cls : unsigned char { plain, quote, backslash, control, bad, lead2, lead_e0, lead_ed, lead3, lead_f0, lead4, lead_f4 };
-    static constexpr std::array<unsigned char, 256> classes = [] {
-        std::array<unsigned char, 256> t{};
-        for (std::size_t c = 0; c < 256; ++c) {
-            unsigned char k = plain;
-            if (c < 0x20) k = control;
-            else if (c == '"') k = quote;
-            else if (c == '\\') k = backslash;
-            else if (c >= 0x80 && c <= 0xC1) k = bad;
-            else if (c >= 0xC2 && c <= 0xDF) k = lead2;
-            else if (c == 0xE0) k = lead_e0;
-            else if (c == 0xED) k = lead_ed;
-            else if (c >= 0xE1 && c <= 0xEF) k = lead3;
-            else if (c == 0xF0) k = lead_f0;
-            else if (c >= 0xF1 && c <= 0xF3) k = lead4;
-            else if (c == 0xF4) k = lead_f4;
-            else if (c >= 0xF5) k = bad;
-            t[c] = k;
-        }
-        return t;
-    }();
-
     [[nodiscard]] unsigned char at(std::size_t p) const noexcept {
         return p < text_.size() ? static_cast<unsigned char>(text_[p]) : 0;
     }
@@ -412,25 +450,6 @@ private:
             ++pos_;
         }
     }
-    [[nodiscard]] bool continuation(std::size_t p, unsigned lo, unsigned hi) const noexcept {
-        const unsigned c = at(p);
-        return p < text_.size() && c >= lo && c <= hi;
-    }
-    [[nodiscard]] bool hex4(std::size_t p, unsigned& v) const noexcept {
-        if (p + 4 > text_.size()) return false;
-        v = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const unsigned c = at(p + k);
-            unsigned d = 0;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else return false;
-            v = v * 16 + d;
-        }
-        return true;
-    }
-
     /// A string at pos_ (on its opening quote): on success pos_ is past the closing quote.
     bool scan_string(std::string_view& body, bool& escaped, std::size_t& decoded) noexcept {
         const std::size_t start = ++pos_;
@@ -439,16 +458,16 @@ private:
         const std::size_t size = text_.size();
         const auto* octets = reinterpret_cast<const unsigned char*>(text_.data());
         while (true) {
-            while (pos_ < size && classes[octets[pos_]] == plain) ++pos_;
+            while (pos_ < size && json_octet_classes[octets[pos_]] == json_octet::plain) ++pos_;
             if (pos_ >= size) return false;
-            switch (classes[octets[pos_]]) {
-                case plain: ++pos_; continue;
-                case quote:
+            switch (json_octet_classes[octets[pos_]]) {
+                case json_octet::plain: ++pos_; continue;
+                case json_octet::quote:
                     body = text_.substr(start, pos_ - start);
                     decoded = body.size() - shrink;
                     ++pos_;
                     return true;
-                case backslash: {
+                case json_octet::backslash: {
                     escaped = true;
                     const char e = static_cast<char>(at(pos_ + 1));
                     if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
@@ -457,12 +476,13 @@ private:
                         continue;
                     }
                     unsigned cp = 0;
-                    if (e != 'u' || !hex4(pos_ + 2, cp)) return false;
+                    if (e != 'u' || !json_hex4(text_, pos_ + 2, cp)) return false;
                     pos_ += 6;
                     if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate alone
                     if (cp >= 0xD800 && cp <= 0xDBFF) {
                         unsigned lo = 0;
-                        if (at(pos_) != '\\' || at(pos_ + 1) != 'u' || !hex4(pos_ + 2, lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                        if (at(pos_) != '\\' || at(pos_ + 1) != 'u' || !json_hex4(text_, pos_ + 2, lo) || lo < 0xDC00 ||
+                            lo > 0xDFFF) {
                             return false;  // a high surrogate must be followed by a low one
                         }
                         pos_ += 6;
@@ -472,31 +492,11 @@ private:
                     }
                     continue;
                 }
-                case control:
-                case bad: return false;
-                case lead2:
-                    if (!continuation(pos_ + 1, 0x80, 0xBF)) return false;
-                    pos_ += 2;
-                    continue;
-                case lead_e0:
-                case lead_ed:
-                case lead3: {
-                    const unsigned c = at(pos_);
-                    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
-                    const unsigned hi = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF would be a surrogate
-                    if (!continuation(pos_ + 1, lo, hi) || !continuation(pos_ + 2, 0x80, 0xBF)) return false;
-                    pos_ += 3;
-                    continue;
-                }
-                default: {  // four-octet leads
-                    const unsigned c = at(pos_);
-                    const unsigned lo = c == 0xF0 ? 0x90 : 0x80;
-                    const unsigned hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-                    if (!continuation(pos_ + 1, lo, hi) || !continuation(pos_ + 2, 0x80, 0xBF) ||
-                        !continuation(pos_ + 3, 0x80, 0xBF)) {
-                        return false;
-                    }
-                    pos_ += 4;
+                case json_octet::control: return false;
+                case json_octet::non_ascii: {
+                    const std::size_t len = utf8_sequence_size(octets, pos_, size);
+                    if (len == 0) return false;
+                    pos_ += len;
                     continue;
                 }
             }

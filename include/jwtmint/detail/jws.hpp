@@ -88,7 +88,7 @@ inline bool check_jws_header(const json_object_scan& header, std::string_view al
     if (m->type != json_type::string) return reject(why, errc::malformed_token, "the header's 'alg' must be a string");
     std::string scratch;
     const std::string_view token_alg = json_string_text(*m, scratch);
-    if (ascii_iequal(token_alg, "none")) {
+    if (is_unsecured_alg(token_alg)) {
         return reject(why, errc::algorithm_mismatch,
                       "the token is unsigned (alg " + quote(token_alg) +
                           "); unsecured tokens are never accepted");

@@ -3,6 +3,7 @@
 // range check) or the keyed HMAC (HS*), immutable and shared by a verifier's copies.
 #pragma once
 
+#include <jwtmint/detail/ecdsa.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
@@ -25,75 +26,6 @@ namespace jwt {
 inline namespace v1 {
 namespace detail {
 
-/// The order n of the P-256 group, big-endian (FIPS 186-4 D.1.2.3).
-inline constexpr std::array<unsigned char, 32> p256_order = {
-    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
-
-/// The order n of the P-384 group, big-endian (FIPS 186-4 D.1.2.4).
-inline constexpr std::array<unsigned char, 48> p384_order = {
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xC7, 0x63, 0x4D, 0x81, 0xF4, 0x37, 0x2D, 0xDF,
-    0x58, 0x1A, 0x0D, 0xB2, 0x48, 0xB0, 0xA7, 0x7A, 0xEC, 0xEC, 0x19, 0x6A, 0xCC, 0xC5, 0x29, 0x73};
-
-/// The order n of the P-521 group, big-endian in 66 octets (FIPS 186-4 D.1.2.5).
-inline constexpr std::array<unsigned char, 66> p521_order = {
-    0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFA,
-    0x51, 0x86, 0x87, 0x83, 0xBF, 0x2F, 0x96, 0x6B, 0x7F, 0xCC, 0x01, 0x48, 0xF7, 0x09, 0xA5, 0xD0, 0x3B,
-    0xB5, 0xC9, 0xB8, 0x89, 0x9C, 0x47, 0xAE, 0xBB, 0x6F, 0xB7, 0x1E, 0x91, 0x38, 0x64, 0x09};
-
-/// A group order: big-endian octets.
-struct group_order {
-    const unsigned char* data = nullptr;
-    std::size_t size = 0;
-};
-
-/// The group order of a JOSE curve name, or an empty one for another curve.
-inline group_order ecdsa_order(std::string_view curve) noexcept {
-    if (curve == "P-256") return {p256_order.data(), p256_order.size()};
-    if (curve == "P-384") return {p384_order.data(), p384_order.size()};
-    if (curve == "P-521") return {p521_order.data(), p521_order.size()};
-    return {};
-}
-
-/// Whether the big-endian integer v (order.size() octets) lies in [1, n-1]. ECDSA verification
-/// requires it (SEC 1 4.1.4 step 1); CVE-2022-21449 accepted r = s = 0.
-inline bool ecdsa_scalar_in_range(const unsigned char* v, group_order order) noexcept {
-    bool nonzero = false;
-    for (std::size_t i = 0; i < order.size; ++i) nonzero = nonzero || v[i] != 0;
-    if (!nonzero) return false;
-    for (std::size_t i = 0; i < order.size; ++i) {
-        if (v[i] != order.data[i]) return v[i] < order.data[i];
-    }
-    return false;  // equal to n
-}
-
-/// Encodes R||S (two half-octet big-endian integers) as a DER ECDSA-Sig-Value; returns its length.
-inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t half, unsigned char* out) noexcept {
-    std::size_t body = 0;
-    std::array<std::size_t, 2> skip{};
-    std::array<bool, 2> pad{};
-    for (std::size_t i = 0; i < 2; ++i) {
-        const unsigned char* v = raw + i * half;
-        while (skip[i] + 1 < half && v[skip[i]] == 0) ++skip[i];
-        pad[i] = (v[skip[i]] & 0x80) != 0;
-        body += 2 + (half - skip[i]) + (pad[i] ? 1 : 0);
-    }
-    std::size_t pos = 0;
-    out[pos++] = 0x30;
-    if (body >= 0x80) out[pos++] = 0x81;
-    out[pos++] = static_cast<unsigned char>(body);
-    for (std::size_t i = 0; i < 2; ++i) {
-        const std::size_t n = half - skip[i];
-        out[pos++] = 0x02;
-        out[pos++] = static_cast<unsigned char>(n + (pad[i] ? 1 : 0));
-        if (pad[i]) out[pos++] = 0;
-        for (std::size_t k = 0; k < n; ++k) out[pos++] = raw[i * half + skip[i] + k];
-    }
-    return pos;
-}
-
 /// The outcome of checking one signature.
 enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure };
 
@@ -115,12 +47,12 @@ public:
         if (signature.size() != sig_size_) return signature_check::wrong_length;
         const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
         std::size_t sig_len = signature.size();
-        std::array<unsigned char, 160> der{};  // the DER of two 66-octet integers takes at most 141
-        if (spec_.raw_half != 0) {
-            if (!ecdsa_scalar_in_range(sig, order_) || !ecdsa_scalar_in_range(sig + spec_.raw_half, order_)) {
+        std::array<unsigned char, max_ecdsa_der_size> der{};
+        if (curve_ != nullptr) {
+            if (!ecdsa_scalar_in_range(sig, *curve_) || !ecdsa_scalar_in_range(sig + curve_->size, *curve_)) {
                 return signature_check::out_of_range;
             }
-            sig_len = ecdsa_raw_to_der(sig, spec_.raw_half, der.data());
+            sig_len = ecdsa_raw_to_der(sig, curve_->size, der.data());
             sig = der.data();
         }
         md_ctx_ptr ctx{EVP_MD_CTX_new()};
@@ -159,8 +91,8 @@ private:
         }
         sig_size_ = spec_.raw_half != 0 ? 2 * spec_.raw_half : static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
         if (spec_.raw_half != 0) {
-            order_ = ecdsa_order(spec_.curve);
-            if (order_.size != spec_.raw_half) {
+            curve_ = find_jose_curve(spec_.curve);
+            if (curve_ == nullptr || curve_->size != spec_.raw_half) {
                 return fail(errc::key_algorithm_mismatch, "the r/s range check knows P-256, P-384 and P-521 only");
             }
         }
@@ -179,7 +111,7 @@ private:
     pkey_alg_spec spec_;
     md_ctx_ptr template_;
     std::size_t sig_size_ = 0;
-    group_order order_;  // ECDSA: the group order, for the r/s range check
+    const jose_curve* curve_ = nullptr;  // ECDSA: the curve, whose group order bounds r and s
 };
 
 /// The immutable state of an HS256/384/512 verifier: the HMAC signer (a pre-keyed EVP_MAC_CTX,
