@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
-// signers.hpp: rs256 / es256 / hs256 key checks down to their errc, signature formats checked
-// against plain OpenSSL, copy semantics, and the signer concept with user-written signers.
+// signers.hpp, the signing side of every algorithm: the keys each signer refuses, down to their
+// errc; signature formats checked against plain OpenSSL with its exact parameters (PKCS#1 v1.5,
+// PSS salt and MGF1, ECDSA R||S widths, pure Ed25519, the full HMAC); copy semantics, key export,
+// and the signer concept with user-written signers.
 #include <jwtmint/builder.hpp>
 #include <jwtmint/signers.hpp>
+#include <jwtmint/verifier.hpp>  // jwt::detail::ecdsa_raw_to_der, to hand R||S to plain OpenSSL
 
 #include "core_helpers.hpp"
 
+#include <openssl/rsa.h>
+
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -17,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+using jwt::errc;
 using jwtmint_test::openssl_public_pem;
 using jwtmint_test::temp_dir;
 
@@ -155,6 +162,36 @@ std::string message_of(const std::function<void()>& f) {
     return {};
 }
 
+const std::string& p521_pem() {
+    static const std::string pem = jwtmint_test::openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
+    return pem;
+}
+const std::string& rsa_pss_unrestricted_pem() {
+    static const std::string pem = jwtmint_test::openssl_key("genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048");
+    return pem;
+}
+
+const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// Verifies sig over input with plain OpenSSL EVP and explicit parameters (independent of jwtmint).
+/// digest nullptr: EdDSA. pss_salt >= 0: RSASSA-PSS with MGF1 over digest and exactly that salt.
+bool evp_verify(const std::string& public_pem, const char* digest, int pss_salt, std::string_view input,
+                std::string_view sig) {
+    const auto key = jwtmint_test::load_public_evp(public_pem);
+    std::unique_ptr<EVP_MD_CTX, jwtmint_test::free_with<&EVP_MD_CTX_free>> ctx{EVP_MD_CTX_new()};
+    EVP_PKEY_CTX* pctx = nullptr;
+    REQUIRE(EVP_DigestVerifyInit_ex(ctx.get(), &pctx, digest, nullptr, nullptr, key.get(), nullptr) == 1);
+    if (pss_salt >= 0) {
+        REQUIRE(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
+        REQUIRE(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt) == 1);
+        REQUIRE(EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, digest, nullptr) == 1);
+    }
+    const int r = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    ERR_clear_error();
+    return r == 1;
+}
+
 }  // namespace
 
 TEST_CASE("rs256 refuses what RS256 cannot use, each with its own errc", "[signers]") {
@@ -244,6 +281,49 @@ TEST_CASE("hs256 refuses what HS256 cannot use, each with its own errc", "[signe
         CHECK(signer.matches_secret(bytes));
         CHECK_FALSE(signer.matches_secret(secret32));
     }
+}
+
+TEST_CASE("the HS384/512, RS384/512, PS256/384/512, ES384/512 and EdDSA signers refuse keys their algorithm cannot use, each with its own errc", "[algorithms][keys]") {
+    const std::string& rsa = jwtmint_test::rsa2048_pem();
+    const std::string& p256 = jwtmint_test::p256_pem();
+    const std::string& p384 = jwtmint_test::p384_pem();
+    const std::string& ed = jwtmint_test::ed25519_pem();
+
+    CHECK_ERRC(jwt::hs384::from_secret(hmac_secret_64.substr(0, 47)), errc::weak_key);
+    CHECK_ERRC(jwt::hs512::from_secret(hmac_secret_64.substr(0, 63)), errc::weak_key);
+    CHECK_ERRC(jwt::hs512::from_secret(jwtmint_test::rsa2048_pem()), errc::key_algorithm_mismatch);
+    CHECK_NOTHROW(jwt::hs384::from_secret(hmac_secret_64.substr(0, 48)));
+
+    for (const auto* weak : {&jwtmint_test::rsa1024_pem()}) {
+        CHECK_ERRC(jwt::rs384::from_pem(*weak), errc::weak_key);
+        CHECK_ERRC(jwt::rs512::from_pem(*weak), errc::weak_key);
+        CHECK_ERRC(jwt::ps256::from_pem(*weak), errc::weak_key);
+        CHECK_ERRC(jwt::ps512::from_pem(*weak), errc::weak_key);
+    }
+    CHECK_ERRC(jwt::rs384::from_pem(p384), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::ps256::from_pem(ed), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es384::from_pem(p256), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es384::from_pem(p521_pem()), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es512::from_pem(p384), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es512::from_pem(rsa), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::es256::from_pem(ed), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::eddsa::from_pem(rsa), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::eddsa::from_pem(p256), errc::key_algorithm_mismatch);
+    CHECK_ERRC(jwt::eddsa::from_pem(openssl_public_pem(ed)), errc::private_key_required);
+    CHECK_ERRC(jwt::es512::from_pem(openssl_public_pem(p521_pem())), errc::private_key_required);
+    CHECK_ERRC(jwt::ps384::from_pem(openssl_public_pem(rsa)), errc::private_key_required);
+    // RS* is PKCS#1 v1.5: a key typed RSA-PSS (id-RSASSA-PSS) may not be used for it.
+    CHECK_ERRC(jwt::rs256::from_pem(rsa_pss_unrestricted_pem()), errc::key_algorithm_mismatch);
+
+    std::error_code ec;
+    CHECK_FALSE(jwt::es512::from_pem(p384, {}, ec).has_value());
+    CHECK(ec == errc::key_algorithm_mismatch);
+    CHECK_FALSE(jwt::hs512::from_secret("short", ec).has_value());
+    CHECK(ec == errc::weak_key);
+
+    const auto e = jwtmint_test::outcome_of([&] { (void)jwt::es512::from_pem(p384); });
+    CHECK(e.message.find("P-521") != std::string::npos);
+    CHECK(e.message.find("P-384") != std::string::npos);
 }
 
 TEST_CASE("signers load encrypted PEM with a passphrase", "[signers]") {
@@ -381,6 +461,70 @@ TEST_CASE("HS256 signatures equal a one-shot HMAC-SHA-256", "[signers]") {
     CHECK(jwt::hs256::from_secret(long_secret).sign("x") == jwtmint_test::hmac_sha256(long_secret, "x"));
     CHECK(signer.matches_secret(secret32));
     CHECK_FALSE(signer.matches_secret(long_secret));
+}
+
+TEST_CASE("RS384/512, PS256/384/512, ES384/512, EdDSA and HS384/512 signatures verify with plain OpenSSL and its exact parameters",
+          "[algorithms][signers]") {
+    constexpr std::string_view input = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0";
+    const std::string& rsa = jwtmint_test::rsa2048_pem();
+    const std::string rsa_pub = openssl_public_pem(rsa);
+
+    SECTION("RS384 and RS512 are deterministic and equal OpenSSL's PKCS#1 v1.5") {
+        const std::string s384 = jwt::rs384::from_pem(rsa).sign(input);
+        const std::string s512 = jwt::rs512::from_pem(rsa).sign(input);
+        CHECK(s384.size() == 256);
+        CHECK(s384 == jwt::rs384::from_pem(rsa).sign(input));
+        CHECK(evp_verify(rsa_pub, "SHA384", -1, input, s384));
+        CHECK(evp_verify(rsa_pub, "SHA512", -1, input, s512));
+        CHECK_FALSE(evp_verify(rsa_pub, "SHA256", -1, input, s384));
+    }
+    SECTION("PS256/384/512 use MGF1 with the same hash and a salt exactly as long as the hash") {
+        const std::string s256 = jwt::ps256::from_pem(rsa).sign(input);
+        const std::string s384 = jwt::ps384::from_pem(rsa).sign(input);
+        const std::string s512 = jwt::ps512::from_pem(rsa).sign(input);
+        CHECK(s256 != jwt::ps256::from_pem(rsa).sign(input));  // randomised
+        CHECK(evp_verify(rsa_pub, "SHA256", 32, input, s256));
+        CHECK(evp_verify(rsa_pub, "SHA384", 48, input, s384));
+        CHECK(evp_verify(rsa_pub, "SHA512", 64, input, s512));
+        CHECK_FALSE(evp_verify(rsa_pub, "SHA256", 20, input, s256));  // the salt length is checked
+        CHECK_FALSE(evp_verify(rsa_pub, "SHA384", 32, input, s384));
+    }
+    SECTION("ES384 is 96 octets of R||S, ES512 132, both verifying after conversion to DER") {
+        const std::string p384_pub = openssl_public_pem(jwtmint_test::p384_pem());
+        const std::string p521_pub = openssl_public_pem(p521_pem());
+        for (int i = 0; i < 16; ++i) {  // short R or S (leading zero octets) must keep their width
+            const std::string s384 = jwt::es384::from_pem(jwtmint_test::p384_pem()).sign(input);
+            const std::string s512 = jwt::es512::from_pem(p521_pem()).sign(input);
+            REQUIRE(s384.size() == 96);
+            REQUIRE(s512.size() == 132);
+            std::array<unsigned char, 160> der{};
+            std::size_t n = jwt::detail::ecdsa_raw_to_der(reinterpret_cast<const unsigned char*>(s384.data()), 48,
+                                                          der.data());
+            CHECK(evp_verify(p384_pub, "SHA384", -1, input, std::string_view(reinterpret_cast<char*>(der.data()), n)));
+            n = jwt::detail::ecdsa_raw_to_der(reinterpret_cast<const unsigned char*>(s512.data()), 66, der.data());
+            CHECK(evp_verify(p521_pub, "SHA512", -1, input, std::string_view(reinterpret_cast<char*>(der.data()), n)));
+        }
+    }
+    SECTION("EdDSA is pure Ed25519 over the signing input: 64 octets, deterministic") {
+        const auto signer = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
+        const std::string sig = signer.sign(input);
+        CHECK(sig.size() == 64);
+        CHECK(sig == signer.sign(input));
+        CHECK(evp_verify(openssl_public_pem(jwtmint_test::ed25519_pem()), nullptr, -1, input, sig));
+    }
+    SECTION("HS384 and HS512 are the full HMAC") {
+        const auto one_shot = [&](const char* digest) {
+            unsigned char mac[64];
+            std::size_t len = 0;
+            REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, digest, nullptr, hmac_secret_64.data(), hmac_secret_64.size(),
+                              reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac,
+                              &len) != nullptr);
+            return std::string(reinterpret_cast<char*>(mac), len);
+        };
+        CHECK(jwt::hs384::from_secret(hmac_secret_64).sign(input) == one_shot("SHA384"));
+        CHECK(jwt::hs512::from_secret(hmac_secret_64).sign(input) == one_shot("SHA512"));
+        CHECK(one_shot("SHA384").size() == 48);
+    }
 }
 
 TEST_CASE("signers are copyable and copies share their state", "[signers]") {

@@ -1,21 +1,38 @@
 // SPDX-License-Identifier: MIT
-// Table-driven negative suite for jwt::verifier: every case is refused with its exact errc.
+// What jwt::verifier refuses, every case with its exact errc:
+//  - tokens: the table-driven suite (structure, base64url, JSON, header, signature, time, claims,
+//    size; the row's name is printed on failure), then the inputs a table row cannot hold: every
+//    proper prefix of a token, the size limit at its boundary, whitespace and NUL around a token,
+//    invalid UTF-8 in the header, numbers JSON cannot hold or NumericDate does not allow, and
+//    header parameters that carry an attacker's key;
+//  - signatures and algorithms beyond the table's HS256, RS256 and ES256: the algorithm pinned by
+//    the verifier, ES384/ES512 and EdDSA signatures of the wrong length, out of range or altered;
+//  - keys: the key table, the keys each other algorithm's verifier cannot use, and EC public keys
+//    whose point is off the curve or at infinity;
+//  - configuration: invalid settings are reported by every verify.
+// docs/security.md's bad-input matrix cites these test cases by name.
 #include <jwtmint/jwtmint.hpp>
 
+#include "core_helpers.hpp"
 #include "support.hpp"
 #include "verifier_helpers.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 using jwt::errc;
 using namespace jwtmint_test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -395,7 +412,68 @@ std::vector<negative_case> make_cases() {
     return c;
 }
 
+/// A good token of signer's algorithm, with the claims above.
+template <class Signer>
+std::string good_token(const Signer& s) {
+    return sign_json(s, std::string(R"({"alg":")") + std::string(Signer::alg) + R"(","typ":"JWT"})", claims());
+}
+
+/// PEM text of DER bytes with the given label (base64 in 64-column lines).
+std::string pem_of(const std::string& der, const std::string& label) {
+    std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(der.data()), static_cast<int>(der.size()));
+    REQUIRE(n > 0);
+    b64.resize(static_cast<std::size_t>(n));
+    std::string out = "-----BEGIN " + label + "-----\n";
+    for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+    return out + "-----END " + label + "-----\n";
+}
+
+/// The DER of a PEM body, decoded with OpenSSL's base64 (not jwtmint's).
+std::string der_of(const std::string& pem) {
+    std::string body;
+    std::size_t pos = pem.find('\n') + 1;
+    const std::size_t end = pem.find("-----END");
+    for (; pos < end; ++pos) {
+        if (pem[pos] != '\n' && pem[pos] != '\r') body += pem[pos];
+    }
+    std::string der(body.size() / 4 * 3 + 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                                  reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size()));
+    REQUIRE(n > 0);
+    der.resize(static_cast<std::size_t>(n));
+    while (!body.empty() && body.back() == '=') {  // EVP_DecodeBlock counts padding as zero octets
+        body.pop_back();
+        der.pop_back();
+    }
+    return der;
+}
+
+// The algorithms beyond the table's three.
+
+const std::string& p521_pem() {
+    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
+    return pem;
+}
+
+const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// A token of the widget's claims from signer, at test_now on the pinned clock.
+template <class Signer>
+std::string mint(const Signer& signer) {
+    fixed_clock::set(test_now);
+    return jwt::builder<Signer, fixed_clock>(signer)
+        .roles({"Accounting Team", "Support Team"})
+        .email("ada@example.com")
+        .issuer("https://backend.example")
+        .expires_in(10min)
+        .sign();
+}
+
 }  // namespace
+
+// Tokens.
 
 TEST_CASE("verifier negative table: every case refused with its exact errc", "[verifier][negative]") {
     fixed_clock::set(test_now);
@@ -437,6 +515,202 @@ TEST_CASE("verifier negative table: every case refused with its exact errc", "[v
     }
     std::printf("verifier_negative_test: %zu token cases ran\n", ran);
 }
+
+TEST_CASE("bad input: every proper prefix of a valid token is refused as malformed, base64 or signature",
+          "[verifier][bad-input][truncated]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    const auto sweep = [](const auto& v, const std::string& token) {
+        REQUIRE(!verify_code(v, token));  // the whole token passes: the refusals below come from the cut
+        std::set<std::string> seen;
+        for (std::size_t n = 0; n < token.size(); ++n) {
+            std::error_code ec;
+            const auto result = v.verify(token.substr(0, n), ec);
+            INFO("prefix of " << n << " octets: " << ec.message());
+            CHECK(!result);
+            CHECK((ec == errc::malformed_token || ec == errc::invalid_base64url || ec == errc::invalid_signature));
+            seen.insert(jwt::errc_name(static_cast<errc>(ec.value())));
+        }
+        return seen;
+    };
+    // Each family reaches all three refusals somewhere along the cut.
+    const std::set<std::string> all{"malformed_token", "invalid_base64url", "invalid_signature"};
+    CHECK(sweep(pinned_verifier<jwt::hs256>::from_signer(k.hs), good_token(k.hs)) == all);
+    CHECK(sweep(pinned_verifier<jwt::es256>::from_signer(k.es), good_token(k.es)) == all);
+    CHECK(sweep(pinned_verifier<jwt::rs256>::from_signer(k.rs), good_token(k.rs)) == all);
+}
+
+TEST_CASE("bad input: the size limit holds at its boundary, before any decoding", "[verifier][bad-input][size]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    const std::string token = good_token(k.hs);
+    auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    CHECK(!verify_code(v.max_token_size(token.size()), token));
+    CHECK(verify_code(v.max_token_size(token.size() - 1), token) == errc::token_too_large);
+    // The largest token that fits the default 8 KiB passes the size check; one more pad octet does not.
+    const auto padded = [&](std::size_t n) {
+        return sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", claims(R"(,"pad":")" + std::string(n, 'x') + "\""));
+    };
+    std::size_t pad = (jwt::default_max_token_size - padded(0).size()) * 3 / 4;
+    while (padded(pad).size() > jwt::default_max_token_size) --pad;
+    while (padded(pad + 1).size() <= jwt::default_max_token_size) ++pad;
+    const auto dflt = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    REQUIRE(padded(pad).size() >= jwt::default_max_token_size - 1);
+    CHECK(!verify_code(dflt, padded(pad)));
+    REQUIRE(padded(pad + 1).size() > jwt::default_max_token_size);
+    CHECK(verify_code(dflt, padded(pad + 1)) == errc::token_too_large);
+}
+
+TEST_CASE("bad input: whitespace and NUL around or inside a token are not base64url", "[verifier][bad-input][base64url]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    const std::string token = good_token(k.hs);
+    const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    REQUIRE(!verify_code(v, token));
+    // A token read from a file or an HTTP body with its line ending is refused, never trimmed.
+    CHECK(verify_code(v, token + "\n") == errc::invalid_base64url);
+    CHECK(verify_code(v, token + "\r\n") == errc::invalid_base64url);
+    CHECK(verify_code(v, " " + token) == errc::invalid_base64url);
+    CHECK(verify_code(v, "Bearer " + token) == errc::invalid_base64url);
+    std::string with_nul = token;
+    with_nul.insert(3, 1, '\0');  // in the header, which is decoded first
+    CHECK(verify_code(v, with_nul) == errc::invalid_base64url);
+    CHECK(verify_code(v, token + std::string(1, '\0')) == errc::invalid_base64url);
+}
+
+TEST_CASE("bad input: invalid UTF-8 in the header is malformed_token", "[verifier][bad-input][utf8]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    for (const std::string bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "caf\xe9"}) {
+        INFO("octets: " << jwt::base64url_encode(bad) << " (base64url)");
+        CHECK(verify_code(v, sign_json(k.hs, R"({"alg":"HS256","kid":")" + bad + "\"}", claims())) ==
+              errc::malformed_token);
+        CHECK(verify_code(v, sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", claims(",\"name\":\"" + bad + "\""))) ==
+              errc::malformed_token);
+    }
+    // and the same members with valid UTF-8 pass (the control)
+    CHECK(!verify_code(v, sign_json(k.hs, R"({"alg":"HS256","kid":"caf)" "\xc3\xa9" R"("})",
+                                    claims(",\"name\":\"caf\xc3\xa9\""))));
+}
+
+TEST_CASE("bad input: numbers JSON cannot hold, and NumericDates out of range", "[verifier][bad-input][numbers]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
+    const auto tok = [&](const std::string& payload) { return sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", payload); };
+    const std::string iat = R"(,"iat":)" + now_s;
+    SECTION("beyond double's range anywhere is malformed_token") {
+        CHECK(verify_code(v, sign_json(k.hs, R"({"alg":"HS256","x":1e400})", claims())) == errc::malformed_token);
+        CHECK(verify_code(v, tok(claims(R"(,"custom":-1e400)"))) == errc::malformed_token);
+        CHECK(verify_code(v, tok(claims_with_times(R"(,"iat":1e999,"exp":)" + std::to_string(test_now + 300)))) ==
+              errc::malformed_token);
+    }
+    SECTION("a NumericDate must be a number of seconds in [0, 9999-12-31T23:59:59Z]") {
+        for (const std::string exp : {"9223372036854775807", "9223372036854775808", "18446744073709551616",
+                                      "1.5e308", "-1e300", "-0.5", "253402300800"}) {
+            INFO("exp " << exp);
+            CHECK(verify_code(v, tok(claims_with_times(iat + R"(,"exp":)" + exp))) == errc::invalid_claim);
+        }
+        CHECK(verify_code(v, tok(claims(R"(,"nbf":-9223372036854775809)"))) == errc::invalid_claim);
+        CHECK(verify_code(v, tok(claims_with_times(R"(,"iat":1e300,"exp":)" + std::to_string(test_now + 300)))) ==
+              errc::invalid_claim);
+        // the last second of year 9999 is still a NumericDate (the control)
+        CHECK(!verify_code(v, tok(claims_with_times(iat + R"(,"exp":253402300799)"))));
+    }
+    SECTION("a huge custom number that double can hold is just a claim") {
+        CHECK(!verify_code(v, tok(claims(R"(,"big":123456789012345678901234567890,"tiny":1e-400)"))));
+    }
+}
+
+TEST_CASE("bad input: header parameters carrying an attacker's key are never used", "[verifier][bad-input][keys]") {
+    fixed_clock::set(test_now);
+    const auto& k = keys();
+    // The attacker signs with their own key and names it in the header, inline or by URL.
+    const auto attacker = jwt::es256::from_key(jwt::private_key::generate_ec_p256());
+    const std::string attacker_pub_der = der_of(attacker.public_key_pem());
+    const std::string x5c = R"("x5c":[")" + jwt::base64url_encode(attacker_pub_der) + R"("])";
+    const auto v = pinned_verifier<jwt::es256>::from_signer(k.es);
+    for (const std::string& param :
+         {std::string(R"("jku":"https://attacker.example/jwks.json")"), std::string(R"("x5u":"https://attacker.example/c.pem")"),
+          std::string(R"("jwk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})"), std::string(R"("kid":"../../attacker")"), x5c}) {
+        INFO("header parameter " << param);
+        const std::string token = sign_json(attacker, R"({"alg":"ES256",)" + param + "}", claims());
+        CHECK(verify_code(v, token) == errc::invalid_signature);
+        // the attacker's token is well formed: under the attacker's key it verifies (the control)
+        CHECK(!verify_code(pinned_verifier<jwt::es256>::from_signer(attacker), token));
+    }
+}
+
+// Signatures and algorithms beyond HS256, RS256 and ES256.
+
+TEST_CASE("the algorithm is pinned by the verifier: same key, other algorithm, refused", "[algorithms][verifier]") {
+    const std::string& rsa = jwtmint_test::rsa2048_pem();
+    const std::string rsa_pub = openssl_public_pem(rsa);
+    const auto rs = pinned_verifier<jwt::rs256>::from_pem(rsa_pub);
+    const auto ps = pinned_verifier<jwt::ps256>::from_pem(rsa_pub);
+    const auto ps384 = pinned_verifier<jwt::ps384>::from_pem(rsa_pub);
+    const std::string ps_token = mint(jwt::ps256::from_pem(rsa));
+    const std::string rs_token = mint(jwt::rs256::from_pem(rsa));
+    CHECK(jwtmint_test::verify_code(rs, ps_token) == errc::algorithm_mismatch);
+    CHECK(jwtmint_test::verify_code(ps, rs_token) == errc::algorithm_mismatch);
+    CHECK(jwtmint_test::verify_code(ps384, ps_token) == errc::algorithm_mismatch);
+
+    // The same signature bytes under a header that claims the other algorithm do not verify.
+    const std::string relabelled = jwtmint_test::sign_json(jwt::rs256::from_pem(rsa), R"({"alg":"PS256"})",
+                                                           R"({"roles":["a"],"exp":1764000600})");
+    CHECK(jwtmint_test::verify_code(ps, relabelled) == errc::invalid_signature);
+
+    const std::string hs_token = mint(jwt::hs384::from_secret(hmac_secret_64));
+    CHECK(jwtmint_test::verify_code(pinned_verifier<jwt::hs512>::from_secret(hmac_secret_64), hs_token) ==
+          errc::algorithm_mismatch);
+}
+
+TEST_CASE("ES384/ES512 signatures: wrong length and r or s out of range are refused", "[algorithms][verifier]") {
+    const auto signer = jwt::es512::from_pem(p521_pem());
+    const auto v = pinned_verifier<jwt::es512>::from_signer(signer);
+    const std::string token = mint(signer);
+    const std::string sig = jwtmint_test::signature_of(token);
+    REQUIRE(sig.size() == 132);
+    CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, sig.substr(0, 131))) ==
+          errc::invalid_signature);
+    // r = 0, s = 0: refused before OpenSSL (CVE-2022-21449).
+    CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, std::string(132, '\0'))) ==
+          errc::invalid_signature);
+    // r = n (the P-521 order) is out of range.
+    const std::string n521 = jwtmint_test::hex_decode(
+        "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8"
+        "899c47aebb6fb71e91386409");
+    REQUIRE(n521.size() == 66);
+    std::error_code ec;
+    CHECK_FALSE(v.verify(jwtmint_test::with_signature(token, n521 + sig.substr(66)), ec).has_value());
+    CHECK(ec == errc::invalid_signature);
+    // A DER signature is not a JWS signature.
+    CHECK_FALSE(v.verify_signature(token.substr(0, token.rfind('.')), jwtmint_test::rs_to_der(sig)));
+
+    const auto v384 = pinned_verifier<jwt::es384>::from_signer(jwt::es384::from_pem(jwtmint_test::p384_pem()));
+    const std::string t384 = mint(jwt::es384::from_pem(jwtmint_test::p384_pem()));
+    CHECK(v384.verify_at(t384, fixed_clock::now()).roles().size() == 2);
+    const auto e = jwtmint_test::outcome_of([&] { (void)v384.verify(t384.substr(0, t384.size() - 4)); });
+    CHECK(e.message.find("96") != std::string::npos);
+}
+
+TEST_CASE("EdDSA verification: wrong length, bit flips, other Ed25519 key", "[algorithms][verifier]") {
+    const auto signer = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
+    const auto v = pinned_verifier<jwt::eddsa>::from_signer(signer);
+    const std::string token = mint(signer);
+    const std::string sig = jwtmint_test::signature_of(token);
+    CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, sig + "x")) == errc::invalid_signature);
+    std::string flipped = sig;
+    flipped[63] = static_cast<char>(flipped[63] ^ 0x40);
+    CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, flipped)) == errc::invalid_signature);
+    const auto other = pinned_verifier<jwt::eddsa>::from_pem(
+        openssl_public_pem(openssl_key("genpkey -algorithm ED25519")));
+    CHECK(jwtmint_test::verify_code(other, token) == errc::invalid_signature);
+    CHECK_ERRC(jwt::check_key_pair(signer, other), errc::key_mismatch);
+}
+
+// Keys.
 
 TEST_CASE("verifier negative table: keys a verifier refuses at construction", "[verifier][negative][keys]") {
     const auto& k = keys();
@@ -498,6 +772,60 @@ TEST_CASE("verifier negative table: keys a verifier refuses at construction", "[
         CHECK(code_of(tc.make) == tc.expected);
     }
 }
+
+TEST_CASE("the RS512, PS256, ES384/512, EdDSA and HS384/512 verifiers refuse keys their algorithm cannot use", "[algorithms][verifier][keys]") {
+    const std::string rsa_pub = openssl_public_pem(jwtmint_test::rsa2048_pem());
+    const std::string p384_pub = openssl_public_pem(jwtmint_test::p384_pem());
+    const std::string ed_pub = openssl_public_pem(jwtmint_test::ed25519_pem());
+    CHECK_ERRC(pinned_verifier<jwt::rs512>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())),
+               errc::weak_key);
+    CHECK_ERRC(pinned_verifier<jwt::ps256>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())),
+               errc::weak_key);
+    CHECK_ERRC(pinned_verifier<jwt::ps256>::from_pem(p384_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::es384>::from_pem(rsa_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::es512>::from_pem(p384_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::es256>::from_pem(p384_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::eddsa>::from_pem(p384_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::rs256>::from_pem(ed_pub), errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::hs384>::from_secret(hmac_secret_64.substr(0, 40)), errc::weak_key);
+    CHECK_ERRC(pinned_verifier<jwt::hs512>::from_secret(rsa_pub), errc::key_algorithm_mismatch);
+}
+
+TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_key", "[verifier][bad-input][keys]") {
+    const std::string pem = keys().es.public_key_pem();
+    const std::string der = der_of(pem);
+    REQUIRE(der.size() == 91);  // SPKI of an uncompressed P-256 point: 26 octets of header, 04 || X || Y
+    REQUIRE(der[23] == '\x03');  // BIT STRING
+    REQUIRE(der[26] == '\x04');  // uncompressed point
+    REQUIRE(pem_of(der, "PUBLIC KEY") == pem);  // the helpers round-trip the real key
+    std::string off_curve = der;
+    off_curve.back() = static_cast<char>(off_curve.back() ^ 0x01);  // Y + 1 or Y - 1: not on the curve
+    std::error_code ec;
+    CHECK(!jwt::verifier<jwt::es256>::from_pem(pem_of(off_curve, "PUBLIC KEY"), ec));
+    CHECK(ec == errc::invalid_key);
+    CHECK(!jwt::public_key::from_pem(pem_of(off_curve, "PUBLIC KEY"), ec));
+    CHECK(ec == errc::invalid_key);
+    std::string infinity = der.substr(0, 26) + std::string(1, '\0');  // the point at infinity, 00
+    infinity[1] = static_cast<char>(infinity.size() - 2);
+    infinity[24] = static_cast<char>(2);  // BIT STRING length: the unused-bits octet and 00
+    // OpenSSL's own decoder takes the point at infinity; with it as the key, r = x(kG) and
+    // s = hash * k^-1 would verify for any message. jwtmint refuses it on every way in.
+    const std::string infinity_pem = pem_of(infinity, "PUBLIC KEY");
+    CHECK(!jwt::verifier<jwt::es256>::from_pem(infinity_pem, ec));
+    CHECK(ec == errc::invalid_key);
+    CHECK(!jwt::public_key::from_pem(infinity_pem, ec));
+    CHECK(ec == errc::invalid_key);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new_mem_buf(infinity_pem.data(), static_cast<int>(infinity_pem.size())),
+                                                 &BIO_free};
+    REQUIRE(bio);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> raw{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
+                                                            &EVP_PKEY_free};
+    REQUIRE(raw);  // the premise: OpenSSL itself loads it
+    CHECK(!jwt::verifier<jwt::es256>::from_evp_pkey(raw.get(), ec));
+    CHECK(ec == errc::invalid_key);
+}
+
+// Configuration.
 
 TEST_CASE("verifier negative table: invalid configuration is reported by every verify", "[verifier][negative][config]") {
     fixed_clock::set(test_now);

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Tokens minted by jwtmint verified by an independent implementation: the openssl command line.
-// ES256's R||S is turned into DER by openssl itself (asn1parse -genconf), not by our code.
+// Tokens minted by jwtmint verified by independent implementations, run as programs:
+//  - the openssl command line, for RS256, ES256 and HS256 (ES256's R||S is turned into DER by
+//    openssl itself, asn1parse -genconf, not by our code; RS256 and HS256 are compared octet for
+//    octet with openssl's own signature and MAC);
+//  - PyJWT (/usr/bin/python3 tests/pyjwt_verify.py), for a token of every algorithm jwtmint signs,
+//    refusing a tampered copy of each.
+// tests/interop/ runs the wider suite in both directions (PyJWT, jose, jsonwebtoken, openssl).
 #include <jwtmint/jwtmint.hpp>
 
 #include "core_helpers.hpp"
@@ -8,18 +13,20 @@
 #include <chrono>
 #include <string>
 
+using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_ok;
+using jwtmint_test::openssl_public_pem;
 using jwtmint_test::read_text;
 using jwtmint_test::run;
 using jwtmint_test::temp_dir;
 using jwtmint_test::to_hex;
 using jwtmint_test::write_file;
+using namespace std::chrono_literals;
 
 namespace {
 
 template <class Signer>
 std::string mint(const Signer& signer, int i) {
-    using namespace std::chrono_literals;
     return jwt::builder{signer}
         .roles({"Accounting Team", "Support Team"})
         .email("ada@example.com")
@@ -49,7 +56,20 @@ void check_verified(const temp_dir& dir, const std::string& pub, const std::stri
     CHECK(bad.output.find("Verification failure") != std::string::npos);
 }
 
+/// PyJWT's manifest entry for a token of signer's algorithm and the key that verifies it.
+template <class Signer>
+nlohmann::json entry(const Signer& signer, const std::string& key, bool secret = false) {
+    const std::string token =
+        jwt::builder{signer}.roles({"Accounting Team"}).email("ada@example.com").expires_in(10min).sign();
+    nlohmann::json e = {{"alg", std::string(Signer::alg)}, {"token", token}};
+    e["key"] = secret ? jwt::base64url_encode(key) : key;
+    if (secret) e["key_encoding"] = "base64url";
+    return e;
+}
+
 }  // namespace
+
+// The openssl command line.
 
 TEST_CASE("ES256 tokens verify with openssl dgst after P1363 -> DER", "[openssl-cli]") {
     temp_dir dir;
@@ -104,4 +124,40 @@ TEST_CASE("HS256 tokens equal openssl dgst -mac HMAC", "[openssl-cli]") {
     REQUIRE(eq != std::string::npos);
     CHECK(r.output.substr(eq + 2, 64) == to_hex(parts.signature));
     CHECK(parts.signature.size() == 32);
+}
+
+// PyJWT.
+
+TEST_CASE("PyJWT verifies a token of every algorithm jwtmint signs", "[interop][algorithms]") {
+    const std::string secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const std::string& rsa = jwtmint_test::rsa2048_pem();
+    const std::string p384 = jwtmint_test::p384_pem();
+    const std::string p521 = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
+    const std::string ed = jwtmint_test::ed25519_pem();
+    const std::string rsa_pub = openssl_public_pem(rsa);
+
+    nlohmann::json manifest = nlohmann::json::array();
+    manifest.push_back(entry(jwt::hs256::from_secret(secret.substr(0, 32)), secret.substr(0, 32), true));
+    manifest.push_back(entry(jwt::hs384::from_secret(secret.substr(0, 48)), secret.substr(0, 48), true));
+    manifest.push_back(entry(jwt::hs512::from_secret(secret), secret, true));
+    manifest.push_back(entry(jwt::rs256::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::rs384::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::rs512::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::ps256::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::ps384::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::ps512::from_pem(rsa), rsa_pub));
+    manifest.push_back(entry(jwt::es256::from_pem(jwtmint_test::p256_pem()), openssl_public_pem(jwtmint_test::p256_pem())));
+    manifest.push_back(entry(jwt::es384::from_pem(p384), openssl_public_pem(p384)));
+    manifest.push_back(entry(jwt::es512::from_pem(p521), openssl_public_pem(p521)));
+    manifest.push_back(entry(jwt::eddsa::from_pem(ed), openssl_public_pem(ed)));
+
+    jwtmint_test::temp_dir dir;
+    jwtmint_test::write_file(dir / "manifest.json", manifest.dump(2));
+    const auto r = jwtmint_test::run(dir, "/usr/bin/python3 " + jwtmint_test::sh_quote(JWTMINT_PYJWT_SCRIPT) +
+                                              " manifest.json");
+    INFO(r.output);
+    CHECK(r.exit_status == 0);
+    std::size_t ok = 0;
+    for (std::size_t pos = 0; (pos = r.output.find("ok ", pos)) != std::string::npos; ++pos) ++ok;
+    CHECK(ok == manifest.size());
 }
