@@ -18,6 +18,9 @@
 
 using jwt::errc;
 using jwtmint_test::fixed_clock;
+using jwtmint_test::hmac_secret_64;
+using jwtmint_test::mint_widget_token;
+using jwtmint_test::p521_pem;
 using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_public_pem;
 using jwtmint_test::pinned_verifier;
@@ -26,10 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string& p521_pem() {
-    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
-    return pem;
-}
 const std::string& rsa_pss_unrestricted_pem() {
     static const std::string pem = openssl_key("genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048");
     return pem;
@@ -41,23 +40,12 @@ const std::string& rsa_pss_sha256_pem() {
     return pem;
 }
 
-const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-template <class Signer>
-std::string mint(const Signer& signer) {
-    fixed_clock::set(test_now);
-    return jwt::builder<Signer, fixed_clock>(signer)
-        .roles({"Accounting Team", "Support Team"})
-        .email("ada@example.com")
-        .issuer("https://backend.example")
-        .expires_in(10min)
-        .sign();
-}
 
 /// A token from signer verifies with verifier v, its claims read back; a tampered copy does not.
 template <class Signer, class Verifier>
 void check_round_trip(const Signer& signer, const Verifier& v) {
-    const std::string token = mint(signer);
+    const std::string token = mint_widget_token(signer);
     const auto header = nlohmann::json::parse(jwt::base64url_decode(token.substr(0, token.find('.'))));
     CHECK(header.at("alg") == std::string(Signer::alg));
     const auto verified = v.verify(token);

@@ -181,6 +181,12 @@ inline const std::string& p384_pem() {
     static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384");
     return pem;
 }
+inline const std::string& p521_pem() {
+    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
+    return pem;
+}
+/// A 64-octet HMAC secret (its first 32 or 48 octets serve HS256 and HS384).
+inline const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 inline const std::string& ed25519_pem() {
     static const std::string pem = openssl_key("genpkey -algorithm ED25519");
     return pem;

@@ -13,6 +13,7 @@
 
 using jwt::errc;
 using jwtmint_test::fixed_clock;
+using jwtmint_test::p521_pem;
 using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_public_pem;
 using json = nlohmann::json;
@@ -20,10 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string& p521_pem() {
-    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
-    return pem;
-}
 
 /// A private JWK written with plain OpenSSL from a PEM key, independent of jwtmint's exporter.
 json private_jwk_of(const std::string& private_pem) {

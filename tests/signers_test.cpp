@@ -24,7 +24,9 @@
 #include <vector>
 
 using jwt::errc;
+using jwtmint_test::hmac_secret_64;
 using jwtmint_test::openssl_public_pem;
+using jwtmint_test::p521_pem;
 using jwtmint_test::temp_dir;
 
 namespace {
@@ -162,16 +164,11 @@ std::string message_of(const std::function<void()>& f) {
     return {};
 }
 
-const std::string& p521_pem() {
-    static const std::string pem = jwtmint_test::openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
-    return pem;
-}
 const std::string& rsa_pss_unrestricted_pem() {
     static const std::string pem = jwtmint_test::openssl_key("genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048");
     return pem;
 }
 
-const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// Verifies sig over input with plain OpenSSL EVP and explicit parameters (independent of jwtmint).
 /// digest nullptr: EdDSA. pss_salt >= 0: RSASSA-PSS with MGF1 over digest and exactly that salt.

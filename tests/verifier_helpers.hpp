@@ -23,6 +23,19 @@ inline constexpr std::int64_t test_now = 1764000000;
 template <class Alg>
 using pinned_verifier = jwt::verifier<Alg, fixed_clock>;
 
+/// A token of the widget's claims from signer, issued at test_now on the pinned clock.
+template <class Signer>
+std::string mint_widget_token(const Signer& signer) {
+    using namespace std::chrono_literals;
+    fixed_clock::set(test_now);
+    return jwt::builder<Signer, fixed_clock>(signer)
+        .roles({"Accounting Team", "Support Team"})
+        .email("ada@example.com")
+        .issuer("https://backend.example")
+        .expires_in(10min)
+        .sign();
+}
+
 /// Signers made once per test binary (RSA key generation is slow); "other" keys are different
 /// keys of the same kind, for wrong-key cases.
 struct test_keys {

@@ -452,24 +452,8 @@ std::string der_of(const std::string& pem) {
 
 // The algorithms beyond the table's three.
 
-const std::string& p521_pem() {
-    static const std::string pem = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
-    return pem;
-}
 
-const std::string hmac_secret_64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/// A token of the widget's claims from signer, at test_now on the pinned clock.
-template <class Signer>
-std::string mint(const Signer& signer) {
-    fixed_clock::set(test_now);
-    return jwt::builder<Signer, fixed_clock>(signer)
-        .roles({"Accounting Team", "Support Team"})
-        .email("ada@example.com")
-        .issuer("https://backend.example")
-        .expires_in(10min)
-        .sign();
-}
 
 }  // namespace
 
@@ -650,8 +634,8 @@ TEST_CASE("the algorithm is pinned by the verifier: same key, other algorithm, r
     const auto rs = pinned_verifier<jwt::rs256>::from_pem(rsa_pub);
     const auto ps = pinned_verifier<jwt::ps256>::from_pem(rsa_pub);
     const auto ps384 = pinned_verifier<jwt::ps384>::from_pem(rsa_pub);
-    const std::string ps_token = mint(jwt::ps256::from_pem(rsa));
-    const std::string rs_token = mint(jwt::rs256::from_pem(rsa));
+    const std::string ps_token = mint_widget_token(jwt::ps256::from_pem(rsa));
+    const std::string rs_token = mint_widget_token(jwt::rs256::from_pem(rsa));
     CHECK(jwtmint_test::verify_code(rs, ps_token) == errc::algorithm_mismatch);
     CHECK(jwtmint_test::verify_code(ps, rs_token) == errc::algorithm_mismatch);
     CHECK(jwtmint_test::verify_code(ps384, ps_token) == errc::algorithm_mismatch);
@@ -661,7 +645,7 @@ TEST_CASE("the algorithm is pinned by the verifier: same key, other algorithm, r
                                                            R"({"roles":["a"],"exp":1764000600})");
     CHECK(jwtmint_test::verify_code(ps, relabelled) == errc::invalid_signature);
 
-    const std::string hs_token = mint(jwt::hs384::from_secret(hmac_secret_64));
+    const std::string hs_token = mint_widget_token(jwt::hs384::from_secret(hmac_secret_64));
     CHECK(jwtmint_test::verify_code(pinned_verifier<jwt::hs512>::from_secret(hmac_secret_64), hs_token) ==
           errc::algorithm_mismatch);
 }
@@ -669,7 +653,7 @@ TEST_CASE("the algorithm is pinned by the verifier: same key, other algorithm, r
 TEST_CASE("ES384/ES512 signatures: wrong length and r or s out of range are refused", "[algorithms][verifier]") {
     const auto signer = jwt::es512::from_pem(p521_pem());
     const auto v = pinned_verifier<jwt::es512>::from_signer(signer);
-    const std::string token = mint(signer);
+    const std::string token = mint_widget_token(signer);
     const std::string sig = jwtmint_test::signature_of(token);
     REQUIRE(sig.size() == 132);
     CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, sig.substr(0, 131))) ==
@@ -689,7 +673,7 @@ TEST_CASE("ES384/ES512 signatures: wrong length and r or s out of range are refu
     CHECK_FALSE(v.verify_signature(token.substr(0, token.rfind('.')), jwtmint_test::rs_to_der(sig)));
 
     const auto v384 = pinned_verifier<jwt::es384>::from_signer(jwt::es384::from_pem(jwtmint_test::p384_pem()));
-    const std::string t384 = mint(jwt::es384::from_pem(jwtmint_test::p384_pem()));
+    const std::string t384 = mint_widget_token(jwt::es384::from_pem(jwtmint_test::p384_pem()));
     CHECK(v384.verify_at(t384, fixed_clock::now()).roles().size() == 2);
     const auto e = jwtmint_test::outcome_of([&] { (void)v384.verify(t384.substr(0, t384.size() - 4)); });
     CHECK(e.message.find("96") != std::string::npos);
@@ -698,7 +682,7 @@ TEST_CASE("ES384/ES512 signatures: wrong length and r or s out of range are refu
 TEST_CASE("EdDSA verification: wrong length, bit flips, other Ed25519 key", "[algorithms][verifier]") {
     const auto signer = jwt::eddsa::from_pem(jwtmint_test::ed25519_pem());
     const auto v = pinned_verifier<jwt::eddsa>::from_signer(signer);
-    const std::string token = mint(signer);
+    const std::string token = mint_widget_token(signer);
     const std::string sig = jwtmint_test::signature_of(token);
     CHECK(jwtmint_test::verify_code(v, jwtmint_test::with_signature(token, sig + "x")) == errc::invalid_signature);
     std::string flipped = sig;
