@@ -249,6 +249,55 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
     CHECK_ERRC(jwt::hs256::from_jwk(json({{"kty", "oct"}}).dump()), errc::invalid_jwk);
 }
 
+TEST_CASE("jwks_document keeps each key as written, without the white space between tokens", "[jwk][jwks]") {
+    const json ec = json::parse(jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
+    const std::string x = ec.at("x").get<std::string>();
+    const std::string y = ec.at("y").get<std::string>();
+    // The members in an order of their own, white space between and inside tokens, an escaped
+    // name and a member jwtmint does not know.
+    const std::string written = "\xEF\xBB\xBF { \"kty\" : \"EC\",\n\t\"x\": \"" + x + "\", \"y\" :\"" + y +
+                                "\",\r\n \"crv\":\"P-256\", \"\\u006bid\" : \"key one\", \"note\" : [ 1 , {\"a b\" : null} ] }";
+    CHECK(jwt::jwks_document({written}) == "{\"keys\":[{\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y +
+                                               "\",\"crv\":\"P-256\",\"\\u006bid\":\"key one\",\"note\":[1,{\"a b\":null}]}]}");
+    // The kid is read decoded: the same kid written plainly is a second key under that kid.
+    const std::string plain = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + x + "\",\"y\":\"" + y + "\",\"kid\":\"key one\"}";
+    const auto twice = jwt::try_jwks_document({written, plain});
+    REQUIRE_FALSE(twice);
+    CHECK(std::string(twice.error().what()) == "JWK: two keys in the set share the kid 'key one'");
+}
+
+TEST_CASE("a JWK's use, key_ops and alg are named in the message that refuses them", "[jwk][errors]") {
+    const json ec = json::parse(jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
+    const auto message = [](const jwt::result<jwt::public_key>& r) {
+        REQUIRE_FALSE(r);
+        return std::string(r.error().what());
+    };
+    json use = ec;
+    use["use"] = "enc";
+    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) == "JWK: \"use\" is 'enc'; a signing key has \"use\": \"sig\"");
+    use["use"] = 7;
+    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) ==
+          "JWK: \"use\" is the number '7'; a signing key has \"use\": \"sig\"");
+    use["use"] = json::array({"sig"});
+    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) == "JWK: \"use\" is an array; a signing key has \"use\": \"sig\"");
+    json ops = ec;
+    ops["key_ops"] = "verify";
+    CHECK(message(jwt::public_key::try_from_jwk(ops.dump())) == "JWK: \"key_ops\" must be an array");
+    ops["key_ops"] = json::array({"sign", 1, "encrypt"});
+    CHECK(message(jwt::public_key::try_from_jwk(ops.dump())) == "JWK: \"key_ops\" does not include \"verify\"");
+    ops["key_ops"] = json::array({"\\u0076erify"});  // not an escape: the JSON string holds a backslash
+    CHECK_FALSE(jwt::public_key::try_from_jwk(ops.dump()));
+    // An escaped "verify" is "verify".
+    std::string escaped = ec.dump();
+    escaped.insert(1, "\"key_ops\":[\"\\u0076erify\"],");
+    CHECK(jwt::public_key::try_from_jwk(escaped));
+    json alg = ec;
+    alg["alg"] = "ES384";
+    const auto refused = jwt::verifier<jwt::es256>::try_from_jwk(alg.dump());
+    REQUIRE_FALSE(refused);
+    CHECK(std::string(refused.error().what()) == "JWK: the key is for alg 'ES384', not ES256 (RFC 7517 section 4.4)");
+}
+
 TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by kid", "[jwk][jwks]") {
     const auto rs = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
     const auto ps = jwt::ps256::from_pem(jwtmint_test::rsa2048_other_pem());
