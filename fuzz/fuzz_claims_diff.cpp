@@ -17,6 +17,7 @@
 // reports exactly the reference's exp, nbf, iat (rounded toward the stricter side), iss, sub,
 // jti, aud, identity, roles and kid, and its claims() and claim(name) are the reference's
 // values; the throwing and error_code forms agree; OpenSSL's error queue is left empty.
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #include "../tests/json_scan_oracle.hpp"

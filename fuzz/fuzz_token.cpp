@@ -12,6 +12,7 @@
 // jwt::error; the OpenSSL error queue is empty afterwards; a verified token has what the
 // verifier promises (roles, an exp after now, printable roles); a token signed here is never
 // refused for its signature or its base64url, and verify_jws returns exactly the payload signed.
+#include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #include "fuzz_common.hpp"
