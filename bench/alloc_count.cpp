@@ -36,8 +36,8 @@ void* new_impl(std::size_t n) {
 
 void* new_aligned(std::size_t n, std::align_val_t a) {
     g_new.fetch_add(1, std::memory_order_relaxed);
-    void* p = std::aligned_alloc(static_cast<std::size_t>(a), (n + static_cast<std::size_t>(a) - 1) &
-                                                                  ~(static_cast<std::size_t>(a) - 1));
+    void* p = std::aligned_alloc(static_cast<std::size_t>(a),
+                                 (n + static_cast<std::size_t>(a) - 1) & ~(static_cast<std::size_t>(a) - 1));
     if (p == nullptr) throw std::bad_alloc();
     return p;
 }

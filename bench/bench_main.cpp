@@ -116,8 +116,8 @@ int main(int argc, char** argv) {
                 for (const bool through_set : {false, true}) {
                     keep.push_back(bench::make_jwtmint_kid(a, through_set));
                     const bench::implementation* k = keep.back().get();
-                    const std::string row =
-                        "verify/" + std::string(bench::name(a)) + (through_set ? "/jwtmint-jwks" : "/jwtmint-kid");
+                    const std::string row = "verify/" + std::string(bench::name(a)) +
+                                            (through_set ? "/jwtmint-jwks" : "/jwtmint-kid");
                     benchmark::RegisterBenchmark(row.c_str(), verify, k, k)->UseRealTime()->Threads(1)->Threads(2);
                 }
             }

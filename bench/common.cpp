@@ -9,56 +9,40 @@ namespace bench {
 
 std::unique_ptr<implementation> make(impl i, alg a) {
     switch (i) {
-        case impl::floor:
-            return make_floor(a);
-        case impl::jwtmint:
-            return make_jwtmint(a);
-        case impl::cppjwt:
-            return make_cppjwt(a);
-        case impl::libjwt:
-            break;
+        case impl::floor: return make_floor(a);
+        case impl::jwtmint: return make_jwtmint(a);
+        case impl::cppjwt: return make_cppjwt(a);
+        case impl::libjwt: break;
     }
     return make_libjwt(a);
 }
 
 std::string_view name(impl i) {
     switch (i) {
-        case impl::floor:
-            return "floor";
-        case impl::jwtmint:
-            return "jwtmint";
-        case impl::cppjwt:
-            return "cpp-jwt";
-        case impl::libjwt:
-            break;
+        case impl::floor: return "floor";
+        case impl::jwtmint: return "jwtmint";
+        case impl::cppjwt: return "cpp-jwt";
+        case impl::libjwt: break;
     }
     return "libjwt";
 }
 
 std::string_view name(alg a) {
     switch (a) {
-        case alg::rs256:
-            return "RS256";
-        case alg::es256:
-            return "ES256";
-        case alg::hs256:
-            break;
+        case alg::rs256: return "RS256";
+        case alg::es256: return "ES256";
+        case alg::hs256: break;
     }
     return "HS256";
 }
 
 std::string_view name(refusal r) {
     switch (r) {
-        case refusal::forged_signature:
-            return "forged-signature";
-        case refusal::foreign_key:
-            return "foreign-key";
-        case refusal::malformed:
-            return "malformed";
-        case refusal::expired:
-            return "expired";
-        case refusal::unknown_role:
-            break;
+        case refusal::forged_signature: return "forged-signature";
+        case refusal::foreign_key: return "foreign-key";
+        case refusal::malformed: return "malformed";
+        case refusal::expired: return "expired";
+        case refusal::unknown_role: break;
     }
     return "unknown-role";
 }
@@ -95,14 +79,16 @@ bool parse(std::string_view text, alg& out) {
 
 std::string cross_check() {
     try {
-        const std::int64_t now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
         for (const alg a : all_algs) {
             const std::string where = std::string(name(a)) + ": ";
             const auto floor = make(impl::floor, a);
             if (a != alg::es256) {
                 const auto ours = make(impl::jwtmint, a);
-                if (floor->mint_at(now) != ours->mint_at(now)) return where + "jwtmint and the floor mint different bytes";
+                if (floor->mint_at(now) != ours->mint_at(now))
+                    return where + "jwtmint and the floor mint different bytes";
             }
             const std::string floor_token = floor->mint();
             for (const impl i : all_impls) {

@@ -278,8 +278,7 @@ bool floor_jwt::verify(const std::string& token) const {
     if (dot2 == std::string_view::npos || t.substr(0, dot1) != header_b64_) return false;
     unsigned char sig[300];
     const std::size_t sig_len = b64url_decode(t.substr(dot2 + 1), sig, sizeof sig);
-    if (sig_len == SIZE_MAX ||
-        !check_signature(reinterpret_cast<const unsigned char*>(t.data()), dot2, sig, sig_len)) {
+    if (sig_len == SIZE_MAX || !check_signature(reinterpret_cast<const unsigned char*>(t.data()), dot2, sig, sig_len)) {
         return false;
     }
     unsigned char json[768];

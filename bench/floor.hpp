@@ -46,8 +46,8 @@ private:
     EVP_MD_CTX* verify_template_ = nullptr;
     EVP_MAC* mac_ = nullptr;
     EVP_MAC_CTX* mac_template_ = nullptr;
-    std::string header_b64_;       // base64url of {"alg":"..","typ":"JWT"}
-    std::string payload_head_;     // {"email":"..","roles":[..],"iat":
+    std::string header_b64_;    // base64url of {"alg":"..","typ":"JWT"}
+    std::string payload_head_;  // {"email":"..","roles":[..],"iat":
     std::string_view payload_mid_ = ",\"exp\":";
 };
 

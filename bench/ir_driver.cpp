@@ -22,12 +22,13 @@
 
 namespace {
 int usage() {
-    std::fprintf(stderr,
-                 "usage: ir_driver <floor|jwtmint|cpp-jwt|libjwt> <RS256|ES256|HS256> <mint|verify> <N>\n"
-                 "       ir_driver jwtmint <RS256|ES256|HS256> verify-refused-<forged-signature|foreign-key|malformed|\n"
-                 "                                             expired|unknown-role> <N>\n"
-                 "       ir_driver --cross-check\n"
-                 "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
+    std::fprintf(
+        stderr,
+        "usage: ir_driver <floor|jwtmint|cpp-jwt|libjwt> <RS256|ES256|HS256> <mint|verify> <N>\n"
+        "       ir_driver jwtmint <RS256|ES256|HS256> verify-refused-<forged-signature|foreign-key|malformed|\n"
+        "                                             expired|unknown-role> <N>\n"
+        "       ir_driver --cross-check\n"
+        "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
     return 2;
 }
 
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     try {
         const auto x = bench::make(which, a);
         const auto bad = refusing ? bench::make_jwtmint_refused(a, kind) : nullptr;
-        const std::string token = refusing          ? bad->token()
+        const std::string token = refusing         ? bad->token()
                                   : op == "verify" ? bench::make(bench::impl::floor, a)->mint()
                                                    : std::string();
         if (refusing) {

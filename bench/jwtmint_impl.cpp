@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // jwtmint used the way its README shows: a signer built once, a builder per token.
-#include "common.hpp"
-#include "keys.hpp"
-
 #include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
+
+#include "common.hpp"
+#include "keys.hpp"
 
 #include <chrono>
 #include <optional>
@@ -26,7 +26,11 @@ public:
 
     // Exactly the README's per-request line.
     [[nodiscard]] std::string mint() const override {
-        return jwt::builder{signer_}.roles({claims::role_a, claims::role_b}).email(claims::email).expires_in(10min).sign();
+        return jwt::builder{signer_}
+            .roles({claims::role_a, claims::role_b})
+            .email(claims::email)
+            .expires_in(10min)
+            .sign();
     }
 
     [[nodiscard]] std::string mint_at(std::int64_t iat) const override {
@@ -122,7 +126,11 @@ std::string judge(const jwt::verifier<Signer>& v, const std::string& token) {
 /// The widget token as make_jwtmint's implementation mints it, with iat = now.
 template <class Signer>
 std::string widget_token(const Signer& signer, std::chrono::system_clock::time_point now) {
-    return jwt::builder{signer}.roles({claims::role_a, claims::role_b}).email(claims::email).expires_in(10min).sign_at(now);
+    return jwt::builder{signer}
+        .roles({claims::role_a, claims::role_b})
+        .email(claims::email)
+        .expires_in(10min)
+        .sign_at(now);
 }
 
 template <class Signer>
@@ -154,7 +162,8 @@ public:
                 // refused before it). Which it is depends on the claims, so the time moves on
                 // until it is; without this the measured cost jumped between runs.
                 std::string t = widget_token(other_, now);
-                for (int s = 1; s < 256 && !below_modulus(t); ++s) t = widget_token(other_, now + std::chrono::seconds(s));
+                for (int s = 1; s < 256 && !below_modulus(t); ++s)
+                    t = widget_token(other_, now + std::chrono::seconds(s));
                 return t;
             }
             case refusal::malformed: {
@@ -162,10 +171,8 @@ public:
                 t.erase(t.rfind('.'));
                 return t;
             }
-            case refusal::expired:
-                return widget_token(signer_, now - 1h);
-            case refusal::unknown_role:
-                break;
+            case refusal::expired: return widget_token(signer_, now - 1h);
+            case refusal::unknown_role: break;
         }
         return widget_token(signer_, now);
     }
@@ -208,14 +215,10 @@ private:
     [[nodiscard]] jwt::errc expected() const {
         switch (kind_) {
             case refusal::forged_signature:
-            case refusal::foreign_key:
-                return jwt::errc::invalid_signature;
-            case refusal::malformed:
-                return jwt::errc::malformed_token;
-            case refusal::expired:
-                return jwt::errc::token_expired;
-            case refusal::unknown_role:
-                break;
+            case refusal::foreign_key: return jwt::errc::invalid_signature;
+            case refusal::malformed: return jwt::errc::malformed_token;
+            case refusal::expired: return jwt::errc::token_expired;
+            case refusal::unknown_role: break;
         }
         return jwt::errc::unknown_role;
     }
@@ -231,15 +234,14 @@ private:
 std::unique_ptr<refused_case> make_jwtmint_refused(alg a, refusal r) {
     switch (a) {
         case alg::rs256:
-            return std::make_unique<jwtmint_refused<jwt::rs256>>(r, jwt::rs256::from_pem(keys::rsa_private_pem),
-                                                                 jwt::rs256::from_pem(keys::other_rsa_private_pem),
-                                                                 jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem));
+            return std::make_unique<jwtmint_refused<jwt::rs256>>(
+                r, jwt::rs256::from_pem(keys::rsa_private_pem), jwt::rs256::from_pem(keys::other_rsa_private_pem),
+                jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem));
         case alg::es256:
-            return std::make_unique<jwtmint_refused<jwt::es256>>(r, jwt::es256::from_pem(keys::ec_private_pem),
-                                                                 jwt::es256::from_pem(keys::other_ec_private_pem),
-                                                                 jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem));
-        case alg::hs256:
-            break;
+            return std::make_unique<jwtmint_refused<jwt::es256>>(
+                r, jwt::es256::from_pem(keys::ec_private_pem), jwt::es256::from_pem(keys::other_ec_private_pem),
+                jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem));
+        case alg::hs256: break;
     }
     return std::make_unique<jwtmint_refused<jwt::hs256>>(r, jwt::hs256::from_secret(keys::hmac_secret),
                                                          jwt::hs256::from_secret(keys::other_hmac_secret),
@@ -254,8 +256,7 @@ std::unique_ptr<implementation> make_jwtmint(alg a) {
         case alg::es256:
             return std::make_unique<jwtmint_jwt<jwt::es256>>(jwt::es256::from_pem(keys::ec_private_pem),
                                                              jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem));
-        case alg::hs256:
-            break;
+        case alg::hs256: break;
     }
     return std::make_unique<jwtmint_jwt<jwt::hs256>>(jwt::hs256::from_secret(keys::hmac_secret),
                                                      jwt::verifier<jwt::hs256>::from_secret(keys::hmac_secret));
@@ -268,12 +269,9 @@ std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set) {
 
 std::string jwtmint_judge(alg a, const std::string& token) {
     switch (a) {
-        case alg::rs256:
-            return judge(jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem), token);
-        case alg::es256:
-            return judge(jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem), token);
-        case alg::hs256:
-            break;
+        case alg::rs256: return judge(jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem), token);
+        case alg::es256: return judge(jwt::verifier<jwt::es256>::from_pem(keys::ec_public_pem), token);
+        case alg::hs256: break;
     }
     return judge(jwt::verifier<jwt::hs256>::from_secret(keys::hmac_secret), token);
 }

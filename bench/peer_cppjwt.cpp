@@ -18,7 +18,9 @@ namespace {
 class cppjwt_jwt final : public implementation {
 public:
     explicit cppjwt_jwt(alg a)
-        : alg_name_(a == alg::rs256 ? "RS256" : a == alg::es256 ? "ES256" : "HS256"),
+        : alg_name_(a == alg::rs256   ? "RS256"
+                    : a == alg::es256 ? "ES256"
+                                      : "HS256"),
           sign_key_(a == alg::rs256   ? keys::rsa_private_pem
                     : a == alg::es256 ? keys::ec_private_pem
                                       : keys::hmac_secret),
@@ -48,7 +50,8 @@ public:
     [[nodiscard]] bool verify(const std::string& token) const override {
         using namespace jwt::params;
         std::error_code ec;
-        const auto obj = jwt::decode(token, algorithms({alg_name_}), ec, secret(verify_key_), jwt::params::verify(true));
+        const auto obj = jwt::decode(token, algorithms({alg_name_}), ec, secret(verify_key_),
+                                     jwt::params::verify(true));
         return !ec;
     }
 

@@ -23,7 +23,9 @@ std::int64_t unix_now() {
 class libjwt_jwt final : public implementation {
 public:
     explicit libjwt_jwt(alg a)
-        : alg_(a == alg::rs256 ? JWT_ALG_RS256 : a == alg::es256 ? JWT_ALG_ES256 : JWT_ALG_HS256),
+        : alg_(a == alg::rs256   ? JWT_ALG_RS256
+               : a == alg::es256 ? JWT_ALG_ES256
+                                 : JWT_ALG_HS256),
           sign_key_(a == alg::rs256   ? keys::rsa_private_pem
                     : a == alg::es256 ? keys::ec_private_pem
                                       : keys::hmac_secret),
@@ -42,7 +44,8 @@ public:
         char* text = nullptr;
         if (jwt_set_alg(token, alg_, reinterpret_cast<const unsigned char*>(sign_key_.data()),
                         static_cast<int>(sign_key_.size())) == 0 &&
-            jwt_add_grant(token, "email", email_.c_str()) == 0 && jwt_add_grants_json(token, roles_json_.c_str()) == 0 &&
+            jwt_add_grant(token, "email", email_.c_str()) == 0 &&
+            jwt_add_grants_json(token, roles_json_.c_str()) == 0 &&
             jwt_add_grant_int(token, "iat", static_cast<long>(iat)) == 0 &&
             jwt_add_grant_int(token, "exp", static_cast<long>(iat + claims::lifetime_s)) == 0) {
             text = jwt_encode_str(token);

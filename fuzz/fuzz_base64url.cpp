@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     const std::string encoded = jwt::base64url_encode(in);
-    expect(encoded.size() == jwt::base64url_encoded_size(in.size()), "encoded size differs from base64url_encoded_size");
+    expect(encoded.size() == jwt::base64url_encoded_size(in.size()),
+           "encoded size differs from base64url_encoded_size");
     expect(encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
                std::string::npos,
            "the encoder wrote a character outside the URL-safe alphabet");

@@ -187,7 +187,8 @@ outcome reference(std::string_view text, const policy& p) {
         return it == c.end() ? nullptr : &*it;
     };
     // Types: exp, nbf, iat; then iss, sub, jti, email, upn, preferred_username; then aud.
-    const std::pair<const char*, std::optional<std::int64_t>*> dates[] = {{"exp", &o.exp}, {"nbf", &o.nbf}, {"iat", &o.iat}};
+    const std::pair<const char*, std::optional<std::int64_t>*> dates[] = {
+        {"exp", &o.exp}, {"nbf", &o.nbf}, {"iat", &o.iat}};
     for (const auto& [name, slot] : dates) {
         if (const json* v = member(name)) {
             *slot = numeric_date(*v, std::string_view(name) != "exp");
@@ -195,7 +196,8 @@ outcome reference(std::string_view text, const policy& p) {
         }
     }
     const std::pair<const char*, std::optional<std::string>*> texts[] = {
-        {"iss", &o.iss}, {"sub", &o.sub}, {"jti", &o.jti}, {"email", nullptr}, {"upn", nullptr}, {"preferred_username", nullptr}};
+        {"iss", &o.iss},    {"sub", &o.sub},  {"jti", &o.jti},
+        {"email", nullptr}, {"upn", nullptr}, {"preferred_username", nullptr}};
     for (const auto& [name, slot] : texts) {
         const json* v = member(name);
         if (v == nullptr) continue;
@@ -259,7 +261,8 @@ outcome reference(std::string_view text, const policy& p) {
             std::size_t start = 0;
             while (true) {
                 const std::size_t comma = s.find(',', start);
-                names.push_back(trim(std::string_view(s).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+                names.push_back(trim(std::string_view(s).substr(start, comma == std::string::npos ? std::string::npos
+                                                                                                  : comma - start)));
                 if (comma == std::string::npos) break;
                 start = comma + 1;
             }
@@ -291,8 +294,9 @@ outcome reference(std::string_view text, const policy& p) {
         o.roles.clear();  // a plain verifier leaves a role claim it cannot read unread
     } else if (!p.known_roles.empty()) {
         for (auto& r : o.roles) {
-            const auto k = std::find_if(p.known_roles.begin(), p.known_roles.end(),
-                                        [&](const std::string& known) { return same_ascii_case_insensitive(known, r); });
+            const auto k = std::find_if(p.known_roles.begin(), p.known_roles.end(), [&](const std::string& known) {
+                return same_ascii_case_insensitive(known, r);
+            });
             if (k == p.known_roles.end()) return refuse(errc::unknown_role);
             r = *k;
         }
@@ -306,7 +310,9 @@ const jwt::hs256& signer() {
     return s;
 }
 
-std::string printable(const std::optional<std::string>& s) { return s ? json(*s).dump(-1, ' ', true, json::error_handler_t::replace) : "none"; }
+std::string printable(const std::optional<std::string>& s) {
+    return s ? json(*s).dump(-1, ' ', true, json::error_handler_t::replace) : "none";
+}
 
 [[noreturn]] void differ(std::string_view text, const std::string& what) {
     std::fprintf(stderr, "claims set: %s\nthe verifier and the reference differ: %s\n",
@@ -360,21 +366,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return s->time_since_epoch().count();
     };
     const auto show = [](const std::optional<std::int64_t>& s) { return s ? std::to_string(*s) : std::string("none"); };
-    if (seconds(t.expires_at()) != want.exp) differ(text, "exp " + show(seconds(t.expires_at())) + " against " + show(want.exp));
-    if (seconds(t.not_before()) != want.nbf) differ(text, "nbf " + show(seconds(t.not_before())) + " against " + show(want.nbf));
-    if (seconds(t.issued_at()) != want.iat) differ(text, "iat " + show(seconds(t.issued_at())) + " against " + show(want.iat));
+    if (seconds(t.expires_at()) != want.exp)
+        differ(text, "exp " + show(seconds(t.expires_at())) + " against " + show(want.exp));
+    if (seconds(t.not_before()) != want.nbf)
+        differ(text, "nbf " + show(seconds(t.not_before())) + " against " + show(want.nbf));
+    if (seconds(t.issued_at()) != want.iat)
+        differ(text, "iat " + show(seconds(t.issued_at())) + " against " + show(want.iat));
     if (t.issuer() != want.iss) differ(text, "iss " + printable(t.issuer()) + " against " + printable(want.iss));
     if (t.subject() != want.sub) differ(text, "sub " + printable(t.subject()) + " against " + printable(want.sub));
     if (t.jwt_id() != want.jti) differ(text, "jti " + printable(t.jwt_id()) + " against " + printable(want.jti));
-    if (t.identity() != want.identity) differ(text, "identity " + printable(t.identity()) + " against " + printable(want.identity));
+    if (t.identity() != want.identity)
+        differ(text, "identity " + printable(t.identity()) + " against " + printable(want.identity));
     if (t.key_id() != want.kid) differ(text, "kid " + printable(t.key_id()) + " against " + printable(want.kid));
-    if (t.audience() != want.aud) differ(text, "aud " + json(t.audience()).dump() + " against " + json(want.aud).dump());
-    if (t.roles() != want.roles) differ(text, "roles " + json(t.roles()).dump() + " against " + json(want.roles).dump());
+    if (t.audience() != want.aud)
+        differ(text, "aud " + json(t.audience()).dump() + " against " + json(want.aud).dump());
+    if (t.roles() != want.roles)
+        differ(text, "roles " + json(t.roles()).dump() + " against " + json(want.roles).dump());
     if (t.claims() != want.claims) differ(text, "claims() is not the reference's object");
     if (t.claims_text() != text) differ(text, "claims_text() is not the text signed");
     for (const auto& item : want.claims.items()) {
         const std::optional<json> one = t.claim(item.key());
-        if (!one || *one != item.value()) differ(text, "claim(" + json(item.key()).dump() + ") is not the reference's value");
+        if (!one || *one != item.value())
+            differ(text, "claim(" + json(item.key()).dump() + ") is not the reference's value");
     }
     return 0;
 }

@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             expect(reloaded.has_value(), "the public_jwk of a loaded key does not load");
             expect(EVP_PKEY_eq(key->native_handle(), reloaded->native_handle()) == 1,
                    "a key and its exported JWK are different keys");
-            expect(jwt::jwk_thumbprint(*key) == jwt::jwk_thumbprint(*reloaded), "the thumbprint changed through export");
+            expect(jwt::jwk_thumbprint(*key) == jwt::jwk_thumbprint(*reloaded),
+                   "the thumbprint changed through export");
             ERR_clear_error();  // EVP_PKEY_eq's own notes
             expect_clean_error_queue("public_jwk round trip");
             break;
@@ -78,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!key) break;
             const auto pub = jwt::public_key::from_private(*key);
             const auto reloaded = jwt::public_key::from_jwk(jwt::public_jwk(pub), ec);
-            expect(reloaded.has_value() && jwt::try_check_key_pair(*key, *reloaded).has_value(), "a private JWK's public half does not round-trip");
+            expect(reloaded.has_value() && jwt::try_check_key_pair(*key, *reloaded).has_value(),
+                   "a private JWK's public half does not round-trip");
             expect_clean_error_queue("private JWK round trip");
             break;
         }

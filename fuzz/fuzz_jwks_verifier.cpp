@@ -14,8 +14,8 @@
 // it holds (no other rule runs first); and, differentially, every verdict of the set other than
 // unknown_key_id (no key chosen) is the verdict, code and message, of one of the plain verifiers of
 // the same keys: jwks_verifier adds the choice of key and nothing else.
-#include <jwtmint/jwk.hpp>
 #include <jwtmint/json.hpp>
+#include <jwtmint/jwk.hpp>
 #include <jwtmint/jwtmint.hpp>
 
 #include "fuzz_common.hpp"

@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const std::string pub_pem = key->public_key_pem();
             const auto pub = jwt::public_key::from_pem(pub_pem, ec);
             expect(pub.has_value(), "the exported public key PEM does not load");
-            expect(jwt::try_check_key_pair(*key, *pub).has_value(), "a key does not match its own exported public half");
+            expect(jwt::try_check_key_pair(*key, *pub).has_value(),
+                   "a key does not match its own exported public half");
             expect_clean_error_queue("public key export");
             try_signer<jwt::rs256>(*key);
             try_signer<jwt::es256>(*key);

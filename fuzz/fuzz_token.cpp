@@ -107,9 +107,11 @@ std::error_code verdict(const V& v, std::string_view token, bool roles_required 
     if (result) {
         expect(jws.has_value(), "a token passed verify but not verify_jws");
         expect(result->claims().is_object(), "verified claims are not a JSON object");
-        if (roles_required) expect(!result->roles().empty(), "a verified token without roles (the policy requires them)");
+        if (roles_required)
+            expect(!result->roles().empty(), "a verified token without roles (the policy requires them)");
         for (const auto& r : result->roles()) {
-            expect(!r.empty() && printable(r) && jwt::detail::is_valid_utf8(r), "a verified role name is empty or not printable UTF-8");
+            expect(!r.empty() && printable(r) && jwt::detail::is_valid_utf8(r),
+                   "a verified role name is empty or not printable UTF-8");
         }
         expect(result->expires_at().has_value(), "a verified token without exp (exp is required)");
         // In seconds: exp may lie past 2262, beyond what system_clock's nanoseconds can hold.

@@ -20,9 +20,9 @@ using jwt::errc;
 using jwtmint_test::fixed_clock;
 using jwtmint_test::hmac_secret_64;
 using jwtmint_test::mint_widget_token;
-using jwtmint_test::p521_pem;
 using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_public_pem;
+using jwtmint_test::p521_pem;
 using jwtmint_test::pinned_verifier;
 using jwtmint_test::test_now;
 using namespace std::chrono_literals;
@@ -39,8 +39,6 @@ const std::string& rsa_pss_sha256_pem() {
         "-pkeyopt rsa_pss_keygen_mgf1_md:sha256 -pkeyopt rsa_pss_keygen_saltlen:32");
     return pem;
 }
-
-
 
 /// A token from signer verifies with verifier v, its claims read back; a tampered copy does not.
 template <class Signer, class Verifier>
@@ -77,12 +75,16 @@ void check_hmac_round_trip(std::string_view secret) {
     check_round_trip(signer, pinned_verifier<Signer>::from_secret(secret));
     check_round_trip(signer, pinned_verifier<Signer>::from_signer(signer));
     jwt::check_key_pair(signer, jwt::verifier<Signer>::from_secret(secret));
-    CHECK_ERRC(jwt::check_key_pair(signer, jwt::verifier<Signer>::from_secret(std::string(secret) + "x")), errc::key_mismatch);
+    CHECK_ERRC(jwt::check_key_pair(signer, jwt::verifier<Signer>::from_secret(std::string(secret) + "x")),
+               errc::key_mismatch);
 }
 
 }  // namespace
 
-TEST_CASE("HS384, HS512, RS384, RS512, PS256, PS384, PS512, ES384, ES512 and EdDSA: builder tokens verify and tampering is caught", "[algorithms][verifier]") {
+TEST_CASE(
+    "HS384, HS512, RS384, RS512, PS256, PS384, PS512, ES384, ES512 and EdDSA: builder tokens verify and tampering is "
+    "caught",
+    "[algorithms][verifier]") {
     SECTION("HS384") { check_hmac_round_trip<jwt::hs384>(hmac_secret_64.substr(0, 48)); }
     SECTION("HS512") { check_hmac_round_trip<jwt::hs512>(hmac_secret_64); }
     SECTION("RS384") { check_pkey_round_trip<jwt::rs384>(jwtmint_test::rsa2048_pem()); }
@@ -95,8 +97,7 @@ TEST_CASE("HS384, HS512, RS384, RS512, PS256, PS384, PS512, ES384, ES512 and EdD
     SECTION("EdDSA") { check_pkey_round_trip<jwt::eddsa>(jwtmint_test::ed25519_pem()); }
 }
 
-TEST_CASE("PS* take RSA-PSS-typed keys whose restrictions allow them, and refuse the others",
-          "[algorithms][keys]") {
+TEST_CASE("PS* take RSA-PSS-typed keys whose restrictions allow them, and refuse the others", "[algorithms][keys]") {
     // An unrestricted RSA-PSS key fits every PS*; one restricted to SHA-256 (MGF1 SHA-256, salt
     // >= 32) fits PS256 only: OpenSSL enforces the key's restrictions and jwtmint reports that as
     // key_algorithm_mismatch, not as a signing failure.
@@ -107,8 +108,7 @@ TEST_CASE("PS* take RSA-PSS-typed keys whose restrictions allow them, and refuse
                      pinned_verifier<jwt::ps256>::from_pem(openssl_public_pem(sha256_only)));
     CHECK_ERRC(jwt::ps384::from_pem(sha256_only), errc::key_algorithm_mismatch);
     CHECK_ERRC(jwt::ps512::from_pem(sha256_only), errc::key_algorithm_mismatch);
-    CHECK_ERRC(pinned_verifier<jwt::ps512>::from_pem(openssl_public_pem(sha256_only)),
-               errc::key_algorithm_mismatch);
+    CHECK_ERRC(pinned_verifier<jwt::ps512>::from_pem(openssl_public_pem(sha256_only)), errc::key_algorithm_mismatch);
     CHECK_ERRC(pinned_verifier<jwt::rs256>::from_pem(openssl_public_pem(any)), errc::key_algorithm_mismatch);
 }
 
@@ -163,7 +163,8 @@ TEST_CASE("default_algorithm names the algorithm a key signs when none is named,
         CHECK(found);
     }
     // The public half says the same.
-    CHECK(jwt::default_algorithm(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p384_pem())).info()) == "ES384");
+    CHECK(jwt::default_algorithm(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p384_pem())).info()) ==
+          "ES384");
 }
 
 TEST_CASE("with_algorithm picks the signer type for a name chosen at run time", "[algorithms]") {

@@ -59,11 +59,19 @@ TEST_CASE("encoded sizes", "[base64url]") {
 
 TEST_CASE("RFC 4648 section 10 test strings, URL-safe and unpadded", "[base64url]") {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"", ""},           {"f", "Zg"},           {"fo", "Zm8"},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"fooba", "Zm9vYmE"},
+        {"foobar", "Zm9vYmFy"},
         // the two characters where base64url differs from base64 ('+' -> '-', '/' -> '_')
-        {"\xfb\xff", "-_8"}, {"\xff\xff\xff", "____"}, {"\xfb\xef\xbe", "----"},
-        {std::string(1, '\0'), "AA"}, {std::string(3, '\0'), "AAAA"},
+        {"\xfb\xff", "-_8"},
+        {"\xff\xff\xff", "____"},
+        {"\xfb\xef\xbe", "----"},
+        {std::string(1, '\0'), "AA"},
+        {std::string(3, '\0'), "AAAA"},
     };
     for (const auto& [plain, encoded] : cases) {
         INFO("'" << encoded << "'");
@@ -83,16 +91,42 @@ TEST_CASE("base64url_append appends to what is there", "[base64url]") {
 TEST_CASE("the decoder refuses everything but the one canonical encoding", "[base64url]") {
     const std::vector<std::string> refused = {
         // padding
-        "Zg==", "Zg=", "Zm8=", "Zm9v====", "=", "====",
+        "Zg==",
+        "Zg=",
+        "Zm8=",
+        "Zm9v====",
+        "=",
+        "====",
         // the standard alphabet's '+' and '/'
-        "+_8", "-/8", "Zm9v+A", "Zm9v/w",
+        "+_8",
+        "-/8",
+        "Zm9v+A",
+        "Zm9v/w",
         // whitespace and other foreign characters
-        "Zm9v ", " Zm9v", "Zm 9v", "Zm9v\n", "Zm9v\r\n", "Zm\t9v", "Zm9v.", "Zm9v!", "Zm9v*",
-        std::string("Zm\0v", 4), "Zm9v\xc3\xa9",
+        "Zm9v ",
+        " Zm9v",
+        "Zm 9v",
+        "Zm9v\n",
+        "Zm9v\r\n",
+        "Zm\t9v",
+        "Zm9v.",
+        "Zm9v!",
+        "Zm9v*",
+        std::string("Zm\0v", 4),
+        "Zm9v\xc3\xa9",
         // lengths of 1 mod 4 cannot be produced by any octet string
-        "Z", "Zm9vY", "Zm9vYmFyZ",
+        "Z",
+        "Zm9vY",
+        "Zm9vYmFyZ",
         // non-canonical trailing bits: "f" is "Zg" and "fo" is "Zm8", nothing else
-        "Zh", "Zv", "Z_", "Zm9", "Zm-", "Zm_", "Zm9vYh", "Zm9vYmF",
+        "Zh",
+        "Zv",
+        "Z_",
+        "Zm9",
+        "Zm-",
+        "Zm_",
+        "Zm9vYh",
+        "Zm9vYmF",
     };
     for (const auto& text : refused) {
         INFO("'" << text << "'");

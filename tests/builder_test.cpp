@@ -35,7 +35,7 @@ static_assert(!std::is_constructible_v<hs_builder, const jwt::hs256&, jwt::login
 
 namespace {
 
-constexpr std::int64_t t0 = 1764000000;  // the pinned "now"
+constexpr std::int64_t t0 = 1764000000;                              // the pinned "now"
 const std::string secret = "widget-login-secret-0123456789-abcdef";  // 37 bytes
 const std::string hs256_header = R"({"alg":"HS256","typ":"JWT"})";
 
@@ -79,8 +79,8 @@ std::int64_t lifetime_of(const std::string& payload) {
 TEST_CASE("the README's claims, exactly, and the exact HS256 token", "[builder]") {
     auto b = make();
     b.roles({"Accounting Team", "Support Team"}).email("ada@example.com").expires_in(10min);
-    const std::string payload =
-        R"({"email":"ada@example.com","roles":["Accounting Team","Support Team"],)" + iat_exp(600) + "}";
+    const std::string payload = R"({"email":"ada@example.com","roles":["Accounting Team","Support Team"],)" +
+                                iat_exp(600) + "}";
     CHECK(b.payload_json(fixed_clock::now()) == payload);
     CHECK(b.header_json() == hs256_header);
     CHECK(b.sign() == expected_token(hs256_header, payload));
@@ -236,14 +236,15 @@ TEST_CASE("registered claims iss, aud, nbf, jti and the kid header", "[builder]"
             .jwt_id("7f3c")
             .not_before(fixed_clock::time_point{std::chrono::seconds{t0 - 5}});
         CHECK(signed_payload(b) == R"({"iss":"https://host.example","aud":"customgpt","roles":["A"],"jti":"7f3c",)"
-                                   R"("iat":)" + std::to_string(t0) +
-                                       R"(,"nbf":)" + std::to_string(t0 - 5) + R"(,"exp":)" + std::to_string(t0 + lt) +
-                                       "}");
+                                   R"("iat":)" +
+                                       std::to_string(t0) + R"(,"nbf":)" + std::to_string(t0 - 5) + R"(,"exp":)" +
+                                       std::to_string(t0 + lt) + "}");
     }
     SECTION("aud as an array, even of one") {
         CHECK(signed_payload(make().roles({"A"}).audience({"a", "b"})) ==
               R"({"aud":["a","b"],"roles":["A"],)" + iat_exp(lt) + "}");
-        CHECK(signed_payload(make().roles({"A"}).audience({"a"})) == R"({"aud":["a"],"roles":["A"],)" + iat_exp(lt) + "}");
+        CHECK(signed_payload(make().roles({"A"}).audience({"a"})) ==
+              R"({"aud":["a"],"roles":["A"],)" + iat_exp(lt) + "}");
         CHECK(signed_payload(make().roles({"A"}).audience({"a", "b"}).audience("c")) ==
               R"({"aud":"c","roles":["A"],)" + iat_exp(lt) + "}");
     }
@@ -295,7 +296,8 @@ TEST_CASE("custom claims via nlohmann::json", "[builder]") {
               R"({"roles":["A"],"x":3,"y":2,)" + tail);
     }
     SECTION("the names the builder manages are refused") {
-        for (const char* name : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
+        for (const char* name :
+             {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
             INFO(name);
             CHECK_ERRC(make().roles({"A"}).claim(name, "x").sign(), jwt::errc::invalid_claim);
         }
@@ -310,7 +312,8 @@ TEST_CASE("custom claims via nlohmann::json", "[builder]") {
     SECTION("invalid UTF-8 anywhere inside the value is found before serialising it (no exception inside)") {
         // A member name, deep in an object, deep in an array: each found by walking the value.
         const nlohmann::json bad_key = {{"outer", {{"ok", 1}, {"\xfe", 2}}}};
-        const nlohmann::json bad_deep = {{"a", nlohmann::json::array({1, nlohmann::json::array({"x", "y\xed\xa0\x80"})})}};
+        const nlohmann::json bad_deep = {
+            {"a", nlohmann::json::array({1, nlohmann::json::array({"x", "y\xed\xa0\x80"})})}};
         const nlohmann::json bad_last = nlohmann::json::array({"fine", {{"k", "v"}}, "trunc\xe2\x82"});
         for (const auto* value : {&bad_key, &bad_deep, &bad_last}) {
             const auto r = make().roles({"A"}).claim("x", *value).try_sign();
@@ -483,7 +486,8 @@ TEST_CASE("ES256 and RS256 through the builder", "[builder]") {
     const std::string token = jwt::builder<jwt::es256, fixed_clock>{es}.roles({"A"}).email("ada@example.com").sign();
     const auto parts = jwtmint_test::split_token(token);
     CHECK(parts.header == R"({"alg":"ES256","typ":"JWT"})");
-    CHECK(parts.payload == R"({"email":"ada@example.com","roles":["A"],)" + iat_exp(jwt::default_lifetime.count()) + "}");
+    CHECK(parts.payload ==
+          R"({"email":"ada@example.com","roles":["A"],)" + iat_exp(jwt::default_lifetime.count()) + "}");
     CHECK(parts.signature.size() == 64);
     CHECK(jwtmint_test::verify_jws_signature(pub.get(), "ES256", parts.signing_input, parts.signature));
 
@@ -628,8 +632,9 @@ TEST_CASE("the role claim's name and form come from the policy", "[builder][poli
         CHECK(refusal(make(policy).role_claim("roles").roles({"A"})).value() == jwt::errc::invalid_policy);
         CHECK(refusal(make(policy).role_format(jwt::role_format::array).roles({"A"})).value() ==
               jwt::errc::invalid_policy);
-        CHECK(signed_payload(make(policy).role_claim("groups").role_format(jwt::role_format::comma_separated).roles(
-                  {"A"})) == R"({"groups":"A",)" + iat_exp(300) + "}");
+        CHECK(signed_payload(
+                  make(policy).role_claim("groups").role_format(jwt::role_format::comma_separated).roles({"A"})) ==
+              R"({"groups":"A",)" + iat_exp(300) + "}");
     }
     SECTION("a custom claim named like the policy's role claim is refused") {
         CHECK(refusal(make(policy).roles({"A"}).claim("groups", "x")).value() == jwt::errc::invalid_claim);

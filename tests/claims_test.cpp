@@ -65,7 +65,8 @@ TEST_CASE("check_roles trims in place and refuses what the vendor could never ma
         }
     }
     SECTION("control characters") {
-        for (const std::string& bad : strings{"Sup\nport", "Sup\tport", "A\rB", std::string("A\0B", 3), "A\x7f", "\x1b[31m"}) {
+        for (const std::string& bad :
+             strings{"Sup\nport", "Sup\tport", "A\rB", std::string("A\0B", 3), "A\x7f", "\x1b[31m"}) {
             strings roles{bad};
             CHECK_ERRC(jwt::check_roles(roles, jwt::role_format::array), jwt::errc::invalid_claim);
         }
@@ -92,8 +93,8 @@ TEST_CASE("role_equal compares as the vendor does: ASCII case-insensitively", "[
 
 TEST_CASE("check_email: what looks like an email address", "[claims]") {
     const std::string local64(64, 'a');
-    for (const std::string& good : strings{"ada@example.com", "a.b+tag@sub.example.co.uk", "x@a.io", "élodie@exämple.fr",
-                                   "o'brien@example.ie", local64 + "@example.com"}) {
+    for (const std::string& good : strings{"ada@example.com", "a.b+tag@sub.example.co.uk", "x@a.io",
+                                           "élodie@exämple.fr", "o'brien@example.ie", local64 + "@example.com"}) {
         INFO(good);
         CHECK_NOTHROW(jwt::check_email(good));
     }
@@ -196,17 +197,17 @@ TEST_CASE("is_valid_utf8", "[claims]") {
         {"plain ASCII", true},
         {std::string(1, '\0'), true},
         {"\x7f", true},
-        {"\xc2\x80", true},                  // U+0080, the first two-octet code point
-        {"\xc3\xa9", true},                  // é
-        {"\xdf\xbf", true},                  // U+07FF
-        {"\xe0\xa0\x80", true},              // U+0800
-        {"\xe2\x82\xac", true},              // €
-        {"\xed\x9f\xbf", true},              // U+D7FF, just below the surrogates
-        {"\xee\x80\x80", true},              // U+E000, just above
-        {"\xef\xbf\xbf", true},              // U+FFFF
-        {"\xf0\x90\x80\x80", true},          // U+10000
-        {"\xf0\x9d\x84\x9e", true},          // 𝄞
-        {"\xf4\x8f\xbf\xbf", true},          // U+10FFFF, the last code point
+        {"\xc2\x80", true},          // U+0080, the first two-octet code point
+        {"\xc3\xa9", true},          // é
+        {"\xdf\xbf", true},          // U+07FF
+        {"\xe0\xa0\x80", true},      // U+0800
+        {"\xe2\x82\xac", true},      // €
+        {"\xed\x9f\xbf", true},      // U+D7FF, just below the surrogates
+        {"\xee\x80\x80", true},      // U+E000, just above
+        {"\xef\xbf\xbf", true},      // U+FFFF
+        {"\xf0\x90\x80\x80", true},  // U+10000
+        {"\xf0\x9d\x84\x9e", true},  // 𝄞
+        {"\xf4\x8f\xbf\xbf", true},  // U+10FFFF, the last code point
         // overlong forms
         {"\xc0\x80", false},
         {"\xc0\xaf", false},
@@ -248,14 +249,8 @@ TEST_CASE("is_valid_utf8", "[claims]") {
 }
 
 TEST_CASE("append_json_string escapes so that a JSON parser reads the same string back", "[claims]") {
-    std::vector<std::string> inputs = {"",
-                                       "plain",
-                                       "quote \" and backslash \\ and slash /",
-                                       "\b\f\n\r\t",
-                                       "é € 𝄞",
-                                       "\x7f",
-                                       "\xe2\x80\xa8 line separator",
-                                       "</script>"};
+    std::vector<std::string> inputs = {"",      "plain", "quote \" and backslash \\ and slash /", "\b\f\n\r\t",
+                                       "é € 𝄞", "\x7f",  "\xe2\x80\xa8 line separator",           "</script>"};
     std::string all_controls;
     for (int c = 0; c < 0x20; ++c) all_controls += static_cast<char>(c);
     inputs.push_back(all_controls);

@@ -79,7 +79,8 @@ struct independent_verifier {
         }
         try {
             const std::string header = jwtmint_test::b64url_decode(std::string_view(token).substr(0, d1));
-            const std::string payload = jwtmint_test::b64url_decode(std::string_view(token).substr(d1 + 1, d2 - d1 - 1));
+            const std::string payload = jwtmint_test::b64url_decode(std::string_view(token).substr(d1 + 1,
+                                                                                                   d2 - d1 - 1));
             const std::string sig = jwtmint_test::b64url_decode(std::string_view(token).substr(d2 + 1));
             const std::string input = token.substr(0, d2);
             if (header != R"({"alg":")" + alg + R"(","typ":"JWT"})") {
@@ -143,7 +144,8 @@ void mint_in_threads(const Signer& signer, const independent_verifier& verifier)
             // verify on the same thread, concurrently with the others still signing
             for (int i = 0; i < n; ++i) {
                 std::string why;
-                if (!verifier.check(out.tokens[static_cast<std::size_t>(i)], expected_payload(t, i), why)) out.fail(why);
+                if (!verifier.check(out.tokens[static_cast<std::size_t>(i)], expected_payload(t, i), why))
+                    out.fail(why);
             }
         });
     }

@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
 #include <stdlib.h>  // mkdtemp
 #include <sys/wait.h>
 
@@ -63,15 +62,16 @@ outcome outcome_of(F&& f) {
 }  // namespace jwtmint_test
 
 /// Checks that expr throws jwt::error with the given jwt::errc (and shows its message).
-#define CHECK_ERRC(expr, expected_errc)                                                                       \
-    do {                                                                                             \
+#define CHECK_ERRC(expr, expected_errc)                                                             \
+    do {                                                                                            \
         const auto jwtmint_outcome_ = ::jwtmint_test::outcome_of([&] { static_cast<void>(expr); }); \
-        INFO("message: " << jwtmint_outcome_.message);                                               \
-        CHECK(jwtmint_outcome_.code == ::jwtmint_test::describe_code(expected_errc));                         \
+        INFO("message: " << jwtmint_outcome_.message);                                              \
+        CHECK(jwtmint_outcome_.code == ::jwtmint_test::describe_code(expected_errc));               \
     } while (false)
 
 /// Checks that an error_code holds the given jwt::errc.
-#define CHECK_EC(ec, expected_errc) CHECK(::jwtmint_test::describe_code(ec) == ::jwtmint_test::describe_code(expected_errc))
+#define CHECK_EC(ec, expected_errc) \
+    CHECK(::jwtmint_test::describe_code(ec) == ::jwtmint_test::describe_code(expected_errc))
 
 namespace jwtmint_test {
 

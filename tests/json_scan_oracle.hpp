@@ -64,8 +64,7 @@ inline reference_result reference_parse(std::string_view original, int max_depth
             case json::parse_event_t::key:
                 if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second) duplicate = true;
                 break;
-            default:
-                break;
+            default: break;
         }
         return true;
     };
@@ -205,7 +204,8 @@ inline std::string compare_numbers(std::string_view text) {
                 }
                 break;
         }
-        if (!jwt::detail::json_number_fits_double(spans[i])) return where + ": accepted, yet json_number_fits_double says no";
+        if (!jwt::detail::json_number_fits_double(spans[i]))
+            return where + ": accepted, yet json_number_fits_double says no";
     }
     return {};
 }
@@ -232,7 +232,8 @@ inline std::string compare_with_reference(std::string_view text, int max_depth =
         const bool early_stop = got == json_fault::too_deep &&
                                 (ref.fault == json_fault::syntax || ref.fault == json_fault::number_too_large ||
                                  ref.fault == json_fault::duplicate_name);
-        if (!early_stop) return std::string("scan says ") + fault_name(got) + ", reference says " + fault_name(ref.fault);
+        if (!early_stop)
+            return std::string("scan says ") + fault_name(got) + ", reference says " + fault_name(ref.fault);
     }
     if (got == json_fault::duplicate_name && scan.duplicate().empty() && text.find("\"\"") == std::string_view::npos) {
         return "a duplicate without its name";
@@ -261,9 +262,12 @@ inline std::string compare_with_reference(std::string_view text, int max_depth =
         }
         if (m.type == json_type::string) {
             const std::string_view body = m.value.substr(1, m.value.size() - 2);
-            if (m.value_escaped != (body.find('\\') != std::string_view::npos)) return "value_escaped is wrong for " + name;
-            if (json_unescape(body, m.value_escaped) != it->get<std::string>()) return "decoded value of " + name + " differs";
-            if (!json_string_equal(body, m.value_escaped, it->get<std::string>())) return "json_string_equal on a value";
+            if (m.value_escaped != (body.find('\\') != std::string_view::npos))
+                return "value_escaped is wrong for " + name;
+            if (json_unescape(body, m.value_escaped) != it->get<std::string>())
+                return "decoded value of " + name + " differs";
+            if (!json_string_equal(body, m.value_escaped, it->get<std::string>()))
+                return "json_string_equal on a value";
         }
         if (m.type == json_type::array) {
             std::size_t i = 0;

@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <limits>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <string>
 #include <string_view>
@@ -57,43 +57,109 @@ std::vector<edge> edge_cases() {
     const auto too_large = json_fault::number_too_large;
     std::vector<edge> e = {
         // the top level
-        {"{}", ok}, {" \t\r\n{}\n", ok}, {"", syntax}, {" ", syntax}, {"[]", json_fault::not_object},
-        {"\"x\"", json_fault::not_object}, {"1", json_fault::not_object}, {"null", json_fault::not_object},
-        {"{}{}", syntax}, {"{} x", syntax}, {"{}\f", syntax}, {"{}\v", syntax},
+        {"{}", ok},
+        {" \t\r\n{}\n", ok},
+        {"", syntax},
+        {" ", syntax},
+        {"[]", json_fault::not_object},
+        {"\"x\"", json_fault::not_object},
+        {"1", json_fault::not_object},
+        {"null", json_fault::not_object},
+        {"{}{}", syntax},
+        {"{} x", syntax},
+        {"{}\f", syntax},
+        {"{}\v", syntax},
         // NUL ends the text for nlohmann's lexer (the former rules accepted these); never JSON
-        {std::string("{}\0", 3), syntax}, {std::string("{}\0{}", 5), syntax}, {std::string("{} \0x", 5), syntax},
-        {"\xEF\xBB\xBF{}", json_fault::byte_order_mark}, {" \xEF\xBB\xBF{}", syntax}, {"\xEF\xBB{}", syntax},
-        {"/* c */{}", syntax}, {"{} // c", syntax}, {"{\"a\":1,}", syntax}, {"{,}", syntax}, {"{\"a\"}", syntax},
-        {"{\"a\":}", syntax}, {"{a:1}", syntax}, {"{'a':1}", syntax}, {"{\"a\" 1}", syntax}, {"{\"a\"::1}", syntax},
-        {"{\"a\":1 \"b\":2}", syntax}, {"{\"a\":[1,]}", syntax}, {"{\"a\":[,1]}", syntax}, {"{\"a\":[1 2]}", syntax},
-        {"{\"a\":[}", syntax}, {"{\"a\":{]}", syntax}, {"{\"a\":1", syntax}, {"{\"a\":1}}", syntax},
+        {std::string("{}\0", 3), syntax},
+        {std::string("{}\0{}", 5), syntax},
+        {std::string("{} \0x", 5), syntax},
+        {"\xEF\xBB\xBF{}", json_fault::byte_order_mark},
+        {" \xEF\xBB\xBF{}", syntax},
+        {"\xEF\xBB{}", syntax},
+        {"/* c */{}", syntax},
+        {"{} // c", syntax},
+        {"{\"a\":1,}", syntax},
+        {"{,}", syntax},
+        {"{\"a\"}", syntax},
+        {"{\"a\":}", syntax},
+        {"{a:1}", syntax},
+        {"{'a':1}", syntax},
+        {"{\"a\" 1}", syntax},
+        {"{\"a\"::1}", syntax},
+        {"{\"a\":1 \"b\":2}", syntax},
+        {"{\"a\":[1,]}", syntax},
+        {"{\"a\":[,1]}", syntax},
+        {"{\"a\":[1 2]}", syntax},
+        {"{\"a\":[}", syntax},
+        {"{\"a\":{]}", syntax},
+        {"{\"a\":1", syntax},
+        {"{\"a\":1}}", syntax},
         // literals
-        {"{\"a\":true,\"b\":false,\"c\":null}", ok}, {"{\"a\":tru}", syntax}, {"{\"a\":True}", syntax},
-        {"{\"a\":nul}", syntax}, {"{\"a\":nulll}", syntax}, {"{\"a\":NaN}", syntax}, {"{\"a\":Infinity}", syntax},
+        {"{\"a\":true,\"b\":false,\"c\":null}", ok},
+        {"{\"a\":tru}", syntax},
+        {"{\"a\":True}", syntax},
+        {"{\"a\":nul}", syntax},
+        {"{\"a\":nulll}", syntax},
+        {"{\"a\":NaN}", syntax},
+        {"{\"a\":Infinity}", syntax},
         {"{\"a\":undefined}", syntax},
         // numbers: every form of RFC 8259 section 6 and the near misses
-        {"{\"a\":0}", ok}, {"{\"a\":-0}", ok}, {"{\"a\":7}", ok}, {"{\"a\":-7}", ok}, {"{\"a\":10}", ok},
-        {"{\"a\":0.5}", ok}, {"{\"a\":-0.5}", ok}, {"{\"a\":1e5}", ok}, {"{\"a\":1E5}", ok}, {"{\"a\":1e+5}", ok},
-        {"{\"a\":1e-5}", ok}, {"{\"a\":1.5e300}", ok}, {"{\"a\":0e0}", ok}, {"{\"a\":0.0e-0}", ok},
-        {"{\"a\":01}", syntax}, {"{\"a\":-01}", syntax}, {"{\"a\":00}", syntax}, {"{\"a\":+1}", syntax},
-        {"{\"a\":.5}", syntax}, {"{\"a\":1.}", syntax}, {"{\"a\":1.e5}", syntax}, {"{\"a\":1e}", syntax},
-        {"{\"a\":1e+}", syntax}, {"{\"a\":-}", syntax}, {"{\"a\":--1}", syntax}, {"{\"a\":0x10}", syntax},
-        {"{\"a\":1_000}", syntax}, {"{\"a\":1 .5}", syntax},
+        {"{\"a\":0}", ok},
+        {"{\"a\":-0}", ok},
+        {"{\"a\":7}", ok},
+        {"{\"a\":-7}", ok},
+        {"{\"a\":10}", ok},
+        {"{\"a\":0.5}", ok},
+        {"{\"a\":-0.5}", ok},
+        {"{\"a\":1e5}", ok},
+        {"{\"a\":1E5}", ok},
+        {"{\"a\":1e+5}", ok},
+        {"{\"a\":1e-5}", ok},
+        {"{\"a\":1.5e300}", ok},
+        {"{\"a\":0e0}", ok},
+        {"{\"a\":0.0e-0}", ok},
+        {"{\"a\":01}", syntax},
+        {"{\"a\":-01}", syntax},
+        {"{\"a\":00}", syntax},
+        {"{\"a\":+1}", syntax},
+        {"{\"a\":.5}", syntax},
+        {"{\"a\":1.}", syntax},
+        {"{\"a\":1.e5}", syntax},
+        {"{\"a\":1e}", syntax},
+        {"{\"a\":1e+}", syntax},
+        {"{\"a\":-}", syntax},
+        {"{\"a\":--1}", syntax},
+        {"{\"a\":0x10}", syntax},
+        {"{\"a\":1_000}", syntax},
+        {"{\"a\":1 .5}", syntax},
         // magnitudes: a double holds up to about 1.7976931348623157e308; smaller ones underflow to 0
-        {"{\"a\":1e400}", too_large}, {"{\"a\":-1e400}", too_large}, {"{\"a\":1e309}", too_large}, {"{\"a\":1e308}", ok},
-        {"{\"a\":1.7976931348623157e308}", ok}, {"{\"a\":1.7976931348623159e308}", too_large},
-        {"{\"a\":17976931348623157e292}", ok}, {"{\"a\":0.17976931348623157e309}", ok}, {"{\"a\":1e-400}", ok},
-        {"{\"a\":-1e-400}", ok}, {"{\"a\":0e99999999999999999999}", ok}, {"{\"a\":1e99999999999999999999}", too_large},
-        {"{\"a\":1e-99999999999999999999}", ok}, {"{\"a\":18446744073709551615}", ok},
-        {"{\"a\":18446744073709551616}", ok}, {"{\"a\":-9223372036854775809}", ok},
-        {"{\"a\":1" + std::string(308, '0') + "}", ok}, {"{\"a\":1" + std::string(309, '0') + "}", too_large},
+        {"{\"a\":1e400}", too_large},
+        {"{\"a\":-1e400}", too_large},
+        {"{\"a\":1e309}", too_large},
+        {"{\"a\":1e308}", ok},
+        {"{\"a\":1.7976931348623157e308}", ok},
+        {"{\"a\":1.7976931348623159e308}", too_large},
+        {"{\"a\":17976931348623157e292}", ok},
+        {"{\"a\":0.17976931348623157e309}", ok},
+        {"{\"a\":1e-400}", ok},
+        {"{\"a\":-1e-400}", ok},
+        {"{\"a\":0e99999999999999999999}", ok},
+        {"{\"a\":1e99999999999999999999}", too_large},
+        {"{\"a\":1e-99999999999999999999}", ok},
+        {"{\"a\":18446744073709551615}", ok},
+        {"{\"a\":18446744073709551616}", ok},
+        {"{\"a\":-9223372036854775809}", ok},
+        {"{\"a\":1" + std::string(308, '0') + "}", ok},
+        {"{\"a\":1" + std::string(309, '0') + "}", too_large},
         {"{\"a\":0." + std::string(400, '0') + "1e400}", ok},
         // 2^1024 - 2^970, halfway between DBL_MAX and 2^1024, rounds to even: to infinity
         {"{\"a\":" + std::string(dbl_max_halfway) + "}", too_large},
         {"{\"a\":" + std::string(dbl_max_halfway).substr(0, 308) + "1}", ok},
-        {"{\"a\":1.7976931348623158079372897140530341507993413271003782693617377898044496829276475094664901797758720709633"
+        {"{\"a\":1."
+         "7976931348623158079372897140530341507993413271003782693617377898044496829276475094664901797758720709633"
          "028641669288791094655554785194040263065748867150582068190890200070838367627385484581771153176447573027006985"
-         "557136695962284291481986083493647529271907416844436551070434271155969950809304288017790417449779e308}", ok},
+         "557136695962284291481986083493647529271907416844436551070434271155969950809304288017790417449779e308}",
+         ok},
         // exponents of 8 digits and more, beside a significand that moves the magnitude the other way
         // by about a million places (the scan read exponents to 7 digits, and took the first two for
         // finite: nlohmann refuses the first, and accepts the second as 0)
@@ -103,46 +169,106 @@ std::vector<edge> edge_cases() {
         {"{\"a\":0." + std::string(1000000, '0') + "1e1000099}", ok},
         {"{\"a\":0." + std::string(1000000, '0') + "1e1000310}", too_large},
         {"{\"a\":0." + std::string(1000000, '0') + "1e00000000000000000000001000099}", ok},
-        {"{\"a\":1e9223372036854775807}", too_large}, {"{\"a\":1e-9223372036854775808}", ok},
-        {"{\"a\":1e18446744073709551616}", too_large}, {"{\"a\":1e" + std::string(400, '9') + "}", too_large},
-        {"{\"a\":1e-" + std::string(400, '9') + "}", ok}, {"{\"a\":0e" + std::string(400, '9') + "}", ok},
-        {"{\"a\":0.0e" + std::string(400, '9') + "}", ok}, {"{\"a\":-0.000e" + std::string(400, '9') + "}", ok},
+        {"{\"a\":1e9223372036854775807}", too_large},
+        {"{\"a\":1e-9223372036854775808}", ok},
+        {"{\"a\":1e18446744073709551616}", too_large},
+        {"{\"a\":1e" + std::string(400, '9') + "}", too_large},
+        {"{\"a\":1e-" + std::string(400, '9') + "}", ok},
+        {"{\"a\":0e" + std::string(400, '9') + "}", ok},
+        {"{\"a\":0.0e" + std::string(400, '9') + "}", ok},
+        {"{\"a\":-0.000e" + std::string(400, '9') + "}", ok},
         // the first fault in text order is the one reported, as nlohmann reports it
-        {"{\"a\":1e400,\"a\":1}", too_large}, {"{\"a\":1,\"a\":1e400}", too_large}, {"{\"a\":[1e400}", too_large},
-        {"{\"a\":1e400 x}", too_large}, {"{\"a\":1x,\"b\":1e400}", syntax}, {"{\"a\":1e400", too_large},
+        {"{\"a\":1e400,\"a\":1}", too_large},
+        {"{\"a\":1,\"a\":1e400}", too_large},
+        {"{\"a\":[1e400}", too_large},
+        {"{\"a\":1e400 x}", too_large},
+        {"{\"a\":1x,\"b\":1e400}", syntax},
+        {"{\"a\":1e400", too_large},
         // strings and escapes
-        {"{\"a\":\"\"}", ok}, {"{\"\":1}", ok}, {"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", ok},
-        {"{\"a\":\"\\u0041\\u00e9\\u20AC\"}", ok}, {"{\"a\":\"\\u0000\"}", ok}, {"{\"a\":\"\\ud83d\\ude00\"}", ok},
-        {"{\"a\":\"\\uD83D\\uDE00\"}", ok}, {"{\"a\":\"\\ud83d\"}", syntax}, {"{\"a\":\"\\ude00\"}", syntax},
-        {"{\"a\":\"\\ud83d\\u0041\"}", syntax}, {"{\"a\":\"\\ud83dx\"}", syntax}, {"{\"a\":\"\\ud83d\\ud83d\"}", syntax},
-        {"{\"a\":\"\\u12\"}", syntax}, {"{\"a\":\"\\u12g4\"}", syntax}, {"{\"a\":\"\\x41\"}", syntax},
-        {"{\"a\":\"\\a\"}", syntax}, {"{\"a\":\"\\'\"}", syntax}, {"{\"a\":\"\\\"}", syntax}, {"{\"a\":\"abc}", syntax},
-        {"{\"a\":\"tab\there\"}", syntax}, {"{\"a\":\"nl\nhere\"}", syntax}, {std::string("{\"a\":\"\0\"}", 8), syntax},
-        {"{\"a\":\"\x7f\"}", ok}, {"{\"a\":\"\x1f\"}", syntax},
+        {"{\"a\":\"\"}", ok},
+        {"{\"\":1}", ok},
+        {"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", ok},
+        {"{\"a\":\"\\u0041\\u00e9\\u20AC\"}", ok},
+        {"{\"a\":\"\\u0000\"}", ok},
+        {"{\"a\":\"\\ud83d\\ude00\"}", ok},
+        {"{\"a\":\"\\uD83D\\uDE00\"}", ok},
+        {"{\"a\":\"\\ud83d\"}", syntax},
+        {"{\"a\":\"\\ude00\"}", syntax},
+        {"{\"a\":\"\\ud83d\\u0041\"}", syntax},
+        {"{\"a\":\"\\ud83dx\"}", syntax},
+        {"{\"a\":\"\\ud83d\\ud83d\"}", syntax},
+        {"{\"a\":\"\\u12\"}", syntax},
+        {"{\"a\":\"\\u12g4\"}", syntax},
+        {"{\"a\":\"\\x41\"}", syntax},
+        {"{\"a\":\"\\a\"}", syntax},
+        {"{\"a\":\"\\'\"}", syntax},
+        {"{\"a\":\"\\\"}", syntax},
+        {"{\"a\":\"abc}", syntax},
+        {"{\"a\":\"tab\there\"}", syntax},
+        {"{\"a\":\"nl\nhere\"}", syntax},
+        {std::string("{\"a\":\"\0\"}", 8), syntax},
+        {"{\"a\":\"\x7f\"}", ok},
+        {"{\"a\":\"\x1f\"}", syntax},
         // UTF-8, raw and in names: every class of invalid sequence
-        {"{\"a\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}", ok}, {"{\"\xC3\xA9\":1}", ok},
-        {"{\"a\":\"\xC0\x80\"}", syntax}, {"{\"a\":\"\xC1\xBF\"}", syntax}, {"{\"a\":\"\xE0\x80\x80\"}", syntax},
-        {"{\"a\":\"\xE0\x9F\xBF\"}", syntax}, {"{\"a\":\"\xE0\xA0\x80\"}", ok}, {"{\"a\":\"\xED\xA0\x80\"}", syntax},
-        {"{\"a\":\"\xED\xBF\xBF\"}", syntax}, {"{\"a\":\"\xED\x9F\xBF\"}", ok}, {"{\"a\":\"\xF0\x80\x80\x80\"}", syntax},
-        {"{\"a\":\"\xF0\x8F\xBF\xBF\"}", syntax}, {"{\"a\":\"\xF0\x90\x80\x80\"}", ok}, {"{\"a\":\"\xF4\x8F\xBF\xBF\"}", ok},
-        {"{\"a\":\"\xF4\x90\x80\x80\"}", syntax}, {"{\"a\":\"\xF5\x80\x80\x80\"}", syntax}, {"{\"a\":\"\xFF\"}", syntax},
-        {"{\"a\":\"\x80\"}", syntax}, {"{\"a\":\"\xBF\"}", syntax}, {"{\"a\":\"\xC3\"}", syntax},
-        {"{\"a\":\"\xE2\x82\"}", syntax}, {"{\"a\":\"\xF0\x9F\x98\"}", syntax}, {"{\"a\":\"\xC3\x28\"}", syntax},
-        {"{\"a\":\"\xE2\x28\xA1\"}", syntax}, {"{\"\xC0\xAF\":1}", syntax}, {"{\"a\":1}\xC3\xA9", syntax},
+        {"{\"a\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}", ok},
+        {"{\"\xC3\xA9\":1}", ok},
+        {"{\"a\":\"\xC0\x80\"}", syntax},
+        {"{\"a\":\"\xC1\xBF\"}", syntax},
+        {"{\"a\":\"\xE0\x80\x80\"}", syntax},
+        {"{\"a\":\"\xE0\x9F\xBF\"}", syntax},
+        {"{\"a\":\"\xE0\xA0\x80\"}", ok},
+        {"{\"a\":\"\xED\xA0\x80\"}", syntax},
+        {"{\"a\":\"\xED\xBF\xBF\"}", syntax},
+        {"{\"a\":\"\xED\x9F\xBF\"}", ok},
+        {"{\"a\":\"\xF0\x80\x80\x80\"}", syntax},
+        {"{\"a\":\"\xF0\x8F\xBF\xBF\"}", syntax},
+        {"{\"a\":\"\xF0\x90\x80\x80\"}", ok},
+        {"{\"a\":\"\xF4\x8F\xBF\xBF\"}", ok},
+        {"{\"a\":\"\xF4\x90\x80\x80\"}", syntax},
+        {"{\"a\":\"\xF5\x80\x80\x80\"}", syntax},
+        {"{\"a\":\"\xFF\"}", syntax},
+        {"{\"a\":\"\x80\"}", syntax},
+        {"{\"a\":\"\xBF\"}", syntax},
+        {"{\"a\":\"\xC3\"}", syntax},
+        {"{\"a\":\"\xE2\x82\"}", syntax},
+        {"{\"a\":\"\xF0\x9F\x98\"}", syntax},
+        {"{\"a\":\"\xC3\x28\"}", syntax},
+        {"{\"a\":\"\xE2\x28\xA1\"}", syntax},
+        {"{\"\xC0\xAF\":1}", syntax},
+        {"{\"a\":1}\xC3\xA9", syntax},
         {"{\"a\":\xC3\xA9}", syntax},
         // duplicate names: at the top, nested, in arrays, and equal only after unescaping
-        {"{\"a\":1,\"a\":1}", dup}, {"{\"a\":1,\"b\":2,\"a\":3}", dup}, {"{\"a\":1,\"\\u0061\":2}", dup},
-        {"{\"\\u0061\":1,\"a\":2}", dup}, {"{\"\\u0061\":1,\"\\u0061\":2}", dup}, {"{\"\\/\":1,\"/\":2}", dup},
-        {"{\"\\u00e9\":1,\"\xC3\xA9\":2}", dup}, {"{\"\\ud83d\\ude00\":1,\"\xF0\x9F\x98\x80\":2}", dup},
-        {"{\"a\\n\":1,\"a\\u000a\":2}", dup}, {"{\"a\":1,\"A\":2}", ok}, {"{\"a\":1,\"a \":2}", ok},
-        {"{\"a\":1,\"\\u0061b\":2}", ok}, {"{\"ab\":1,\"\\u0061\":2}", ok}, {"{\"a\\u0000\":1,\"a\":2}", ok},
-        {"{\"\":1,\"\":2}", dup}, {"{\"x\":{\"a\":1,\"a\":2}}", dup}, {"{\"x\":[{\"a\":1},{\"a\":2}]}", ok},
-        {"{\"x\":[{\"a\":1,\"a\":2}]}", dup}, {"{\"a\":{\"a\":{\"a\":1}}}", ok}, {"{\"a\":{\"b\":1},\"b\":2}", ok},
-        {"{\"a\":{\"b\":1,\"c\":{\"b\":2}},\"c\":3}", ok}, {"{\"a\":[1,{\"b\":1}],\"b\":{\"b\":[]}}", ok},
-        {"[{\"a\":1,\"a\":2}]", dup}, {"{\"a\":1,\"a\":2,", syntax},
+        {"{\"a\":1,\"a\":1}", dup},
+        {"{\"a\":1,\"b\":2,\"a\":3}", dup},
+        {"{\"a\":1,\"\\u0061\":2}", dup},
+        {"{\"\\u0061\":1,\"a\":2}", dup},
+        {"{\"\\u0061\":1,\"\\u0061\":2}", dup},
+        {"{\"\\/\":1,\"/\":2}", dup},
+        {"{\"\\u00e9\":1,\"\xC3\xA9\":2}", dup},
+        {"{\"\\ud83d\\ude00\":1,\"\xF0\x9F\x98\x80\":2}", dup},
+        {"{\"a\\n\":1,\"a\\u000a\":2}", dup},
+        {"{\"a\":1,\"A\":2}", ok},
+        {"{\"a\":1,\"a \":2}", ok},
+        {"{\"a\":1,\"\\u0061b\":2}", ok},
+        {"{\"ab\":1,\"\\u0061\":2}", ok},
+        {"{\"a\\u0000\":1,\"a\":2}", ok},
+        {"{\"\":1,\"\":2}", dup},
+        {"{\"x\":{\"a\":1,\"a\":2}}", dup},
+        {"{\"x\":[{\"a\":1},{\"a\":2}]}", ok},
+        {"{\"x\":[{\"a\":1,\"a\":2}]}", dup},
+        {"{\"a\":{\"a\":{\"a\":1}}}", ok},
+        {"{\"a\":{\"b\":1},\"b\":2}", ok},
+        {"{\"a\":{\"b\":1,\"c\":{\"b\":2}},\"c\":3}", ok},
+        {"{\"a\":[1,{\"b\":1}],\"b\":{\"b\":[]}}", ok},
+        {"[{\"a\":1,\"a\":2}]", dup},
+        {"{\"a\":1,\"a\":2,", syntax},
         // depth: the top-level object is level 1; 32 levels are accepted, 33 are not
-        {nest(32), ok}, {nest(33), json_fault::too_deep}, {nest(32, "[]"), json_fault::too_deep},
-        {nest(31, "{}"), ok}, {nest(32, "{}"), json_fault::too_deep}, {nest(100), json_fault::too_deep},
+        {nest(32), ok},
+        {nest(33), json_fault::too_deep},
+        {nest(32, "[]"), json_fault::too_deep},
+        {nest(31, "{}"), ok},
+        {nest(32, "{}"), json_fault::too_deep},
+        {nest(100), json_fault::too_deep},
         // a duplicate, then nesting too deep: the scan stops there and says too_deep, whether the
         // rest is valid (the reference says duplicate) or not (syntax; found by fuzz_json_scan in CI)
         {"{\"e\":1,\"e\":2,\"x\":" + std::string(40, '[') + "1" + std::string(40, ']') + "}", json_fault::too_deep},
@@ -198,10 +324,43 @@ std::vector<std::string> corpus_texts() {
 
 /// One deterministic mutation; the octets it inserts are the ones the grammar turns on.
 std::string mutate(std::string s, std::mt19937& rng) {
-    static constexpr std::string_view interesting[] = {
-        "{", "}", "[", "]", "\"", "\\", ",", ":", " ", "0", "1", "-", ".", "e", "E", "+", "\\u", "\\u0061",
-        "\\ud83d", "\\ude00", "\xC3", "\xA9", "\xED\xA0\x80", "\xF4\x90", "\xFF", "\x80", std::string_view("\0", 1),
-        "\t", "\n", "true", "null", "1e400", "\"a\":1,", "{\"a\":1}", "[[[[", "]]]]", "\xEF\xBB\xBF"};
+    static constexpr std::string_view interesting[] = {"{",
+                                                       "}",
+                                                       "[",
+                                                       "]",
+                                                       "\"",
+                                                       "\\",
+                                                       ",",
+                                                       ":",
+                                                       " ",
+                                                       "0",
+                                                       "1",
+                                                       "-",
+                                                       ".",
+                                                       "e",
+                                                       "E",
+                                                       "+",
+                                                       "\\u",
+                                                       "\\u0061",
+                                                       "\\ud83d",
+                                                       "\\ude00",
+                                                       "\xC3",
+                                                       "\xA9",
+                                                       "\xED\xA0\x80",
+                                                       "\xF4\x90",
+                                                       "\xFF",
+                                                       "\x80",
+                                                       std::string_view("\0", 1),
+                                                       "\t",
+                                                       "\n",
+                                                       "true",
+                                                       "null",
+                                                       "1e400",
+                                                       "\"a\":1,",
+                                                       "{\"a\":1}",
+                                                       "[[[[",
+                                                       "]]]]",
+                                                       "\xEF\xBB\xBF"};
     const auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
     const std::size_t at = pick(s.size() + 1);
     switch (rng() % 7) {
@@ -234,7 +393,8 @@ std::string mutate(std::string s, std::mt19937& rng) {
 
 TEST_CASE("json_scan: hand-written edge cases, verdicts written out and checked against nlohmann", "[json_scan]") {
     for (const edge& c : edge_cases()) {
-        INFO("text: " << nlohmann::json(std::string(c.text)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+        INFO("text: "
+             << nlohmann::json(std::string(c.text)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
         CHECK(jwtmint_test::fault_name(scan_of(c.text)) == std::string(jwtmint_test::fault_name(c.expected)));
         CHECK(jwtmint_test::compare_with_reference(c.text) == "");
     }
@@ -250,14 +410,21 @@ TEST_CASE("json_number_value: each number's value, written out by hand and check
     };
     const double inf = std::numeric_limits<double>::infinity();
     const std::vector<number_case> cases = {
-        {"0", kind::unsigned_integer, 0}, {"-0", kind::integer, 0}, {"7", kind::unsigned_integer, 7},
-        {"-7", kind::integer, -7}, {"1764000000", kind::unsigned_integer, 1764000000},
+        {"0", kind::unsigned_integer, 0},
+        {"-0", kind::integer, 0},
+        {"7", kind::unsigned_integer, 7},
+        {"-7", kind::integer, -7},
+        {"1764000000", kind::unsigned_integer, 1764000000},
         {"18446744073709551615", kind::unsigned_integer, 18446744073709551615.0},
         {"18446744073709551616", kind::floating, 18446744073709551616.0},
         {"-9223372036854775808", kind::integer, -9223372036854775808.0},
         {"-9223372036854775809", kind::floating, -9223372036854775808.0},
-        {"0.0", kind::floating, 0.0}, {"-0.0", kind::floating, -0.0}, {"1.0", kind::floating, 1.0},
-        {"1e2", kind::floating, 100.0}, {"1E+2", kind::floating, 100.0}, {"25e-1", kind::floating, 2.5},
+        {"0.0", kind::floating, 0.0},
+        {"-0.0", kind::floating, -0.0},
+        {"1.0", kind::floating, 1.0},
+        {"1e2", kind::floating, 100.0},
+        {"1E+2", kind::floating, 100.0},
+        {"25e-1", kind::floating, 2.5},
         {"9007199254740993.0", kind::floating, 9007199254740992.0},
         {"1764000000.5", kind::floating, 1764000000.5},
         // nearer 1764000001 than any other double: that is the value, whatever the decimals say
@@ -270,14 +437,17 @@ TEST_CASE("json_number_value: each number's value, written out by hand and check
         {"4.9406564584124654e-324", kind::floating, 0x0.0000000000001p-1022},
         {"2.4703282292062328e-324", kind::floating, 0x0.0000000000001p-1022},  // just above half the least subnormal
         {"2.4703282292062327e-324", kind::floating, 0.0},                      // just below: underflows to 0
-        {"1e-400", kind::floating, 0.0}, {"-1e-400", kind::floating, -0.0},
+        {"1e-400", kind::floating, 0.0},
+        {"-1e-400", kind::floating, -0.0},
         {"1e-99999999999999999999", kind::floating, 0.0},
         {"0e99999999999999999999", kind::floating, 0.0},
         {"1" + std::string(2000000, '0') + "e-10000000", kind::floating, 0.0},
         {"0." + std::string(1000, '0') + "1e1001", kind::floating, 1.0},
         {"0." + std::string(1000000, '0') + "1e1000099", kind::floating, 1e98},
         // out of a double's range: json_number_value says infinity (the scan refuses these first)
-        {"1e400", kind::floating, inf}, {"-1e400", kind::floating, -inf}, {std::string(dbl_max_halfway), kind::floating, inf},
+        {"1e400", kind::floating, inf},
+        {"-1e400", kind::floating, -inf},
+        {std::string(dbl_max_halfway), kind::floating, inf},
         {"0." + std::string(1000000, '0') + "1e10000000", kind::floating, inf},
     };
     for (const number_case& c : cases) {
@@ -304,7 +474,8 @@ TEST_CASE("json_number_value: each number's value, written out by hand and check
 }
 
 TEST_CASE("json_scan: members are the text's spans, in text order", "[json_scan]") {
-    const std::string text = " {\"exp\" : 1764000300 ,\"roles\":[\"A\", \"B\\u0043\"],\"e\\u006dail\":\"a\\\"b\",\"o\":{\"k\":[]}} ";
+    const std::string text =
+        " {\"exp\" : 1764000300 ,\"roles\":[\"A\", \"B\\u0043\"],\"e\\u006dail\":\"a\\\"b\",\"o\":{\"k\":[]}} ";
     json_object_scan s;
     REQUIRE(s.scan(text, 32) == json_fault::none);
     REQUIRE(s.size() == 4);
@@ -330,7 +501,8 @@ TEST_CASE("json_scan: members are the text's spans, in text order", "[json_scan]
 
 TEST_CASE("json_scan: more members than fit inline, and many names open at once", "[json_scan]") {
     std::string text = "{";
-    for (int i = 0; i < 40; ++i) text += (i ? ",\"m" : "\"m") + std::to_string(i) + "\":{\"n\":" + std::to_string(i) + "}";
+    for (int i = 0; i < 40; ++i)
+        text += (i ? ",\"m" : "\"m") + std::to_string(i) + "\":{\"n\":" + std::to_string(i) + "}";
     text += "}";
     json_object_scan s;
     REQUIRE(s.scan(text, 32) == json_fault::none);

@@ -13,14 +13,13 @@
 
 using jwt::errc;
 using jwtmint_test::fixed_clock;
-using jwtmint_test::p521_pem;
 using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_public_pem;
+using jwtmint_test::p521_pem;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
 
 /// A private JWK written with plain OpenSSL from a PEM key, independent of jwtmint's exporter.
 json private_jwk_of(const std::string& private_pem) {
@@ -62,7 +61,9 @@ json private_jwk_of(const std::string& private_pem) {
                 {"d", bn(OSSL_PKEY_PARAM_PRIV_KEY, size)}};
     }
     REQUIRE(EVP_PKEY_is_a(key.get(), "ED25519"));
-    return {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", octets(OSSL_PKEY_PARAM_PUB_KEY)},
+    return {{"kty", "OKP"},
+            {"crv", "Ed25519"},
+            {"x", octets(OSSL_PKEY_PARAM_PUB_KEY)},
             {"d", octets(OSSL_PKEY_PARAM_PRIV_KEY)}};
 }
 
@@ -99,7 +100,8 @@ void check_round_trip(const std::string& private_pem) {
     for (const auto& [name, value] : expected_public.items()) CHECK(exported.at(name) == value);
     CHECK(json::parse(jwt::public_jwk(signer)) == exported);
     // The exported JWK loads back as the same key.
-    CHECK(jwt::try_check_key_pair(jwt::private_key::from_jwk(priv.dump()), jwt::public_key::from_jwk(exported.dump())).has_value());
+    CHECK(jwt::try_check_key_pair(jwt::private_key::from_jwk(priv.dump()), jwt::public_key::from_jwk(exported.dump()))
+              .has_value());
 }
 
 }  // namespace
@@ -137,8 +139,10 @@ TEST_CASE("JWK round trips for every key type", "[jwk]") {
 
 TEST_CASE("RFC 7638 section 3.1: the example key's thumbprint", "[jwk][rfc]") {
     const std::string n7638 =
-        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
-        "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n"
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_"
+        "BJECPebWKRXjBZCiFV4n3oknjhMs"
+        "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+        "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n"
         "91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
     const json jwk = {{"kty", "RSA"}, {"n", n7638}, {"e", "AQAB"}, {"alg", "RS256"}, {"kid", "2011-04-29"}};
     const auto key = jwt::public_key::from_jwk(jwk.dump());
@@ -158,7 +162,9 @@ TEST_CASE("RFC 8037 A.3: the Ed25519 example key's thumbprint", "[jwk][rfc]") {
         INFO(id);
         const std::string text = jwtmint_test::read_text(dir / "rfc" / "keys" / (std::string(id) + ".jwk.json"));
         const auto from_jwk = jwt::private_key::from_jwk(text);
-        CHECK(jwt::try_check_key_pair(from_jwk, jwt::public_key::from_pem_file(dir / "rfc" / "keys" / (std::string(id) + ".spki.pem"))).has_value());
+        CHECK(jwt::try_check_key_pair(from_jwk, jwt::public_key::from_pem_file(dir / "rfc" / "keys" /
+                                                                               (std::string(id) + ".spki.pem")))
+                  .has_value());
     }
 }
 
@@ -188,8 +194,9 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
         {"no kty", without(public_of(ec), "kty"), true, errc::invalid_jwk},
         {"unknown kty", with(public_of(ec), "kty", "XYZ"), true, errc::invalid_jwk},
         {"EC without y", without(public_of(ec), "y"), true, errc::invalid_jwk},
-        {"EC x one octet short", with(public_of(ec), "x", jwtmint_test::b64url_encode(jwtmint_test::b64url_decode(x).substr(1))),
-         true, errc::invalid_jwk},
+        {"EC x one octet short",
+         with(public_of(ec), "x", jwtmint_test::b64url_encode(jwtmint_test::b64url_decode(x).substr(1))), true,
+         errc::invalid_jwk},
         {"EC point not on the curve", with(public_of(ec), "y", x), true, errc::invalid_jwk},
         {"EC unknown curve", with(public_of(ec), "crv", "secp256k1"), true, errc::key_algorithm_mismatch},
         {"EC d in a public JWK", ec.dump(), true, errc::invalid_jwk},
@@ -212,7 +219,8 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
         {"public JWK where a private one is needed", public_of(ec).dump(), false, errc::private_key_required},
         {"EC d of the wrong length", with(ec, "d", jwtmint_test::b64url_encode(std::string(31, 'a'))), false,
          errc::invalid_jwk},
-        {"EC d of another key", with(ec, "d", private_jwk_of(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256")).at("d")),
+        {"EC d of another key",
+         with(ec, "d", private_jwk_of(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256")).at("d")),
          false, errc::key_mismatch},
         {"Ed25519 d of another key", with(ed, "d", private_jwk_of(openssl_key("genpkey -algorithm ED25519")).at("d")),
          false, errc::key_mismatch},
@@ -250,36 +258,43 @@ TEST_CASE("malformed JWKs are refused with their errc", "[jwk][errors]") {
 }
 
 TEST_CASE("jwks_document keeps each key as written, without the white space between tokens", "[jwk][jwks]") {
-    const json ec = json::parse(jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
+    const json ec = json::parse(
+        jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
     const std::string x = ec.at("x").get<std::string>();
     const std::string y = ec.at("y").get<std::string>();
     // The members in an order of their own, white space between and inside tokens, an escaped
     // name and a member jwtmint does not know.
-    const std::string written = "\xEF\xBB\xBF { \"kty\" : \"EC\",\n\t\"x\": \"" + x + "\", \"y\" :\"" + y +
-                                "\",\r\n \"crv\":\"P-256\", \"\\u006bid\" : \"key one\", \"note\" : [ 1 , {\"a b\" : null} ] }";
-    CHECK(jwt::jwks_document({written}) == "{\"keys\":[{\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y +
-                                               "\",\"crv\":\"P-256\",\"\\u006bid\":\"key one\",\"note\":[1,{\"a b\":null}]}]}");
+    const std::string written =
+        "\xEF\xBB\xBF { \"kty\" : \"EC\",\n\t\"x\": \"" + x + "\", \"y\" :\"" + y +
+        "\",\r\n \"crv\":\"P-256\", \"\\u006bid\" : \"key one\", \"note\" : [ 1 , {\"a b\" : null} ] }";
+    CHECK(jwt::jwks_document({written}) ==
+          "{\"keys\":[{\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y +
+              "\",\"crv\":\"P-256\",\"\\u006bid\":\"key one\",\"note\":[1,{\"a b\":null}]}]}");
     // The kid is read decoded: the same kid written plainly is a second key under that kid.
-    const std::string plain = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + x + "\",\"y\":\"" + y + "\",\"kid\":\"key one\"}";
+    const std::string plain = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + x + "\",\"y\":\"" + y +
+                              "\",\"kid\":\"key one\"}";
     const auto twice = jwt::try_jwks_document({written, plain});
     REQUIRE_FALSE(twice);
     CHECK(std::string(twice.error().what()) == "JWK: two keys in the set share the kid 'key one'");
 }
 
 TEST_CASE("a JWK's use, key_ops and alg are named in the message that refuses them", "[jwk][errors]") {
-    const json ec = json::parse(jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
+    const json ec = json::parse(
+        jwt::public_jwk(jwt::public_key::from_private(jwt::private_key::from_pem(jwtmint_test::p256_pem()))));
     const auto message = [](const jwt::result<jwt::public_key>& r) {
         REQUIRE_FALSE(r);
         return std::string(r.error().what());
     };
     json use = ec;
     use["use"] = "enc";
-    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) == "JWK: \"use\" is 'enc'; a signing key has \"use\": \"sig\"");
+    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) ==
+          "JWK: \"use\" is 'enc'; a signing key has \"use\": \"sig\"");
     use["use"] = 7;
     CHECK(message(jwt::public_key::try_from_jwk(use.dump())) ==
           "JWK: \"use\" is the number '7'; a signing key has \"use\": \"sig\"");
     use["use"] = json::array({"sig"});
-    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) == "JWK: \"use\" is an array; a signing key has \"use\": \"sig\"");
+    CHECK(message(jwt::public_key::try_from_jwk(use.dump())) ==
+          "JWK: \"use\" is an array; a signing key has \"use\": \"sig\"");
     json ops = ec;
     ops["key_ops"] = "verify";
     CHECK(message(jwt::public_key::try_from_jwk(ops.dump())) == "JWK: \"key_ops\" must be an array");
@@ -324,8 +339,9 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     CHECK(set.verify(mint(es, kid_es)).key_id() == kid_es);
     CHECK(set.verify(mint(ed, kid_ed)).key_id() == kid_ed);
     CHECK(set.try_verify(mint(es, kid_es))->key_id() == kid_es);
-    CHECK(set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(4)); }).try_verify(mint(rs, kid_rs)).error_code() ==
-          errc::lifetime_too_long);
+    CHECK(set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(4)); })
+              .try_verify(mint(rs, kid_rs))
+              .error_code() == errc::lifetime_too_long);
     set.configure([](auto& v) { v.max_lifetime(std::chrono::minutes(10)); });
 
     std::error_code ec;
@@ -394,11 +410,13 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     json no_kid = json::parse(jwt::public_jwk(es));
     no_kid.erase("kid");
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {no_kid}}}.dump()), errc::invalid_jwk);
-    json hs = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"alg", "HS256"}, {"kid", "h"}};
+    json hs = {
+        {"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"alg", "HS256"}, {"kid", "h"}};
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {hs}}}.dump()), errc::key_algorithm_mismatch);
 }
 
-TEST_CASE("jwks_verifier refuses a header as jwt::verifier does, with the same code and message", "[jwk][jwks][errors]") {
+TEST_CASE("jwks_verifier refuses a header as jwt::verifier does, with the same code and message",
+          "[jwk][jwks][errors]") {
     const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
     const auto set = jwt::jwks_verifier<fixed_clock>::from_jwks(jwt::jwks_document({jwt::public_jwk(es)}));
     const auto plain = jwt::verifier<jwt::es256, fixed_clock>::from_signer(es);
@@ -416,7 +434,8 @@ TEST_CASE("jwks_verifier refuses a header as jwt::verifier does, with the same c
         std::string message;  // when the message is the point
     };
     const std::vector<row> rows = {
-        {"a member twice", jwt::sign_compact(es, R"({"alg":"ES256","kid":")" + kid + R"(","typ":"JWT","typ":"JWT"})", payload),
+        {"a member twice",
+         jwt::sign_compact(es, R"({"alg":"ES256","kid":")" + kid + R"(","typ":"JWT","typ":"JWT"})", payload),
          errc::malformed_token,
          "the header has the member 'typ' more than once; verifiers disagree on which copy counts, so the token is "
          "refused"},
@@ -474,7 +493,8 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
                                     std::string(static_cast<std::size_t>(depth), ']') + "]}";
             const auto r = refusal(doc);
             CHECK(r.code == invalid);
-            CHECK(r.message == "JWK: the JWK Set nests deeper than 32 levels of arrays and objects (jwt::max_json_depth)");
+            CHECK(r.message ==
+                  "JWK: the JWK Set nests deeper than 32 levels of arrays and objects (jwt::max_json_depth)");
             // A lone JWK, likewise.
             const std::string jwk = R"({"kty":"EC","x5c":)" + std::string(static_cast<std::size_t>(depth), '[') +
                                     std::string(static_cast<std::size_t>(depth), ']') + "}";
@@ -483,7 +503,8 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
         }
     }
     SECTION("an EC key on a curve no JOSE algorithm uses here (secp256k1)") {
-        const auto key = jwtmint_test::load_private_evp(openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1"));
+        const auto key = jwtmint_test::load_private_evp(
+            openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1"));
         const auto coordinate = [&](const char* name) {
             BIGNUM* raw = nullptr;
             REQUIRE(EVP_PKEY_get_bn_param(key.get(), name, &raw) == 1);
@@ -492,44 +513,54 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
             BN_free(raw);
             return jwtmint_test::b64url_encode(bytes);
         };
-        json k1 = {{"kty", "EC"}, {"crv", "secp256k1"}, {"kid", "k1"}, {"x", coordinate(OSSL_PKEY_PARAM_EC_PUB_X)},
+        json k1 = {{"kty", "EC"},
+                   {"crv", "secp256k1"},
+                   {"kid", "k1"},
+                   {"x", coordinate(OSSL_PKEY_PARAM_EC_PUB_X)},
                    {"y", coordinate(OSSL_PKEY_PARAM_EC_PUB_Y)}};
         auto r = refusal(set_of(k1));
         CHECK(r.code == mismatch);
-        CHECK(r.message == "JWK: the EC key 'k1' is on the curve 'secp256k1', which is not one a JOSE ES* algorithm "
-                           "uses here (P-256 for ES256, P-384 for ES384, P-521 for ES512)");
+        CHECK(r.message ==
+              "JWK: the EC key 'k1' is on the curve 'secp256k1', which is not one a JOSE ES* algorithm "
+              "uses here (P-256 for ES256, P-384 for ES384, P-521 for ES512)");
         // Named for ES256, it is refused for its curve; named ES256K, for its algorithm.
         k1["alg"] = "ES256";
         r = refusal(set_of(k1));
         CHECK(r.code == mismatch);
-        CHECK(r.message == "JWK: EC curve 'secp256k1' is not one a JOSE ES* algorithm uses here (P-256 for ES256, "
-                           "P-384 for ES384, P-521 for ES512)");
+        CHECK(r.message ==
+              "JWK: EC curve 'secp256k1' is not one a JOSE ES* algorithm uses here (P-256 for ES256, "
+              "P-384 for ES384, P-521 for ES512)");
         CHECK(jwtmint_test::outcome_of([&] { (void)jwt::public_key::from_jwk(k1.dump()); }).message == r.message);
         k1["alg"] = "ES256K";
         r = refusal(set_of(k1));
         CHECK(r.code == mismatch);
-        CHECK(r.message == "JWK: alg 'ES256K' is not a JWS algorithm this verifier accepts (RS256, RS384, RS512, PS256, "
-                           "PS384, PS512, ES256, ES384, ES512, EdDSA)");
+        CHECK(r.message ==
+              "JWK: alg 'ES256K' is not a JWS algorithm this verifier accepts (RS256, RS384, RS512, PS256, "
+              "PS384, PS512, ES256, ES384, ES512, EdDSA)");
     }
     SECTION("an HMAC secret, with or without its alg") {
         json hs = {{"kty", "oct"}, {"k", jwtmint_test::b64url_encode(std::string(32, 's'))}, {"kid", "h"}};
         auto r = refusal(set_of(hs));
         CHECK(r.code == mismatch);
-        CHECK(r.message == "JWK: the oct key 'h' is an HMAC secret, which does not belong in a published JWK Set (only "
-                           "public keys verify here)");
+        CHECK(r.message ==
+              "JWK: the oct key 'h' is an HMAC secret, which does not belong in a published JWK Set (only "
+              "public keys verify here)");
         hs["alg"] = "HS256";
         r = refusal(set_of(hs));
         CHECK(r.code == mismatch);
-        CHECK(r.message == "JWK: alg 'HS256' is an HMAC algorithm, whose secret does not belong in a published JWK Set "
-                           "(only public keys verify here)");
+        CHECK(r.message ==
+              "JWK: alg 'HS256' is an HMAC algorithm, whose secret does not belong in a published JWK Set "
+              "(only public keys verify here)");
     }
     SECTION("an RSA key without alg, a key of unknown kty, a key without kid") {
-        json rsa = json::parse(jwt::public_jwk(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()))));
+        json rsa = json::parse(
+            jwt::public_jwk(jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem()))));
         rsa["kid"] = "r";
         auto r = refusal(set_of(rsa));
         CHECK(r.code == invalid);
-        CHECK(r.message == "JWK: the RSA key 'r' has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins "
-                           "one algorithm per key, so RSA keys in a set must name theirs");
+        CHECK(r.message ==
+              "JWK: the RSA key 'r' has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins "
+              "one algorithm per key, so RSA keys in a set must name theirs");
         r = refusal(set_of(json{{"kty", "XYZ"}, {"kid", "x"}}));
         CHECK(r.code == invalid);
         CHECK(r.message == "JWK: the XYZ key 'x' has an unknown \"kty\" (a JWK Set here holds RSA, EC and OKP keys)");
@@ -537,8 +568,9 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
         no_kid.erase("kid");
         r = refusal(set_of(no_kid));
         CHECK(r.code == invalid);
-        CHECK(r.message == "JWK: a key of the set has no \"kid\"; jwks_verifier picks the key by the token's kid, so "
-                           "every key needs one");
+        CHECK(r.message ==
+              "JWK: a key of the set has no \"kid\"; jwks_verifier picks the key by the token's kid, so "
+              "every key needs one");
     }
     SECTION("text that is not JSON, and JSON that is not an object") {
         auto r = refusal(R"({"keys":[)");
@@ -551,8 +583,9 @@ TEST_CASE("JWK Sets that jwks_verifier refuses, each with a message naming the f
               "JWK: the text is JSON but not a JSON object, as a JWK is");
         r = refusal(R"({"keys":[],"n":1e400})");
         CHECK(r.code == invalid);
-        CHECK(r.message == "JWK: the JWK Set holds the number '1e400', whose magnitude no double holds; JSON parsers "
-                           "disagree on such numbers");
+        CHECK(r.message ==
+              "JWK: the JWK Set holds the number '1e400', whose magnitude no double holds; JSON parsers "
+              "disagree on such numbers");
     }
 }
 
@@ -622,7 +655,8 @@ TEST_CASE("select_jwk: the one key a JWK or a JWK Set names, read once by the st
         const std::string x_twice = R"({"x":")" + x + "\"," + jwt::public_jwk(es).substr(1);
         const auto d = jwtmint_test::outcome_of([&] { (void)jwt::select_jwk(x_twice); });
         CHECK(d.code == jwtmint_test::describe_code(errc::invalid_jwk));
-        CHECK(d.message == "JWK: the member 'x' appears more than once; a JWK names each member once (RFC 7517 section 4)");
+        CHECK(d.message ==
+              "JWK: the member 'x' appears more than once; a JWK names each member once (RFC 7517 section 4)");
         CHECK_ERRC(jwt::select_jwk(R"({"keys":[]})"), errc::invalid_jwk);
         CHECK_ERRC(jwt::select_jwk(R"({"keys":{}})"), errc::invalid_jwk);
     }

@@ -45,7 +45,8 @@ std::string pem_of_der(std::string_view label, std::string_view der) {
 
 /// SubjectPublicKeyInfo of a raw Ed25519 (32 octets) or Ed448 (57 octets) public key.
 std::string edwards_spki_pem(std::string_view raw) {
-    const std::string prefix = raw.size() == 32 ? from_hex("302a300506032b6570032100") : from_hex("3043300506032b6571033a00");
+    const std::string prefix = raw.size() == 32 ? from_hex("302a300506032b6570032100")
+                                                : from_hex("3043300506032b6571033a00");
     return pem_of_der("PUBLIC KEY", prefix + std::string(raw));
 }
 
@@ -148,7 +149,9 @@ TEST_CASE("Ed25519: every small-order public key forges with plain OpenSSL and i
         check_every_source_refuses(edwards_spki_pem(point), evp, okp_jwk(point));
     }
     SECTION("the message says what is wrong and what to do") {
-        const auto r = jwtmint_test::outcome_of([] { (void)jwt::public_key::from_pem(edwards_spki_pem(ed25519_small_order()[0])); });
+        const auto r = jwtmint_test::outcome_of([] {
+            (void)jwt::public_key::from_pem(edwards_spki_pem(ed25519_small_order()[0]));
+        });
         CHECK(r.message.find("small order") != std::string::npos);
         CHECK(r.message.find("identity") != std::string::npos);
         CHECK(r.message.find("jwtmint pubkey") != std::string::npos);
@@ -183,7 +186,7 @@ TEST_CASE("Ed25519: keys OpenSSL generates all load, and sign tokens that verify
 TEST_CASE("Ed448: small-order and non-canonical public keys are refused at load", "[key][load-checks][ed448]") {
     std::string identity(57, '\0');
     identity[0] = 1;
-    std::string order4(57, '\0');  // y = 0: the points (+-1, 0)
+    std::string order4(57, '\0');    // y = 0: the points (+-1, 0)
     std::string order2(57, '\xff');  // y = p - 1 = 2^448 - 2^224 - 2
     order2[0] = '\xfe';
     order2[28] = '\xfe';
@@ -220,7 +223,8 @@ pkey_handle rsa_public_with(const BIGNUM* n, const BIGNUM* e, const char* type =
     REQUIRE(OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n) == 1);
     REQUIRE(OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e) == 1);
     std::unique_ptr<OSSL_PARAM, free_with<&OSSL_PARAM_free>> params{OSSL_PARAM_BLD_to_param(bld.get())};
-    std::unique_ptr<EVP_PKEY_CTX, free_with<&EVP_PKEY_CTX_free>> ctx{EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr)};
+    std::unique_ptr<EVP_PKEY_CTX, free_with<&EVP_PKEY_CTX_free>> ctx{
+        EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr)};
     EVP_PKEY* raw = nullptr;
     REQUIRE(EVP_PKEY_fromdata_init(ctx.get()) == 1);
     REQUIRE(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) == 1);
@@ -304,9 +308,15 @@ TEST_CASE("RSA: the public exponent must be odd and in [65537, 2^256 - 1], from 
                     e65537 = bn_dec("65537"), e65538 = bn_dec("65538"), e65539 = bn_dec("65539"),
                     even_big = bn_dec("4294967296");
     const std::vector<exponent_case> cases = {
-        {"0", e0.get(), false},          {"3", e3.get(), false},          {"17", e17.get(), false},
-        {"65535", e65535.get(), false},  {"65538 (even)", e65538.get(), false}, {"2^32 (even)", even_big.get(), false},
-        {"2^256 + 1", over.get(), false}, {"65537", e65537.get(), true},   {"65539", e65539.get(), true},
+        {"0", e0.get(), false},
+        {"3", e3.get(), false},
+        {"17", e17.get(), false},
+        {"65535", e65535.get(), false},
+        {"65538 (even)", e65538.get(), false},
+        {"2^32 (even)", even_big.get(), false},
+        {"2^256 + 1", over.get(), false},
+        {"65537", e65537.get(), true},
+        {"65539", e65539.get(), true},
         {"2^256 - 1", top.get(), true},
     };
     for (const auto& c : cases) {
@@ -348,8 +358,8 @@ TEST_CASE("RSA: the public exponent must be odd and in [65537, 2^256 - 1], from 
 
 TEST_CASE("RSA: a private key with e = 3 is refused for signing, from PEM and from EVP_PKEY",
           "[key][load-checks][rsa]") {
-    const std::string pem =
-        jwtmint_test::openssl_key("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:3");
+    const std::string pem = jwtmint_test::openssl_key(
+        "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:3");
     CHECK_ERRC(jwt::private_key::from_pem(pem), errc::invalid_key);
     CHECK_ERRC(jwt::rs256::from_pem(pem), errc::invalid_key);
     CHECK_ERRC(jwt::public_key::from_pem(pem), errc::invalid_key);
@@ -399,8 +409,8 @@ TEST_CASE("a key file holds exactly one key", "[key][load-checks][pem]") {
         CHECK_ERRC(jwt::public_key::from_pem(cert + pub), errc::invalid_key);
     }
     SECTION("text before or after the block") {
-        for (const std::string& text : {"garbage\n" + pub, pub + "garbage\n", pub + "garbage", "Bag Attributes\n" + priv,
-                                        priv + "-----END PRIVATE KEY-----\n"}) {
+        for (const std::string& text : {"garbage\n" + pub, pub + "garbage\n", pub + "garbage",
+                                        "Bag Attributes\n" + priv, priv + "-----END PRIVATE KEY-----\n"}) {
             INFO(text);
             CHECK_ERRC(jwt::public_key::from_pem(text), errc::invalid_key);
         }
@@ -415,8 +425,9 @@ TEST_CASE("a key file holds exactly one key", "[key][load-checks][pem]") {
         std::string bytes(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
         OPENSSL_free(der);
         CHECK_NOTHROW(jwt::public_key::from_pem(pem_of_der("PUBLIC KEY", bytes)));  // the control
-        const auto r = jwtmint_test::outcome_of(
-            [&] { (void)jwt::public_key::from_pem(pem_of_der("PUBLIC KEY", bytes + std::string("\x05\x00", 2))); });
+        const auto r = jwtmint_test::outcome_of([&] {
+            (void)jwt::public_key::from_pem(pem_of_der("PUBLIC KEY", bytes + std::string("\x05\x00", 2)));
+        });
         CHECK(r.code == jwtmint_test::describe_code(errc::invalid_key));
         CHECK(r.message.find("2 octets of extra data after the key's DER encoding") != std::string::npos);
         CHECK_ERRC(jwt::public_key::from_pem(pem_of_der("PUBLIC KEY", bytes.substr(0, bytes.size() - 1))),

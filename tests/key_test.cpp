@@ -73,12 +73,11 @@ TEST_CASE("PKCS#8 PEM, plain", "[key]") {
 TEST_CASE("PKCS#8 PEM, encrypted", "[key]") {
     const std::string& plain = jwtmint_test::p256_pem();
     const std::string enc = convert(plain, std::string("pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out out.pem "
-                                                       "-passout 'pass:") + passphrase + "'");
+                                                       "-passout 'pass:") +
+                                               passphrase + "'");
     REQUIRE(starts_with(enc, "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
 
-    SECTION("the right passphrase opens it") {
-        check_same_key(jwt::private_key::from_pem(enc, passphrase), plain);
-    }
+    SECTION("the right passphrase opens it") { check_same_key(jwt::private_key::from_pem(enc, passphrase), plain); }
     SECTION("a wrong passphrase is bad_passphrase") {
         CHECK_ERRC(jwt::private_key::from_pem(enc, "wrong horse"), jwt::errc::bad_passphrase);
     }
@@ -89,8 +88,8 @@ TEST_CASE("PKCS#8 PEM, encrypted", "[key]") {
 
 TEST_CASE("traditional encrypted PEM (Proc-Type: 4,ENCRYPTED)", "[key]") {
     const std::string& plain = jwtmint_test::p256_pem();
-    const std::string enc =
-        convert(plain, std::string("ec -in key.pem -aes256 -out out.pem -passout 'pass:") + passphrase + "'");
+    const std::string enc = convert(plain, std::string("ec -in key.pem -aes256 -out out.pem -passout 'pass:") +
+                                               passphrase + "'");
     REQUIRE(enc.find("Proc-Type: 4,ENCRYPTED") != std::string::npos);
     check_same_key(jwt::private_key::from_pem(enc, passphrase), plain);
     CHECK_ERRC(jwt::private_key::from_pem(enc, "wrong"), jwt::errc::bad_passphrase);
@@ -235,8 +234,8 @@ TEST_CASE("public key export: the SPKI PEM the admin pastes into the vendor's se
         CHECK(pub.info().bits == key.info().bits);
     }
     SECTION("PKCS#1 RSA PUBLIC KEY is read too") {
-        const std::string pkcs1 =
-            convert(jwtmint_test::rsa2048_pem(), "rsa -in key.pem -RSAPublicKey_out -out out.pem");
+        const std::string pkcs1 = convert(jwtmint_test::rsa2048_pem(),
+                                          "rsa -in key.pem -RSAPublicKey_out -out out.pem");
         const auto pub = jwt::public_key::from_pem(pkcs1);
         CHECK(pub.to_pem() == openssl_public_pem(jwtmint_test::rsa2048_pem()));
     }

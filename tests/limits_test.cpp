@@ -10,7 +10,6 @@
 #include <jwtmint/jwtmint.hpp>
 
 #include "catch.hpp"
-
 #include "core_helpers.hpp"
 #include "verifier_helpers.hpp"
 
@@ -153,9 +152,9 @@ TEST_CASE("a token over the size limit is refused by jwks_verifier as by jwt::ve
     const heap_use set_huge = heap_use_of([&] { (void)set.verify(huge, ec); });
     const heap_use plain_huge = heap_use_of([&] { (void)plain.verify(huge, ec); });
     INFO("jwks_verifier: " << set_over.allocations << " allocations (" << set_over.octets << " octets) for "
-                           << over.size() << " octets, " << set_huge.allocations << " (" << set_huge.octets
-                           << ") for " << huge.size() << "; jwt::verifier: " << plain_huge.allocations << " ("
-                           << plain_huge.octets << ")");
+                           << over.size() << " octets, " << set_huge.allocations << " (" << set_huge.octets << ") for "
+                           << huge.size() << "; jwt::verifier: " << plain_huge.allocations << " (" << plain_huge.octets
+                           << ")");
     CHECK(set_huge.allocations == set_over.allocations);
     CHECK(set_huge.octets <= set_over.octets + 16);  // the longer number in the message
     CHECK(set_huge.octets < 1024);
@@ -199,8 +198,8 @@ TEST_CASE("a JWK Set over the size limit is refused before it is scanned", "[lim
     std::error_code ec;
     const heap_use cost_over = heap_use_of([&] { (void)jwt::jwks_verifier<>::from_jwks(over, ec); });
     const heap_use cost_huge = heap_use_of([&] { (void)jwt::jwks_verifier<>::from_jwks(huge, ec); });
-    INFO(cost_over.allocations << " allocations for " << over.size() << " octets, " << cost_huge.allocations
-                               << " for " << huge.size());
+    INFO(cost_over.allocations << " allocations for " << over.size() << " octets, " << cost_huge.allocations << " for "
+                               << huge.size());
     CHECK(cost_huge.allocations == cost_over.allocations);
     CHECK(cost_huge.octets < 1024);
     const heap_use select_huge = heap_use_of([&] { (void)jwt::select_jwk(huge, "es", ec); });
@@ -265,8 +264,8 @@ TEST_CASE("a JWK over the size limit is refused before it is scanned", "[limits]
     std::error_code ec;
     const heap_use cost_over = heap_use_of([&] { (void)jwt::public_key::from_jwk(over, ec); });
     const heap_use cost_huge = heap_use_of([&] { (void)jwt::public_key::from_jwk(huge, ec); });
-    INFO(cost_over.allocations << " allocations for " << over.size() << " octets, " << cost_huge.allocations
-                               << " for " << huge.size());
+    INFO(cost_over.allocations << " allocations for " << over.size() << " octets, " << cost_huge.allocations << " for "
+                               << huge.size());
     CHECK(cost_huge.allocations == cost_over.allocations);
     CHECK(cost_huge.octets < 1024);
 }

@@ -126,10 +126,10 @@ TEST_CASE("setters store valid values and chain", "[login_policy]") {
 
 TEST_CASE("every setter refuses a bad value, keeps the old one and says what to do", "[login_policy]") {
     SECTION("role_claim") {
-        for (const std::string_view bad : {std::string_view(""), std::string_view(" roles"), std::string_view("roles "),
-                                           std::string_view("ro\nles"), std::string_view("r\xC3", 2),
-                                           std::string_view("exp"), std::string_view("iat"), std::string_view("sub"),
-                                           std::string_view("email"), std::string_view("preferred_username")}) {
+        for (const std::string_view bad :
+             {std::string_view(""), std::string_view(" roles"), std::string_view("roles "), std::string_view("ro\nles"),
+              std::string_view("r\xC3", 2), std::string_view("exp"), std::string_view("iat"), std::string_view("sub"),
+              std::string_view("email"), std::string_view("preferred_username")}) {
             INFO("role_claim: '" << bad << "'");
             jwt::login_policy p;
             p.role_claim(bad);
@@ -148,8 +148,11 @@ TEST_CASE("every setter refuses a bad value, keeps the old one and says what to 
         CHECK(contains(refusal(p), "role_format::comma_separated"));
     }
     SECTION("team_roles") {
-        const std::vector<strings> bad_lists{
-            {"Accounting Team", ""}, {"  "}, {"Support\nTeam"}, {"Support Team", "support team"}, {std::string("\xFF")}};
+        const std::vector<strings> bad_lists{{"Accounting Team", ""},
+                                             {"  "},
+                                             {"Support\nTeam"},
+                                             {"Support Team", "support team"},
+                                             {std::string("\xFF")}};
         for (const auto& bad : bad_lists) {
             jwt::login_policy p;
             p.team_roles({"Kept Team"});
@@ -182,11 +185,12 @@ TEST_CASE("every setter refuses a bad value, keeps the old one and says what to 
         p.max_lifetime(0s);
         CHECK(p.max_lifetime() == 600s);
         CHECK(contains(refusal(p), "give 1 s to 86400 s"));
-        for (jwt::login_policy q : {jwt::login_policy{}.max_lifetime(-1s), jwt::login_policy{}.max_lifetime(24h + 1s),
-                                    jwt::login_policy{}.max_lifetime(999ms),
-                                    jwt::login_policy{}.max_lifetime(std::chrono::duration<double>(std::nan(""))),
-                                    jwt::login_policy{}.max_lifetime(std::chrono::hours(std::numeric_limits<long long>::max())),
-                                    jwt::login_policy{}.max_lifetime(std::chrono::hours(std::numeric_limits<long long>::min()))}) {
+        for (jwt::login_policy q :
+             {jwt::login_policy{}.max_lifetime(-1s), jwt::login_policy{}.max_lifetime(24h + 1s),
+              jwt::login_policy{}.max_lifetime(999ms),
+              jwt::login_policy{}.max_lifetime(std::chrono::duration<double>(std::nan(""))),
+              jwt::login_policy{}.max_lifetime(std::chrono::hours(std::numeric_limits<long long>::max())),
+              jwt::login_policy{}.max_lifetime(std::chrono::hours(std::numeric_limits<long long>::min()))}) {
             CHECK(q.max_lifetime() == 600s);
             CHECK(contains(refusal(q), "out of range"));
         }
@@ -196,10 +200,9 @@ TEST_CASE("every setter refuses a bad value, keeps the old one and says what to 
         CHECK(contains(refusal(fraction), "whole number of seconds"));
     }
     SECTION("identity_claims") {
-        for (const auto& bad : {std::initializer_list<std::string_view>{"Email"},
-                                std::initializer_list<std::string_view>{"email", "sub"},
-                                std::initializer_list<std::string_view>{"upn", "upn"},
-                                std::initializer_list<std::string_view>{}}) {
+        for (const auto& bad :
+             {std::initializer_list<std::string_view>{"Email"}, std::initializer_list<std::string_view>{"email", "sub"},
+              std::initializer_list<std::string_view>{"upn", "upn"}, std::initializer_list<std::string_view>{}}) {
             jwt::login_policy p;
             p.identity_claims(bad);
             CHECK(p.identity_claims() == strings{"email", "upn", "preferred_username"});
@@ -252,8 +255,7 @@ TEST_CASE("check_algorithm allows only the policy's algorithms and says which ke
     CHECK(contains(lower, "case-sensitive: write RS256"));
 }
 
-TEST_CASE("check_role: exact, case-insensitive, unknown with and without a suggestion, comma form",
-          "[login_policy]") {
+TEST_CASE("check_role: exact, case-insensitive, unknown with and without a suggestion, comma form", "[login_policy]") {
     jwt::login_policy p;
     p.team_roles({"Accounting Team", "Support Team"});
 
@@ -272,7 +274,8 @@ TEST_CASE("check_role: exact, case-insensitive, unknown with and without a sugge
     SECTION("an unknown role far from every team role lists them and says how to add one") {
         const auto message = failure(p.check_role("Marketing"), jwt::errc::unknown_role);
         CHECK_FALSE(contains(message, "did you mean"));
-        CHECK(contains(message, "role 'Marketing' is not one of the team roles; team roles: Accounting Team, Support Team"));
+        CHECK(contains(message,
+                       "role 'Marketing' is not one of the team roles; team roles: Accounting Team, Support Team"));
         CHECK(contains(message, "Teams -> Roles"));
     }
     SECTION("empty, blank and unprintable names are invalid claims, team roles or not") {
@@ -340,7 +343,7 @@ TEST_CASE("nearest_team_role: case-insensitive edit distance, close enough only,
         q.team_roles({"Team"});
         CHECK(q.nearest_team_role("Teem") == std::optional<std::string>("Team"));  // 1 edit
         CHECK(q.nearest_team_role("Tm") == std::nullopt);  // 2 edits, as many as "Tm" is long: no typo
-        CHECK(q.nearest_team_role("T") == std::nullopt);                        // 3 insertions
+        CHECK(q.nearest_team_role("T") == std::nullopt);   // 3 insertions
         q.team_roles({"IT", "Sales"});
         CHECK(q.nearest_team_role("HR") == std::nullopt);  // 2 edits: a different name, not a typo of "IT"
         CHECK(q.nearest_team_role("it") == std::optional<std::string>("IT"));
@@ -402,7 +405,9 @@ TEST_CASE("nearest_team_role agrees with a brute-force edit distance on random n
         strings team;
         for (std::size_t i = 0, n = 1 + rng() % 5; i < n; ++i) {
             std::string role = random_name(1);
-            const auto same = [&](const std::string& t) { return reference_distance(t, role) == 0 && t.size() == role.size(); };
+            const auto same = [&](const std::string& t) {
+                return reference_distance(t, role) == 0 && t.size() == role.size();
+            };
             if (std::none_of(team.begin(), team.end(), same)) team.push_back(role);  // the policy refuses repeats
         }
         jwt::login_policy p;
@@ -487,7 +492,8 @@ TEST_CASE("a bad policy text is invalid_policy naming the member and the fix", "
     }
     SECTION("a member given twice") {
         CHECK(contains(bad(R"({"role_claim": "roles", "role_claim": "groups"})"), "member 'role_claim' appears twice"));
-        CHECK(contains(bad(R"({"team_roles": [], "x": {"a": 1, "a": 2}})"), "member 'a' appears twice in a nested object"));
+        CHECK(contains(bad(R"({"team_roles": [], "x": {"a": 1, "a": 2}})"),
+                       "member 'a' appears twice in a nested object"));
     }
     SECTION("wrong types name the member and the type") {
         CHECK(contains(bad(R"({"role_claim": 5})"), "member 'role_claim' must be a string, not a number"));
@@ -499,15 +505,18 @@ TEST_CASE("a bad policy text is invalid_policy naming the member and the fix", "
         CHECK(contains(bad(R"({"identity_claims": [true]})"), "member 'identity_claims' item #1 must be a string"));
         CHECK(contains(bad(R"({"max_lifetime_seconds": "600"})"),
                        "member 'max_lifetime_seconds' must be a whole number of seconds, not a string"));
-        CHECK(contains(bad(R"({"max_lifetime_seconds": 600.5})"), "member 'max_lifetime_seconds' must be a whole number"));
+        CHECK(contains(bad(R"({"max_lifetime_seconds": 600.5})"),
+                       "member 'max_lifetime_seconds' must be a whole number"));
     }
     SECTION("bad values name the member and say what the setter says") {
         const auto es384 = bad(R"({"algorithms": ["RS256", "ES384"]})");
-        CHECK(es384 == "login policy: member 'algorithms': algorithm 'ES384' is not one the widget accepts; use "
-                       "RS256 (recommended), ES256 or HS256");
+        CHECK(es384 ==
+              "login policy: member 'algorithms': algorithm 'ES384' is not one the widget accepts; use "
+              "RS256 (recommended), ES256 or HS256");
         CHECK(bad(R"({"role_format": "comma"})") ==
               "login policy: member 'role_format' is 'comma'; use \"array\" or \"comma_separated\"");
-        CHECK(contains(bad(R"({"max_lifetime_seconds": -5})"), "member 'max_lifetime_seconds': maximum lifetime of -5 s is out of range"));
+        CHECK(contains(bad(R"({"max_lifetime_seconds": -5})"),
+                       "member 'max_lifetime_seconds': maximum lifetime of -5 s is out of range"));
         CHECK(contains(bad(R"({"max_lifetime_seconds": 0})"), "member 'max_lifetime_seconds'"));
         CHECK(contains(bad(R"({"max_lifetime_seconds": 86401})"), "member 'max_lifetime_seconds'"));
         CHECK(contains(bad(R"({"max_lifetime_seconds": 18446744073709551615})"), "member 'max_lifetime_seconds'"));

@@ -41,8 +41,9 @@ void check_error(const R& r, jwt::errc e, std::string_view part, int line) {
     check(r.error().value() == e, "the errc", line);
     if (r.error().value() != e) std::printf("  got %s: %s\n", jwt::errc_name(r.error().value()), r.error().what());
     check(contains(r.error().what(), part), "the message names the fix", line);
-    if (!contains(r.error().what(), part)) std::printf("  message: %s\n  expected part: %.*s\n", r.error().what(),
-                                                       static_cast<int>(part.size()), part.data());
+    if (!contains(r.error().what(), part))
+        std::printf("  message: %s\n  expected part: %.*s\n", r.error().what(), static_cast<int>(part.size()),
+                    part.data());
     check(r.error_code() == jwt::make_error_code(e), "the std::error_code", line);
 }
 #define CHECK_ERROR(r, e, part) check_error((r), (e), (part), __LINE__)
@@ -144,10 +145,10 @@ void errors_keep_their_message() {
     CHECK(expired.has_value());
     if (expired) CHECK_ERROR(verifier->try_verify(*expired), jwt::errc::token_expired, "");
     // A valid signature over claims a policy refuses: a role claim that is a number.
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string payload = "{\"roles\":5,\"iat\":" + std::to_string(now) + ",\"exp\":" +
-                                std::to_string(now + 60) + "}";
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string payload = "{\"roles\":5,\"iat\":" + std::to_string(now) + ",\"exp\":" + std::to_string(now + 60) +
+                                "}";
     const auto numeric_roles = jwt::try_sign_compact(*signer, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload);
     CHECK(numeric_roles.has_value());
     if (numeric_roles) {

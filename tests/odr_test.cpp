@@ -4,9 +4,8 @@
 // per-thread buffer) are one per program.
 #include <jwtmint/jwtmint.hpp>
 
-#include "odr_test_second_tu.hpp"
-
 #include "core_helpers.hpp"
+#include "odr_test_second_tu.hpp"
 
 #include <string>
 #include <string_view>

@@ -146,7 +146,8 @@ TEST_CASE("PyJWT verifies a token of every algorithm jwtmint signs", "[interop][
     manifest.push_back(entry(jwt::ps256::from_pem(rsa), rsa_pub));
     manifest.push_back(entry(jwt::ps384::from_pem(rsa), rsa_pub));
     manifest.push_back(entry(jwt::ps512::from_pem(rsa), rsa_pub));
-    manifest.push_back(entry(jwt::es256::from_pem(jwtmint_test::p256_pem()), openssl_public_pem(jwtmint_test::p256_pem())));
+    manifest.push_back(entry(jwt::es256::from_pem(jwtmint_test::p256_pem()),
+                             openssl_public_pem(jwtmint_test::p256_pem())));
     manifest.push_back(entry(jwt::es384::from_pem(p384), openssl_public_pem(p384)));
     manifest.push_back(entry(jwt::es512::from_pem(p521), openssl_public_pem(p521)));
     manifest.push_back(entry(jwt::eddsa::from_pem(ed), openssl_public_pem(ed)));

@@ -167,8 +167,8 @@ TEST_CASE("RFC 7515 A.2: RS256 reproduced byte for byte", "[vectors][rfc]") {
     const auto [header, payload] = octets(c);
     const auto signer = jwt::rs256::from_pem_file(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.pkcs8.pem");
     CHECK(jwt::sign_compact(signer, header, payload) == c.at("compact").get<std::string>());
-    CHECK(jwt::try_check_key_pair(
-        signer.key(), jwt::public_key::from_pem(jwtmint_test::read_text(dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.spki.pem"))));
+    CHECK(jwt::try_check_key_pair(signer.key(), jwt::public_key::from_pem(jwtmint_test::read_text(
+                                                    dir / "rfc" / "keys" / "rfc7515-A.2-rsa2048.spki.pem"))));
     jwtmint_test::print_vector_count("RFC 7515 A.2 (RS256, byte for byte)", 1);
 }
 
@@ -213,7 +213,8 @@ TEST_CASE("RFC 7515 A.1 (HS256), A.2 (RS256), A.3 (ES256) verify with their keys
     const json a1 = find_case(file, "rfc7515-A.1");
     const json a2 = find_case(file, "rfc7515-A.2");
     const json a3 = find_case(file, "rfc7515-A.3");
-    check_accepted(rfc_policy(jwt::verifier<jwt::hs256, fixed_clock>::from_secret(oct_secret(dir, a1.at("key_id")))), a1);
+    check_accepted(rfc_policy(jwt::verifier<jwt::hs256, fixed_clock>::from_secret(oct_secret(dir, a1.at("key_id")))),
+                   a1);
     check_accepted(rfc_policy(jwt::verifier<jwt::rs256, fixed_clock>::from_pem(spki(dir, a2.at("key_id")))), a2);
     check_accepted(rfc_policy(jwt::verifier<jwt::es256, fixed_clock>::from_pem(spki(dir, a3.at("key_id")))), a3);
     jwtmint_test::print_vector_count("RFC 7515 A.1-A.3 verified", 3);
@@ -263,7 +264,8 @@ TEST_CASE("RFC 7515 Appendix E (crit) is refused", "[rfc][verifier]") {
     REQUIRE(header.find(none) != std::string::npos);
     header.replace(header.find(none), none.size(), "\"alg\":\"HS256\"");
     const json a1 = find_case(dir / "rfc" / "rfc7515_appendix_a.json", "rfc7515-A.1");
-    const std::string token = jwt::sign_compact(jwt::hs256::from_secret(secret), header, a1.at("payload_utf8").get<std::string>());
+    const std::string token = jwt::sign_compact(jwt::hs256::from_secret(secret), header,
+                                                a1.at("payload_utf8").get<std::string>());
     CHECK(code_of(hs, token) == errc::unsupported_header);
     jwtmint_test::print_vector_count("RFC 7515 Appendix E (crit) refused", 1);
 }
@@ -288,8 +290,7 @@ TEST_CASE("RFC 7519 section 3.1 at, before and after its exp", "[rfc][verifier]"
             CHECK(ec == errc::token_expired);
         }
     }
-    jwtmint_test::print_vector_count("RFC 7519 3.1 verified, and its claims checks",
-                                     1 + c.at("claims_checks").size());
+    jwtmint_test::print_vector_count("RFC 7519 3.1 verified, and its claims checks", 1 + c.at("claims_checks").size());
 }
 
 // Across RFC 7515, 7519 and 7520: every deterministic compact case.
@@ -388,7 +389,8 @@ TEST_CASE("the JOSE cookbook's own RFC 7520 4.1-4.4 and RFC 8037 files verify", 
     const auto keys = dir / "rfc" / "keys";
     const std::string rsa = read_text(keys / "rfc7520-3.4-rsa2048.spki.pem");
     const std::string p521 = read_text(keys / "rfc7520-3.2-p521.spki.pem");
-    const std::string oct = jwt::base64url_decode(read_json(keys / "rfc7520-3.5-oct.jwk.json").at("k").get<std::string>());
+    const std::string oct = jwt::base64url_decode(
+        read_json(keys / "rfc7520-3.5-oct.jwk.json").at("k").get<std::string>());
     CHECK(jwt::verifier<jwt::rs256>::from_pem(rsa).verify_jws(compact("jws/4_1.rsa_v15_signature.json")).key_id());
     CHECK(jwt::verifier<jwt::ps384>::from_pem(rsa).verify_jws(compact("jws/4_2.rsa-pss_signature.json")).key_id());
     CHECK(jwt::verifier<jwt::es512>::from_pem(p521).verify_jws(compact("jws/4_3.ecdsa_signature.json")).key_id());

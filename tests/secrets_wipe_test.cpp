@@ -16,7 +16,6 @@
 #include <jwtmint/jwtmint.hpp>
 
 #include "catch.hpp"
-
 #include "support.hpp"
 
 #include <fcntl.h>  // open
@@ -155,10 +154,12 @@ void watch_for(std::initializer_list<std::string_view> secrets, std::initializer
     const std::lock_guard<std::mutex> guard(s.lock);
     s.pattern_count = 0;
     for (const auto secret : secrets) {
-        s.patterns[s.pattern_count++] = pattern{reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), {}, {}, true};
+        s.patterns[s.pattern_count++] = pattern{
+            reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), {}, {}, true};
     }
     for (const auto secret : unprobed) {
-        s.patterns[s.pattern_count++] = pattern{reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), {}, {}, false};
+        s.patterns[s.pattern_count++] = pattern{
+            reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), {}, {}, false};
     }
 }
 
@@ -205,7 +206,9 @@ void* operator new[](std::size_t n) {
     if (void* p = watch::allocate(n, watch::origin::cxx)) return p;
     throw std::bad_alloc();
 }
-void* operator new(std::size_t n, const std::nothrow_t& /*unused*/) noexcept { return watch::allocate(n, watch::origin::cxx); }
+void* operator new(std::size_t n, const std::nothrow_t& /*unused*/) noexcept {
+    return watch::allocate(n, watch::origin::cxx);
+}
 void* operator new[](std::size_t n, const std::nothrow_t& /*unused*/) noexcept {
     return watch::allocate(n, watch::origin::cxx);
 }
@@ -396,14 +399,14 @@ TEST_CASE("control: the watcher catches a secret released unwiped, from either a
     CHECK(cleared.released_unwiped[1] == 0);  // OPENSSL_clear_free wiped it first
 }
 
-TEST_CASE("hs256: the signer's copy of the secret is wiped when the last copy of the signer goes",
-          "[secrets][hs256]") {
+TEST_CASE("hs256: the signer's copy of the secret is wiped when the last copy of the signer goes", "[secrets][hs256]") {
     watch::watch_for({sv(hmac_secret)});
     watch::arm(true);
     {
         const auto signer = jwt::hs256::from_secret(sv(hmac_secret));
         const auto copy = signer;  // shares the state; the secret is released with the last copy
-        std::string token = jwt::builder{copy}.roles({"Accounting Team"}).email("ada@example.com").expires_in(5min).sign();
+        std::string token =
+            jwt::builder{copy}.roles({"Accounting Team"}).email("ada@example.com").expires_in(5min).sign();
         const auto v = jwt::verifier<jwt::hs256>::from_secret(sv(hmac_secret));
         CHECK(v.verify(token).identity() == std::optional<std::string>("ada@example.com"));
         CHECK(signer.matches_secret(sv(hmac_secret)));
@@ -479,7 +482,8 @@ TEST_CASE("private_key::from_pem_file: the PEM text read from the file is wiped"
         watch::arm(false);
         check_wiped(0, "the encrypted PEM file text", watch::origin::cxx);
         const watch::pattern pass = watch::seen(1);
-        INFO("passphrase released unwiped: C++ " << pass.released_unwiped[0] << ", OpenSSL " << pass.released_unwiped[1]);
+        INFO("passphrase released unwiped: C++ " << pass.released_unwiped[0] << ", OpenSSL "
+                                                 << pass.released_unwiped[1]);
         CHECK(pass.released_unwiped[0] == 0);
         CHECK(pass.released_unwiped[1] == 0);
         CHECK(watch::live_holding(pass) == 0);
@@ -496,12 +500,13 @@ TEST_CASE("private_key::to_pem: the copy of the passphrase is wiped", "[secrets]
     check_wiped(0, "the passphrase given to to_pem", watch::origin::cxx);
     // and the passphrase was really used: the PEM is encrypted and opens with it only
     CHECK(pem.view().find("ENCRYPTED PRIVATE KEY") != std::string_view::npos);
-    CHECK(jwt::try_check_key_pair(jwt::private_key::from_pem(pem.view(), sv(passphrase)), jwt::public_key::from_private(key)).has_value());
+    CHECK(jwt::try_check_key_pair(jwt::private_key::from_pem(pem.view(), sv(passphrase)),
+                                  jwt::public_key::from_private(key))
+              .has_value());
     std::error_code ec;
     CHECK(!jwt::private_key::from_pem(pem.view(), "not the passphrase", ec));
     CHECK(ec == jwt::errc::bad_passphrase);
 }
-
 
 TEST_CASE("an oct JWK: the text of k and its octets are wiped (Signer::from_jwk, verifier::from_jwk, select_jwk)",
           "[secrets][jwk][hs256]") {
@@ -531,8 +536,9 @@ TEST_CASE("an oct JWK: the text of k and its octets are wiped (Signer::from_jwk,
     check_never_released(1, "the base64url text of k");
 }
 
-TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_key::from_jwk, Signer::from_jwk, select_jwk)",
-          "[secrets][jwk][es256]") {
+TEST_CASE(
+    "an EC private JWK: the text of d and its octets are wiped (private_key::from_jwk, Signer::from_jwk, select_jwk)",
+    "[secrets][jwk][es256]") {
     static ec_jwk_fixture ec;
     if (ec.jwk.size == 0) ec.make();
     watch::watch_for({ec.d_octets()}, {ec.d_text.view()});
@@ -543,7 +549,8 @@ TEST_CASE("an EC private JWK: the text of d and its octets are wiped (private_ke
         CHECK(jwt::try_check_key_pair(key, jwt::public_key::from_private(es.key())).has_value());
         CHECK(es.sign("x").size() == 64);
         const jwt::jwk_key selected = jwt::select_jwk(ec.jwk.view());  // as a key file is read
-        CHECK((selected.private_key && jwt::try_check_key_pair(*selected.private_key, jwt::public_key::from_private(es.key())).has_value()));
+        CHECK((selected.private_key &&
+               jwt::try_check_key_pair(*selected.private_key, jwt::public_key::from_private(es.key())).has_value()));
     }
     watch::arm(false);
     check_wiped(0, "the octets of d", watch::origin::cxx);

@@ -165,10 +165,10 @@ std::string message_of(const std::function<void()>& f) {
 }
 
 const std::string& rsa_pss_unrestricted_pem() {
-    static const std::string pem = jwtmint_test::openssl_key("genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048");
+    static const std::string pem = jwtmint_test::openssl_key(
+        "genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048");
     return pem;
 }
-
 
 /// Verifies sig over input with plain OpenSSL EVP and explicit parameters (independent of jwtmint).
 /// digest nullptr: EdDSA. pss_salt >= 0: RSASSA-PSS with MGF1 over digest and exactly that salt.
@@ -194,7 +194,9 @@ bool evp_verify(const std::string& public_pem, const char* digest, int pss_salt,
 TEST_CASE("rs256 refuses what RS256 cannot use, each with its own errc", "[signers]") {
     SECTION("an RSA key of 1024 bits is weak_key, and the message names 2048") {
         CHECK_ERRC(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem()), jwt::errc::weak_key);
-        const std::string msg = message_of([] { static_cast<void>(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem())); });
+        const std::string msg = message_of([] {
+            static_cast<void>(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem()));
+        });
         CHECK(msg.find("1024") != std::string::npos);
         CHECK(msg.find("2048") != std::string::npos);
     }
@@ -212,9 +214,7 @@ TEST_CASE("rs256 refuses what RS256 cannot use, each with its own errc", "[signe
         CHECK_ERRC(jwt::rs256::from_pem(openssl_public_pem(jwtmint_test::rsa2048_pem())),
                    jwt::errc::private_key_required);
     }
-    SECTION("garbage is invalid_key") {
-        CHECK_ERRC(jwt::rs256::from_pem("garbage"), jwt::errc::invalid_key);
-    }
+    SECTION("garbage is invalid_key") { CHECK_ERRC(jwt::rs256::from_pem("garbage"), jwt::errc::invalid_key); }
     SECTION("a public-only EVP_PKEY is private_key_required") {
         auto pub = jwtmint_test::load_public_evp(openssl_public_pem(jwtmint_test::rsa2048_pem()));
         CHECK_ERRC(jwt::rs256::from_evp_pkey(pub.get()), jwt::errc::private_key_required);
@@ -280,7 +280,10 @@ TEST_CASE("hs256 refuses what HS256 cannot use, each with its own errc", "[signe
     }
 }
 
-TEST_CASE("the HS384/512, RS384/512, PS256/384/512, ES384/512 and EdDSA signers refuse keys their algorithm cannot use, each with its own errc", "[algorithms][keys]") {
+TEST_CASE(
+    "the HS384/512, RS384/512, PS256/384/512, ES384/512 and EdDSA signers refuse keys their algorithm cannot use, each "
+    "with its own errc",
+    "[algorithms][keys]") {
     const std::string& rsa = jwtmint_test::rsa2048_pem();
     const std::string& p256 = jwtmint_test::p256_pem();
     const std::string& p384 = jwtmint_test::p384_pem();
@@ -366,21 +369,28 @@ TEST_CASE("signer try_ factories return the error the throwing ones throw, code 
         CHECK(message_of(throwing) == r.error().what());
         CHECK_FALSE(std::string(r.error().what()).empty());
     };
-    same(jwt::rs256::try_from_pem(jwtmint_test::rsa1024_pem()),
-         [] { static_cast<void>(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem())); }, jwt::errc::weak_key);
-    same(jwt::es256::try_from_pem(jwtmint_test::p384_pem()),
-         [] { static_cast<void>(jwt::es256::from_pem(jwtmint_test::p384_pem())); }, jwt::errc::key_algorithm_mismatch);
-    same(jwt::es256::try_from_pem_file(dir / "missing.pem"),
-         [&] { static_cast<void>(jwt::es256::from_pem_file(dir / "missing.pem")); }, jwt::errc::key_file_error);
-    same(jwt::es256::try_from_evp_pkey(pub.get()), [&] { static_cast<void>(jwt::es256::from_evp_pkey(pub.get())); },
-         jwt::errc::private_key_required);
+    same(
+        jwt::rs256::try_from_pem(jwtmint_test::rsa1024_pem()),
+        [] { static_cast<void>(jwt::rs256::from_pem(jwtmint_test::rsa1024_pem())); }, jwt::errc::weak_key);
+    same(
+        jwt::es256::try_from_pem(jwtmint_test::p384_pem()),
+        [] { static_cast<void>(jwt::es256::from_pem(jwtmint_test::p384_pem())); }, jwt::errc::key_algorithm_mismatch);
+    same(
+        jwt::es256::try_from_pem_file(dir / "missing.pem"),
+        [&] { static_cast<void>(jwt::es256::from_pem_file(dir / "missing.pem")); }, jwt::errc::key_file_error);
+    same(
+        jwt::es256::try_from_evp_pkey(pub.get()), [&] { static_cast<void>(jwt::es256::from_evp_pkey(pub.get())); },
+        jwt::errc::private_key_required);
     const auto p384 = jwt::private_key::from_pem(jwtmint_test::p384_pem());
-    same(jwt::es256::try_from_key(p384), [&] { static_cast<void>(jwt::es256::from_key(p384)); },
-         jwt::errc::key_algorithm_mismatch);
-    same(jwt::hs256::try_from_secret("short"), [] { static_cast<void>(jwt::hs256::from_secret("short")); },
-         jwt::errc::weak_key);
-    same(jwt::hs256::try_from_secret_file(dir / "missing.key"),
-         [&] { static_cast<void>(jwt::hs256::from_secret_file(dir / "missing.key")); }, jwt::errc::key_file_error);
+    same(
+        jwt::es256::try_from_key(p384), [&] { static_cast<void>(jwt::es256::from_key(p384)); },
+        jwt::errc::key_algorithm_mismatch);
+    same(
+        jwt::hs256::try_from_secret("short"), [] { static_cast<void>(jwt::hs256::from_secret("short")); },
+        jwt::errc::weak_key);
+    same(
+        jwt::hs256::try_from_secret_file(dir / "missing.key"),
+        [&] { static_cast<void>(jwt::hs256::from_secret_file(dir / "missing.key")); }, jwt::errc::key_file_error);
 
     const auto es = jwt::es256::try_from_pem(jwtmint_test::p256_pem());
     REQUIRE(es);
@@ -449,7 +459,8 @@ TEST_CASE("RS256 signatures are modulus-sized and equal openssl's own", "[signer
 
 TEST_CASE("HS256 signatures equal a one-shot HMAC-SHA-256", "[signers]") {
     const auto signer = jwt::hs256::from_secret(secret32);
-    for (const std::string& input : std::vector<std::string>{"", "a", "eyJhbGciOiJIUzI1NiJ9.e30", std::string(5000, 'z')}) {
+    for (const std::string& input :
+         std::vector<std::string>{"", "a", "eyJhbGciOiJIUzI1NiJ9.e30", std::string(5000, 'z')}) {
         const std::string sig = signer.sign(input);
         CHECK(sig.size() == 32);
         CHECK(sig == jwtmint_test::hmac_sha256(secret32, input));
@@ -460,8 +471,10 @@ TEST_CASE("HS256 signatures equal a one-shot HMAC-SHA-256", "[signers]") {
     CHECK_FALSE(signer.matches_secret(long_secret));
 }
 
-TEST_CASE("RS384/512, PS256/384/512, ES384/512, EdDSA and HS384/512 signatures verify with plain OpenSSL and its exact parameters",
-          "[algorithms][signers]") {
+TEST_CASE(
+    "RS384/512, PS256/384/512, ES384/512, EdDSA and HS384/512 signatures verify with plain OpenSSL and its exact "
+    "parameters",
+    "[algorithms][signers]") {
     constexpr std::string_view input = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0";
     const std::string& rsa = jwtmint_test::rsa2048_pem();
     const std::string rsa_pub = openssl_public_pem(rsa);
@@ -527,7 +540,7 @@ TEST_CASE("RS384/512, PS256/384/512, ES384/512, EdDSA and HS384/512 signatures v
 TEST_CASE("signers are copyable and copies share their state", "[signers]") {
     SECTION("rs256") {
         std::optional<jwt::rs256> original = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
-        const jwt::rs256 copy = *original;  // NOLINT(performance-unnecessary-copy-initialization)
+        const jwt::rs256 copy = *original;       // NOLINT(performance-unnecessary-copy-initialization)
         CHECK(&copy.key() == &original->key());  // one parsed key, not two
         const std::string expected = original->sign("abc");
         original.reset();
@@ -539,7 +552,8 @@ TEST_CASE("signers are copyable and copies share their state", "[signers]") {
         CHECK(&a.key() != &b.key());
         b = a;
         CHECK(&a.key() == &b.key());
-        CHECK(jwt::try_check_key_pair(b.key(), jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_pem()))));
+        CHECK(jwt::try_check_key_pair(b.key(),
+                                      jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_pem()))));
         CHECK_FALSE(jwt::try_check_key_pair(
             b.key(), jwt::public_key::from_pem(openssl_public_pem(jwtmint_test::p256_other_pem()))));
     }

@@ -2,12 +2,12 @@
 // Test support: the known-answer vectors (tests/vectors), a pinned clock, hex and JSON helpers.
 #pragma once
 
+#include <jwtmint/json.hpp>  // nlohmann/json and the calls on JSON documents
+
 #include "catch.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
-#include <jwtmint/json.hpp>  // nlohmann/json and the calls on JSON documents
 
 #include <chrono>
 #include <cstdint>

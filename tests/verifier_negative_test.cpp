@@ -118,7 +118,8 @@ std::string plain_hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char out[32];
     std::size_t len = 0;
     REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                      reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out, &len) != nullptr);
+                      reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out,
+                      &len) != nullptr);
     return std::string(reinterpret_cast<const char*>(out), len);
 }
 
@@ -186,8 +187,8 @@ std::vector<negative_case> make_cases() {
     c.push_back({"duplicate exp at the top level", alg::hs, hs(claims(R"(,"exp":9999999999)")), errc::malformed_token});
     c.push_back({"duplicate member in a nested object", alg::hs, hs(claims(R"(,"x":{"a":1,"b":{"c":1,"c":2}})")),
                  errc::malformed_token});
-    c.push_back({"duplicate member in an object inside an array", alg::hs, hs(claims(R"(,"x":[{"k":1},{"k":1,"k":2}])")),
-                 errc::malformed_token});
+    c.push_back({"duplicate member in an object inside an array", alg::hs,
+                 hs(claims(R"(,"x":[{"k":1},{"k":1,"k":2}])")), errc::malformed_token});
     c.push_back({"duplicate member in a nested header object", alg::hs,
                  hs(R"({"alg":"HS256","jwk":{"kty":"oct","kty":"RSA"}})", claims()), errc::malformed_token});
     c.push_back({"byte order mark before the claims", alg::hs, hs("\xEF\xBB\xBF" + claims()), errc::malformed_token});
@@ -196,10 +197,12 @@ std::vector<negative_case> make_cases() {
     c.push_back({"NUL and a second object after the claims", alg::hs, hs(claims() + std::string("\0", 1) + claims()),
                  errc::malformed_token});
     c.push_back({"NUL and a second object after the header", alg::hs,
-                 hs(R"({"alg":"HS256"})" + std::string("\0", 1) + R"({"alg":"none"})", claims()), errc::malformed_token});
+                 hs(R"({"alg":"HS256"})" + std::string("\0", 1) + R"({"alg":"none"})", claims()),
+                 errc::malformed_token});
     c.push_back({"comment in the claims", alg::hs, hs("/* hi */" + claims()), errc::malformed_token});
     c.push_back({"invalid UTF-8 in a claim", alg::hs, hs(claims(",\"name\":\"\xC3\x28\"")), errc::malformed_token});
-    c.push_back({"lone surrogate escape in a claim", alg::hs, hs(claims(R"(,"name":"\ud800")")), errc::malformed_token});
+    c.push_back({"lone surrogate escape in a claim", alg::hs, hs(claims(R"(,"name":"\ud800")")),
+                 errc::malformed_token});
     c.push_back({"nesting 40 levels deep", alg::hs, hs(claims(",\"x\":" + std::string(40, '[') + std::string(40, ']'))),
                  errc::malformed_token});
     c.push_back({"number overflow 1e400", alg::hs, hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":1e400)")),
@@ -211,10 +214,11 @@ std::vector<negative_case> make_cases() {
         policy large;
         large.max_size = 4 * 1024 * 1024;
         const std::string beyond = "0." + std::string(1000000, '0') + "1e10000000";
-        c.push_back({"nbf beyond a double, exponent of 8 digits", alg::hs,
-                     hs(claims(R"(,"nbf":)" + beyond)), errc::malformed_token, large});
+        c.push_back({"nbf beyond a double, exponent of 8 digits", alg::hs, hs(claims(R"(,"nbf":)" + beyond)),
+                     errc::malformed_token, large});
         c.push_back({"exp beyond a double, exponent of 8 digits", alg::hs,
-                     hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":)" + beyond)), errc::malformed_token, large});
+                     hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":)" + beyond)), errc::malformed_token,
+                     large});
         c.push_back({"iat beyond a double, exponent with a + and 20 digits", alg::hs,
                      hs(claims_with_times(R"(,"exp":)" + exp_s + R"(,"iat":0.)" + std::string(1000000, '0') +
                                           "1E+00000000000010000000")),
@@ -245,7 +249,8 @@ std::vector<negative_case> make_cases() {
     c.push_back({"typ at+jwt", alg::hs, hs(R"({"alg":"HS256","typ":"at+jwt"})", claims()), errc::unsupported_header});
     c.push_back({"typ is a number", alg::hs, hs(R"({"alg":"HS256","typ":1})", claims()), errc::malformed_token});
     c.push_back({"kid is a number", alg::hs, hs(R"({"alg":"HS256","kid":7})", claims()), errc::malformed_token});
-    c.push_back({"kid is an object", alg::hs, hs(R"({"alg":"HS256","kid":{"id":"a"}})", claims()), errc::malformed_token});
+    c.push_back({"kid is an object", alg::hs, hs(R"({"alg":"HS256","kid":{"id":"a"}})", claims()),
+                 errc::malformed_token});
     c.push_back({"kid is an array", alg::hs, hs(R"({"alg":"HS256","kid":["a"]})", claims()), errc::malformed_token});
     c.push_back({"kid is null", alg::hs, hs(R"({"alg":"HS256","kid":null})", claims()), errc::malformed_token});
     c.push_back({"kid holding U+0000", alg::hs, hs(R"({"alg":"HS256","kid":"k1\u0000k2"})", claims()),
@@ -288,15 +293,17 @@ std::vector<negative_case> make_cases() {
     c.push_back({"ES256 signature of 65 octets", alg::es, with_signature(good_es, std::string(1, '\0') + es_sig),
                  errc::invalid_signature});
     c.push_back({"ES256 signature of another key", alg::es,
-                 with_signature(good_es, signature_of(sign_json(k.es_other, es_header, claims()))), errc::invalid_signature});
+                 with_signature(good_es, signature_of(sign_json(k.es_other, es_header, claims()))),
+                 errc::invalid_signature});
     c.push_back({"RS256 signature one octet short", alg::rs, with_signature(good_rs, rs_sig.substr(1)),
                  errc::invalid_signature});
-    c.push_back({"RS256 signature with a leading zero octet", alg::rs, with_signature(good_rs, std::string(1, '\0') + rs_sig),
-                 errc::invalid_signature});
+    c.push_back({"RS256 signature with a leading zero octet", alg::rs,
+                 with_signature(good_rs, std::string(1, '\0') + rs_sig), errc::invalid_signature});
     c.push_back({"RS256 signature all zero", alg::rs, with_signature(good_rs, std::string(rs_sig.size(), '\0')),
                  errc::invalid_signature});
     c.push_back({"RS256 signature of another key", alg::rs,
-                 with_signature(good_rs, signature_of(sign_json(k.rs_other, rs_header, claims()))), errc::invalid_signature});
+                 with_signature(good_rs, signature_of(sign_json(k.rs_other, rs_header, claims()))),
+                 errc::invalid_signature});
     c.push_back({"HS256 MAC truncated to 16 octets", alg::hs, with_signature(good_hs, hs_sig.substr(0, 16)),
                  errc::invalid_signature});
     c.push_back({"HS256 MAC of 33 octets", alg::hs, with_signature(good_hs, hs_sig + "x"), errc::invalid_signature});
@@ -308,14 +315,14 @@ std::vector<negative_case> make_cases() {
 
     // time (the clock is pinned at test_now)
     const std::string iat = R"(,"iat":)" + now_s;
-    c.push_back({"expired one second ago", alg::hs, hs(claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now - 1))),
-                 errc::token_expired});
+    c.push_back({"expired one second ago", alg::hs,
+                 hs(claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now - 1))), errc::token_expired});
     c.push_back({"exp equal to now", alg::hs, hs(claims_with_times(iat + R"(,"exp":)" + now_s)), errc::token_expired});
     c.push_back({"expired beyond the leeway", alg::rs,
                  sign_json(k.rs, rs_header, claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now - 30))),
                  errc::token_expired, with_leeway(std::chrono::seconds{30})});
-    c.push_back({"nbf in the future", alg::hs,
-                 hs(claims(R"(,"nbf":)" + std::to_string(test_now + 60))), errc::token_not_yet_valid});
+    c.push_back({"nbf in the future", alg::hs, hs(claims(R"(,"nbf":)" + std::to_string(test_now + 60))),
+                 errc::token_not_yet_valid});
     c.push_back({"iat in the future", alg::hs,
                  hs(claims_with_times(R"(,"iat":)" + std::to_string(test_now + 120) + R"(,"exp":)" +
                                       std::to_string(test_now + 400))),
@@ -336,7 +343,8 @@ std::vector<negative_case> make_cases() {
     c.push_back({"exp true", alg::hs, hs(claims_with_times(iat + R"(,"exp":true)")), errc::invalid_claim});
     c.push_back({"exp null", alg::hs, hs(claims_with_times(iat + R"(,"exp":null)")), errc::invalid_claim});
     c.push_back({"nbf as a string", alg::hs, hs(claims(R"(,"nbf":"soon")")), errc::invalid_claim});
-    c.push_back({"iat as an array", alg::hs, hs(claims_with_times(R"(,"iat":[1],"exp":)" + exp_s)), errc::invalid_claim});
+    c.push_back({"iat as an array", alg::hs, hs(claims_with_times(R"(,"iat":[1],"exp":)" + exp_s)),
+                 errc::invalid_claim});
 
     // claims
     policy need_iss;
@@ -373,8 +381,10 @@ std::vector<negative_case> make_cases() {
     c.push_back({"role claim is an object", alg::hs, with_roles(R"({"name":"a"})"), errc::invalid_claim, widget});
     c.push_back({"role claim array holds a number", alg::hs, with_roles(R"(["a",1])"), errc::invalid_claim, widget});
     c.push_back({"role claim is an empty array", alg::hs, with_roles("[]"), errc::invalid_claim, widget});
-    c.push_back({"role claim string with an empty name", alg::hs, with_roles(R"("A, , B")"), errc::invalid_claim, widget});
-    c.push_back({"role name with a newline", alg::hs, with_roles(R"(["Accounting\nTeam"])"), errc::invalid_claim, widget});
+    c.push_back({"role claim string with an empty name", alg::hs, with_roles(R"("A, , B")"), errc::invalid_claim,
+                 widget});
+    c.push_back({"role name with a newline", alg::hs, with_roles(R"(["Accounting\nTeam"])"), errc::invalid_claim,
+                 widget});
     policy known;
     known.login = jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"});
     c.push_back({"unknown role", alg::hs, with_roles(R"(["Sales Team"])"), errc::unknown_role, known});
@@ -392,8 +402,7 @@ std::vector<negative_case> make_cases() {
     c.push_back({"preferred_username only spaces", alg::hs,
                  hs(R"({"roles":["a"],"preferred_username":"  ","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
                  errc::invalid_claim});
-    c.push_back({"aud holding U+0000", alg::hs, hs(claims(R"(,"aud":"customgpt\u0000")")), errc::invalid_claim,
-                 [] {
+    c.push_back({"aud holding U+0000", alg::hs, hs(claims(R"(,"aud":"customgpt\u0000")")), errc::invalid_claim, [] {
                      policy p;
                      p.audience = "customgpt";
                      return p;
@@ -452,9 +461,6 @@ std::string der_of(const std::string& pem) {
 
 // The algorithms beyond the table's three.
 
-
-
-
 }  // namespace
 
 // Tokens.
@@ -480,9 +486,9 @@ TEST_CASE("verifier negative table: every case refused with its exact errc", "[v
     all.required = "jti";
     all.login = jwt::login_policy{}.team_roles({"Accounting Team", "Support Team"});
     all.max_lifetime = std::chrono::seconds{600};
-    REQUIRE(!(verify_code(
-        configured(hv, all),
-        hs(claims(R"(,"iss":"https://host.example","aud":["x","customgpt"],"sub":"user-1","jti":"j1")")))));
+    REQUIRE(!(
+        verify_code(configured(hv, all),
+                    hs(claims(R"(,"iss":"https://host.example","aud":["x","customgpt"],"sub":"user-1","jti":"j1")")))));
 
     std::size_t ran = 0;
     for (const auto& tc : cases) {
@@ -493,7 +499,8 @@ TEST_CASE("verifier negative table: every case refused with its exact errc", "[v
             case alg::rs: got = verify_code(configured(rv, tc.config), tc.token); break;
             case alg::es: got = verify_code(configured(ev, tc.config), tc.token); break;
         }
-        INFO("got: " << got.message() << " (" << (got ? jwt::errc_name(static_cast<errc>(got.value())) : "success") << ")");
+        INFO("got: " << got.message() << " (" << (got ? jwt::errc_name(static_cast<errc>(got.value())) : "success")
+                     << ")");
         CHECK(got == tc.expected);
         ++ran;
     }
@@ -545,7 +552,8 @@ TEST_CASE("bad input: the size limit holds at its boundary, before any decoding"
     CHECK(verify_code(dflt, padded(pad + 1)) == errc::token_too_large);
 }
 
-TEST_CASE("bad input: whitespace and NUL around or inside a token are not base64url", "[verifier][bad-input][base64url]") {
+TEST_CASE("bad input: whitespace and NUL around or inside a token are not base64url",
+          "[verifier][bad-input][base64url]") {
     fixed_clock::set(test_now);
     const auto& k = keys();
     const std::string token = good_token(k.hs);
@@ -574,7 +582,10 @@ TEST_CASE("bad input: invalid UTF-8 in the header is malformed_token", "[verifie
               errc::malformed_token);
     }
     // and the same members with valid UTF-8 pass (the control)
-    CHECK(!verify_code(v, sign_json(k.hs, R"({"alg":"HS256","kid":"caf)" "\xc3\xa9" R"("})",
+    CHECK(!verify_code(v, sign_json(k.hs,
+                                    R"({"alg":"HS256","kid":"caf)"
+                                    "\xc3\xa9"
+                                    R"("})",
                                     claims(",\"name\":\"caf\xc3\xa9\""))));
 }
 
@@ -582,7 +593,9 @@ TEST_CASE("bad input: numbers JSON cannot hold, and NumericDates out of range", 
     fixed_clock::set(test_now);
     const auto& k = keys();
     const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
-    const auto tok = [&](const std::string& payload) { return sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", payload); };
+    const auto tok = [&](const std::string& payload) {
+        return sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", payload);
+    };
     const std::string iat = R"(,"iat":)" + now_s;
     SECTION("beyond double's range anywhere is malformed_token") {
         CHECK(verify_code(v, sign_json(k.hs, R"({"alg":"HS256","x":1e400})", claims())) == errc::malformed_token);
@@ -591,8 +604,8 @@ TEST_CASE("bad input: numbers JSON cannot hold, and NumericDates out of range", 
               errc::malformed_token);
     }
     SECTION("a NumericDate must be a number of seconds in [0, 9999-12-31T23:59:59Z]") {
-        for (const std::string exp : {"9223372036854775807", "9223372036854775808", "18446744073709551616",
-                                      "1.5e308", "-1e300", "-0.5", "253402300800"}) {
+        for (const std::string exp : {"9223372036854775807", "9223372036854775808", "18446744073709551616", "1.5e308",
+                                      "-1e300", "-0.5", "253402300800"}) {
             INFO("exp " << exp);
             CHECK(verify_code(v, tok(claims_with_times(iat + R"(,"exp":)" + exp))) == errc::invalid_claim);
         }
@@ -615,9 +628,10 @@ TEST_CASE("bad input: header parameters carrying an attacker's key are never use
     const std::string attacker_pub_der = der_of(attacker.public_key_pem());
     const std::string x5c = R"("x5c":[")" + jwt::base64url_encode(attacker_pub_der) + R"("])";
     const auto v = pinned_verifier<jwt::es256>::from_signer(k.es);
-    for (const std::string& param :
-         {std::string(R"("jku":"https://attacker.example/jwks.json")"), std::string(R"("x5u":"https://attacker.example/c.pem")"),
-          std::string(R"("jwk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})"), std::string(R"("kid":"../../attacker")"), x5c}) {
+    for (const std::string& param : {std::string(R"("jku":"https://attacker.example/jwks.json")"),
+                                     std::string(R"("x5u":"https://attacker.example/c.pem")"),
+                                     std::string(R"("jwk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})"),
+                                     std::string(R"("kid":"../../attacker")"), x5c}) {
         INFO("header parameter " << param);
         const std::string token = sign_json(attacker, R"({"alg":"ES256",)" + param + "}", claims());
         CHECK(verify_code(v, token) == errc::invalid_signature);
@@ -721,32 +735,42 @@ TEST_CASE("verifier negative table: keys a verifier refuses at construction", "[
     const std::string rsa_pub = k.rs.public_key_pem();
     const std::string ec_pub = k.es.public_key_pem();
     const std::vector<key_case> cases = {
-        {"RSA public key PEM as an HMAC secret", [&](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(rsa_pub, ec); },
+        {"RSA public key PEM as an HMAC secret",
+         [&](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(rsa_pub, ec); },
          errc::key_algorithm_mismatch},
-        {"EC public key PEM as an HMAC secret", [&](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(ec_pub, ec); },
+        {"EC public key PEM as an HMAC secret",
+         [&](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(ec_pub, ec); },
          errc::key_algorithm_mismatch},
-        {"HMAC secret of 31 bytes", [](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(std::string(31, 's'), ec); },
+        {"HMAC secret of 31 bytes",
+         [](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret(std::string(31, 's'), ec); },
          errc::weak_key},
-        {"empty HMAC secret", [](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret("", ec); }, errc::weak_key},
-        {"RSA 1024 for RS256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_evp_pkey(rsa1024.get(), ec); },
+        {"empty HMAC secret", [](std::error_code& ec) { (void)jwt::verifier<jwt::hs256>::from_secret("", ec); },
          errc::weak_key},
-        {"EC P-384 for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(p384.get(), ec); },
+        {"RSA 1024 for RS256",
+         [&](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_evp_pkey(rsa1024.get(), ec); },
+         errc::weak_key},
+        {"EC P-384 for ES256",
+         [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(p384.get(), ec); },
          errc::key_algorithm_mismatch},
         {"EC P-256 for RS256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_pem(ec_pub, ec); },
          errc::key_algorithm_mismatch},
         {"RSA for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_pem(rsa_pub, ec); },
          errc::key_algorithm_mismatch},
-        {"Ed25519 for ES256", [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(ed.get(), ec); },
+        {"Ed25519 for ES256",
+         [&](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(ed.get(), ec); },
          errc::key_algorithm_mismatch},
         {"not a PEM at all", [](std::error_code& ec) { (void)jwt::verifier<jwt::rs256>::from_pem("hello", ec); },
          errc::invalid_key},
-        {"damaged PEM body", [](std::error_code& ec) {
-             (void)jwt::verifier<jwt::rs256>::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", ec);
+        {"damaged PEM body",
+         [](std::error_code& ec) {
+             (void)jwt::verifier<jwt::rs256>::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                                                       ec);
          },
          errc::invalid_key},
         {"null EVP_PKEY", [](std::error_code& ec) { (void)jwt::verifier<jwt::es256>::from_evp_pkey(nullptr, ec); },
          errc::invalid_key},
-        {"missing key file", [](std::error_code& ec) {
+        {"missing key file",
+         [](std::error_code& ec) {
              (void)jwt::verifier<jwt::rs256>::from_pem_file("/nonexistent/jwtmint/key.pem", ec);
          },
          errc::key_file_error},
@@ -757,14 +781,13 @@ TEST_CASE("verifier negative table: keys a verifier refuses at construction", "[
     }
 }
 
-TEST_CASE("the RS512, PS256, ES384/512, EdDSA and HS384/512 verifiers refuse keys their algorithm cannot use", "[algorithms][verifier][keys]") {
+TEST_CASE("the RS512, PS256, ES384/512, EdDSA and HS384/512 verifiers refuse keys their algorithm cannot use",
+          "[algorithms][verifier][keys]") {
     const std::string rsa_pub = openssl_public_pem(jwtmint_test::rsa2048_pem());
     const std::string p384_pub = openssl_public_pem(jwtmint_test::p384_pem());
     const std::string ed_pub = openssl_public_pem(jwtmint_test::ed25519_pem());
-    CHECK_ERRC(pinned_verifier<jwt::rs512>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())),
-               errc::weak_key);
-    CHECK_ERRC(pinned_verifier<jwt::ps256>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())),
-               errc::weak_key);
+    CHECK_ERRC(pinned_verifier<jwt::rs512>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())), errc::weak_key);
+    CHECK_ERRC(pinned_verifier<jwt::ps256>::from_pem(openssl_public_pem(jwtmint_test::rsa1024_pem())), errc::weak_key);
     CHECK_ERRC(pinned_verifier<jwt::ps256>::from_pem(p384_pub), errc::key_algorithm_mismatch);
     CHECK_ERRC(pinned_verifier<jwt::es384>::from_pem(rsa_pub), errc::key_algorithm_mismatch);
     CHECK_ERRC(pinned_verifier<jwt::es512>::from_pem(p384_pub), errc::key_algorithm_mismatch);
@@ -778,7 +801,7 @@ TEST_CASE("the RS512, PS256, ES384/512, EdDSA and HS384/512 verifiers refuse key
 TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_key", "[verifier][bad-input][keys]") {
     const std::string pem = keys().es.public_key_pem();
     const std::string der = der_of(pem);
-    REQUIRE(der.size() == 91);  // SPKI of an uncompressed P-256 point: 26 octets of header, 04 || X || Y
+    REQUIRE(der.size() == 91);   // SPKI of an uncompressed P-256 point: 26 octets of header, 04 || X || Y
     REQUIRE(der[23] == '\x03');  // BIT STRING
     REQUIRE(der[26] == '\x04');  // uncompressed point
     REQUIRE(pem_of(der, "PUBLIC KEY") == pem);  // the helpers round-trip the real key
@@ -799,8 +822,8 @@ TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_ke
     CHECK(ec == errc::invalid_key);
     CHECK(!jwt::public_key::from_pem(infinity_pem, ec));
     CHECK(ec == errc::invalid_key);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new_mem_buf(infinity_pem.data(), static_cast<int>(infinity_pem.size())),
-                                                 &BIO_free};
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio{
+        BIO_new_mem_buf(infinity_pem.data(), static_cast<int>(infinity_pem.size())), &BIO_free};
     REQUIRE(bio);
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> raw{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
                                                             &EVP_PKEY_free};
@@ -811,7 +834,8 @@ TEST_CASE("bad input: an EC public key whose point is not on P-256 is invalid_ke
 
 // Configuration.
 
-TEST_CASE("verifier negative table: invalid configuration is reported by every verify", "[verifier][negative][config]") {
+TEST_CASE("verifier negative table: invalid configuration is reported by every verify",
+          "[verifier][negative][config]") {
     fixed_clock::set(test_now);
     const auto& k = keys();
     const std::string token = hs(claims());

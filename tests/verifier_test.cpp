@@ -32,7 +32,11 @@ fixed_clock::time_point clock_at(std::int64_t unix_seconds) {
 template <class Signer>
 std::string mint(const Signer& signer, std::int64_t iat, std::chrono::seconds lifetime = 300s) {
     fixed_clock::set(iat);
-    return jwt::builder<Signer, fixed_clock>(signer).roles({"Accounting Team"}).email("ada@example.com").expires_in(lifetime).sign();
+    return jwt::builder<Signer, fixed_clock>(signer)
+        .roles({"Accounting Team"})
+        .email("ada@example.com")
+        .expires_in(lifetime)
+        .sign();
 }
 
 template <class Signer>
@@ -152,7 +156,8 @@ TEST_CASE("every way to build a verifier accepts the signer's tokens", "[verifie
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem(k.rs.public_key_pem()), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_key(key), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_evp_pkey(key.native_handle()), token)));
-        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem_file(write("rs.pem", k.rs.public_key_pem())), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem_file(write("rs.pem", k.rs.public_key_pem())),
+                            token)));
         // A private key PEM works too (only its public half is kept).
         CHECK(!(verify_code(pinned_verifier<jwt::rs256>::from_pem(k.rs.key().to_pem()), token)));
         CHECK(pinned_verifier<jwt::rs256>::from_pem(k.rs.key().to_pem()).public_key_pem() == k.rs.public_key_pem());
@@ -164,7 +169,8 @@ TEST_CASE("every way to build a verifier accepts the signer's tokens", "[verifie
         CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_pem(k.es.public_key_pem()), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_key(key), token)));
         CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_evp_pkey(key.native_handle()), token)));
-        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_pem_file(write("es.pem", k.es.public_key_pem())), token)));
+        CHECK(!(verify_code(pinned_verifier<jwt::es256>::from_pem_file(write("es.pem", k.es.public_key_pem())),
+                            token)));
         CHECK(pinned_verifier<jwt::es256>::from_signer(k.es).public_key_pem() == k.es.public_key_pem());
         CHECK(pinned_verifier<jwt::es256>::from_signer(k.es).signature_size() == 64);
     }
@@ -253,7 +259,8 @@ TEST_CASE("NumericDates are read as nlohmann::json reads the number, or the toke
     auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
     v.max_token_size(4 * 1024 * 1024).allow_missing_expiration();
     const auto verify_nbf = [&](const std::string& nbf, std::int64_t now = test_now + 3600) {
-        return v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + nbf + "}"), clock_at(now));
+        return v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + nbf + "}"),
+                           clock_at(now));
     };
     const std::string zeros(1000000, '0');
     struct reading {
@@ -261,20 +268,27 @@ TEST_CASE("NumericDates are read as nlohmann::json reads the number, or the toke
         std::int64_t nbf;  // nlohmann's value, rounded up
     };
     const std::vector<reading> readings = {
-        {"1764000060", test_now + 60}, {"1764000060.0", test_now + 60}, {"1.76400006e9", test_now + 60},
-        {"176400006E+1", test_now + 60}, {"17640000600000e-4", test_now + 60},
-        {"0." + zeros + "176400006e1000010", test_now + 60},       // a million-digit fraction, exact exponent
-        {"1764000060" + zeros + "e-1000000", test_now + 60},       // a million-digit integer part
-        {"1764000059.9999999999999999999", test_now + 60},         // the double nearest is 1764000060.0
-        {"1764000059.0000002", test_now + 60},                     // a double above 1764000059: rounded up
-        {"1764000060.0000001", test_now + 60},                     // the double nearest is 1764000060.0
-        {"-0", 0}, {"-0.0", 0}, {"0e99999999999999999999", 0},
-        {"4.9406564584124654e-324", 1},                            // the least subnormal: above 0, rounds up to 1
-        {"2.4703282292062328e-324", 1},                            // rounds to the least subnormal
-        {"2.4703282292062327e-324", 0},                            // underflows to 0, as strtod reads it
-        {"1e-400", 0}, {"-1e-400", 0},                             // -0.0 is not negative
-        {"1" + zeros + "e-10000000", 0},                           // an 8-digit exponent, value 0 all the same
-        {"4102444800", 4102444800}, {"4102444799.5", 4102444800},  // 2100-01-01T00:00:00Z
+        {"1764000060", test_now + 60},
+        {"1764000060.0", test_now + 60},
+        {"1.76400006e9", test_now + 60},
+        {"176400006E+1", test_now + 60},
+        {"17640000600000e-4", test_now + 60},
+        {"0." + zeros + "176400006e1000010", test_now + 60},  // a million-digit fraction, exact exponent
+        {"1764000060" + zeros + "e-1000000", test_now + 60},  // a million-digit integer part
+        {"1764000059.9999999999999999999", test_now + 60},    // the double nearest is 1764000060.0
+        {"1764000059.0000002", test_now + 60},                // a double above 1764000059: rounded up
+        {"1764000060.0000001", test_now + 60},                // the double nearest is 1764000060.0
+        {"-0", 0},
+        {"-0.0", 0},
+        {"0e99999999999999999999", 0},
+        {"4.9406564584124654e-324", 1},  // the least subnormal: above 0, rounds up to 1
+        {"2.4703282292062328e-324", 1},  // rounds to the least subnormal
+        {"2.4703282292062327e-324", 0},  // underflows to 0, as strtod reads it
+        {"1e-400", 0},
+        {"-1e-400", 0},                   // -0.0 is not negative
+        {"1" + zeros + "e-10000000", 0},  // an 8-digit exponent, value 0 all the same
+        {"4102444800", 4102444800},
+        {"4102444799.5", 4102444800},  // 2100-01-01T00:00:00Z
     };
     for (const reading& r : readings) {
         INFO("nbf " << r.text.substr(0, 40) << (r.text.size() > 40 ? "..." : ""));
@@ -293,9 +307,9 @@ TEST_CASE("NumericDates are read as nlohmann::json reads the number, or the toke
             CHECK(std::string(e.what()).find(text.substr(0, 20)) != std::string::npos);
         }
     }
-    for (const std::string& text : {std::string("253402300800"), std::string("253402300799.5"), std::string("-1"),
-                                    std::string("-1e-300"), std::string("-9223372036854775809"),
-                                    std::string("18446744073709551616")}) {
+    for (const std::string& text :
+         {std::string("253402300800"), std::string("253402300799.5"), std::string("-1"), std::string("-1e-300"),
+          std::string("-9223372036854775809"), std::string("18446744073709551616")}) {
         INFO("nbf " << text);
         std::error_code ec;
         CHECK(!(v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + text + "}"),
@@ -369,7 +383,8 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         CHECK(v.verify(repeated).roles() == std::vector<std::string>{"Support Team", "Sales"});
     }
     SECTION("a role claim name configured in the login policy") {
-        const auto token = jwt::builder<jwt::hs256, fixed_clock>(k.hs).role_claim("groups").roles({"Support Team"}).sign();
+        const auto token =
+            jwt::builder<jwt::hs256, fixed_clock>(k.hs).role_claim("groups").roles({"Support Team"}).sign();
         auto widget = pinned_verifier<jwt::hs256>::from_signer(k.hs);
         widget.policy(jwt::login_policy{});
         CHECK(verify_code(widget, token) == errc::missing_roles);
@@ -381,16 +396,18 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
     }
     SECTION("identity: email, then upn, then preferred_username") {
         const auto b = [&] { return jwt::builder<jwt::hs256, fixed_clock>(k.hs).roles({"a"}); };
-        CHECK(v.verify(b().upn("u@corp").preferred_username("pu").sign()).identity() == std::optional<std::string>("u@corp"));
+        CHECK(v.verify(b().upn("u@corp").preferred_username("pu").sign()).identity() ==
+              std::optional<std::string>("u@corp"));
         CHECK(v.verify(b().preferred_username("pu").sign()).identity() == std::optional<std::string>("pu"));
         CHECK(v.verify(b().preferred_username("pu").email("e@example.com").sign()).identity() ==
               std::optional<std::string>("e@example.com"));
         CHECK(!(v.verify(b().sign()).identity().has_value()));
         // An identity claim present but empty or blank is refused, never skipped for the next one.
-        for (const char* claims : {R"({"roles":"a","email":"","upn":"u","exp":1764000300})",
-                                   R"({"roles":"a","email":" ","upn":"u","exp":1764000300})",
-                                   R"({"roles":"a","upn":"","preferred_username":"p","exp":1764000300})",
-                                   R"({"roles":"a","email":"e@example.com","preferred_username":"  ","exp":1764000300})"}) {
+        for (const char* claims :
+             {R"({"roles":"a","email":"","upn":"u","exp":1764000300})",
+              R"({"roles":"a","email":" ","upn":"u","exp":1764000300})",
+              R"({"roles":"a","upn":"","preferred_username":"p","exp":1764000300})",
+              R"({"roles":"a","email":"e@example.com","preferred_username":"  ","exp":1764000300})"}) {
             INFO(claims);
             try {
                 (void)v.verify(sign_json(k.hs, R"({"alg":"HS256"})", claims));
@@ -453,15 +470,16 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         CHECK(verify_code(v, dated) == errc::missing_roles);
     }
     SECTION("typ: absent, JWT in any case, or application/jwt") {
-        for (const char* header : {R"({"alg":"HS256"})", R"({"alg":"HS256","typ":"jwt"})", R"({"alg":"HS256","typ":"JWT"})",
-                                   R"({"alg":"HS256","typ":"application/JWT"})"}) {
+        for (const char* header : {R"({"alg":"HS256"})", R"({"alg":"HS256","typ":"jwt"})",
+                                   R"({"alg":"HS256","typ":"JWT"})", R"({"alg":"HS256","typ":"application/JWT"})"}) {
             INFO(header);
             CHECK(!(verify_code(v, sign_json(k.hs, header, R"({"roles":"a","exp":1764000300})"))));
         }
     }
     SECTION("key-carrying header parameters are ignored, never obeyed") {
-        const auto t = sign_json(k.hs, R"({"alg":"HS256","jku":"https://evil.example/keys","jwk":{"kty":"oct","k":"AA"},"kid":"x"})",
-                                 R"({"roles":"a","exp":1764000300})");
+        const auto t = sign_json(
+            k.hs, R"({"alg":"HS256","jku":"https://evil.example/keys","jwk":{"kty":"oct","k":"AA"},"kid":"x"})",
+            R"({"roles":"a","exp":1764000300})");
         CHECK(!(verify_code(v, t)));
         const auto forged = sign_json(k.hs_other, R"({"alg":"HS256","jwk":{"kty":"oct","k":"AA"}})",
                                       R"({"roles":"a","exp":1764000300})");
@@ -492,8 +510,9 @@ TEST_CASE("the builder's own header and the same header written otherwise verify
     const std::string builder_header = R"({"alg":"HS256","typ":"JWT"})";
     fixed_clock::set(test_now);
     CHECK(mint(k.hs, test_now).substr(0, mint(k.hs, test_now).find('.')) == jwt::base64url_encode(builder_header));
-    for (const std::string& header : {builder_header, std::string(R"({"typ":"JWT","alg":"HS256"})"),
-                                     std::string(R"({ "alg":"HS256", "typ":"JWT" })"), std::string(R"({"alg":"HS256"})")}) {
+    for (const std::string& header :
+         {builder_header, std::string(R"({"typ":"JWT","alg":"HS256"})"),
+          std::string(R"({ "alg":"HS256", "typ":"JWT" })"), std::string(R"({"alg":"HS256"})")}) {
         INFO(header);
         const auto t = v.verify(sign_json(k.hs, header, payload));
         CHECK(t.header_text() == header);
@@ -545,11 +564,15 @@ TEST_CASE("check_key_pair proves a public key (or secret) belongs to a signer", 
     using hs_verifier = jwt::verifier<jwt::hs256>;
     CHECK(!code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs.public_key_pem())); }));
     CHECK(!code([&] { jwt::check_key_pair(k.es, es_verifier::from_pem(k.es.public_key_pem())); }));
-    CHECK(!code([&] { jwt::check_key_pair(k.hs, hs_verifier::from_secret("0123456789abcdef0123456789abcdef-test-secret")); }));
+    CHECK(!code([&] {
+        jwt::check_key_pair(k.hs, hs_verifier::from_secret("0123456789abcdef0123456789abcdef-test-secret"));
+    }));
     CHECK(!code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_signer(k.rs)); }));
     CHECK(!code([&] { jwt::check_key_pair(k.hs, hs_verifier::from_signer(k.hs)); }));
-    CHECK(code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs_other.public_key_pem())); }) == errc::key_mismatch);
-    CHECK(code([&] { jwt::check_key_pair(k.es, es_verifier::from_pem(k.es_other.public_key_pem())); }) == errc::key_mismatch);
+    CHECK(code([&] { jwt::check_key_pair(k.rs, rs_verifier::from_pem(k.rs_other.public_key_pem())); }) ==
+          errc::key_mismatch);
+    CHECK(code([&] { jwt::check_key_pair(k.es, es_verifier::from_pem(k.es_other.public_key_pem())); }) ==
+          errc::key_mismatch);
     CHECK(code([&] {
               jwt::check_key_pair(k.hs, hs_verifier::from_secret("fedcba9876543210fedcba9876543210-other-secret"));
           }) == errc::key_mismatch);
@@ -619,26 +642,22 @@ TEST_CASE("flipping any bit of any character of a minted token makes it fail", "
     const auto& k = keys();
     fixed_clock::set(test_now);
     std::size_t total = 0;
-    SECTION("RS256") {
-        total = check_bit_flips(pinned_verifier<jwt::rs256>::from_signer(k.rs), mint(k.rs, test_now));
-    }
-    SECTION("ES256") {
-        total = check_bit_flips(pinned_verifier<jwt::es256>::from_signer(k.es), mint(k.es, test_now));
-    }
-    SECTION("HS256") {
-        total = check_bit_flips(pinned_verifier<jwt::hs256>::from_signer(k.hs), mint(k.hs, test_now));
-    }
+    SECTION("RS256") { total = check_bit_flips(pinned_verifier<jwt::rs256>::from_signer(k.rs), mint(k.rs, test_now)); }
+    SECTION("ES256") { total = check_bit_flips(pinned_verifier<jwt::es256>::from_signer(k.es), mint(k.es, test_now)); }
+    SECTION("HS256") { total = check_bit_flips(pinned_verifier<jwt::hs256>::from_signer(k.hs), mint(k.hs, test_now)); }
     std::printf("verifier_test: %zu single-bit flips refused\n", total);
     CHECK(total > 1000);
 }
 
-TEST_CASE("a plain verifier checks JWS, time and registered claims only: no role claim is required", "[verifier][policy]") {
+TEST_CASE("a plain verifier checks JWS, time and registered claims only: no role claim is required",
+          "[verifier][policy]") {
     const auto& k = keys();
     fixed_clock::set(test_now);
     const auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
     const std::string h = R"({"alg":"HS256","typ":"JWT"})";
     // No role claim at all: accepted, with no roles and the default identity precedence.
-    const auto t = v.verify(sign_json(k.hs, h, R"({"sub":"svc","upn":"u@corp","preferred_username":"p","exp":1764000300})"));
+    const auto t = v.verify(sign_json(k.hs, h,
+                                      R"({"sub":"svc","upn":"u@corp","preferred_username":"p","exp":1764000300})"));
     CHECK(t.roles().empty());
     CHECK(t.identity() == std::optional<std::string>("u@corp"));
     // A "roles" claim that holds role names is read; another claim name is not.
@@ -646,7 +665,8 @@ TEST_CASE("a plain verifier checks JWS, time and registered claims only: no role
           std::vector<std::string>{"Sales", "Support"});
     CHECK(v.verify(sign_json(k.hs, h, R"({"groups":["Sales"],"exp":1764000300})")).roles().empty());
     // A "roles" claim of another shape (another system's) does not refuse the token.
-    for (const char* roles : {R"({"roles":{"admin":true},)", R"({"roles":[],)", R"({"roles":[1,2],)", R"({"roles":"",)"}) {
+    for (const char* roles :
+         {R"({"roles":{"admin":true},)", R"({"roles":[],)", R"({"roles":[1,2],)", R"({"roles":"",)"}) {
         INFO(roles);
         const auto other = v.verify(sign_json(k.hs, h, std::string(roles) + R"("exp":1764000300})"));
         CHECK(other.roles().empty());
@@ -681,7 +701,8 @@ TEST_CASE("a login policy adds the widget's rules to a verifier", "[verifier][po
     SECTION("the policy's role claim name") {
         v.policy(jwt::login_policy{}.role_claim("groups"));
         CHECK(verify_code(v, sign_json(k.hs, h, dated(R"("roles":["Sales"],)"))) == errc::missing_roles);
-        CHECK(v.verify(sign_json(k.hs, h, dated(R"("groups":["Sales"],)"))).roles() == std::vector<std::string>{"Sales"});
+        CHECK(v.verify(sign_json(k.hs, h, dated(R"("groups":["Sales"],)"))).roles() ==
+              std::vector<std::string>{"Sales"});
     }
     SECTION("the policy's lifetime ceiling") {
         v.policy(jwt::login_policy{}.max_lifetime(std::chrono::minutes(5)));

@@ -65,8 +65,9 @@ tally run_signature_file(const std::filesystem::path& path, const char* sha) {
         if (sha != nullptr) REQUIRE(group.at("sha") == sha);
         const auto v = jwt::verifier<Alg>::from_pem(group.at("publicKeyPem").get<std::string>());
         for (const auto& test : group.at("tests")) {
-            record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
-                                               hex_decode(test.at("sig").get<std::string>())));
+            record(t, test,
+                   v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
+                                      hex_decode(test.at("sig").get<std::string>())));
         }
     }
     CHECK(t.ran == file.at("numberOfTests").get<std::size_t>());
@@ -136,7 +137,8 @@ jwt::detail::pkey_ptr pkey_from_jwk(const json& jwk) {
     const std::string kty = jwk.at("kty");
     const auto bn = [&](const char* member) {
         const std::string bytes = jwt::base64url_decode(jwk.at(member).get<std::string>());
-        bns.emplace_back(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr));
+        bns.emplace_back(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()),
+                                   nullptr));
         REQUIRE(bns.back());
         return bns.back().get();
     };
@@ -174,8 +176,9 @@ TEST_CASE("Wycheproof ECDSA P-256 SHA-256 (P1363 R||S) through verifier<es256>::
         REQUIRE(group.at("sha") == "SHA-256");
         const auto v = jwt::verifier<jwt::es256>::from_pem(group.at("publicKeyPem").get<std::string>());
         for (const auto& test : group.at("tests")) {
-            record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
-                                               hex_decode(test.at("sig").get<std::string>())));
+            record(t, test,
+                   v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
+                                      hex_decode(test.at("sig").get<std::string>())));
         }
     }
     t.print("ecdsa_secp256r1_sha256_p1363_test.json");
@@ -184,13 +187,15 @@ TEST_CASE("Wycheproof ECDSA P-256 SHA-256 (P1363 R||S) through verifier<es256>::
 
 TEST_CASE("Wycheproof ECDSA P-384 SHA-384 (P1363 R||S) through verifier<es384>", "[wycheproof][algorithms]") {
     const auto dir = jwtmint_test::vectors_dir();
-    const auto t = run_signature_file<jwt::es384>(dir / "wycheproof" / "ecdsa_secp384r1_sha384_p1363_test.json", "SHA-384");
+    const auto t = run_signature_file<jwt::es384>(dir / "wycheproof" / "ecdsa_secp384r1_sha384_p1363_test.json",
+                                                  "SHA-384");
     t.print("ecdsa_secp384r1_sha384_p1363_test.json");
 }
 
 TEST_CASE("Wycheproof ECDSA P-521 SHA-512 (P1363 R||S) through verifier<es512>", "[wycheproof][algorithms]") {
     const auto dir = jwtmint_test::vectors_dir();
-    const auto t = run_signature_file<jwt::es512>(dir / "wycheproof" / "ecdsa_secp521r1_sha512_p1363_test.json", "SHA-512");
+    const auto t = run_signature_file<jwt::es512>(dir / "wycheproof" / "ecdsa_secp521r1_sha512_p1363_test.json",
+                                                  "SHA-512");
     t.print("ecdsa_secp521r1_sha512_p1363_test.json");
 }
 
@@ -221,8 +226,9 @@ TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-256 through verifier<rs256>::veri
         const auto v = jwt::verifier<jwt::rs256>::from_pem(pem);
         for (const auto& test : group.at("tests")) {
             if (test.at("result") == "acceptable") ++acceptable;
-            record(t, test, v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
-                                               hex_decode(test.at("sig").get<std::string>())));
+            record(t, test,
+                   v.verify_signature(hex_decode(test.at("msg").get<std::string>()),
+                                      hex_decode(test.at("sig").get<std::string>())));
         }
     }
     CHECK(small_exponent == 2);
@@ -234,20 +240,23 @@ TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-256 through verifier<rs256>::veri
 
 TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-384 through verifier<rs384>", "[wycheproof][algorithms]") {
     const auto dir = jwtmint_test::vectors_dir();
-    const auto t = run_signature_file<jwt::rs384>(dir / "wycheproof" / "rsa_signature_2048_sha384_test.json", "SHA-384");
+    const auto t = run_signature_file<jwt::rs384>(dir / "wycheproof" / "rsa_signature_2048_sha384_test.json",
+                                                  "SHA-384");
     t.print("rsa_signature_2048_sha384_test.json", " ('acceptable' refused as designed)");
     CHECK(t.acceptable == 1);
 }
 
 TEST_CASE("Wycheproof RSA-PSS 2048 SHA-256 MGF1 salt 32 through verifier<ps256>", "[wycheproof][algorithms]") {
     const auto dir = jwtmint_test::vectors_dir();
-    const auto t = run_signature_file<jwt::ps256>(dir / "wycheproof" / "rsa_pss_2048_sha256_mgf1_32_test.json", "SHA-256");
+    const auto t = run_signature_file<jwt::ps256>(dir / "wycheproof" / "rsa_pss_2048_sha256_mgf1_32_test.json",
+                                                  "SHA-256");
     t.print("rsa_pss_2048_sha256_mgf1_32_test.json");
 }
 
 TEST_CASE("Wycheproof RSA-PSS 2048 SHA-384 MGF1 salt 48 through verifier<ps384>", "[wycheproof][algorithms]") {
     const auto dir = jwtmint_test::vectors_dir();
-    const auto t = run_signature_file<jwt::ps384>(dir / "wycheproof" / "rsa_pss_2048_sha384_mgf1_48_test.json", "SHA-384");
+    const auto t = run_signature_file<jwt::ps384>(dir / "wycheproof" / "rsa_pss_2048_sha384_mgf1_48_test.json",
+                                                  "SHA-384");
     t.print("rsa_pss_2048_sha384_mgf1_48_test.json");
 }
 
@@ -293,7 +302,8 @@ TEST_CASE("Wycheproof HMAC-SHA-256 through the verifier and its HMAC primitive",
             REQUIRE(mac);
             unsigned char full[32];
             REQUIRE((*mac)->sign_to(msg, full).value() == 32);
-            const bool primitive_ok = !tag.empty() && tag.size() <= 32 && CRYPTO_memcmp(full, tag.data(), tag.size()) == 0;
+            const bool primitive_ok = !tag.empty() && tag.size() <= 32 &&
+                                      CRYPTO_memcmp(full, tag.data(), tag.size()) == 0;
             record(primitive, test, primitive_ok);
 
             if (key.size() < 32) {
@@ -313,9 +323,10 @@ TEST_CASE("Wycheproof HMAC-SHA-256 through the verifier and its HMAC primitive",
             }
         }
     }
-    const std::string extra = "; public verifier: " + std::to_string(public_full) + " full-tag cases matched their label, " +
-                              std::to_string(public_truncated_refused) + " truncated-tag cases refused; " +
-                              std::to_string(short_key_primitive_only) + " short-key cases via the primitive only";
+    const std::string extra = "; public verifier: " + std::to_string(public_full) +
+                              " full-tag cases matched their label, " + std::to_string(public_truncated_refused) +
+                              " truncated-tag cases refused; " + std::to_string(short_key_primitive_only) +
+                              " short-key cases via the primitive only";
     primitive.print("hmac_sha256_test.json", extra.c_str());
     CHECK(primitive.ran == file.at("numberOfTests").get<std::size_t>());
     CHECK(public_full + public_truncated_refused + short_key_primitive_only == primitive.ran);
@@ -370,19 +381,24 @@ TEST_CASE("Wycheproof JSON Web Signature cases for RS256, ES256 and HS256 throug
         }
         bool usable = key.value("use", "sig") == "sig";
         if (key.contains("key_ops")) {
-            usable = usable && std::find(key.at("key_ops").begin(), key.at("key_ops").end(), "verify") != key.at("key_ops").end();
+            usable = usable &&
+                     std::find(key.at("key_ops").begin(), key.at("key_ops").end(), "verify") != key.at("key_ops").end();
         }
         std::set<std::string> valid_tokens;
         for (const auto& test : group.at("tests")) {
             const int id = test.at("tcId").get<int>();
-            if (test.at("result") == "valid" && id != 372 && id != 373) valid_tokens.insert(test.at("jws").is_string() ? test.at("jws").get<std::string>() : test.at("jws").dump());
+            if (test.at("result") == "valid" && id != 372 && id != 373)
+                valid_tokens.insert(test.at("jws").is_string() ? test.at("jws").get<std::string>()
+                                                               : test.at("jws").dump());
         }
         for (const auto& test : group.at("tests")) {
             const int id = test.at("tcId").get<int>();
-            const std::string jws = test.at("jws").is_string() ? test.at("jws").get<std::string>() : test.at("jws").dump();
+            const std::string jws = test.at("jws").is_string() ? test.at("jws").get<std::string>()
+                                                               : test.at("jws").dump();
             const bool mislabelled = id == 372 || id == 373;
             const bool expect_valid = test.at("result") == "valid" && !mislabelled;
-            INFO("tcId " << id << " (" << test.at("result").get<std::string>() << ": " << test.value("comment", "") << ")");
+            INFO("tcId " << id << " (" << test.at("result").get<std::string>() << ": " << test.value("comment", "")
+                         << ")");
             relabelled += mislabelled ? 1 : 0;
             if (!usable) {
                 CHECK(!expect_valid);
@@ -394,7 +410,8 @@ TEST_CASE("Wycheproof JSON Web Signature cases for RS256, ES256 and HS256 throug
             std::error_code ec;
             bool accepted = false;
             if (alg == "HS256") {
-                const auto v = jwt::verifier<jwt::hs256>::from_secret(jwt::base64url_decode(key.at("k").get<std::string>()));
+                const auto v = jwt::verifier<jwt::hs256>::from_secret(
+                    jwt::base64url_decode(key.at("k").get<std::string>()));
                 accepted = v.verify_jws(jws, ec).has_value();
             } else if (alg == "RS256") {
                 const auto pkey = pkey_from_jwk(key);
@@ -419,9 +436,10 @@ TEST_CASE("Wycheproof JSON Web Signature cases for RS256, ES256 and HS256 throug
     }
     t.skipped += not_applicable;
     std::string extra = " (" + std::to_string(not_applicable) + " not applicable: other algorithms; " +
-                        std::to_string(contradictory) + " contradictory duplicates of valid tokens (tcId" + contradictory_ids + "); " +
-                        std::to_string(relabelled) + " mislabelled valid treated as invalid; " +
-                        std::to_string(import_refused) + " refused at JWK import for use/key_ops) refusals by code:";
+                        std::to_string(contradictory) + " contradictory duplicates of valid tokens (tcId" +
+                        contradictory_ids + "); " + std::to_string(relabelled) +
+                        " mislabelled valid treated as invalid; " + std::to_string(import_refused) +
+                        " refused at JWK import for use/key_ops) refusals by code:";
     for (const auto& [code, n] : by_code) extra += std::string(" ") + jwt::errc_name(code) + "=" + std::to_string(n);
     t.print("json_web_signature_test.json", extra.c_str());
     CHECK(t.ran + t.skipped == file.at("numberOfTests").get<std::size_t>());

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: MIT
 // jwtmint doctor --key PRIVATE ...: the set-up mistakes behind most failed widget logins,
 // one check per line with its verdict.
-#include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/claims.hpp>
 #include <jwtmint/json.hpp>
 #include <jwtmint/verifier.hpp>
-#include <type_traits>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -16,6 +12,11 @@
 #include "key_io.hpp"
 #include "policy.hpp"
 #include "token_view.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <type_traits>
 
 namespace cli {
 
@@ -29,9 +30,7 @@ public:
     void add(verdict v, const char* name, const std::string& detail) {
         const char* tag = "[ ok ]";
         switch (v) {
-            case verdict::ok:
-                ++ok_;
-                break;
+            case verdict::ok: ++ok_; break;
             case verdict::warn:
                 tag = "[warn]";
                 ++warn_;
@@ -48,8 +47,8 @@ public:
         std::printf("%s %-17s %s\n", tag, name, one_line(detail).c_str());
     }
     [[nodiscard]] int exit_status(bool allow_warnings) const {
-        std::printf("doctor: %d ok, %d warning%s, %d failed, %d skipped\n", ok_, warn_,
-                    warn_ == 1 ? "" : "s", fail_, skip_);
+        std::printf("doctor: %d ok, %d warning%s, %d failed, %d skipped\n", ok_, warn_, warn_ == 1 ? "" : "s", fail_,
+                    skip_);
         return fail_ > 0 || (!allow_warnings && warn_ > 0) ? exit_refused : exit_ok;
     }
 
@@ -85,8 +84,8 @@ void check_file_mode(context& c) {
     std::snprintf(text, sizeof text, "%04o", mode);
     if ((mode & 0007u) != 0) {
         c.list.add(verdict::fail, "key file mode",
-                   std::string("mode ") + text +
-                       ": every user on this machine can read the key; run: chmod 600 " + c.o.key);
+                   std::string("mode ") + text + ": every user on this machine can read the key; run: chmod 600 " +
+                       c.o.key);
     } else if ((mode & 0070u) != 0) {
         c.list.add(verdict::warn, "key file mode",
                    std::string("mode ") + text +
@@ -94,8 +93,7 @@ void check_file_mode(context& c) {
                        "own group, run: chmod 600 " +
                        c.o.key);
     } else {
-        c.list.add(verdict::ok, "key file mode",
-                   std::string("mode ") + text + ": only the owner can read it");
+        c.list.add(verdict::ok, "key file mode", std::string("mode ") + text + ": only the owner can read it");
     }
 }
 
@@ -116,14 +114,12 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
         return;
     }
     if (auto paired = jwt::try_check_key_pair(signer, *v); !paired) {
-        c.list.add(verdict::fail, "public key match",
-                   "'" + c.o.public_key + "': " + paired.error().what());
+        c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + paired.error().what());
         return;
     }
     constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
     c.list.add(verdict::ok, "public key match",
-               "'" + c.o.public_key +
-                   (symmetric ? "' holds the same secret" : "' belongs to the private key") +
+               "'" + c.o.public_key + (symmetric ? "' holds the same secret" : "' belongs to the private key") +
                    ": the vendor can verify the backend's tokens with it");
 }
 
@@ -131,16 +127,14 @@ template <class Alg>
 void check_fresh_token(context& c, const Alg& signer) {
     if (c.algorithm_refused) {
         c.list.add(verdict::skip, "fresh token",
-                   std::string("the widget does not accept ") + std::string(Alg::alg) +
-                       " (see 'widget algorithm')");
+                   std::string("the widget does not accept ") + std::string(Alg::alg) + " (see 'widget algorithm')");
         return;
     }
     const auto failed = [&](const jwt::error& e) {
         c.list.add(verdict::fail, "fresh token", std::string(jwt::errc_name(e.value())) + ": " + e.what());
     };
     const jwt::login_policy& policy = c.rules.policy;
-    const std::string role =
-        policy.team_roles().empty() ? std::string("jwtmint doctor") : policy.team_roles().front();
+    const std::string role = policy.team_roles().empty() ? std::string("jwtmint doctor") : policy.team_roles().front();
     const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{c.now}};
     auto v = jwt::verifier<Alg>::try_from_signer(signer);
     if (!v) return failed(v.error());
@@ -166,8 +160,7 @@ void check_roles(context& c, const unverified_token& t) {
     const auto it = t.claims.find(claim);
     if (it == t.claims.end()) {
         if (c.rules.general) {
-            c.list.add(verdict::skip, "token roles",
-                       "no '" + claim + "' claim (--general: none is required)");
+            c.list.add(verdict::skip, "token roles", "no '" + claim + "' claim (--general: none is required)");
             return;
         }
         c.list.add(verdict::fail, "token roles",
@@ -249,12 +242,10 @@ void check_token_times(context& c, const unverified_token& t) {
                    describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) +
                        "); mint tokens when the widget asks for them (the Live Chat resolver)");
     } else if (nbf && *nbf > c.now) {
-        c.list.add(
-            verdict::fail, "token expiry",
-            "not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, c.now) + ")");
+        c.list.add(verdict::fail, "token expiry",
+                   "not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, c.now) + ")");
     } else {
-        c.list.add(verdict::ok, "token expiry",
-                   describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")");
+        c.list.add(verdict::ok, "token expiry", describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")");
     }
 
     if (!iat) {
@@ -263,16 +254,14 @@ void check_token_times(context& c, const unverified_token& t) {
     } else if (exp) {
         const std::int64_t life = *exp - *iat;
         if (life <= 0) {
-            c.list.add(verdict::fail, "token lifetime",
-                       "exp is not after iat: the token was never valid");
+            c.list.add(verdict::fail, "token lifetime", "exp is not after iat: the token was never valid");
         } else if (life > c.max_ttl) {
             c.list.add(verdict::warn, "token lifetime",
                        format_span(life) + " is above " + format_span(c.max_ttl) +
                            " (the vendor recommends 10 minutes at most; mint on demand instead of "
                            "on page load)");
         } else {
-            c.list.add(verdict::ok, "token lifetime",
-                       format_span(life) + " (at most " + format_span(c.max_ttl) + ")");
+            c.list.add(verdict::ok, "token lifetime", format_span(life) + " (at most " + format_span(c.max_ttl) + ")");
         }
     }
 }
@@ -313,8 +302,7 @@ void check_identity(context& c, const unverified_token& t) {
 template <class Alg>
 std::optional<unverified_token> check_token(context& c, const key_material& key, const Alg& signer) {
     if (c.o.token.empty()) {
-        c.list.add(verdict::skip, "token",
-                   "no --token given; pass one your backend minted to check it too");
+        c.list.add(verdict::skip, "token", "no --token given; pass one your backend minted to check it too");
         return std::nullopt;
     }
     const std::string token = read_token(c.o.token);
@@ -322,23 +310,20 @@ std::optional<unverified_token> check_token(context& c, const key_material& key,
     try {
         t = decode_unverified(token);
     } catch (const jwt::error& e) {
-        c.list.add(verdict::fail, "token format",
-                   std::string(jwt::errc_name(e.value())) + ": " + e.what());
+        c.list.add(verdict::fail, "token format", std::string(jwt::errc_name(e.value())) + ": " + e.what());
         return std::nullopt;
     }
     auto v = jwt::verifier<Alg>::try_from_signer(signer);
     auto verified = v ? v->try_verify_jws(token) : jwt::result<jwt::verified_jws>(v.error());
     if (verified) {
-        c.list.add(verdict::ok, "token signature",
-                   std::string(Alg::alg) + " signature verifies with the key");
+        c.list.add(verdict::ok, "token signature", std::string(Alg::alg) + " signature verifies with the key");
     } else {
         const jwt::error& e = verified.error();
         std::string hint;
         if (e.value() == jwt::errc::algorithm_mismatch) {
             hint = assumed_algorithm_hint(key, !c.o.alg.empty(), alg_tag<Alg>{}, token);
         }
-        c.list.add(verdict::fail, "token signature",
-                   std::string(jwt::errc_name(e.value())) + ": " + e.what() + hint);
+        c.list.add(verdict::fail, "token signature", std::string(jwt::errc_name(e.value())) + ": " + e.what() + hint);
     }
     check_token_times(c, t);
     check_roles(c, t);
@@ -357,15 +342,13 @@ void check_system_clock(context& c) {
                        ", which cannot be right; tokens minted here carry wrong times (sync "
                        "the clock with NTP)");
     } else {
-        c.list.add(verdict::ok, "system clock",
-                   "now is " + format_utc(c.now) + (c.o.now ? " (pinned by --now)" : ""));
+        c.list.add(verdict::ok, "system clock", "now is " + format_utc(c.now) + (c.o.now ? " (pinned by --now)" : ""));
     }
 }
 
 /// The checks that need a usable signing key; returns the --token, decoded, when there is one.
 template <class Alg>
-std::optional<unverified_token> run_key_checks(context& c, const key_material& key,
-                                               const secret_buffer& passphrase) {
+std::optional<unverified_token> run_key_checks(context& c, const key_material& key, const secret_buffer& passphrase) {
     std::optional<Alg> signer;
     try {
         signer.emplace(make_signer<Alg>(key));
@@ -376,8 +359,8 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
         const jwt::key_info info = key.private_key ? key.private_key->info() : jwt::key_info{};
         std::string detail = std::string(Alg::alg) + ": ";
         if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
-            detail += std::to_string(key.secret->size()) + "-byte secret (at least " +
-                      std::to_string(Alg::spec.size) + " needed)";
+            detail += std::to_string(key.secret->size()) + "-byte secret (at least " + std::to_string(Alg::spec.size) +
+                      " needed)";
         } else if constexpr (key_kind_of<Alg>() == key_kind::rsa) {
             detail += std::to_string(info.bits) + "-bit " + info.type + " key (at least " +
                       std::to_string(Alg::spec.min_bits) + " needed)";
@@ -414,8 +397,7 @@ int run_doctor(const doctor_options& o) {
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     if (!o.public_key.empty()) {
-        (void)read_file_bytes(
-            o.public_key, "public key file");  // a missing file is a usage error, before any check
+        (void)read_file_bytes(o.public_key, "public key file");  // a missing file is a usage error, before any check
     }
     checklist list;
     context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};

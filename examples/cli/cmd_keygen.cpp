@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // jwtmint keygen ALG --out FILE: a new private key or secret fitting ALG, written 0600.
-#include <cstdio>
-#include <filesystem>
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/key.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "key_io.hpp"
+
+#include <cstdio>
+#include <filesystem>
 
 namespace cli {
 
@@ -30,8 +31,8 @@ template <class Alg>
 std::string alg_option_for_sign() {
     constexpr key_kind kind = key_kind_of<Alg>();
     const bool implied = (kind == key_kind::rsa && Alg::alg == "RS256") ||
-                         (kind == key_kind::secret && Alg::alg == "HS256") ||
-                         kind == key_kind::ec || kind == key_kind::ed25519;
+                         (kind == key_kind::secret && Alg::alg == "HS256") || kind == key_kind::ec ||
+                         kind == key_kind::ed25519;
     return implied ? std::string() : " --alg " + std::string(Alg::alg);
 }
 
@@ -53,15 +54,12 @@ int keygen_pem(const keygen_options& o) {
     std::string kind = "Ed25519";
     if (key_kind_of<Alg>() == key_kind::rsa) kind = "RSA " + std::to_string(info.bits) + "-bit";
     if (key_kind_of<Alg>() == key_kind::ec) kind = "EC " + info.curve;
-    std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n",
-                 with_article("new " + kind).c_str(), o.out.c_str(),
-                 passphrase.empty() ? "" : ", encrypted with the passphrase");
-    std::fprintf(stderr,
-                 "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
-    std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n",
-                 Alg::alg.data());
-    std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n",
-                 o.out.c_str(), alg_option_for_sign<Alg>().c_str());
+    std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n", with_article("new " + kind).c_str(),
+                 o.out.c_str(), passphrase.empty() ? "" : ", encrypted with the passphrase");
+    std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
+    std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n", Alg::alg.data());
+    std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n", o.out.c_str(),
+                 alg_option_for_sign<Alg>().c_str());
     return exit_ok;
 }
 
@@ -76,8 +74,7 @@ int keygen_secret(const keygen_options& o) {
         OPENSSL_cleanse(raw.data(), raw.size());
         // Draw again in the rare case the bytes would read back as something else (a '{' ... '}'
         // text, a DER header) or as text with a trailing line break.
-    } while (classify_key_bytes(secret.view()) != key_file_kind::secret ||
-             has_trailing_line_break(secret.view()));
+    } while (classify_key_bytes(secret.view()) != key_file_kind::secret || has_trailing_line_break(secret.view()));
     // The library's length rule (RFC 7518 section 3.2: at least the hash length), applied to the
     // random bytes themselves, before the file exists.
     (void)Alg::from_secret(secret.view());
@@ -92,32 +89,28 @@ int keygen_secret(const keygen_options& o) {
     std::fwrite(text.view().data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     if (as_text) {
+        std::fprintf(stderr, "jwtmint: wrote a new %s secret to '%s' (mode 0600): the %zu characters\n", alg,
+                     o.out.c_str(), text.size());
         std::fprintf(stderr,
-                     "jwtmint: wrote a new %s secret to '%s' (mode 0600): the %zu characters\n",
-                     alg, o.out.c_str(), text.size());
-        std::fprintf(
-            stderr,
-            "         printed above, without a line break. %s is symmetric: paste exactly\n"
-            "         this text into the vendor's settings (algorithm %s), and keep it as\n"
-            "         secret as a private key.\n",
-            alg, alg);
+                     "         printed above, without a line break. %s is symmetric: paste exactly\n"
+                     "         this text into the vendor's settings (algorithm %s), and keep it as\n"
+                     "         secret as a private key.\n",
+                     alg, alg);
     } else {
-        std::fprintf(stderr,
-                     "jwtmint: wrote a new %zu-byte %s secret to '%s' (mode 0600), as raw bytes.\n",
+        std::fprintf(stderr, "jwtmint: wrote a new %zu-byte %s secret to '%s' (mode 0600), as raw bytes.\n",
                      secret.size(), alg, o.out.c_str());
-        std::fprintf(
-            stderr,
-            "         %s is symmetric: the vendor must hold the very same bytes. The line\n"
-            "         above is that secret in base64url; give it to the vendor only where its\n"
-            "         settings take a base64url-encoded secret. Where they take the secret as\n"
-            "         typed text, make a text secret instead:\n"
-            "         jwtmint keygen %s --format base64url --out FILE\n",
-            alg, lower(alg).c_str());
+        std::fprintf(stderr,
+                     "         %s is symmetric: the vendor must hold the very same bytes. The line\n"
+                     "         above is that secret in base64url; give it to the vendor only where its\n"
+                     "         settings take a base64url-encoded secret. Where they take the secret as\n"
+                     "         typed text, make a text secret instead:\n"
+                     "         jwtmint keygen %s --format base64url --out FILE\n",
+                     alg, lower(alg).c_str());
     }
     const std::string alg_option = alg_option_for_sign<Alg>();
     if (!alg_option.empty()) {
-        std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n",
-                     o.out.c_str(), alg_option.c_str());
+        std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n", o.out.c_str(),
+                     alg_option.c_str());
     }
     return exit_ok;
 }
@@ -144,16 +137,12 @@ int keygen(const keygen_options& o) {
                           " secret file is not encrypted");
     }
     std::error_code ec;
-    if (!o.force &&
-        std::filesystem::symlink_status(o.out, ec).type() !=
-            std::filesystem::file_type::not_found &&
-        !ec) {
+    if (!o.force && std::filesystem::symlink_status(o.out, ec).type() != std::filesystem::file_type::not_found && !ec) {
         // Checked again atomically when the file is created; this only saves a slow RSA keygen.
-        throw jwt::error(
-            jwt::errc::key_file_error,
-            "'" + o.out +
-                "' already exists; keygen never overwrites a key without --force (make sure "
-                "nothing uses the old key first)");
+        throw jwt::error(jwt::errc::key_file_error,
+                         "'" + o.out +
+                             "' already exists; keygen never overwrites a key without --force (make sure "
+                             "nothing uses the old key first)");
     }
     if constexpr (kind == key_kind::secret) {
         return keygen_secret<Alg>(o);
@@ -167,8 +156,7 @@ int keygen(const keygen_options& o) {
 int run_keygen(const keygen_options& o) {
     const auto a = parse_algorithm(o.algorithm);
     if (!a) {
-        throw usage_error("unknown algorithm '" + o.algorithm + "' (use one of " +
-                          algorithm_list(true) + ")");
+        throw usage_error("unknown algorithm '" + o.algorithm + "' (use one of " + algorithm_list(true) + ")");
     }
     return with_algorithm(*a, [&](auto tag) { return keygen<typename decltype(tag)::type>(o); });
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // jwtmint pubkey --key FILE [--format pem|jwk|jwks]: the public key to paste into the vendor's
 // settings, or to publish as a JWK Set.
-#include <cstdio>
 #include <jwtmint/jwk.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "jwk.hpp"
 #include "key_io.hpp"
+
+#include <cstdio>
 
 namespace cli {
 

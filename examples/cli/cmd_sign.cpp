@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 // jwtmint sign --key FILE --role R ...: mints one widget-login token.
-#include <chrono>
-#include <cstdio>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/json.hpp>
-#include <nlohmann/json.hpp>
-#include <utility>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "durations.hpp"
 #include "key_io.hpp"
 #include "policy.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <utility>
 
 namespace cli {
 
@@ -20,16 +22,14 @@ namespace {
 std::pair<std::string, nlohmann::json> parse_claim(const std::string& spec) {
     const std::size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {
-        throw usage_error(
-            "--claim '" + spec +
-            "': expected NAME=JSON, e.g. --claim 'dept=\"sales\"' or --claim 'level=3'");
+        throw usage_error("--claim '" + spec +
+                          "': expected NAME=JSON, e.g. --claim 'dept=\"sales\"' or --claim 'level=3'");
     }
     const std::string name = spec.substr(0, eq);
     const std::string text = spec.substr(eq + 1);
     nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) {
-        throw usage_error("--claim '" + spec +
-                          "': the value is not JSON; a string needs its own quotes: --claim '" +
+        throw usage_error("--claim '" + spec + "': the value is not JSON; a string needs its own quotes: --claim '" +
                           name + "=\"" + text + "\"'");
     }
     return {name, std::move(value)};
@@ -73,8 +73,7 @@ std::string mint(const sign_options& o, const login_rules& rules, const key_mate
     if (!o.kid.empty()) b.key_id(o.kid);
     if (!o.jti.empty()) b.jwt_id(o.jti);
     for (const auto& [name, value] : claims) b.claim(name, value);
-    if (o.now)
-        return b.sign_at(std::chrono::system_clock::time_point{std::chrono::seconds{*o.now}});
+    if (o.now) return b.sign_at(std::chrono::system_clock::time_point{std::chrono::seconds{*o.now}});
     return b.sign();
 }
 
@@ -96,10 +95,9 @@ int run_sign(const sign_options& o) {
     if (!o.ttl_given && ttl > ceiling) ttl = ceiling;  // the default lifetime, under a lower ceiling
     if (ttl.count() < 1) throw usage_error("--ttl must be at least 1s");
     if (ttl > ceiling) {
-        throw usage_error(
-            "--ttl " + o.ttl + " is longer than the " + format_span(ceiling.count()) +
-            " ceiling" + (rules.general ? "" : " (the vendor recommends 10 minutes at most)") +
-            "; raise it with --max-lifetime " + o.ttl + " if the token must live that long");
+        throw usage_error("--ttl " + o.ttl + " is longer than the " + format_span(ceiling.count()) + " ceiling" +
+                          (rules.general ? "" : " (the vendor recommends 10 minutes at most)") +
+                          "; raise it with --max-lifetime " + o.ttl + " if the token must live that long");
     }
     const std::string& role_claim = rules.policy.role_claim();
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
@@ -117,13 +115,11 @@ int run_sign(const sign_options& o) {
     for (const auto& spec : o.claims) {
         claims.push_back(parse_claim(spec));
         const std::string& name = claims.back().first;
-        if (name == role_claim)
-            throw usage_error("--claim " + name + ": that is the role claim; set it with --role");
+        if (name == role_claim) throw usage_error("--claim " + name + ": that is the role claim; set it with --role");
         if (const char* option = option_for_claim(name)) {
             throw usage_error("--claim " + name + ": that claim has its own option, " + option);
         }
-        if (jwt::is_managed_claim(name))
-            throw usage_error("--claim " + name + ": jwtmint does not set that claim");
+        if (jwt::is_managed_claim(name)) throw usage_error("--claim " + name + ": jwtmint does not set that claim");
     }
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     if (requested) check_widget_algorithm(rules, *requested);
@@ -134,11 +130,10 @@ int run_sign(const sign_options& o) {
     const algorithm a = choose_algorithm(key, requested);
     check_widget_algorithm(rules, a);
     if (key.secret && has_trailing_line_break(key.secret->view())) {
-        std::fprintf(
-            stderr,
-            "jwtmint: warning: the secret file '%s' ends with a line break, which is part of "
-            "the %s secret; the vendor must hold it too (write secret files without one)\n",
-            o.key.c_str(), algorithm_name(a));
+        std::fprintf(stderr,
+                     "jwtmint: warning: the secret file '%s' ends with a line break, which is part of "
+                     "the %s secret; the vendor must hold it too (write secret files without one)\n",
+                     o.key.c_str(), algorithm_name(a));
     }
     const std::string token = with_algorithm(a, [&](auto tag) {
         using Alg = typename decltype(tag)::type;

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: MIT
 // jwtmint verify --key FILE [TOKEN]: exit 0 and the header and claims as JSON when the token
 // is valid, 1 and "error: <errc name>: <message>" when it is refused, 2 for usage or key errors.
-#include <chrono>
-#include <cstdio>
 #include <jwtmint/json.hpp>
 #include <jwtmint/verifier.hpp>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -13,6 +10,11 @@
 #include "key_io.hpp"
 #include "policy.hpp"
 #include "token_view.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
 
 namespace cli {
 
@@ -35,8 +37,7 @@ std::string kid_of(std::string_view token) {
 int run_verify(const verify_options& o) {
     const login_rules rules = resolve_rules(o.policy);
     const std::chrono::seconds leeway = parse_duration(o.leeway, "--leeway");
-    if (leeway > std::chrono::hours{24})
-        throw usage_error("--leeway must be at most 1 day (a few seconds is typical)");
+    if (leeway > std::chrono::hours{24}) throw usage_error("--leeway must be at most 1 day (a few seconds is typical)");
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     const std::string token = read_token(o.token);

@@ -4,12 +4,12 @@
 // main.cpp turns into one line on stderr and exit status 2.
 #pragma once
 
+#include "policy.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "policy.hpp"
 
 namespace cli {
 
@@ -18,7 +18,7 @@ struct keygen_options {
     std::string out;        ///< the new key or secret file
     unsigned bits = 2048;   ///< RSA modulus size
     bool bits_given = false;
-    std::size_t bytes = 0;   ///< HMAC secret size (when not given: the hash length)
+    std::size_t bytes = 0;  ///< HMAC secret size (when not given: the hash length)
     bool bytes_given = false;
     std::string format = "raw";  ///< HMAC secret file format: raw | base64url
     bool format_given = false;
@@ -39,8 +39,8 @@ struct sign_options {
     std::string alg;
     std::vector<std::string> roles;  ///< each split at commas: --role "A,B" is two roles
     std::string email, upn, preferred_username, sub, iss, aud, kid, jti;
-    policy_options policy;  ///< --policy, --general, --known-roles, --role-claim, --role-format, --max-lifetime
-    std::string ttl;        ///< main.cpp sets the default from jwt::default_lifetime
+    policy_options policy;   ///< --policy, --general, --known-roles, --role-claim, --role-format, --max-lifetime
+    std::string ttl;         ///< main.cpp sets the default from jwt::default_lifetime
     bool ttl_given = false;  ///< without --ttl, a ceiling below the default lifetime is the lifetime
     std::vector<std::string> claims;  ///< NAME=JSON
     std::optional<std::int64_t> now;

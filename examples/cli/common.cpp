@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <jwtmint/claims.hpp>
+
 #include <cstdio>
 #include <iostream>
 #include <iterator>
-#include <jwtmint/claims.hpp>
 #include <vector>
 
 namespace cli {
@@ -17,8 +18,7 @@ std::vector<algorithm> make_table(std::index_sequence<I...>) {
 }  // namespace
 
 const std::vector<algorithm>& all_algorithms() {
-    static const std::vector<algorithm> table =
-        make_table(std::make_index_sequence<std::variant_size_v<algorithm>>{});
+    static const std::vector<algorithm> table = make_table(std::make_index_sequence<std::variant_size_v<algorithm>>{});
     return table;
 }
 
@@ -115,12 +115,10 @@ std::vector<std::string> split_list(std::string_view text, std::string_view opti
     std::size_t start = 0;
     while (true) {
         const std::size_t comma = text.find(',', start);
-        const std::string_view item =
-            trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+        const std::string_view item = trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
         if (item.empty()) {
-            throw usage_error(
-                std::string(option) + " '" + std::string(text) +
-                "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
+            throw usage_error(std::string(option) + " '" + std::string(text) +
+                              "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
         }
         out.emplace_back(item);
         if (comma == std::string_view::npos) break;
@@ -131,18 +129,14 @@ std::vector<std::string> split_list(std::string_view text, std::string_view opti
 
 std::int64_t now_or(const std::optional<std::int64_t>& pinned) {
     if (pinned) return *pinned;
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
 void check_role_claim_name(const std::string& name) {
-    if (name.empty())
-        throw usage_error(
-            "--role-claim needs a claim name (the vendor's 'Attribute name', e.g. roles)");
+    if (name.empty()) throw usage_error("--role-claim needs a claim name (the vendor's 'Attribute name', e.g. roles)");
     if (jwt::is_managed_claim(name)) {
-        throw usage_error("--role-claim '" + name +
-                          "': that is a registered or identity claim, not a role claim");
+        throw usage_error("--role-claim '" + name + "': that is a registered or identity claim, not a role claim");
     }
 }
 

@@ -3,10 +3,11 @@
 // output helpers.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
 #include <jwtmint/error.hpp>
 #include <jwtmint/signers.hpp>
+
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,8 +33,7 @@ public:
 class refusal : public std::runtime_error {
 public:
     explicit refusal(const jwt::error& e) : std::runtime_error(e.what()), code_(e.value()) {}
-    refusal(jwt::errc code, const std::string& message)
-        : std::runtime_error(message), code_(code) {}
+    refusal(jwt::errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
     [[nodiscard]] jwt::errc code() const noexcept { return code_; }
 
 private:
@@ -96,8 +96,7 @@ template <class Alg>
 
 /// Parses the value of option (--alg); an empty value is nullopt (the key decides).
 /// @throws usage_error naming every algorithm when the name is not in the table
-[[nodiscard]] std::optional<algorithm> parse_algorithm_option(const std::string& value,
-                                                              std::string_view option);
+[[nodiscard]] std::optional<algorithm> parse_algorithm_option(const std::string& value, std::string_view option);
 
 /// "a" or "an" before an algorithm name as spoken: "an RS256", "a PS256", "an EdDSA".
 [[nodiscard]] std::string algorithm_with_article(const algorithm& a);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "durations.hpp"
 
+#include "common.hpp"
+
 #include <ctime>
 #include <limits>
-
-#include "common.hpp"
 
 namespace cli {
 
@@ -14,16 +14,11 @@ constexpr std::int64_t max_duration_seconds = 100LL * 365 * 86400;
 
 std::int64_t unit_seconds(char unit) {
     switch (unit) {
-        case 'd':
-            return 86400;
-        case 'h':
-            return 3600;
-        case 'm':
-            return 60;
-        case 's':
-            return 1;
-        default:
-            return 0;
+        case 'd': return 86400;
+        case 'h': return 3600;
+        case 'm': return 60;
+        case 's': return 1;
+        default: return 0;
     }
 }
 }  // namespace
@@ -45,8 +40,7 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view opti
             if (number > max_duration_seconds) bad("the duration is too long");
             ++pos;
         }
-        if (pos == digits_start)
-            bad("expected a number at '" + std::string(text.substr(pos)) + "'");
+        if (pos == digits_start) bad("expected a number at '" + std::string(text.substr(pos)) + "'");
         if (pos == text.size()) {
             if (digits_start != 0) bad("the last number needs a unit");
             total = number;  // a bare number of seconds
@@ -66,8 +60,7 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view opti
 
 std::string format_span(std::int64_t seconds) {
     if (seconds < 0) seconds = -seconds;
-    const std::int64_t parts[] = {seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60,
-                                  seconds % 60};
+    const std::int64_t parts[] = {seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60};
     const char* units[] = {"d", "h", "m", "s"};
     std::string out;
     int shown = 0;
@@ -88,8 +81,7 @@ std::string format_utc(std::int64_t unix_seconds) {
     std::tm tm{};
     if (gmtime_r(&t, &tm) == nullptr) return "(out of range: " + std::to_string(unix_seconds) + ")";
     char buf[64];
-    if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return std::to_string(unix_seconds);
+    if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return std::to_string(unix_seconds);
     return buf;
 }
 
@@ -100,15 +92,12 @@ std::string describe_expiry(std::int64_t exp, std::int64_t now) {
 }
 
 std::string describe_issued(std::int64_t iat, std::int64_t now) {
-    if (iat <= now)
-        return iat == now ? "issued just now" : "issued " + format_span(now - iat) + " ago";
+    if (iat <= now) return iat == now ? "issued just now" : "issued " + format_span(now - iat) + " ago";
     return "issued " + format_span(iat - now) + " in the future";
 }
 
 std::string describe_not_before(std::int64_t nbf, std::int64_t now) {
-    if (nbf <= now)
-        return nbf == now ? "valid from just now"
-                          : "valid since " + format_span(now - nbf) + " ago";
+    if (nbf <= now) return nbf == now ? "valid from just now" : "valid since " + format_span(now - nbf) + " ago";
     return "not valid for another " + format_span(nbf - now);
 }
 

@@ -15,8 +15,7 @@ namespace {
 jwt::error as_cli_error(const jwt::error& e) {
     if (e.value() == jwt::errc::invalid_jwk || e.value() == jwt::errc::invalid_base64url ||
         e.value() == jwt::errc::unknown_key_id) {
-        return jwt::error(jwt::errc::invalid_key,
-                          std::string(e.what()) + " [" + jwt::errc_name(e.value()) + "]");
+        return jwt::error(jwt::errc::invalid_key, std::string(e.what()) + " [" + jwt::errc_name(e.value()) + "]");
     }
     return e;
 }
@@ -36,15 +35,13 @@ jwk_key parse_jwk(std::string_view json_text, std::string_view kid_hint) {
     out.private_key = std::move(key.private_key);
     out.public_key = std::move(key.public_key);
     if (key.secret) {
-        out.secret = secret_buffer(
-            std::string_view(reinterpret_cast<const char*>(key.secret->data()), key.secret->size()));
+        out.secret = secret_buffer(std::string_view(reinterpret_cast<const char*>(key.secret->data()),
+                                                    key.secret->size()));
     }
     return out;
 }
 
-std::string public_jwk(const jwt::public_key& key, std::string_view alg_name) {
-    return jwt::public_jwk(key, alg_name);
-}
+std::string public_jwk(const jwt::public_key& key, std::string_view alg_name) { return jwt::public_jwk(key, alg_name); }
 
 std::string jwk_thumbprint(const jwt::public_key& key) { return jwt::jwk_thumbprint(key); }
 

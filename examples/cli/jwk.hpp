@@ -4,11 +4,12 @@
 #pragma once
 
 #include <jwtmint/key.hpp>
+
+#include "secret_buffer.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "secret_buffer.hpp"
 
 namespace cli {
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "key_io.hpp"
 
+#include "jwk.hpp"
+#include "token_view.hpp"
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -10,16 +13,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "jwk.hpp"
-#include "token_view.hpp"
-
 namespace cli {
 
 namespace {
 
-[[noreturn]] void file_error(const std::string& message) {
-    throw jwt::error(jwt::errc::key_file_error, message);
-}
+[[noreturn]] void file_error(const std::string& message) { throw jwt::error(jwt::errc::key_file_error, message); }
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
@@ -41,10 +39,9 @@ std::string describe(const jwt::key_info& info, const char* half, const char* fo
 
 std::string with_article(const std::string& description) {
     // Letters spoken with a leading vowel sound (RSA, EC, ED25519) and "8", "11", "18" take "an".
-    const bool an =
-        !description.empty() &&
-        (std::string_view("AEFHILMNORSXaeiou8").find(description[0]) != std::string_view::npos ||
-         description.rfind("11", 0) == 0 || description.rfind("18", 0) == 0);
+    const bool an = !description.empty() &&
+                    (std::string_view("AEFHILMNORSXaeiou8").find(description[0]) != std::string_view::npos ||
+                     description.rfind("11", 0) == 0 || description.rfind("18", 0) == 0);
     return (an ? "an " : "a ") + description;
 }
 
@@ -55,11 +52,10 @@ bool has_trailing_line_break(std::string_view secret) {
 jwt::public_key key_material::public_half() const {
     if (public_key) return *public_key;
     if (private_key) return jwt::public_key::from_private(*private_key);
-    throw jwt::error(
-        jwt::errc::key_algorithm_mismatch,
-        quoted(path) +
-            " holds an HMAC secret, which has no public key: HS256, HS384 and HS512 are "
-            "symmetric, so the vendor's settings must hold the same secret");
+    throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                     quoted(path) +
+                         " holds an HMAC secret, which has no public key: HS256, HS384 and HS512 are "
+                         "symmetric, so the vendor's settings must hold the same secret");
 }
 
 secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_view what) {
@@ -72,16 +68,12 @@ secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_vie
         file_error("cannot read " + std::string(what) + " " + quoted(path) + ": it is a directory");
     }
     std::ifstream in(path, std::ios::binary);
-    if (!in)
-        file_error("cannot read " + std::string(what) + " " + quoted(path) + ": permission denied");
+    if (!in) file_error("cannot read " + std::string(what) + " " + quoted(path) + ": permission denied");
     in.seekg(0, std::ios::end);
     const std::streamoff size = in.tellg();
     in.seekg(0, std::ios::beg);
-    if (size < 0)
-        file_error("cannot read " + std::string(what) + " " + quoted(path) +
-                   ": not a regular file");
-    if (size > 1024 * 1024)
-        file_error(std::string(what) + " " + quoted(path) + " is over 1 MiB; that is no key");
+    if (size < 0) file_error("cannot read " + std::string(what) + " " + quoted(path) + ": not a regular file");
+    if (size > 1024 * 1024) file_error(std::string(what) + " " + quoted(path) + " is over 1 MiB; that is no key");
     secret_buffer bytes(static_cast<std::size_t>(size));
     if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
         file_error("error while reading " + std::string(what) + " " + quoted(path));
@@ -101,8 +93,7 @@ secret_buffer read_passphrase_file(const std::filesystem::path& path) {
     return pass;
 }
 
-key_material load_key(const std::filesystem::path& path, std::string_view passphrase,
-                      std::string_view kid_hint) {
+key_material load_key(const std::filesystem::path& path, std::string_view passphrase, std::string_view kid_hint) {
     const secret_buffer bytes = read_file_bytes(path, "key file");
     const std::string_view text = bytes.view();
     key_material key;
@@ -153,16 +144,15 @@ algorithm default_algorithm(const key_material& key) {
     if (key.secret) return alg_tag<jwt::hs256>{};
     const jwt::key_info info = key.private_key ? key.private_key->info() : key.public_key->info();
     if (const auto a = parse_algorithm(jwt::default_algorithm(info))) return *a;
-    throw jwt::error(
-        jwt::errc::key_algorithm_mismatch,
-        quoted(key.path) + " holds " + with_article(key.description) +
-            "; jwtmint signs with RSA keys (RS256/384/512, PS256/384/512), EC keys on P-256, "
-            "P-384 or P-521 (ES256, ES384, ES512), Ed25519 keys (EdDSA) and shared secrets "
-            "(HS256/384/512) (make one with: jwtmint keygen es256 --out private_key.pem)");
+    throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                     quoted(key.path) + " holds " + with_article(key.description) +
+                         "; jwtmint signs with RSA keys (RS256/384/512, PS256/384/512), EC keys on P-256, "
+                         "P-384 or P-521 (ES256, ES384, ES512), Ed25519 keys (EdDSA) and shared secrets "
+                         "(HS256/384/512) (make one with: jwtmint keygen es256 --out private_key.pem)");
 }
 
-std::string assumed_algorithm_hint(const key_material& key, bool alg_given,
-                                   const algorithm& assumed, std::string_view token) {
+std::string assumed_algorithm_hint(const key_material& key, bool alg_given, const algorithm& assumed,
+                                   std::string_view token) {
     if (alg_given || !key.jwk_alg.empty()) return {};
     std::string token_alg;
     try {
@@ -186,17 +176,15 @@ std::string assumed_algorithm_hint(const key_material& key, bool alg_given,
         }
     });
     if (!key_fits) return {};
-    return std::string(" (") + quoted(key.path) + " does not name its algorithm, so " +
-           algorithm_name(assumed) + " was assumed; if the backend signs " + token_alg +
-           ", pass --alg " + lower(token_alg) + ")";
+    return std::string(" (") + quoted(key.path) + " does not name its algorithm, so " + algorithm_name(assumed) +
+           " was assumed; if the backend signs " + token_alg + ", pass --alg " + lower(token_alg) + ")";
 }
 
 algorithm choose_algorithm(const key_material& key, const std::optional<algorithm>& requested) {
     const algorithm chosen = requested ? *requested : default_algorithm(key);
     if (!key.jwk_alg.empty() && key.jwk_alg != algorithm_name(chosen)) {
-        throw jwt::error(jwt::errc::key_algorithm_mismatch,
-                         "the JWK in " + quoted(key.path) + " is for \"" + key.jwk_alg +
-                             "\", not " + algorithm_name(chosen));
+        throw jwt::error(jwt::errc::key_algorithm_mismatch, "the JWK in " + quoted(key.path) + " is for \"" +
+                                                                key.jwk_alg + "\", not " + algorithm_name(chosen));
     }
     return chosen;
 }
@@ -210,8 +198,8 @@ void fail_secret_for_pem_algorithm(const key_material& key, std::string_view alg
 
 void fail_pem_for_hmac(const key_material& key, std::string_view alg) {
     throw jwt::error(jwt::errc::key_algorithm_mismatch,
-                     std::string(alg) + " needs a random shared secret, but " + quoted(key.path) +
-                         " holds " + with_article(key.description) +
+                     std::string(alg) + " needs a random shared secret, but " + quoted(key.path) + " holds " +
+                         with_article(key.description) +
                          "; for a key pair use an RS, PS, ES or EdDSA algorithm (a key must never "
                          "double as an HMAC secret)");
 }
@@ -242,12 +230,10 @@ int create_exclusive(const std::filesystem::path& path) {
     return fd;
 }
 
-void finish(int fd, std::string_view bytes, const std::filesystem::path& written,
-            const std::filesystem::path& shown) {
+void finish(int fd, std::string_view bytes, const std::filesystem::path& written, const std::filesystem::path& shown) {
     try {
         write_all(fd, bytes, shown);
-        if (::fsync(fd) != 0)
-            file_error("cannot flush " + quoted(shown) + ": " + errno_text(errno));
+        if (::fsync(fd) != 0) file_error("cannot flush " + quoted(shown) + ": " + errno_text(errno));
     } catch (...) {
         ::close(fd);
         ::unlink(written.c_str());
@@ -276,20 +262,16 @@ void write_private_file(const std::filesystem::path& path, std::string_view byte
         return;
     }
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        file_error("cannot write " + quoted(path) + ": it is a directory");
+    if (std::filesystem::is_directory(path, ec)) file_error("cannot write " + quoted(path) + ": it is a directory");
     // A fresh 0600 file beside the target, renamed over it: the old file's mode and any
     // hard links to it are not reused, and a crash leaves either the old key or the new one.
-    const std::filesystem::path dir =
-        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     for (int attempt = 0; attempt < 16; ++attempt) {
         unsigned char rnd[6];
-        if (RAND_bytes(rnd, sizeof rnd) != 1)
-            file_error("cannot pick a temporary file name (RAND_bytes failed)");
+        if (RAND_bytes(rnd, sizeof rnd) != 1) file_error("cannot pick a temporary file name (RAND_bytes failed)");
         std::string suffix;
         for (const unsigned char c : rnd) suffix += "0123456789abcdef"[c & 0xF];
-        const std::filesystem::path temp =
-            dir / ("." + path.filename().string() + ".tmp-" + suffix);
+        const std::filesystem::path temp = dir / ("." + path.filename().string() + ".tmp-" + suffix);
         const int fd = create_exclusive(temp);
         if (fd < 0) {
             if (errno == EEXIST) continue;
@@ -308,8 +290,7 @@ void write_private_file(const std::filesystem::path& path, std::string_view byte
 
 unsigned file_mode(const std::filesystem::path& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        file_error("cannot stat " + quoted(path) + ": " + errno_text(errno));
+    if (::stat(path.c_str(), &st) != 0) file_error("cannot stat " + quoted(path) + ": " + errno_text(errno));
     return static_cast<unsigned>(st.st_mode) & 07777u;
 }
 

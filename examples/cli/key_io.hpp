@@ -4,18 +4,19 @@
 // with mode 0600.
 #pragma once
 
-#include <filesystem>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verifier.hpp>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <type_traits>
 
 #include "common.hpp"
 #include "common/key_file.hpp"
 #include "secret_buffer.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace cli {
 
@@ -25,9 +26,9 @@ struct key_material {
     std::string description;                      ///< e.g. "RSA 2048-bit private key (PEM)"
     std::optional<jwt::private_key> private_key;  ///< a PEM or JWK private key
     std::optional<jwt::public_key> public_key;    ///< a PEM or JWK public key (no private half)
-    std::optional<secret_buffer> secret;  ///< an HMAC secret: a raw file's bytes or a JWK's "k"
-    std::string jwk_alg;                  ///< a JWK's "alg" member, when it has one
-    std::string kid;                      ///< a JWK's "kid" member, when it has one
+    std::optional<secret_buffer> secret;          ///< an HMAC secret: a raw file's bytes or a JWK's "k"
+    std::string jwk_alg;                          ///< a JWK's "alg" member, when it has one
+    std::string kid;                              ///< a JWK's "kid" member, when it has one
 
     /// The public half, for key-pair material. @throws jwt::error key_algorithm_mismatch for a
     /// secret
@@ -38,8 +39,7 @@ struct key_material {
 [[nodiscard]] std::string with_article(const std::string& description);
 
 /// Reads a whole file into wiped memory. @throws jwt::error key_file_error naming path and reason
-[[nodiscard]] secret_buffer read_file_bytes(const std::filesystem::path& path,
-                                            std::string_view what);
+[[nodiscard]] secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_view what);
 
 /// Reads --passphrase-file: the file's bytes without one trailing line break.
 [[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
@@ -47,8 +47,7 @@ struct key_material {
 /// Reads a key file: PEM (private or public), a JWK or JWK Set (JSON), or else a raw HS256
 /// HMAC secret (the file's exact bytes). kid_hint picks a key from a JWK Set with several.
 /// @throws jwt::error (key_file_error, invalid_key, passphrase_required, bad_passphrase, ...)
-[[nodiscard]] key_material load_key(const std::filesystem::path& path,
-                                    std::string_view passphrase = {},
+[[nodiscard]] key_material load_key(const std::filesystem::path& path, std::string_view passphrase = {},
                                     std::string_view kid_hint = {});
 
 // How load_key reads a file's bytes (keygen draws again when random bytes would be misread):
@@ -68,16 +67,15 @@ using jwtmint_examples::key_file_kind;
 
 /// --alg when given (checked against a JWK's own "alg"), else default_algorithm(key).
 /// @throws jwt::error key_algorithm_mismatch
-[[nodiscard]] algorithm choose_algorithm(const key_material& key,
-                                         const std::optional<algorithm>& requested);
+[[nodiscard]] algorithm choose_algorithm(const key_material& key, const std::optional<algorithm>& requested);
 
 /// For a token refused with algorithm_mismatch: a hint naming --alg when the tool assumed the
 /// algorithm (no --alg, and the key does not name one, as a PEM key or a raw secret does not)
 /// and the token's alg is another one this very key can verify (RS256 assumed, the token is
 /// PS256 or RS512; HS256 assumed, the token is HS512). "" otherwise. It never makes the token
 /// valid: the user decides, and the algorithm still comes from the command line, not the token.
-[[nodiscard]] std::string assumed_algorithm_hint(const key_material& key, bool alg_given,
-                                                 const algorithm& assumed, std::string_view token);
+[[nodiscard]] std::string assumed_algorithm_hint(const key_material& key, bool alg_given, const algorithm& assumed,
+                                                 std::string_view token);
 
 /// A signer of type Alg from key. @throws jwt::error (private_key_required, key_algorithm_mismatch,
 /// weak_key ...)

@@ -2,18 +2,20 @@
 // jwtmint: the command line tool for widget-login JWTs (keygen, pubkey, sign, verify, inspect,
 // doctor). This file wires the commands to CLI11 and turns every failure into one line on
 // stderr and an exit status: 0 done, 1 refused (the token or set-up is bad), 2 usage or key error.
-#include <CLI/CLI.hpp>
-#include <cstdio>
-#include <exception>
-#include <iostream>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/version.hpp>
-#include <new>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "durations.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <new>
 
 namespace {
 
@@ -29,8 +31,7 @@ CLI::Option* add_now_option(CLI::App* sub, std::int64_t& value, const char* what
 
 /// The name of the subcommand being parsed, for "see: jwtmint sign --help".
 std::string help_hint(const CLI::App& app) {
-    for (const CLI::App* sub : app.get_subcommands())
-        return "jwtmint " + sub->get_name() + " --help";
+    for (const CLI::App* sub : app.get_subcommands()) return "jwtmint " + sub->get_name() + " --help";
     return "jwtmint --help";
 }
 
@@ -63,16 +64,13 @@ void add_policy_options(CLI::App* sub, cli::policy_options& o) {
 
 /// Parses the command line and runs one command; returns the exit status.
 int run(int argc, char** argv) {
-    CLI::App app{
-        "jwtmint " JWTMINT_VERSION_STRING
-        ": mint and check the short-lived JWTs that sign a user into an embedded AI chat widget"};
+    CLI::App app{"jwtmint " JWTMINT_VERSION_STRING
+                 ": mint and check the short-lived JWTs that sign a user into an embedded AI chat widget"};
     app.name("jwtmint");
-    app.set_version_flag("--version", "jwtmint " JWTMINT_VERSION_STRING,
-                         "Print the version and exit");
+    app.set_version_flag("--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
     // No require_subcommand(): CLI11 would report a missing command before an unknown option.
-    app.footer(
-        std::string("Example: jwtmint keygen rs256 --out private_key.pem > public_key.pem\n") +
-        exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
+    app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem > public_key.pem\n") +
+               exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
 
     // Every algorithm name below comes from the table in common.hpp.
     const std::string algs = cli::algorithm_list();
@@ -80,10 +78,9 @@ int run(int argc, char** argv) {
 
     // keygen
     cli::keygen_options kg;
-    auto* keygen =
-        app.add_subcommand("keygen",
-                           "Write a new private key (PEM) or HMAC secret with mode 0600, "
-                           "and print what to paste into the vendor's settings");
+    auto* keygen = app.add_subcommand("keygen",
+                                      "Write a new private key (PEM) or HMAC secret with mode 0600, "
+                                      "and print what to paste into the vendor's settings");
     keygen
         ->add_option("algorithm", kg.algorithm,
                      "One of " + algs_lower +
@@ -96,22 +93,17 @@ int run(int argc, char** argv) {
         ->type_name("FILE");
     auto* bits = keygen->add_option("--bits", kg.bits, "RSA modulus size in bits for rs*/ps* (at least 2048)")
                      ->capture_default_str();
-    auto* bytes =
-        keygen->add_option("--bytes", kg.bytes,
-                           "HMAC secret size in bytes (default and minimum: the hash length, "
-                           "32 for hs256, 48 for hs384, 64 for hs512)");
-    auto* format =
-        keygen
-            ->add_option(
-                "--format", kg.format,
-                "HMAC secret file: raw (the random bytes) or base64url (printable text that is "
-                "itself the secret, for settings that take typed text)")
-            ->check(CLI::IsMember({"raw", "base64url"}))
-            ->capture_default_str();
+    auto* bytes = keygen->add_option("--bytes", kg.bytes,
+                                     "HMAC secret size in bytes (default and minimum: the hash length, "
+                                     "32 for hs256, 48 for hs384, 64 for hs512)");
+    auto* format = keygen
+                       ->add_option("--format", kg.format,
+                                    "HMAC secret file: raw (the random bytes) or base64url (printable text that is "
+                                    "itself the secret, for settings that take typed text)")
+                       ->check(CLI::IsMember({"raw", "base64url"}))
+                       ->capture_default_str();
     keygen->add_flag("--force", kg.force, "Replace an existing file (written anew with mode 0600)");
-    keygen
-        ->add_option("--passphrase-file", kg.passphrase_file,
-                     "Encrypt the PEM key with the passphrase in FILE")
+    keygen->add_option("--passphrase-file", kg.passphrase_file, "Encrypt the PEM key with the passphrase in FILE")
         ->type_name("FILE");
     keygen->footer(
         "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout; notes go to "
@@ -129,12 +121,12 @@ int run(int argc, char** argv) {
     pubkey->add_option("--key,key", pk.key, "Private key: PEM or JWK (a public key is re-printed)")
         ->required()
         ->type_name("FILE");
-    pubkey->add_option("--format", pk.format,
-                       "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of that one key)")
+    pubkey
+        ->add_option("--format", pk.format,
+                     "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of that one key)")
         ->check(CLI::IsMember({"pem", "jwk", "jwks"}))
         ->capture_default_str();
-    pubkey
-        ->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")
+    pubkey->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")
         ->type_name("FILE");
     pubkey->footer("Example:\n  jwtmint pubkey --key private_key.pem > public_key.pem\n" +
                    std::string(exit_status_help));
@@ -144,8 +136,7 @@ int run(int argc, char** argv) {
     sg.ttl = cli::format_span(jwt::default_lifetime.count());
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
-    sign->add_option("--key", sg.key,
-                     "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret")
+    sign->add_option("--key", sg.key, "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret")
         ->required()
         ->type_name("FILE");
     sign->add_option("--alg", sg.alg,
@@ -172,14 +163,11 @@ int run(int argc, char** argv) {
     sign->add_option("--ttl", sg.ttl, "Lifetime: 600, 600s, 10m, 1h30m... (at most --max-lifetime)")
         ->type_name("DURATION")
         ->capture_default_str();
-    sign->add_option("--claim", sg.claims,
-                     "A custom claim, NAME=JSON (repeatable), e.g. --claim 'dept=\"sales\"'")
+    sign->add_option("--claim", sg.claims, "A custom claim, NAME=JSON (repeatable), e.g. --claim 'dept=\"sales\"'")
         ->allow_extra_args(false)
         ->type_name("NAME=JSON");
-    auto* sign_now_opt =
-        add_now_option(sign, sign_now, "Issue the token as if it were this Unix time (for tests)");
-    sign->add_option("--passphrase-file", sg.passphrase_file, "Passphrase of an encrypted PEM key")
-        ->type_name("FILE");
+    auto* sign_now_opt = add_now_option(sign, sign_now, "Issue the token as if it were this Unix time (for tests)");
+    sign->add_option("--passphrase-file", sg.passphrase_file, "Passphrase of an encrypted PEM key")->type_name("FILE");
     sign->footer(
         "Prints the token and a newline on stdout.\n"
         "Example:\n"
@@ -193,32 +181,23 @@ int run(int argc, char** argv) {
     // verify
     cli::verify_options vf;
     std::int64_t verify_now = 0;
-    auto* verify =
-        app.add_subcommand("verify",
-                           "Verify a token with a key: exit 0 and its header and claims as "
-                           "JSON, or exit 1 and why it is refused");
-    verify->add_option("token", vf.token, "The token (default: read from standard input)")
-        ->type_name("TOKEN");
-    verify
-        ->add_option("--key", vf.key,
-                     "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
+    auto* verify = app.add_subcommand("verify",
+                                      "Verify a token with a key: exit 0 and its header and claims as "
+                                      "JSON, or exit 1 and why it is refused");
+    verify->add_option("token", vf.token, "The token (default: read from standard input)")->type_name("TOKEN");
+    verify->add_option("--key", vf.key, "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
         ->required()
         ->type_name("FILE");
-    verify->add_option("--alg", vf.alg,
-                       "One of " + algs + " (default: from the key; never from the token)");
+    verify->add_option("--alg", vf.alg, "One of " + algs + " (default: from the key; never from the token)");
     add_now_option(verify, verify_now, "Judge the token as if it were this Unix time");
-    verify
-        ->add_option("--leeway", vf.leeway,
-                     "Clock skew tolerated on exp, nbf and iat (seconds, or 30s, 1m)")
+    verify->add_option("--leeway", vf.leeway, "Clock skew tolerated on exp, nbf and iat (seconds, or 30s, 1m)")
         ->type_name("SECONDS")
         ->capture_default_str();
     add_policy_options(verify, vf.policy);
     verify->add_option("--iss", vf.iss, "Require this issuer");
-    verify->add_option("--aud", vf.aud,
-                       "Require this audience (a token with an aud is refused without it)");
+    verify->add_option("--aud", vf.aud, "Require this audience (a token with an aud is refused without it)");
     verify->add_option("--sub", vf.sub, "Require this subject");
-    verify
-        ->add_option("--passphrase-file", vf.passphrase_file, "Passphrase of an encrypted PEM key")
+    verify->add_option("--passphrase-file", vf.passphrase_file, "Passphrase of an encrypted PEM key")
         ->type_name("FILE");
     verify->footer(
         "Exit status: 0 valid (header and claims as JSON on stdout), 1 refused ('error: <code>: "
@@ -231,20 +210,16 @@ int run(int argc, char** argv) {
     // inspect
     cli::inspect_options in;
     std::int64_t inspect_now = 0;
-    auto* inspect =
-        app.add_subcommand("inspect",
-                           "Decode a token WITHOUT verifying it, with readable times and "
-                           "warnings about what the vendor would refuse");
-    inspect->add_option("token", in.token, "The token (default: read from standard input)")
-        ->type_name("TOKEN");
+    auto* inspect = app.add_subcommand("inspect",
+                                       "Decode a token WITHOUT verifying it, with readable times and "
+                                       "warnings about what the vendor would refuse");
+    inspect->add_option("token", in.token, "The token (default: read from standard input)")->type_name("TOKEN");
     add_now_option(inspect, inspect_now, "Describe times as if it were this Unix time");
-    inspect->add_option("--role-claim", in.role_claim, "Name of the role claim")
-        ->capture_default_str();
+    inspect->add_option("--role-claim", in.role_claim, "Name of the role claim")->capture_default_str();
     inspect->add_option("--max-ttl", in.max_ttl, "Warn when the lifetime is longer")
         ->type_name("DURATION")
         ->capture_default_str();
-    inspect->add_flag("--json", in.json,
-                      "Print one JSON object (\"verified\": false) instead of text");
+    inspect->add_flag("--json", in.json, "Print one JSON object (\"verified\": false) instead of text");
     inspect->footer(
         "Exit status: 0 decoded (warnings or not), 1 not a decodable JWT, 2 usage error.\n"
         "Example:\n"
@@ -253,27 +228,22 @@ int run(int argc, char** argv) {
     // doctor
     cli::doctor_options dr;
     std::int64_t doctor_now = 0;
-    auto* doctor =
-        app.add_subcommand("doctor",
-                           "Check a set-up, one line per check: key, strength, file mode, "
-                           "key pair, a fresh token, a backend's token, roles, clock");
+    auto* doctor = app.add_subcommand("doctor",
+                                      "Check a set-up, one line per check: key, strength, file mode, "
+                                      "key pair, a fresh token, a backend's token, roles, clock");
     doctor->add_option("--key", dr.key, "The private key (or HMAC secret) the backend signs with")
         ->required()
         ->type_name("PRIVATE");
-    doctor
-        ->add_option("--public", dr.public_key,
-                     "The public key pasted into the vendor's settings (PEM or JWK)")
+    doctor->add_option("--public", dr.public_key, "The public key pasted into the vendor's settings (PEM or JWK)")
         ->type_name("PUBLIC.pem");
     doctor->add_option("--token", dr.token, "A token the backend minted ('-' reads standard input)")
         ->type_name("TOKEN");
     doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");
     add_policy_options(doctor, dr.policy);
     add_now_option(doctor, doctor_now, "Check as if it were this Unix time");
-    doctor
-        ->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
+    doctor->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
         ->type_name("FILE");
-    doctor->add_flag("--allow-warnings", dr.allow_warnings,
-                     "Exit 0 when checks only warn (none failed)");
+    doctor->add_flag("--allow-warnings", dr.allow_warnings, "Exit 0 when checks only warn (none failed)");
     doctor->footer(
         "Verdicts: [ ok ] passed, [warn] works but is risky, [FAIL] will not work, [skip] not "
         "checked.\n"
@@ -347,8 +317,7 @@ int run(int argc, char** argv) {
     } catch (const jwt::error& e) {
         cli::print_error(e.value(), e.what());
         // A failure inside OpenSSL or the signer is no fault of the input.
-        const bool internal =
-            e.value() == jwt::errc::openssl_error || e.value() == jwt::errc::signing_failed;
+        const bool internal = e.value() == jwt::errc::openssl_error || e.value() == jwt::errc::signing_failed;
         return internal ? cli::exit_refused : cli::exit_usage;
     } catch (const std::bad_alloc&) {
         std::fputs("error: out of memory\n", stderr);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "policy.hpp"
 
-#include "durations.hpp"
-
 #include <jwtmint/json.hpp>
+
+#include "durations.hpp"
 
 namespace cli {
 
@@ -44,15 +44,13 @@ login_rules resolve_rules(const policy_options& o) {
         auto loaded = jwt::login_policy::try_from_file(o.file);
         if (!loaded) throw loaded.error();
         if (auto valid = loaded->check(); !valid) {
-            throw jwt::error(valid.error().value(),
-                             "policy file '" + o.file + "': " + valid.error().what());
+            throw jwt::error(valid.error().value(), "policy file '" + o.file + "': " + valid.error().what());
         }
         r.policy = std::move(*loaded);
     }
     if (!o.role_claim.empty()) {
         check_role_claim_name(o.role_claim);
-        apply_flag(r.policy, "--role-claim", o.role_claim,
-                   [&](jwt::login_policy& p) { p.role_claim(o.role_claim); });
+        apply_flag(r.policy, "--role-claim", o.role_claim, [&](jwt::login_policy& p) { p.role_claim(o.role_claim); });
     }
     if (!o.role_format.empty()) {
         // main.cpp lets through only these spellings.
@@ -66,8 +64,7 @@ login_rules resolve_rules(const policy_options& o) {
         for (const auto& value : o.known_roles) {
             for (auto& n : split_list(value, "--known-roles")) names.push_back(std::move(n));
         }
-        apply_flag(r.policy, "--known-roles", join(names),
-                   [&](jwt::login_policy& p) { p.team_roles(names); });
+        apply_flag(r.policy, "--known-roles", join(names), [&](jwt::login_policy& p) { p.team_roles(names); });
     }
     if (!o.max_lifetime.empty()) {
         const std::chrono::seconds ceiling = parse_duration(o.max_lifetime, "--max-lifetime");
@@ -111,8 +108,7 @@ std::optional<std::string> algorithm_refusal(const jwt::login_policy& policy, co
         case key_kind::secret:
             if (allowed("HS256")) fix = "sign with --alg hs256 (HS256 needs a secret of 32 bytes or more)";
             break;
-        case key_kind::ed25519:
-            break;
+        case key_kind::ed25519: break;
     }
     if (fix.empty()) {
         const std::string first = policy.algorithms().front();

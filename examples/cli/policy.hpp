@@ -4,14 +4,15 @@
 // --general, which lifts them for a team's other JWTs. Every rule itself is the library's.
 #pragma once
 
-#include <chrono>
 #include <jwtmint/login_policy.hpp>
+
+#include "common.hpp"
+
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "common.hpp"
 
 namespace cli {
 

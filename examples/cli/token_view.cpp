@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "token_view.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/error.hpp>
+
+#include <algorithm>
+#include <cmath>
 
 namespace cli {
 
@@ -21,11 +22,9 @@ nlohmann::json decode_object(std::string_view segment, const char* what) {
     }
     nlohmann::json out = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (out.is_discarded())
-        throw jwt::error(jwt::errc::malformed_token,
-                         std::string("the ") + what + " is not valid JSON");
+        throw jwt::error(jwt::errc::malformed_token, std::string("the ") + what + " is not valid JSON");
     if (!out.is_object())
-        throw jwt::error(jwt::errc::malformed_token,
-                         std::string("the ") + what + " is not a JSON object");
+        throw jwt::error(jwt::errc::malformed_token, std::string("the ") + what + " is not a JSON object");
     return out;
 }
 }  // namespace
@@ -34,8 +33,7 @@ unverified_token decode_unverified(std::string_view token) {
     const auto dots = std::count(token.begin(), token.end(), '.');
     if (dots != 2) {
         throw jwt::error(jwt::errc::malformed_token,
-                         "the token has " + std::to_string(dots + 1) +
-                             (dots == 0 ? " segment" : " segments") +
+                         "the token has " + std::to_string(dots + 1) + (dots == 0 ? " segment" : " segments") +
                              " separated by dots; a JWT has three, header.payload.signature" +
                              (dots == 4 ? " (five is an encrypted JWE)" : ""));
     }
@@ -46,9 +44,7 @@ unverified_token decode_unverified(std::string_view token) {
     out.claims = decode_object(token.substr(d1 + 1, d2 - d1 - 1), "payload");
     std::error_code ec;
     out.signature = jwt::base64url_decode(token.substr(d2 + 1), ec);
-    if (ec)
-        throw jwt::error(jwt::errc::invalid_base64url,
-                         "the signature segment is not unpadded base64url");
+    if (ec) throw jwt::error(jwt::errc::invalid_base64url, "the signature segment is not unpadded base64url");
     return out;
 }
 
@@ -62,12 +58,10 @@ std::optional<std::int64_t> numeric_date(const nlohmann::json& claims, const cha
     }
     if (it->is_number_float()) {
         const double d = it->get<double>();
-        if (std::isfinite(d) && std::fabs(d) < 9.0e15)
-            return static_cast<std::int64_t>(std::floor(d));
+        if (std::isfinite(d) && std::fabs(d) < 9.0e15) return static_cast<std::int64_t>(std::floor(d));
     }
     throw jwt::error(jwt::errc::invalid_claim,
-                     std::string(name) + " is " + it->dump() +
-                         ", not a NumericDate (seconds since 1970 as a number)");
+                     std::string(name) + " is " + it->dump() + ", not a NumericDate (seconds since 1970 as a number)");
 }
 
 }  // namespace cli

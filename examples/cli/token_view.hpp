@@ -3,8 +3,9 @@
 // this returns; it only shows what a token says.
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,6 @@ struct unverified_token {
 
 /// A NumericDate claim as whole seconds: nullopt when absent; @throws jwt::error invalid_claim
 /// when present but not a finite number.
-[[nodiscard]] std::optional<std::int64_t> numeric_date(const nlohmann::json& claims,
-                                                       const char* name);
+[[nodiscard]] std::optional<std::int64_t> numeric_date(const nlohmann::json& claims, const char* name);
 
 }  // namespace cli

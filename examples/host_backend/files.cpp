@@ -22,8 +22,7 @@ namespace {
 
 std::string random_suffix() {
     std::array<unsigned char, 6> raw{};
-    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
-        throw std::runtime_error("RAND_bytes failed");
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("RAND_bytes failed");
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (const unsigned char b : raw) {
@@ -99,9 +98,8 @@ void warn_if_exposed(const std::filesystem::path& path, std::vector<std::string>
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077U) == 0) return;
     const auto digit = [&](unsigned shift) { return std::to_string((st.st_mode >> shift) & 7U); };
-    warnings.push_back("'" + path.string() + "' can be read by other users (mode " + digit(6) +
-                       digit(3) + digit(0) + "); restrict it with: chmod 600 '" + path.string() +
-                       "'");
+    warnings.push_back("'" + path.string() + "' can be read by other users (mode " + digit(6) + digit(3) + digit(0) +
+                       "); restrict it with: chmod 600 '" + path.string() + "'");
 }
 
 }  // namespace host

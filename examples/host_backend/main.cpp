@@ -5,12 +5,24 @@
 // mints their token at GET /api/customgpt-jwt, and serves the four widget pages. With no
 // options it creates an RS256 key and the demo users in ./jwtmint-data and listens on
 // http://127.0.0.1:8080/.
+#include <jwtmint/error.hpp>
+#include <jwtmint/json.hpp>
+#include <jwtmint/login_policy.hpp>
+#include <jwtmint/version.hpp>
+
+#include "assets.hpp"
+#include "files.hpp"
+#include "server.hpp"
+#include "sessions.hpp"
+#include "signing.hpp"
+#include "users.hpp"
+
+#include <CLI/CLI.hpp>
 #include <httplib.h>  // see server.cpp for why CPPHTTPLIB_OPENSSL_SUPPORT stays undefined
 #include <pthread.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -20,21 +32,10 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <jwtmint/error.hpp>
-#include <jwtmint/json.hpp>
-#include <jwtmint/login_policy.hpp>
-#include <jwtmint/version.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "assets.hpp"
-#include "files.hpp"
-#include "server.hpp"
-#include "sessions.hpp"
-#include "signing.hpp"
-#include "users.hpp"
 
 namespace {
 
@@ -157,16 +158,13 @@ std::vector<std::string> split_roles(const std::string& text) {
     std::size_t start = 0;
     while (true) {
         const std::size_t comma = text.find(',', start);
-        std::string item =
-            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         const std::size_t first = item.find_first_not_of(" \t");
-        item = first == std::string::npos
-                   ? std::string()
-                   : item.substr(first, item.find_last_not_of(" \t") - first + 1);
+        item = first == std::string::npos ? std::string()
+                                          : item.substr(first, item.find_last_not_of(" \t") - first + 1);
         if (item.empty()) {
-            throw std::invalid_argument(
-                "--known-roles '" + text +
-                "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
+            throw std::invalid_argument("--known-roles '" + text +
+                                        "' holds an empty name; separate role names with single commas, e.g. \"A,B\"");
         }
         out.push_back(std::move(item));
         if (comma == std::string::npos) break;
@@ -187,15 +185,13 @@ jwt::login_policy make_policy(const options& o) {
     if (!o.policy_file.empty()) policy = jwt::login_policy::from_file(o.policy_file);
     if (!o.role_claim.empty()) policy.role_claim(o.role_claim);
     if (!o.role_format.empty()) {
-        policy.role_format(o.role_format == "array" ? jwt::role_format::array
-                                                    : jwt::role_format::comma_separated);
+        policy.role_format(o.role_format == "array" ? jwt::role_format::array : jwt::role_format::comma_separated);
     }
     if (!o.known_roles.empty()) policy.team_roles(split_roles(o.known_roles));
     if (!o.max_ttl.empty()) {
         const auto max_ttl = parse_duration(o.max_ttl);
         if (!max_ttl || max_ttl->count() < 1) {
-            throw std::invalid_argument("--max-lifetime '" + o.max_ttl +
-                                        "' is not a lifetime like 600, 90s, 5m");
+            throw std::invalid_argument("--max-lifetime '" + o.max_ttl + "' is not a lifetime like 600, 90s, 5m");
         }
         policy.max_lifetime(*max_ttl);
     }
@@ -211,8 +207,8 @@ std::string team_roles_origin(const options& o) {
 
 /// Every role of every user as the policy would write it, before anything listens: a role the
 /// vendor would refuse stops the program naming the user, the role and the nearest team role.
-void check_user_roles(const host::user_store& users, const jwt::login_policy& policy,
-                      const options& o, const std::string& users_origin) {
+void check_user_roles(const host::user_store& users, const jwt::login_policy& policy, const options& o,
+                      const std::string& users_origin) {
     for (const host::user& u : users.all()) {
         for (const std::string& role : u.roles) {
             const jwt::status st = policy.check_role(role);
@@ -223,15 +219,15 @@ void check_user_roles(const host::user_store& users, const jwt::login_policy& po
                 if (const auto near = policy.nearest_team_role(role)) {
                     why += " (did you mean '" + *near + "'?)";
                 }
-                why += "; the team roles (" + team_roles_origin(o) +
-                       ") are: " + join(policy.team_roles()) +
+                why += "; the team roles (" + team_roles_origin(o) + ") are: " + join(policy.team_roles()) +
                        ". Correct the users file, or add the role to the team roles if the "
                        "vendor has it";
             } else if (policy.role_format() == jwt::role_format::comma_separated &&
                        role.find(',') != std::string::npos) {
-                why += ", which holds a comma: in one comma-separated role claim the vendor "
-                       "would read it as two roles; use --role-format array (role_format "
-                       "\"array\" in the policy file) or rename the role";
+                why +=
+                    ", which holds a comma: in one comma-separated role claim the vendor "
+                    "would read it as two roles; use --role-format array (role_format "
+                    "\"array\" in the policy file) or rename the role";
             } else {
                 why += ", which the vendor would refuse: " + std::string(st.error().what());
             }
@@ -250,31 +246,24 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
                 key.created ? ", created now" : "");
     if (!key.public_key_pem.empty()) {
         std::printf("Public key    paste it into the vendor's settings\n");
-        std::printf("              (My Profile > SSO > JWT Authorization, algorithm %s)",
-                    alg.c_str());
+        std::printf("              (My Profile > SSO > JWT Authorization, algorithm %s)", alg.c_str());
         if (!key.public_path.empty()) std::printf("; also in %s", key.public_path.c_str());
         std::printf(":\n\n%s\n", key.public_key_pem.c_str());
     } else {
-        std::printf("Shared secret paste the contents of %s into the vendor's settings\n",
-                    key.path.c_str());
-        std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n",
-                    alg.c_str());
+        std::printf("Shared secret paste the contents of %s into the vendor's settings\n", key.path.c_str());
+        std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n", alg.c_str());
     }
-    const char* form = policy.role_format() == jwt::role_format::array ? "a JSON array"
-                                                                       : "a comma-separated string";
+    const char* form = policy.role_format() == jwt::role_format::array ? "a JSON array" : "a comma-separated string";
     if (!o.policy_file.empty()) std::printf("Policy        %s\n", o.policy_file.c_str());
-    std::printf("Role claim    \"%s\" as %s (the vendor's \"Attribute name\")\n",
-                policy.role_claim().c_str(), form);
+    std::printf("Role claim    \"%s\" as %s (the vendor's \"Attribute name\")\n", policy.role_claim().c_str(), form);
     if (policy.team_roles().empty()) {
         std::printf(
             "Team roles    not given: the users' roles are not checked against the vendor's\n"
             "              (pass --known-roles \"A,B\" or a --policy file with team_roles)\n");
     } else {
-        std::printf("Team roles    %s (every user's roles checked)\n",
-                    join(policy.team_roles()).c_str());
+        std::printf("Team roles    %s (every user's roles checked)\n", join(policy.team_roles()).c_str());
     }
-    std::printf("Lifetime      %lld s (ceiling %lld s)\n",
-                static_cast<long long>(minter.ttl().count()),
+    std::printf("Lifetime      %lld s (ceiling %lld s)\n", static_cast<long long>(minter.ttl().count()),
                 static_cast<long long>(policy.max_lifetime().count()));
     std::printf("Widget        p_id %s\n", o.pages.project_id.c_str());
     std::printf("              standard embed %s\n", o.pages.embed_script_url.c_str());
@@ -285,14 +274,11 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
     for (const host::user& u : users.all()) {
         std::string roles;
         for (const auto& r : u.roles) roles += (roles.empty() ? "" : ", ") + r;
-        std::printf("  %-10s %-36s roles: %s\n", u.username.c_str(), identity_of(u).c_str(),
-                    roles.c_str());
+        std::printf("  %-10s %-36s roles: %s\n", u.username.c_str(), identity_of(u).c_str(), roles.c_str());
     }
     if (!users.note().empty()) std::printf("  %s\n", users.note().c_str());
-    std::printf(
-        "  Add a user: printf '%%s' 'NEW PASSWORD' | jwtmint-host-backend --hash-password\n");
-    std::printf(
-        "              and put its output as the user's \"password\" in the users file\n\n");
+    std::printf("  Add a user: printf '%%s' 'NEW PASSWORD' | jwtmint-host-backend --hash-password\n");
+    std::printf("              and put its output as the user's \"password\" in the users file\n\n");
 }
 
 }  // namespace
@@ -311,9 +297,7 @@ int main(int argc, char** argv) {
         ->envname("JWTMINT_PORT")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
-    cli.add_option("--bind", o.bind, "address to listen on")
-        ->envname("JWTMINT_BIND")
-        ->capture_default_str();
+    cli.add_option("--bind", o.bind, "address to listen on")->envname("JWTMINT_BIND")->capture_default_str();
     cli.add_option("--data-dir", o.data_dir, "folder for the generated key and the users file")
         ->envname("JWTMINT_DATA_DIR")
         ->capture_default_str();
@@ -345,24 +329,19 @@ int main(int argc, char** argv) {
                    "role claim as a JSON array, or one comma-separated string (comma; string is "
                    "the same); default: array")
         ->envname("JWTMINT_ROLE_FORMAT")
-        ->transform(CLI::Transformer({{"array", "array"},
-                                      {"comma", "comma"},
-                                      {"string", "comma"},
-                                      {"comma_separated", "comma"}},
-                                     CLI::ignore_case)
+        ->transform(CLI::Transformer(
+                        {{"array", "array"}, {"comma", "comma"}, {"string", "comma"}, {"comma_separated", "comma"}},
+                        CLI::ignore_case)
                         .description("{array,comma}"));
-    cli.add_option("--ttl", o.ttl,
-                   "token lifetime: seconds, or 90s, 5m, 1h; default: the ceiling, at most 10m")
+    cli.add_option("--ttl", o.ttl, "token lifetime: seconds, or 90s, 5m, 1h; default: the ceiling, at most 10m")
         ->envname("JWTMINT_TTL");
     cli.add_option("--max-lifetime,--max-ttl", o.max_ttl,
                    "lifetime ceiling (default 10m); raise it to allow a --ttl above 10 minutes")
         ->envname("JWTMINT_MAX_TTL");
-    cli.add_option("--agent-id,--project-id", o.pages.project_id,
-                   "the agent's project id (p_id in the snippets)")
+    cli.add_option("--agent-id,--project-id", o.pages.project_id, "the agent's project id (p_id in the snippets)")
         ->envname("JWTMINT_AGENT_ID")
         ->capture_default_str();
-    cli.add_option("--project-key", o.pages.project_key,
-                   "the agent's project key (p_key in the snippets)")
+    cli.add_option("--project-key", o.pages.project_key, "the agent's project key (p_key in the snippets)")
         ->envname("JWTMINT_PROJECT_KEY")
         ->capture_default_str();
     cli.add_option("--embed-script-url", o.pages.embed_script_url,
@@ -373,17 +352,14 @@ int main(int argc, char** argv) {
                    "Live Chat script (the vendor's: https://cdn.customgpt.ai/js/chat.js)")
         ->envname("JWTMINT_LIVE_CHAT_SCRIPT_URL")
         ->capture_default_str();
-    cli.add_option("--ai-assistant-script-url", o.pages.ai_assistant_script_url,
-                   "AI Assistant widget script")
+    cli.add_option("--ai-assistant-script-url", o.pages.ai_assistant_script_url, "AI Assistant widget script")
         ->envname("JWTMINT_AI_ASSISTANT_SCRIPT_URL")
         ->capture_default_str();
-    cli.add_option("--instant-viewer-script-url", o.pages.instant_viewer_script_url,
-                   "Instant Viewer widget script")
+    cli.add_option("--instant-viewer-script-url", o.pages.instant_viewer_script_url, "Instant Viewer widget script")
         ->envname("JWTMINT_INSTANT_VIEWER_SCRIPT_URL")
         ->capture_default_str();
-    cli.add_flag(
-        "--hash-password", o.hash_password,
-        "read a password from standard input, print its scrypt hash for the users file, and exit");
+    cli.add_flag("--hash-password", o.hash_password,
+                 "read a password from standard input, print its scrypt hash for the users file, and exit");
     CLI11_PARSE(cli, argc, argv);
 
     if (o.hash_password) {
@@ -423,30 +399,26 @@ int main(int argc, char** argv) {
         if (!o.ttl.empty()) {
             const auto given = parse_duration(o.ttl);
             if (!given || given->count() < 1)
-                throw std::invalid_argument("--ttl '" + o.ttl +
-                                            "' is not a lifetime like 600, 90s, 5m");
+                throw std::invalid_argument("--ttl '" + o.ttl + "' is not a lifetime like 600, 90s, 5m");
             if (*given > ceiling) {
                 throw std::invalid_argument(
-                    "--ttl " + o.ttl + " is longer than the ceiling of " +
-                    std::to_string(ceiling.count()) +
+                    "--ttl " + o.ttl + " is longer than the ceiling of " + std::to_string(ceiling.count()) +
                     " s; the vendor recommends 10 minutes at most (raise the ceiling "
                     "explicitly with --max-lifetime, or max_lifetime_seconds in the policy file)");
             }
             ttl = *given;
         }
-        const std::optional<host::algorithm> alg =
-            o.alg.empty() ? std::nullopt : host::parse_algorithm(o.alg);
+        const std::optional<host::algorithm> alg = o.alg.empty() ? std::nullopt : host::parse_algorithm(o.alg);
         // The policy lists the algorithms the vendor's settings accept; the first is the one a
         // key created here gets.
         const host::algorithm default_alg =
             policy.algorithms().empty()
                 ? host::algorithm::rs256
-                : host::parse_algorithm(policy.algorithms().front())
-                      .value_or(host::algorithm::rs256);
+                : host::parse_algorithm(policy.algorithms().front()).value_or(host::algorithm::rs256);
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
         key.emplace(host::load_or_create_key(
-            alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); },
-            o.key_file, o.data_dir, passphrase != nullptr ? passphrase : ""));
+            alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key_file,
+            o.data_dir, passphrase != nullptr ? passphrase : ""));
         std::string users_origin;
         users.emplace(load_users(o, users_origin));
         check_user_roles(*users, policy, o, users_origin);
@@ -458,12 +430,10 @@ int main(int argc, char** argv) {
                 static_cast<void>(minter->mint(u));
             } catch (const jwt::error& e) {
                 throw std::invalid_argument(users_origin + ": user '" + u.username +
-                                            "' cannot get a token: " + jwt::errc_name(e.value()) +
-                                            ": " + e.what());
+                                            "' cannot get a token: " + jwt::errc_name(e.value()) + ": " + e.what());
             }
         }
-        host::install_routes(
-            server, host::app_state{*users, sessions, *minter, o.pages, key->public_key_pem});
+        host::install_routes(server, host::app_state{*users, sessions, *minter, o.pages, key->public_key_pem});
 
         for (const std::string& w : key->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (!is_loopback(o.bind)) {
@@ -489,8 +459,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }
-    std::printf("Listening on http://%s:%d/ (open it in a browser; Ctrl-C stops)\n",
-                url_host(o.bind).c_str(), port);
+    std::printf("Listening on http://%s:%d/ (open it in a browser; Ctrl-C stops)\n", url_host(o.bind).c_str(), port);
 
     std::atomic<bool> listen_done{false};
     std::atomic<int> received{0};
@@ -502,8 +471,7 @@ int main(int argc, char** argv) {
         if (sig == SIGUSR1) return;  // main: the server stopped on its own
         received = sig;
         // stop() only acts on a running server: wait (boundedly) until listen has started.
-        for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i)
-            std::this_thread::sleep_for(10ms);
+        for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i) std::this_thread::sleep_for(10ms);
         server.stop();
     });
     const bool ok = server.listen_after_bind();

@@ -9,16 +9,17 @@
 // compiled build made with that macro, which adds one member (`ssl`) to httplib::Request after
 // the ones used here; so this file only reads Requests the library made (method, path, headers,
 // params, body, remote_addr) and never creates, copies or destroys one.
+#include <jwtmint/error.hpp>
+
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <exception>
-#include <jwtmint/error.hpp>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -74,23 +75,12 @@ std::string html_escape(std::string_view s) {
     out.reserve(s.size());
     for (const char c : s) {
         switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
         }
     }
     return out;
@@ -98,22 +88,15 @@ std::string html_escape(std::string_view s) {
 
 /// A JSON string literal that is also safe inside a <script> element.
 std::string script_string(std::string_view s) {
-    const std::string json = nlohmann::json(std::string(s))
-                                 .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+    const std::string json =
+        nlohmann::json(std::string(s)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     std::string out;
     for (const char c : json) {
         switch (c) {
-            case '<':
-                out += "\\u003c";
-                break;
-            case '>':
-                out += "\\u003e";
-                break;
-            case '&':
-                out += "\\u0026";
-                break;
-            default:
-                out += c;
+            case '<': out += "\\u003c"; break;
+            case '>': out += "\\u003e"; break;
+            case '&': out += "\\u0026"; break;
+            default: out += c;
         }
     }
     return out;
@@ -131,8 +114,7 @@ std::string render(std::string_view text, const template_vars& vars) {
         const std::size_t open = text.find("{{", pos);
         if (open == std::string_view::npos) break;
         const std::size_t close = text.find("}}", open + 2);
-        if (close == std::string_view::npos)
-            throw std::logic_error("unclosed {{ in a page template");
+        if (close == std::string_view::npos) throw std::logic_error("unclosed {{ in a page template");
         out.append(text.substr(pos, open - pos));
         std::string_view key = text.substr(open + 2, close - open - 2);
         enum { html, json, raw } mode = html;
@@ -145,11 +127,8 @@ std::string render(std::string_view text, const template_vars& vars) {
         }
         const auto it = vars.find(key);
         if (it == vars.end())
-            throw std::logic_error("page template refers to unknown value '" + std::string(key) +
-                                   "'");
-        out += mode == html   ? html_escape(it->second)
-               : mode == json ? script_string(it->second)
-                              : it->second;
+            throw std::logic_error("page template refers to unknown value '" + std::string(key) + "'");
+        out += mode == html ? html_escape(it->second) : mode == json ? script_string(it->second) : it->second;
         pos = close + 2;
     }
     out.append(text.substr(pos));
@@ -171,8 +150,7 @@ std::string cookie_value(const Request& req, std::string_view name) {
         rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         const std::size_t eq = item.find('=');
-        if (eq != std::string_view::npos && item.substr(0, eq) == name)
-            return std::string(item.substr(eq + 1));
+        if (eq != std::string_view::npos && item.substr(0, eq) == name) return std::string(item.substr(eq + 1));
     }
     return {};
 }
@@ -233,22 +211,14 @@ std::string loggable(std::string_view s) {
 
 std::string reason_phrase(int status) {
     switch (status) {
-        case 400:
-            return "bad request";
-        case 403:
-            return "forbidden";
-        case 404:
-            return "not found";
-        case 405:
-            return "method not allowed";
-        case 413:
-            return "payload too large";
-        case 414:
-            return "URI too long";
-        case 500:
-            return "internal server error";
-        default:
-            return "error";
+        case 400: return "bad request";
+        case 403: return "forbidden";
+        case 404: return "not found";
+        case 405: return "method not allowed";
+        case 413: return "payload too large";
+        case 414: return "URI too long";
+        case 500: return "internal server error";
+        default: return "error";
     }
 }
 
@@ -265,9 +235,7 @@ class routes {
 public:
     explicit routes(app_state app) : app_(std::move(app)) {}
 
-    const user* signed_in_user() const {
-        return current.user.empty() ? nullptr : app_.users.find(current.user);
-    }
+    const user* signed_in_user() const { return current.user.empty() ? nullptr : app_.users.find(current.user); }
 
     std::string header_html(std::string_view active_path) const {
         std::string h = "<header class=\"topbar\">\n";
@@ -283,8 +251,7 @@ public:
                  "</strong> <form method=\"post\" action=\"/logout\">" +
                  "<button type=\"submit\">Sign out</button></form>";
         } else {
-            const std::string next =
-                active_path == "/" ? "/" : "/?next=" + std::string(active_path);
+            const std::string next = active_path == "/" ? "/" : "/?next=" + std::string(active_path);
             h += "Not signed in &middot; <a href=\"" + html_escape(next) + "\">Sign in</a>";
         }
         h += "</div>\n</header>";
@@ -303,9 +270,8 @@ public:
             {"instant_viewer_script_url", app_.pages.instant_viewer_script_url},
             {"alg", std::string(app_.minter.alg())},
             {"role_claim", policy.role_claim()},
-            {"role_format", policy.role_format() == jwt::role_format::array
-                                ? "a JSON array"
-                                : "a comma-separated string"},
+            {"role_format",
+             policy.role_format() == jwt::role_format::array ? "a JSON array" : "a comma-separated string"},
             {"ttl", std::to_string(app_.minter.ttl().count())},
         };
     }
@@ -327,8 +293,7 @@ public:
             s["error_hidden"] = error.empty() ? "hidden" : "";
             std::string demo;
             for (const user& d : app_.users.all()) {
-                demo += "<li><code>" + html_escape(d.username) +
-                        "</code>: " + html_escape(format_roles(d.roles)) +
+                demo += "<li><code>" + html_escape(d.username) + "</code>: " + html_escape(format_roles(d.roles)) +
                         " <span class=\"muted\">(" + html_escape(identity_of(d)) + ")</span></li>";
             }
             s["demo_users"] = demo;
@@ -350,8 +315,8 @@ public:
             vars["key_section"] =
                 "<p>Paste this public key into the vendor's settings "
                 "(My Profile &rarr; SSO &rarr; JWT Authorization, algorithm " +
-                html_escape(app_.minter.alg()) + "):</p>\n<pre id=\"public-key\">" +
-                html_escape(app_.public_key_pem) + "</pre>";
+                html_escape(app_.minter.alg()) + "):</p>\n<pre id=\"public-key\">" + html_escape(app_.public_key_pem) +
+                "</pre>";
         }
         return render(asset("index.html"), vars);
     }
@@ -359,8 +324,7 @@ public:
     /// Registers the handlers; each holds a reference to self, so the routes live as long as the
     /// server.
     static void install(httplib::Server& server, const std::shared_ptr<const routes>& self) {
-        server.set_pre_routing_handler(
-            [self](const Request& req, Response& res) { return self->pre_route(req, res); });
+        server.set_pre_routing_handler([self](const Request& req, Response& res) { return self->pre_route(req, res); });
 
         server.Get("/", [self](const Request& req, Response& res) {
             send_page(res, self->index_html(safe_next(req.get_param_value("next")), {}));
@@ -370,31 +334,26 @@ public:
                 send_page(res, render(asset(p.file), self->common_vars(p.path)));
             });
         }
-        server.Get("/static/style.css", [](const Request&, Response& res) {
-            send_asset(res, "style.css", "text/css; charset=utf-8");
-        });
-        server.Get("/static/page.js", [](const Request&, Response& res) {
-            send_asset(res, "page.js", "text/javascript; charset=utf-8");
-        });
+        server.Get("/static/style.css",
+                   [](const Request&, Response& res) { send_asset(res, "style.css", "text/css; charset=utf-8"); });
+        server.Get("/static/page.js",
+                   [](const Request&, Response& res) { send_asset(res, "page.js", "text/javascript; charset=utf-8"); });
         server.Get("/widget/stand-in.js", [](const Request&, Response& res) {
             send_asset(res, "stand-in-widget.js", "text/javascript; charset=utf-8");
         });
 
-        server.Get(std::string(token_path),
-                   [self](const Request&, Response& res) { self->token(res); });
+        server.Get(std::string(token_path), [self](const Request&, Response& res) { self->token(res); });
         server.Get("/login", [](const Request&, Response& res) { res.set_redirect("/", 303); });
         server.Post("/login", [self](const Request& req, Response& res) { self->login(req, res); });
-        server.Post("/logout",
-                    [self](const Request& req, Response& res) { self->logout(req, res); });
+        server.Post("/logout", [self](const Request& req, Response& res) { self->logout(req, res); });
 
         // An empty error response gets a short text body; our own error bodies are kept.
-        server.set_error_handler(
-            httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
-                if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-                res.set_content(std::to_string(res.status) + " " + reason_phrase(res.status) + "\n",
-                                std::string(text_type));
-                return httplib::Server::HandlerResponse::Handled;
-            }));
+        server.set_error_handler(httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            res.set_content(std::to_string(res.status) + " " + reason_phrase(res.status) + "\n",
+                            std::string(text_type));
+            return httplib::Server::HandlerResponse::Handled;
+        }));
         server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
             std::string what = "unknown exception";
             try {
@@ -428,8 +387,8 @@ private:
             allow = "POST";
         } else if (req.path == "/login") {
             allow = "GET, HEAD, POST";
-        } else if (req.path == "/" || req.path.rfind("/static/", 0) == 0 ||
-                   req.path.rfind("/widget/", 0) == 0 || is_widget_page(req.path)) {
+        } else if (req.path == "/" || req.path.rfind("/static/", 0) == 0 || req.path.rfind("/widget/", 0) == 0 ||
+                   is_widget_page(req.path)) {
             allow = "GET, HEAD";
         } else {
             return httplib::Server::HandlerResponse::Unhandled;
@@ -438,8 +397,7 @@ private:
         res.status = 405;
         res.set_header("Allow", std::string(allow));
         if (req.path == token_path) res.set_header("Cache-Control", "no-store");
-        res.set_content("405 method not allowed (allowed: " + std::string(allow) + ")\n",
-                        std::string(text_type));
+        res.set_content("405 method not allowed (allowed: " + std::string(allow) + ")\n", std::string(text_type));
         return httplib::Server::HandlerResponse::Handled;
     }
 
@@ -485,11 +443,10 @@ private:
         try {
             res.set_content(app_.minter.mint(*u), std::string(text_type));
         } catch (const jwt::error& e) {
-            std::fprintf(stderr, "error: cannot mint a token for '%s': %s: %s\n",
-                         u->username.c_str(), jwt::errc_name(e.value()), e.what());
+            std::fprintf(stderr, "error: cannot mint a token for '%s': %s: %s\n", u->username.c_str(),
+                         jwt::errc_name(e.value()), e.what());
             res.status = 500;
-            res.set_content("500 could not mint a token (see the server log)\n",
-                            std::string(text_type));
+            res.set_content("500 could not mint a token (see the server log)\n", std::string(text_type));
         }
     }
 
@@ -502,17 +459,15 @@ private:
         const std::string username = req.get_param_value("username");
         const std::string password = req.get_param_value("password");
         const std::string next = safe_next(req.get_param_value("next"));
-        const user* u = username.size() <= 64 && password.size() <= 1024
-                            ? app_.users.authenticate(username, password)
-                            : nullptr;
+        const user* u = username.size() <= 64 && password.size() <= 1024 ? app_.users.authenticate(username, password)
+                                                                         : nullptr;
         if (u == nullptr) {
             current.user.clear();
             res.status = 401;
             send_page(res, index_html(next, "Wrong username or password."));
             return;
         }
-        if (!current.session_id.empty())
-            app_.sessions.erase(current.session_id);  // a fresh id on every sign-in
+        if (!current.session_id.empty()) app_.sessions.erase(current.session_id);  // a fresh id on every sign-in
         current.user = u->username;
         res.set_header("Set-Cookie", session_cookie(app_.sessions.create(u->username)));
         res.set_header("Cache-Control", "no-store");
@@ -526,8 +481,7 @@ private:
             return;
         }
         if (!current.session_id.empty()) app_.sessions.erase(current.session_id);
-        res.set_header("Set-Cookie",
-                       std::string(cookie_name) + "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
+        res.set_header("Set-Cookie", std::string(cookie_name) + "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
         res.set_header("Cache-Control", "no-store");
         res.set_redirect("/", 303);
     }
@@ -537,16 +491,15 @@ private:
     static void log_request(const Request& req, const Response& res) {
         char duration[32] = "-";
         if (current.active) {
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - current.start)
+            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                  current.start)
                                 .count();
             std::snprintf(duration, sizeof duration, "%.1fms", static_cast<double>(us) / 1000.0);
         }
-        const std::string line =
-            utc_now() + " " + loggable(req.remote_addr) + " " + loggable(req.method) + " " +
-            loggable(req.path) + " " + std::to_string(res.status) +
-            " user=" + (current.user.empty() ? std::string("-") : loggable(current.user)) + " " +
-            duration + "\n";
+        const std::string line = utc_now() + " " + loggable(req.remote_addr) + " " + loggable(req.method) + " " +
+                                 loggable(req.path) + " " + std::to_string(res.status) +
+                                 " user=" + (current.user.empty() ? std::string("-") : loggable(current.user)) + " " +
+                                 duration + "\n";
         std::fputs(line.c_str(), stdout);
         std::fflush(stdout);
         current = request_context{};
@@ -563,8 +516,7 @@ void install_routes(httplib::Server& server, const app_state& app) {
     // unknown value fails at start-up rather than on a visitor's request.
     static_cast<void>(r->index_html("/", {}));
     static_cast<void>(r->index_html("/", "x"));
-    for (const page_info& p : widget_pages)
-        static_cast<void>(render(asset(p.file), r->common_vars(p.path)));
+    for (const page_info& p : widget_pages) static_cast<void>(render(asset(p.file), r->common_vars(p.path)));
     server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
     server.set_payload_max_length(64 * 1024);
     routes::install(server, r);

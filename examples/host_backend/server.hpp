@@ -2,11 +2,11 @@
 // The host backend's HTTP routes: sign-in, GET /api/customgpt-jwt, the four widget pages.
 #pragma once
 
-#include <string>
-
 #include "sessions.hpp"
 #include "signing.hpp"
 #include "users.hpp"
+
+#include <string>
 
 namespace httplib {
 class Server;

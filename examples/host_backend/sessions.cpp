@@ -18,8 +18,7 @@ constexpr std::size_t id_bytes = 32;
 std::string sha256(std::string_view text) {
     std::array<unsigned char, 32> digest{};
     unsigned int len = 0;
-    if (EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1 ||
-        len != digest.size()) {
+    if (EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1 || len != digest.size()) {
         throw std::runtime_error("SHA-256 failed");
     }
     return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
@@ -37,8 +36,7 @@ bool well_formed(std::string_view id) {
 
 std::string session_store::create(const std::string& username) {
     std::array<unsigned char, id_bytes> raw{};
-    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
-        throw std::runtime_error("RAND_bytes failed");
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("RAND_bytes failed");
     static constexpr char hex[] = "0123456789abcdef";
     std::string id;
     id.reserve(2 * id_bytes);

@@ -2,18 +2,19 @@
 // The signing key: loaded from --key, or created once in the data folder; and the token per user.
 #include "signing.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
-#include <stdexcept>
-#include <tuple>
-#include <type_traits>
 
 #include "common/key_file.hpp"
 #include "files.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
 
 namespace host {
 
@@ -39,12 +40,9 @@ key_kind classify(std::string_view bytes) {
             const bool is_public = label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE";
             return is_public ? key_kind::pem_public : key_kind::pem_private;
         }
-        case key_file_kind::jwk:
-            return key_kind::jwk;
-        case key_file_kind::der:
-            return key_kind::der;
-        case key_file_kind::secret:
-            break;
+        case key_file_kind::jwk: return key_kind::jwk;
+        case key_file_kind::der: return key_kind::der;
+        case key_file_kind::secret: break;
     }
     return key_kind::secret;
 }
@@ -61,8 +59,7 @@ std::string describe(const jwt::key_info& info) {
     } else if (info.type == "ED25519") {
         kind = "Ed25519";
     }
-    const bool an = !kind.empty() &&
-                    std::string_view("AEFHILMNORSXaeiou").find(kind[0]) != std::string_view::npos;
+    const bool an = !kind.empty() && std::string_view("AEFHILMNORSXaeiou").find(kind[0]) != std::string_view::npos;
     return (an ? "an " : "a ") + kind + " private key";
 }
 
@@ -79,18 +76,16 @@ void refuse_unreadable(key_kind kind, const std::filesystem::path& path) {
                              "is what the vendor's settings hold)");
     }
     if (kind == key_kind::jwk) {
-        throw jwt::error(jwt::errc::invalid_key,
-                         quoted(path) +
-                             " holds a JWK; the host backend reads a PEM private key or a raw "
-                             "HS256 secret file (make one with: jwtmint keygen es256 --out "
-                             "private_key.pem, or start without --key to have one created)");
+        throw jwt::error(jwt::errc::invalid_key, quoted(path) +
+                                                     " holds a JWK; the host backend reads a PEM private key or a raw "
+                                                     "HS256 secret file (make one with: jwtmint keygen es256 --out "
+                                                     "private_key.pem, or start without --key to have one created)");
     }
     if (kind == key_kind::der) {
-        throw jwt::error(jwt::errc::invalid_key,
-                         quoted(path) +
-                             " looks like a binary (DER) key; convert it to PEM with: openssl "
-                             "pkey -inform DER -in " +
-                             path.string() + " -out key.pem");
+        throw jwt::error(jwt::errc::invalid_key, quoted(path) +
+                                                     " looks like a binary (DER) key; convert it to PEM with: openssl "
+                                                     "pkey -inform DER -in " +
+                                                     path.string() + " -out key.pem");
     }
 }
 
@@ -100,11 +95,10 @@ algorithm algorithm_of(const jwt::key_info& info, const std::filesystem::path& p
     const std::string_view name = jwt::default_algorithm(info);
     if (const std::optional<algorithm> alg = parse_algorithm(name)) {
         if (*alg == algorithm::rs256 && info.bits < 2048) {
-            throw jwt::error(jwt::errc::weak_key,
-                             quoted(path) + " holds " + describe(info) +
-                                 "; RS256 needs at least 2048 bits (make one with: jwtmint keygen "
-                                 "rs256 --out private_key.pem, or start without --key to have one "
-                                 "created)");
+            throw jwt::error(jwt::errc::weak_key, quoted(path) + " holds " + describe(info) +
+                                                      "; RS256 needs at least 2048 bits (make one with: jwtmint keygen "
+                                                      "rs256 --out private_key.pem, or start without --key to have one "
+                                                      "created)");
         }
         return *alg;
     }
@@ -125,16 +119,15 @@ struct key_bytes {
     key_bytes& operator=(const key_bytes&) = delete;
 };
 
-algorithm infer_from(std::string_view text, const std::filesystem::path& path,
-                     std::string_view passphrase, std::string* description) {
+algorithm infer_from(std::string_view text, const std::filesystem::path& path, std::string_view passphrase,
+                     std::string* description) {
     if (text.empty()) {
         throw jwt::error(jwt::errc::invalid_key, "the key file " + quoted(path) + " is empty");
     }
     const key_kind kind = classify(text);
     refuse_unreadable(kind, path);
     if (kind == key_kind::secret) {
-        if (description != nullptr)
-            *description = "a " + std::to_string(text.size()) + "-byte HMAC secret";
+        if (description != nullptr) *description = "a " + std::to_string(text.size()) + "-byte HMAC secret";
         return algorithm::hs256;
     }
     const jwt::key_info info = jwt::private_key::from_pem(text, passphrase).info();
@@ -143,8 +136,7 @@ algorithm infer_from(std::string_view text, const std::filesystem::path& path,
 }
 
 /// The data folder's key for alg, created when missing: (path, created).
-std::pair<std::filesystem::path, bool> data_dir_key(algorithm alg,
-                                                    const std::filesystem::path& data_dir) {
+std::pair<std::filesystem::path, bool> data_dir_key(algorithm alg, const std::filesystem::path& data_dir) {
     ensure_private_dir(data_dir);
     if (alg == algorithm::hs256) {
         const std::filesystem::path path = data_dir / "hs256-secret.txt";
@@ -174,9 +166,8 @@ std::pair<std::filesystem::path, bool> data_dir_key(algorithm alg,
 }
 
 template <class Signer>
-signing_key pem_key(const std::string_view text, const std::filesystem::path& path, bool created,
-                    bool in_data_dir, const std::filesystem::path& data_dir,
-                    std::string_view passphrase) {
+signing_key pem_key(const std::string_view text, const std::filesystem::path& path, bool created, bool in_data_dir,
+                    const std::filesystem::path& data_dir, std::string_view passphrase) {
     const Signer signer = Signer::from_pem(text, passphrase);
     signing_key out{signer, path, {}, created, signer.public_key_pem(), {}, {}};
     warn_if_exposed(path, out.warnings);
@@ -190,25 +181,21 @@ signing_key pem_key(const std::string_view text, const std::filesystem::path& pa
             const auto pub = jwt::public_key::try_from_pem(pem);
             return pub && jwt::try_check_key_pair(signer.key(), *pub).has_value();
         };
-        if (!write_new_file(out.public_path, out.public_key_pem, 0644) &&
-            !is_public_half(read_file(out.public_path))) {
-            out.warnings.push_back(
-                "'" + out.public_path.string() +
-                "' is not the public half of the key in use; the PEM printed below is");
+        if (!write_new_file(out.public_path, out.public_key_pem, 0644) && !is_public_half(read_file(out.public_path))) {
+            out.warnings.push_back("'" + out.public_path.string() +
+                                   "' is not the public half of the key in use; the PEM printed below is");
         }
     }
     return out;
 }
 
-signing_key secret_key(const std::string_view text, const std::filesystem::path& path,
-                       bool created) {
+signing_key secret_key(const std::string_view text, const std::filesystem::path& path, bool created) {
     signing_key out{jwt::hs256::from_secret(text), path, {}, created, {}, {}, {}};
     warn_if_exposed(path, out.warnings);
     if (!text.empty() && text.back() == '\n') {
-        out.warnings.push_back(
-            "'" + path.string() +
-            "' ends with a newline, which is part of the HS256 secret; paste it with the "
-            "newline or write the file without one (printf '%s' SECRET > FILE)");
+        out.warnings.push_back("'" + path.string() +
+                               "' ends with a newline, which is part of the HS256 secret; paste it with the "
+                               "newline or write the file without one (printf '%s' SECRET > FILE)");
     }
     return out;
 }
@@ -217,12 +204,9 @@ signing_key secret_key(const std::string_view text, const std::filesystem::path&
 
 std::string_view algorithm_name(algorithm alg) noexcept {
     switch (alg) {
-        case algorithm::rs256:
-            return "RS256";
-        case algorithm::es256:
-            return "ES256";
-        case algorithm::hs256:
-            break;
+        case algorithm::rs256: return "RS256";
+        case algorithm::es256: return "ES256";
+        case algorithm::hs256: break;
     }
     return "HS256";
 }
@@ -232,8 +216,7 @@ std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
         const std::string_view n = algorithm_name(a);
         bool same = n.size() == name.size();
         for (std::size_t i = 0; same && i < n.size(); ++i) {
-            const char c = name[i] >= 'a' && name[i] <= 'z' ? static_cast<char>(name[i] - 32)
-                                                            : name[i];
+            const char c = name[i] >= 'a' && name[i] <= 'z' ? static_cast<char>(name[i] - 32) : name[i];
             same = c == n[i];
         }
         if (same) return a;
@@ -243,8 +226,7 @@ std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
 
 signing_key load_or_create_key(std::optional<algorithm> requested, algorithm default_alg,
                                const std::function<jwt::status(std::string_view)>& check_allowed,
-                               const std::filesystem::path& key_file,
-                               const std::filesystem::path& data_dir,
+                               const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
                                std::string_view passphrase) {
     std::filesystem::path path = key_file;
     bool created = false;
@@ -257,9 +239,8 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
         if (allowed) return;
         if (inferred_from.empty()) throw std::move(allowed).error();
         // Without --alg the user did not name the algorithm: say where it came from.
-        throw jwt::error(allowed.error().value(),
-                         quoted(path) + " holds " + inferred_from + ", which signs " +
-                             std::string(algorithm_name(alg)) + ": " + allowed.error().what());
+        throw jwt::error(allowed.error().value(), quoted(path) + " holds " + inferred_from + ", which signs " +
+                                                      std::string(algorithm_name(alg)) + ": " + allowed.error().what());
     };
     if (key_file.empty()) {
         refuse_unless_allowed();
@@ -271,12 +252,10 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
             const key_kind kind = classify(bytes.text);
             refuse_unreadable(kind, path);
             if (kind == key_kind::secret && alg != algorithm::hs256) {
-                throw jwt::error(
-                    jwt::errc::key_algorithm_mismatch,
-                    std::string(algorithm_name(alg)) + " needs a PEM private key, but " +
-                        quoted(path) +
-                        " is none (it would be read as an HMAC secret); pass --alg hs256 if it "
-                        "is one, or leave --alg out to take the algorithm from the key");
+                throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                                 std::string(algorithm_name(alg)) + " needs a PEM private key, but " + quoted(path) +
+                                     " is none (it would be read as an HMAC secret); pass --alg hs256 if it "
+                                     "is one, or leave --alg out to take the algorithm from the key");
             }
         } else {
             alg = infer_from(bytes.text, path, passphrase, &inferred_from);
@@ -286,13 +265,10 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
     signing_key out = [&] {
         switch (alg) {
             case algorithm::rs256:
-                return pem_key<jwt::rs256>(bytes.text, path, created, key_file.empty(), data_dir,
-                                           passphrase);
+                return pem_key<jwt::rs256>(bytes.text, path, created, key_file.empty(), data_dir, passphrase);
             case algorithm::es256:
-                return pem_key<jwt::es256>(bytes.text, path, created, key_file.empty(), data_dir,
-                                           passphrase);
-            case algorithm::hs256:
-                break;
+                return pem_key<jwt::es256>(bytes.text, path, created, key_file.empty(), data_dir, passphrase);
+            case algorithm::hs256: break;
         }
         return secret_key(bytes.text, path, created);
     }();
@@ -314,9 +290,8 @@ std::string token_minter::mint(const user& u) const {
 }
 
 std::string_view token_minter::alg() const noexcept {
-    return std::visit(
-        [](const auto& signer) { return std::string_view(std::decay_t<decltype(signer)>::alg); },
-        signer_);
+    return std::visit([](const auto& signer) { return std::string_view(std::decay_t<decltype(signer)>::alg); },
+                      signer_);
 }
 
 }  // namespace host

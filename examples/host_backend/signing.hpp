@@ -3,12 +3,15 @@
 // user.
 #pragma once
 
-#include <chrono>
-#include <filesystem>
-#include <functional>
 #include <jwtmint/builder.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
+
+#include "users.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,15 +19,12 @@
 #include <variant>
 #include <vector>
 
-#include "users.hpp"
-
 namespace host {
 
 enum class algorithm { rs256, es256, hs256 };
 
 /// The widget's algorithms in the vendor's order of preference (RS256 recommended).
-inline constexpr algorithm widget_algorithms[] = {algorithm::rs256, algorithm::es256,
-                                                  algorithm::hs256};
+inline constexpr algorithm widget_algorithms[] = {algorithm::rs256, algorithm::es256, algorithm::hs256};
 
 /// "RS256", "ES256" or "HS256".
 [[nodiscard]] std::string_view algorithm_name(algorithm alg) noexcept;
@@ -58,11 +58,10 @@ struct signing_key {
 /// error from it (the login policy's algorithm_not_allowed) is thrown, after what the key is.
 /// @throws jwt::error for a key that does not fit the algorithm; std::system_error for file
 /// trouble
-[[nodiscard]] signing_key load_or_create_key(
-    std::optional<algorithm> requested, algorithm default_alg,
-    const std::function<jwt::status(std::string_view)>& check_allowed,
-    const std::filesystem::path& key_file, const std::filesystem::path& data_dir,
-    std::string_view passphrase);
+[[nodiscard]] signing_key load_or_create_key(std::optional<algorithm> requested, algorithm default_alg,
+                                             const std::function<jwt::status(std::string_view)>& check_allowed,
+                                             const std::filesystem::path& key_file,
+                                             const std::filesystem::path& data_dir, std::string_view passphrase);
 
 /// Mints a user's token under the login policy. Immutable after construction; mint() may run on
 /// many threads at once.

@@ -2,6 +2,11 @@
 // Password hashing with OpenSSL's EVP_KDF (scrypt, PBKDF2) and the users file.
 #include "users.hpp"
 
+#include <jwtmint/base64url.hpp>
+#include <jwtmint/claims.hpp>
+#include <jwtmint/json.hpp>
+
+#include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -10,12 +15,8 @@
 #include <openssl/rand.h>
 
 #include <condition_variable>
-#include <jwtmint/base64url.hpp>
-#include <jwtmint/claims.hpp>
-#include <jwtmint/json.hpp>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
 
@@ -97,8 +98,7 @@ kdf_gate& derivations() {
 std::string derive(const password_hash& h, std::string_view password) {
     const kdf_gate::pass turn(derivations());
     const bool scrypt = h.kdf == "scrypt";
-    std::unique_ptr<EVP_KDF, kdf_free> kdf{
-        EVP_KDF_fetch(nullptr, scrypt ? "SCRYPT" : "PBKDF2", nullptr)};
+    std::unique_ptr<EVP_KDF, kdf_free> kdf{EVP_KDF_fetch(nullptr, scrypt ? "SCRYPT" : "PBKDF2", nullptr)};
     if (!kdf) fail_openssl("EVP_KDF_fetch failed");
     std::unique_ptr<EVP_KDF_CTX, kdf_free> ctx{EVP_KDF_CTX_new(kdf.get())};
     if (!ctx) fail_openssl("EVP_KDF_CTX_new failed");
@@ -126,8 +126,7 @@ std::string derive(const password_hash& h, std::string_view password) {
     params[i] = OSSL_PARAM_construct_end();
 
     std::string out(h.hash.size(), '\0');
-    if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                       params) != 1) {
+    if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params) != 1) {
         fail_openssl("password key derivation (" + h.kdf + ") failed");
     }
     return out;
@@ -143,19 +142,16 @@ void check_params(const password_hash& h) {
         if (h.r < 1 || h.r > 32 || h.p < 1 || h.p > 16) {
             throw std::runtime_error("scrypt r must be 1..32 and p 1..16");
         }
-        if (128U * h.r * h.n > (1ULL << 30U))
-            throw std::runtime_error("scrypt n*r needs more than 1 GiB");
+        if (128U * h.r * h.n > (1ULL << 30U)) throw std::runtime_error("scrypt n*r needs more than 1 GiB");
     } else if (h.kdf == "pbkdf2-sha256") {
         if (h.iterations < 100000 || h.iterations > 10000000) {
             throw std::runtime_error("pbkdf2-sha256 iterations must be 100000..10000000");
         }
     } else {
-        throw std::runtime_error("kdf must be \"scrypt\" or \"pbkdf2-sha256\", not \"" + h.kdf +
-                                 "\"");
+        throw std::runtime_error("kdf must be \"scrypt\" or \"pbkdf2-sha256\", not \"" + h.kdf + "\"");
     }
     if (h.salt.size() < 16) throw std::runtime_error("the salt must be at least 16 bytes");
-    if (h.hash.size() < 16 || h.hash.size() > 64)
-        throw std::runtime_error("the hash must be 16..64 bytes");
+    if (h.hash.size() < 16 || h.hash.size() > 64) throw std::runtime_error("the hash must be 16..64 bytes");
 }
 
 std::string decode_b64(const nlohmann::json& j, const char* field) {
@@ -164,15 +160,12 @@ std::string decode_b64(const nlohmann::json& j, const char* field) {
     }
     std::error_code ec;
     std::string out = jwt::base64url_decode(j[field].get<std::string>(), ec);
-    if (ec)
-        throw std::runtime_error(std::string("password.") + field +
-                                 " is not valid unpadded base64url");
+    if (ec) throw std::runtime_error(std::string("password.") + field + " is not valid unpadded base64url");
     return out;
 }
 
 password_hash password_from_json(const nlohmann::json& j) {
-    if (!j.is_object())
-        throw std::runtime_error("password must be an object (make one with --hash-password)");
+    if (!j.is_object()) throw std::runtime_error("password must be an object (make one with --hash-password)");
     password_hash h;
     h.kdf = j.value("kdf", std::string());
     if (h.kdf == "scrypt") {
@@ -197,8 +190,8 @@ std::string optional_string(const nlohmann::json& j, const char* field) {
 bool valid_username(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
     for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '-' || c == '@';
         if (!ok) return false;
     }
     return true;
@@ -248,13 +241,11 @@ user_store user_store::parse(std::string_view json_text, const std::string& orig
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(origin + ": not valid JSON: " + e.what());
     }
-    if (!doc.is_object() || !doc.contains("users") || !doc["users"].is_array() ||
-        doc["users"].empty()) {
+    if (!doc.is_object() || !doc.contains("users") || !doc["users"].is_array() || doc["users"].empty()) {
         throw std::runtime_error(origin + ": expected {\"users\": [ ... ]} with at least one user");
     }
     user_store store;
-    if (doc.contains("note") && doc["note"].is_string())
-        store.note_ = doc["note"].get<std::string>();
+    if (doc.contains("note") && doc["note"].is_string()) store.note_ = doc["note"].get<std::string>();
     for (const auto& j : doc["users"]) {
         const std::string name = j.is_object() ? j.value("username", std::string()) : std::string();
         const std::string where = origin + ": user '" + name + "': ";

@@ -52,8 +52,7 @@ public:
 
     /// The user when username and password match, else nullptr. Takes the same time for an
     /// unknown user as for a wrong password, so sign-in does not reveal who exists.
-    [[nodiscard]] const user* authenticate(std::string_view username,
-                                           std::string_view password) const;
+    [[nodiscard]] const user* authenticate(std::string_view username, std::string_view password) const;
     [[nodiscard]] const user* find(std::string_view username) const;
     [[nodiscard]] const std::vector<user>& all() const noexcept { return users_; }
     /// The file's free-text "note" (the shipped demo file says the demo passwords there).

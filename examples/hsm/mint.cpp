@@ -4,17 +4,18 @@
 //
 //   JWTMINT_HSM_PIN=... jwtmint-hsm-mint --token LABEL --key LABEL [--alg RS256|ES256]
 //                       [--module PATH] [--email E] [--role R]... [--public-key]
+#include <jwtmint/jwtmint.hpp>
+
+#include "pkcs11_signer.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <jwtmint/jwtmint.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "pkcs11_signer.hpp"
 
 namespace {
 
@@ -65,8 +66,7 @@ std::string parse(int argc, char** argv, options& opts) {
     }
     if (opts.token.empty()) return "--token is required";
     if (opts.key.empty()) return "--key is required";
-    if (opts.alg != "RS256" && opts.alg != "ES256")
-        return "--alg must be RS256 or ES256, not " + opts.alg;
+    if (opts.alg != "RS256" && opts.alg != "ES256") return "--alg must be RS256 or ES256, not " + opts.alg;
     if (opts.roles.empty()) opts.roles.emplace_back("Support Team");
     return {};
 }
@@ -82,8 +82,7 @@ int run(const Signer& signer, const options& opts) {
     }
     // The same builder call as with a jwt::rs256 loaded from a PEM file: the signer is the only
     // change.
-    const std::string token =
-        jwt::builder{signer}.roles(opts.roles).email(opts.email).expires_in(10min).sign();
+    const std::string token = jwt::builder{signer}.roles(opts.roles).email(opts.email).expires_in(10min).sign();
     std::printf("%s\n", token.c_str());
     return 0;
 }
@@ -113,8 +112,7 @@ int main(int argc, char** argv) {
         return run(hsm::pkcs11_rs256::from_token(token, opts.key), opts);
     } catch (const jwt::error& e) {
         std::fprintf(stderr, "jwtmint-hsm-mint: %s: %s\n", jwt::errc_name(e.value()), e.what());
-        if (e.value() == jwt::errc::bad_passphrase)
-            std::fprintf(stderr, "(the PIN was read from JWTMINT_HSM_PIN)\n");
+        if (e.value() == jwt::errc::bad_passphrase) std::fprintf(stderr, "(the PIN was read from JWTMINT_HSM_PIN)\n");
         return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "jwtmint-hsm-mint: %s\n", e.what());

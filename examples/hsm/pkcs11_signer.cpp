@@ -28,9 +28,7 @@
 namespace hsm::detail {
 namespace {
 
-[[noreturn]] void fail(jwt::errc code, const std::string& message) {
-    throw jwt::error(code, message);
-}
+[[noreturn]] void fail(jwt::errc code, const std::string& message) { throw jwt::error(code, message); }
 
 /// Empties this thread's OpenSSL error queue (where libp11 puts the module's CKR_* reasons) into
 /// one line, so that the next call on the thread starts clean.
@@ -125,8 +123,7 @@ struct key_state {
     jwt::public_key public_key;
     bool is_rsa = false;
 
-    key_state(std::shared_ptr<token_state> t, std::string l, pkey_ptr priv, jwt::public_key pub,
-              bool rsa)
+    key_state(std::shared_ptr<token_state> t, std::string l, pkey_ptr priv, jwt::public_key pub, bool rsa)
         : token(std::move(t)),
           label(std::move(l)),
           private_key(std::move(priv)),
@@ -138,32 +135,27 @@ struct key_state {
         ERR_clear_error();
         const md_ctx_ptr ctx{EVP_MD_CTX_new()};
         EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-        if (!ctx ||
-            EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, private_key.get()) != 1 ||
+        if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, private_key.get()) != 1 ||
             (is_rsa && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)) {
-            fail(jwt::errc::signing_failed, std::string(alg) +
-                                                ": cannot prepare signing with token key '" +
-                                                label + "': " + drain_errors());
+            fail(jwt::errc::signing_failed,
+                 std::string(alg) + ": cannot prepare signing with token key '" + label + "': " + drain_errors());
         }
         const auto* data = reinterpret_cast<const unsigned char*>(input.data());
         std::size_t size = 0;
         if (EVP_DigestSign(ctx.get(), nullptr, &size, data, input.size()) != 1 || size == 0) {
-            fail(jwt::errc::signing_failed, std::string(alg) +
-                                                ": cannot size the signature of token key '" +
-                                                label + "': " + drain_errors());
+            fail(jwt::errc::signing_failed,
+                 std::string(alg) + ": cannot size the signature of token key '" + label + "': " + drain_errors());
         }
         std::string sig(size, '\0');
         int rc = 0;
         {
             const std::lock_guard<std::mutex> lock(token->session_mutex);
-            rc = EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &size,
-                                data, input.size());
+            rc = EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &size, data, input.size());
         }
         if (rc != 1) {
-            fail(jwt::errc::signing_failed,
-                 std::string(alg) + ": token '" + token->label + "' did not sign with key '" +
-                     label + "' (" + drain_errors() +
-                     "); check that the token is present and the user still logged in");
+            fail(jwt::errc::signing_failed, std::string(alg) + ": token '" + token->label +
+                                                "' did not sign with key '" + label + "' (" + drain_errors() +
+                                                "); check that the token is present and the user still logged in");
         }
         sig.resize(size);
         return sig;
@@ -193,8 +185,7 @@ std::shared_ptr<module_state> load_module(const std::string& path) {
 
     auto m = std::make_shared<module_state>();
     m->ctx.reset(PKCS11_CTX_new());
-    if (!m->ctx)
-        fail(jwt::errc::openssl_error, "libp11 could not allocate a context: " + drain_errors());
+    if (!m->ctx) fail(jwt::errc::openssl_error, "libp11 could not allocate a context: " + drain_errors());
     if (PKCS11_CTX_load(m->ctx.get(), path.c_str()) != 0) {
         fail(jwt::errc::key_file_error,
              "the PKCS#11 module '" + path + "' could not be loaded (" + drain_errors() +
@@ -211,8 +202,7 @@ std::shared_ptr<module_state> load_module(const std::string& path) {
 }
 
 template <class Signer>
-std::optional<Signer> capture(std::error_code& ec,
-                              Signer (*make)(const pkcs11_token&, std::string_view),
+std::optional<Signer> capture(std::error_code& ec, Signer (*make)(const pkcs11_token&, std::string_view),
                               const pkcs11_token& token, std::string_view label) {
     try {
         auto s = make(token, label);
@@ -227,16 +217,15 @@ std::optional<Signer> capture(std::error_code& ec,
 }  // namespace
 
 /// Finds the one private key labelled key_label, checks its type, and reads its public half.
-std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& token,
-                                          std::string_view key_label, std::string_view alg) {
+std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& token, std::string_view key_label,
+                                          std::string_view alg) {
     const std::string label(key_label);
     const std::lock_guard<std::mutex> lock(token->session_mutex);
     ERR_clear_error();
     PKCS11_KEY* keys = nullptr;
     unsigned count = 0;
     if (PKCS11_enumerate_keys(token->slot->token, &keys, &count) != 0) {
-        fail(jwt::errc::invalid_key,
-             "token '" + token->label + "': cannot list private keys: " + drain_errors());
+        fail(jwt::errc::invalid_key, "token '" + token->label + "': cannot list private keys: " + drain_errors());
     }
     PKCS11_KEY* found = nullptr;
     unsigned matches = 0;
@@ -251,15 +240,13 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
         }
     }
     if (found == nullptr) {
-        fail(jwt::errc::invalid_key,
-             "token '" + token->label + "' has no private key labelled '" + label +
-                 "' (private keys: " + (present.empty() ? std::string("none") : present) +
-                 "); check the key label (pkcs11-tool --list-objects --login)");
+        fail(jwt::errc::invalid_key, "token '" + token->label + "' has no private key labelled '" + label +
+                                         "' (private keys: " + (present.empty() ? std::string("none") : present) +
+                                         "); check the key label (pkcs11-tool --list-objects --login)");
     }
     if (matches > 1) {
         fail(jwt::errc::invalid_key, "token '" + token->label + "' has " + std::to_string(matches) +
-                                         " private keys labelled '" + label +
-                                         "'; give each key a unique label");
+                                         " private keys labelled '" + label + "'; give each key a unique label");
     }
 
     pkey_ptr priv{PKCS11_get_private_key(found)};
@@ -291,8 +278,7 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
     const bool want_rsa = alg == "RS256";
     if (want_rsa && info.type != "RSA") {
         fail(jwt::errc::key_algorithm_mismatch,
-             "token key '" + label + "' is " + info.type +
-                 ", RS256 needs RSA (use pkcs11_es256 for a P-256 key)");
+             "token key '" + label + "' is " + info.type + ", RS256 needs RSA (use pkcs11_es256 for a P-256 key)");
     }
     if (want_rsa && info.bits < 2048) {
         fail(jwt::errc::weak_key,
@@ -301,20 +287,17 @@ std::shared_ptr<const key_state> find_key(const std::shared_ptr<token_state>& to
     }
     if (!want_rsa && (info.type != "EC" || info.curve != "P-256")) {
         fail(jwt::errc::key_algorithm_mismatch,
-             "token key '" + label + "' is " + info.type +
-                 (info.curve.empty() ? "" : " " + info.curve) +
+             "token key '" + label + "' is " + info.type + (info.curve.empty() ? "" : " " + info.curve) +
                  ", ES256 needs EC on P-256 (pkcs11-tool --keypairgen --key-type EC:prime256v1)");
     }
-    return std::make_shared<const key_state>(token, label, std::move(priv), std::move(pub),
-                                             want_rsa);
+    return std::make_shared<const key_state>(token, label, std::move(priv), std::move(pub), want_rsa);
 }
 
 }  // namespace hsm::detail
 
 namespace hsm {
 
-pkcs11_token pkcs11_token::open(std::string_view module_path, std::string_view token_label,
-                                std::string_view pin) {
+pkcs11_token pkcs11_token::open(std::string_view module_path, std::string_view token_label, std::string_view pin) {
     const std::string path(module_path);
     const std::string label(token_label);
     const std::lock_guard<std::mutex> lock(detail::registry_mutex());
@@ -330,33 +313,29 @@ pkcs11_token pkcs11_token::open(std::string_view module_path, std::string_view t
         }
     }
     if (slot == nullptr) {
-        detail::fail(jwt::errc::invalid_key,
-                     "the PKCS#11 module '" + path + "' has no initialised token labelled '" +
-                         label + "' (tokens: " + detail::token_labels(*module) +
-                         "); check the token label (softhsm2-util --show-slots, or "
-                         "pkcs11-tool --module " +
-                         path + " --list-token-slots)");
+        detail::fail(jwt::errc::invalid_key, "the PKCS#11 module '" + path + "' has no initialised token labelled '" +
+                                                 label + "' (tokens: " + detail::token_labels(*module) +
+                                                 "); check the token label (softhsm2-util --show-slots, or "
+                                                 "pkcs11-tool --module " +
+                                                 path + " --list-token-slots)");
     }
     if (module->open_slots.count(slot) != 0) {
         // PKCS#11 logins are per process: a second login would not check its PIN.
-        detail::fail(jwt::errc::invalid_key,
-                     "token '" + label +
-                         "' is already open in this process; copy the pkcs11_token "
-                         "you have (copies share its login) instead of opening it again");
+        detail::fail(jwt::errc::invalid_key, "token '" + label +
+                                                 "' is already open in this process; copy the pkcs11_token "
+                                                 "you have (copies share its login) instead of opening it again");
     }
     if (slot->token->userPinLocked) {
-        detail::fail(jwt::errc::bad_passphrase,
-                     "the user PIN of token '" + label +
-                         "' is locked; reset it with the SO PIN (pkcs11-tool --init-pin "
-                         "--login --login-type so)");
+        detail::fail(jwt::errc::bad_passphrase, "the user PIN of token '" + label +
+                                                    "' is locked; reset it with the SO PIN (pkcs11-tool --init-pin "
+                                                    "--login --login-type so)");
     }
     std::string pin_copy(pin);  // the module wants a NUL-terminated string
     const detail::wipe_on_exit wipe{pin_copy};
     if (PKCS11_login(slot, 0, pin_copy.c_str()) != 0) {
         const std::string reason = detail::drain_errors();
-        detail::fail(jwt::errc::bad_passphrase,
-                     "token '" + label + "' refused the user PIN (" + reason +
-                         "); check the PIN (not the SO PIN) you gave for this token");
+        detail::fail(jwt::errc::bad_passphrase, "token '" + label + "' refused the user PIN (" + reason +
+                                                    "); check the PIN (not the SO PIN) you gave for this token");
     }
 
     auto state = std::make_shared<detail::token_state>();
@@ -367,9 +346,8 @@ pkcs11_token pkcs11_token::open(std::string_view module_path, std::string_view t
     return pkcs11_token(std::move(state));
 }
 
-std::optional<pkcs11_token> pkcs11_token::open(std::string_view module_path,
-                                               std::string_view token_label, std::string_view pin,
-                                               std::error_code& ec) {
+std::optional<pkcs11_token> pkcs11_token::open(std::string_view module_path, std::string_view token_label,
+                                               std::string_view pin, std::error_code& ec) {
     try {
         auto t = open(module_path, token_label, pin);
         ec.clear();
@@ -385,21 +363,17 @@ const std::string& pkcs11_token::label() const noexcept { return state_->label; 
 pkcs11_rs256 pkcs11_rs256::from_token(const pkcs11_token& token, std::string_view key_label) {
     return pkcs11_rs256(detail::find_key(token.state_, key_label, alg));
 }
-std::optional<pkcs11_rs256> pkcs11_rs256::from_token(const pkcs11_token& token,
-                                                     std::string_view key_label,
+std::optional<pkcs11_rs256> pkcs11_rs256::from_token(const pkcs11_token& token, std::string_view key_label,
                                                      std::error_code& ec) {
     return detail::capture<pkcs11_rs256>(ec, &pkcs11_rs256::from_token, token, key_label);
 }
-std::string pkcs11_rs256::sign(std::string_view signing_input) const {
-    return key_->sign_sha256(signing_input, alg);
-}
+std::string pkcs11_rs256::sign(std::string_view signing_input) const { return key_->sign_sha256(signing_input, alg); }
 const jwt::public_key& pkcs11_rs256::public_key() const noexcept { return key_->public_key; }
 
 pkcs11_es256 pkcs11_es256::from_token(const pkcs11_token& token, std::string_view key_label) {
     return pkcs11_es256(detail::find_key(token.state_, key_label, alg));
 }
-std::optional<pkcs11_es256> pkcs11_es256::from_token(const pkcs11_token& token,
-                                                     std::string_view key_label,
+std::optional<pkcs11_es256> pkcs11_es256::from_token(const pkcs11_token& token, std::string_view key_label,
                                                      std::error_code& ec) {
     return detail::capture<pkcs11_es256>(ec, &pkcs11_es256::from_token, token, key_label);
 }
@@ -415,8 +389,7 @@ std::string pkcs11_es256::sign(std::string_view signing_input) const {
     if (!sig || BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), out, 32) != 32 ||
         BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), out + 32, 32) != 32) {
         detail::fail(jwt::errc::signing_failed,
-                     "ES256: the token's signature is not a P-256 ECDSA signature: " +
-                         detail::drain_errors());
+                     "ES256: the token's signature is not a P-256 ECDSA signature: " + detail::drain_errors());
     }
     return raw;
 }

@@ -11,6 +11,7 @@
 
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,13 +44,11 @@ public:
     /// @throws jwt::error key_file_error (the module cannot be loaded), invalid_key (no such
     /// token),
     ///         bad_passphrase (the PIN is refused or locked)
-    [[nodiscard]] static pkcs11_token open(std::string_view module_path,
-                                           std::string_view token_label, std::string_view pin);
+    [[nodiscard]] static pkcs11_token open(std::string_view module_path, std::string_view token_label,
+                                           std::string_view pin);
     /// As open(), reporting failure through ec; never throws jwt::error.
-    [[nodiscard]] static std::optional<pkcs11_token> open(std::string_view module_path,
-                                                          std::string_view token_label,
-                                                          std::string_view pin,
-                                                          std::error_code& ec);
+    [[nodiscard]] static std::optional<pkcs11_token> open(std::string_view module_path, std::string_view token_label,
+                                                          std::string_view pin, std::error_code& ec);
 
     /// The token's label, as the module reports it.
     [[nodiscard]] const std::string& label() const noexcept;
@@ -71,10 +70,8 @@ public:
     /// more.
     /// @throws jwt::error invalid_key (no such key, or two keys share the label),
     ///         key_algorithm_mismatch (not RSA), weak_key (under 2048 bits)
-    [[nodiscard]] static pkcs11_rs256 from_token(const pkcs11_token& token,
-                                                 std::string_view key_label);
-    [[nodiscard]] static std::optional<pkcs11_rs256> from_token(const pkcs11_token& token,
-                                                                std::string_view key_label,
+    [[nodiscard]] static pkcs11_rs256 from_token(const pkcs11_token& token, std::string_view key_label);
+    [[nodiscard]] static std::optional<pkcs11_rs256> from_token(const pkcs11_token& token, std::string_view key_label,
                                                                 std::error_code& ec);
 
     /// The raw RSASSA-PKCS1-v1_5 signature (the modulus size in octets), made inside the token.
@@ -97,10 +94,8 @@ public:
     /// Finds the private key labelled key_label on the token and checks it is EC on P-256.
     /// @throws jwt::error invalid_key (no such key, or two keys share the label),
     ///         key_algorithm_mismatch (not EC, or another curve)
-    [[nodiscard]] static pkcs11_es256 from_token(const pkcs11_token& token,
-                                                 std::string_view key_label);
-    [[nodiscard]] static std::optional<pkcs11_es256> from_token(const pkcs11_token& token,
-                                                                std::string_view key_label,
+    [[nodiscard]] static pkcs11_es256 from_token(const pkcs11_token& token, std::string_view key_label);
+    [[nodiscard]] static std::optional<pkcs11_es256> from_token(const pkcs11_token& token, std::string_view key_label,
                                                                 std::error_code& ec);
 
     /// The 64-octet R‖S signature (RFC 7518 §3.4), made inside the token.

@@ -20,8 +20,7 @@ inline namespace v1 {
 }
 
 namespace detail {
-inline constexpr char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+inline constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 inline constexpr std::array<std::int8_t, 256> b64url_table = [] {
     std::array<std::int8_t, 256> t{};
@@ -58,8 +57,7 @@ inline char* base64url_encode_to(const unsigned char* in, std::size_t n, char* o
 inline void base64url_append(std::string& out, std::string_view data) {
     const std::size_t old = out.size();
     out.resize(old + base64url_encoded_size(data.size()));
-    detail::base64url_encode_to(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                                out.data() + old);
+    detail::base64url_encode_to(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data() + old);
 }
 
 /// The unpadded base64url encoding of data.
@@ -162,9 +160,7 @@ inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexc
 }
 
 /// As try_base64url_decode, throwing jwt::error (errc::invalid_base64url).
-[[nodiscard]] inline std::string base64url_decode(std::string_view text) {
-    return try_base64url_decode(text).value();
-}
+[[nodiscard]] inline std::string base64url_decode(std::string_view text) { return try_base64url_decode(text).value(); }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -43,8 +43,8 @@ struct has_alg<S, std::void_t<decltype(std::string_view{S::alg})>> : std::true_t
 /// What a signer's sign(signing_input) returns: a std::string (failure thrown), or a
 /// jwt::result<std::string> (failure returned).
 template <class R>
-inline constexpr bool is_signature_result_v =
-    std::is_same_v<std::decay_t<R>, result<std::string>> || std::is_convertible_v<R, std::string>;
+inline constexpr bool is_signature_result_v = std::is_same_v<std::decay_t<R>, result<std::string>> ||
+                                              std::is_convertible_v<R, std::string>;
 
 template <class S, class = void>
 struct has_sign : std::false_type {};
@@ -74,9 +74,9 @@ struct has_try_sign_to<S, std::void_t<decltype(std::declval<const S&>().try_sign
 template <class S, class = void>
 struct has_sign_to : std::false_type {};
 template <class S>
-struct has_sign_to<S, std::void_t<decltype(std::declval<const S&>().sign_to(std::string_view{},
-                                                                             static_cast<unsigned char*>(nullptr))),
-                                  decltype(std::declval<const S&>().signature_size())>> : std::true_type {};
+struct has_sign_to<
+    S, std::void_t<decltype(std::declval<const S&>().sign_to(std::string_view{}, static_cast<unsigned char*>(nullptr))),
+                   decltype(std::declval<const S&>().signature_size())>> : std::true_type {};
 
 template <class S>
 inline constexpr bool has_fast_path_v = has_try_sign_to<S>::value || has_sign_to<S>::value;
@@ -134,8 +134,9 @@ result<std::size_t> signature_to(const Signer& signer, std::string_view input, u
     if constexpr (has_try_sign_to<Signer>::value) {
         return signer.try_sign_to(input, out);
     } else {
-        return call_user_signer<Signer, std::size_t>(
-            [&]() -> result<std::size_t> { return signer.sign_to(input, out); });
+        return call_user_signer<Signer, std::size_t>([&]() -> result<std::size_t> {
+            return signer.sign_to(input, out);
+        });
     }
 }
 
@@ -151,8 +152,7 @@ template <class Signer>
             if (!n) return std::move(n).error();
             if (*n == 0 || *n > size) {
                 return fail(errc::signing_failed, std::string(Signer::alg) + " signer wrote " + std::to_string(*n) +
-                                                      " signature octets (expected 1 to " + std::to_string(size) +
-                                                      ")");
+                                                      " signature octets (expected 1 to " + std::to_string(size) + ")");
             }
             const std::size_t old = token.size();
             token.resize(old + 1 + base64url_encoded_size(*n));
@@ -313,8 +313,8 @@ struct token_draft {
         if (name.empty() || !is_valid_utf8(name) || has_control_char(name)) {
             remember(errc::invalid_claim, "the role claim name must be a non-empty printable string (e.g. \"roles\")");
         } else if (is_managed_claim(name)) {
-            remember(errc::invalid_claim,
-                     "the role claim cannot be named '" + std::string(name) + "': that claim is managed by the builder");
+            remember(errc::invalid_claim, "the role claim cannot be named '" + std::string(name) +
+                                              "': that claim is managed by the builder");
         } else {
             role_claim = std::string(name);
             role_claim_set = true;
@@ -374,7 +374,8 @@ struct token_draft {
         if (role_claim_set && role_claim != policy->role_claim()) {
             return fail(errc::invalid_policy,
                         "the builder's role claim '" + role_claim + "' differs from the login policy's '" +
-                            policy->role_claim() + "'; set the role claim in the policy only (the verifier reads it there)");
+                            policy->role_claim() +
+                            "'; set the role claim in the policy only (the verifier reads it there)");
         }
         if (role_format_set && role_format != policy->role_format()) {
             return fail(errc::invalid_policy,
@@ -395,14 +396,15 @@ struct token_draft {
         if (policy != nullptr) {
             if (auto ok = check_policy(alg); !ok) return ok;
         } else if (roles.empty() && !allow_missing_roles) {
-            return fail(errc::missing_roles, "the token has no roles; the vendor refuses a token without the '" +
-                                                 role_claim +
-                                                 "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
+            return fail(errc::missing_roles,
+                        "the token has no roles; the vendor refuses a token without the '" + role_claim +
+                            "' claim (call .roles(...), or .allow_missing_roles() for other uses)");
         }
         if (auto ok = validate_roles(roles, format); !ok) return ok;
         if (auto ok = check_lifetime(); !ok) return ok;
         const std::int64_t exp = iat + lifetime.count();
-        if (nbf && *nbf >= exp) return fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
+        if (nbf && *nbf >= exp)
+            return fail(errc::invalid_lifetime, "nbf is at or after exp: the token would never be valid");
         for (const auto& c : custom) {
             if (c.first == claim_name) {
                 return fail(errc::invalid_claim, "claim '" + c.first + "' is the role claim; set it with .roles()");
@@ -457,20 +459,20 @@ private:
         if (lifetime.count() < 1) return fail(errc::invalid_lifetime, "the lifetime must be at least 1 second");
         if (policy == nullptr && lifetime > max_lifetime) {
             return fail(errc::invalid_lifetime, "lifetime of " + std::to_string(lifetime.count()) +
-                                                    " s exceeds the ceiling of " + std::to_string(max_lifetime.count()) +
+                                                    " s exceeds the ceiling of " +
+                                                    std::to_string(max_lifetime.count()) +
                                                     " s; the vendor recommends 10 minutes at most (raise it explicitly "
                                                     "with .max_lifetime())");
         }
         if (policy != nullptr) {
-            const std::chrono::seconds ceiling =
-                max_lifetime_set ? std::min(max_lifetime, policy->max_lifetime()) : policy->max_lifetime();
+            const std::chrono::seconds ceiling = max_lifetime_set ? std::min(max_lifetime, policy->max_lifetime())
+                                                                  : policy->max_lifetime();
             if (lifetime > ceiling) {
-                return fail(errc::invalid_lifetime, "lifetime of " + std::to_string(lifetime.count()) +
-                                                        " s exceeds the ceiling of " + std::to_string(ceiling.count()) +
-                                                        " s" +
-                                                        (ceiling < policy->max_lifetime()
-                                                             ? " set with .max_lifetime()"
-                                                             : " of the login policy (max_lifetime)"));
+                return fail(errc::invalid_lifetime,
+                            "lifetime of " + std::to_string(lifetime.count()) + " s exceeds the ceiling of " +
+                                std::to_string(ceiling.count()) + " s" +
+                                (ceiling < policy->max_lifetime() ? " set with .max_lifetime()"
+                                                                  : " of the login policy (max_lifetime)"));
             }
         }
         return {};
@@ -753,7 +755,8 @@ private:
     builder& set_roles(It first, It last) {
         std::vector<std::string>& roles = draft_.roles;
         roles.clear();
-        if constexpr (std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
+        if constexpr (
+            std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
             roles.reserve(static_cast<std::size_t>(std::distance(first, last)));  // one allocation, not one per growth
         }
         for (; first != last; ++first) roles.emplace_back(detail::trim(std::string_view(*first)));
@@ -769,5 +772,5 @@ builder(const Signer&) -> builder<Signer>;
 template <class Signer>
 builder(const Signer&, const login_policy&) -> builder<Signer>;
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -71,9 +71,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
 }
 
 /// Whether c is ASCII white space (" \t\r\n\f\v").
-constexpr bool is_ascii_space(char c) noexcept {
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
+constexpr bool is_ascii_space(char c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /// s without leading and trailing ASCII white space. (Loops rather than find_first_not_of,
 /// which calls memchr once per character examined.)
@@ -85,9 +83,7 @@ inline std::string_view trim(std::string_view s) noexcept {
     return s.substr(b, e - b);
 }
 
-inline char ascii_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 /// A text claim value must be valid UTF-8 without control characters.
 inline status check_text(std::string_view what, std::string_view value) {
@@ -152,14 +148,16 @@ inline status validate_roles(const std::vector<std::string>& roles, role_format 
     for (std::size_t i = 0; i < roles.size(); ++i) {
         const std::string& r = roles[i];
         if (r.empty()) {
-            return fail(errc::invalid_claim,
-                        "role name #" + std::to_string(i + 1) + " is empty; remove it or give the team role's exact name");
+            return fail(errc::invalid_claim, "role name #" + std::to_string(i + 1) +
+                                                 " is empty; remove it or give the team role's exact name");
         }
-        if (!is_valid_utf8(r) || has_control_char(r)) return check_text("role name '" + r + "'", r);  // message only when needed
+        if (!is_valid_utf8(r) || has_control_char(r))
+            return check_text("role name '" + r + "'", r);  // message only when needed
         if (format == role_format::comma_separated && r.find(',') != std::string::npos) {
             return fail(errc::invalid_claim,
-                        "role name '" + r + "' contains a comma, which the comma-separated form would split in two; "
-                                            "use role_format::array or rename the team role");
+                        "role name '" + r +
+                            "' contains a comma, which the comma-separated form would split in two; "
+                            "use role_format::array or rename the team role");
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (role_equal(roles[j], r)) {
@@ -229,11 +227,12 @@ inline void check_email(std::string_view email, std::error_code& ec) {
 
 /// Claim names the builder manages itself; custom claims may not use them.
 [[nodiscard]] inline bool is_managed_claim(std::string_view name) noexcept {
-    for (const std::string_view m : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
+    for (const std::string_view m :
+         {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
         if (name == m) return true;
     }
     return false;
 }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

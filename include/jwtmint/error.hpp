@@ -144,17 +144,14 @@ public:
     return instance;
 }
 
-[[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
-    return {static_cast<int>(e), category()};
-}
+[[nodiscard]] inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
 
 /// What a failed jwtmint call reports: the jwt::errc and the message that names the fix.
 /// The throwing calls throw it; the non-throwing calls (try_*) return it inside a jwt::result,
 /// so both styles carry the same code and the same message.
 class error : public std::system_error {
 public:
-    error(errc e, const std::string& message)
-        : std::system_error(make_error_code(e)), message_(message) {}
+    error(errc e, const std::string& message) : std::system_error(make_error_code(e)), message_(message) {}
     [[nodiscard]] const char* what() const noexcept override { return message_.what(); }
     [[nodiscard]] errc value() const noexcept { return static_cast<errc>(code().value()); }
 
@@ -189,14 +186,16 @@ class [[nodiscard]] result {
 public:
     using value_type = T;
 
-    result(const T& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(value); }  // NOLINT(google-explicit-constructor)
-    result(T&& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(std::move(value)); }  // NOLINT(google-explicit-constructor)
-    result(jwt::error e) : ok_(false) { ::new (static_cast<void*>(&error_)) jwt::error(std::move(e)); }  // NOLINT(google-explicit-constructor)
+    // NOLINTNEXTLINE(google-explicit-constructor)
+    result(const T& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(value); }
+    // NOLINTNEXTLINE(google-explicit-constructor)
+    result(T&& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(std::move(value)); }
+    // NOLINTNEXTLINE(google-explicit-constructor)
+    result(jwt::error e) : ok_(false) { ::new (static_cast<void*>(&error_)) jwt::error(std::move(e)); }
     /// Any value a T can be made from (a std::string from a char array, an optional from its value).
-    template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                                !std::is_same_v<std::decay_t<U>, T> &&
-                                                !std::is_same_v<std::decay_t<U>, jwt::error> &&
-                                                !std::is_same_v<std::decay_t<U>, result>>>
+    template <class U, class = std::enable_if_t<
+                           std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+                           !std::is_same_v<std::decay_t<U>, jwt::error> && !std::is_same_v<std::decay_t<U>, result>>>
     result(U&& value) : ok_(true) {  // NOLINT(google-explicit-constructor)
         ::new (static_cast<void*>(&value_)) T(std::forward<U>(value));
     }
@@ -299,9 +298,7 @@ public:
     }
     [[nodiscard]] const jwt::error& error() const& noexcept { return *error_; }
     [[nodiscard]] jwt::error&& error() && noexcept { return std::move(*error_); }
-    [[nodiscard]] std::error_code error_code() const noexcept {
-        return error_ ? error_->code() : std::error_code{};
-    }
+    [[nodiscard]] std::error_code error_code() const noexcept { return error_ ? error_->code() : std::error_code{}; }
 
 private:
     std::optional<jwt::error> error_;
@@ -324,7 +321,7 @@ std::optional<T> to_optional(result<T>&& r, std::error_code& ec) {
 inline void to_error_code(const status& r, std::error_code& ec) noexcept { ec = r.error_code(); }
 }  // namespace detail
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt
 
 template <>

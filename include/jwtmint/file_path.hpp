@@ -21,11 +21,12 @@ inline namespace v1 {
 /// type whose string() gives a std::string). Relative names are relative to the working directory.
 class file_path {
 public:
-    file_path(const char* name) : name_(name != nullptr ? name : "") {}      // NOLINT(google-explicit-constructor)
-    file_path(std::string name) noexcept : name_(std::move(name)) {}         // NOLINT(google-explicit-constructor)
-    file_path(std::string_view name) : name_(name) {}                       // NOLINT(google-explicit-constructor)
-    template <class Path, class = std::enable_if_t<std::is_same_v<decltype(std::declval<const Path&>().string()), std::string>>>
-    file_path(const Path& path) : name_(path.string()) {}                   // NOLINT(google-explicit-constructor)
+    file_path(const char* name) : name_(name != nullptr ? name : "") {}  // NOLINT(google-explicit-constructor)
+    file_path(std::string name) noexcept : name_(std::move(name)) {}     // NOLINT(google-explicit-constructor)
+    file_path(std::string_view name) : name_(name) {}                    // NOLINT(google-explicit-constructor)
+    template <class Path,
+              class = std::enable_if_t<std::is_same_v<decltype(std::declval<const Path&>().string()), std::string>>>
+    file_path(const Path& path) : name_(path.string()) {}  // NOLINT(google-explicit-constructor)
 
     /// The name as given (for messages, and for the C library).
     [[nodiscard]] const std::string& string() const noexcept { return name_; }
@@ -39,15 +40,11 @@ namespace detail {
 /// Why a file could not be opened or read, for a message: "no such file", "it is a directory", ...
 inline std::string file_error_text(int err) {
     switch (err) {
-        case ENOENT:
-            return "no such file";
-        case EISDIR:
-            return "it is a directory";
+        case ENOENT: return "no such file";
+        case EISDIR: return "it is a directory";
         case EACCES:
-        case EPERM:
-            return "permission denied";
-        default:
-            return std::generic_category().message(err);
+        case EPERM: return "permission denied";
+        default: return std::generic_category().message(err);
     }
 }
 
@@ -104,5 +101,5 @@ file_read read_file_into(const file_path& path, std::size_t limit, char* buffer,
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

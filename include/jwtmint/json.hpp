@@ -76,5 +76,5 @@ struct include_jwtmint_json_hpp_to_use_json_documents<ordered_json_tag> {
     return std::nullopt;
 }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

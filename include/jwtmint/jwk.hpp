@@ -124,7 +124,8 @@ struct jwk_members {
 /// would keep the last) and nesting deeper than max_json_depth; a UTF-8 byte order mark is
 /// skipped, as JSON parsers commonly skip it.
 [[nodiscard]] inline result<jwk_members> parse_jwk_object(std::string_view text) {
-    if (auto size = check_jwk_size(text, max_jwk_size, "JWK", "jwt::max_jwk_size"); !size) return std::move(size).error();
+    if (auto size = check_jwk_size(text, max_jwk_size, "JWK", "jwt::max_jwk_size"); !size)
+        return std::move(size).error();
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     json_object_scan scan;
     const json_fault fault = scan.scan(text, max_json_depth);
@@ -164,7 +165,8 @@ struct jwk_members {
     secure_bytes unescaped;
     if (m.value_escaped) {
         unescaped.reserve(body.size());  // escapes only shrink the text
-        json_decode_string(body, [&](std::string_view part) { unescaped.insert(unescaped.end(), part.begin(), part.end()); });
+        json_decode_string(body,
+                           [&](std::string_view part) { unescaped.insert(unescaped.end(), part.begin(), part.end()); });
         body = std::string_view(reinterpret_cast<const char*>(unescaped.data()), unescaped.size());
     }
     secure_bytes out(base64url_decoded_size(body.size()));
@@ -210,13 +212,14 @@ struct jwk_members {
 }
 
 [[nodiscard]] inline status push_bn(OSSL_PARAM_BLD* bld, const char* key, const BIGNUM* bn) {
-    if (OSSL_PARAM_BLD_push_BN(bld, key, bn) != 1) return fail_openssl(errc::openssl_error, "OSSL_PARAM_BLD_push_BN failed");
+    if (OSSL_PARAM_BLD_push_BN(bld, key, bn) != 1)
+        return fail_openssl(errc::openssl_error, "OSSL_PARAM_BLD_push_BN failed");
     return {};
 }
 
 /// Decodes the RSA integer member name and pushes it to bld as key; held keeps the number alive.
-[[nodiscard]] inline status push_jwk_uint(OSSL_PARAM_BLD* bld, const char* key, const jwk_members& jwk, const char* name,
-                                          std::vector<bn_ptr>& held) {
+[[nodiscard]] inline status push_jwk_uint(OSSL_PARAM_BLD* bld, const char* key, const jwk_members& jwk,
+                                          const char* name, std::vector<bn_ptr>& held) {
     auto bn = jwk_uint(jwk, name);
     if (!bn) return std::move(bn).error();
     held.push_back(std::move(*bn));
@@ -265,7 +268,8 @@ inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q"
     if (!crv) return crv.error();
     if (const jose_curve* c = jwk_curve_named(*crv)) return c;
     return fail(errc::key_algorithm_mismatch, "JWK: EC curve " + quote(*crv) +
-                                                  " is not one a JOSE ES* algorithm uses here (" + jose_curve_list + ")");
+                                                  " is not one a JOSE ES* algorithm uses here (" + jose_curve_list +
+                                                  ")");
 }
 
 [[nodiscard]] inline result<secure_bytes> jwk_fixed(const jwk_members& jwk, const char* name, std::size_t size,
@@ -273,8 +277,9 @@ inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q"
     auto b = jwk_bytes(jwk, name);
     if (!b) return b;
     if (b->size() != size) {
-        return bad_jwk(std::string("\"") + name + "\" has " + std::to_string(b->size()) + " octets; " + std::string(crv) +
-                       " needs exactly " + std::to_string(size) + " (RFC 7518 section 6.2.1.2, RFC 8037 section 2)");
+        return bad_jwk(std::string("\"") + name + "\" has " + std::to_string(b->size()) + " octets; " +
+                       std::string(crv) + " needs exactly " + std::to_string(size) +
+                       " (RFC 7518 section 6.2.1.2, RFC 8037 section 2)");
     }
     return b;
 }
@@ -373,7 +378,8 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
         if (ops->type != json_type::array) return bad_jwk("\"key_ops\" must be an array");
         bool found = false;
         json_for_each_element(ops->value, [&](std::string_view o) {
-            found = found || (op != nullptr ? json_value_is(o, op) : json_value_is(o, "sign") || json_value_is(o, "verify"));
+            found = found ||
+                    (op != nullptr ? json_value_is(o, op) : json_value_is(o, "sign") || json_value_is(o, "verify"));
         });
         if (!found) {
             return fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") +
@@ -401,8 +407,9 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
     if (kty == "EC") return ec_from_jwk(jwk, want_private);
     if (kty == "OKP") return okp_from_jwk(jwk, want_private);
     if (kty == "oct") {
-        return fail(errc::key_algorithm_mismatch, "JWK: an \"oct\" key is an HMAC secret, not a key pair; load it with "
-                                                  "jwt::hs256::from_jwk() or jwt::verifier<jwt::hs256>::from_jwk()");
+        return fail(errc::key_algorithm_mismatch,
+                    "JWK: an \"oct\" key is an HMAC secret, not a key pair; load it with "
+                    "jwt::hs256::from_jwk() or jwt::verifier<jwt::hs256>::from_jwk()");
     }
     return bad_jwk("unknown \"kty\" \"" + kty + "\" (RSA, EC, OKP, oct)");
 }
@@ -410,7 +417,8 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
 /// The base64url of a BIGNUM parameter, minimal octets.
 [[nodiscard]] inline result<std::string> bn_param_b64(const EVP_PKEY* key, const char* name) {
     BIGNUM* raw = nullptr;
-    if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) return fail_openssl(errc::openssl_error, "cannot read the RSA key");
+    if (EVP_PKEY_get_bn_param(key, name, &raw) != 1)
+        return fail_openssl(errc::openssl_error, "cannot read the RSA key");
     const bn_ptr bn{raw};
     std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn.get())), '\0');
     BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
@@ -463,7 +471,8 @@ private:
         j("e", std::move(*e))("kty", "RSA")("n", std::move(*n));
     } else if (info.type == "EC") {
         const jose_curve* c = jwk_curve_named(info.curve);
-        if (c == nullptr) return fail(errc::key_algorithm_mismatch, "JWK export supports EC P-256, P-384 and P-521 only");
+        if (c == nullptr)
+            return fail(errc::key_algorithm_mismatch, "JWK export supports EC P-256, P-384 and P-521 only");
         BIGNUM* x = nullptr;
         BIGNUM* y = nullptr;
         const bool ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
@@ -506,7 +515,8 @@ template <class Alg>
         }
     }
     if (!kty_fits) {
-        return fail(errc::key_algorithm_mismatch, "JWK: a \"" + *kty + "\" key cannot be used for " + std::string(Alg::alg));
+        return fail(errc::key_algorithm_mismatch,
+                    "JWK: a \"" + *kty + "\" key cannot be used for " + std::string(Alg::alg));
     }
     if (const json_member* alg = jwk.find("alg"); alg != nullptr && !json_value_is(alg->value, Alg::alg)) {
         return fail(errc::key_algorithm_mismatch, "JWK: the key is for alg " + json_value_for_message(alg->value) +
@@ -720,18 +730,19 @@ struct jwk_loader {
     std::size_t keys = 0;
     std::optional<detail::jwk_members> chosen;  // its secret members are spans of the caller's text
     std::optional<detail::jwk_members> first;
-    const status walked = detail::for_each_jwks_key_in(doc, [&](const detail::jwk_members& jwk, std::string_view) -> status {
-        if (++keys == 1) first = jwk;
-        auto k = detail::jwk_kid(jwk);
-        if (!k) return std::move(k).error();
-        if (k->empty()) return {};
-        for (const auto& other : kids) {
-            if (other == *k) return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*k));
-        }
-        if (!kid.empty() && *k == kid) chosen = jwk;
-        kids.push_back(std::move(*k));
-        return {};
-    });
+    const status walked = detail::for_each_jwks_key_in(
+        doc, [&](const detail::jwk_members& jwk, std::string_view) -> status {
+            if (++keys == 1) first = jwk;
+            auto k = detail::jwk_kid(jwk);
+            if (!k) return std::move(k).error();
+            if (k->empty()) return {};
+            for (const auto& other : kids) {
+                if (other == *k) return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*k));
+            }
+            if (!kid.empty() && *k == kid) chosen = jwk;
+            kids.push_back(std::move(*k));
+            return {};
+        });
     if (!walked) return walked.error();
     if (kid.empty() && keys == 1) chosen = std::move(first);
     if (chosen) return detail::jwk_key_of(*chosen);
@@ -741,7 +752,8 @@ struct jwk_loader {
     if (kid.empty()) {
         return detail::fail(errc::unknown_key_id, "the JWK Set holds " + std::to_string(keys) +
                                                       " keys and no kid was given to choose one (a token names its key "
-                                                      "in its \"kid\" header); the set's kids: " + listed);
+                                                      "in its \"kid\" header); the set's kids: " +
+                                                      listed);
     }
     return detail::fail(errc::unknown_key_id,
                         "no key in the JWK Set has kid " + detail::quote(kid) + "; the set's kids: " + listed);
@@ -889,7 +901,8 @@ struct public_key_verifiers<Clock, algorithm_list<>, Chosen...> {
 };
 template <class Clock, class First, class... Rest, class... Chosen>
 struct public_key_verifiers<Clock, algorithm_list<First, Rest...>, Chosen...>
-    : std::conditional_t<is_pkey_algorithm_v<First>, public_key_verifiers<Clock, algorithm_list<Rest...>, Chosen..., First>,
+    : std::conditional_t<is_pkey_algorithm_v<First>,
+                         public_key_verifiers<Clock, algorithm_list<Rest...>, Chosen..., First>,
                          public_key_verifiers<Clock, algorithm_list<Rest...>, Chosen...>> {};
 
 /// The JOSE names of List's public-key algorithms, for a message: "RS256, RS384, ..., EdDSA".
@@ -925,34 +938,39 @@ public:
     /// Fails with invalid_jwk, key_algorithm_mismatch, weak_key, ...
     [[nodiscard]] static result<jwks_verifier> try_from_jwks(std::string_view jwks_json) {
         jwks_verifier out;
-        const status read = detail::for_each_jwks_key(jwks_json, [&](const detail::jwk_members& jwk,
-                                                                     std::string_view text) -> status {
-            if (!jwk.contains("kid")) {
-                return detail::bad_jwk("a key of the set has no \"kid\"; jwks_verifier picks the key by the token's "
-                                       "kid, so every key needs one");
-            }
-            auto kid = detail::jwk_string(jwk, "kid");
-            if (!kid) return std::move(kid).error();
-            // The verifier refuses a token whose kid holds a control character (U+0000 above all),
-            // so a key under such a kid could never be chosen: say so at load instead.
-            for (const char c : *kid) {
-                if (static_cast<unsigned char>(c) < 0x20 || c == '\x7F') {
-                    return detail::bad_jwk("the kid " + detail::quote(*kid) +
-                                           " holds a control character; tokens with such a kid are refused, so this "
-                                           "key could never be chosen: give it a printable kid");
+        const status read = detail::for_each_jwks_key(
+            jwks_json, [&](const detail::jwk_members& jwk, std::string_view text) -> status {
+                if (!jwk.contains("kid")) {
+                    return detail::bad_jwk(
+                        "a key of the set has no \"kid\"; jwks_verifier picks the key by the token's "
+                        "kid, so every key needs one");
                 }
-            }
-            if (out.keys_.count(*kid) != 0) return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*kid));
-            auto v = make(jwk, *kid, text);
-            if (!v) return std::move(v).error();
-            out.keys_.emplace(std::move(*kid), std::move(*v));
-            return {};
-        });
+                auto kid = detail::jwk_string(jwk, "kid");
+                if (!kid) return std::move(kid).error();
+                // The verifier refuses a token whose kid holds a control character (U+0000 above all),
+                // so a key under such a kid could never be chosen: say so at load instead.
+                for (const char c : *kid) {
+                    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7F') {
+                        return detail::bad_jwk(
+                            "the kid " + detail::quote(*kid) +
+                            " holds a control character; tokens with such a kid are refused, so this "
+                            "key could never be chosen: give it a printable kid");
+                    }
+                }
+                if (out.keys_.count(*kid) != 0)
+                    return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*kid));
+                auto v = make(jwk, *kid, text);
+                if (!v) return std::move(v).error();
+                out.keys_.emplace(std::move(*kid), std::move(*v));
+                return {};
+            });
         if (!read) return read.error();
         return out;
     }
     /// As try_from_jwks, throwing jwt::error.
-    [[nodiscard]] static jwks_verifier from_jwks(std::string_view jwks_json) { return try_from_jwks(jwks_json).value(); }
+    [[nodiscard]] static jwks_verifier from_jwks(std::string_view jwks_json) {
+        return try_from_jwks(jwks_json).value();
+    }
     /// As try_from_jwks, reporting only the code.
     [[nodiscard]] static std::optional<jwks_verifier> from_jwks(std::string_view jwks_json, std::error_code& ec) {
         return detail::to_optional(try_from_jwks(jwks_json), ec);
@@ -1020,7 +1038,8 @@ private:
     }
 
     /// The verifier of one key of the set: jwk is parsed from jwk_text.
-    static result<any_verifier> make(const detail::jwk_members& jwk, const std::string& kid, std::string_view jwk_text) {
+    static result<any_verifier> make(const detail::jwk_members& jwk, const std::string& kid,
+                                     std::string_view jwk_text) {
         auto kty_text = detail::jwk_string(jwk, "kty");
         if (!kty_text) return std::move(kty_text).error();
         const std::string& kty = *kty_text;
@@ -1047,12 +1066,14 @@ private:
             } else if (kty == "OKP") {
                 alg = "EdDSA";
             } else if (kty == "RSA") {
-                return detail::bad_jwk(key + " has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins "
-                                             "one algorithm per key, so RSA keys in a set must name theirs");
+                return detail::bad_jwk(key +
+                                       " has no \"alg\"; one RSA key serves RS256 to PS512 and a verifier pins "
+                                       "one algorithm per key, so RSA keys in a set must name theirs");
             } else if (kty == "oct") {
-                return detail::fail(errc::key_algorithm_mismatch, "JWK: " + key + " is an HMAC secret, which does not "
-                                                                                 "belong in a published JWK Set (only "
-                                                                                 "public keys verify here)");
+                return detail::fail(errc::key_algorithm_mismatch, "JWK: " + key +
+                                                                      " is an HMAC secret, which does not "
+                                                                      "belong in a published JWK Set (only "
+                                                                      "public keys verify here)");
             } else {
                 return detail::bad_jwk(key + " has an unknown \"kty\" (a JWK Set here holds RSA, EC and OKP keys)");
             }
@@ -1070,13 +1091,14 @@ private:
         bool hmac = false;
         with_algorithm(alg, [&](auto tag) { hmac = is_hmac_algorithm_v<typename decltype(tag)::type>; });
         if (hmac) {
-            return detail::fail(errc::key_algorithm_mismatch, "JWK: alg " + detail::quote(alg) +
-                                                                  " is an HMAC algorithm, whose secret does not belong "
-                                                                  "in a published JWK Set (only public keys verify here)");
+            return detail::fail(errc::key_algorithm_mismatch,
+                                "JWK: alg " + detail::quote(alg) +
+                                    " is an HMAC algorithm, whose secret does not belong "
+                                    "in a published JWK Set (only public keys verify here)");
         }
-        return detail::fail(errc::key_algorithm_mismatch, "JWK: alg " + detail::quote(alg) +
-                                                              " is not a JWS algorithm this verifier accepts (" +
-                                                              detail::public_key_algorithm_names(all_algorithms{}) + ")");
+        return detail::fail(errc::key_algorithm_mismatch,
+                            "JWK: alg " + detail::quote(alg) + " is not a JWS algorithm this verifier accepts (" +
+                                detail::public_key_algorithm_names(all_algorithms{}) + ")");
     }
 
     /// The verifier the token's kid names, or null with why filled. The limits and header rules
@@ -1094,8 +1116,9 @@ private:
         if (!detail::scan_json_object(header_text, "header", header, why)) return nullptr;
         const detail::json_member* kid = header.find("kid");
         if (kid == nullptr || kid->type != detail::json_type::string) {
-            detail::reject(why, errc::unknown_key_id,
-                           "the token has no string \"kid\" header; this verifier picks the key by kid from its JWK Set");
+            detail::reject(
+                why, errc::unknown_key_id,
+                "the token has no string \"kid\" header; this verifier picks the key by kid from its JWK Set");
             return nullptr;
         }
         std::string scratch;
@@ -1114,5 +1137,5 @@ private:
     std::size_t max_size_ = default_max_token_size;  // the largest of the keys' verifiers' limits
 };
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <jwtmint/base64url.hpp>
-#include <jwtmint/detail/key_checks.hpp>
 #include <jwtmint/detail/ecdsa.hpp>
+#include <jwtmint/detail/key_checks.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/detail/pem.hpp>
 #include <jwtmint/error.hpp>
@@ -20,8 +20,8 @@
 #include <array>
 #include <cerrno>
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -115,24 +115,24 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
     const std::string_view label = block.label;
     if (label.empty()) {
         return fail(errc::invalid_key,
-             "not a PEM private key: expected text beginning with '-----BEGIN PRIVATE KEY-----' "
-             "(convert a DER file with: openssl pkey -inform DER -in key.der -out key.pem)");
+                    "not a PEM private key: expected text beginning with '-----BEGIN PRIVATE KEY-----' "
+                    "(convert a DER file with: openssl pkey -inform DER -in key.der -out key.pem)");
     }
     if (is_public_label(label) || label == "CERTIFICATE") {
         return fail(errc::private_key_required,
-             "this PEM holds a " + std::string(label) +
-                 ", but signing needs the private key; the public key is what you paste into the "
-                 "vendor's settings, the private key stays on the server");
+                    "this PEM holds a " + std::string(label) +
+                        ", but signing needs the private key; the public key is what you paste into the "
+                        "vendor's settings, the private key stays on the server");
     }
     if (!is_private_label(label)) {
         return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
-                                    "' block, not a private key (expected '-----BEGIN PRIVATE KEY-----')");
+                                           "' block, not a private key (expected '-----BEGIN PRIVATE KEY-----')");
     }
     const bool encrypted = label == "ENCRYPTED PRIVATE KEY" || block.legacy_encrypted;
     if (encrypted && passphrase.empty()) {
         return fail(errc::passphrase_required,
-             "the private key is encrypted; pass its passphrase (or decrypt it once with: "
-             "openssl pkey -in key.pem -out key-plain.pem)");
+                    "the private key is encrypted; pass its passphrase (or decrypt it once with: "
+                    "openssl pkey -in key.pem -out key-plain.pem)");
     }
     passphrase_ref pass{passphrase};
     auto bio = memory_bio(block.text);
@@ -142,10 +142,10 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
     if (!key) {
         if (encrypted) {
             return fail_openssl(errc::bad_passphrase,
-                         "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
+                                "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
         }
         return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
-                                            "' PEM block as a private key (is the file complete and unedited?)");
+                                                   "' PEM block as a private key (is the file complete and unedited?)");
     }
     if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
     return key;
@@ -166,11 +166,12 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
     const pem_key_block& block = *read;
     const std::string_view label = block.label;
     if (label.empty()) {
-        return fail(errc::invalid_key, "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
+        return fail(errc::invalid_key,
+                    "not a PEM public key: expected text beginning with '-----BEGIN PUBLIC KEY-----'");
     }
     if (label == "CERTIFICATE") {
         return fail(errc::invalid_key,
-             "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
+                    "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
     }
     if (is_public_label(label)) {
         auto bio = memory_bio(block.text);
@@ -179,12 +180,13 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
         EVP_PKEY* raw = nullptr;
         const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
         const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
-        std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{OSSL_DECODER_CTX_new_for_pkey(
-            &raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
+        std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{
+            OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
         if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
         if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
             EVP_PKEY_free(raw);
-            return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) + "' PEM block as a public key");
+            return fail_openssl(errc::invalid_key,
+                                "could not parse the '" + std::string(label) + "' PEM block as a public key");
         }
         drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
         pkey_ptr key{raw};
@@ -193,7 +195,7 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
     }
     if (!is_private_label(label)) {
         return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
-                                    "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
+                                           "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
     }
     // A private key PEM: keep only its public half (handy for self-checks), never the private key.
     const auto priv = load_private_pem(pem, {});
@@ -218,7 +220,6 @@ inline bool has_private_part(const EVP_PKEY* key) {
     ERR_clear_error();
     return found;
 }
-
 
 inline result<pkey_ptr> adopt(EVP_PKEY* key) {
     if (key == nullptr) return fail(errc::invalid_key, "the EVP_PKEY pointer is null");
@@ -311,13 +312,12 @@ public:
         return try_from_pem(*text, passphrase);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static private_key from_pem_file(const file_path& path,
-                                                   std::string_view passphrase = {}) {
+    [[nodiscard]] static private_key from_pem_file(const file_path& path, std::string_view passphrase = {}) {
         return try_from_pem_file(path, passphrase).value();
     }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<private_key> from_pem_file(const file_path& path,
-                                                                  std::string_view passphrase, std::error_code& ec) {
+    [[nodiscard]] static std::optional<private_key> from_pem_file(const file_path& path, std::string_view passphrase,
+                                                                  std::error_code& ec) {
         return detail::to_optional(try_from_pem_file(path, passphrase), ec);
     }
 
@@ -503,12 +503,9 @@ public:
         return try_from_pem(*text);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static public_key from_pem_file(const file_path& path) {
-        return try_from_pem_file(path).value();
-    }
+    [[nodiscard]] static public_key from_pem_file(const file_path& path) { return try_from_pem_file(path).value(); }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<public_key> from_pem_file(const file_path& path,
-                                                                 std::error_code& ec) {
+    [[nodiscard]] static std::optional<public_key> from_pem_file(const file_path& path, std::error_code& ec) {
         return detail::to_optional(try_from_pem_file(path), ec);
     }
 
@@ -638,5 +635,5 @@ inline void check_key_pair(const private_key& key, const public_key& pub, std::e
     return detail::to_optional(try_random_jwt_id(), ec);
 }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -9,8 +9,8 @@
 #include <jwtmint/file_path.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -195,7 +195,8 @@ inline constexpr std::string_view policy_identity_claim_names[] = {"email", "upn
 
 /// Claims the builder writes itself, which the role claim may therefore not be named.
 inline bool is_reserved_claim_name(std::string_view name) noexcept {
-    for (const std::string_view m : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
+    for (const std::string_view m :
+         {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "email", "upn", "preferred_username"}) {
         if (name == m) return true;
     }
     return false;
@@ -234,8 +235,7 @@ public:
         auto& seen = keys_.back();
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
             problem_ = "member '" + name + "' appears twice" +
-                       (keys_.size() > 1 ? std::string(" in a nested object") : std::string()) +
-                       "; keep one of them";
+                       (keys_.size() > 1 ? std::string(" in a nested object") : std::string()) + "; keep one of them";
             return false;
         }
         seen.push_back(name);
@@ -304,7 +304,8 @@ public:
             return refuse("role claim name is empty; give the vendor's Attribute name setting (usually 'roles')");
         }
         if (const auto why = detail::text_problem(name); !why.empty()) {
-            return refuse("role claim name " + std::string(why) + "; give the vendor's Attribute name setting (usually 'roles')");
+            return refuse("role claim name " + std::string(why) +
+                          "; give the vendor's Attribute name setting (usually 'roles')");
         }
         if (detail::trim(name).size() != name.size()) {
             return refuse("role claim name '" + std::string(name) +
@@ -402,7 +403,7 @@ public:
             if (a == alg) return {};
         }
         std::string message = "algorithm '" + std::string(alg) + "' is not allowed by the login policy, which allows " +
-                               detail::policy_join(algorithms_);
+                              detail::policy_join(algorithms_);
         const std::string upper = detail::ascii_upper_copy(alg);
         if (upper != alg && std::find(algorithms_.begin(), algorithms_.end(), upper) != algorithms_.end()) {
             message += " (JOSE algorithm names are case-sensitive: write " + upper + ")";
@@ -428,7 +429,8 @@ public:
             if (auto s = check_one_role(role, "role name #" + std::to_string(n)); !s) return s;
         }
         if (n == 0) {
-            std::string message = "no roles given; the widget needs at least one role in the '" + role_claim_ + "' claim";
+            std::string message = "no roles given; the widget needs at least one role in the '" + role_claim_ +
+                                  "' claim";
             if (!team_roles_.empty()) message += " (team roles: " + detail::policy_join(team_roles_) + ")";
             return detail::fail(errc::missing_roles, message);
         }
@@ -592,11 +594,11 @@ private:
     status check_one_role(std::string_view given, const std::string& label) const {
         const std::string_view role = detail::trim(given);
         if (role.empty()) {
-            return detail::fail(errc::invalid_claim,
-                                label + " is empty; remove it or give the team role's exact name");
+            return detail::fail(errc::invalid_claim, label + " is empty; remove it or give the team role's exact name");
         }
         if (const auto why = detail::text_problem(role); !why.empty()) {
-            return detail::fail(errc::invalid_claim, label + " " + std::string(why) + "; give the team role's exact name");
+            return detail::fail(errc::invalid_claim,
+                                label + " " + std::string(why) + "; give the team role's exact name");
         }
         if (role_format_ == jwt::role_format::comma_separated && role.find(',') != std::string_view::npos) {
             return detail::fail(errc::invalid_claim,
@@ -629,8 +631,9 @@ private:
             out.emplace_back(name);
         }
         if (out.empty()) {
-            return refuse("the identity claim list is empty; list at least one of email, upn, preferred_username "
-                          "(the vendor reads them in that order)");
+            return refuse(
+                "the identity claim list is empty; list at least one of email, upn, preferred_username "
+                "(the vendor reads them in that order)");
         }
         identity_claims_ = std::move(out);
         return *this;
@@ -657,11 +660,11 @@ struct policy_reader {
         std::string text;
         std::array<char, 4096> buffer{};
         std::array<char, 4096> chunk{};
-        const file_read read = read_file_into(path, max_policy_size, buffer.data(), buffer.size(),
-                                                              chunk.data(), chunk.size(), text, [](std::string&, std::size_t) {});
+        const file_read read = read_file_into(path, max_policy_size, buffer.data(), buffer.size(), chunk.data(),
+                                              chunk.size(), text, [](std::string&, std::size_t) {});
         if (read.error != 0) {
             return fail(errc::invalid_policy,
-                                "cannot read policy file '" + path.string() + "': " + file_error_text(read.error));
+                        "cannot read policy file '" + path.string() + "': " + file_error_text(read.error));
         }
         return text;
     }
@@ -703,15 +706,16 @@ struct policy_reader {
             return bad(std::string("must be a JSON object ({...}), not ") + json_type_name(j));
         }
 
-        static constexpr std::string_view members[] = {"role_claim",           "role_format",    "team_roles", "algorithms",
-                                                        "max_lifetime_seconds", "identity_claims"};
+        static constexpr std::string_view members[] = {"role_claim", "role_format",          "team_roles",
+                                                       "algorithms", "max_lifetime_seconds", "identity_claims"};
         for (const auto& item : j.items()) {
             const std::string& key = item.key();
             if (std::find(std::begin(members), std::end(members), key) != std::end(members)) continue;
             std::string why = "has an unknown member '" + key + "'";
             if (auto near = nearest_name(key, members)) why += " (did you mean '" + *near + "'?)";
-            why += "; its members are role_claim, role_format, team_roles, algorithms, max_lifetime_seconds, "
-                   "identity_claims";
+            why +=
+                "; its members are role_claim, role_format, team_roles, algorithms, max_lifetime_seconds, "
+                "identity_claims";
             return bad(why);
         }
 
@@ -721,7 +725,8 @@ struct policy_reader {
             return bad("member '" + std::string(name) + "': " + p.error_->what());
         };
         if (const auto it = j.find("role_claim"); it != j.end()) {
-            if (!it->is_string()) return bad(std::string("member 'role_claim' must be a string, not ") + json_type_name(*it));
+            if (!it->is_string())
+                return bad(std::string("member 'role_claim' must be a string, not ") + json_type_name(*it));
             p.role_claim(it->template get_ref<const std::string&>());
             if (auto e = member_error("role_claim")) return std::move(*e);
         }
@@ -773,12 +778,12 @@ struct policy_reader {
             p.set_identity_claims(names);
             if (auto e = member_error("identity_claims")) return std::move(*e);
         }
-        if (auto s = p.check(); !s) return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
+        if (auto s = p.check(); !s)
+            return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
         return p;
     }
 };
 }  // namespace detail
 
-
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

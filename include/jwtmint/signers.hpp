@@ -41,15 +41,15 @@ enum class pkey_scheme { rsa_pkcs1, rsa_pss, ecdsa, eddsa };
 
 /// What is fixed per algorithm for a signer over an EVP_PKEY.
 struct pkey_alg_spec {
-    std::string_view alg;        // JOSE name
-    const char* digest;          // OpenSSL digest name; nullptr for EdDSA (it hashes internally)
-    const char* key_type;        // EVP_PKEY_is_a name
-    std::string_view curve;      // required JOSE curve, or empty
-    int min_bits;                // minimum key size, or 0
-    std::size_t raw_half;        // ECDSA: octets per coordinate; 0 otherwise
+    std::string_view alg;         // JOSE name
+    const char* digest;           // OpenSSL digest name; nullptr for EdDSA (it hashes internally)
+    const char* key_type;         // EVP_PKEY_is_a name
+    std::string_view curve;       // required JOSE curve, or empty
+    int min_bits;                 // minimum key size, or 0
+    std::size_t raw_half;         // ECDSA: octets per coordinate; 0 otherwise
     std::string_view keygen_cmd;  // how to make a fitting key
-    pkey_scheme scheme;          // how the signature is made
-    std::string_view key_desc;   // "an RSA", "an EC P-384", "an Ed25519": for messages
+    pkey_scheme scheme;           // how the signature is made
+    std::string_view key_desc;    // "an RSA", "an EC P-384", "an Ed25519": for messages
 };
 
 /// The key as a message names it: "an RSA", "an EC P-256", "an Ed25519", "a DSA".
@@ -115,8 +115,7 @@ inline OSSL_PARAM* signature_params(const pkey_alg_spec& spec, std::array<OSSL_P
             params[3] = OSSL_PARAM_construct_end();
             return params.data();
         case pkey_scheme::ecdsa:
-        case pkey_scheme::eddsa:
-            break;
+        case pkey_scheme::eddsa: break;
     }
     return nullptr;
 }
@@ -161,7 +160,8 @@ public:
             return fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
         }
         if (!ecdsa_der_to_raw(der.data(), len, out, spec_.raw_half)) {
-            return fail(errc::signing_failed, std::string(spec_.alg) + ": OpenSSL returned a malformed ECDSA signature");
+            return fail(errc::signing_failed,
+                        std::string(spec_.alg) + ": OpenSSL returned a malformed ECDSA signature");
         }
         return sig_size_;
     }
@@ -214,10 +214,12 @@ private:
         }
         md_ctx_ptr vctx{EVP_MD_CTX_new()};
         std::array<OSSL_PARAM, 4> params{};
-        if (!vctx || EVP_DigestVerifyInit_ex(vctx.get(), nullptr, spec_.digest, nullptr, nullptr, key_.native_handle(),
-                                             signature_params(spec_, params)) != 1 ||
+        if (!vctx ||
+            EVP_DigestVerifyInit_ex(vctx.get(), nullptr, spec_.digest, nullptr, nullptr, key_.native_handle(),
+                                    signature_params(spec_, params)) != 1 ||
             EVP_DigestVerify(vctx.get(), to_check, check_len,
-                             reinterpret_cast<const unsigned char*>(self_test_input.data()), self_test_input.size()) != 1) {
+                             reinterpret_cast<const unsigned char*>(self_test_input.data()),
+                             self_test_input.size()) != 1) {
             return fail_openssl(errc::invalid_key,
                                 "the key failed its self-test (a signature made with it does not verify with its "
                                 "own public half); the key file is damaged");
@@ -255,8 +257,7 @@ public:
     }
 
     /// A signer over a PEM private key file. Errors: key_file_error, or any error of try_from_pem.
-    [[nodiscard]] static result<Derived> try_from_pem_file(const file_path& path,
-                                                           std::string_view passphrase = {}) {
+    [[nodiscard]] static result<Derived> try_from_pem_file(const file_path& path, std::string_view passphrase = {}) {
         auto key = private_key::try_from_pem_file(path, passphrase);
         if (!key) return std::move(key).error();
         return try_from_key(*key);
@@ -266,8 +267,8 @@ public:
         return try_from_pem_file(path, passphrase).value();
     }
     /// As try_from_pem_file, reporting only the code.
-    [[nodiscard]] static std::optional<Derived> from_pem_file(const file_path& path,
-                                                              std::string_view passphrase, std::error_code& ec) {
+    [[nodiscard]] static std::optional<Derived> from_pem_file(const file_path& path, std::string_view passphrase,
+                                                              std::error_code& ec) {
         return to_optional(try_from_pem_file(path, passphrase), ec);
     }
 
@@ -373,8 +374,8 @@ private:
 class rs256 : public detail::pkey_signer<rs256> {
 public:
     static constexpr std::string_view alg = "RS256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256",
-                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
     friend class detail::pkey_signer<rs256>;
@@ -385,8 +386,8 @@ private:
 class rs384 : public detail::pkey_signer<rs384> {
 public:
     static constexpr std::string_view alg = "RS384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs384",
-                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs384", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
     friend class detail::pkey_signer<rs384>;
@@ -397,8 +398,8 @@ private:
 class rs512 : public detail::pkey_signer<rs512> {
 public:
     static constexpr std::string_view alg = "RS512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs512",
-                                                detail::pkey_scheme::rsa_pkcs1, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs512", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
 private:
     friend class detail::pkey_signer<rs512>;
@@ -411,8 +412,8 @@ private:
 class ps256 : public detail::pkey_signer<ps256> {
 public:
     static constexpr std::string_view alg = "PS256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen ps256",
-                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen ps256", detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
     friend class detail::pkey_signer<ps256>;
@@ -423,8 +424,8 @@ private:
 class ps384 : public detail::pkey_signer<ps384> {
 public:
     static constexpr std::string_view alg = "PS384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen ps384",
-                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen ps384", detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
     friend class detail::pkey_signer<ps384>;
@@ -435,8 +436,8 @@ private:
 class ps512 : public detail::pkey_signer<ps512> {
 public:
     static constexpr std::string_view alg = "PS512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen ps512",
-                                                detail::pkey_scheme::rsa_pss, "an RSA"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen ps512", detail::pkey_scheme::rsa_pss, "an RSA"};
 
 private:
     friend class detail::pkey_signer<ps512>;
@@ -447,8 +448,8 @@ private:
 class es256 : public detail::pkey_signer<es256> {
 public:
     static constexpr std::string_view alg = "ES256";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256",
-                                                detail::pkey_scheme::ecdsa, "an EC P-256"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256", detail::pkey_scheme::ecdsa, "an EC P-256"};
 
 private:
     friend class detail::pkey_signer<es256>;
@@ -459,8 +460,8 @@ private:
 class es384 : public detail::pkey_signer<es384> {
 public:
     static constexpr std::string_view alg = "ES384";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA384", "EC", "P-384", 0, 48, "jwtmint keygen es384",
-                                                detail::pkey_scheme::ecdsa, "an EC P-384"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA384", "EC", "P-384", 0, 48, "jwtmint keygen es384", detail::pkey_scheme::ecdsa, "an EC P-384"};
 
 private:
     friend class detail::pkey_signer<es384>;
@@ -471,8 +472,8 @@ private:
 class es512 : public detail::pkey_signer<es512> {
 public:
     static constexpr std::string_view alg = "ES512";
-    static constexpr detail::pkey_alg_spec spec{alg, "SHA512", "EC", "P-521", 0, 66, "jwtmint keygen es512",
-                                                detail::pkey_scheme::ecdsa, "an EC P-521"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, "SHA512", "EC", "P-521", 0, 66, "jwtmint keygen es512", detail::pkey_scheme::ecdsa, "an EC P-521"};
 
 private:
     friend class detail::pkey_signer<es512>;
@@ -484,8 +485,8 @@ private:
 class eddsa : public detail::pkey_signer<eddsa> {
 public:
     static constexpr std::string_view alg = "EdDSA";
-    static constexpr detail::pkey_alg_spec spec{alg, nullptr, "ED25519", {}, 0, 0, "jwtmint keygen eddsa",
-                                                detail::pkey_scheme::eddsa, "an Ed25519"};
+    static constexpr detail::pkey_alg_spec spec{
+        alg, nullptr, "ED25519", {}, 0, 0, "jwtmint keygen eddsa", detail::pkey_scheme::eddsa, "an Ed25519"};
 
 private:
     friend class detail::pkey_signer<eddsa>;
@@ -529,9 +530,8 @@ public:
                             "secret: whoever has the public key could sign)");
         }
         if (secret.size() < min_len) {
-            return fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) +
-                                            " bytes; " + std::string(alg) + " needs at least " +
-                                            std::to_string(min_len) +
+            return fail(errc::weak_key, std::string(alg) + " secret has " + std::to_string(secret.size()) + " bytes; " +
+                                            std::string(alg) + " needs at least " + std::to_string(min_len) +
                                             " (RFC 7518 section 3.2; generate one with: " + "jwtmint keygen " +
                                             lower_alg(alg) + ")");
         }
@@ -550,7 +550,8 @@ public:
     [[nodiscard]] result<std::size_t> sign_to(std::string_view input, unsigned char* out) const {
         mac_ctx_ptr ctx = acquire();
         std::size_t len = 0;
-        if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
+        if (!ctx ||
+            EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
             EVP_MAC_final(ctx.get(), out, &len, mac_len_) != 1 || len != mac_len_) {
             return fail_openssl(errc::signing_failed, "HMAC computation failed");
         }
@@ -660,12 +661,9 @@ public:
         return try_from_secret(*bytes);
     }
     /// As try_from_secret_file, throwing jwt::error.
-    [[nodiscard]] static Derived from_secret_file(const file_path& path) {
-        return try_from_secret_file(path).value();
-    }
+    [[nodiscard]] static Derived from_secret_file(const file_path& path) { return try_from_secret_file(path).value(); }
     /// As try_from_secret_file, reporting only the code.
-    [[nodiscard]] static std::optional<Derived> from_secret_file(const file_path& path,
-                                                                 std::error_code& ec) {
+    [[nodiscard]] static std::optional<Derived> from_secret_file(const file_path& path, std::error_code& ec) {
         return to_optional(try_from_secret_file(path), ec);
     }
 
@@ -838,5 +836,5 @@ std::string_view default_algorithm_in(algorithm_list<Algorithms...>, const key_i
     return detail::default_algorithm_in(all_algorithms{}, key);
 }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

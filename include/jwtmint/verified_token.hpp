@@ -7,7 +7,6 @@
 #include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/error.hpp>
 
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +49,9 @@ public:
         return detail::parse_scanned_json<detail::json_t<Tag>>(header_text());
     }
     /// The protected header's JSON text, base64url-decoded.
-    [[nodiscard]] std::string_view header_text() const noexcept { return std::string_view(text_).substr(0, header_size_); }
+    [[nodiscard]] std::string_view header_text() const noexcept {
+        return std::string_view(text_).substr(0, header_size_);
+    }
     /// The payload octets, base64url-decoded.
     [[nodiscard]] std::string_view payload() const noexcept { return std::string_view(text_).substr(header_size_); }
     /// The `kid` header parameter, if present.
@@ -80,7 +81,9 @@ public:
         return detail::parse_scanned_json<detail::json_t<Tag>>(claims_text());
     }
     /// The protected header's JSON text, base64url-decoded.
-    [[nodiscard]] std::string_view header_text() const noexcept { return std::string_view(text_).substr(0, header_size_); }
+    [[nodiscard]] std::string_view header_text() const noexcept {
+        return std::string_view(text_).substr(0, header_size_);
+    }
     /// The claims set's JSON text (the payload), base64url-decoded.
     [[nodiscard]] std::string_view claims_text() const noexcept { return std::string_view(text_).substr(header_size_); }
     /// One claim parsed from the claims set (only that member's value is parsed), or nullopt.
@@ -135,5 +138,5 @@ private:
     std::vector<std::string> aud_;
 };
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

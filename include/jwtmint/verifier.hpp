@@ -102,9 +102,7 @@ public:
         return try_from_key(*key);
     }
     /// As try_from_pem_file, throwing jwt::error.
-    [[nodiscard]] static verifier from_pem_file(const file_path& path) {
-        return try_from_pem_file(path).value();
-    }
+    [[nodiscard]] static verifier from_pem_file(const file_path& path) { return try_from_pem_file(path).value(); }
     /// As try_from_pem_file, reporting only the code.
     [[nodiscard]] static std::optional<verifier> from_pem_file(const file_path& path, std::error_code& ec) {
         return detail::to_optional(try_from_pem_file(path), ec);
@@ -166,12 +164,9 @@ public:
         return verifier(std::make_shared<const engine>(std::move(*mac)));
     }
     /// As try_from_secret_file, throwing jwt::error.
-    [[nodiscard]] static verifier from_secret_file(const file_path& path) {
-        return try_from_secret_file(path).value();
-    }
+    [[nodiscard]] static verifier from_secret_file(const file_path& path) { return try_from_secret_file(path).value(); }
     /// As try_from_secret_file, reporting only the code.
-    [[nodiscard]] static std::optional<verifier> from_secret_file(const file_path& path,
-                                                                  std::error_code& ec) {
+    [[nodiscard]] static std::optional<verifier> from_secret_file(const file_path& path, std::error_code& ec) {
         return detail::to_optional(try_from_secret_file(path), ec);
     }
 
@@ -349,7 +344,8 @@ public:
 
     /// The SPKI PEM of the key (key-pair algorithms): what the vendor's settings must hold.
     [[nodiscard]] std::string public_key_pem() const {
-        static_assert(!is_hmac_algorithm_v<Algorithm>, "an HMAC (HS*) verifier holds a shared secret, not a public key");
+        static_assert(!is_hmac_algorithm_v<Algorithm>,
+                      "an HMAC (HS*) verifier holds a shared secret, not a public key");
         return jws_.state().key().to_pem();
     }
 
@@ -405,13 +401,15 @@ template <class Algorithm, class Clock>
     if (v.verify_signature(probe, *sig)) return {};
     if constexpr (is_hmac_algorithm_v<Algorithm>) {
         return detail::fail(errc::key_mismatch,
-                            "the " + std::string(Algorithm::alg) + " secret differs from the signer's: tokens signed here would fail at the vendor "
-                            "('Key mismatch'); paste the exact secret the backend signs with");
+                            "the " + std::string(Algorithm::alg) +
+                                " secret differs from the signer's: tokens signed here would fail at the vendor "
+                                "('Key mismatch'); paste the exact secret the backend signs with");
     } else {
-        return detail::fail(errc::key_mismatch,
-                            "the public key does not belong to the signer's private key: tokens signed here would fail at "
-                            "the vendor with 'Key mismatch'; paste the signer's public key (signer.public_key_pem(), or: "
-                            "jwtmint pubkey private_key.pem) into the vendor's SSO settings");
+        return detail::fail(
+            errc::key_mismatch,
+            "the public key does not belong to the signer's private key: tokens signed here would fail at "
+            "the vendor with 'Key mismatch'; paste the signer's public key (signer.public_key_pem(), or: "
+            "jwtmint pubkey private_key.pem) into the vendor's SSO settings");
     }
 }
 
@@ -427,5 +425,5 @@ void check_key_pair(const Algorithm& signer, const verifier<Algorithm, Clock>& v
     detail::to_error_code(try_check_key_pair(signer, v), ec);
 }
 
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -6,20 +6,21 @@
 // Needs JWTMINT_HSM_MODULE, _TOKEN, _PIN, _RSA_KEY, _EC_KEY, _WEAK_RSA_KEY, _RSA_PUB, _EC_PUB (set
 // by hsm_test.py, which runs each test case in a process of its own: PKCS#11 logins are per
 // process).
+#include <jwtmint/json.hpp>
+#include <jwtmint/jwtmint.hpp>
+
+#include "catch.hpp"
+#include "pkcs11_signer.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <jwtmint/json.hpp>
-#include <jwtmint/jwtmint.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
-
-#include "catch.hpp"
-#include "pkcs11_signer.hpp"
 
 namespace {
 
@@ -44,14 +45,11 @@ std::string read_file(const std::string& path) {
 }
 
 hsm::pkcs11_token open_token() {
-    return hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"),
-                                   env("JWTMINT_HSM_PIN"));
+    return hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), env("JWTMINT_HSM_PIN"));
 }
 
 /// The third segment of a compact token, decoded.
-std::string signature_of(const std::string& token) {
-    return jwt::base64url_decode(token.substr(token.rfind('.') + 1));
-}
+std::string signature_of(const std::string& token) { return jwt::base64url_decode(token.substr(token.rfind('.') + 1)); }
 
 template <class Code>
 void check_error(const jwt::error& e, Code expected, const std::string& must_mention) {
@@ -89,8 +87,7 @@ TEST_CASE("RS256 in the token: jwt::builder takes the signer unchanged", "[hsm]"
 TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]") {
     const auto token = open_token();
     const auto signer = hsm::pkcs11_es256::from_token(token, env("JWTMINT_HSM_EC_KEY"));
-    const std::string jwt_text =
-        jwt::builder{signer}.roles({"Support Team"}).email("ada@example.com").sign();
+    const std::string jwt_text = jwt::builder{signer}.roles({"Support Team"}).email("ada@example.com").sign();
     CHECK(signature_of(jwt_text).size() == 64);  // RFC 7518 §3.4, not DER
 
     const std::string exported = read_file(env("JWTMINT_HSM_EC_PUB"));
@@ -110,8 +107,7 @@ TEST_CASE("ES256 in the token: raw R||S that jwtmint's verifier accepts", "[hsm]
 
 TEST_CASE("a wrong PIN is refused as bad_passphrase", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"),
-                                      "000000");
+        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "000000");
         FAIL("a wrong PIN was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::bad_passphrase, "refused the user PIN");
@@ -120,8 +116,7 @@ TEST_CASE("a wrong PIN is refused as bad_passphrase", "[hsm][errors]") {
 
 TEST_CASE("the error_code overload reports a wrong PIN without throwing", "[hsm][errors]") {
     std::error_code ec;
-    const auto token =
-        hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "999999", ec);
+    const auto token = hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), env("JWTMINT_HSM_TOKEN"), "999999", ec);
     CHECK_FALSE(token.has_value());
     CHECK(ec == jwt::errc::bad_passphrase);
 }
@@ -134,8 +129,7 @@ TEST_CASE("a key label that is not on the token is refused as invalid_key", "[hs
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::invalid_key, "no private key labelled 'no-such-key'");
         // and it lists what is there
-        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_RSA_KEY") + "'") !=
-              std::string::npos);
+        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_RSA_KEY") + "'") != std::string::npos);
     }
     std::error_code ec;
     CHECK_FALSE(hsm::pkcs11_es256::from_token(token, "no-such-key", ec).has_value());
@@ -144,20 +138,17 @@ TEST_CASE("a key label that is not on the token is refused as invalid_key", "[hs
 
 TEST_CASE("a token label that is not in the module is refused as invalid_key", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), "no-such-token",
-                                      env("JWTMINT_HSM_PIN"));
+        (void)hsm::pkcs11_token::open(env("JWTMINT_HSM_MODULE"), "no-such-token", env("JWTMINT_HSM_PIN"));
         FAIL("a missing token was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::invalid_key, "no initialised token labelled 'no-such-token'");
-        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_TOKEN") + "'") !=
-              std::string::npos);
+        CHECK(std::string(e.what()).find("'" + env("JWTMINT_HSM_TOKEN") + "'") != std::string::npos);
     }
 }
 
 TEST_CASE("a module path that is no PKCS#11 module is refused as key_file_error", "[hsm][errors]") {
     try {
-        (void)hsm::pkcs11_token::open("/nonexistent/libpkcs11.so", env("JWTMINT_HSM_TOKEN"),
-                                      env("JWTMINT_HSM_PIN"));
+        (void)hsm::pkcs11_token::open("/nonexistent/libpkcs11.so", env("JWTMINT_HSM_TOKEN"), env("JWTMINT_HSM_PIN"));
         FAIL("a missing module was accepted");
     } catch (const jwt::error& e) {
         check_error(e, jwt::errc::key_file_error, "check the module path");
@@ -213,19 +204,18 @@ struct thread_result {
 /// Starts thread_count threads that each mint tokens_per_thread tokens with the one signer,
 /// each with its own jti, prefixed by tag.
 template <class Signer>
-void start_minting(const Signer& signer, const std::string& tag,
-                   std::vector<thread_result>& results, std::vector<std::thread>& pool) {
+void start_minting(const Signer& signer, const std::string& tag, std::vector<thread_result>& results,
+                   std::vector<std::thread>& pool) {
     for (int t = 0; t < thread_count; ++t) {
         pool.emplace_back([&signer, &results, tag, t] {
             auto& mine = results[static_cast<std::size_t>(t)];
             try {
                 for (int i = 0; i < tokens_per_thread; ++i) {
-                    mine.tokens.push_back(
-                        jwt::builder{signer}
-                            .roles({"Support Team"})
-                            .email("ada@example.com")
-                            .jwt_id(tag + "-" + std::to_string(t) + "-" + std::to_string(i))
-                            .sign());
+                    mine.tokens.push_back(jwt::builder{signer}
+                                              .roles({"Support Team"})
+                                              .email("ada@example.com")
+                                              .jwt_id(tag + "-" + std::to_string(t) + "-" + std::to_string(i))
+                                              .sign());
                 }
             } catch (const std::exception& e) {
                 mine.failure = e.what();
@@ -255,8 +245,7 @@ void check_minted(const std::vector<thread_result>& results, const std::string& 
 }
 }  // namespace
 
-TEST_CASE("one signer of each kind shared by 4 threads minting 50 tokens each and all at once",
-          "[hsm][concurrency]") {
+TEST_CASE("one signer of each kind shared by 4 threads minting 50 tokens each and all at once", "[hsm][concurrency]") {
     const auto token = open_token();
     const auto rs = hsm::pkcs11_rs256::from_token(token, env("JWTMINT_HSM_RSA_KEY"));
     const auto es = hsm::pkcs11_es256::from_token(token, env("JWTMINT_HSM_EC_KEY"));

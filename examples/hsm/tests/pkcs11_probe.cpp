@@ -23,20 +23,13 @@ namespace {
 
 std::string rv_name(CK_RV rv) {
     switch (rv) {
-        case CKR_OK:
-            return "CKR_OK";
-        case CKR_ATTRIBUTE_SENSITIVE:
-            return "CKR_ATTRIBUTE_SENSITIVE";
-        case CKR_ATTRIBUTE_TYPE_INVALID:
-            return "CKR_ATTRIBUTE_TYPE_INVALID";
-        case CKR_KEY_UNEXTRACTABLE:
-            return "CKR_KEY_UNEXTRACTABLE";
-        case CKR_KEY_NOT_WRAPPABLE:
-            return "CKR_KEY_NOT_WRAPPABLE";
-        case CKR_MECHANISM_INVALID:
-            return "CKR_MECHANISM_INVALID";
-        case CKR_PIN_INCORRECT:
-            return "CKR_PIN_INCORRECT";
+        case CKR_OK: return "CKR_OK";
+        case CKR_ATTRIBUTE_SENSITIVE: return "CKR_ATTRIBUTE_SENSITIVE";
+        case CKR_ATTRIBUTE_TYPE_INVALID: return "CKR_ATTRIBUTE_TYPE_INVALID";
+        case CKR_KEY_UNEXTRACTABLE: return "CKR_KEY_UNEXTRACTABLE";
+        case CKR_KEY_NOT_WRAPPABLE: return "CKR_KEY_NOT_WRAPPABLE";
+        case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
+        case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
         default: {
             char buf[32];
             std::snprintf(buf, sizeof buf, "CKR_0x%lx", static_cast<unsigned long>(rv));
@@ -60,8 +53,7 @@ std::string trimmed(const unsigned char* label, std::size_t n) {
 
 int main(int argc, char** argv) {
     if (argc != 4 || std::getenv("JWTMINT_HSM_PIN") == nullptr) {
-        std::fprintf(stderr,
-                     "usage: JWTMINT_HSM_PIN=... pkcs11_probe MODULE TOKEN_LABEL KEY_LABEL\n");
+        std::fprintf(stderr, "usage: JWTMINT_HSM_PIN=... pkcs11_probe MODULE TOKEN_LABEL KEY_LABEL\n");
         return 2;
     }
     const std::string token_label = argv[2];
@@ -84,17 +76,14 @@ int main(int argc, char** argv) {
     if (CK_RV rv = f->C_Initialize(&init); rv != CKR_OK) die("C_Initialize", rv);
 
     CK_ULONG slot_count = 0;
-    if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &slot_count); rv != CKR_OK)
-        die("C_GetSlotList", rv);
+    if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &slot_count); rv != CKR_OK) die("C_GetSlotList", rv);
     std::vector<CK_SLOT_ID> slots(slot_count);
-    if (CK_RV rv = f->C_GetSlotList(CK_TRUE, slots.data(), &slot_count); rv != CKR_OK)
-        die("C_GetSlotList", rv);
+    if (CK_RV rv = f->C_GetSlotList(CK_TRUE, slots.data(), &slot_count); rv != CKR_OK) die("C_GetSlotList", rv);
     CK_SLOT_ID slot = 0;
     bool found = false;
     for (CK_ULONG i = 0; i < slot_count && !found; ++i) {
         CK_TOKEN_INFO info{};
-        if (f->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
-            trimmed(info.label, sizeof info.label) == token_label) {
+        if (f->C_GetTokenInfo(slots[i], &info) == CKR_OK && trimmed(info.label, sizeof info.label) == token_label) {
             slot = slots[i];
             found = true;
         }
@@ -102,13 +91,11 @@ int main(int argc, char** argv) {
     if (!found) die("no token labelled " + token_label, CKR_TOKEN_NOT_PRESENT);
 
     CK_SESSION_HANDLE session = 0;
-    if (CK_RV rv =
-            f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
+    if (CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
         rv != CKR_OK) {
         die("C_OpenSession", rv);
     }
-    if (CK_RV rv =
-            f->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.data()), pin.size());
+    if (CK_RV rv = f->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.data()), pin.size());
         rv != CKR_OK) {
         die("C_Login", rv);
     }
@@ -116,38 +103,32 @@ int main(int argc, char** argv) {
     CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY;
     const bool control = key_label == "--exportable-control";
     if (control) {
-        static const unsigned char p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
-                                                 0xce, 0x3d, 0x03, 0x01, 0x07};
+        static const unsigned char p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
         CK_MECHANISM ec_gen{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
         CK_BBOOL yes = CK_TRUE;
         CK_BBOOL no = CK_FALSE;
-        CK_ATTRIBUTE pub_template[] = {
-            {CKA_EC_PARAMS, const_cast<unsigned char*>(p256_oid), sizeof p256_oid},
-            {CKA_TOKEN, &no, sizeof no}};
+        CK_ATTRIBUTE pub_template[] = {{CKA_EC_PARAMS, const_cast<unsigned char*>(p256_oid), sizeof p256_oid},
+                                       {CKA_TOKEN, &no, sizeof no}};
         CK_ATTRIBUTE priv_template[] = {{CKA_TOKEN, &no, sizeof no},
                                         {CKA_SENSITIVE, &no, sizeof no},
                                         {CKA_EXTRACTABLE, &yes, sizeof yes},
                                         {CKA_SIGN, &yes, sizeof yes}};
         CK_OBJECT_HANDLE pub = 0;
         CK_OBJECT_HANDLE priv = 0;
-        if (CK_RV rv = f->C_GenerateKeyPair(session, &ec_gen, pub_template, 2, priv_template, 4,
-                                            &pub, &priv);
+        if (CK_RV rv = f->C_GenerateKeyPair(session, &ec_gen, pub_template, 2, priv_template, 4, &pub, &priv);
             rv != CKR_OK) {
             die("C_GenerateKeyPair", rv);
         }
     }
     CK_BBOOL session_only = CK_FALSE;
-    CK_ATTRIBUTE query[] = {
-        {CKA_CLASS, &priv_class, sizeof priv_class},
-        {control ? CKA_TOKEN : CKA_LABEL,
-         control ? static_cast<void*>(&session_only) : const_cast<char*>(key_label.data()),
-         control ? sizeof session_only : key_label.size()}};
-    if (CK_RV rv = f->C_FindObjectsInit(session, query, 2); rv != CKR_OK)
-        die("C_FindObjectsInit", rv);
+    CK_ATTRIBUTE query[] = {{CKA_CLASS, &priv_class, sizeof priv_class},
+                            {control ? CKA_TOKEN : CKA_LABEL,
+                             control ? static_cast<void*>(&session_only) : const_cast<char*>(key_label.data()),
+                             control ? sizeof session_only : key_label.size()}};
+    if (CK_RV rv = f->C_FindObjectsInit(session, query, 2); rv != CKR_OK) die("C_FindObjectsInit", rv);
     CK_OBJECT_HANDLE objects[4];
     CK_ULONG object_count = 0;
-    if (CK_RV rv = f->C_FindObjects(session, objects, 4, &object_count); rv != CKR_OK)
-        die("C_FindObjects", rv);
+    if (CK_RV rv = f->C_FindObjects(session, objects, 4, &object_count); rv != CKR_OK) die("C_FindObjects", rv);
     f->C_FindObjectsFinal(session);
     std::printf("private_keys=%lu\n", static_cast<unsigned long>(object_count));
     if (object_count != 1) return 1;
@@ -160,31 +141,25 @@ int main(int argc, char** argv) {
                             {CKA_EXTRACTABLE, &flags[1], sizeof flags[1]},
                             {CKA_ALWAYS_SENSITIVE, &flags[2], sizeof flags[2]},
                             {CKA_NEVER_EXTRACTABLE, &flags[3], sizeof flags[3]}};
-    if (CK_RV rv = f->C_GetAttributeValue(session, key, attrs, 5); rv != CKR_OK)
-        die("C_GetAttributeValue", rv);
+    if (CK_RV rv = f->C_GetAttributeValue(session, key, attrs, 5); rv != CKR_OK) die("C_GetAttributeValue", rv);
     const char* names[] = {"sensitive", "extractable", "always_sensitive", "never_extractable"};
     std::printf("key_type=%s\n", key_type == CKK_RSA ? "RSA" : key_type == CKK_EC ? "EC" : "other");
-    for (int i = 0; i < 4; ++i)
-        std::printf("%s=%s\n", names[i], flags[i] == CK_TRUE ? "true" : "false");
+    for (int i = 0; i < 4; ++i) std::printf("%s=%s\n", names[i], flags[i] == CK_TRUE ? "true" : "false");
 
     // The private value itself: the RSA private exponent, or the EC private scalar.
     unsigned char value[1024];
-    CK_ATTRIBUTE secret = {key_type == CKK_RSA ? CKA_PRIVATE_EXPONENT : CKA_VALUE, value,
-                           sizeof value};
+    CK_ATTRIBUTE secret = {key_type == CKK_RSA ? CKA_PRIVATE_EXPONENT : CKA_VALUE, value, sizeof value};
     const CK_RV read_rv = f->C_GetAttributeValue(session, key, &secret, 1);
     std::printf("read_private_value=%s\n", rv_name(read_rv).c_str());
-    if (read_rv == CKR_OK)
-        std::printf("private_value_octets=%lu\n", static_cast<unsigned long>(secret.ulValueLen));
+    if (read_rv == CKR_OK) std::printf("private_value_octets=%lu\n", static_cast<unsigned long>(secret.ulValueLen));
 
     // Wrapping it out under a session AES key the caller would know (the way keys are exported).
     CK_MECHANISM keygen{CKM_AES_KEY_GEN, nullptr, 0};
     CK_ULONG aes_len = 32;
     CK_BBOOL yes = CK_TRUE;
-    CK_ATTRIBUTE aes_template[] = {{CKA_VALUE_LEN, &aes_len, sizeof aes_len},
-                                   {CKA_WRAP, &yes, sizeof yes}};
+    CK_ATTRIBUTE aes_template[] = {{CKA_VALUE_LEN, &aes_len, sizeof aes_len}, {CKA_WRAP, &yes, sizeof yes}};
     CK_OBJECT_HANDLE aes = 0;
-    if (CK_RV rv = f->C_GenerateKey(session, &keygen, aes_template, 2, &aes); rv != CKR_OK)
-        die("C_GenerateKey", rv);
+    if (CK_RV rv = f->C_GenerateKey(session, &keygen, aes_template, 2, &aes); rv != CKR_OK) die("C_GenerateKey", rv);
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     std::vector<unsigned char> wrapped(8192);
     CK_ULONG wrapped_len = wrapped.size();

@@ -40,7 +40,8 @@ public:
     [[nodiscard]] status subject(std::string_view value) { return set_required(sub_, "subject", value); }
     void clear_audiences() noexcept { aud_.clear(); }
     [[nodiscard]] status add_audience(std::string_view value) {
-        if (value.empty() || !is_valid_utf8(value)) return fail(errc::invalid_claim, "an audience must be non-empty UTF-8 text");
+        if (value.empty() || !is_valid_utf8(value))
+            return fail(errc::invalid_claim, "an audience must be non-empty UTF-8 text");
         aud_.emplace_back(value);
         return {};
     }
@@ -63,7 +64,8 @@ public:
         identity_count_ = 0;
         for (const std::string& name : policy_->identity_claims()) {
             const claim_slot k = slot_of(name);
-            if (k == email_slot || k == upn_slot || k == preferred_username_slot) identity_order_[identity_count_++] = k;
+            if (k == email_slot || k == upn_slot || k == preferred_username_slot)
+                identity_order_[identity_count_++] = k;
             if (identity_count_ == identity_order_.size()) break;
         }
         return {};
@@ -85,8 +87,20 @@ private:
     }
 
     /// The claims the verifier reads itself, in the order it judges them.
-    enum claim_slot : std::size_t { exp_slot, nbf_slot, iat_slot, iss_slot, sub_slot, jti_slot, email_slot, upn_slot,
-                                    preferred_username_slot, aud_slot, claim_slots, no_slot = claim_slots };
+    enum claim_slot : std::size_t {
+        exp_slot,
+        nbf_slot,
+        iat_slot,
+        iss_slot,
+        sub_slot,
+        jti_slot,
+        email_slot,
+        upn_slot,
+        preferred_username_slot,
+        aud_slot,
+        claim_slots,
+        no_slot = claim_slots
+    };
     static constexpr std::array<const char*, claim_slots> slot_names = {
         "exp", "nbf", "iat", "iss", "sub", "jti", "email", "upn", "preferred_username", "aud"};
 
@@ -95,7 +109,8 @@ private:
         const auto is = [&](claim_slot k) { return name == slot_names[k]; };
         switch (name.size()) {
             case 3:
-                for (const claim_slot k : {exp_slot, nbf_slot, iat_slot, iss_slot, sub_slot, jti_slot, upn_slot, aud_slot}) {
+                for (const claim_slot k :
+                     {exp_slot, nbf_slot, iat_slot, iss_slot, sub_slot, jti_slot, upn_slot, aud_slot}) {
                     if (is(k)) return k;
                 }
                 return no_slot;
@@ -128,7 +143,8 @@ private:
             out = v;
             return true;
         };
-        if (!date(exp_slot, false, t.exp_) || !date(nbf_slot, true, t.nbf_) || !date(iat_slot, true, t.iat_)) return false;
+        if (!date(exp_slot, false, t.exp_) || !date(nbf_slot, true, t.nbf_) || !date(iat_slot, true, t.iat_))
+            return false;
         // The session identity: the first identity claim present, in the order the policy gives
         // (email, upn, preferred_username by default).
         claim_slot identity_slot = no_slot;
@@ -201,7 +217,9 @@ private:
 
     bool check_time(verified_token& t, std::int64_t now, rejection& why) const {
         // Only a refusal's message needs it: built then, never for a token that passes.
-        const auto skew = [this] { return leeway_ > 0 ? " (leeway " + std::to_string(leeway_) + " s)" : std::string(); };
+        const auto skew = [this] {
+            return leeway_ > 0 ? " (leeway " + std::to_string(leeway_) + " s)" : std::string();
+        };
         if (!t.exp_ && require_exp_) {
             return reject(why, errc::missing_claim,
                           "the token has no exp, so it would never expire; widget tokens must carry one "
@@ -214,9 +232,8 @@ private:
         }
         if (t.nbf_ && now < *t.nbf_ - leeway_) {
             return reject(why, errc::token_not_yet_valid,
-                          "token is not valid before " + format_utc(*t.nbf_) + ", " +
-                              std::to_string(*t.nbf_ - now) + " s from now" + skew() +
-                              "; check the issuing server's clock");
+                          "token is not valid before " + format_utc(*t.nbf_) + ", " + std::to_string(*t.nbf_ - now) +
+                              " s from now" + skew() + "; check the issuing server's clock");
         }
         if (t.iat_ && *t.iat_ > now + leeway_) {
             return reject(why, errc::token_not_yet_valid,
@@ -265,14 +282,17 @@ private:
         if (const bool has_aud = !t.aud_.empty(); !aud_.empty() || has_aud) {
             if (!has_aud) {
                 return reject(why, errc::missing_claim,
-                              "the token has no aud; this verifier requires one of its audiences, e.g. " + quote(aud_.front()));
+                              "the token has no aud; this verifier requires one of its audiences, e.g. " +
+                                  quote(aud_.front()));
             }
             if (aud_.empty()) {
                 return reject(why, errc::claim_mismatch,
                               "the token is addressed to an audience (aud), but this verifier was given none; "
                               "configure .audience(...) (RFC 7519 section 4.1.3)");
             }
-            const auto listed = [&](const std::string& a) { return std::find(aud_.begin(), aud_.end(), a) != aud_.end(); };
+            const auto listed = [&](const std::string& a) {
+                return std::find(aud_.begin(), aud_.end(), a) != aud_.end();
+            };
             if (std::none_of(t.aud_.begin(), t.aud_.end(), listed)) {
                 return reject(why, errc::claim_mismatch,
                               "the token's aud does not include this verifier's audience " + quote(aud_.front()) +
@@ -282,7 +302,8 @@ private:
         if (!check_equal("sub", sub_, t.sub_)) return false;
         for (const auto& name : required_) {
             if (c.find(name) == nullptr) {
-                return reject(why, errc::missing_claim, "the token has no " + quote(name) + " claim, which this verifier requires");
+                return reject(why, errc::missing_claim,
+                              "the token has no " + quote(name) + " claim, which this verifier requires");
             }
         }
         return check_roles(c, t, why);
@@ -354,7 +375,8 @@ private:
         if (!policy_ || policy_->team_roles().empty()) return true;
         const std::vector<std::string>& team = policy_->team_roles();
         for (auto& r : t.roles_) {
-            const auto match = std::find_if(team.begin(), team.end(), [&](const std::string& k) { return role_equal(k, r); });
+            const auto match = std::find_if(team.begin(), team.end(),
+                                            [&](const std::string& k) { return role_equal(k, r); });
             if (match != team.end()) {
                 r = *match;
                 continue;
@@ -376,5 +398,5 @@ private:
 };
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -33,12 +33,12 @@ inline constexpr std::array<unsigned char, 66> p521_order = {
 /// A JOSE curve: its names, the octets of a coordinate (and of R and S), the one JWS algorithm
 /// that signs on it, and its group order.
 struct jose_curve {
-    std::string_view name;         ///< the JOSE "crv" ("P-256")
-    const char* openssl_name;      ///< OpenSSL's group name ("prime256v1")
-    std::string_view sec_name;     ///< the SEC 2 name OpenSSL may also report ("secp256r1")
-    std::size_t size;              ///< octets of a coordinate, of d, and of each of R and S
-    std::string_view alg;          ///< the JWS algorithm on this curve ("ES256")
-    const unsigned char* order;    ///< the group order n, big-endian in size octets
+    std::string_view name;       ///< the JOSE "crv" ("P-256")
+    const char* openssl_name;    ///< OpenSSL's group name ("prime256v1")
+    std::string_view sec_name;   ///< the SEC 2 name OpenSSL may also report ("secp256r1")
+    std::size_t size;            ///< octets of a coordinate, of d, and of each of R and S
+    std::string_view alg;        ///< the JWS algorithm on this curve ("ES256")
+    const unsigned char* order;  ///< the group order n, big-endian in size octets
 };
 
 /// The curves the JOSE ES* algorithms use. Adding a curve means adding a row here.
@@ -139,5 +139,5 @@ inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t half, 
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

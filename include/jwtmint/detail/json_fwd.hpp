@@ -32,5 +32,5 @@ Json parse_scanned_json(std::string_view text) {
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -60,12 +60,12 @@ struct json_member {
 /// Why a text was refused, in the order the verifier reports them.
 enum class json_fault : unsigned char {
     none,
-    byte_order_mark,  ///< starts with U+FEFF (RFC 8259 section 8.1)
-    syntax,           ///< not one JSON text, or not UTF-8
-    number_too_large, ///< a number whose magnitude no double holds (1e400), which nlohmann::json refuses
-    duplicate_name,   ///< two members of one object share a name (after unescaping), at any depth
-    too_deep,         ///< arrays and objects nest deeper than the limit
-    not_object,       ///< a valid JSON text that is not an object
+    byte_order_mark,   ///< starts with U+FEFF (RFC 8259 section 8.1)
+    syntax,            ///< not one JSON text, or not UTF-8
+    number_too_large,  ///< a number whose magnitude no double holds (1e400), which nlohmann::json refuses
+    duplicate_name,    ///< two members of one object share a name (after unescaping), at any depth
+    too_deep,          ///< arrays and objects nest deeper than the limit
+    not_object,        ///< a valid JSON text that is not an object
 };
 
 /// Calls sink(std::string_view) with the decoded octets of a string body (between the quotes)
@@ -574,7 +574,8 @@ private:
         if (++f.names >= big_object) {
             // Many names: a hash set, so that a large object costs no more than O(n) compares.
             f.big = big_sets_.emplace_back(std::make_unique<std::unordered_set<std::string>>()).get();
-            for (std::size_t i = f.first_name; i < names_; ++i) f.big->insert(json_unescape(name_at(i).raw, name_at(i).escaped));
+            for (std::size_t i = f.first_name; i < names_; ++i)
+                f.big->insert(json_unescape(name_at(i).raw, name_at(i).escaped));
             f.big->insert(json_unescape(n.raw, n.escaped));
             names_ = f.first_name;
             if (!more_names_.empty()) more_names_.resize(names_);
@@ -584,7 +585,8 @@ private:
             inline_names_[names_++] = n;
             return;
         }
-        if (more_names_.empty()) more_names_.assign(inline_names_.begin(), inline_names_.begin() + static_cast<std::ptrdiff_t>(names_));
+        if (more_names_.empty())
+            more_names_.assign(inline_names_.begin(), inline_names_.begin() + static_cast<std::ptrdiff_t>(names_));
         more_names_.push_back(n);
         ++names_;
     }
@@ -730,11 +732,11 @@ private:
     std::string duplicate_;
     bool have_duplicate_ = false;
     std::string_view too_large_;  // the number that made scan() return number_too_large
-    std::string_view top_name_;  // the top-level member being read
+    std::string_view top_name_;   // the top-level member being read
     bool top_name_escaped_ = false;
     std::size_t top_value_ = 0;
 };
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

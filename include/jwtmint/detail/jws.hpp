@@ -79,7 +79,8 @@ inline bool check_jws_header(const json_object_scan& header, std::string_view al
                       "payloads");
     }
     if (header.find("zip") != nullptr) {
-        return reject(why, errc::unsupported_header, "the header asks for compression ('zip'), which JWS does not have");
+        return reject(why, errc::unsupported_header,
+                      "the header asks for compression ('zip'), which JWS does not have");
     }
     const json_member* m = header.find("alg");
     if (m == nullptr) {
@@ -90,8 +91,7 @@ inline bool check_jws_header(const json_object_scan& header, std::string_view al
     const std::string_view token_alg = json_string_text(*m, scratch);
     if (is_unsecured_alg(token_alg)) {
         return reject(why, errc::algorithm_mismatch,
-                      "the token is unsigned (alg " + quote(token_alg) +
-                          "); unsecured tokens are never accepted");
+                      "the token is unsigned (alg " + quote(token_alg) + "); unsecured tokens are never accepted");
     }
     if (token_alg != alg) {
         return reject(why, errc::algorithm_mismatch,
@@ -99,14 +99,16 @@ inline bool check_jws_header(const json_object_scan& header, std::string_view al
                           std::string(alg) + "; the algorithm comes from the key, never from the token");
     }
     if (const json_member* kid = header.find("kid"); kid != nullptr) {
-        if (kid->type != json_type::string) return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
+        if (kid->type != json_type::string)
+            return reject(why, errc::malformed_token, "the header's 'kid' must be a string");
         // A NUL or another control character in a key id: a key store or log reading it as a
         // C string would look up (or record) another key's id.
         std::string kid_scratch;
         if (const std::string_view id = json_string_text(*kid, kid_scratch); has_control_char(id)) {
             return reject(why, errc::malformed_token,
-                          "the header's 'kid' " + quote(id) + " contains a control character (U+0000 to "
-                          "U+001F or U+007F); key ids are printable text");
+                          "the header's 'kid' " + quote(id) +
+                              " contains a control character (U+0000 to "
+                              "U+001F or U+007F); key ids are printable text");
         }
     }
     for (const json_member& member : header) {
@@ -144,8 +146,7 @@ inline bool check_jwt_header(const json_object_scan& header, rejection& why) {
 inline bool reject_signature(rejection& why, signature_check outcome, std::string_view alg, bool hmac,
                              pkey_scheme scheme, std::size_t n, std::size_t expected) {
     switch (outcome) {
-        case signature_check::ok:
-            break;
+        case signature_check::ok: break;
         case signature_check::wrong_length: {
             std::string m = "the signature has " + std::to_string(n) + " octets; " + std::string(alg) +
                             " signatures here have " + std::to_string(expected);
@@ -156,13 +157,9 @@ inline bool reject_signature(rejection& why, signature_check outcome, std::strin
                     case pkey_scheme::ecdsa:
                         m += " (R||S, RFC 7518 section 3.4; a DER-encoded ECDSA signature is not a JWS signature)";
                         break;
-                    case pkey_scheme::eddsa:
-                        m += " (an Ed25519 signature, RFC 8032 section 5.1.6)";
-                        break;
+                    case pkey_scheme::eddsa: m += " (an Ed25519 signature, RFC 8032 section 5.1.6)"; break;
                     case pkey_scheme::rsa_pkcs1:
-                    case pkey_scheme::rsa_pss:
-                        m += " (the size of the RSA modulus)";
-                        break;
+                    case pkey_scheme::rsa_pss: m += " (the size of the RSA modulus)"; break;
                 }
             }
             return reject(why, errc::invalid_signature, std::move(m));
@@ -178,8 +175,7 @@ inline bool reject_signature(rejection& why, signature_check outcome, std::strin
                               (hmac ? "secret" : "public key") +
                               ": the token was altered, or it was signed with another key (if the key pair changed, "
                               "this is the vendor's 'Key mismatch')");
-        case signature_check::failure:
-            break;
+        case signature_check::failure: break;
     }
     return reject(why, errc::openssl_error, "OpenSSL failed while verifying the signature (out of memory?)");
 }
@@ -277,5 +273,5 @@ private:
 };
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -66,32 +66,36 @@ inline status check_rsa_key(const EVP_PKEY* key) {
     } else {
         e_text = "a " + std::to_string(e_bits) + "-bit number";
     }
-    const std::string range = "jwtmint accepts only odd exponents from 65537 to 2^256 - 1 (NIST SP 800-56B, FIPS 186-5)";
+    const std::string range =
+        "jwtmint accepts only odd exponents from 65537 to 2^256 - 1 (NIST SP 800-56B, FIPS 186-5)";
     if (BN_is_one(e.get()) || BN_is_zero(e.get())) {
         return fail(errc::invalid_key, "the RSA public exponent is " + e_text +
-                                    ": every signature would equal its padded message, so anyone could forge "
-                                    "tokens; " + range + fix);
+                                           ": every signature would equal its padded message, so anyone could forge "
+                                           "tokens; " +
+                                           range + fix);
     }
     if (!BN_is_odd(e.get())) {
-        return fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", an even number, which no valid RSA key has; " +
-                                    range + fix);
+        return fail(errc::invalid_key, "the RSA public exponent is " + e_text +
+                                           ", an even number, which no valid RSA key has; " + range + fix);
     }
     if (e_bits < 17) {  // below 65537 = 2^16 + 1
         return fail(errc::invalid_key, "the RSA public exponent is " + e_text +
-                                    ", too small: small exponents let lax verifiers accept forged signatures; " +
-                                    range + fix);
+                                           ", too small: small exponents let lax verifiers accept forged signatures; " +
+                                           range + fix);
     }
     if (e_bits > 256) {
         return fail(errc::invalid_key, "the RSA public exponent is " + e_text + ", above 2^256 - 1; " + range + fix);
     }
     if (!BN_is_odd(n.get())) {
-        return fail(errc::invalid_key, "the RSA modulus is even, so anyone can factor it and forge tokens; the key is "
-                                "damaged or forged" + fix);
+        return fail(errc::invalid_key,
+                    "the RSA modulus is even, so anyone can factor it and forge tokens; the key is "
+                    "damaged or forged" +
+                        fix);
     }
     if (BN_num_bits(n.get()) > static_cast<int>(rsa_max_modulus_bits)) {
         return fail(errc::invalid_key, "the RSA modulus has " + std::to_string(BN_num_bits(n.get())) +
-                                    " bits; OpenSSL verifies with at most " + std::to_string(rsa_max_modulus_bits) +
-                                    " (use 2048 to 4096 bits)" + fix);
+                                           " bits; OpenSSL verifies with at most " +
+                                           std::to_string(rsa_max_modulus_bits) + " (use 2048 to 4096 bits)" + fix);
     }
     return {};
 }
@@ -104,10 +108,11 @@ inline status check_ec_key(const EVP_PKEY* key) {
     pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr)};
     if (!ctx) return fail_openssl(errc::openssl_error, "EVP_PKEY_CTX_new_from_pkey failed");
     if (EVP_PKEY_public_check(ctx.get()) == 0) {
-        return fail_openssl(errc::invalid_key,
-                     "the EC public key is not a valid point of its curve (it is the point at infinity, or not of "
-                     "the group's order); the key text is damaged or forged: export it again from the private key "
-                     "(jwtmint pubkey private_key.pem)");
+        return fail_openssl(
+            errc::invalid_key,
+            "the EC public key is not a valid point of its curve (it is the point at infinity, or not of "
+            "the group's order); the key text is damaged or forged: export it again from the private key "
+            "(jwtmint pubkey private_key.pem)");
     }
     ERR_clear_error();
     return {};
@@ -144,16 +149,19 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
         }
         return fail_openssl(errc::invalid_key, std::string("cannot read the ") + curve.name + " public key");
     }
-    const std::string fix = "; the key text is damaged or forged: export it again from the private key (jwtmint "
-                            "pubkey private_key.pem)";
+    const std::string fix =
+        "; the key text is damaged or forged: export it again from the private key (jwtmint "
+        "pubkey private_key.pem)";
     const std::string subject = std::string("the ") + curve.name + " public key";
     const bool ed448 = curve.size == 57;
     std::array<unsigned char, 57> y_le{};
     std::copy(enc.begin(), enc.begin() + static_cast<std::ptrdiff_t>(len), y_le.begin());
     if (ed448) {
         if ((y_le[56] & 0x7F) != 0) {
-            return fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (the last octet must be 0x00 or "
-                                              "0x80)" + fix);
+            return fail(errc::invalid_key, subject +
+                                               " is not a canonical RFC 8032 encoding (the last octet must be 0x00 or "
+                                               "0x80)" +
+                                               fix);
         }
         y_le[56] = 0;
     } else {
@@ -163,7 +171,8 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     bn_ctx_ptr ctx{BN_CTX_new()};
     bn_ptr p{BN_new()}, y{BN_lebin2bn(y_le.data(), static_cast<int>(len), nullptr)}, d{BN_new()}, t{BN_new()},
         u{BN_new()}, v{BN_new()}, c{BN_new()};
-    if (!ctx || !p || !y || !d || !t || !u || !v || !c) return fail_openssl(errc::openssl_error, "BN allocation failed");
+    if (!ctx || !p || !y || !d || !t || !u || !v || !c)
+        return fail_openssl(errc::openssl_error, "BN allocation failed");
     bool ok = true;
     // p = 2^255 - 19 (Ed25519) or 2^448 - 2^224 - 1 (Ed448)
     if (ed448) {
@@ -174,15 +183,17 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     } else {
         ok = BN_set_bit(p.get(), 255) == 1 && BN_sub_word(p.get(), 19) == 1;
         // d = -121665 / 121666
-        ok = ok && BN_set_word(t.get(), 121666) == 1 && BN_mod_inverse(t.get(), t.get(), p.get(), ctx.get()) != nullptr &&
-             BN_set_word(d.get(), 121665) == 1 && BN_mod_mul(d.get(), d.get(), t.get(), p.get(), ctx.get()) == 1 &&
-             BN_sub(d.get(), p.get(), d.get()) == 1;
+        ok = ok && BN_set_word(t.get(), 121666) == 1 &&
+             BN_mod_inverse(t.get(), t.get(), p.get(), ctx.get()) != nullptr && BN_set_word(d.get(), 121665) == 1 &&
+             BN_mod_mul(d.get(), d.get(), t.get(), p.get(), ctx.get()) == 1 && BN_sub(d.get(), p.get(), d.get()) == 1;
     }
     if (!ok) return fail_openssl(errc::openssl_error, "BN arithmetic failed");
 
     if (BN_cmp(y.get(), p.get()) >= 0) {
-        return fail(errc::invalid_key, subject + " is not a canonical RFC 8032 encoding (its y is not below the field "
-                                          "prime)" + fix);
+        return fail(errc::invalid_key, subject +
+                                           " is not a canonical RFC 8032 encoding (its y is not below the field "
+                                           "prime)" +
+                                           fix);
     }
     // y of the small-order points: 1, p - 1, 0, and on Ed25519 +-c. c is the y of the order-8
     // points, sqrt((sqrt(d + 1) + 1) / d): written out here as the little-endian encoding that
@@ -200,13 +211,13 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     if (!ok) return fail_openssl(errc::openssl_error, "BN arithmetic failed");
     if (small) {
         return fail(errc::invalid_key, subject + " is a point of small order" +
-                                    (BN_is_one(y.get()) ? std::string(" (the identity)") : std::string()) +
-                                    ", with which anyone can make signatures that verify for any token" + fix);
+                                           (BN_is_one(y.get()) ? std::string(" (the identity)") : std::string()) +
+                                           ", with which anyone can make signatures that verify for any token" + fix);
     }
     // On the curve: x^2 = (y^2 - 1) / (d y^2 - a) must be a square mod p (Euler's criterion).
-    ok = BN_mod_sqr(t.get(), y.get(), p.get(), ctx.get()) == 1 &&          // t = y^2
+    ok = BN_mod_sqr(t.get(), y.get(), p.get(), ctx.get()) == 1 &&                  // t = y^2
          BN_mod_sub(u.get(), t.get(), BN_value_one(), p.get(), ctx.get()) == 1 &&  // u = y^2 - 1
-         BN_mod_mul(v.get(), d.get(), t.get(), p.get(), ctx.get()) == 1;         // v = d y^2
+         BN_mod_mul(v.get(), d.get(), t.get(), p.get(), ctx.get()) == 1;           // v = d y^2
     ok = ok && (curve.a < 0 ? BN_mod_add(v.get(), v.get(), BN_value_one(), p.get(), ctx.get())
                             : BN_mod_sub(v.get(), v.get(), BN_value_one(), p.get(), ctx.get())) == 1;
     ok = ok && BN_mod_inverse(v.get(), v.get(), p.get(), ctx.get()) != nullptr &&  // d is no square: v != 0
@@ -278,5 +289,5 @@ inline std::string key_material_in_secret(std::string_view secret) {
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

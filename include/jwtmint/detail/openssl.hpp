@@ -91,9 +91,7 @@ struct cleansing_allocator {
 /// Bytes that are wiped when freed: HMAC secrets, passphrases, copied key material.
 using secure_bytes = std::vector<unsigned char, cleansing_allocator<unsigned char>>;
 
-inline secure_bytes to_secure_bytes(std::string_view s) {
-    return secure_bytes(s.begin(), s.end());
-}
+inline secure_bytes to_secure_bytes(std::string_view s) { return secure_bytes(s.begin(), s.end()); }
 
 /// A read-only memory BIO over text that outlives the BIO.
 inline result<bio_ptr> memory_bio(std::string_view text) {
@@ -112,5 +110,5 @@ inline std::string bio_contents(BIO* bio) {
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

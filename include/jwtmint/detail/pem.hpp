@@ -16,7 +16,7 @@ inline namespace v1 {
 /// The longest key text (PEM) or key file read, in octets; longer input is refused before it is
 /// read or scanned. A 16384-bit RSA private key takes about 12 KiB of PEM.
 inline constexpr std::size_t max_key_text_size = 64 * 1024;
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt
 
 namespace jwt {
@@ -28,15 +28,13 @@ inline bool is_private_label(std::string_view label) {
            label == "EC PRIVATE KEY";
 }
 
-inline bool is_public_label(std::string_view label) {
-    return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY";
-}
+inline bool is_public_label(std::string_view label) { return label == "PUBLIC KEY" || label == "RSA PUBLIC KEY"; }
 
 /// The one block of a key file that holds the key (or the certificate, which the public-key loader
 /// explains how to unpack).
 struct pem_key_block {
-    std::string_view label;        ///< "PRIVATE KEY", "PUBLIC KEY", "CERTIFICATE", ... ; empty: no PEM at all
-    std::string_view text;         ///< the block from its BEGIN line to its END line, for OpenSSL
+    std::string_view label;         ///< "PRIVATE KEY", "PUBLIC KEY", "CERTIFICATE", ... ; empty: no PEM at all
+    std::string_view text;          ///< the block from its BEGIN line to its END line, for OpenSSL
     bool legacy_encrypted = false;  ///< RFC 1421 "Proc-Type: 4,ENCRYPTED" headers (the body is ciphertext)
 };
 
@@ -108,8 +106,9 @@ inline std::string a_block(std::string_view label) {
 /// two keys, a key beside a certificate, text before or after the block, a damaged BEGIN/END
 /// pair, a body that is not base64, or DER followed by extra bytes are invalid_key, with a
 /// message that says which and where. The only other block allowed is the "EC PARAMETERS" that
-/// `openssl ecparam -genkey` writes before its key; a UTF-8 byte order mark may start the text. Text without any BEGIN line returns an empty
-/// label, for the caller to say what it expected. `what` names the file in messages ("private key").
+/// `openssl ecparam -genkey` writes before its key; a UTF-8 byte order mark may start the text. Text without any BEGIN
+/// line returns an empty label, for the caller to say what it expected. `what` names the file in messages ("private
+/// key").
 inline result<pem_key_block> read_pem_key_block(std::string_view text, std::string_view what) {
     using pem_text::line_no;
     using pem_text::trim;
@@ -118,9 +117,9 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
     constexpr std::string_view dashes = "-----";
     const std::string subject = "the " + std::string(what) + " file";
     if (text.size() > max_key_text_size) {
-        return fail(errc::invalid_key, subject + " is " + std::to_string(text.size()) + " octets; key text is at most " +
-                                    std::to_string(max_key_text_size) +
-                                    " (jwt::max_key_text_size): is it the right file?");
+        return fail(errc::invalid_key, subject + " is " + std::to_string(text.size()) +
+                                           " octets; key text is at most " + std::to_string(max_key_text_size) +
+                                           " (jwt::max_key_text_size): is it the right file?");
     }
     if (text.find(begin_mark) == std::string_view::npos) return pem_key_block{};
 
@@ -154,9 +153,9 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
             if (line.substr(0, begin_mark.size()) != begin_mark || line.size() < begin_mark.size() + dashes.size() ||
                 line.substr(line.size() - dashes.size()) != dashes) {
                 return fail(errc::invalid_key,
-                     subject + " has text outside its PEM block (" + line_no(line_number) +
-                         "); a key file holds the PEM block only: remove every line before its BEGIN line and "
-                         "after its END line");
+                            subject + " has text outside its PEM block (" + line_no(line_number) +
+                                "); a key file holds the PEM block only: remove every line before its BEGIN line and "
+                                "after its END line");
             }
             label = line.substr(begin_mark.size(), line.size() - begin_mark.size() - dashes.size());
             inside = true;
@@ -171,24 +170,27 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
             const std::string expected = std::string(end_mark) + std::string(label) + std::string(dashes);
             if (line != expected) {
                 return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
-                                            " ends with a different END line on " + line_no(line_number) +
-                                            " (expected '" + expected + "'); the file was edited or cut");
+                                                   " ends with a different END line on " + line_no(line_number) +
+                                                   " (expected '" + expected + "'); the file was edited or cut");
             }
             // The DER must end where the block does: extra octets after it are data no decoder reads.
             if (!encrypted && label != "EC PARAMETERS") {
                 if (!pem_base64_decode(body, der)) {
-                    return fail(errc::invalid_key, subject + ": the body of the PEM block that begins on " +
-                                                line_no(begin_line) +
-                                                " is not base64 of whole octets (a line is missing or was edited)");
+                    return fail(errc::invalid_key,
+                                subject + ": the body of the PEM block that begins on " + line_no(begin_line) +
+                                    " is not base64 of whole octets (a line is missing or was edited)");
                 }
                 if (!is_one_der_sequence(der.data(), der.size())) {
-                    const std::size_t element = der.size() >= 2 && der[0] == 0x30 ? der_element_size(der.data(), der.size()) : 0;
+                    const std::size_t element = der.size() >= 2 && der[0] == 0x30
+                                                    ? der_element_size(der.data(), der.size())
+                                                    : 0;
                     return fail(errc::invalid_key,
-                         subject + ": the PEM block that begins on " + line_no(begin_line) +
-                             (element != 0 ? " holds " + std::to_string(der.size() - element) +
-                                                 " octets of extra data after the key's DER encoding"
-                                           : " does not hold one complete DER structure (it is cut short or damaged)") +
-                             "; export the key again (openssl pkey -in key.pem -out clean.pem)");
+                                subject + ": the PEM block that begins on " + line_no(begin_line) +
+                                    (element != 0
+                                         ? " holds " + std::to_string(der.size() - element) +
+                                               " octets of extra data after the key's DER encoding"
+                                         : " does not hold one complete DER structure (it is cut short or damaged)") +
+                                    "; export the key again (openssl pkey -in key.pem -out clean.pem)");
                 }
             }
             blocks.push_back({label, begin_line, text.substr(begin_offset, eol - begin_offset), encrypted});
@@ -204,22 +206,23 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
         if (line.empty()) {
             if (in_headers && body.empty()) continue;  // the blank line after the headers
             return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
-                                        " has an empty " + line_no(line_number) + " inside its base64 body");
+                                               " has an empty " + line_no(line_number) + " inside its base64 body");
         }
         in_headers = false;
         for (const char c : line) {
-            const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                             c == '+' || c == '/' || c == '=';
+            const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+                             c == '/' || c == '=';
             if (!b64) {
-                return fail(errc::invalid_key, subject + ": " + line_no(line_number) +
-                                            " of the PEM block is not base64 (a character outside A-Z a-z 0-9 + / =)");
+                return fail(errc::invalid_key,
+                            subject + ": " + line_no(line_number) +
+                                " of the PEM block is not base64 (a character outside A-Z a-z 0-9 + / =)");
             }
         }
         body.insert(body.end(), line.begin(), line.end());
     }
     if (inside) {
         return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
-                                    " has no END line; the file is cut short");
+                                           " has no END line; the file is cut short");
     }
 
     const block* key = nullptr;
@@ -237,8 +240,9 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
         return pem_key_block{key->label, key->text, key->legacy_encrypted};
     }
     if (keys == 0) {
-        return fail(errc::invalid_key, subject + " holds only EC curve parameters, no key; generate a key with: "
-                                          "jwtmint keygen es256");
+        return fail(errc::invalid_key, subject +
+                                           " holds only EC curve parameters, no key; generate a key with: "
+                                           "jwtmint keygen es256");
     }
     // A TLS-style bundle (certificates and one private key): OpenSSL can copy the key out alone.
     std::size_t private_keys = 0;
@@ -256,5 +260,5 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -104,8 +104,7 @@ inline std::string format_utc(std::int64_t unix_seconds) {
 /// top-level members; what names the text in the message ("header", "claims set").
 inline bool scan_json_object(std::string_view text, const char* what, json_object_scan& scan, rejection& why) {
     switch (scan.scan(text, max_json_depth)) {
-        case json_fault::none:
-            return true;
+        case json_fault::none: return true;
         case json_fault::byte_order_mark:
             return reject(why, errc::malformed_token,
                           std::string("the ") + what + " starts with a byte order mark (RFC 8259 section 8.1)");
@@ -123,9 +122,9 @@ inline bool scan_json_object(std::string_view text, const char* what, json_objec
                               " more than once; verifiers disagree on which copy counts, so the token is refused");
         case json_fault::too_deep:
             return reject(why, errc::malformed_token,
-                          std::string("the ") + what + " nests deeper than " + std::to_string(max_json_depth) + " levels");
-        case json_fault::not_object:
-            break;
+                          std::string("the ") + what + " nests deeper than " + std::to_string(max_json_depth) +
+                              " levels");
+        case json_fault::not_object: break;
     }
     return reject(why, errc::malformed_token, std::string("the ") + what + " must be a JSON object");
 }
@@ -170,8 +169,10 @@ inline bool read_numeric_date(const json_member& m, const char* name, bool round
                               rejection& why) {
     const auto bad = [&](const std::string& detail_text) {
         return reject(why, errc::invalid_claim,
-                      std::string(name) + " must be a NumericDate: a JSON number of seconds since 1970-01-01T00:00:00Z "
-                                          "no later than 9999-12-31T23:59:59Z (" + detail_text + ")");
+                      std::string(name) +
+                          " must be a NumericDate: a JSON number of seconds since 1970-01-01T00:00:00Z "
+                          "no later than 9999-12-31T23:59:59Z (" +
+                          detail_text + ")");
     };
     if (m.type != json_type::number) return bad(std::string("it is a JSON ") + json_type_name(m.type));
     const json_number n = json_number_value(m.value);
@@ -184,8 +185,7 @@ inline bool read_numeric_date(const json_member& m, const char* name, bool round
             if (n.integer_value < 0) return bad("it is negative");
             out = n.integer_value;  // -0
             return true;
-        case json_number::kind::floating:
-            break;
+        case json_number::kind::floating: break;
     }
     const double d = n.float_value;
     if (!std::isfinite(d)) return bad("it is not finite");  // the scan refused these: not expected
@@ -196,5 +196,5 @@ inline bool read_numeric_date(const json_member& m, const char* name, bool round
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -56,5 +56,5 @@ namespace detail {
 }
 
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -35,7 +35,7 @@ class pkey_verify_state {
 public:
     /// The state for key (only its public half is kept), or why key cannot verify spec's algorithm.
     [[nodiscard]] static result<std::shared_ptr<const pkey_verify_state>> make(const public_key& key,
-                                                                              const pkey_alg_spec& spec) {
+                                                                               const pkey_alg_spec& spec) {
         auto pub = public_only(key);
         if (!pub) return std::move(pub).error();
         std::shared_ptr<pkey_verify_state> state(new pkey_verify_state(std::move(*pub), spec));
@@ -155,7 +155,6 @@ struct verify_engine<Algorithm, true> {
     using type = hmac_verify_state<Algorithm>;
 };
 
-
 }  // namespace detail
-}  // inline namespace v1
+}  // namespace v1
 }  // namespace jwt

@@ -7,7 +7,7 @@
 
 std::string mint(const std::string& private_key_pem) {
     using namespace std::chrono_literals;
-    static const auto signer = jwt::rs256::from_pem(private_key_pem);   // also es256, hs256
+    static const auto signer = jwt::rs256::from_pem(private_key_pem);  // also es256, hs256
     return jwt::builder{signer}
         .roles({"Accounting Team", "Support Team"})
         .email("ada@example.com")
