@@ -183,3 +183,52 @@ TEST_CASE("HS256: one signer, 8 threads, 10,000 tokens, each verified", "[concur
     const auto signer = jwt::hs256::from_secret(secret);
     mint_in_threads(signer, independent_verifier{"HS256", nullptr, secret});
 }
+
+namespace {
+// Counts the objects alive, so a test can see the shared one destroyed exactly once.
+struct counted {
+    explicit counted(std::atomic<int>& alive, int value) : alive_(alive), value_(value) { ++alive_; }
+    counted(const counted&) = delete;
+    counted& operator=(const counted&) = delete;
+    ~counted() { --alive_; }
+    [[nodiscard]] int value() const { return value_; }
+
+private:
+    std::atomic<int>& alive_;
+    int value_;
+};
+}  // namespace
+
+TEST_CASE("signer state shared by copies made and dropped on 8 threads is destroyed once, by the last",
+          "[concurrency]") {
+    std::atomic<int> alive{0};
+    {
+        auto shared = jwt::detail::shared_const<counted>::make(alive, 42);
+        CHECK(alive == 1);
+        std::vector<std::thread> threads;
+        std::atomic<int> wrong{0};
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&shared, &wrong] {
+                for (int i = 0; i < 20000; ++i) {
+                    jwt::detail::shared_const<counted> copy = shared;  // copy, then move, then drop
+                    jwt::detail::shared_const<counted> moved = std::move(copy);
+                    // A moved-from reference is empty: that is what this checks.
+                    if (copy || !moved || moved->value() != 42) ++wrong;  // NOLINT(bugprone-use-after-move)
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        CHECK(wrong == 0);
+        CHECK(alive == 1);
+        auto other = jwt::detail::shared_const<counted>::make(alive, 7);
+        CHECK(alive == 2);
+        other = shared;  // the 7 is released, the 42 now has two owners
+        CHECK(alive == 1);
+        CHECK(other->value() == 42);
+        const auto& same = other;
+        other = same;  // assignment to itself keeps it
+        CHECK(other.get() == shared.get());
+        CHECK(alive == 1);
+    }
+    CHECK(alive == 0);
+}

@@ -124,9 +124,9 @@ void run_hmac_file(const std::filesystem::path& path, const char* name) {
     CHECK(full + truncated_refused + short_key == primitive.ran);
 }
 
-using bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, jwt::detail::ossl_deleter<&OSSL_PARAM_BLD_free>>;
-using param_ptr = std::unique_ptr<OSSL_PARAM, jwt::detail::ossl_deleter<&OSSL_PARAM_free>>;
-using bn_ptr = std::unique_ptr<BIGNUM, jwt::detail::ossl_deleter<&BN_free>>;
+using bld_ptr = jwt::detail::ossl_handle<OSSL_PARAM_BLD, &OSSL_PARAM_BLD_free>;
+using param_ptr = jwt::detail::ossl_handle<OSSL_PARAM, &OSSL_PARAM_free>;
+using bn_ptr = jwt::detail::ossl_handle<BIGNUM, &BN_free>;
 
 /// A public EVP_PKEY from an RSA or EC P-256 JWK (test-side import; jwtmint itself takes PEM/EVP_PKEY).
 jwt::detail::pkey_ptr pkey_from_jwk(const json& jwk) {

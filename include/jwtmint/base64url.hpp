@@ -22,10 +22,13 @@ inline namespace v1 {
 namespace detail {
 inline constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-inline constexpr std::array<std::int8_t, 256> b64url_table = [] {
-    std::array<std::int8_t, 256> t{};
-    for (auto& v : t) v = -1;
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64url_alphabet[i])] = static_cast<std::int8_t>(i);
+/// A character's 6-bit value, or b64url_invalid (a bit no 6-bit value has) for the characters
+/// outside the alphabet.
+inline constexpr std::uint32_t b64url_invalid = 0x80;
+inline constexpr std::array<std::uint8_t, 256> b64url_table = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& v : t) v = b64url_invalid;
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64url_alphabet[i])] = static_cast<std::uint8_t>(i);
     return t;
 }();
 
@@ -83,12 +86,11 @@ inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexc
     const auto* in = reinterpret_cast<const unsigned char*>(text.data());
     const auto& t = b64url_table;
     std::size_t i = 0;
-    // Four characters (24 bits) at a time; a foreign character's -1 makes the OR negative.
+    // Four characters (24 bits) at a time; a foreign character's b64url_invalid bit shows in the OR.
     for (; i + 4 <= n; i += 4) {
-        const int a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]], d = t[in[i + 3]];
-        if ((a | b | c | d) < 0) return false;
-        const auto v = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
-                       (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+        const std::uint32_t a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]], d = t[in[i + 3]];
+        if (((a | b | c | d) & b64url_invalid) != 0) return false;
+        const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
         out[0] = static_cast<unsigned char>(v >> 16);
         out[1] = static_cast<unsigned char>(v >> 8);
         out[2] = static_cast<unsigned char>(v);
@@ -97,14 +99,13 @@ inline bool base64url_decode_to(std::string_view text, unsigned char* out) noexc
     // 2 or 3 characters left carry 1 or 2 octets; their 4 or 2 unused low bits must be zero
     // (RFC 4648 section 3.5), so each octet string has exactly one accepted encoding.
     if (n - i == 2) {
-        const int a = t[in[i]], b = t[in[i + 1]];
-        if ((a | b) < 0 || (b & 0x0F) != 0) return false;
-        out[0] = static_cast<unsigned char>((static_cast<unsigned>(a) << 2) | (static_cast<unsigned>(b) >> 4));
+        const std::uint32_t a = t[in[i]], b = t[in[i + 1]];
+        if (((a | b) & b64url_invalid) != 0 || (b & 0x0F) != 0) return false;
+        out[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
     } else if (n - i == 3) {
-        const int a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]];
-        if ((a | b | c) < 0 || (c & 0x03) != 0) return false;
-        const auto v = (static_cast<std::uint32_t>(a) << 12) | (static_cast<std::uint32_t>(b) << 6) |
-                       static_cast<std::uint32_t>(c);
+        const std::uint32_t a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]];
+        if (((a | b | c) & b64url_invalid) != 0 || (c & 0x03) != 0) return false;
+        const std::uint32_t v = (a << 12) | (b << 6) | c;
         out[0] = static_cast<unsigned char>(v >> 10);
         out[1] = static_cast<unsigned char>(v >> 2);
     }

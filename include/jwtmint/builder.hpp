@@ -8,15 +8,12 @@
 #include <jwtmint/error.hpp>
 #include <jwtmint/login_policy.hpp>
 
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
-#include <iterator>
 #include <new>
 #include <optional>
 #include <string>
@@ -247,9 +244,18 @@ public:
     }
     void string(std::string_view name, std::string_view value) { append_json_string(key(name), value); }
     void number(std::string_view name, std::int64_t value) {
-        std::array<char, 24> buf{};
-        const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-        key(name).append(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
+        // The decimal digits, last first, into the end of buf (what std::to_chars would write,
+        // without <charconv> in every file that mints); the magnitude as unsigned, so INT64_MIN fits.
+        std::array<char, 20> buf{};
+        std::size_t at = buf.size();
+        std::uint64_t magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+        do {
+            buf[--at] = static_cast<char>('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude != 0);
+        std::string& out = key(name);
+        if (value < 0) out += '-';
+        out.append(buf.data() + at, buf.size() - at);
     }
     void close() { out_ += '}'; }
 
@@ -465,8 +471,9 @@ private:
                                                     "with .max_lifetime())");
         }
         if (policy != nullptr) {
-            const std::chrono::seconds ceiling = max_lifetime_set ? std::min(max_lifetime, policy->max_lifetime())
-                                                                  : policy->max_lifetime();
+            const std::chrono::seconds ceiling = max_lifetime_set && max_lifetime < policy->max_lifetime()
+                                                     ? max_lifetime
+                                                     : policy->max_lifetime();
             if (lifetime > ceiling) {
                 return fail(errc::invalid_lifetime,
                             "lifetime of " + std::to_string(lifetime.count()) + " s exceeds the ceiling of " +
@@ -543,12 +550,16 @@ public:
     builder& policy(const login_policy&&) = delete;
 
     /// Replaces the roles with the given names (each trimmed; see check_roles for what is refused).
-    builder& roles(std::initializer_list<std::string_view> names) { return set_roles(names.begin(), names.end()); }
+    builder& roles(std::initializer_list<std::string_view> names) {
+        return set_roles(names.begin(), names.end(), names.size());
+    }
     /// Replaces the roles with the names in any range of strings.
     template <class Range, class = std::enable_if_t<!std::is_convertible_v<const Range&, std::string_view>>,
               class = decltype(std::string_view(*std::begin(std::declval<const Range&>())))>
     builder& roles(const Range& names) {
-        return set_roles(std::begin(names), std::end(names));
+        std::size_t count = 0;
+        for (auto it = std::begin(names); it != std::end(names); ++it) ++count;
+        return set_roles(std::begin(names), std::end(names), count);
     }
     /// Replaces the roles with one name, or several separated by commas as the vendor reads them
     /// ("Accounting Team, Support Team").
@@ -752,13 +763,10 @@ private:
     }
 
     template <class It>
-    builder& set_roles(It first, It last) {
+    builder& set_roles(It first, It last, std::size_t count) {
         std::vector<std::string>& roles = draft_.roles;
         roles.clear();
-        if constexpr (
-            std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
-            roles.reserve(static_cast<std::size_t>(std::distance(first, last)));  // one allocation, not one per growth
-        }
+        roles.reserve(count);  // one allocation, not one per growth
         for (; first != last; ++first) roles.emplace_back(detail::trim(std::string_view(*first)));
         return *this;
     }

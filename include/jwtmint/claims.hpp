@@ -5,7 +5,6 @@
 #include <jwtmint/detail/utf8.hpp>
 #include <jwtmint/error.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -83,6 +82,15 @@ inline std::string_view trim(std::string_view s) noexcept {
     return s.substr(b, e - b);
 }
 
+/// Whether names holds name: a loop, for lists of a few names (and no <algorithm> to include).
+template <class Names>
+bool is_listed(const Names& names, std::string_view name) noexcept {
+    for (const auto& n : names) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
 inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 /// A text claim value must be valid UTF-8 without control characters.
@@ -121,7 +129,8 @@ inline status check_text(std::string_view what, std::string_view value) {
     std::size_t start = 0;
     while (true) {
         const std::size_t comma = text.find(',', start);
-        out.emplace_back(detail::trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start)));
+        out.emplace_back(detail::trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                                         : comma - start)));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
     }
@@ -201,7 +210,7 @@ inline status check_email(std::string_view email) {
     if (at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
         return bad("it needs exactly one '@'");
     }
-    if (std::any_of(email.begin(), email.end(), [](char c) { return c == ' ' || c == '\t'; })) {
+    if (email.find_first_of(" \t") != std::string_view::npos) {
         return bad("it contains a space");
     }
     const std::string_view local = email.substr(0, at);

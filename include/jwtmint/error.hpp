@@ -237,7 +237,7 @@ public:
         if (!ok_) detail::raise(error_);
         return value_;
     }
-    const T& value() const& {
+    [[nodiscard]] const T& value() const& {
         if (!ok_) detail::raise(error_);
         return value_;
     }

@@ -55,7 +55,7 @@ public:
     file_handle(const file_handle&) = delete;
     file_handle& operator=(const file_handle&) = delete;
     ~file_handle() {
-        if (f_ != nullptr) std::fclose(f_);
+        if (f_ != nullptr) (void)std::fclose(f_);  // a stream opened to read: nothing to flush or report
     }
     [[nodiscard]] std::FILE* get() const noexcept { return f_; }
 
@@ -86,7 +86,12 @@ file_read read_file_into(const file_path& path, std::size_t limit, char* buffer,
         return r;
     }
     r.opened = true;
-    std::setvbuf(f, buffer, _IOFBF, buffer_size);
+    // The caller's buffer is one it wipes after reading; were it refused, the stream would read
+    // through a buffer of its own that nobody wipes, so the read stops here.
+    if (std::setvbuf(f, buffer, _IOFBF, buffer_size) != 0) {
+        r.error = EIO;
+        return r;
+    }
     errno = 0;
     while (out.size() <= limit) {
         const std::size_t n = std::fread(chunk, 1, chunk_size, f);

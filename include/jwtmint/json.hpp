@@ -9,6 +9,7 @@
 
 #include <jwtmint/claims.hpp>
 #include <jwtmint/detail/json_fwd.hpp>
+#include <jwtmint/detail/policy_reader.hpp>
 #include <jwtmint/error.hpp>
 
 #include <nlohmann/json.hpp>

@@ -35,11 +35,11 @@ inline namespace v1 {
 
 /// The longest JWK text read, in octets; longer text is refused before it is scanned. A 16384-bit
 /// RSA private JWK with its CRT members takes about 13 KiB; a public JWK, well under 1 KiB.
-inline constexpr std::size_t max_jwk_size = 64 * 1024;
+inline constexpr std::size_t max_jwk_size = std::size_t{64} * 1024;
 
 /// The longest JWK Set document read, in octets; a longer one is refused before it is scanned. A
 /// real set of a few keys takes a few KiB.
-inline constexpr std::size_t max_jwks_size = 1024 * 1024;
+inline constexpr std::size_t max_jwks_size = std::size_t{1024} * 1024;
 
 /// The most keys a JWK Set may hold; counted before any key of the set is read.
 inline constexpr std::size_t max_jwks_keys = 100;
@@ -49,11 +49,10 @@ inline constexpr std::size_t max_jwks_keys = 100;
 
 namespace detail {
 
-using bn_ptr = std::unique_ptr<BIGNUM, ossl_deleter<&BN_clear_free>>;
-using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, ossl_deleter<&OSSL_PARAM_BLD_free>>;
+using param_bld_ptr = ossl_handle<OSSL_PARAM_BLD, &OSSL_PARAM_BLD_free>;
 // OpenSSL 3.0 has no OSSL_PARAM_clear_free: OSSL_PARAM_free wipes the block that holds the
 // parameters of BN_FLG_SECURE numbers (BN_secure_new, as to_bignum makes them) before freeing it.
-using params_ptr = std::unique_ptr<OSSL_PARAM, ossl_deleter<&OSSL_PARAM_free>>;
+using params_ptr = ossl_handle<OSSL_PARAM, &OSSL_PARAM_free>;
 
 /// The error of a JWK that cannot be used: errc::invalid_jwk, its message prefixed "JWK: ".
 [[nodiscard]] inline error bad_jwk(const std::string& message) { return fail(errc::invalid_jwk, "JWK: " + message); }
@@ -344,7 +343,7 @@ inline constexpr std::array<const char*, 6> rsa_private_members = {"d", "p", "q"
                 1 ||
             len != 32 || CRYPTO_memcmp(derived.data(), x->data(), 32) != 0) {
             ERR_clear_error();
-            return fail(errc::key_mismatch, "JWK: \"x\" is not the public key of \"d\"");
+            return fail(errc::key_mismatch, R"(JWK: "x" is not the public key of "d")");
         }
         return key;
     }
@@ -372,7 +371,7 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
 [[nodiscard]] inline status check_use(const jwk_members& jwk, const char* op) {
     if (const json_member* use = jwk.find("use"); use != nullptr && !json_value_is(use->value, "sig")) {
         return fail(errc::key_algorithm_mismatch,
-                    "JWK: \"use\" is " + json_value_for_message(use->value) + "; a signing key has \"use\": \"sig\"");
+                    R"(JWK: "use" is )" + json_value_for_message(use->value) + R"(; a signing key has "use": "sig")");
     }
     if (const json_member* ops = jwk.find("key_ops"); ops != nullptr) {
         if (ops->type != json_type::array) return bad_jwk("\"key_ops\" must be an array");
@@ -382,8 +381,8 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
                     (op != nullptr ? json_value_is(o, op) : json_value_is(o, "sign") || json_value_is(o, "verify"));
         });
         if (!found) {
-            return fail(errc::key_algorithm_mismatch, std::string("JWK: \"key_ops\" does not include \"") +
-                                                          (op != nullptr ? op : "sign\" or \"verify") + "\"");
+            return fail(errc::key_algorithm_mismatch, std::string(R"(JWK: "key_ops" does not include ")") +
+                                                          (op != nullptr ? op : R"(sign" or "verify)") + "\"");
         }
     }
     return {};
@@ -411,7 +410,7 @@ inline bool has_private_members(const jwk_members& jwk, std::string_view kty) {
                     "JWK: an \"oct\" key is an HMAC secret, not a key pair; load it with "
                     "jwt::hs256::from_jwk() or jwt::verifier<jwt::hs256>::from_jwk()");
     }
-    return bad_jwk("unknown \"kty\" \"" + kty + "\" (RSA, EC, OKP, oct)");
+    return bad_jwk(R"(unknown "kty" ")" + kty + R"(" (RSA, EC, OKP, oct))");
 }
 
 /// The base64url of a BIGNUM parameter, minimal octets.

@@ -12,11 +12,10 @@
 
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
-#include <openssl/pem.h>
+#include <openssl/encoder.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
@@ -61,7 +60,8 @@ inline result<std::string> read_file(const file_path& path, const char* what) {
                                           chunk.size(), text, [](std::string& t, std::size_t n) {
                                               if (t.size() + n <= t.capacity()) return;
                                               std::string bigger;
-                                              bigger.reserve(std::max(2 * t.capacity(), t.size() + n));
+                                              bigger.reserve(t.size() + n > 2 * t.capacity() ? t.size() + n
+                                                                                             : 2 * t.capacity());
                                               bigger.append(t);
                                               OPENSSL_cleanse(t.data(), t.size());
                                               t.swap(bigger);
@@ -95,19 +95,6 @@ private:
     std::string& s_;
 };
 
-struct passphrase_ref {
-    std::string_view text;
-};
-
-extern "C" inline int pem_passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
-    const auto* p = static_cast<const passphrase_ref*>(u);
-    if (p == nullptr || p->text.empty() || size < 0 || p->text.size() > static_cast<std::size_t>(size)) {
-        return -1;
-    }
-    std::memcpy(buf, p->text.data(), p->text.size());
-    return static_cast<int>(p->text.size());
-}
-
 inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view passphrase) {
     auto read = read_pem_key_block(pem, "private key");
     if (!read) return std::move(read).error();
@@ -134,11 +121,25 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
                     "the private key is encrypted; pass its passphrase (or decrypt it once with: "
                     "openssl pkey -in key.pem -out key-plain.pem)");
     }
-    passphrase_ref pass{passphrase};
     auto bio = memory_bio(block.text);
     if (!bio) return std::move(bio).error();
     ERR_clear_error();
-    pkey_ptr key{PEM_read_bio_PrivateKey_ex(bio->get(), nullptr, &pem_passphrase_cb, &pass, nullptr, nullptr)};
+    // OpenSSL 3's decoders read every private key PEM: PKCS #8 (plain or encrypted), and the
+    // type-specific blocks, legacy "Proc-Type: 4,ENCRYPTED" ones included.
+    EVP_PKEY* raw = nullptr;
+    const ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
+        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr)};
+    if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
+    if (!passphrase.empty() &&
+        OSSL_DECODER_CTX_set_passphrase(dctx.get(), reinterpret_cast<const unsigned char*>(passphrase.data()),
+                                        passphrase.size()) != 1) {
+        return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_set_passphrase failed");
+    }
+    if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1) {
+        EVP_PKEY_free(raw);
+        raw = nullptr;
+    }
+    pkey_ptr key{raw};
     if (!key) {
         if (encrypted) {
             return fail_openssl(errc::bad_passphrase,
@@ -147,17 +148,59 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
         return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
                                                    "' PEM block as a private key (is the file complete and unedited?)");
     }
+    drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
     if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
     return key;
 }
 
-inline result<std::string> public_pem_of(const EVP_PKEY* key) {
+/// Writes key as PEM through OpenSSL 3's encoders: selection is EVP_PKEY_PUBLIC_KEY with structure
+/// "SubjectPublicKeyInfo", or EVP_PKEY_KEYPAIR with "PrivateKeyInfo" (PKCS #8, encrypted with
+/// cipher under passphrase when cipher is not null).
+inline result<std::string> encode_pem(const EVP_PKEY* key, int selection, const char* structure, const char* cipher,
+                                      std::string_view passphrase, const char* what) {
     bio_ptr bio{BIO_new(BIO_s_mem())};
     if (!bio) return fail_openssl(errc::openssl_error, "BIO_new failed");
-    if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
-        return fail_openssl(errc::openssl_error, "could not write the public key as PEM");
+    const ossl_handle<OSSL_ENCODER_CTX, &OSSL_ENCODER_CTX_free> ectx{
+        OSSL_ENCODER_CTX_new_for_pkey(key, selection, "PEM", structure, nullptr)};
+    if (!ectx || OSSL_ENCODER_CTX_get_num_encoders(ectx.get()) == 0) {
+        return fail_openssl(errc::openssl_error, std::string("no OpenSSL encoder writes ") + what + " as PEM");
+    }
+    if (cipher != nullptr &&
+        (OSSL_ENCODER_CTX_set_cipher(ectx.get(), cipher, nullptr) != 1 ||
+         OSSL_ENCODER_CTX_set_passphrase(ectx.get(), reinterpret_cast<const unsigned char*>(passphrase.data()),
+                                         passphrase.size()) != 1)) {
+        return fail_openssl(errc::openssl_error, std::string("could not set the cipher to write ") + what);
+    }
+    if (OSSL_ENCODER_to_bio(ectx.get(), bio.get()) != 1) {
+        return fail_openssl(errc::openssl_error, std::string("could not write ") + what + " as PEM");
     }
     return bio_contents(bio.get());
+}
+
+inline result<std::string> public_pem_of(const EVP_PKEY* key) {
+    return encode_pem(key, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo", nullptr, {}, "the public key");
+}
+
+/// Decodes one public-key PEM block: "PUBLIC KEY" (SubjectPublicKeyInfo) or "RSA PUBLIC KEY" (PKCS #1).
+inline result<pkey_ptr> decode_public_block(std::string_view text, std::string_view label) {
+    auto bio = memory_bio(text);
+    if (!bio) return std::move(bio).error();
+    ERR_clear_error();
+    EVP_PKEY* raw = nullptr;
+    const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
+    const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
+    ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
+        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
+    if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
+    if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
+        EVP_PKEY_free(raw);
+        return fail_openssl(errc::invalid_key,
+                            "could not parse the '" + std::string(label) + "' PEM block as a public key");
+    }
+    drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
+    pkey_ptr key{raw};
+    if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
+    return key;
 }
 
 inline result<pkey_ptr> load_public_pem(std::string_view pem) {
@@ -173,26 +216,7 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
         return fail(errc::invalid_key,
                     "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
     }
-    if (is_public_label(label)) {
-        auto bio = memory_bio(block.text);
-        if (!bio) return std::move(bio).error();
-        ERR_clear_error();
-        EVP_PKEY* raw = nullptr;
-        const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
-        const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
-        std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{
-            OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
-        if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
-        if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
-            EVP_PKEY_free(raw);
-            return fail_openssl(errc::invalid_key,
-                                "could not parse the '" + std::string(label) + "' PEM block as a public key");
-        }
-        drain_openssl_errors();  // decoders leave harmless notes from the structures they tried
-        pkey_ptr key{raw};
-        if (auto checked = check_loaded_key(key.get()); !checked) return std::move(checked).error();
-        return key;
-    }
+    if (is_public_label(label)) return decode_public_block(block.text, label);
     if (!is_private_label(label)) {
         return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
                                            "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
@@ -202,7 +226,7 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
     if (!priv) return priv.error();
     const auto pub_pem = public_pem_of(priv->get());
     if (!pub_pem) return pub_pem.error();
-    return load_public_pem(*pub_pem);
+    return decode_public_block(*pub_pem, "PUBLIC KEY");
 }
 
 inline bool has_private_part(const EVP_PKEY* key) {
@@ -447,16 +471,8 @@ public:
     /// The private key as PKCS#8 PEM; encrypted with AES-256-CBC when a passphrase is given.
     /// Fails with openssl_error.
     [[nodiscard]] result<std::string> try_to_pem(std::string_view passphrase = {}) const {
-        detail::bio_ptr bio{BIO_new(BIO_s_mem())};
-        if (!bio) return detail::fail_openssl(errc::openssl_error, "BIO_new failed");
-        const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
-        detail::secure_bytes pass = detail::to_secure_bytes(passphrase);
-        if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), cipher,
-                                          pass.empty() ? nullptr : reinterpret_cast<const char*>(pass.data()),
-                                          static_cast<int>(pass.size()), nullptr, nullptr) != 1) {
-            return detail::fail_openssl(errc::openssl_error, "could not write the private key as PEM");
-        }
-        return detail::bio_contents(bio.get());
+        return detail::encode_pem(key_.get(), EVP_PKEY_KEYPAIR, "PrivateKeyInfo",
+                                  passphrase.empty() ? nullptr : "AES-256-CBC", passphrase, "the private key");
     }
     /// As try_to_pem, throwing jwt::error.
     [[nodiscard]] std::string to_pem(std::string_view passphrase = {}) const { return try_to_pem(passphrase).value(); }

@@ -8,14 +8,12 @@
 #include <jwtmint/error.hpp>
 #include <jwtmint/file_path.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,7 +62,7 @@ inline constexpr bool is_widget_algorithm_v = detail::signer_is_widget_algorithm
 namespace detail {
 
 /// Largest policy text (file or string) read: a policy is a few hundred bytes.
-inline constexpr std::size_t max_policy_size = 64 * 1024;
+inline constexpr std::size_t max_policy_size = std::size_t{64} * 1024;
 /// Names longer than this get no "did you mean" (the edit distance costs length squared).
 inline constexpr std::size_t max_suggestion_length = 256;
 
@@ -116,19 +114,20 @@ inline std::size_t edit_distance_icase(std::string_view a, std::string_view b, s
         heap_row.resize(b.size() + 1);
         row = heap_row.data();
     }
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = std::min(j, over);
+    const auto smaller = [](std::size_t x, std::size_t y) { return x < y ? x : y; };
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = smaller(j, over);
     for (std::size_t i = 1; i <= a.size(); ++i) {
         const std::size_t lo = i > limit ? i - limit : 1;
-        const std::size_t hi = std::min(b.size(), i + limit);
+        const std::size_t hi = smaller(b.size(), i + limit);
         std::size_t diagonal = row[lo - 1];  // row[i-1][lo-1]
-        row[lo - 1] = lo == 1 ? std::min(i, over) : over;
+        row[lo - 1] = lo == 1 ? smaller(i, over) : over;
         std::size_t best = row[lo - 1];
         for (std::size_t j = lo; j <= hi; ++j) {
             const std::size_t above = row[j];  // row[i-1][j]
             const std::size_t cost = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
-            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + cost, over});
+            row[j] = smaller(smaller(above + 1, row[j - 1] + 1), smaller(diagonal + cost, over));
             diagonal = above;
-            best = std::min(best, row[j]);
+            best = smaller(best, row[j]);
         }
         if (hi < b.size()) row[hi + 1] = over;  // outside the band from here on
         if (best > limit) return over;
@@ -163,7 +162,7 @@ struct letter_counts {
 template <class Range>
 std::optional<std::string> nearest_name(std::string_view name, const Range& candidates) {
     if (name.size() > max_suggestion_length) return std::nullopt;
-    const std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
+    const std::size_t limit = name.size() / 3 > 2 ? name.size() / 3 : 2;
     std::optional<std::string> best;
     std::size_t best_distance = limit + 1;
     const letter_counts counts(name);
@@ -176,7 +175,7 @@ std::optional<std::string> nearest_name(std::string_view name, const Range& cand
             continue;  // cheap, and rules out most names that are not a typo
         }
         const std::size_t d = edit_distance_icase(name, candidate, best_distance - 1);
-        if (d < best_distance && d < std::min(name.size(), candidate.size())) {
+        if (d < best_distance && d < name.size() && d < candidate.size()) {
             best_distance = d;
             best = std::string(candidate);
         }
@@ -202,88 +201,17 @@ inline bool is_reserved_claim_name(std::string_view name) noexcept {
     return false;
 }
 
-template <class Json>
-const char* json_type_name(const Json& v) noexcept {
-    if (v.is_array()) return "an array";
-    if (v.is_object()) return "an object";
-    if (v.is_string()) return "a string";
-    if (v.is_boolean()) return "a boolean";
-    if (v.is_null()) return "null";
-    if (v.is_number()) return "a number";
-    return "something else";
-}
+}  // namespace detail
 
-/// SAX pass over a policy text: finds a syntax error (with its line and column) or a member
-/// written twice in one object, which nlohmann::json's DOM parser would silently collapse.
-template <class Json>
-class policy_syntax_check {
-public:
-    explicit policy_syntax_check(std::string_view text) : text_(text) {}
-
-    bool null() { return true; }
-    bool boolean(bool) { return true; }
-    bool number_integer(typename Json::number_integer_t) { return true; }
-    bool number_unsigned(typename Json::number_unsigned_t) { return true; }
-    bool number_float(typename Json::number_float_t, const typename Json::string_t&) { return true; }
-    bool string(typename Json::string_t&) { return true; }
-    bool binary(typename Json::binary_t&) { return true; }
-    bool start_object(std::size_t) {
-        keys_.emplace_back();
-        return true;
-    }
-    bool key(typename Json::string_t& name) {
-        auto& seen = keys_.back();
-        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-            problem_ = "member '" + name + "' appears twice" +
-                       (keys_.size() > 1 ? std::string(" in a nested object") : std::string()) + "; keep one of them";
-            return false;
-        }
-        seen.push_back(name);
-        return true;
-    }
-    bool end_object() {
-        keys_.pop_back();
-        return true;
-    }
-    bool start_array(std::size_t) { return true; }
-    bool end_array() { return true; }
-    bool parse_error(std::size_t position, const std::string&, const typename Json::exception&) {
-        // position counts the characters read, the offending one included.
-        const std::size_t end = std::min(position == 0 ? 0 : position - 1, text_.size());
-        std::size_t line = 1;
-        std::size_t column = 1;
-        for (std::size_t i = 0; i < end; ++i) {
-            if (text_[i] == '\n') {
-                ++line;
-                column = 1;
-            } else {
-                ++column;
-            }
-        }
-        problem_ = "is not valid JSON (syntax error at line " + std::to_string(line) + ", column " +
-                   std::to_string(column) + ")";  // no text quoted: the file may be a key by mistake
-        return false;
-    }
-
-    /// Empty when the text is well-formed JSON without duplicate members.
-    [[nodiscard]] const std::string& problem() const noexcept { return problem_; }
-
-private:
-    std::string_view text_;
-    std::vector<std::vector<std::string>> keys_;
-    std::string problem_;
-};
-
+namespace detail {
+/// Reads the policy file format (defined in detail/policy_reader.hpp, which <jwtmint/json.hpp> includes).
+template <class Tag>
+struct policy_reader;
 }  // namespace detail
 
 /// The widget's login rules as one value: the builder, the verifier, the CLI and the host backend
 /// take it, so minting and verifying cannot drift apart. Copyable; its const members are safe to
 /// call from many threads at once.
-namespace detail {
-template <class Tag>
-struct policy_reader;
-}  // namespace detail
-
 class login_policy {
 public:
     /// The widget's defaults: role claim "roles" as an array, any role names (no team roles
@@ -405,7 +333,7 @@ public:
         std::string message = "algorithm '" + std::string(alg) + "' is not allowed by the login policy, which allows " +
                               detail::policy_join(algorithms_);
         const std::string upper = detail::ascii_upper_copy(alg);
-        if (upper != alg && std::find(algorithms_.begin(), algorithms_.end(), upper) != algorithms_.end()) {
+        if (upper != alg && detail::is_listed(algorithms_, upper)) {
             message += " (JOSE algorithm names are case-sensitive: write " + upper + ")";
         } else if (!algorithms_.empty()) {
             message += "; sign with one of those (generate one with: jwtmint keygen " +
@@ -581,7 +509,7 @@ private:
                 return refuse("algorithm '" + std::string(given) +
                               "' is not one the widget accepts; use RS256 (recommended), ES256 or HS256");
             }
-            if (std::find(out.begin(), out.end(), upper) != out.end()) {
+            if (detail::is_listed(out, upper)) {
                 return refuse("algorithm '" + upper + "' is listed twice; list it once");
             }
             out.push_back(std::move(upper));
@@ -591,7 +519,7 @@ private:
         return *this;
     }
 
-    status check_one_role(std::string_view given, const std::string& label) const {
+    [[nodiscard]] status check_one_role(std::string_view given, const std::string& label) const {
         const std::string_view role = detail::trim(given);
         if (role.empty()) {
             return detail::fail(errc::invalid_claim, label + " is empty; remove it or give the team role's exact name");
@@ -625,7 +553,7 @@ private:
                               "' is not one the vendor reads; use email, upn or preferred_username "
                               "(claim names are case-sensitive)");
             }
-            if (std::find(out.begin(), out.end(), name) != out.end()) {
+            if (detail::is_listed(out, name)) {
                 return refuse("identity claim '" + std::string(name) + "' is listed twice; list it once");
             }
             out.emplace_back(name);
@@ -647,143 +575,6 @@ private:
     std::vector<std::string> identity_claims_;
     std::optional<error> error_;
 };
-
-namespace detail {
-/// Reads the policy file format (docs/login-policy.md) with the JSON type of Tag; the reading
-/// calls of jwt::login_policy (from_json, from_file) are its only users.
-template <class Tag>
-struct policy_reader {
-    using Json = json_t<Tag>;
-
-    /// A policy file's text (at most one octet over the size limit, which parse refuses).
-    static result<std::string> read_file(const file_path& path) {
-        std::string text;
-        std::array<char, 4096> buffer{};
-        std::array<char, 4096> chunk{};
-        const file_read read = read_file_into(path, max_policy_size, buffer.data(), buffer.size(), chunk.data(),
-                                              chunk.size(), text, [](std::string&, std::size_t) {});
-        if (read.error != 0) {
-            return fail(errc::invalid_policy,
-                        "cannot read policy file '" + path.string() + "': " + file_error_text(read.error));
-        }
-        return text;
-    }
-
-    /// Reads the string array member `name` into out, or says why not.
-    static std::optional<std::string> string_array(const Json& value, std::string_view name,
-                                                   std::vector<std::string_view>& out) {
-        if (!value.is_array()) {
-            return "member '" + std::string(name) + "' must be an array of strings, not " + json_type_name(value);
-        }
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            const auto& item = value[i];
-            if (!item.is_string()) {
-                return "member '" + std::string(name) + "' item #" + std::to_string(i + 1) + " must be a string, not " +
-                       json_type_name(item);
-            }
-            out.emplace_back(item.template get_ref<const std::string&>());
-        }
-        return std::nullopt;
-    }
-
-    static result<login_policy> parse(std::string_view text, const std::string& source) {
-        const auto bad = [&source](const std::string& why) { return fail(errc::invalid_policy, source + ": " + why); };
-        if (text.size() > max_policy_size) {
-            return bad("is over " + std::to_string(max_policy_size) +
-                       " bytes (64 KiB); a policy is a few hundred bytes: is this the right file?");
-        }
-        if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
-        if (trim(text).empty()) {
-            return bad("is empty; write a JSON object such as {\"team_roles\": [\"Support Team\"]}");
-        }
-
-        policy_syntax_check<Json> syntax(text);
-        (void)Json::sax_parse(text, &syntax);
-        if (!syntax.problem().empty()) return bad(syntax.problem());
-        const auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded()) return bad("is not valid JSON");
-        if (!j.is_object()) {
-            return bad(std::string("must be a JSON object ({...}), not ") + json_type_name(j));
-        }
-
-        static constexpr std::string_view members[] = {"role_claim", "role_format",          "team_roles",
-                                                       "algorithms", "max_lifetime_seconds", "identity_claims"};
-        for (const auto& item : j.items()) {
-            const std::string& key = item.key();
-            if (std::find(std::begin(members), std::end(members), key) != std::end(members)) continue;
-            std::string why = "has an unknown member '" + key + "'";
-            if (auto near = nearest_name(key, members)) why += " (did you mean '" + *near + "'?)";
-            why +=
-                "; its members are role_claim, role_format, team_roles, algorithms, max_lifetime_seconds, "
-                "identity_claims";
-            return bad(why);
-        }
-
-        login_policy p;
-        const auto member_error = [&](std::string_view name) -> std::optional<error> {
-            if (!p.error_) return std::nullopt;
-            return bad("member '" + std::string(name) + "': " + p.error_->what());
-        };
-        if (const auto it = j.find("role_claim"); it != j.end()) {
-            if (!it->is_string())
-                return bad(std::string("member 'role_claim' must be a string, not ") + json_type_name(*it));
-            p.role_claim(it->template get_ref<const std::string&>());
-            if (auto e = member_error("role_claim")) return std::move(*e);
-        }
-        if (const auto it = j.find("role_format"); it != j.end()) {
-            if (!it->is_string()) {
-                return bad(std::string("member 'role_format' must be a string, not ") + json_type_name(*it));
-            }
-            const std::string& f = it->template get_ref<const std::string&>();
-            if (f == "array") {
-                p.role_format(jwt::role_format::array);
-            } else if (f == "comma_separated") {
-                p.role_format(jwt::role_format::comma_separated);
-            } else {
-                return bad("member 'role_format' is '" + f + "'; use \"array\" or \"comma_separated\"");
-            }
-        }
-        if (const auto it = j.find("team_roles"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "team_roles", names)) return bad(*why);
-            p.team_roles(names);
-            if (auto e = member_error("team_roles")) return std::move(*e);
-        }
-        if (const auto it = j.find("algorithms"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "algorithms", names)) return bad(*why);
-            p.algorithms(names);
-            if (auto e = member_error("algorithms")) return std::move(*e);
-        }
-        if (const auto it = j.find("max_lifetime_seconds"); it != j.end()) {
-            if (!it->is_number()) {
-                return bad(std::string("member 'max_lifetime_seconds' must be a whole number of seconds, not ") +
-                           json_type_name(*it));
-            }
-            if (it->is_number_float()) {
-                return bad("member 'max_lifetime_seconds' must be a whole number of seconds (1 to 86400), not " +
-                           it->dump());
-            }
-            if (it->is_number_unsigned()) {
-                const auto v = it->template get<std::uint64_t>();
-                p.max_lifetime(std::chrono::duration<long double>(static_cast<long double>(v)));
-            } else {
-                p.max_lifetime(std::chrono::seconds(it->template get<std::int64_t>()));
-            }
-            if (auto e = member_error("max_lifetime_seconds")) return std::move(*e);
-        }
-        if (const auto it = j.find("identity_claims"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "identity_claims", names)) return bad(*why);
-            p.set_identity_claims(names);
-            if (auto e = member_error("identity_claims")) return std::move(*e);
-        }
-        if (auto s = p.check(); !s)
-            return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
-        return p;
-    }
-};
-}  // namespace detail
 
 }  // namespace v1
 }  // namespace jwt

@@ -5,6 +5,7 @@
 
 #include <jwtmint/detail/ecdsa.hpp>
 #include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/detail/shared_const.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/file_path.hpp>
 #include <jwtmint/key.hpp>
@@ -12,12 +13,10 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,7 +63,8 @@ inline std::string describe_key_kind(const key_info& info) {
 /// Whether key is of the type spec needs. PS256/384/512 take plain RSA keys and RSA-PSS-typed
 /// keys (whose own restrictions OpenSSL then enforces at initialisation).
 inline bool key_type_fits(const EVP_PKEY* key, const pkey_alg_spec& spec) {
-    if (spec.scheme == pkey_scheme::rsa_pss) return EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS");
+    if (spec.scheme == pkey_scheme::rsa_pss)
+        return EVP_PKEY_is_a(key, "RSA") != 0 || EVP_PKEY_is_a(key, "RSA-PSS") != 0;
     return EVP_PKEY_is_a(key, spec.key_type) != 0;
 }
 
@@ -130,11 +130,10 @@ public:
         : key_(std::move(key)), spec_(spec) {}
 
     /// The state for key, or why key cannot sign spec's algorithm.
-    [[nodiscard]] static result<std::shared_ptr<const pkey_signer_state>> create(private_key key,
-                                                                                 const pkey_alg_spec& spec) {
-        auto state = std::make_shared<pkey_signer_state>(make_tag{}, std::move(key), spec);
-        if (auto ok = state->init(); !ok) return std::move(ok).error();
-        return std::shared_ptr<const pkey_signer_state>(std::move(state));
+    [[nodiscard]] static result<shared_const<pkey_signer_state>> create(private_key key, const pkey_alg_spec& spec) {
+        auto state = shared_const<pkey_signer_state>::make(make_tag{}, std::move(key), spec);
+        if (auto ok = state.unshared().init(); !ok) return std::move(ok).error();
+        return state;
     }
 
     [[nodiscard]] std::size_t signature_size() const noexcept { return sig_size_; }
@@ -155,7 +154,7 @@ public:
             return len;
         }
         std::array<unsigned char, max_ecdsa_der_size> der{};
-        std::size_t len = std::min(der.size(), der_max_);
+        std::size_t len = der_max_ < der.size() ? der_max_ : der.size();
         if (EVP_DigestSign(ctx.get(), der.data(), &len, in, input.size()) != 1) {
             return fail_openssl(errc::signing_failed, std::string(spec_.alg) + " signing failed");
         }
@@ -193,7 +192,7 @@ private:
                                 std::string("cannot initialise ") + std::string(spec_.alg) + " signing with this key");
         }
         // RSA: the modulus size; ECDSA: the largest DER signature.
-        const std::size_t max = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
+        const auto max = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
         der_max_ = max;
         sig_size_ = spec_.raw_half != 0 ? 2 * spec_.raw_half : max;
         return self_test();
@@ -205,7 +204,7 @@ private:
         auto n = sign_to(self_test_input, reinterpret_cast<unsigned char*>(sig.data()));
         if (!n) return std::move(n).error();
         sig.resize(*n);
-        const unsigned char* to_check = reinterpret_cast<const unsigned char*>(sig.data());
+        const auto* to_check = reinterpret_cast<const unsigned char*>(sig.data());
         std::size_t check_len = sig.size();
         std::array<unsigned char, max_ecdsa_der_size> der{};
         if (spec_.raw_half != 0) {
@@ -363,7 +362,7 @@ protected:
     pkey_signer() = default;
 
 private:
-    std::shared_ptr<const pkey_signer_state> state_;
+    detail::shared_const<detail::pkey_signer_state> state_;
 };
 
 }  // namespace detail
@@ -519,9 +518,9 @@ public:
         : secret_(to_secure_bytes(secret)), mac_len_(mac_len) {}
 
     /// The keyed state for secret, or why secret cannot be an alg secret.
-    [[nodiscard]] static result<std::shared_ptr<const hmac_state>> create(std::string_view secret, const char* digest,
-                                                                          std::size_t min_len, std::size_t mac_len,
-                                                                          std::string_view alg) {
+    [[nodiscard]] static result<shared_const<hmac_state>> create(std::string_view secret, const char* digest,
+                                                                 std::size_t min_len, std::size_t mac_len,
+                                                                 std::string_view alg) {
         const std::string material = key_material_in_secret(secret);
         if (!material.empty()) {
             return fail(errc::key_algorithm_mismatch,
@@ -535,9 +534,9 @@ public:
                                             " (RFC 7518 section 3.2; generate one with: " + "jwtmint keygen " +
                                             lower_alg(alg) + ")");
         }
-        auto state = std::make_shared<hmac_state>(make_tag{}, secret, mac_len);
-        if (auto ok = state->init(digest); !ok) return std::move(ok).error();
-        return std::shared_ptr<const hmac_state>(std::move(state));
+        auto state = shared_const<hmac_state>::make(make_tag{}, secret, mac_len);
+        if (auto ok = state.unshared().init(digest); !ok) return std::move(ok).error();
+        return state;
     }
 
     hmac_state(const hmac_state&) = delete;
@@ -727,7 +726,7 @@ protected:
     hmac_signer() = default;
 
 private:
-    std::shared_ptr<const hmac_state> state_;
+    detail::shared_const<detail::hmac_state> state_;
 };
 }  // namespace detail
 

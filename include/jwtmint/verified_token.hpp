@@ -23,7 +23,7 @@ inline namespace v1 {
 using sys_seconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
 
 /// The default ceiling on a compact token's length in octets, checked before any decoding.
-inline constexpr std::size_t default_max_token_size = 8 * 1024;
+inline constexpr std::size_t default_max_token_size = std::size_t{8} * 1024;
 
 /// The latest NumericDate the verifier accepts: 9999-12-31T23:59:59Z. Later values, negative
 /// values, non-numbers and non-finite numbers are refused as errc::invalid_claim.

@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -145,7 +144,7 @@ public:
                       "from_secret() is for HS256/384/512; key-pair verifiers are built from a public key");
         auto mac = Algorithm::try_from_secret(secret);
         if (!mac) return std::move(mac).error();
-        return verifier(std::make_shared<const engine>(std::move(*mac)));
+        return verifier(detail::shared_const<engine>::make(std::move(*mac)));
     }
     /// As try_from_secret, throwing jwt::error.
     [[nodiscard]] static verifier from_secret(std::string_view secret) { return try_from_secret(secret).value(); }
@@ -161,7 +160,7 @@ public:
                       "from_secret_file() is for HS256/384/512; key-pair verifiers are built from a public key");
         auto mac = Algorithm::try_from_secret_file(path);
         if (!mac) return std::move(mac).error();
-        return verifier(std::make_shared<const engine>(std::move(*mac)));
+        return verifier(detail::shared_const<engine>::make(std::move(*mac)));
     }
     /// As try_from_secret_file, throwing jwt::error.
     [[nodiscard]] static verifier from_secret_file(const file_path& path) { return try_from_secret_file(path).value(); }
@@ -174,7 +173,7 @@ public:
     /// half of its key, or for HS* its secret (shared, not copied).
     [[nodiscard]] static result<verifier> try_from_signer(const Algorithm& signer) {
         if constexpr (is_hmac_algorithm_v<Algorithm>) {
-            return verifier(std::make_shared<const engine>(signer));
+            return verifier(detail::shared_const<engine>::make(signer));
         } else {
             auto key = public_key::try_from_private(signer.key());
             if (!key) return std::move(key).error();
@@ -350,7 +349,7 @@ public:
     }
 
 private:
-    explicit verifier(std::shared_ptr<const engine> e) : jws_(std::move(e)) {}
+    explicit verifier(detail::shared_const<engine> e) : jws_(std::move(e)) {}
 
     static std::int64_t to_unix(time_point t) {
         return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -360,7 +359,7 @@ private:
     void remember(error e) {
         if (!config_error_) config_error_ = std::move(e);
     }
-    verifier& remember(status s) {
+    verifier& remember(const status& s) {
         if (!s) remember(s.error().value(), s.error().what());
         return *this;
     }

@@ -6,17 +6,15 @@
 #include <jwtmint/claims.hpp>
 #include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/refusal.hpp>
+#include <jwtmint/detail/shared_const.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/verified_token.hpp>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,10 +53,10 @@ public:
     [[nodiscard]] status policy(const login_policy& rules, std::string_view alg) {
         if (auto valid = rules.check(); !valid) return valid;
         if (auto allowed = rules.check_algorithm(alg); !allowed) return allowed;
-        auto copy = std::make_shared<login_policy>(rules);
+        auto copy = shared_const<login_policy>::make(rules);
         // The verifier reads both forms whatever form the policy mints: a comma inside an array
         // element is then no fault of the token's.
-        copy->role_format(role_format::array);
+        copy.unshared().role_format(role_format::array);
         policy_ = std::move(copy);
         max_lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(policy_->max_lifetime()).count();
         identity_count_ = 0;
@@ -78,7 +76,7 @@ public:
     }
 
 private:
-    status set_required(std::optional<std::string>& field, const char* what, std::string_view value) {
+    static status set_required(std::optional<std::string>& field, const char* what, std::string_view value) {
         if (value.empty() || !is_valid_utf8(value)) {
             return fail(errc::invalid_claim, std::string("the required ") + what + " must be non-empty UTF-8 text");
         }
@@ -290,10 +288,9 @@ private:
                               "the token is addressed to an audience (aud), but this verifier was given none; "
                               "configure .audience(...) (RFC 7519 section 4.1.3)");
             }
-            const auto listed = [&](const std::string& a) {
-                return std::find(aud_.begin(), aud_.end(), a) != aud_.end();
-            };
-            if (std::none_of(t.aud_.begin(), t.aud_.end(), listed)) {
+            bool addressed = false;
+            for (const std::string& a : t.aud_) addressed = addressed || is_listed(aud_, a);
+            if (!addressed) {
                 return reject(why, errc::claim_mismatch,
                               "the token's aud does not include this verifier's audience " + quote(aud_.front()) +
                                   (aud_.size() > 1 ? " (or its other accepted audiences)" : ""));
@@ -345,8 +342,9 @@ private:
                     return reject(why, text.error().value(), text.error().what());
                 }
             }
-            const auto same = [&](const std::string& seen) { return role_equal(seen, r); };
-            if (std::none_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(kept), same)) {
+            bool seen = false;
+            for (std::size_t k = 0; k < kept && !seen; ++k) seen = role_equal(out[k], r);
+            if (!seen) {
                 if (kept != i) out[kept] = std::move(r);
                 ++kept;
             }
@@ -375,9 +373,11 @@ private:
         if (!policy_ || policy_->team_roles().empty()) return true;
         const std::vector<std::string>& team = policy_->team_roles();
         for (auto& r : t.roles_) {
-            const auto match = std::find_if(team.begin(), team.end(),
-                                            [&](const std::string& k) { return role_equal(k, r); });
-            if (match != team.end()) {
+            const std::string* match = nullptr;
+            for (const std::string& k : team) {
+                if (match == nullptr && role_equal(k, r)) match = &k;
+            }
+            if (match != nullptr) {
                 r = *match;
                 continue;
             }
@@ -392,7 +392,7 @@ private:
     std::optional<std::string> iss_, sub_;
     std::vector<std::string> aud_;
     std::vector<std::string> required_;
-    std::shared_ptr<const login_policy> policy_;  // the widget's login rules, if given
+    shared_const<login_policy> policy_;  // the widget's login rules, if given
     std::array<claim_slot, 3> identity_order_ = {email_slot, upn_slot, preferred_username_slot};
     std::size_t identity_count_ = 3;
 };

@@ -355,8 +355,8 @@ inline constexpr std::array<json_octet, 256> json_octet_classes = [] {
         const auto c = static_cast<unsigned char>(text[p + k]);
         unsigned d = 0;
         if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10u;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10u;
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10U;
+        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10U;
         else return false;
         v = v * 16 + d;
     }

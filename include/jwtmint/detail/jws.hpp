@@ -7,14 +7,13 @@
 #include <jwtmint/claims.hpp>
 #include <jwtmint/detail/json_scan.hpp>
 #include <jwtmint/detail/refusal.hpp>
+#include <jwtmint/detail/shared_const.hpp>
 #include <jwtmint/detail/verify_engine.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/signers.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,7 +42,8 @@ inline bool split_compact(std::string_view token, std::size_t max_size, compact_
     const std::size_t dot1 = token.find('.');
     const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-        const auto segments = std::count(token.begin(), token.end(), '.') + 1;
+        std::size_t segments = 1;
+        for (const char c : token) segments += c == '.' ? 1 : 0;
         return reject(why, errc::malformed_token,
                       "the token has " + std::to_string(segments) + (segments == 1 ? " segment" : " segments") +
                           "; a compact JWS has exactly three, header.payload.signature" +
@@ -189,7 +189,7 @@ public:
     using engine = typename verify_engine<Algorithm>::type;
     static constexpr std::string_view alg = Algorithm::alg;
 
-    explicit jws_layer(std::shared_ptr<const engine> e) noexcept : engine_(std::move(e)) {}
+    explicit jws_layer(shared_const<engine> e) noexcept : engine_(std::move(e)) {}
 
     [[nodiscard]] const engine& state() const noexcept { return *engine_; }
 
@@ -256,7 +256,7 @@ private:
     static const known_header& known_header_of() {
         static const known_header known = [] {
             known_header k;
-            k.json = "{\"alg\":\"" + std::string(alg) + "\",\"typ\":\"JWT\"}";
+            k.json = R"({"alg":")" + std::string(alg) + R"(","typ":"JWT"})";
             k.segment = base64url_encode(k.json);
             json_object_scan scan;
             rejection why;
@@ -269,7 +269,7 @@ private:
         return known;
     }
 
-    std::shared_ptr<const engine> engine_;
+    shared_const<engine> engine_;
 };
 
 }  // namespace detail

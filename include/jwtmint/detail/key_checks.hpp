@@ -14,7 +14,7 @@
 
 #include <array>
 #include <cstddef>
-#include <memory>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -155,7 +155,7 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     const std::string subject = std::string("the ") + curve.name + " public key";
     const bool ed448 = curve.size == 57;
     std::array<unsigned char, 57> y_le{};
-    std::copy(enc.begin(), enc.begin() + static_cast<std::ptrdiff_t>(len), y_le.begin());
+    std::memcpy(y_le.data(), enc.data(), len);
     if (ed448) {
         if ((y_le[56] & 0x7F) != 0) {
             return fail(errc::invalid_key, subject +
@@ -198,9 +198,9 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     // y of the small-order points: 1, p - 1, 0, and on Ed25519 +-c. c is the y of the order-8
     // points, sqrt((sqrt(d + 1) + 1) / d): written out here as the little-endian encoding that
     // Bernstein et al. list among the small-order points of Ed25519.
-    bool small = BN_is_one(y.get()) || BN_is_zero(y.get());
+    bool small = BN_is_one(y.get()) != 0 || BN_is_zero(y.get()) != 0;
     ok = BN_sub(t.get(), p.get(), y.get()) == 1;
-    small = small || BN_is_one(t.get());
+    small = small || BN_is_one(t.get()) != 0;
     if (!ed448 && ok) {
         static constexpr std::array<unsigned char, 32> order8_y = {
             0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
@@ -246,7 +246,7 @@ inline bool der_is_key(const unsigned char* der, std::size_t size) {
     if (!is_one_der_sequence(der, size)) return false;  // random secrets stop here (all but 1 in 65536)
     for (const int selection : {EVP_PKEY_PUBLIC_KEY, EVP_PKEY_KEYPAIR}) {
         EVP_PKEY* raw = nullptr;
-        std::unique_ptr<OSSL_DECODER_CTX, ossl_deleter<&OSSL_DECODER_CTX_free>> dctx{
+        ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
             OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", nullptr, nullptr, selection, nullptr, nullptr)};
         if (!dctx) continue;
         const unsigned char* data = der;

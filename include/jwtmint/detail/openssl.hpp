@@ -17,7 +17,7 @@
 
 #include <climits>
 #include <cstddef>
-#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,23 +26,50 @@ namespace jwt {
 inline namespace v1 {
 namespace detail {
 
-template <auto Free>
-struct ossl_deleter {  // stateless: unique_ptr stays one pointer wide
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Free(p);
+/// Owns one OpenSSL object and frees it with Free: what std::unique_ptr<T, deleter> would do, in a
+/// class small enough that each of the dozen handle types costs the compiler next to nothing
+/// (unique_ptr instantiates std::tuple and its constructor traits for every deleter type).
+template <class T, auto Free>
+class ossl_handle {
+public:
+    ossl_handle() noexcept = default;
+    explicit ossl_handle(T* p) noexcept : p_(p) {}
+    ossl_handle(ossl_handle&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+    ossl_handle& operator=(ossl_handle&& other) noexcept {
+        if (this != &other) reset(other.release());
+        return *this;
     }
+    ossl_handle(const ossl_handle&) = delete;
+    ossl_handle& operator=(const ossl_handle&) = delete;
+    ~ossl_handle() { reset(); }
+
+    [[nodiscard]] T* get() const noexcept { return p_; }
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    /// Gives up ownership: the caller frees the object (or hands it to OpenSSL, which does).
+    [[nodiscard]] T* release() noexcept {
+        T* p = p_;
+        p_ = nullptr;
+        return p;
+    }
+    void reset(T* p = nullptr) noexcept {
+        T* old = p_;
+        p_ = p;
+        if (old != nullptr) Free(old);
+    }
+
+private:
+    T* p_ = nullptr;
 };
 
-using pkey_ptr = std::unique_ptr<EVP_PKEY, ossl_deleter<&EVP_PKEY_free>>;
-using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, ossl_deleter<&EVP_PKEY_CTX_free>>;
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, ossl_deleter<&EVP_MD_CTX_free>>;
-using md_ptr = std::unique_ptr<EVP_MD, ossl_deleter<&EVP_MD_free>>;
-using mac_ptr = std::unique_ptr<EVP_MAC, ossl_deleter<&EVP_MAC_free>>;
-using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, ossl_deleter<&EVP_MAC_CTX_free>>;
-using bio_ptr = std::unique_ptr<BIO, ossl_deleter<&BIO_free_all>>;
-using bn_ptr = std::unique_ptr<BIGNUM, ossl_deleter<&BN_clear_free>>;
-using bn_ctx_ptr = std::unique_ptr<BN_CTX, ossl_deleter<&BN_CTX_free>>;
+using pkey_ptr = ossl_handle<EVP_PKEY, &EVP_PKEY_free>;
+using pkey_ctx_ptr = ossl_handle<EVP_PKEY_CTX, &EVP_PKEY_CTX_free>;
+using md_ctx_ptr = ossl_handle<EVP_MD_CTX, &EVP_MD_CTX_free>;
+using md_ptr = ossl_handle<EVP_MD, &EVP_MD_free>;
+using mac_ptr = ossl_handle<EVP_MAC, &EVP_MAC_free>;
+using mac_ctx_ptr = ossl_handle<EVP_MAC_CTX, &EVP_MAC_CTX_free>;
+using bio_ptr = ossl_handle<BIO, &BIO_free_all>;
+using bn_ptr = ossl_handle<BIGNUM, &BN_clear_free>;
+using bn_ctx_ptr = ossl_handle<BN_CTX, &BN_CTX_free>;
 
 /// Drains this thread's OpenSSL error queue into one line ("" when it was empty),
 /// so the next OpenSSL call on the thread starts clean.
@@ -73,10 +100,11 @@ struct cleansing_allocator {
     cleansing_allocator() noexcept = default;
     template <class U>
     explicit cleansing_allocator(const cleansing_allocator<U>& /*unused*/) noexcept {}
-    [[nodiscard]] T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+    // n is at most max_size() (SIZE_MAX / sizeof(T)): containers check before they allocate.
+    [[nodiscard]] T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
     void deallocate(T* p, std::size_t n) noexcept {
         OPENSSL_cleanse(p, n * sizeof(T));
-        std::allocator<T>{}.deallocate(p, n);
+        ::operator delete(p);
     }
     template <class U>
     bool operator==(const cleansing_allocator<U>& /*unused*/) const noexcept {

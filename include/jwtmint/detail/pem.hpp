@@ -15,7 +15,7 @@ namespace jwt {
 inline namespace v1 {
 /// The longest key text (PEM) or key file read, in octets; longer input is refused before it is
 /// read or scanned. A 16384-bit RSA private key takes about 12 KiB of PEM.
-inline constexpr std::size_t max_key_text_size = 64 * 1024;
+inline constexpr std::size_t max_key_text_size = std::size_t{64} * 1024;
 }  // namespace v1
 }  // namespace jwt
 
@@ -74,7 +74,7 @@ inline std::size_t der_element_size(const unsigned char* der, std::size_t size) 
     if (size < 2) return 0;
     const std::size_t first = der[1];
     if (first < 0x80) return 2 + first <= size ? 2 + first : 0;
-    const std::size_t octets = first & 0x7Fu;
+    const std::size_t octets = first & 0x7FU;
     if (octets == 0 || octets > 4 || 2 + octets > size) return 0;  // indefinite, or beyond 4 GiB
     std::size_t len = 0;
     for (std::size_t i = 0; i < octets; ++i) len = (len << 8) | der[2 + i];
@@ -169,9 +169,11 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
         if (line.substr(0, end_mark.size()) == end_mark) {
             const std::string expected = std::string(end_mark) + std::string(label) + std::string(dashes);
             if (line != expected) {
-                return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
-                                                   " ends with a different END line on " + line_no(line_number) +
-                                                   " (expected '" + expected + "'); the file was edited or cut");
+                std::string message = subject;
+                message += ": the PEM block that begins on " + line_no(begin_line);
+                message += " ends with a different END line on " + line_no(line_number);
+                message += " (expected '" + expected + "'); the file was edited or cut";
+                return fail(errc::invalid_key, message);
             }
             // The DER must end where the block does: extra octets after it are data no decoder reads.
             if (!encrypted && label != "EC PARAMETERS") {

@@ -90,10 +90,10 @@ inline std::string format_utc(std::int64_t unix_seconds) {
         out[19] = 'Z';
         return out;
     }
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
-                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(secs / 3600),
-                  static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    char buf[80];  // six numbers of at most 20 digits and the separators: snprintf cannot fail or cut
+    (void)std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
+                        static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(secs / 3600),
+                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
     return buf;
 }
 

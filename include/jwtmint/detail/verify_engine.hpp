@@ -5,6 +5,7 @@
 
 #include <jwtmint/detail/ecdsa.hpp>
 #include <jwtmint/detail/openssl.hpp>
+#include <jwtmint/detail/shared_const.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
@@ -17,7 +18,6 @@
 
 #include <array>
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,15 +32,20 @@ enum class signature_check { ok, wrong_length, out_of_range, mismatch, failure }
 /// The immutable state of an RS*/PS*/ES*/EdDSA verifier: the public key and a digest-verify context
 /// already through EVP_DigestVerifyInit_ex, copied per token and never mutated.
 class pkey_verify_state {
+    struct make_tag {};  // only make() makes one
+
 public:
+    pkey_verify_state(make_tag /*unused*/, public_key key, const pkey_alg_spec& spec)
+        : key_(std::move(key)), spec_(spec) {}
+
     /// The state for key (only its public half is kept), or why key cannot verify spec's algorithm.
-    [[nodiscard]] static result<std::shared_ptr<const pkey_verify_state>> make(const public_key& key,
-                                                                               const pkey_alg_spec& spec) {
+    [[nodiscard]] static result<shared_const<pkey_verify_state>> make(const public_key& key,
+                                                                      const pkey_alg_spec& spec) {
         auto pub = public_only(key);
         if (!pub) return std::move(pub).error();
-        std::shared_ptr<pkey_verify_state> state(new pkey_verify_state(std::move(*pub), spec));
-        if (auto ready = state->init(); !ready) return std::move(ready).error();
-        return std::shared_ptr<const pkey_verify_state>(std::move(state));
+        auto state = shared_const<pkey_verify_state>::make(make_tag{}, std::move(*pub), spec);
+        if (auto ready = state.unshared().init(); !ready) return std::move(ready).error();
+        return state;
     }
 
     [[nodiscard]] signature_check check(std::string_view input, std::string_view signature) const noexcept {
@@ -71,8 +76,6 @@ public:
     [[nodiscard]] const public_key& key() const noexcept { return key_; }
 
 private:
-    pkey_verify_state(public_key key, const pkey_alg_spec& spec) : key_(std::move(key)), spec_(spec) {}
-
     status init() {
         EVP_PKEY* pkey = key_.native_handle();
         if (auto fits = check_key_fits(pkey, describe(pkey), spec_, /*verifying=*/true); !fits) return fits;
