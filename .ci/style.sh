@@ -12,9 +12,9 @@
 #     vendored today: add a pathspec to `vendored` below if that changes). The fix:
 #       git ls-files -z -- '*.hpp' '*.cpp' '*.h' | xargs -0 clang-format-16 -i
 #  2. clang-tidy --warnings-as-errors='*' over
-#     - every header of include/: one file that includes <jwtmint/jwtmint.hpp>, with the static
-#       analyzer told to analyze header functions too (it skips them otherwise, and a header-only
-#       library is nothing but header functions);
+#     - every header of include/: one file that includes <jwtmint/jwtmint.hpp> and
+#       <jwtmint/json.hpp>, with the static analyzer told to analyze header functions too (it skips
+#       them otherwise, and a header-only library is nothing but header functions);
 #     - the usual files (below): the library's templates instantiated the way tests and users do,
 #       the test helpers in tests/*.hpp, and the two example programs with most code of their own.
 #     Files of tests/ and examples/ are compiled as the build (compile_commands.json of build-style/,
@@ -132,7 +132,7 @@ fi
 
 umbrella="$build/style/jwtmint_umbrella.cpp"
 rm -f "$build"/style/logs/*.log
-printf '// Every public header, for clang-tidy (.ci/style.sh).\n#include <jwtmint/jwtmint.hpp>\n' >"$umbrella"
+printf '// Every public header, for clang-tidy (.ci/style.sh).\n#include <jwtmint/jwtmint.hpp>\n#include <jwtmint/json.hpp>\n' >"$umbrella"
 
 # One clang-tidy run; its output goes to a log named after the file.
 tidy_one() {

@@ -853,10 +853,12 @@ template <class Signer, class = std::enable_if_t<is_pkey_algorithm_v<Signer>>>
     std::string out = "{\"keys\":[";
     std::vector<std::string> kids;
     for (const auto& text : public_jwks) {
-        // Well-formed and public before any of its text is copied.
-        if (auto key = detail::jwk_loader::public_key_from(text); !key) return std::move(key).error();
+        // Well-formed and a public key that loads before any of its text is copied.
         const auto jwk = detail::parse_jwk_object(text);
         if (!jwk) return jwk.error();
+        const auto pkey = detail::pkey_from_jwk(*jwk, false);
+        if (!pkey) return pkey.error();
+        if (auto key = public_key::try_from_evp_pkey(pkey->get()); !key) return std::move(key).error();
         auto kid = detail::jwk_kid(*jwk);
         if (!kid) return std::move(kid).error();
         if (!kid->empty()) {
