@@ -27,7 +27,7 @@ std::string random_bytes(std::mt19937& rng, std::size_t n) {
 }  // namespace
 
 TEST_CASE("encode then decode gives the input back for every length 0..70", "[base64url]") {
-    std::mt19937 rng(20240531u);  // deterministic
+    std::mt19937 rng(20240531U);  // deterministic
     for (std::size_t n = 0; n <= 70; ++n) {
         for (int round = 0; round < 8; ++round) {
             const std::string data = random_bytes(rng, n);
@@ -170,7 +170,7 @@ TEST_CASE("decoded sizes", "[base64url]") {
 }
 
 TEST_CASE("decoding into a caller buffer: every length 0..200 against the oracle", "[base64url]") {
-    std::mt19937 rng(7u);
+    std::mt19937 rng(7U);
     for (std::size_t n = 0; n <= 200; ++n) {
         const std::string data = random_bytes(rng, n);
         const std::string enc = oracle_encode(data);

@@ -35,9 +35,9 @@ static_assert(!std::is_constructible_v<hs_builder, const jwt::hs256&, jwt::login
 
 namespace {
 
-constexpr std::int64_t t0 = 1764000000;                              // the pinned "now"
-const std::string secret = "widget-login-secret-0123456789-abcdef";  // 37 bytes
-const std::string hs256_header = R"({"alg":"HS256","typ":"JWT"})";
+constexpr std::int64_t t0 = 1764000000;                                       // the pinned "now"
+constexpr std::string_view secret = "widget-login-secret-0123456789-abcdef";  // 37 bytes
+constexpr std::string_view hs256_header = R"({"alg":"HS256","typ":"JWT"})";
 
 const jwt::hs256& signer() {
     static const jwt::hs256 s = jwt::hs256::from_secret(secret);
@@ -51,7 +51,7 @@ hs_builder make() {
 }
 
 /// The compact HS256 token for these exact octets, computed without jwtmint.
-std::string expected_token(const std::string& header, const std::string& payload) {
+std::string expected_token(std::string_view header, std::string_view payload) {
     const std::string input = jwtmint_test::b64url_encode(header) + "." + jwtmint_test::b64url_encode(payload);
     return input + "." + jwtmint_test::b64url_encode(jwtmint_test::hmac_sha256(secret, input));
 }

@@ -120,6 +120,7 @@ void mint_in_threads(const Signer& signer, const independent_verifier& verifier)
     std::vector<thread_result> results(thread_count);
     std::atomic<int> ready{0};
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(thread_count));
     for (int t = 0; t < thread_count; ++t) {
         threads.emplace_back([&, t] {
             thread_result& out = results[static_cast<std::size_t>(t)];

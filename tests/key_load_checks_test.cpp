@@ -142,7 +142,7 @@ TEST_CASE("Ed25519: every small-order public key forges with plain OpenSSL and i
         REQUIRE(evp);  // OpenSSL itself loads it without complaint
         bool forged = false;
         for (int i = 0; i < 256 && !forged; ++i) {
-            forged = openssl_ed25519_verifies(evp.get(), "{\"roles\":\"Admin\",\"n\":" + std::to_string(i) + "}",
+            forged = openssl_ed25519_verifies(evp.get(), R"({"roles":"Admin","n":)" + std::to_string(i) + "}",
                                               forged_sig);
         }
         CHECK(forged);
@@ -380,7 +380,7 @@ const std::string& other_ec_private_pem() {
 
 TEST_CASE("a key file holds exactly one key", "[key][load-checks][pem]") {
     const std::string pub = jwtmint_test::openssl_public_pem(jwtmint_test::p256_pem());
-    const std::string priv = other_ec_private_pem();
+    const std::string& priv = other_ec_private_pem();
 
     SECTION("a public key and then a private key: neither loader picks one") {
         const std::string both = pub + priv;

@@ -185,7 +185,7 @@ TEST_CASE("every setter refuses a bad value, keeps the old one and says what to 
         p.max_lifetime(0s);
         CHECK(p.max_lifetime() == 600s);
         CHECK(contains(refusal(p), "give 1 s to 86400 s"));
-        for (jwt::login_policy q :
+        for (const jwt::login_policy& q :
              {jwt::login_policy{}.max_lifetime(-1s), jwt::login_policy{}.max_lifetime(24h + 1s),
               jwt::login_policy{}.max_lifetime(999ms),
               jwt::login_policy{}.max_lifetime(std::chrono::duration<double>(std::nan(""))),
@@ -540,11 +540,11 @@ TEST_CASE("a bad policy text is invalid_policy naming the member and the fix", "
         CHECK(contains(bad("[]"), "must be a JSON object ({...}), not an array"));
         CHECK(contains(bad(""), "is empty"));
         CHECK(contains(bad("\xEF\xBB\xBF  "), "is empty"));
-        std::string large = "{\"team_roles\": [\"" + std::string(70000, 'a') + "\"]}";
+        std::string large = R"({"team_roles": [")" + std::string(70000, 'a') + R"("]})";
         CHECK(contains(bad(large), "64 KiB"));
         // Exactly at the limit is still read.
-        std::string at_limit = "{\"team_roles\": [\"Support Team\"]}";
-        at_limit.append(64 * 1024 - at_limit.size(), ' ');
+        std::string at_limit = R"({"team_roles": ["Support Team"]})";
+        at_limit.append(std::size_t{64} * 1024 - at_limit.size(), ' ');
         CHECK(jwt::login_policy::try_from_json(at_limit).has_value());
     }
 }

@@ -147,9 +147,9 @@ void errors_keep_their_message() {
     // A valid signature over claims a policy refuses: a role claim that is a number.
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string payload = "{\"roles\":5,\"iat\":" + std::to_string(now) + ",\"exp\":" + std::to_string(now + 60) +
+    const std::string payload = R"({"roles":5,"iat":)" + std::to_string(now) + R"(,"exp":)" + std::to_string(now + 60) +
                                 "}";
-    const auto numeric_roles = jwt::try_sign_compact(*signer, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload);
+    const auto numeric_roles = jwt::try_sign_compact(*signer, R"({"alg":"HS256","typ":"JWT"})", payload);
     CHECK(numeric_roles.has_value());
     if (numeric_roles) {
         auto widget = *verifier;

@@ -15,14 +15,11 @@ namespace odr_other_library {
 std::string encode(std::string_view data);
 }
 
-namespace {
-const std::string secret = "odr-test-secret-0123456789abcdefghij";
-}  // namespace
-
 TEST_CASE("both translation units use the same jwtmint", "[odr]") {
     CHECK(&jwt::category() == odr_second_tu::category_address());
     CHECK(odr_second_tu::weak_key_code() == jwt::errc::weak_key);
 
+    const std::string secret = "odr-test-secret-0123456789abcdefghij";
     const auto signer = jwt::hs256::from_secret(secret);
     const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1764000000}};
     const std::string here = jwt::builder{signer}.roles({"A", "B"}).email("ada@example.com").sign_at(now);

@@ -131,9 +131,9 @@ TEST_CASE("HS256 tokens equal openssl dgst -mac HMAC", "[openssl-cli]") {
 TEST_CASE("PyJWT verifies a token of every algorithm jwtmint signs", "[interop][algorithms]") {
     const std::string secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const std::string& rsa = jwtmint_test::rsa2048_pem();
-    const std::string p384 = jwtmint_test::p384_pem();
+    const std::string& p384 = jwtmint_test::p384_pem();
     const std::string p521 = openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521");
-    const std::string ed = jwtmint_test::ed25519_pem();
+    const std::string& ed = jwtmint_test::ed25519_pem();
     const std::string rsa_pub = openssl_public_pem(rsa);
 
     nlohmann::json manifest = nlohmann::json::array();

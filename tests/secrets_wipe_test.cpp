@@ -22,8 +22,8 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <stdlib.h>  // mkdtemp
-#include <string.h>  // memmem (GNU)
+#include <stdlib.h>  // NOLINT(modernize-deprecated-headers): mkdtemp (POSIX) is declared here
+#include <string.h>  // NOLINT(modernize-deprecated-headers): memmem (GNU) is declared here
 #include <unistd.h>  // read, close
 
 #include <array>
@@ -404,6 +404,7 @@ TEST_CASE("hs256: the signer's copy of the secret is wiped when the last copy of
     watch::arm(true);
     {
         const auto signer = jwt::hs256::from_secret(sv(hmac_secret));
+        // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the copy is what is tested
         const auto copy = signer;  // shares the state; the secret is released with the last copy
         std::string token =
             jwt::builder{copy}.roles({"Accounting Team"}).email("ada@example.com").expires_in(5min).sign();

@@ -31,11 +31,15 @@ using jwtmint_test::temp_dir;
 
 namespace {
 
+// The types below stand for users' signers (and non-signers): a signer's sign, sign_to and
+// signature_size are const member functions, which is what is_signer_v checks, so none is made static.
+// NOLINTBEGIN(readability-convert-member-functions-to-static)
+
 // A user-written signer: wraps an EVP_PKEY the host obtained elsewhere and signs with plain EVP.
 struct evp_rs256_signer {
     static constexpr std::string_view alg = "RS256";
     EVP_PKEY* key;  // not owned
-    std::string sign(std::string_view input) const {
+    [[nodiscard]] std::string sign(std::string_view input) const {
         std::unique_ptr<EVP_MD_CTX, jwtmint_test::free_with<&EVP_MD_CTX_free>> ctx{EVP_MD_CTX_new()};
         std::size_t len = 0;
         if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key, nullptr) != 1 ||
@@ -54,30 +58,32 @@ struct evp_rs256_signer {
 
 struct throwing_signer {
     static constexpr std::string_view alg = "RS256";
-    std::string sign(std::string_view /*input*/) const { throw std::runtime_error("the HSM is unreachable"); }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const {
+        throw std::runtime_error("the HSM is unreachable");
+    }
 };
 
 struct empty_signer {
     static constexpr std::string_view alg = "RS256";
-    std::string sign(std::string_view /*input*/) const { return {}; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return {}; }
 };
 
 // A wrapper that also offers the allocation-free fast path (sign_to + signature_size), e.g. a
 // signer that forwards to a remote service through a fixed buffer.
 struct throwing_fast_signer {
     static constexpr std::string_view alg = "HS256";
-    std::string sign(std::string_view /*input*/) const { throw std::runtime_error("KMS quota exceeded"); }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { throw std::runtime_error("KMS quota exceeded"); }
     std::size_t sign_to(std::string_view /*input*/, unsigned char* /*out*/) const {
         throw std::runtime_error("KMS quota exceeded");
     }
-    std::size_t signature_size() const noexcept { return 32; }
+    [[nodiscard]] std::size_t signature_size() const noexcept { return 32; }
 };
 
 struct empty_fast_signer {
     static constexpr std::string_view alg = "HS256";
-    std::string sign(std::string_view /*input*/) const { return {}; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return {}; }
     std::size_t sign_to(std::string_view /*input*/, unsigned char* /*out*/) const { return 0; }
-    std::size_t signature_size() const noexcept { return 32; }
+    [[nodiscard]] std::size_t signature_size() const noexcept { return 32; }
 };
 
 // A user's signer that reports failure by returning it (no exceptions needed), and one that
@@ -96,21 +102,21 @@ struct result_hmac_signer {
 // A fast path that reports failure by returning it.
 struct result_failing_fast_signer {
     static constexpr std::string_view alg = "HS256";
-    std::string sign(std::string_view /*input*/) const { return "unused"; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return "unused"; }
     jwt::result<std::size_t> sign_to(std::string_view /*input*/, unsigned char* /*out*/) const {
         return jwt::error(jwt::errc::signing_failed, "the KMS refused: quota exceeded");
     }
-    std::size_t signature_size() const noexcept { return 32; }
+    [[nodiscard]] std::size_t signature_size() const noexcept { return 32; }
 };
 
 struct none_signer {
     static constexpr std::string_view alg = "none";
-    std::string sign(std::string_view /*input*/) const { return "x"; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return "x"; }
 };
 
 // Types that are not signers.
 struct no_alg {
-    std::string sign(std::string_view /*input*/) const { return "x"; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return "x"; }
 };
 struct no_sign {
     static constexpr std::string_view alg = "RS256";
@@ -121,12 +127,13 @@ struct non_const_sign {
 };
 struct int_sign {
     static constexpr std::string_view alg = "RS256";
-    int sign(std::string_view /*input*/) const { return 0; }
+    [[nodiscard]] int sign(std::string_view /*input*/) const { return 0; }
 };
 struct int_alg {
     static constexpr int alg = 256;
-    std::string sign(std::string_view /*input*/) const { return "x"; }
+    [[nodiscard]] std::string sign(std::string_view /*input*/) const { return "x"; }
 };
+// NOLINTEND(readability-convert-member-functions-to-static)
 
 static_assert(jwt::is_signer_v<jwt::rs256>);
 static_assert(jwt::is_signer_v<jwt::es256>);
@@ -153,7 +160,7 @@ static_assert(std::is_copy_constructible_v<jwt::hs256> && std::is_copy_assignabl
 static_assert(!std::is_default_constructible_v<jwt::rs256>);
 static_assert(!std::is_default_constructible_v<jwt::hs256>);
 
-const std::string secret32 = "0123456789abcdef0123456789abcdef";
+constexpr std::string_view secret32 = "0123456789abcdef0123456789abcdef";
 
 std::string message_of(const std::function<void()>& f) {
     try {
@@ -271,7 +278,7 @@ TEST_CASE("hs256 refuses what HS256 cannot use, each with its own errc", "[signe
     }
     SECTION("a secret file's exact bytes are the secret, a trailing newline included") {
         temp_dir dir;
-        const std::string bytes = secret32 + "\n";
+        const std::string bytes = std::string(secret32) + "\n";
         jwtmint_test::write_file(dir / "hs.key", bytes);
         const auto signer = jwt::hs256::from_secret_file(dir / "hs.key");
         CHECK(signer.sign("input") == jwtmint_test::hmac_sha256(bytes, "input"));

@@ -26,7 +26,7 @@ namespace jwtmint_test {
 /// The known-answer vectors: tests/vectors in the source tree, unless CMake's JWTMINT_VECTORS_DIR
 /// says otherwise. They ship with the code, so their absence fails the test; nothing skips.
 inline std::filesystem::path vectors_dir() {
-    const std::filesystem::path dir{JWTMINT_VECTORS_DIR};
+    std::filesystem::path dir{JWTMINT_VECTORS_DIR};
     if (!std::filesystem::is_directory(dir / "rfc") || !std::filesystem::is_directory(dir / "wycheproof")) {
         FAIL("the known-answer vectors are not at " << dir.string()
                                                     << " (JWTMINT_VECTORS_DIR): they ship in the source tree as "

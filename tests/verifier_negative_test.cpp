@@ -28,6 +28,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using jwt::errc;
@@ -78,31 +79,38 @@ V configured(V v, const policy& p) {
     return v;
 }
 
-const std::string now_s = std::to_string(test_now);
-const std::string exp_s = std::to_string(test_now + 300);
+/// test_now and test_now + 300 in decimal, as JSON numbers.
+const std::string& now_s() {
+    static const std::string s = std::to_string(test_now);
+    return s;
+}
+const std::string& exp_s() {
+    static const std::string s = std::to_string(test_now + 300);
+    return s;
+}
 
 /// The claims of a good widget token at test_now, with extra members appended.
 std::string claims(const std::string& extra = "") {
-    return R"({"roles":["Accounting Team"],"email":"ada@example.com","iat":)" + now_s + R"(,"exp":)" + exp_s + extra +
-           "}";
+    return R"({"roles":["Accounting Team"],"email":"ada@example.com","iat":)" + now_s() + R"(,"exp":)" + exp_s() +
+           extra + "}";
 }
 /// Claims without the registered time members, for time cases.
 std::string claims_with_times(const std::string& times) {
     return R"({"roles":["Accounting Team"],"email":"ada@example.com")" + times + "}";
 }
 
-const std::string hs_header = R"({"alg":"HS256","typ":"JWT"})";
-const std::string rs_header = R"({"alg":"RS256","typ":"JWT"})";
-const std::string es_header = R"({"alg":"ES256","typ":"JWT"})";
+constexpr std::string_view hs_header = R"({"alg":"HS256","typ":"JWT"})";
+constexpr std::string_view rs_header = R"({"alg":"RS256","typ":"JWT"})";
+constexpr std::string_view es_header = R"({"alg":"ES256","typ":"JWT"})";
 
-std::string hs(const std::string& header, const std::string& payload) { return sign_json(keys().hs, header, payload); }
+std::string hs(std::string_view header, const std::string& payload) { return sign_json(keys().hs, header, payload); }
 std::string hs(const std::string& payload) { return hs(hs_header, payload); }
 
 /// Sets the unused low bits of a segment's last character (canonical encodings have them zero).
 std::string set_trailing_bits(std::string seg) {
     static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const std::size_t v = alphabet.find(seg.back());
-    seg.back() = alphabet[v | 1u];
+    seg.back() = alphabet[v | 1U];
     return seg;
 }
 
@@ -205,7 +213,7 @@ std::vector<negative_case> make_cases() {
                  errc::malformed_token});
     c.push_back({"nesting 40 levels deep", alg::hs, hs(claims(",\"x\":" + std::string(40, '[') + std::string(40, ']'))),
                  errc::malformed_token});
-    c.push_back({"number overflow 1e400", alg::hs, hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":1e400)")),
+    c.push_back({"number overflow 1e400", alg::hs, hs(claims_with_times(R"(,"iat":)" + now_s() + R"(,"exp":1e400)")),
                  errc::malformed_token});
     // A number beyond a double written with an exponent of 8 digits and a million-digit fraction
     // that pulls the other way: the scan read exponents to 7 digits only, took the number for
@@ -217,10 +225,10 @@ std::vector<negative_case> make_cases() {
         c.push_back({"nbf beyond a double, exponent of 8 digits", alg::hs, hs(claims(R"(,"nbf":)" + beyond)),
                      errc::malformed_token, large});
         c.push_back({"exp beyond a double, exponent of 8 digits", alg::hs,
-                     hs(claims_with_times(R"(,"iat":)" + now_s + R"(,"exp":)" + beyond)), errc::malformed_token,
+                     hs(claims_with_times(R"(,"iat":)" + now_s() + R"(,"exp":)" + beyond)), errc::malformed_token,
                      large});
         c.push_back({"iat beyond a double, exponent with a + and 20 digits", alg::hs,
-                     hs(claims_with_times(R"(,"exp":)" + exp_s + R"(,"iat":0.)" + std::string(1000000, '0') +
+                     hs(claims_with_times(R"(,"exp":)" + exp_s() + R"(,"iat":0.)" + std::string(1000000, '0') +
                                           "1E+00000000000010000000")),
                      errc::malformed_token, large});
     }
@@ -314,10 +322,11 @@ std::vector<negative_case> make_cases() {
                  errc::invalid_signature});
 
     // time (the clock is pinned at test_now)
-    const std::string iat = R"(,"iat":)" + now_s;
+    const std::string iat = R"(,"iat":)" + now_s();
     c.push_back({"expired one second ago", alg::hs,
                  hs(claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now - 1))), errc::token_expired});
-    c.push_back({"exp equal to now", alg::hs, hs(claims_with_times(iat + R"(,"exp":)" + now_s)), errc::token_expired});
+    c.push_back({"exp equal to now", alg::hs, hs(claims_with_times(iat + R"(,"exp":)" + now_s())),
+                 errc::token_expired});
     c.push_back({"expired beyond the leeway", alg::rs,
                  sign_json(k.rs, rs_header, claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now - 30))),
                  errc::token_expired, with_leeway(std::chrono::seconds{30})});
@@ -330,10 +339,10 @@ std::vector<negative_case> make_cases() {
     c.push_back({"lifetime above the maximum", alg::es,
                  sign_json(k.es, es_header, claims_with_times(iat + R"(,"exp":)" + std::to_string(test_now + 3600))),
                  errc::lifetime_too_long, with_max_lifetime(std::chrono::seconds{600})});
-    c.push_back({"maximum lifetime set but no iat", alg::hs, hs(claims_with_times(R"(,"exp":)" + exp_s)),
+    c.push_back({"maximum lifetime set but no iat", alg::hs, hs(claims_with_times(R"(,"exp":)" + exp_s())),
                  errc::missing_claim, with_max_lifetime(std::chrono::seconds{600})});
     c.push_back({"missing exp", alg::hs, hs(claims_with_times(iat)), errc::missing_claim});
-    c.push_back({"exp as a string", alg::hs, hs(claims_with_times(iat + R"(,"exp":")" + exp_s + "\"")),
+    c.push_back({"exp as a string", alg::hs, hs(claims_with_times(iat + R"(,"exp":")" + exp_s() + "\"")),
                  errc::invalid_claim});
     c.push_back({"exp huge (1e20)", alg::hs, hs(claims_with_times(iat + R"(,"exp":99999999999999999999)")),
                  errc::invalid_claim});
@@ -343,7 +352,7 @@ std::vector<negative_case> make_cases() {
     c.push_back({"exp true", alg::hs, hs(claims_with_times(iat + R"(,"exp":true)")), errc::invalid_claim});
     c.push_back({"exp null", alg::hs, hs(claims_with_times(iat + R"(,"exp":null)")), errc::invalid_claim});
     c.push_back({"nbf as a string", alg::hs, hs(claims(R"(,"nbf":"soon")")), errc::invalid_claim});
-    c.push_back({"iat as an array", alg::hs, hs(claims_with_times(R"(,"iat":[1],"exp":)" + exp_s)),
+    c.push_back({"iat as an array", alg::hs, hs(claims_with_times(R"(,"iat":[1],"exp":)" + exp_s())),
                  errc::invalid_claim});
 
     // claims
@@ -372,10 +381,10 @@ std::vector<negative_case> make_cases() {
     policy widget;
     widget.login = jwt::login_policy{};
     c.push_back({"missing role claim", alg::hs,
-                 hs(R"({"email":"ada@example.com","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::missing_roles,
-                 widget});
+                 hs(R"({"email":"ada@example.com","iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}"),
+                 errc::missing_roles, widget});
     const auto with_roles = [&](const std::string& roles) {
-        return hs(R"({"roles":)" + roles + R"(,"iat":)" + now_s + R"(,"exp":)" + exp_s + "}");
+        return hs(R"({"roles":)" + roles + R"(,"iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}");
     };
     c.push_back({"role claim is a number", alg::hs, with_roles("7"), errc::invalid_claim, widget});
     c.push_back({"role claim is an object", alg::hs, with_roles(R"({"name":"a"})"), errc::invalid_claim, widget});
@@ -395,12 +404,13 @@ std::vector<negative_case> make_cases() {
     groups.login = jwt::login_policy{}.role_claim("groups");
     c.push_back({"roles under another claim name than configured", alg::hs, hs(claims()), errc::missing_roles, groups});
     c.push_back({"email is a number", alg::hs,
-                 hs(R"({"roles":["a"],"email":5,"iat":)" + now_s + R"(,"exp":)" + exp_s + "}"), errc::invalid_claim});
+                 hs(R"({"roles":["a"],"email":5,"iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}"),
+                 errc::invalid_claim});
     c.push_back({"email empty, upn set", alg::hs,
-                 hs(R"({"roles":["a"],"email":"","upn":"u@corp","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
+                 hs(R"({"roles":["a"],"email":"","upn":"u@corp","iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}"),
                  errc::invalid_claim});
     c.push_back({"preferred_username only spaces", alg::hs,
-                 hs(R"({"roles":["a"],"preferred_username":"  ","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
+                 hs(R"({"roles":["a"],"preferred_username":"  ","iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}"),
                  errc::invalid_claim});
     c.push_back({"aud holding U+0000", alg::hs, hs(claims(R"(,"aud":"customgpt\u0000")")), errc::invalid_claim, [] {
                      policy p;
@@ -408,7 +418,7 @@ std::vector<negative_case> make_cases() {
                      return p;
                  }()});
     c.push_back({"upn with a control character", alg::hs,
-                 hs(R"({"roles":["a"],"upn":"a\u0007b","iat":)" + now_s + R"(,"exp":)" + exp_s + "}"),
+                 hs(R"({"roles":["a"],"upn":"a\u0007b","iat":)" + now_s() + R"(,"exp":)" + exp_s() + "}"),
                  errc::invalid_claim});
 
     // size
@@ -596,7 +606,7 @@ TEST_CASE("bad input: numbers JSON cannot hold, and NumericDates out of range", 
     const auto tok = [&](const std::string& payload) {
         return sign_json(k.hs, R"({"alg":"HS256","typ":"JWT"})", payload);
     };
-    const std::string iat = R"(,"iat":)" + now_s;
+    const std::string iat = R"(,"iat":)" + now_s();
     SECTION("beyond double's range anywhere is malformed_token") {
         CHECK(verify_code(v, sign_json(k.hs, R"({"alg":"HS256","x":1e400})", claims())) == errc::malformed_token);
         CHECK(verify_code(v, tok(claims(R"(,"custom":-1e400)"))) == errc::malformed_token);
@@ -604,10 +614,11 @@ TEST_CASE("bad input: numbers JSON cannot hold, and NumericDates out of range", 
               errc::malformed_token);
     }
     SECTION("a NumericDate must be a number of seconds in [0, 9999-12-31T23:59:59Z]") {
+        const std::string iat_exp = iat + R"(,"exp":)";
         for (const std::string exp : {"9223372036854775807", "9223372036854775808", "18446744073709551616", "1.5e308",
                                       "-1e300", "-0.5", "253402300800"}) {
             INFO("exp " << exp);
-            CHECK(verify_code(v, tok(claims_with_times(iat + R"(,"exp":)" + exp))) == errc::invalid_claim);
+            CHECK(verify_code(v, tok(claims_with_times(iat_exp + exp))) == errc::invalid_claim);
         }
         CHECK(verify_code(v, tok(claims(R"(,"nbf":-9223372036854775809)"))) == errc::invalid_claim);
         CHECK(verify_code(v, tok(claims_with_times(R"(,"iat":1e300,"exp":)" + std::to_string(test_now + 300)))) ==

@@ -93,7 +93,7 @@ std::size_t check_bit_flips(const Verifier& v, const std::string& token) {
     for (std::size_t i = 0; i < token.size(); ++i) {
         for (int bit = 0; bit < 8; ++bit) {
             std::string t = token;
-            t[i] = static_cast<char>(static_cast<unsigned char>(t[i]) ^ (1u << bit));
+            t[i] = static_cast<char>(static_cast<unsigned char>(t[i]) ^ (1U << bit));
             std::error_code ec;
             std::optional<jwt::verified_token> result;
             try {
@@ -257,7 +257,7 @@ TEST_CASE("exp, nbf and iat are checked at the boundaries, with leeway", "[verif
 TEST_CASE("NumericDates are read as nlohmann::json reads the number, or the token is refused", "[verifier][time]") {
     const auto& k = keys();
     auto v = pinned_verifier<jwt::hs256>::from_signer(k.hs);
-    v.max_token_size(4 * 1024 * 1024).allow_missing_expiration();
+    v.max_token_size(std::size_t{4} * 1024 * 1024).allow_missing_expiration();
     const auto verify_nbf = [&](const std::string& nbf, std::int64_t now = test_now + 3600) {
         return v.verify_at(sign_json(k.hs, R"({"alg":"HS256"})", R"({"roles":["a"],"nbf":)" + nbf + "}"),
                            clock_at(now));
@@ -436,11 +436,11 @@ TEST_CASE("role claim forms, names and identity resolution", "[verifier][claims]
         // The role claim is judged under a login policy; a plain verifier leaves such roles unread.
         auto widget = pinned_verifier<jwt::hs256>::from_signer(k.hs);
         widget.policy(jwt::login_policy{});
-        const std::string dated = R"("iat":1764000000,)";
+        const std::string dated_tail = R"("iat":1764000000,)" + tail;
         for (const char* roles : {R"({"roles":["Admin\u0000"],)", R"({"roles":"Admin\u0000, b",)"}) {
             INFO(roles);
-            CHECK(verify_code(widget, sign_json(k.hs, h, roles + dated + tail)) == errc::invalid_claim);
-            CHECK(v.verify(sign_json(k.hs, h, roles + dated + tail)).roles().empty());
+            CHECK(verify_code(widget, sign_json(k.hs, h, roles + dated_tail)) == errc::invalid_claim);
+            CHECK(v.verify(sign_json(k.hs, h, roles + dated_tail)).roles().empty());
         }
         refused(h, R"({"roles":"a","sub":"u\u0000",)" + tail, errc::invalid_claim);
         refused(h, R"({"roles":"a","aud":"customgpt\u0000x",)" + tail, errc::invalid_claim);
@@ -625,6 +625,7 @@ TEST_CASE("one verifier, many threads", "[verifier][threads]") {
     const auto v = pinned_verifier<jwt::es256>::from_signer(k.es);
     std::atomic<int> wrong{0};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {
             for (int n = 0; n < 150; ++n) {

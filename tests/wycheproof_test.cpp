@@ -234,7 +234,7 @@ TEST_CASE("Wycheproof RSA PKCS#1 v1.5 2048 SHA-256 through verifier<rs256>::veri
     CHECK(small_exponent == 2);
     const std::string extra = " (" + std::to_string(acceptable) + " 'acceptable', all refused as designed; " +
                               std::to_string(small_exponent) + " valid cases under e = 3 keys, refused at key load)";
-    t.print("rsa_signature_2048_sha256_test.json", extra.c_str());
+    t.print("rsa_signature_2048_sha256_test.json", extra);
     CHECK(t.ran == file.at("numberOfTests").get<std::size_t>());
 }
 
@@ -327,7 +327,7 @@ TEST_CASE("Wycheproof HMAC-SHA-256 through the verifier and its HMAC primitive",
                               " full-tag cases matched their label, " + std::to_string(public_truncated_refused) +
                               " truncated-tag cases refused; " + std::to_string(short_key_primitive_only) +
                               " short-key cases via the primitive only";
-    primitive.print("hmac_sha256_test.json", extra.c_str());
+    primitive.print("hmac_sha256_test.json", extra);
     CHECK(primitive.ran == file.at("numberOfTests").get<std::size_t>());
     CHECK(public_full + public_truncated_refused + short_key_primitive_only == primitive.ran);
 }
@@ -441,7 +441,7 @@ TEST_CASE("Wycheproof JSON Web Signature cases for RS256, ES256 and HS256 throug
                         " mislabelled valid treated as invalid; " + std::to_string(import_refused) +
                         " refused at JWK import for use/key_ops) refusals by code:";
     for (const auto& [code, n] : by_code) extra += std::string(" ") + jwt::errc_name(code) + "=" + std::to_string(n);
-    t.print("json_web_signature_test.json", extra.c_str());
+    t.print("json_web_signature_test.json", extra);
     CHECK(t.ran + t.skipped == file.at("numberOfTests").get<std::size_t>());
     CHECK(relabelled == 2);
     CHECK(t.accepted > 0);

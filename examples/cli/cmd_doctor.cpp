@@ -81,12 +81,12 @@ void check_file_mode(context& c) {
         return;
     }
     char text[8];
-    std::snprintf(text, sizeof text, "%04o", mode);
-    if ((mode & 0007u) != 0) {
+    static_cast<void>(std::snprintf(text, sizeof text, "%04o", mode));  // at most 07777: fits
+    if ((mode & 0007U) != 0) {
         c.list.add(verdict::fail, "key file mode",
                    std::string("mode ") + text + ": every user on this machine can read the key; run: chmod 600 " +
                        c.o.key);
-    } else if ((mode & 0070u) != 0) {
+    } else if ((mode & 0070U) != 0) {
         c.list.add(verdict::warn, "key file mode",
                    std::string("mode ") + text +
                        ": the file's group can read the key; unless that is the service's "

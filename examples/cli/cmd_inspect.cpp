@@ -78,7 +78,7 @@ void check_header(const unverified_token& t, report& r) {
     if (alg == t.header.end() || !alg->is_string()) {
         r.warnings.emplace_back("the header has no alg string; no verifier will accept the token");
     } else {
-        const std::string& name = alg->get_ref<const std::string&>();
+        const auto& name = alg->get_ref<const std::string&>();
         if (lower(name) == "none") {
             r.warnings.emplace_back("alg is '" + name + "': the token is unsigned, and the vendor refuses it");
         } else if (const auto a = parse_algorithm(name); !a || name != algorithm_name(*a)) {

@@ -86,7 +86,8 @@ int keygen_secret(const keygen_options& o) {
     // raw: the file's bytes are the random octets themselves. base64url: the file holds the
     // printable characters, and those characters (as bytes) are the HMAC key.
     write_private_file(o.out, as_text ? text.view() : secret.view(), o.force);
-    std::fwrite(text.view().data(), 1, text.size(), stdout);
+    // A short write sets stdout's error indicator, which main checks before exit.
+    static_cast<void>(std::fwrite(text.view().data(), 1, text.size(), stdout));
     std::fputc('\n', stdout);
     if (as_text) {
         std::fprintf(stderr, "jwtmint: wrote a new %s secret to '%s' (mode 0600): the %zu characters\n", alg,

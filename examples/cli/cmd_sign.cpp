@@ -109,7 +109,7 @@ int run_sign(const sign_options& o) {
     }
     if (!roles.empty()) {
         // Unknown team roles (with the nearest one), blank names, a comma in the comma form.
-        if (auto valid = rules.policy.check_roles(roles); !valid) throw valid.error();
+        if (auto valid = rules.policy.check_roles(roles); !valid) throw jwt::error(valid.error());
     }
     std::vector<std::pair<std::string, nlohmann::json>> claims;
     for (const auto& spec : o.claims) {

@@ -77,13 +77,15 @@ template <class Alg>
     }
 }
 
-[[nodiscard]] key_kind key_kind_of(const algorithm& a) noexcept;
+// This and algorithm_name call std::visit, which cannot throw here: a variant of empty tags is
+// never valueless.
+[[nodiscard]] key_kind key_kind_of(const algorithm& a) noexcept;  // NOLINT(bugprone-exception-escape)
 
 /// Every entry of the table, in order.
 [[nodiscard]] const std::vector<algorithm>& all_algorithms();
 
 /// The JOSE name: "RS256", "PS384", "EdDSA", "HS512".
-[[nodiscard]] const char* algorithm_name(const algorithm& a) noexcept;
+[[nodiscard]] const char* algorithm_name(const algorithm& a) noexcept;  // NOLINT(bugprone-exception-escape)
 
 /// Parses an algorithm name, case-insensitively; nullopt when it is not in the table.
 [[nodiscard]] std::optional<algorithm> parse_algorithm(std::string_view text);

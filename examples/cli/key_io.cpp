@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+#include <system_error>
 
 namespace cli {
 
@@ -21,7 +21,7 @@ namespace {
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) { return std::generic_category().message(err); }
 
 std::string describe(const jwt::key_info& info, const char* half, const char* format) {
     std::string kind = info.type;
@@ -73,7 +73,8 @@ secret_buffer read_file_bytes(const std::filesystem::path& path, std::string_vie
     const std::streamoff size = in.tellg();
     in.seekg(0, std::ios::beg);
     if (size < 0) file_error("cannot read " + std::string(what) + " " + quoted(path) + ": not a regular file");
-    if (size > 1024 * 1024) file_error(std::string(what) + " " + quoted(path) + " is over 1 MiB; that is no key");
+    if (size > std::streamoff{1024} * 1024)
+        file_error(std::string(what) + " " + quoted(path) + " is over 1 MiB; that is no key");
     secret_buffer bytes(static_cast<std::size_t>(size));
     if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
         file_error("error while reading " + std::string(what) + " " + quoted(path));
@@ -291,7 +292,7 @@ void write_private_file(const std::filesystem::path& path, std::string_view byte
 unsigned file_mode(const std::filesystem::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) file_error("cannot stat " + quoted(path) + ": " + errno_text(errno));
-    return static_cast<unsigned>(st.st_mode) & 07777u;
+    return static_cast<unsigned>(st.st_mode) & 07777U;
 }
 
 }  // namespace cli

@@ -42,7 +42,7 @@ login_rules resolve_rules(const policy_options& o) {
     r.general = o.general;
     if (!o.file.empty()) {
         auto loaded = jwt::login_policy::try_from_file(o.file);
-        if (!loaded) throw loaded.error();
+        if (!loaded) throw jwt::error(loaded.error());
         if (auto valid = loaded->check(); !valid) {
             throw jwt::error(valid.error().value(), "policy file '" + o.file + "': " + valid.error().what());
         }

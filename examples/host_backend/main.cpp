@@ -213,6 +213,8 @@ void check_user_roles(const host::user_store& users, const jwt::login_policy& po
         for (const std::string& role : u.roles) {
             const jwt::status st = policy.check_role(role);
             if (st) continue;
+            // Built once, for the exception below.
+            // NOLINTNEXTLINE(performance-inefficient-string-concatenation)
             std::string why = users_origin + ": user '" + u.username + "' has role '" + role + "'";
             if (st.error().value() == jwt::errc::unknown_role) {
                 why += ", which is not a team role";
@@ -281,9 +283,7 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
     std::printf("              and put its output as the user's \"password\" in the users file\n\n");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     options o;
     CLI::App cli{
         "jwtmint-host-backend: signs users in, mints their widget-login JWT at\n"
@@ -371,7 +371,8 @@ int main(int argc, char** argv) {
         }
     }
 
-    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // one log line per write, also into a pipe
+    // One log line per write, also into a pipe (should that fail, stdout keeps its buffering).
+    static_cast<void>(std::setvbuf(stdout, nullptr, _IOLBF, 0));
 
     // SIGINT and SIGTERM are taken by a sigwait thread (below), and SIGUSR1 is how main wakes
     // it when the server ends on its own; all three must be blocked in every thread, so block
@@ -382,7 +383,9 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);  // a browser closing a connection is not a reason to die
+    // A browser closing a connection is not a reason to die. (signal fails only for a signal
+    // number that does not exist.)
+    static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
 
     // Built once here and shared, read-only, by every request thread (the sessions lock
     // themselves).
@@ -415,6 +418,7 @@ int main(int argc, char** argv) {
             policy.algorithms().empty()
                 ? host::algorithm::rs256
                 : host::parse_algorithm(policy.algorithms().front()).value_or(host::algorithm::rs256);
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread exists yet
         const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
         key.emplace(host::load_or_create_key(
             alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key_file,
@@ -484,4 +488,17 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "error: the server stopped unexpectedly\n");
     return ok ? 0 : 1;
+}
+
+}  // namespace
+
+// What run does not catch itself (setting up the options, a thread or the server) ends the
+// program with its message, not with std::terminate.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
 }

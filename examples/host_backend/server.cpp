@@ -68,6 +68,9 @@ struct request_context {
     std::string session_id;  // the cookie's value; never logged
     std::string user;        // "" when signed out
 };
+// Its constructor cannot throw: time_point's and string's default constructors do not (the former
+// is just not declared noexcept).
+// NOLINTNEXTLINE(cert-err58-cpp)
 thread_local request_context current;
 
 std::string html_escape(std::string_view s) {
@@ -227,17 +230,19 @@ std::string utc_now() {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf, n);  // n is 0 if the text did not fit (it does: 20 characters to year 9999)
 }
 
 class routes {
 public:
     explicit routes(app_state app) : app_(std::move(app)) {}
 
-    const user* signed_in_user() const { return current.user.empty() ? nullptr : app_.users.find(current.user); }
+    [[nodiscard]] const user* signed_in_user() const {
+        return current.user.empty() ? nullptr : app_.users.find(current.user);
+    }
 
-    std::string header_html(std::string_view active_path) const {
+    [[nodiscard]] std::string header_html(std::string_view active_path) const {
         std::string h = "<header class=\"topbar\">\n";
         h += "  <a class=\"brand\" href=\"/\">jwtmint host backend</a>\n  <nav>";
         for (const page_info& p : widget_pages) {
@@ -247,9 +252,9 @@ public:
         }
         h += "</nav>\n  <div class=\"who\">";
         if (const user* u = signed_in_user()) {
-            h += "Signed in as <strong id=\"signed-in-user\">" + html_escape(u->username) +
-                 "</strong> <form method=\"post\" action=\"/logout\">" +
-                 "<button type=\"submit\">Sign out</button></form>";
+            h += R"(Signed in as <strong id="signed-in-user">)" + html_escape(u->username) +
+                 R"(</strong> <form method="post" action="/logout">)" +
+                 R"(<button type="submit">Sign out</button></form>)";
         } else {
             const std::string next = active_path == "/" ? "/" : "/?next=" + std::string(active_path);
             h += "Not signed in &middot; <a href=\"" + html_escape(next) + "\">Sign in</a>";
@@ -258,7 +263,7 @@ public:
         return h;
     }
 
-    template_vars common_vars(std::string_view active_path) const {
+    [[nodiscard]] template_vars common_vars(std::string_view active_path) const {
         const jwt::login_policy& policy = app_.minter.policy();
         return template_vars{
             {"header", header_html(active_path)},
@@ -276,7 +281,7 @@ public:
         };
     }
 
-    std::string index_html(std::string_view next, std::string_view error) const {
+    [[nodiscard]] std::string index_html(std::string_view next, std::string_view error) const {
         template_vars vars = common_vars("/");
         std::string session;
         if (const user* u = signed_in_user()) {
@@ -354,7 +359,7 @@ public:
                             std::string(text_type));
             return httplib::Server::HandlerResponse::Handled;
         }));
-        server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
+        server.set_exception_handler([](const Request&, Response& res, const std::exception_ptr& ep) {
             std::string what = "unknown exception";
             try {
                 if (ep) std::rethrow_exception(ep);
@@ -494,14 +499,15 @@ private:
             const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                                   current.start)
                                 .count();
-            std::snprintf(duration, sizeof duration, "%.1fms", static_cast<double>(us) / 1000.0);
+            // At most 31 characters, cut short if need be (snprintf always ends the text).
+            static_cast<void>(std::snprintf(duration, sizeof duration, "%.1fms", static_cast<double>(us) / 1000.0));
         }
         const std::string line = utc_now() + " " + loggable(req.remote_addr) + " " + loggable(req.method) + " " +
                                  loggable(req.path) + " " + std::to_string(res.status) +
                                  " user=" + (current.user.empty() ? std::string("-") : loggable(current.user)) + " " +
                                  duration + "\n";
         std::fputs(line.c_str(), stdout);
-        std::fflush(stdout);
+        static_cast<void>(std::fflush(stdout));  // a log line that cannot be written has no one to report to
         current = request_context{};
     }
 
@@ -518,7 +524,7 @@ void install_routes(httplib::Server& server, const app_state& app) {
     static_cast<void>(r->index_html("/", "x"));
     for (const page_info& p : widget_pages) static_cast<void>(render(asset(p.file), r->common_vars(p.path)));
     server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
-    server.set_payload_max_length(64 * 1024);
+    server.set_payload_max_length(std::size_t{64} * 1024);
     routes::install(server, r);
 }
 

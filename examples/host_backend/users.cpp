@@ -142,13 +142,14 @@ void check_params(const password_hash& h) {
         if (h.r < 1 || h.r > 32 || h.p < 1 || h.p > 16) {
             throw std::runtime_error("scrypt r must be 1..32 and p 1..16");
         }
-        if (128U * h.r * h.n > (1ULL << 30U)) throw std::runtime_error("scrypt n*r needs more than 1 GiB");
+        if (std::uint64_t{128} * h.r * h.n > (1ULL << 30U))
+            throw std::runtime_error("scrypt n*r needs more than 1 GiB");
     } else if (h.kdf == "pbkdf2-sha256") {
         if (h.iterations < 100000 || h.iterations > 10000000) {
             throw std::runtime_error("pbkdf2-sha256 iterations must be 100000..10000000");
         }
     } else {
-        throw std::runtime_error("kdf must be \"scrypt\" or \"pbkdf2-sha256\", not \"" + h.kdf + "\"");
+        throw std::runtime_error(R"(kdf must be "scrypt" or "pbkdf2-sha256", not ")" + h.kdf + '"');
     }
     if (h.salt.size() < 16) throw std::runtime_error("the salt must be at least 16 bytes");
     if (h.hash.size() < 16 || h.hash.size() > 64) throw std::runtime_error("the hash must be 16..64 bytes");
@@ -248,6 +249,8 @@ user_store user_store::parse(std::string_view json_text, const std::string& orig
     if (doc.contains("note") && doc["note"].is_string()) store.note_ = doc["note"].get<std::string>();
     for (const auto& j : doc["users"]) {
         const std::string name = j.is_object() ? j.value("username", std::string()) : std::string();
+        // Once per user of a file read at start-up.
+        // NOLINTNEXTLINE(performance-inefficient-string-concatenation)
         const std::string where = origin + ": user '" + name + "': ";
         try {
             if (!valid_username(name)) {

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "jwtmint-hsm-mint: %s\n%s", problem.c_str(), usage);
         return 2;
     }
-    const char* pin = std::getenv("JWTMINT_HSM_PIN");
+    const char* pin = std::getenv("JWTMINT_HSM_PIN");  // NOLINT(concurrency-mt-unsafe): one thread
     if (pin == nullptr) {
         std::fprintf(stderr, "jwtmint-hsm-mint: set JWTMINT_HSM_PIN to the token's user PIN\n");
         return 2;

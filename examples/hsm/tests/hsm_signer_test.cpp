@@ -31,7 +31,7 @@ static_assert(jwt::is_signer_v<hsm::pkcs11_rs256>);
 static_assert(jwt::is_signer_v<hsm::pkcs11_es256>);
 
 std::string env(const char* name) {
-    const char* v = std::getenv(name);
+    const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): only the main thread reads it
     INFO("environment variable " << name << " (set by hsm_test.py)");
     REQUIRE(v != nullptr);
     return v;
@@ -186,6 +186,7 @@ TEST_CASE("opening a token that is already open in the process is refused", "[hs
         check_error(e, jwt::errc::invalid_key, "already open in this process");
     }
     // The first one is untouched: it still signs.
+    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the copy is what is tested
     const auto copy = token;  // copies share the login
     const auto signer = hsm::pkcs11_es256::from_token(copy, env("JWTMINT_HSM_EC_KEY"));
     CHECK(signer.sign("x").size() == 64);

@@ -32,7 +32,8 @@ std::string rv_name(CK_RV rv) {
         case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
         default: {
             char buf[32];
-            std::snprintf(buf, sizeof buf, "CKR_0x%lx", static_cast<unsigned long>(rv));
+            // At most 6 + 16 characters: fits.
+            static_cast<void>(std::snprintf(buf, sizeof buf, "CKR_0x%lx", static_cast<unsigned long>(rv)));
             return buf;
         }
     }
@@ -46,23 +47,24 @@ std::string trimmed(const unsigned char* label, std::size_t n) {
 
 [[noreturn]] void die(const std::string& what, CK_RV rv) {
     std::fprintf(stderr, "pkcs11_probe: %s: %s\n", what.c_str(), rv_name(rv).c_str());
-    std::exit(1);
+    std::exit(1);  // NOLINT(concurrency-mt-unsafe): the probe has one thread
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4 || std::getenv("JWTMINT_HSM_PIN") == nullptr) {
+    const char* pin_env = std::getenv("JWTMINT_HSM_PIN");  // NOLINT(concurrency-mt-unsafe): one thread
+    if (argc != 4 || pin_env == nullptr) {
         std::fprintf(stderr, "usage: JWTMINT_HSM_PIN=... pkcs11_probe MODULE TOKEN_LABEL KEY_LABEL\n");
         return 2;
     }
     const std::string token_label = argv[2];
     const std::string key_label = argv[3];
-    std::string pin = std::getenv("JWTMINT_HSM_PIN");
+    std::string pin = pin_env;
 
     void* lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) {
-        std::fprintf(stderr, "pkcs11_probe: %s\n", dlerror());
+        std::fprintf(stderr, "pkcs11_probe: %s\n", dlerror());  // NOLINT(concurrency-mt-unsafe): one thread
         return 1;
     }
     CK_C_GetFunctionList get_list = nullptr;
