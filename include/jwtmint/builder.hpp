@@ -76,14 +76,14 @@ struct has_sign_to<
                    decltype(std::declval<const S&>().signature_size())>> : std::true_type {};
 
 template <class S>
-inline constexpr bool has_fast_path_v = has_try_sign_to<S>::value || has_sign_to<S>::value;
+inline constexpr bool has_fast_path_v = std::disjunction_v<has_try_sign_to<S>, has_sign_to<S>>;
 }  // namespace detail
 
 /// Whether S meets the signer requirements: `static constexpr std::string_view alg` (its JOSE
 /// name) and a const `sign(std::string_view signing_input)` returning the raw signature, as a
 /// `std::string` (failure thrown) or as a `jwt::result<std::string>` (failure returned).
 template <class S>
-inline constexpr bool is_signer_v = detail::has_alg<S>::value && detail::has_sign<S>::value;
+inline constexpr bool is_signer_v = std::conjunction_v<detail::has_alg<S>, detail::has_sign<S>>;
 
 #if defined(__cpp_concepts) && __cpp_concepts >= 201907L
 /// The signer requirements as a C++20 concept.
@@ -175,22 +175,29 @@ template <class Signer>
     return {};
 }
 
-/// The first string (a value or an object member's name) in value that is not valid UTF-8, so
-/// that a claim is refused before nlohmann's dump() would throw (or abort) on it.
+/// The first string (a value or an object member's name, in the order written) in value that is
+/// not valid UTF-8, so that a claim is refused before nlohmann's dump() would throw (or abort) on
+/// it. The walk keeps its own stack: a value nested a million deep cannot overflow the thread's.
 template <class Json>
-const std::string* find_invalid_utf8(const Json& value) {
-    if (value.is_string()) {
-        const auto& s = value.template get_ref<const std::string&>();
-        return is_valid_utf8(s) ? nullptr : &s;
-    }
-    if (value.is_object()) {
-        for (auto it = value.begin(); it != value.end(); ++it) {
-            if (!is_valid_utf8(it.key())) return &it.key();
-            if (const std::string* bad = find_invalid_utf8(it.value())) return bad;
-        }
-    } else if (value.is_array()) {
-        for (const auto& v : value) {
-            if (const std::string* bad = find_invalid_utf8(v)) return bad;
+const std::string* find_invalid_utf8(const Json& root) {
+    struct step {
+        const Json* value;
+        const std::string* name;  // the member name that leads to value, if value is a member's
+    };
+    std::vector<step> pending{{&root, nullptr}};
+    while (!pending.empty()) {
+        const step s = pending.back();
+        pending.pop_back();
+        if (s.name != nullptr && !is_valid_utf8(*s.name)) return s.name;
+        const Json& value = *s.value;
+        if (value.is_string()) {
+            const auto& text = value.template get_ref<const std::string&>();
+            if (!is_valid_utf8(text)) return &text;
+        } else if (value.is_object()) {
+            // Pushed last to first, so that they are looked at first to last.
+            for (auto it = value.rbegin(); it != value.rend(); ++it) pending.push_back({&it.value(), &it.key()});
+        } else if (value.is_array()) {
+            for (auto it = value.rbegin(); it != value.rend(); ++it) pending.push_back({&*it, nullptr});
         }
     }
     return nullptr;

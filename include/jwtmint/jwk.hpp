@@ -1002,6 +1002,7 @@ public:
     /// The key ids in the set.
     [[nodiscard]] std::vector<std::string> key_ids() const {
         std::vector<std::string> out;
+        out.reserve(keys_.size());
         for (const auto& entry : keys_) out.push_back(entry.first);
         return out;
     }

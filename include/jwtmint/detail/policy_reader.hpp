@@ -183,7 +183,7 @@ struct policy_reader {
             if (!it->is_string()) {
                 return bad(std::string("member 'role_format' must be a string, not ") + json_type_name(*it));
             }
-            const std::string& f = it->template get_ref<const std::string&>();
+            const auto& f = it->template get_ref<const std::string&>();
             if (f == "array") {
                 p.role_format(jwt::role_format::array);
             } else if (f == "comma_separated") {
