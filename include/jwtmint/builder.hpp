@@ -180,6 +180,11 @@ template <class Signer>
 /// it. The walk keeps its own stack: a value nested a million deep cannot overflow the thread's.
 template <class Json>
 const std::string* find_invalid_utf8(const Json& root) {
+    if (root.is_string()) {  // the usual custom claim: no walk, no stack to allocate
+        const auto& text = root.template get_ref<const std::string&>();
+        return is_valid_utf8(text) ? nullptr : &text;
+    }
+    if (!root.is_object() && !root.is_array()) return nullptr;
     struct step {
         const Json* value;
         const std::string* name;  // the member name that leads to value, if value is a member's

@@ -192,18 +192,17 @@ struct policy_reader {
                 return bad("member 'role_format' is '" + f + R"('; use "array" or "comma_separated")");
             }
         }
-        if (const auto it = j.find("team_roles"); it != j.end()) {
+        // A member that lists names: read as strings, then given to the policy's setter.
+        const auto names_member = [&](const char* name, auto set) -> std::optional<error> {
+            const auto it = j.find(name);
+            if (it == j.end()) return std::nullopt;
             std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "team_roles", names)) return bad(*why);
-            p.team_roles(names);
-            if (auto e = member_error("team_roles")) return std::move(*e);
-        }
-        if (const auto it = j.find("algorithms"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "algorithms", names)) return bad(*why);
-            p.algorithms(names);
-            if (auto e = member_error("algorithms")) return std::move(*e);
-        }
+            if (auto why = string_array(*it, name, names)) return bad(*why);
+            set(names);
+            return member_error(name);
+        };
+        if (auto e = names_member("team_roles", [&](const auto& names) { p.team_roles(names); })) return std::move(*e);
+        if (auto e = names_member("algorithms", [&](const auto& names) { p.algorithms(names); })) return std::move(*e);
         if (const auto it = j.find("max_lifetime_seconds"); it != j.end()) {
             if (!it->is_number()) {
                 return bad(std::string("member 'max_lifetime_seconds' must be a whole number of seconds, not ") +
@@ -221,11 +220,8 @@ struct policy_reader {
             }
             if (auto e = member_error("max_lifetime_seconds")) return std::move(*e);
         }
-        if (const auto it = j.find("identity_claims"); it != j.end()) {
-            std::vector<std::string_view> names;
-            if (auto why = string_array(*it, "identity_claims", names)) return bad(*why);
-            p.set_identity_claims(names);
-            if (auto e = member_error("identity_claims")) return std::move(*e);
+        if (auto e = names_member("identity_claims", [&](const auto& names) { p.set_identity_claims(names); })) {
+            return std::move(*e);
         }
         if (auto s = p.check(); !s)
             return bad("members 'team_roles' and 'role_format': " + std::string(s.error().what()));
