@@ -77,6 +77,15 @@ struct has_sign_to<
 
 template <class S>
 inline constexpr bool has_fast_path_v = std::disjunction_v<has_try_sign_to<S>, has_sign_to<S>>;
+
+/// A source of keys that rotate (jwt::key_ring): current_key() hands back one snapshot of the key
+/// that signs, with signer() and key_id(); the builder names that key in the kid and signs with it.
+template <class S, class = void>
+struct has_current_key : std::false_type {};
+template <class S>
+struct has_current_key<S, std::void_t<decltype(std::declval<const S&>().current_key().signer()),
+                                      decltype(std::string_view(std::declval<const S&>().current_key().key_id()))>>
+    : std::true_type {};
 }  // namespace detail
 
 /// Whether S meets the signer requirements: `static constexpr std::string_view alg` (its JOSE
@@ -376,11 +385,16 @@ struct token_draft {
         custom.emplace_back(std::string(name), std::move(text));
     }
 
-    void write_header(std::string& out, std::string_view alg) const {
+    /// The header; ring_kid, when not empty, is the kid of the key ring's key that signs.
+    void write_header(std::string& out, std::string_view alg, std::string_view ring_kid = {}) const {
         object_writer w(out);
         w.string("alg", alg);
         w.string("typ", "JWT");
-        if (!kid.empty()) w.string("kid", kid);
+        if (!ring_kid.empty()) {
+            w.string("kid", ring_kid);
+        } else if (!kid.empty()) {
+            w.string("kid", kid);
+        }
         w.close();
     }
 
@@ -708,10 +722,14 @@ public:
     [[nodiscard]] std::string payload_json(time_point now, std::error_code& ec) const {
         return or_empty(try_payload_json(now), ec);
     }
-    /// The header JSON.
+    /// The header JSON (with a key ring, naming the key that signs now).
     [[nodiscard]] std::string header_json() const {
         std::string out;
-        draft_.write_header(out, Signer::alg);
+        if constexpr (detail::has_current_key<Signer>::value) {
+            draft_.write_header(out, Signer::alg, signer_->current_key().key_id());
+        } else {
+            draft_.write_header(out, Signer::alg);
+        }
         return out;
     }
 
@@ -725,26 +743,19 @@ public:
 
     /// Signs with an explicit issue time (for tests and replays); fails as try_sign().
     [[nodiscard]] result<std::string> try_sign_at(time_point now) const {
-        // Header and payload JSON go into one per-thread buffer, so that after the first token on
-        // a thread the only allocations here are the roles' copies made by the setters and the token.
-        std::string& json = scratch();
-        json.clear();
-        draft_.write_header(json, Signer::alg);
-        const std::size_t header_size = json.size();
-        if (auto ok = draft_.write_payload(json, to_unix(now), Signer::alg); !ok) return std::move(ok).error();
-        const std::string_view header(json.data(), header_size);
-        const std::string_view payload(json.data() + header_size, json.size() - header_size);
-
-        std::size_t sig_guess = 512;
-        if constexpr (detail::has_fast_path_v<Signer>) sig_guess = signer_->signature_size();
-        std::string token;
-        token.reserve(base64url_encoded_size(header.size()) + base64url_encoded_size(payload.size()) + 2 +
-                      base64url_encoded_size(sig_guess));
-        base64url_append(token, header);
-        token += '.';
-        base64url_append(token, payload);
-        if (auto ok = detail::append_signature(*signer_, token); !ok) return std::move(ok).error();
-        return token;
+        if constexpr (detail::has_current_key<Signer>::value) {
+            // One snapshot of the ring's current key names the key in the header and signs.
+            const auto key = signer_->current_key();
+            if (!draft_.kid.empty() && draft_.kid != key.key_id()) {
+                return detail::fail(errc::invalid_claim,
+                                    "key_id('" + draft_.kid +
+                                        "') differs from the kid of the key ring's current key ('" +
+                                        std::string(key.key_id()) + "'); a key ring names the key that signs itself");
+            }
+            return sign_with(key.signer(), key.key_id(), now);
+        } else {
+            return sign_with(*signer_, std::string_view{}, now);
+        }
     }
     /// As try_sign_at, throwing jwt::error.
     [[nodiscard]] std::string sign_at(time_point now) const { return try_sign_at(now).value(); }
@@ -754,6 +765,31 @@ public:
     }
 
 private:
+    template <class KeySigner>
+    [[nodiscard]] result<std::string> sign_with(const KeySigner& key_signer, std::string_view ring_kid,
+                                                time_point now) const {
+        // Header and payload JSON go into one per-thread buffer, so that after the first token on
+        // a thread the only allocations here are the roles' copies made by the setters and the token.
+        std::string& json = scratch();
+        json.clear();
+        draft_.write_header(json, Signer::alg, ring_kid);
+        const std::size_t header_size = json.size();
+        if (auto ok = draft_.write_payload(json, to_unix(now), Signer::alg); !ok) return std::move(ok).error();
+        const std::string_view header(json.data(), header_size);
+        const std::string_view payload(json.data() + header_size, json.size() - header_size);
+
+        std::size_t sig_guess = 512;
+        if constexpr (detail::has_fast_path_v<KeySigner>) sig_guess = key_signer.signature_size();
+        std::string token;
+        token.reserve(base64url_encoded_size(header.size()) + base64url_encoded_size(payload.size()) + 2 +
+                      base64url_encoded_size(sig_guess));
+        base64url_append(token, header);
+        token += '.';
+        base64url_append(token, payload);
+        if (auto ok = detail::append_signature(key_signer, token); !ok) return std::move(ok).error();
+        return token;
+    }
+
     static std::int64_t to_unix(time_point t) {
         return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
     }
