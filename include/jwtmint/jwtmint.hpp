@@ -11,6 +11,7 @@
 #include <jwtmint/error.hpp>
 #include <jwtmint/jwk.hpp>
 #include <jwtmint/key.hpp>
+#include <jwtmint/key_ring.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verified_token.hpp>
