@@ -345,9 +345,9 @@ TEST_CASE("key ring: the retention is a setting with bounds") {
     fixed_clock::set(t0);
     ring.add_next(new_es256());
     ring.promote();
-    fixed_clock::set(t0 + 29 * 60);
+    fixed_clock::set(t0 + std::int64_t{29} * 60);
     CHECK(ring.keys().size() == 2);
-    fixed_clock::set(t0 + 30 * 60);
+    fixed_clock::set(t0 + std::int64_t{30} * 60);
     CHECK(ring.keys().size() == 1);
 }
 
@@ -368,6 +368,7 @@ TEST_CASE("key ring concurrency: many threads sign while another promotes and re
     fixed_clock::set(t0);
     // Every key the ring ever holds, by kid, to check each token against the key its kid names.
     std::vector<jwt::es256> keys;
+    keys.reserve(6);
     for (int i = 0; i < 6; ++i) keys.push_back(new_es256());
     std::map<std::string, jwt::verifier<jwt::es256, fixed_clock>> by_kid;
     for (const auto& k : keys) {
@@ -381,6 +382,7 @@ TEST_CASE("key ring concurrency: many threads sign while another promotes and re
     std::atomic<int> wrong{0};
     std::atomic<int> verified{0};
     std::vector<std::thread> threads;
+    threads.reserve(signers + 1);
     for (int t = 0; t < signers; ++t) {
         threads.emplace_back([&] {
             while (!go.load()) std::this_thread::yield();
