@@ -3,6 +3,7 @@
 //
 //   interop_tool mint   ALG KEY_FILE array|string EMAIL ROLE...   prints one token
 //   interop_tool verify ALG KEY_FILE TOKEN_FILE                   prints what jwt::verifier read
+//   interop_tool rotate ALG OUT_DIR OLD_KEY NEW_KEY               a key ring's rotation, as files
 //
 // ALG is any of the 13 JOSE names jwtmint implements (RS256 ... HS512, EdDSA). For mint,
 // KEY_FILE is the private key PEM (or, for HS*, the secret file, its exact bytes); for verify it
@@ -12,6 +13,11 @@
 // and the role claim, and refuses lifetimes above 10 minutes (the vendor's recommendation);
 // on success it prints one JSON object {"roles", "identity", "iat", "exp", "claims"}, on
 // failure "error: <errc name>: <message>" on stderr and exit status 2.
+// rotate runs a jwt::key_ring<ALG> through one rotation from OLD_KEY to NEW_KEY (private PEMs) and
+// writes, in OUT_DIR, the tokens it mints and the JWK Sets it publishes at each step:
+// before.jwt and jwks-before.json (OLD_KEY current), during.jwt and jwks-next.json (NEW_KEY added
+// as next), after.jwt and jwks-promoted.json (NEW_KEY promoted, OLD_KEY retired), and
+// jwks-retired.json (OLD_KEY retired at once by retire()); a peer checks them (rotation_test.py).
 #include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
 
@@ -34,7 +40,8 @@ using namespace std::chrono_literals;
 int usage() {
     std::fputs(
         "usage: interop_tool mint ALG KEY_FILE array|string EMAIL ROLE...\n"
-        "       interop_tool verify ALG KEY_FILE TOKEN_FILE\n",
+        "       interop_tool verify ALG KEY_FILE TOKEN_FILE\n"
+        "       interop_tool rotate ALG OUT_DIR OLD_KEY NEW_KEY\n",
         stderr);
     return 64;
 }
@@ -66,6 +73,32 @@ int verify(Verifier v, const std::string& token) {
     return 0;
 }
 
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text << '\n';
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+template <class Signer>
+void rotate(const std::string& dir, const char* old_key, const char* new_key) {
+    auto ring = jwt::key_ring<Signer>::create(Signer::from_pem_file(old_key));
+    const auto step = [&](const char* name) {
+        write_file(dir + "/" + name + ".jwt",
+                   jwt::builder{ring}.roles({"Support Team"}).email("ada@example.com").expires_in(10min).sign());
+    };
+    step("before");
+    write_file(dir + "/jwks-before.json", ring.public_jwks());
+    const std::string old_kid = ring.current_key_id();
+    ring.add_next(Signer::from_pem_file(new_key));
+    step("during");
+    write_file(dir + "/jwks-next.json", ring.public_jwks());
+    ring.promote();
+    step("after");
+    write_file(dir + "/jwks-promoted.json", ring.public_jwks());
+    ring.retire(old_kid);
+    write_file(dir + "/jwks-retired.json", ring.public_jwks());
+}
+
 int run(int argc, char** argv) {
     if (argc < 5) return usage();
     const std::string_view command = argv[1];
@@ -90,6 +123,18 @@ int run(int argc, char** argv) {
         if (!known) return usage();
         std::printf("%s\n", token.c_str());
         return 0;
+    }
+    if (command == "rotate") {
+        if (argc != 6) return usage();
+        bool pkey = false;
+        const bool known = jwt::with_algorithm(alg, [&](auto tag) {
+            using Alg = typename decltype(tag)::type;
+            if constexpr (jwt::is_pkey_algorithm_v<Alg>) {
+                pkey = true;
+                rotate<Alg>(key_file, argv[4], argv[5]);
+            }
+        });
+        return known && pkey ? 0 : usage();
     }
     if (command == "verify") {
         const std::string token = read_all(argv[4]);
