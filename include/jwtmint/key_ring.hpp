@@ -348,9 +348,12 @@ private:
     }
     /// Swaps in the new state; readers that took the old one keep it until they let it go.
     void publish(state next) {
-        auto made = detail::shared_const<state>::make(std::move(next));
-        const std::lock_guard<std::mutex> reading(read_);
-        state_ = std::move(made);
+        auto swapped = detail::shared_const<state>::make(std::move(next));
+        {
+            const std::lock_guard<std::mutex> reading(read_);
+            std::swap(state_, swapped);
+        }
+        // swapped now holds the old state: released here, outside the lock readers take.
     }
     /// A copy of the state to change (under write_), without the retired keys whose time is up.
     [[nodiscard]] state copy_pruned() const {
