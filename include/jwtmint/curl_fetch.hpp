@@ -179,7 +179,7 @@ inline CURLcode curl_initialised() {
     }
     if (rc != CURLE_OK) {
         std::string why = curl_easy_strerror(rc);
-        const std::string detail_text = errors.c_str();
+        const std::string detail_text = errors.substr(0, errors.find('\0'));  // curl's text ends at a NUL
         if (!detail_text.empty()) why += ": " + detail_text;
         return fail_with(why + " (" + request.url + ")");
     }

@@ -976,7 +976,7 @@ public:
         if (!read) return read.error();
         if (out.keys_.empty()) {
             return detail::bad_jwk("the JWK Set has no signature keys: its " + std::to_string(encryption_keys) +
-                                   " key(s) are all marked \"use\": \"enc\"");
+                                   R"( key(s) are all marked "use": "enc")");
         }
         return out;
     }

@@ -356,7 +356,7 @@ private:
     }
 
     /// Notes that a token wants a refetch (unless the cool-down holds it back), and says which.
-    std::string ask_refetch() const {
+    [[nodiscard]] std::string ask_refetch() const {
         state& s = *state_;
         std::optional<jwks_event> event;
         std::string said;
@@ -389,7 +389,7 @@ private:
         return said;
     }
 
-    error unavailable() const {
+    [[nodiscard]] error unavailable() const {
         std::string why;
         {
             const std::lock_guard<std::mutex> lock(state_->mutex);
