@@ -7,7 +7,8 @@
 #     built and the whole ctest suite runs instrumented, except the tests of the build system
 #     itself (compile_fail_*, package: *): they run a compiler and CMake, not jwtmint's code, so an
 #     instrumented run adds nothing to the plain run in .ci/run and costs minutes of compiling.
-#  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests, ctest -R 'concurrency|many threads'.
+#  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests (the remote JWK Set's among them),
+#     ctest -R 'concurrency|many threads'.
 #  3. valgrind memcheck over the core test binaries of a plain build: any memory error, and any
 #     definitely, indirectly or possibly lost block, fails; "still reachable" (OpenSSL's one-time
 #     initialisation, freed by its atexit handler or not at all) is allowed. Then, when that
@@ -50,7 +51,7 @@ if [[ " $steps " == *" tsan "* ]]; then
   t=$(date +%s)
   echo "== tsan: ThreadSanitizer, the threaded tests"
   cmake --preset tsan $(fresh_generator build/tsan) "${configure_args[@]}" >/dev/null
-  cmake --build build/tsan -j"$jobs" --target concurrency_test verifier_test key_ring_test
+  cmake --build build/tsan -j"$jobs" --target concurrency_test verifier_test key_ring_test remote_jwks_test
   # Kernels with many bits of mmap randomisation break TSan's fixed memory layout: run without ASLR.
   norandom=()
   if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then

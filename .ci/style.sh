@@ -134,7 +134,10 @@ fi
 
 umbrella="$build/style/jwtmint_umbrella.cpp"
 rm -f "$build"/style/logs/*.log
-printf '// Every public header, for clang-tidy (.ci/style.sh).\n#include <jwtmint/jwtmint.hpp>\n#include <jwtmint/json.hpp>\n' >"$umbrella"
+# The umbrella header leaves out json.hpp and remote_jwks.hpp (and curl_fetch.hpp, which needs libcurl's).
+printf '%s\n' '// Every public header, for clang-tidy (.ci/style.sh).' '#include <jwtmint/jwtmint.hpp>' \
+  '#include <jwtmint/json.hpp>' '#include <jwtmint/remote_jwks.hpp>' '#if __has_include(<curl/curl.h>)' \
+  '#include <jwtmint/curl_fetch.hpp>' '#endif' >"$umbrella"
 
 # One clang-tidy run; its output goes to a log named after the file.
 tidy_one() {

@@ -3,6 +3,7 @@
 // (cpp-jwt and jwtmint both declare namespace jwt, so each lives in its own translation unit).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +45,10 @@ std::unique_ptr<implementation> make_jwtmint(alg a);
 /// jwt::jwks_verifier over a set of three keys (the RS256 key, the ES256 key and another P-256
 /// key) when through_set, else by the plain jwt::verifier of the token's key.
 std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set);
+/// jwtmint on tokens with a kid, for RS256 or ES256: verified by the plain jwt::verifier pinned to
+/// their key when set_size is 0, else by a jwt::remote_jwks_verifier whose cached set holds
+/// set_size keys (the token's among them; the fetch function returns a fixed document).
+std::unique_ptr<implementation> make_jwtmint_remote(alg a, std::size_t set_size);
 std::unique_ptr<implementation> make_cppjwt(alg a);
 
 /// The bad tokens jwtmint's verifier must refuse at no more cost than it accepts a good one

@@ -4,6 +4,9 @@
 // (Ir(N2) - Ir(N1)) / (N2 - N1) is the cost of one token with start-up cancelled out.
 // `ir_driver jwtmint <alg> verify-refused-<kind> <N>` has jwtmint's verifier refuse N bad tokens
 // of one kind (bench::refusal: forged-signature, foreign-key, malformed, expired, unknown-role).
+// `ir_driver jwtmint <RS256|ES256> verify-kid-<pinned|remote-1|remote-20> <N>` verifies N tokens
+// that carry a kid: with the verifier pinned to their key, or through a remote_jwks_verifier's
+// cached set of 1 or 20 keys (bench::make_jwtmint_remote).
 // Built a second time as alloc_driver (BENCH_COUNT_ALLOCS), it prints heap allocations per token.
 #include "common.hpp"
 
@@ -27,6 +30,7 @@ int usage() {
         "usage: ir_driver <floor|jwtmint|cpp-jwt|libjwt> <RS256|ES256|HS256> <mint|verify> <N>\n"
         "       ir_driver jwtmint <RS256|ES256|HS256> verify-refused-<forged-signature|foreign-key|malformed|\n"
         "                                             expired|unknown-role> <N>\n"
+        "       ir_driver jwtmint <RS256|ES256> verify-kid-<pinned|remote-1|remote-20> <N>\n"
         "       ir_driver --cross-check\n"
         "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
     return 2;
@@ -78,11 +82,18 @@ int main(int argc, char** argv) {
     if (refusing && (which != bench::impl::jwtmint || !bench::parse(op.substr(refused_prefix.size()), kind))) {
         return usage();
     }
-    if ((op != "mint" && op != "verify" && !refusing) || n < 0) return usage();
+    std::size_t kid_set_size = 0;
+    const bool by_kid = op == "verify-kid-pinned" || op == "verify-kid-remote-1" || op == "verify-kid-remote-20";
+    if (by_kid) {
+        if (which != bench::impl::jwtmint || a == bench::alg::hs256) return usage();
+        kid_set_size = op == "verify-kid-pinned" ? 0 : op == "verify-kid-remote-1" ? 1 : 20;
+    }
+    if ((op != "mint" && op != "verify" && !refusing && !by_kid) || n < 0) return usage();
     try {
-        const auto x = bench::make(which, a);
+        const auto x = by_kid ? bench::make_jwtmint_remote(a, kid_set_size) : bench::make(which, a);
         const auto bad = refusing ? bench::make_jwtmint_refused(a, kind) : nullptr;
         const std::string token = refusing         ? bad->token()
+                                  : by_kid         ? x->mint()
                                   : op == "verify" ? bench::make(bench::impl::floor, a)->mint()
                                                    : std::string();
         if (refusing) {

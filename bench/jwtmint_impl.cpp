@@ -2,6 +2,7 @@
 // jwtmint used the way its README shows: a signer built once, a builder per token.
 #include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
+#include <jwtmint/remote_jwks.hpp>
 
 #include "common.hpp"
 #include "keys.hpp"
@@ -108,6 +109,66 @@ std::unique_ptr<implementation> kid_implementation(Signer signer, std::string ki
     }
     auto plain = jwt::verifier<Signer>::from_signer(signer);
     return std::make_unique<jwtmint_kid<Signer>>(std::move(signer), std::move(kid), std::move(plain), std::move(set));
+}
+
+/// Tokens with a kid, checked by the plain verifier pinned to their key (no set), or by a
+/// remote_jwks_verifier whose cached set holds set_size keys: the token's and set_size - 1 other
+/// P-256 keys. Its fetch function returns the document without a network; one fetch at set-up.
+template <class Signer>
+class jwtmint_remote final : public implementation {
+public:
+    jwtmint_remote(Signer signer, jwt::verifier<Signer> plain, std::optional<jwt::remote_jwks_verifier<>> remote)
+        : signer_(std::move(signer)), plain_(std::move(plain)), remote_(std::move(remote)) {}
+
+    [[nodiscard]] std::string mint() const override { return mint_at(std::chrono::system_clock::now()); }
+    [[nodiscard]] std::string mint_at(std::int64_t iat) const override {
+        return mint_at(std::chrono::system_clock::time_point{std::chrono::seconds{iat}});
+    }
+
+    [[nodiscard]] bool verify(const std::string& token) const override {
+        std::error_code ec;
+        const bool ok = remote_ ? remote_->verify(token, ec).has_value() : plain_.verify(token, ec).has_value();
+        return ok && !ec;
+    }
+
+private:
+    [[nodiscard]] std::string mint_at(std::chrono::system_clock::time_point at) const {
+        return jwt::builder{signer_}
+            .roles({claims::role_a, claims::role_b})
+            .email(claims::email)
+            .key_id("current")
+            .expires_in(10min)
+            .sign_at(at);
+    }
+
+    Signer signer_;
+    jwt::verifier<Signer> plain_;
+    std::optional<jwt::remote_jwks_verifier<>> remote_;
+};
+
+template <class Signer>
+std::unique_ptr<implementation> remote_implementation(Signer signer, std::size_t set_size) {
+    std::optional<jwt::remote_jwks_verifier<>> remote;
+    if (set_size > 0) {
+        std::vector<std::string> jwks = {
+            jwk_with_kid(jwt::public_key::from_private(signer.key()), Signer::alg, "current")};
+        for (std::size_t i = 1; i < set_size; ++i) {
+            jwks.push_back(jwk_with_kid(jwt::public_key::from_private(jwt::private_key::generate_ec_p256()), "ES256",
+                                        "other-" + std::to_string(i)));
+        }
+        jwt::remote_jwks_verifier<>::options o;
+        o.url = "https://keys.invalid/jwks.json";
+        o.fetch = [document = jwt::jwks_document(jwks)](const jwt::jwks_request&) {
+            jwt::jwks_response r;
+            r.status = 200;
+            r.body = document;
+            return r;
+        };
+        remote.emplace(jwt::remote_jwks_verifier<>::make(std::move(o)));
+        remote->refresh();
+    }
+    auto plain = jwt::verifier<Signer>::from_signer(signer);
+    return std::make_unique<jwtmint_remote<Signer>>(std::move(signer), std::move(plain), std::move(remote));
 }
 
 template <class Signer>
@@ -265,6 +326,11 @@ std::unique_ptr<implementation> make_jwtmint(alg a) {
 std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set) {
     if (a == alg::rs256) return kid_implementation(jwt::rs256::from_pem(keys::rsa_private_pem), "rs", through_set);
     return kid_implementation(jwt::es256::from_pem(keys::ec_private_pem), "es", through_set);
+}
+
+std::unique_ptr<implementation> make_jwtmint_remote(alg a, std::size_t set_size) {
+    if (a == alg::rs256) return remote_implementation(jwt::rs256::from_pem(keys::rsa_private_pem), set_size);
+    return remote_implementation(jwt::es256::from_pem(keys::ec_private_pem), set_size);
 }
 
 std::string jwtmint_judge(alg a, const std::string& token) {

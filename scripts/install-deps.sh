@@ -13,6 +13,7 @@ packages=(
   catch2                        # tests
   libcli11-dev                  # argument parsing in the examples
   libcpp-httplib-dev            # the example host backend's HTTP server
+  libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   chromium                      # the real browser for the widget page tests
   libp11-dev                    # the HSM example's PKCS#11 signer (examples/hsm)

@@ -48,6 +48,7 @@ const std::vector<std::pair<jwt::errc, std::string>>& all_codes() {
         {jwt::errc::algorithm_not_allowed, "algorithm_not_allowed"},
         {jwt::errc::invalid_policy, "invalid_policy"},
         {jwt::errc::invalid_setting, "invalid_setting"},
+        {jwt::errc::key_set_unavailable, "key_set_unavailable"},
     };
     return codes;
 }

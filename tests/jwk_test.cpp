@@ -415,6 +415,29 @@ TEST_CASE("a JWKS document of public keys, and a verifier that picks the key by 
     CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {hs}}}.dump()), errc::key_algorithm_mismatch);
 }
 
+TEST_CASE("jwks_verifier passes over encryption keys (use: enc), as identity providers publish them", "[jwk][jwks]") {
+    const auto rs = jwt::rs256::from_pem(jwtmint_test::rsa2048_pem());
+    const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());
+    json enc = json::parse(jwt::public_jwk(rs));
+    enc["use"] = "enc";
+    enc["alg"] = "RSA-OAEP-256";  // not a JWS algorithm: read as a signing key, it would be refused
+    enc["kid"] = "enc-key";
+    const json sig = json::parse(jwt::public_jwk(es));
+    const auto set = jwt::jwks_verifier<>::from_jwks(json{{"keys", {enc, sig}}}.dump());
+    CHECK(set.key_ids() == std::vector<std::string>{sig.at("kid").get<std::string>()});
+    // The same key marked for signatures, or with no "use", is read (and refused for its alg).
+    enc["use"] = "sig";
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {enc, sig}}}.dump()), errc::key_algorithm_mismatch);
+    enc.erase("use");
+    CHECK_ERRC(jwt::jwks_verifier<>::from_jwks(json{{"keys", {enc, sig}}}.dump()), errc::key_algorithm_mismatch);
+    // A set of encryption keys only verifies nothing: refused, saying why.
+    enc["use"] = "enc";
+    const auto only_enc = jwt::jwks_verifier<>::try_from_jwks(json{{"keys", {enc}}}.dump());
+    REQUIRE(!only_enc);
+    CHECK(only_enc.error().value() == errc::invalid_jwk);
+    CHECK(std::string(only_enc.error().what()).find("no signature keys") != std::string::npos);
+}
+
 TEST_CASE("jwks_verifier refuses a header as jwt::verifier does, with the same code and message",
           "[jwk][jwks][errors]") {
     const auto es = jwt::es256::from_pem(jwtmint_test::p256_pem());

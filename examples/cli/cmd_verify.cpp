@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
-// jwtmint verify --key FILE [TOKEN]: exit 0 and the header and claims as JSON when the token
-// is valid, 1 and "error: <errc name>: <message>" when it is refused, 2 for usage or key errors.
+// jwtmint verify --key FILE [TOKEN] (or --jwks-url URL): exit 0 and the header and claims as JSON
+// when the token is valid, 1 and "error: <errc name>: <message>" when it is refused, 2 for usage or
+// key errors (a JWK Set that cannot be fetched or used among them).
 #include <jwtmint/json.hpp>
 #include <jwtmint/verifier.hpp>
+#if JWTMINT_CLI_HAVE_CURL
+#include <jwtmint/curl_fetch.hpp>
+#include <jwtmint/remote_jwks.hpp>
+#endif
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -32,6 +37,77 @@ std::string kid_of(std::string_view token) {
     return {};
 }
 
+/// The clock of --jwks-url verification: --now when given, else the system's.
+struct cli_clock {
+    using duration = std::chrono::system_clock::duration;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::system_clock::time_point;
+    static constexpr bool is_steady = false;
+    static std::optional<std::int64_t>& pinned() {
+        static std::optional<std::int64_t> at;
+        return at;
+    }
+    static time_point now() {
+        const auto& at = pinned();
+        return at ? time_point{std::chrono::seconds{*at}} : std::chrono::system_clock::now();
+    }
+};
+
+/// verify --jwks-url: one fetch (in this thread), then the token against the set.
+int verify_remote(const verify_options& o, const login_rules& rules, std::chrono::seconds leeway,
+                  const std::string& token) {
+#if JWTMINT_CLI_HAVE_CURL
+    if (!o.alg.empty()) {
+        throw usage_error("--alg does not go with --jwks-url: the JWK Set pins each key's algorithm");
+    }
+    cli_clock::pinned() = o.now;
+    using remote = jwt::remote_jwks_verifier<cli_clock>;
+    jwt::curl_fetch_options connect;
+    connect.ca_file = o.cacert;
+    connect.allow_insecure_http = o.allow_http;
+    remote::options ro;
+    ro.url = o.jwks_url;
+    ro.fetch = jwt::curl_fetch(connect);
+    ro.allow_insecure_http = o.allow_http;
+    ro.configure = [&](remote::key_set& set) {
+        set.configure([&](auto& v) {
+            v.leeway(leeway);
+            if (rules.general) {
+                v.max_lifetime(rules.max_lifetime);
+            } else {
+                v.policy(rules.policy);
+            }
+            if (!o.iss.empty()) v.issuer(o.iss);
+            if (!o.aud.empty()) v.audience(o.aud);
+            if (!o.sub.empty()) v.subject(o.sub);
+        });
+    };
+    if (!o.allow_http && o.jwks_url.rfind("http://", 0) == 0) {
+        throw usage_error("--jwks-url " + o.jwks_url +
+                          " is plain http://, which anyone on the path can answer with their own keys; use "
+                          "https://, or --allow-http for a test server on loopback");
+    }
+    auto made = remote::try_make(std::move(ro));
+    if (!made) throw usage_error(made.error().what());
+    // No key set, no verdict on the token: like an unusable --key, exit status 2.
+    if (auto fetched = made->try_refresh(); !fetched) throw std::move(fetched).error();
+    auto verified = made->try_verify(token);
+    if (!verified) throw refusal(verified.error());
+    const nlohmann::json out = {{"header", verified->header()}, {"claims", verified->claims()}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return exit_ok;
+#else
+    static_cast<void>(o);
+    static_cast<void>(rules);
+    static_cast<void>(leeway);
+    static_cast<void>(token);
+    throw usage_error(
+        "this jwtmint was built without libcurl, so --jwks-url is not available "
+        "(install libcurl4-openssl-dev and rebuild)");
+#endif
+}
+
 }  // namespace
 
 int run_verify(const verify_options& o) {
@@ -39,8 +115,10 @@ int run_verify(const verify_options& o) {
     const std::chrono::seconds leeway = parse_duration(o.leeway, "--leeway");
     if (leeway > std::chrono::hours{24}) throw usage_error("--leeway must be at most 1 day (a few seconds is typical)");
     if (o.now && *o.now < 0) throw usage_error("--now must be a Unix time in seconds (0 or more)");
+    if (o.key.empty() && o.jwks_url.empty()) throw usage_error("give the key: --key FILE, or --jwks-url URL");
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     const std::string token = read_token(o.token);
+    if (!o.jwks_url.empty()) return verify_remote(o, rules, leeway, token);
 
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);

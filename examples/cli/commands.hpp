@@ -57,6 +57,9 @@ struct verify_options {
     std::string iss, aud, sub;
     std::string token;
     std::string passphrase_file;
+    std::string jwks_url;     ///< --jwks-url: verify against the JWK Set there instead of --key
+    std::string cacert;       ///< --cacert: the CAs to trust for --jwks-url
+    bool allow_http = false;  ///< --allow-http: accept an http:// --jwks-url (tests on loopback)
 };
 int run_verify(const verify_options& o);
 

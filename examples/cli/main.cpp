@@ -185,9 +185,21 @@ int run(int argc, char** argv) {
                                       "Verify a token with a key: exit 0 and its header and claims as "
                                       "JSON, or exit 1 and why it is refused");
     verify->add_option("token", vf.token, "The token (default: read from standard input)")->type_name("TOKEN");
-    verify->add_option("--key", vf.key, "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
-        ->required()
-        ->type_name("FILE");
+    auto* verify_key = verify
+                           ->add_option("--key", vf.key,
+                                        "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
+                           ->type_name("FILE");
+    auto* verify_url = verify
+                           ->add_option(
+                               "--jwks-url", vf.jwks_url,
+                               "Verify against the JWK Set at this https:// URL (the token's kid picks the key)")
+                           ->type_name("URL")
+                           ->excludes(verify_key);
+    verify->add_option("--cacert", vf.cacert, "With --jwks-url: trust the CAs in this PEM file instead of the system's")
+        ->type_name("FILE")
+        ->needs(verify_url);
+    verify->add_flag("--allow-http", vf.allow_http, "With --jwks-url: accept an http:// URL (a test server only)")
+        ->needs(verify_url);
     verify->add_option("--alg", vf.alg, "One of " + algs + " (default: from the key; never from the token)");
     add_now_option(verify, verify_now, "Judge the token as if it were this Unix time");
     verify->add_option("--leeway", vf.leeway, "Clock skew tolerated on exp, nbf and iat (seconds, or 30s, 1m)")
@@ -205,7 +217,8 @@ int run(int argc, char** argv) {
         "stderr), 2 usage error or unusable key.\n"
         "Example:\n"
         "  jwtmint sign --key private_key.pem --role Support | jwtmint verify --key "
-        "public_key.pem");
+        "public_key.pem\n"
+        "  jwtmint verify --jwks-url https://idp.example/.well-known/jwks.json --general TOKEN");
 
     // inspect
     cli::inspect_options in;

@@ -57,6 +57,7 @@ enum class errc {
     algorithm_not_allowed,   ///< an algorithm the login policy (the widget's settings) does not accept
     invalid_policy,          ///< a login policy value or file that cannot be used
     invalid_setting,         ///< a verifier setting out of its range (a negative leeway, or one over a day)
+    key_set_unavailable,     ///< a remote JWK Set that could not be fetched (none yet, or a refresh failed)
 };
 
 /// The name of a code as written in source, e.g. "weak_key" (used by the CLI and in logs).
@@ -92,6 +93,7 @@ enum class errc {
         case errc::algorithm_not_allowed: return "algorithm_not_allowed";
         case errc::invalid_policy: return "invalid_policy";
         case errc::invalid_setting: return "invalid_setting";
+        case errc::key_set_unavailable: return "key_set_unavailable";
     }
     return "unknown";
 }
@@ -132,6 +134,7 @@ public:
             case errc::algorithm_not_allowed: return "the login policy does not allow this algorithm";
             case errc::invalid_policy: return "the login policy is invalid";
             case errc::invalid_setting: return "a setting is out of its range";
+            case errc::key_set_unavailable: return "the remote key set could not be fetched";
         }
         return "unknown jwtmint error";
     }

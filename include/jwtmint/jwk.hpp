@@ -923,9 +923,9 @@ std::string public_key_algorithm_names(algorithm_list<Algorithms...>) {
 /// Verifies tokens against a JWK Set: the token's "kid" picks the key, and the algorithm is the
 /// one that key is pinned to (its JWK's "alg", or for EC and OKP keys, their curve's only
 /// algorithm); a token whose alg differs is refused as by jwt::verifier. Keys of the set must
-/// carry a kid. Configure every key's verifier with configure() (or policy() for the widget's
-/// login rules). A token is judged as jwt::verifier judges it, limits first: its length before
-/// anything is decoded (the longest any key's verifier accepts), its shape, then its header
+/// carry a kid; keys marked "use": "enc" (encryption keys) are passed over. Configure every key's verifier with
+/// configure() (or policy() for the widget's login rules). A token is judged as jwt::verifier judges it, limits first:
+/// its length before anything is decoded (the longest any key's verifier accepts), its shape, then its header
 /// (duplicates and nesting refused), and only then the kid. Thread-safe for verify() once
 /// configured.
 template <class Clock = std::chrono::system_clock>
@@ -939,8 +939,16 @@ public:
     /// Fails with invalid_jwk, key_algorithm_mismatch, weak_key, ...
     [[nodiscard]] static result<jwks_verifier> try_from_jwks(std::string_view jwks_json) {
         jwks_verifier out;
+        std::size_t encryption_keys = 0;
         const status read = detail::for_each_jwks_key(
             jwks_json, [&](const detail::jwk_members& jwk, std::string_view text) -> status {
+                // An identity provider's set often holds its encryption keys too (RFC 7517 section
+                // 4.2): they are not for signatures, so they are passed over, not refused.
+                if (const detail::json_member* use = jwk.find("use");
+                    use != nullptr && detail::json_value_is(use->value, "enc")) {
+                    ++encryption_keys;
+                    return {};
+                }
                 if (!jwk.contains("kid")) {
                     return detail::bad_jwk(
                         "a key of the set has no \"kid\"; jwks_verifier picks the key by the token's "
@@ -966,6 +974,10 @@ public:
                 return {};
             });
         if (!read) return read.error();
+        if (out.keys_.empty()) {
+            return detail::bad_jwk("the JWK Set has no signature keys: its " + std::to_string(encryption_keys) +
+                                   R"( key(s) are all marked "use": "enc")");
+        }
         return out;
     }
     /// As try_from_jwks, throwing jwt::error.

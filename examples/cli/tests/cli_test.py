@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -1573,6 +1574,95 @@ class PolicyFileTest(CliTestCase):
                 line = self.assertErrorLine(run(*cmd, "--general", "--policy", self.policy), 2, "usage",
                                             "--general and --policy exclude each other")
                 self.assertNotIn("not expected", line)
+
+
+class JwksUrlTest(CliTestCase):
+    """verify --jwks-url: the JWK Set served by Python's http.server on loopback, fetched with libcurl."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import http.server
+        import threading
+
+        cls.key = cls.path("es256.key")
+        assert run("keygen", "es256", "--out", cls.key).returncode == 0
+        p = run("pubkey", "--key", cls.key, "--format", "jwks")
+        assert p.returncode == 0, p.stderr
+        cls.jwks = p.stdout.encode()
+        cls.kid = json.loads(p.stdout)["keys"][0]["kid"]
+        cls.requests = []
+        test = cls
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                test.requests.append(self.path)
+                if self.path != "/jwks.json":
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(test.jwks)))
+                self.end_headers()
+                self.wfile.write(test.jwks)
+
+            def log_message(self, *args):
+                pass
+
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        cls.url = f"http://127.0.0.1:{cls.server.server_address[1]}/jwks.json"
+        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
+        cls.thread.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        super().tearDownClass()
+
+    def test_verifies_against_the_served_set(self):
+        token = self.sign(self.key, "--kid", self.kid, "--email", "ada@example.com")
+        before = len(self.requests)
+        p = self.assertOk(run("verify", "--jwks-url", self.url, "--allow-http", token))
+        out = json.loads(p.stdout)
+        self.assertEqual(out["header"]["kid"], self.kid)
+        self.assertEqual(out["claims"]["email"], "ada@example.com")
+        self.assertEqual(len(self.requests), before + 1)
+        # The same checks as with --key: a token of another key under an unknown kid is refused.
+        other = self.openssl_ec("other.pem")
+        forged = self.sign(other, "--kid", "not-in-the-set")
+        self.assertErrorLine(run("verify", "--jwks-url", self.url, "--allow-http", forged), 1, "unknown_key_id",
+                             "not-in-the-set")
+        wrong_key = self.sign(other, "--kid", self.kid)
+        self.assertErrorLine(run("verify", "--jwks-url", self.url, "--allow-http", wrong_key), 1,
+                             "invalid_signature")
+
+    def test_http_is_refused_without_allow_http(self):
+        token = self.sign(self.key, "--kid", self.kid)
+        before = len(self.requests)
+        p = run("verify", "--jwks-url", self.url, token)
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--allow-http", p.stderr)
+        self.assertEqual(len(self.requests), before)  # nothing was fetched
+
+    def test_unreachable_or_missing_set(self):
+        token = self.sign(self.key, "--kid", self.kid)
+        missing = self.url.replace("/jwks.json", "/nothing.json")
+        self.assertErrorLine(run("verify", "--jwks-url", missing, "--allow-http", token), 2, "key_set_unavailable",
+                             "HTTP status 404")
+        with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.assertErrorLine(run("verify", "--jwks-url", f"http://127.0.0.1:{port}/jwks.json", "--allow-http",
+                                 token), 2, "key_set_unavailable", "Couldn't connect")
+
+    def test_key_and_jwks_url_exclude_each_other(self):
+        token = self.sign(self.key, "--kid", self.kid)
+        p = run("verify", "--key", self.key, "--jwks-url", self.url, token)
+        self.assertNoCrash(p)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--jwks-url", p.stderr)
 
 
 class BadPolicyTest(CliTestCase):
