@@ -507,6 +507,32 @@ TEST_CASE("a fetch function that throws is a failed fetch", "[remote_jwks]") {
     CHECK(contains(r.error().what(), "the fetch function threw: no route to host"));
 }
 
+TEST_CASE("the event hook runs with no lock held: it may refresh again from inside", "[remote_jwks]") {
+    // A failed fetch's hook retries once at once (a pattern a user may write); with the fetch lock
+    // held while the hook ran, this would deadlock on the second fetch.
+    int fetches = 0;
+    int nested = 0;
+    remote::options o;
+    o.url = "https://idp.example/jwks.json";
+    o.fetch = [&](const jwt::jwks_request&) {
+        ++fetches;
+        jwt::jwks_response r;
+        r.error = "connection refused";
+        return r;
+    };
+    remote* self = nullptr;
+    o.on_event = [&](const jwt::jwks_event& e) {
+        if (e.kind != jwt::jwks_event_kind::fetch_failed || nested++ > 0) return;
+        REQUIRE(self != nullptr);
+        CHECK_FALSE(self->try_refresh());
+    };
+    auto v = remote::make(o);
+    self = &v;
+    CHECK_FALSE(v.try_refresh());
+    CHECK(fetches == 2);
+    CHECK(nested == 2);
+}
+
 TEST_CASE("background mode fetches on its own, refetches for an unknown kid, and stops promptly", "[remote_jwks]") {
     manual_clock::set(start_time);
     http_server server;

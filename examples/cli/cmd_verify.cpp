@@ -90,10 +90,17 @@ int verify_remote(const verify_options& o, const login_rules& rules, std::chrono
     }
     auto made = remote::try_make(std::move(ro));
     if (!made) throw usage_error(made.error().what());
+    // The verifier's messages speak to a server that keeps it (when it retries, that a refetch was
+    // asked for); a one-shot command fetches once, so those clauses are left out.
+    const auto one_shot = [](const jwt::error& e, std::string_view long_lived_clause) {
+        std::string message = e.what();
+        if (const auto at = message.find(long_lived_clause); at != std::string::npos) message.resize(at);
+        return jwt::error(e.value(), message);
+    };
     // No key set, no verdict on the token: like an unusable --key, exit status 2.
-    if (auto fetched = made->try_refresh(); !fetched) throw std::move(fetched).error();
+    if (auto fetched = made->try_refresh(); !fetched) throw one_shot(fetched.error(), "; the next attempt is due");
     auto verified = made->try_verify(token);
-    if (!verified) throw refusal(verified.error());
+    if (!verified) throw refusal(one_shot(verified.error(), "; a refetch of "));
     const nlohmann::json out = {{"header", verified->header()}, {"claims", verified->claims()}};
     std::printf("%s\n", out.dump(2).c_str());
     return exit_ok;

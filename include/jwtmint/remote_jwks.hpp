@@ -449,8 +449,20 @@ private:
 #endif
     }
 
+    /// One fetch, then its event told with no lock held: the hook may call try_refresh() itself.
     static status fetch_now(state& s) {
-        const std::lock_guard<std::mutex> one_fetch(s.fetch_mutex);
+        std::optional<jwks_event> event;
+        status outcome;
+        {
+            const std::lock_guard<std::mutex> one_fetch(s.fetch_mutex);
+            outcome = fetch_locked(s, event);
+        }
+        tell(s, std::move(event));
+        return outcome;
+    }
+
+    /// A fetch under fetch_mutex; what happened goes to event.
+    static status fetch_locked(state& s, std::optional<jwks_event>& event) {
         jwks_request request;
         request.url = s.opts.url;
         request.max_size = s.opts.max_document_size;
@@ -468,9 +480,9 @@ private:
 
         if (response.status == 200) {
             if (auto fits = check_document(s.opts, response.body); !fits)
-                return refused(s, std::move(fits).error(), now);
+                return refused(s, std::move(fits).error(), now, event);
             auto parsed = key_set::try_from_jwks(response.body);
-            if (!parsed) return refused(s, std::move(parsed).error(), now);
+            if (!parsed) return refused(s, std::move(parsed).error(), now, event);
             auto fresh = detail::shared_const<key_set>::make(std::move(*parsed));
             if (s.opts.configure) s.opts.configure(fresh.unshared());
             const std::size_t keys = fresh->key_ids().size();
@@ -482,14 +494,13 @@ private:
                 s.due = now + std::chrono::duration_cast<duration>(lasts);
                 s.last_error.clear();
             }
-            tell(s, jwks_event{jwks_event_kind::fetched, s.opts.url,
+            event = jwks_event{jwks_event_kind::fetched, s.opts.url,
                                "fetched the JWK Set from " + s.opts.url + ": " + std::to_string(keys) +
                                    " keys, fresh for " + seconds_text(lasts),
-                               keys});
+                               keys};
             return {};
         }
         if (response.status == 304) {
-            std::optional<jwks_event> event;
             {
                 const std::lock_guard<std::mutex> lock(s.mutex);
                 if (s.set) {
@@ -503,21 +514,18 @@ private:
                                        s.set->key_ids().size()};
                 }
             }
-            if (event) {
-                tell(s, std::move(event));
-                return {};
-            }
-            return failed(s, "304 Not Modified, but no set is held to reuse", now);
+            if (event) return {};
+            return failed(s, "304 Not Modified, but no set is held to reuse", now, event);
         }
         if (response.status == 0) {
             return failed(s,
                           response.error.empty() ? "the fetch function gave no response and no reason" : response.error,
-                          now);
+                          now, event);
         }
-        return failed(s, "HTTP status " + std::to_string(response.status), now);
+        return failed(s, "HTTP status " + std::to_string(response.status), now, event);
     }
 
-    static status failed(state& s, const std::string& cause, time_point now) {
+    static status failed(state& s, const std::string& cause, time_point now, std::optional<jwks_event>& event) {
         std::string message;
         std::size_t keys = 0;
         {
@@ -528,11 +536,11 @@ private:
                       "; the next attempt is due in " + seconds_text(s.opts.failure_retry);
             keys = s.set ? s.set->key_ids().size() : 0;
         }
-        tell(s, jwks_event{jwks_event_kind::fetch_failed, s.opts.url, message, keys});
+        event = jwks_event{jwks_event_kind::fetch_failed, s.opts.url, message, keys};
         return detail::fail(errc::key_set_unavailable, message);
     }
 
-    static status refused(state& s, const error& why, time_point now) {
+    static status refused(state& s, const error& why, time_point now, std::optional<jwks_event>& event) {
         std::string message;
         std::size_t keys = 0;
         {
@@ -543,7 +551,7 @@ private:
                       "; the next attempt is due in " + seconds_text(s.opts.failure_retry);
             keys = s.set ? s.set->key_ids().size() : 0;
         }
-        tell(s, jwks_event{jwks_event_kind::document_refused, s.opts.url, message, keys});
+        event = jwks_event{jwks_event_kind::document_refused, s.opts.url, message, keys};
         return detail::fail(why.value(), message);
     }
 
