@@ -227,7 +227,8 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
     }
     constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
     c.list.add(verdict::ok, "public key match",
-               "'" + c.o.public_key + (symmetric ? "' holds the same secret" : "' belongs to the private key") +
+               "'" + c.o.public_key +
+                   (symmetric ? "' holds the same secret" : "' belongs to the private key (kid " + c.vendor_kid + ")") +
                    ": the vendor can verify the backend's tokens with it");
 }
 

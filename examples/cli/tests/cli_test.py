@@ -1327,6 +1327,7 @@ class KeyRotationTest(CliTestCase):
         p, checks, _ = self.doctor(current, "--public", next_pub)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertTrue(checks["public key match"].startswith("[ ok ]"))
+        self.assertIn(f"belongs to the private key (kid {next_kid})", checks["public key match"])
         self.assertIn(f"kid {next_kid}", checks["vendor key"])
 
     def test_doctor_warns_about_a_next_key_copied_not_moved(self):
