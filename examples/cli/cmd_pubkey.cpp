@@ -28,6 +28,14 @@ std::string jwk_of(const key_material& key, const jwt::public_key& pub) {
     return cli::public_jwk(pub, alg);
 }
 
+/// The refusal of a key given twice (file holds the key first already held).
+jwt::error duplicate_key(const std::string& file, const std::string& first, const std::string& kid) {
+    return jwt::error(jwt::errc::invalid_key, "'" + file + "' holds the same public key as '" + first + "' (kid " +
+                                                  kid +
+                                                  "); a JWK Set lists each key once: give each key file once (the "
+                                                  "current key, the next one, ...)");
+}
+
 }  // namespace
 
 int run_pubkey(const pubkey_options& o) {
@@ -49,10 +57,7 @@ int run_pubkey(const pubkey_options& o) {
         const std::string kid = cli::jwk_thumbprint(pub);
         for (std::size_t i = 0; i < kids.size(); ++i) {
             if (kids[i] == kid) {
-                throw jwt::error(jwt::errc::invalid_key, "'" + file + "' holds the same public key as '" + o.keys[i] +
-                                                             "' (kid " + kid +
-                                                             "); a JWK Set lists each key once: give each key "
-                                                             "file once (the current key, the next one, ...)");
+                throw duplicate_key(file, o.keys[i], kid);
             }
         }
         kids.push_back(kid);

@@ -38,7 +38,7 @@ namespace {
 
 /// A new file beside path holding content with exactly mode, synced: its name.
 std::filesystem::path write_temporary(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-    const std::filesystem::path tmp = path.string() + ".tmp-" + random_suffix();
+    std::filesystem::path tmp = path.string() + ".tmp-" + random_suffix();
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) fail_errno(errno, "cannot create '" + tmp.string() + "'");
     int err = 0;

@@ -336,7 +336,7 @@ std::vector<std::string> reload_ring(jwt::key_ring<Signer>& ring, const std::fil
                                      const std::filesystem::path& public_copy, std::string_view passphrase) {
     const std::filesystem::path next_file = jwtmint_examples::next_key_path(current_file);
     // Everything is read and judged first: a file that fails changes nothing.
-    const Signer current = load_ring_key<Signer>(current_file, passphrase);
+    const auto current = load_ring_key<Signer>(current_file, passphrase);
     const std::string current_kid = jwt::jwk_thumbprint(current);
     std::optional<Signer> next;
     std::string next_kid;
