@@ -8,7 +8,9 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "common/key_rotation.hpp"
 #include "durations.hpp"
+#include "jwk.hpp"
 #include "key_io.hpp"
 #include "policy.hpp"
 #include "token_view.hpp"
@@ -70,7 +72,93 @@ struct context {
     std::int64_t max_ttl;
     /// Set when the widget does not accept the key's algorithm (the "widget algorithm" line).
     bool algorithm_refused = false;
+    /// The public key the vendor's settings must hold (the signing key's) and its kid; "" for a secret.
+    std::string vendor_pem{}, vendor_kid{};
+    /// The next key of a rotation, when there is one that loads: its file, public key and kid.
+    std::string next_path{}, next_pem{}, next_kid{};
 };
+
+/// The RFC 7638 thumbprint of key's public half; "" for a secret or a key without one.
+std::string thumbprint_of(const key_material& key) {
+    if (key.secret) return {};
+    try {
+        return jwk_thumbprint(key.public_half());
+    } catch (const jwt::error&) {
+        return {};
+    }
+}
+
+/// The key the vendor's settings must hold: the signing key's public half (or, HS*, its secret).
+template <class Alg>
+void check_vendor_key(context& c, const key_material& key) {
+    if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+        c.list.add(verdict::ok, "vendor key",
+                   std::string(Alg::alg) + " is symmetric: the vendor's settings must hold the very secret in '" +
+                       c.o.key + "' (not printed here)");
+    } else {
+        c.vendor_pem = key.public_half().to_pem();
+        c.vendor_kid = thumbprint_of(key);
+        c.list.add(verdict::ok, "vendor key",
+                   "the vendor's settings must hold the public key of '" + c.o.key + "', the key that signs (" +
+                       std::string(Alg::alg) + ", kid " + c.vendor_kid + "; its PEM is printed below)");
+    }
+}
+
+/// The next key of a rotation (--next-key, or the file keygen --next writes beside --key).
+template <class Alg>
+void check_next_key(context& c, const secret_buffer& passphrase) {
+    std::string path = c.o.next_key;
+    if constexpr (jwt::is_hmac_algorithm_v<Alg>) {
+        if (!path.empty()) {
+            c.list.add(verdict::skip, "next key",
+                       std::string(Alg::alg) +
+                           " secrets are not published, so they have no next key; switch the vendor's "
+                           "setting and the backend to a new secret at once");
+        }
+        return;
+    } else {
+        const bool given = !path.empty();
+        if (!given) {
+            path = jwtmint_examples::next_key_path(c.o.key).string();
+            std::error_code ec;
+            if (!std::filesystem::exists(path, ec)) {
+                c.list.add(verdict::skip, "next key",
+                           "none beside the key ('" + path +
+                               "' does not exist); to rotate, make one with: jwtmint "
+                               "keygen " +
+                               lower(Alg::alg) + " --next --out " + c.o.key);
+                return;
+            }
+        }
+        std::optional<key_material> next;
+        try {
+            next.emplace(load_key(path, passphrase.view()));
+            (void)make_signer<Alg>(*next);
+        } catch (const jwt::error& e) {
+            if (e.value() == jwt::errc::key_file_error && given) throw;
+            c.list.add(verdict::fail, "next key",
+                       "'" + path + "' cannot become the key that signs " + std::string(Alg::alg) + ": " + e.what());
+            return;
+        }
+        const std::string kid = thumbprint_of(*next);
+        if (kid == c.vendor_kid) {
+            c.list.add(verdict::warn, "next key",
+                       "'" + path + "' holds the same key as '" + c.o.key + "' (kid " + kid +
+                           "): it was copied, not moved, when it was promoted; remove it (rm " + path + ")");
+            return;
+        }
+        c.next_path = path;
+        c.next_kid = kid;
+        c.next_pem = next->public_half().to_pem();
+        c.list.add(verdict::ok, "next key",
+                   "'" + path + "' (kid " + kid +
+                       ") is the next key, which does not sign yet: publish it beside the current one; the vendor "
+                       "holds one key, so when you promote it (mv " +
+                       path + " " + c.o.key +
+                       ", then SIGHUP the backend) paste its public key, printed below, into the vendor's "
+                       "settings at the same time");
+    }
+}
 
 void check_file_mode(context& c) {
     unsigned mode = 0;
@@ -114,12 +202,33 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
         return;
     }
     if (auto paired = jwt::try_check_key_pair(signer, *v); !paired) {
-        c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + paired.error().what());
+        std::string pasted_kid;
+        if constexpr (!jwt::is_hmac_algorithm_v<Alg>) {
+            pasted_kid = thumbprint_of(load_key(c.o.public_key, passphrase.view()));
+        }
+        if (pasted_kid.empty() || c.vendor_kid.empty()) {
+            c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + paired.error().what());
+        } else if (pasted_kid == c.next_kid) {
+            c.list.add(verdict::fail, "public key match",
+                       "key_mismatch: '" + c.o.public_key + "' is the public key of the next key '" + c.next_path +
+                           "' (kid " + pasted_kid + "), which does not sign yet; the key that signs is '" + c.o.key +
+                           "' (kid " + c.vendor_kid +
+                           "): the vendor refuses every token until the next key is promoted (mv " + c.next_path + " " +
+                           c.o.key + ", then SIGHUP the backend), or paste the PEM of kid " + c.vendor_kid +
+                           " printed below back into the vendor's settings");
+        } else {
+            c.list.add(verdict::fail, "public key match",
+                       "key_mismatch: '" + c.o.public_key + "' (kid " + pasted_kid + ") is not the public key of '" +
+                           c.o.key + "' (kid " + c.vendor_kid +
+                           "), which signs: the vendor refuses every token; paste the PEM of kid " + c.vendor_kid +
+                           " printed below into the vendor's settings");
+        }
         return;
     }
     constexpr bool symmetric = jwt::is_hmac_algorithm_v<Alg>;
     c.list.add(verdict::ok, "public key match",
-               "'" + c.o.public_key + (symmetric ? "' holds the same secret" : "' belongs to the private key") +
+               "'" + c.o.public_key +
+                   (symmetric ? "' holds the same secret" : "' belongs to the private key (kid " + c.vendor_kid + ")") +
                    ": the vendor can verify the backend's tokens with it");
 }
 
@@ -385,6 +494,8 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
         c.list.add(verdict::skip, "token", "the key is not usable");
         return std::nullopt;
     }
+    check_vendor_key<Alg>(c, key);
+    check_next_key<Alg>(c, passphrase);
     check_public_match(c, *signer, passphrase);
     check_fresh_token(c, *signer);
     return check_token(c, key, *signer);
@@ -399,6 +510,7 @@ int run_doctor(const doctor_options& o) {
     if (!o.public_key.empty()) {
         (void)read_file_bytes(o.public_key, "public key file");  // a missing file is a usage error, before any check
     }
+    if (!o.next_key.empty()) (void)read_file_bytes(o.next_key, "next key file");
     checklist list;
     context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};
     secret_buffer passphrase;
@@ -432,6 +544,14 @@ int run_doctor(const doctor_options& o) {
     }
     check_system_clock(c);
     check_clock_skew(c, token);
+    if (!c.vendor_pem.empty()) {
+        std::printf("The vendor's settings must hold this public key (kid %s, the key in '%s', which signs):\n%s",
+                    c.vendor_kid.c_str(), o.key.c_str(), c.vendor_pem.c_str());
+    }
+    if (!c.next_pem.empty()) {
+        std::printf("When you promote the next key, replace it there with this one (kid %s, the key in '%s'):\n%s",
+                    c.next_kid.c_str(), c.next_path.c_str(), c.next_pem.c_str());
+    }
     return list.exit_status(o.allow_warnings);
 }
 

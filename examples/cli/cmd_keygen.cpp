@@ -5,6 +5,8 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "common/key_rotation.hpp"
+#include "jwk.hpp"
 #include "key_io.hpp"
 
 #include <cstdio>
@@ -36,17 +38,33 @@ std::string alg_option_for_sign() {
     return implied ? std::string() : " --alg " + std::string(Alg::alg);
 }
 
+/// With --next: the current key (--out), read and checked to be one for Alg, and its kid.
 template <class Alg>
-int keygen_pem(const keygen_options& o) {
+std::string current_key_id(const keygen_options& o, const secret_buffer& passphrase) {
+    const key_material current = load_key(o.out, passphrase.view());
+    try {
+        (void)make_signer<Alg>(current);
+    } catch (const jwt::error& e) {
+        throw jwt::error(e.value(), "--next: the current key '" + o.out + "' does not sign " + std::string(Alg::alg) +
+                                        " (" + e.what() +
+                                        "); the next key of a rotation is for the algorithm of the current one, "
+                                        "which the vendor's settings name");
+    }
+    return cli::jwk_thumbprint(current.public_half());
+}
+
+template <class Alg>
+int keygen_pem(const keygen_options& o, const std::string& out) {
     secret_buffer passphrase;
     if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const std::string current_kid = o.next ? current_key_id<Alg>(o, passphrase) : std::string();
     const jwt::private_key key = generate_key<Alg>(o);
     // The library's own checks (type, curve, size, a test signature) before the file exists.
     (void)Alg::from_key(key);
     std::string pem = key.to_pem(passphrase.view());
     const secret_buffer pem_bytes(pem);
     OPENSSL_cleanse(pem.data(), pem.size());
-    write_private_file(o.out, pem_bytes.view(), o.force);
+    write_private_file(out, pem_bytes.view(), o.force);
 
     // stdout carries only what goes into the vendor's settings, so `> public.pem` works.
     std::fputs(key.public_key_pem().c_str(), stdout);
@@ -55,11 +73,27 @@ int keygen_pem(const keygen_options& o) {
     if (key_kind_of<Alg>() == key_kind::rsa) kind = "RSA " + std::to_string(info.bits) + "-bit";
     if (key_kind_of<Alg>() == key_kind::ec) kind = "EC " + info.curve;
     std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n", with_article("new " + kind).c_str(),
-                 o.out.c_str(), passphrase.empty() ? "" : ", encrypted with the passphrase");
-    std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
-    std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n", Alg::alg.data());
-    std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n", o.out.c_str(),
-                 alg_option_for_sign<Alg>().c_str());
+                 out.c_str(), passphrase.empty() ? "" : ", encrypted with the passphrase");
+    if (!o.next) {
+        std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
+        std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n", Alg::alg.data());
+        std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n", out.c_str(),
+                     alg_option_for_sign<Alg>().c_str());
+        return exit_ok;
+    }
+    const std::string next_kid = cli::jwk_thumbprint(jwt::public_key::from_private(key));
+    std::fprintf(stderr,
+                 "jwtmint: the next key after '%s': kid %s (the current key is kid %s).\n"
+                 "jwtmint: it does not sign yet. To rotate:\n"
+                 "  1. Publish it beside the current key. A jwtmint-host-backend using %s\n"
+                 "     adds it on SIGHUP (kill -HUP PID) and serves both at /.well-known/jwks.json; or:\n"
+                 "       jwtmint pubkey --key %s --key %s --format jwks\n"
+                 "  2. Promote it, and at that moment paste the public key above into the vendor's settings\n"
+                 "     (SSO tab, JWT Authorization, algorithm %s): they hold one key, the one that signs.\n"
+                 "       mv %s %s && kill -HUP PID\n"
+                 "  jwtmint doctor --key %s says which key the vendor must have.\n",
+                 o.out.c_str(), next_kid.c_str(), current_kid.c_str(), o.out.c_str(), o.out.c_str(), out.c_str(),
+                 Alg::alg.data(), out.c_str(), o.out.c_str(), o.out.c_str());
     return exit_ok;
 }
 
@@ -137,18 +171,32 @@ int keygen(const keygen_options& o) {
         throw usage_error("--passphrase-file encrypts PEM keys; an " + std::string(Alg::alg) +
                           " secret file is not encrypted");
     }
+    if (o.next && kind == key_kind::secret) {
+        throw usage_error("--next is for the key pairs whose public keys are published (rs*, ps*, es*, eddsa); an " +
+                          std::string(Alg::alg) +
+                          " secret is never published: write a new one and switch the vendor's setting and the "
+                          "backend to it at once");
+    }
+    const std::string out = o.next ? jwtmint_examples::next_key_path(o.out).string() : o.out;
     std::error_code ec;
-    if (!o.force && std::filesystem::symlink_status(o.out, ec).type() != std::filesystem::file_type::not_found && !ec) {
+    if (o.next && !std::filesystem::exists(o.out, ec)) {
+        throw jwt::error(jwt::errc::key_file_error,
+                         "--next: there is no current key '" + o.out +
+                             "' to add a next key beside; --out names the current key with --next (make the first "
+                             "key without --next: jwtmint keygen " +
+                             name + " --out " + o.out + ")");
+    }
+    if (!o.force && std::filesystem::symlink_status(out, ec).type() != std::filesystem::file_type::not_found && !ec) {
         // Checked again atomically when the file is created; this only saves a slow RSA keygen.
         throw jwt::error(jwt::errc::key_file_error,
-                         "'" + o.out +
-                             "' already exists; keygen never overwrites a key without --force (make sure "
-                             "nothing uses the old key first)");
+                         "'" + out + "' already exists; keygen never overwrites a key without --force (make sure " +
+                             (o.next ? "it is not published or pasted anywhere yet" : "nothing uses the old key") +
+                             " first)");
     }
     if constexpr (kind == key_kind::secret) {
         return keygen_secret<Alg>(o);
     } else {
-        return keygen_pem<Alg>(o);
+        return keygen_pem<Alg>(o, out);
     }
 }
 

@@ -24,12 +24,13 @@ struct keygen_options {
     bool format_given = false;
     bool force = false;
     std::string passphrase_file;  ///< encrypt the PEM with this passphrase
+    bool next = false;            ///< out names the current key; write the next key beside it
 };
 int run_keygen(const keygen_options& o);
 
 struct pubkey_options {
-    std::string key;
-    std::string format = "pem";  ///< pem | jwk | jwks
+    std::vector<std::string> keys;  ///< one or more key files (--key repeated)
+    std::string format = "pem";     ///< pem | jwk | jwks
     std::string passphrase_file;
 };
 int run_pubkey(const pubkey_options& o);
@@ -75,6 +76,7 @@ int run_inspect(const inspect_options& o);
 struct doctor_options {
     std::string key;
     std::string public_key;
+    std::string next_key;  ///< "" = the next key file beside key, when there is one
     std::string token;
     policy_options policy;
     std::string alg;

@@ -105,6 +105,10 @@ int run(int argc, char** argv) {
     keygen->add_flag("--force", kg.force, "Replace an existing file (written anew with mode 0600)");
     keygen->add_option("--passphrase-file", kg.passphrase_file, "Encrypt the PEM key with the passphrase in FILE")
         ->type_name("FILE");
+    keygen->add_flag("--next", kg.next,
+                     "--out names the current key (it must exist, for the same algorithm): write the next key "
+                     "of a rotation beside it, rs256-private.pem -> rs256-next-private.pem, other names "
+                     "key.pem -> key-next.pem (not for hs*)");
     keygen->footer(
         "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout; notes go to "
         "stderr.\n"
@@ -112,24 +116,35 @@ int run(int argc, char** argv) {
         "  jwtmint keygen rs256 --out private_key.pem > public_key.pem\n"
         "  jwtmint keygen es384 --out es384.pem > es384.pub.pem\n"
         "  jwtmint keygen eddsa --out ed25519.pem > ed25519.pub.pem\n"
-        "  jwtmint keygen hs256 --format base64url --out hs256.secret\n" +
+        "  jwtmint keygen hs256 --format base64url --out hs256.secret\n"
+        "  jwtmint keygen rs256 --next --out data/rs256-private.pem   (writes data/rs256-next-private.pem)\n" +
         std::string(exit_status_help));
 
     // pubkey
     cli::pubkey_options pk;
-    auto* pubkey = app.add_subcommand("pubkey", "Print the public key (SPKI PEM) of a private key");
-    pubkey->add_option("--key,key", pk.key, "Private key: PEM or JWK (a public key is re-printed)")
+    auto* pubkey = app.add_subcommand("pubkey",
+                                      "Print the public key (SPKI PEM) of a private key, or one JWK Set of "
+                                      "several keys");
+    pubkey
+        ->add_option("--key,key", pk.keys,
+                     "Private key: PEM or JWK (a public key is re-printed); repeat for a JWK Set of several "
+                     "keys (--format jwks), e.g. the current key and the next one")
         ->required()
+        ->allow_extra_args(false)
         ->type_name("FILE");
     pubkey
         ->add_option("--format", pk.format,
-                     "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of that one key)")
+                     "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of every --key, each "
+                     "with its thumbprint as kid, its alg and use sig); pem and jwk take one --key")
         ->check(CLI::IsMember({"pem", "jwk", "jwks"}))
         ->capture_default_str();
     pubkey->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")
         ->type_name("FILE");
-    pubkey->footer("Example:\n  jwtmint pubkey --key private_key.pem > public_key.pem\n" +
-                   std::string(exit_status_help));
+    pubkey->footer(
+        "Examples:\n"
+        "  jwtmint pubkey --key private_key.pem > public_key.pem\n"
+        "  jwtmint pubkey --key rs256-private.pem --key rs256-next-private.pem --format jwks > jwks.json\n" +
+        std::string(exit_status_help));
 
     // sign
     cli::sign_options sg;
@@ -249,6 +264,11 @@ int run(int argc, char** argv) {
         ->type_name("PRIVATE");
     doctor->add_option("--public", dr.public_key, "The public key pasted into the vendor's settings (PEM or JWK)")
         ->type_name("PUBLIC.pem");
+    doctor
+        ->add_option("--next-key", dr.next_key,
+                     "The next key of a rotation, which does not sign yet (default: the file beside --key "
+                     "named as keygen --next names it, e.g. rs256-next-private.pem, when it exists)")
+        ->type_name("PRIVATE");
     doctor->add_option("--token", dr.token, "A token the backend minted ('-' reads standard input)")
         ->type_name("TOKEN");
     doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");

@@ -34,8 +34,11 @@ std::string random_suffix() {
 
 }  // namespace
 
-bool write_new_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-    const std::filesystem::path tmp = path.string() + ".tmp-" + random_suffix();
+namespace {
+
+/// A new file beside path holding content with exactly mode, synced: its name.
+std::filesystem::path write_temporary(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+    std::filesystem::path tmp = path.string() + ".tmp-" + random_suffix();
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) fail_errno(errno, "cannot create '" + tmp.string() + "'");
     int err = 0;
@@ -56,12 +59,28 @@ bool write_new_file(const std::filesystem::path& path, std::string_view content,
         ::unlink(tmp.c_str());
         fail_errno(err, "cannot write '" + tmp.string() + "'");
     }
+    return tmp;
+}
+
+}  // namespace
+
+bool write_new_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+    const std::filesystem::path tmp = write_temporary(path, content, mode);
     const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
-    err = linked ? 0 : errno;
+    const int err = linked ? 0 : errno;
     ::unlink(tmp.c_str());
     if (err == EEXIST) return false;
     if (err != 0) fail_errno(err, "cannot create '" + path.string() + "'");
     return true;
+}
+
+void replace_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+    const std::filesystem::path tmp = write_temporary(path, content, mode);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        fail_errno(err, "cannot replace '" + path.string() + "'");
+    }
 }
 
 void ensure_private_dir(const std::filesystem::path& dir) {

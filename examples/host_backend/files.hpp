@@ -17,6 +17,10 @@ namespace host {
 /// processes starting at once cannot both create it. @throws std::system_error
 bool write_new_file(const std::filesystem::path& path, std::string_view content, mode_t mode);
 
+/// Writes content to path with exactly mode, replacing what is there: a new file beside it,
+/// synced and renamed over it, so a reader sees the old content or the new. @throws std::system_error
+void replace_file(const std::filesystem::path& path, std::string_view content, mode_t mode);
+
 /// Creates dir (the folder itself with mode 0700) unless it exists. @throws std::system_error
 void ensure_private_dir(const std::filesystem::path& dir);
 

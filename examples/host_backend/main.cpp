@@ -11,6 +11,7 @@
 #include <jwtmint/version.hpp>
 
 #include "assets.hpp"
+#include "common/key_rotation.hpp"
 #include "files.hpp"
 #include "server.hpp"
 #include "sessions.hpp"
@@ -145,6 +146,13 @@ host::user_store load_users(const options& o, std::string& origin) {
     return host::user_store::parse(host::read_file(path), origin);
 }
 
+std::string lower(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
 std::string identity_of(const host::user& u) {
     if (!u.email.empty()) return "email " + u.email;
     if (!u.upn.empty()) return "upn " + u.upn;
@@ -251,9 +259,16 @@ void print_banner(const options& o, const host::signing_key& key, const host::to
         std::printf("              (My Profile > SSO > JWT Authorization, algorithm %s)", alg.c_str());
         if (!key.public_path.empty()) std::printf("; also in %s", key.public_path.c_str());
         std::printf(":\n\n%s\n", key.public_key_pem.c_str());
+        std::printf("Key id        %s (each token's kid header: the key's RFC 7638 thumbprint)\n",
+                    minter.key_id().c_str());
+        std::printf("JWK Set       /.well-known/jwks.json (the current, next and recently retired public keys)\n");
+        std::printf("Rotation      jwtmint keygen %s --next --out %s, then kill -HUP %ld\n", lower(alg).c_str(),
+                    key.path.c_str(), static_cast<long>(::getpid()));
+        std::printf("              (README: \"Rotating the signing key\")\n\n");
     } else {
         std::printf("Shared secret paste the contents of %s into the vendor's settings\n", key.path.c_str());
-        std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n\n", alg.c_str());
+        std::printf("              (JWT Authorization, algorithm %s); it is not printed here\n", alg.c_str());
+        std::printf("JWK Set       none: an HS256 secret is never published\n\n");
     }
     const char* form = policy.role_format() == jwt::role_format::array ? "a JSON array" : "a comma-separated string";
     if (!o.policy_file.empty()) std::printf("Policy        %s\n", o.policy_file.c_str());
@@ -374,15 +389,17 @@ int run(int argc, char** argv) {
     // One log line per write, also into a pipe (should that fail, stdout keeps its buffering).
     static_cast<void>(std::setvbuf(stdout, nullptr, _IOLBF, 0));
 
-    // SIGINT and SIGTERM are taken by a sigwait thread (below), and SIGUSR1 is how main wakes
-    // it when the server ends on its own; all three must be blocked in every thread, so block
-    // them here, before the first thread exists: every thread inherits the mask.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // SIGINT and SIGTERM (stop) and SIGHUP (re-read the keys) are taken by a sigwait thread
+    // (below), and SIGUSR1 is how main wakes it when the server ends on its own; all four must be
+    // blocked in every thread, so block them here, before the first thread exists: every thread
+    // inherits the mask.
+    sigset_t handled_signals;
+    sigemptyset(&handled_signals);
+    sigaddset(&handled_signals, SIGINT);
+    sigaddset(&handled_signals, SIGTERM);
+    sigaddset(&handled_signals, SIGHUP);
+    sigaddset(&handled_signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
     // A browser closing a connection is not a reason to die. (signal fails only for a signal
     // number that does not exist.)
     static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
@@ -392,6 +409,8 @@ int run(int argc, char** argv) {
     std::optional<host::signing_key> key;
     std::optional<host::user_store> users;
     std::optional<host::token_minter> minter;
+    std::string passphrase;  // of an encrypted --key, from JWTMINT_KEY_PASSPHRASE
+    std::vector<std::string> startup_rotation;
     host::session_store sessions(8h);
     httplib::Server server;
     int port = 0;
@@ -419,14 +438,22 @@ int run(int argc, char** argv) {
                 ? host::algorithm::rs256
                 : host::parse_algorithm(policy.algorithms().front()).value_or(host::algorithm::rs256);
         // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread exists yet
-        const char* passphrase = std::getenv("JWTMINT_KEY_PASSPHRASE");
+        const char* passphrase_env = std::getenv("JWTMINT_KEY_PASSPHRASE");
+        // Kept for SIGHUP, which reads the key files again.
+        passphrase = passphrase_env != nullptr ? passphrase_env : "";
         key.emplace(host::load_or_create_key(
             alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key_file,
-            o.data_dir, passphrase != nullptr ? passphrase : ""));
+            o.data_dir, passphrase));
         std::string users_origin;
         users.emplace(load_users(o, users_origin));
         check_user_roles(*users, policy, o, users_origin);
         minter.emplace(key->signer, policy, ttl);
+        if (!minter->public_jwks()) {
+            // HS256: no key ring, nothing to publish.
+        } else if (std::filesystem::exists(jwtmint_examples::next_key_path(key->path))) {
+            // A next key waiting beside the current one is published from the start, as SIGHUP would.
+            startup_rotation = minter->reload(key->path, {}, passphrase);
+        }
         // Mint once for every user now: a role or email the vendor would refuse fails here,
         // naming the user, instead of on their first page load.
         for (const host::user& u : users->all()) {
@@ -437,7 +464,7 @@ int run(int argc, char** argv) {
                                             "' cannot get a token: " + jwt::errc_name(e.value()) + ": " + e.what());
             }
         }
-        host::install_routes(server, host::app_state{*users, sessions, *minter, o.pages, key->public_key_pem});
+        host::install_routes(server, host::app_state{*users, sessions, *minter, o.pages});
 
         for (const std::string& w : key->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (!is_loopback(o.bind)) {
@@ -456,6 +483,8 @@ int run(int argc, char** argv) {
                                      " (in use? try --port 0 for a free one)");
         }
         print_banner(o, *key, *minter, *users, users_origin);
+        for (const std::string& line : startup_rotation) std::printf("Next key      %s\n", line.c_str());
+        if (!startup_rotation.empty()) std::printf("\n");
     } catch (const jwt::error& e) {
         std::fprintf(stderr, "error: %s: %s\n", jwt::errc_name(e.value()), e.what());
         return 1;
@@ -465,18 +494,42 @@ int run(int argc, char** argv) {
     }
     std::printf("Listening on http://%s:%d/ (open it in a browser; Ctrl-C stops)\n", url_host(o.bind).c_str(), port);
 
+    // SIGHUP: the key files again (a next key appeared, or was moved over the current one). The
+    // key ring changes under the running server; requests keep minting meanwhile.
+    const auto reload_keys = [&] {
+        std::printf("SIGHUP: re-reading %s and %s\n", key->path.c_str(),
+                    jwtmint_examples::next_key_path(key->path).c_str());
+        try {
+            for (const std::string& line : minter->reload(key->path, key->public_path, passphrase)) {
+                std::printf("SIGHUP: %s\n", line.c_str());
+            }
+            return;
+        } catch (const jwt::error& e) {
+            std::fprintf(stderr, "error: SIGHUP: %s: %s\n", jwt::errc_name(e.value()), e.what());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: SIGHUP: %s\n", e.what());
+        }
+        std::printf("SIGHUP: nothing changed; keys: %s\n", minter->describe_keys().c_str());
+    };
+
     std::atomic<bool> listen_done{false};
     std::atomic<int> received{0};
-    // Stopping from a signal handler is not async-signal-safe; from this thread it is.
+    // Stopping or reloading from a signal handler is not async-signal-safe; from this thread it is.
     std::thread waiter([&] {
-        int sig = 0;
-        while (sigwait(&stop_signals, &sig) != 0) {
+        while (true) {
+            int sig = 0;
+            if (sigwait(&handled_signals, &sig) != 0) continue;
+            if (sig == SIGUSR1) return;  // main: the server stopped on its own
+            if (sig == SIGHUP) {
+                reload_keys();
+                continue;
+            }
+            received = sig;
+            // stop() only acts on a running server: wait (boundedly) until listen has started.
+            for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i) std::this_thread::sleep_for(10ms);
+            server.stop();
+            return;
         }
-        if (sig == SIGUSR1) return;  // main: the server stopped on its own
-        received = sig;
-        // stop() only acts on a running server: wait (boundedly) until listen has started.
-        for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i) std::this_thread::sleep_for(10ms);
-        server.stop();
     });
     const bool ok = server.listen_after_bind();
     listen_done = true;

@@ -9,10 +9,12 @@
 // compiled build made with that macro, which adds one member (`ssl`) to httplib::Request after
 // the ones used here; so this file only reads Requests the library made (method, path, headers,
 // params, body, remote_addr) and never creates, copies or destroys one.
+#include <jwtmint/base64url.hpp>
 #include <jwtmint/error.hpp>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <chrono>
 #include <cstdio>
@@ -34,6 +36,7 @@ using httplib::Response;
 
 constexpr std::string_view cookie_name = "jwtmint_session";
 constexpr std::string_view token_path = "/api/customgpt-jwt";
+constexpr std::string_view jwks_path = "/.well-known/jwks.json";
 constexpr std::string_view html_type = "text/html; charset=utf-8";
 constexpr std::string_view text_type = "text/plain; charset=utf-8";
 
@@ -72,6 +75,16 @@ struct request_context {
 // is just not declared noexcept).
 // NOLINTNEXTLINE(cert-err58-cpp)
 thread_local request_context current;
+
+/// base64url(SHA-256(text)): a strong validator of a document.
+std::string sha256_base64url(std::string_view text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 failed (EVP_Digest)");
+    }
+    return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), size));
+}
 
 std::string html_escape(std::string_view s) {
     std::string out;
@@ -312,7 +325,8 @@ public:
                      "</a>: " + html_escape(p.summary) + "</li>\n";
         }
         vars["page_cards"] = cards;
-        if (app_.public_key_pem.empty()) {
+        const std::string public_key_pem = app_.minter.public_key_pem();
+        if (public_key_pem.empty()) {
             vars["key_section"] =
                 "<p>HS256: paste the shared secret from the secret file into the vendor's settings "
                 "(it is not shown here).</p>";
@@ -320,7 +334,7 @@ public:
             vars["key_section"] =
                 "<p>Paste this public key into the vendor's settings "
                 "(My Profile &rarr; SSO &rarr; JWT Authorization, algorithm " +
-                html_escape(app_.minter.alg()) + "):</p>\n<pre id=\"public-key\">" + html_escape(app_.public_key_pem) +
+                html_escape(app_.minter.alg()) + "):</p>\n<pre id=\"public-key\">" + html_escape(public_key_pem) +
                 "</pre>";
         }
         return render(asset("index.html"), vars);
@@ -348,6 +362,7 @@ public:
         });
 
         server.Get(std::string(token_path), [self](const Request&, Response& res) { self->token(res); });
+        server.Get(std::string(jwks_path), [self](const Request& req, Response& res) { self->jwks(req, res); });
         server.Get("/login", [](const Request&, Response& res) { res.set_redirect("/", 303); });
         server.Post("/login", [self](const Request& req, Response& res) { self->login(req, res); });
         server.Post("/logout", [self](const Request& req, Response& res) { self->logout(req, res); });
@@ -392,8 +407,8 @@ private:
             allow = "POST";
         } else if (req.path == "/login") {
             allow = "GET, HEAD, POST";
-        } else if (req.path == "/" || req.path.rfind("/static/", 0) == 0 || req.path.rfind("/widget/", 0) == 0 ||
-                   is_widget_page(req.path)) {
+        } else if (req.path == "/" || req.path == jwks_path || req.path.rfind("/static/", 0) == 0 ||
+                   req.path.rfind("/widget/", 0) == 0 || is_widget_page(req.path)) {
             allow = "GET, HEAD";
         } else {
             return httplib::Server::HandlerResponse::Unhandled;
@@ -453,6 +468,45 @@ private:
             res.status = 500;
             res.set_content("500 could not mint a token (see the server log)\n", std::string(text_type));
         }
+    }
+
+    /// GET /.well-known/jwks.json: the public keys of the key ring (current, next, and retired
+    /// keys whose tokens may still be alive), cacheable, with a strong ETag for revalidation.
+    void jwks(const Request& req, Response& res) const {
+        const std::optional<std::string> document = app_.minter.public_jwks();
+        if (!document) {
+            res.status = 404;
+            res.set_header("Cache-Control", "no-store");
+            res.set_content(
+                "404 no JWK Set: this backend signs with HS256, a shared secret, which is never published (the "
+                "vendor's settings hold the same secret)\n",
+                std::string(text_type));
+            return;
+        }
+        const std::string etag = "\"" + sha256_base64url(*document) + "\"";
+        res.set_header("Cache-Control", "public, max-age=" + std::to_string(jwks_max_age));
+        res.set_header("ETag", etag);
+        if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
+            res.status = 304;
+            return;
+        }
+        res.set_content(*document, "application/json");
+    }
+
+    /// Whether an If-None-Match value names etag (RFC 9110 section 13.1.2: "*", or a list of
+    /// entity tags compared weakly, so W/"x" matches "x").
+    static bool etag_matches(std::string_view header, std::string_view etag) {
+        while (!header.empty()) {
+            const std::size_t comma = header.find(',');
+            std::string_view item = header.substr(0, comma);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
+            if (item == "*" || item == etag) return true;
+            if (comma == std::string_view::npos) break;
+            header.remove_prefix(comma + 1);
+        }
+        return false;
     }
 
     void login(const Request& req, Response& res) const {

@@ -24,16 +24,21 @@ struct page_settings {
     std::string instant_viewer_script_url = "/widget/stand-in.js";
 };
 
-/// Everything the routes share. The users, the minter and the settings are immutable; the
-/// session store locks itself. The referenced objects must outlive the server; the routes keep a
-/// copy of this struct itself.
+/// Everything the routes share. The users and the settings are immutable; the session store
+/// locks itself, and the minter's keys change only through its thread-safe key ring (on SIGHUP).
+/// The referenced objects must outlive the server; the routes keep a copy of this struct itself.
 struct app_state {
     const user_store& users;
     session_store& sessions;
     const token_minter& minter;
     page_settings pages;
-    std::string public_key_pem;  ///< shown on the index page; empty for HS256
 };
+
+/// How long a client may cache GET /.well-known/jwks.json (Cache-Control: max-age), in seconds:
+/// well under the time a retired key stays published (11 minutes or more), so that a verifier's
+/// cached copy never outlives a retired key's last tokens by much, and a next key published with
+/// SIGHUP reaches every cache within 5 minutes (wait that long before promoting it).
+inline constexpr int jwks_max_age = 300;
 
 /// Registers the routes and the one-line-per-request log on server.
 /// @throws std::logic_error when an embedded page refers to a value the server does not supply

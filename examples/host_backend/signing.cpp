@@ -3,15 +3,19 @@
 #include "signing.hpp"
 
 #include <jwtmint/base64url.hpp>
+#include <jwtmint/jwk.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/signers.hpp>
 
 #include "common/key_file.hpp"
+#include "common/key_rotation.hpp"
 #include "files.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <ctime>
 #include <stdexcept>
 #include <tuple>
 #include <variant>
@@ -276,25 +280,227 @@ signing_key load_or_create_key(std::optional<algorithm> requested, algorithm def
     return out;
 }
 
+namespace {
+
+std::string utc(std::int64_t unix_seconds) {
+    const auto t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    char text[32] = "?";
+    if (gmtime_r(&t, &tm) != nullptr) static_cast<void>(std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm));
+    return text;
+}
+
+template <class Signer>
+std::string describe_ring(const jwt::key_ring<Signer>& ring) {
+    std::string out;
+    for (const jwt::key_ring_entry& k : ring.keys()) {
+        if (!out.empty()) out += ", ";
+        out += k.kid + " (" + jwt::key_status_name(k.status);
+        if (k.status == jwt::key_status::retired) out += ", published until " + utc(k.published_until);
+        out += ")";
+    }
+    return out;
+}
+
+/// The status of the key whose kid is kid in ring, if it holds one.
+template <class Signer>
+std::optional<jwt::key_status> status_in(const jwt::key_ring<Signer>& ring, std::string_view kid) {
+    for (const jwt::key_ring_entry& k : ring.keys()) {
+        if (k.kid == kid) return k.status;
+    }
+    return std::nullopt;
+}
+
+/// A key file for the ring's algorithm: loaded and checked as at start-up.
+template <class Signer>
+Signer load_ring_key(const std::filesystem::path& path, std::string_view passphrase) {
+    const key_bytes bytes(path);
+    const key_kind kind = classify(bytes.text);
+    refuse_unreadable(kind, path);
+    if (kind == key_kind::secret) {
+        throw jwt::error(jwt::errc::key_algorithm_mismatch,
+                         quoted(path) + " is no PEM private key; the keys of an " + std::string(Signer::alg) +
+                             " rotation are PEM keys (make one with: jwtmint keygen " +
+                             (Signer::alg == std::string_view("RS256") ? "rs256" : "es256") +
+                             " --next --out CURRENT_KEY)");
+    }
+    try {
+        return Signer::from_pem(bytes.text, passphrase);
+    } catch (const jwt::error& e) {
+        throw jwt::error(e.value(), quoted(path) + ": " + e.what());
+    }
+}
+
+template <class Signer>
+std::vector<std::string> reload_ring(jwt::key_ring<Signer>& ring, const std::filesystem::path& current_file,
+                                     const std::filesystem::path& public_copy, std::string_view passphrase) {
+    const std::filesystem::path next_file = jwtmint_examples::next_key_path(current_file);
+    // Everything is read and judged first: a file that fails changes nothing.
+    const auto current = load_ring_key<Signer>(current_file, passphrase);
+    const std::string current_kid = jwt::jwk_thumbprint(current);
+    std::optional<Signer> next;
+    std::string next_kid;
+    std::error_code ec;
+    if (std::filesystem::exists(next_file, ec)) {
+        next.emplace(load_ring_key<Signer>(next_file, passphrase));
+        next_kid = jwt::jwk_thumbprint(*next);
+    }
+    const std::string signing_kid = ring.current_key_id();
+    bool promote = false;
+    if (current_kid != signing_kid) {
+        const std::optional<jwt::key_status> known = status_in(ring, current_kid);
+        if (known == jwt::key_status::next) {
+            promote = true;
+        } else if (known == jwt::key_status::retired) {
+            throw jwt::error(jwt::errc::invalid_setting,
+                             quoted(current_file) + " now holds kid " + current_kid +
+                                 ", a key this program retired; a retired key does not sign again here (restart the "
+                                 "program to sign with it, or put the key that signs, kid " +
+                                 signing_kid + ", back)");
+        } else {
+            throw jwt::error(jwt::errc::invalid_setting,
+                             quoted(current_file) + " now holds kid " + current_kid +
+                                 ", which was never published as the next key; publish a new key first: put it in " +
+                                 quoted(next_file) + " (jwtmint keygen " +
+                                 (Signer::alg == std::string_view("RS256") ? "rs256" : "es256") + " --next --out " +
+                                 current_file.string() + "), send SIGHUP, then move it over " + quoted(current_file) +
+                                 " and send SIGHUP again; until then the program signs with kid " + signing_kid);
+        }
+    }
+    // The ring's next keys that next_file no longer holds (after a promotion, the promoted one
+    // is no longer next).
+    std::vector<std::string> stale;
+    for (const jwt::key_ring_entry& k : ring.keys()) {
+        if (k.status == jwt::key_status::next && k.kid != next_kid && !(promote && k.kid == current_kid)) {
+            stale.push_back(k.kid);
+        }
+    }
+    bool add = false;
+    std::vector<std::string> log;
+    if (next) {
+        const std::optional<jwt::key_status> known = status_in(ring, next_kid);
+        if (next_kid == current_kid) {
+            log.push_back(quoted(next_file) + " holds the same key as " + quoted(current_file) + " (kid " + next_kid +
+                          "): it was copied, not moved; remove it");
+        } else if (!known) {
+            add = true;
+        } else if (*known != jwt::key_status::next) {
+            log.push_back(quoted(next_file) + " holds kid " + next_kid + ", a key that is already " +
+                          jwt::key_status_name(*known) + ": not added again; remove the file");
+        }
+    }
+
+    // Then applied; these fail only on what was ruled out above.
+    if (promote) {
+        ring.promote(current_kid);
+        log.push_back("promoted kid " + current_kid + " from " + quoted(current_file) +
+                      ": it signs every new token from now on; the vendor's settings must hold its public key now "
+                      "(jwtmint pubkey --key " +
+                      current_file.string() + ")");
+        for (const jwt::key_ring_entry& k : ring.keys()) {
+            if (k.kid == signing_kid) {
+                log.push_back("retired kid " + signing_kid + ": it signs no more; still published until " +
+                              utc(k.published_until) + ", so the tokens it signed verify until they expire");
+            }
+        }
+        if (!public_copy.empty()) {
+            replace_file(public_copy, current.public_key_pem(), 0644);
+            log.push_back("wrote the new public key to " + quoted(public_copy));
+        }
+    }
+    for (const std::string& kid : stale) {
+        ring.retire(kid);
+        log.push_back("dropped the next key kid " + kid + ": " + quoted(next_file) + " no longer holds it");
+    }
+    if (add) {
+        ring.add_next(*next);
+        log.push_back("added the next key kid " + next_kid + " from " + quoted(next_file) +
+                      ": published at /.well-known/jwks.json, not signing; to promote it, move it over " +
+                      quoted(current_file) + ", send SIGHUP and paste its public key into the vendor's settings");
+    }
+    if (log.empty()) log.push_back("no change: signing with kid " + signing_kid);
+    log.push_back("keys: " + describe_ring(ring));
+    return log;
+}
+
+}  // namespace
+
+token_minter::keys token_minter::make_keys(const any_signer& signer, std::chrono::seconds ttl) {
+    // A retired key stays published while its last tokens live, plus a minute for clocks.
+    const std::chrono::seconds keep = std::max(jwt::default_retired_key_retention, ttl + std::chrono::seconds(60));
+    if (const auto* rs = std::get_if<jwt::rs256>(&signer)) {
+        auto ring = jwt::key_ring<jwt::rs256>::create(*rs);
+        ring.retired_key_retention(keep);
+        return keys(std::in_place_type<jwt::key_ring<jwt::rs256>>, std::move(ring));
+    }
+    if (const auto* es = std::get_if<jwt::es256>(&signer)) {
+        auto ring = jwt::key_ring<jwt::es256>::create(*es);
+        ring.retired_key_retention(keep);
+        return keys(std::in_place_type<jwt::key_ring<jwt::es256>>, std::move(ring));
+    }
+    return keys(std::in_place_type<jwt::hs256>, std::get<jwt::hs256>(signer));
+}
+
 std::string token_minter::mint(const user& u) const {
     return std::visit(
-        [&](const auto& signer) {
-            jwt::builder b{signer, policy_};
+        [&](const auto& signing_keys) {
+            jwt::builder b{signing_keys, policy_};
             b.roles(u.roles).subject(u.username).jwt_id(random_token(16)).expires_in(ttl_);
             if (!u.email.empty()) b.email(u.email);
             if (!u.upn.empty()) b.upn(u.upn);
             if (!u.preferred_username.empty()) b.preferred_username(u.preferred_username);
             return b.sign();
         },
-        signer_);
+        keys_);
 }
 
 std::string_view token_minter::alg() const noexcept {
     // Asked of the alternative, not with std::visit, which may throw std::bad_variant_access.
-    static_assert(std::variant_size_v<any_signer> == 3, "a new kind of signer needs its line here");
-    if (std::holds_alternative<jwt::rs256>(signer_)) return jwt::rs256::alg;
-    if (std::holds_alternative<jwt::es256>(signer_)) return jwt::es256::alg;
+    static_assert(std::variant_size_v<decltype(keys_)> == 3, "a new kind of key needs its line here");
+    if (std::holds_alternative<jwt::key_ring<jwt::rs256>>(keys_)) return jwt::rs256::alg;
+    if (std::holds_alternative<jwt::key_ring<jwt::es256>>(keys_)) return jwt::es256::alg;
     return jwt::hs256::alg;
+}
+
+std::optional<std::string> token_minter::public_jwks() const {
+    if (const auto* rs = std::get_if<jwt::key_ring<jwt::rs256>>(&keys_)) return rs->public_jwks();
+    if (const auto* es = std::get_if<jwt::key_ring<jwt::es256>>(&keys_)) return es->public_jwks();
+    return std::nullopt;
+}
+
+std::string token_minter::public_key_pem() const {
+    if (const auto* rs = std::get_if<jwt::key_ring<jwt::rs256>>(&keys_)) {
+        return rs->current_key().signer().public_key_pem();
+    }
+    if (const auto* es = std::get_if<jwt::key_ring<jwt::es256>>(&keys_)) {
+        return es->current_key().signer().public_key_pem();
+    }
+    return {};
+}
+
+std::string token_minter::key_id() const {
+    if (const auto* rs = std::get_if<jwt::key_ring<jwt::rs256>>(&keys_)) return rs->current_key_id();
+    if (const auto* es = std::get_if<jwt::key_ring<jwt::es256>>(&keys_)) return es->current_key_id();
+    return {};
+}
+
+std::string token_minter::describe_keys() const {
+    if (const auto* rs = std::get_if<jwt::key_ring<jwt::rs256>>(&keys_)) return describe_ring(*rs);
+    if (const auto* es = std::get_if<jwt::key_ring<jwt::es256>>(&keys_)) return describe_ring(*es);
+    return "an HS256 secret (never published)";
+}
+
+std::vector<std::string> token_minter::reload(const std::filesystem::path& current_file,
+                                              const std::filesystem::path& public_copy, std::string_view passphrase) {
+    if (auto* rs = std::get_if<jwt::key_ring<jwt::rs256>>(&keys_)) {
+        return reload_ring(*rs, current_file, public_copy, passphrase);
+    }
+    if (auto* es = std::get_if<jwt::key_ring<jwt::es256>>(&keys_)) {
+        return reload_ring(*es, current_file, public_copy, passphrase);
+    }
+    throw jwt::error(jwt::errc::invalid_setting,
+                     "an HS256 secret is not rotated in place (it is never published, and the vendor holds the "
+                     "very same secret): restart the program with the new secret when the vendor has it");
 }
 
 }  // namespace host

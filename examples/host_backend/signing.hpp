@@ -4,6 +4,7 @@
 #pragma once
 
 #include <jwtmint/builder.hpp>
+#include <jwtmint/key_ring.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 
@@ -63,13 +64,17 @@ struct signing_key {
                                              const std::filesystem::path& key_file,
                                              const std::filesystem::path& data_dir, std::string_view passphrase);
 
-/// Mints a user's token under the login policy. Immutable after construction; mint() may run on
-/// many threads at once.
+/// Mints a user's token under the login policy. RS256 and ES256 keys sign through a key ring, so
+/// that a rotation (reload(), on SIGHUP) changes the key while requests mint: each token names its
+/// key in the kid header, and the ring publishes the public keys (public_jwks()). An HS256 secret is
+/// used as it is and never published. mint(), public_jwks() and the other const members may run on
+/// many threads at once, also while one thread runs reload().
 class token_minter {
 public:
-    /// ttl: each token's lifetime, at most policy.max_lifetime() (the builder refuses longer).
-    token_minter(any_signer signer, jwt::login_policy policy, std::chrono::seconds ttl)
-        : signer_(std::move(signer)), policy_(std::move(policy)), ttl_(ttl) {}
+    /// ttl: each token's lifetime, at most policy.max_lifetime() (the builder refuses longer). A
+    /// retired key stays published for at least ttl plus a minute, so its last tokens verify.
+    token_minter(const any_signer& signer, jwt::login_policy policy, std::chrono::seconds ttl)
+        : keys_(make_keys(signer, ttl)), policy_(std::move(policy)), ttl_(ttl) {}
     token_minter(const token_minter&) = delete;  // builders point at policy_
     token_minter& operator=(const token_minter&) = delete;
 
@@ -81,8 +86,33 @@ public:
     [[nodiscard]] const jwt::login_policy& policy() const noexcept { return policy_; }
     [[nodiscard]] std::chrono::seconds ttl() const noexcept { return ttl_; }
 
+    /// The JWK Set of the published keys (current, next, retired within their retention); nullopt
+    /// for HS256, whose secret is never published.
+    [[nodiscard]] std::optional<std::string> public_jwks() const;
+    /// The SPKI PEM of the key that signs now (what the vendor's settings must hold); "" for HS256.
+    [[nodiscard]] std::string public_key_pem() const;
+    /// The kid of the key that signs now; "" for HS256 (its tokens carry none).
+    [[nodiscard]] std::string key_id() const;
+    /// "kid (current), kid (next), kid (retired, published until 2026-...)" for the log.
+    [[nodiscard]] std::string describe_keys() const;
+
+    /// Re-reads the key files: current_file (the key the program signs with) and the next key
+    /// beside it (jwtmint_examples::next_key_path, as `jwtmint keygen --next` writes it). A next
+    /// key file that appeared is added as next (published, not signing); when current_file now
+    /// holds the ring's next key (the admin moved next over current), that key is promoted and the
+    /// old one retired (still published until its tokens have expired); a next key whose file is
+    /// gone is dropped. On promotion, public_copy (when not empty) is rewritten with the new public
+    /// key. Returns what was done, one line per step, for the log.
+    /// @throws jwt::error or std::system_error, having changed nothing: a key file that does not
+    /// load or fit the algorithm, a current key that was never the next one, HS256
+    std::vector<std::string> reload(const std::filesystem::path& current_file, const std::filesystem::path& public_copy,
+                                    std::string_view passphrase);
+
 private:
-    any_signer signer_;
+    using keys = std::variant<jwt::key_ring<jwt::rs256>, jwt::key_ring<jwt::es256>, jwt::hs256>;
+    static keys make_keys(const any_signer& signer, std::chrono::seconds ttl);
+
+    keys keys_;
     jwt::login_policy policy_;
     std::chrono::seconds ttl_;
 };

@@ -114,6 +114,26 @@ def public_jwk_of(private_pem: bytes, **extra) -> dict:
     return jwk
 
 
+DOCTOR_KEY_BLOCKS = ("The vendor's settings must hold this public key", "When you promote the next key")
+
+
+def doctor_output(stdout):
+    """doctor's stdout as (check lines and the summary line, {block intro: PEM}): the public keys
+    it prints after the checks, each an intro line ending in ':' and a PEM block."""
+    lines, blocks, current = [], {}, None
+    for line in stdout.splitlines(keepends=True):
+        if current is not None:
+            blocks[current] += line
+            if line.startswith("-----END "):
+                current = None
+        elif line.startswith(DOCTOR_KEY_BLOCKS):
+            current = line.rstrip("\n")
+            blocks[current] = ""
+        else:
+            lines.append(line.rstrip("\n"))
+    return lines, blocks
+
+
 class CliTestCase(unittest.TestCase):
     """A temporary directory per class, and assertions on exit status and error lines."""
 
@@ -998,7 +1018,7 @@ class DoctorTest(CliTestCase):
     def doctor(self, *args):
         p = run("doctor", "--key", self.key, *args)
         self.assertNoCrash(p)
-        lines = p.stdout.splitlines()
+        lines, _ = doctor_output(p.stdout)
         for line in lines[:-1]:
             self.assertRegex(line, r"^\[( ok |warn|FAIL|skip)\] ")
         self.assertRegex(lines[-1], r"^doctor: \d+ ok, \d+ warnings?, \d+ failed, \d+ skipped$")
@@ -1121,6 +1141,220 @@ class DoctorTest(CliTestCase):
         p = run("doctor", "--key", text)
         self.assertTrue(self.line(p, "key strength").startswith("[warn]"))
         self.assertIn("line break", self.line(p, "key strength"))
+
+
+class KeyRotationTest(CliTestCase):
+    """Several keys in one JWK Set (pubkey), a next key beside the current one (keygen --next),
+    and doctor saying which key the vendor's settings must hold."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rsa = cls.openssl_rsa("rsa.pem")
+        cls.rsa_pkcs1 = cls.path("rsa-pkcs1.pem")  # the same key, another encoding
+        openssl("pkey", "-in", cls.rsa, "-traditional", "-out", cls.rsa_pkcs1)
+        cls.rsa2 = cls.openssl_rsa("rsa2.pem")
+        cls.ec = cls.openssl_ec("ec.pem")
+
+    def expected_jwk(self, key, alg):
+        want = public_jwk_of(self.read(os.path.basename(key)))
+        return dict(want, kid=rfc7638_thumbprint(want), use="sig", alg=alg)
+
+    def kid_of(self, key):
+        want = public_jwk_of(self.read(os.path.basename(key)))
+        return rfc7638_thumbprint(want)
+
+    def fresh_dir(self, name):
+        d = self.path(name)
+        os.mkdir(d)
+        return d
+
+    # pubkey ---------------------------------------------------------------------------------
+
+    def test_pubkey_writes_one_set_of_several_keys(self):
+        p = self.assertOk(run("pubkey", "--key", self.rsa, "--key", self.rsa2, "--key", self.ec, "--format", "jwks"))
+        got = json.loads(p.stdout)
+        self.assertEqual(got, {"keys": [self.expected_jwk(self.rsa, "RS256"), self.expected_jwk(self.rsa2, "RS256"),
+                                        self.expected_jwk(self.ec, "ES256")]})
+        # PyJWT reads the set, and a token of each key verifies with the key the set names by its kid.
+        keyset = pyjwt.PyJWKSet.from_dict(got)
+        for key, alg in ((self.rsa, "RS256"), (self.rsa2, "RS256"), (self.ec, "ES256")):
+            token = self.sign(key, "--kid", self.kid_of(key))
+            jwk = next(k for k in keyset.keys if k.key_id == self.kid_of(key))
+            pyjwt.decode(token, jwk.key, algorithms=[alg])
+
+    def test_pubkey_refuses_a_key_given_twice(self):
+        kid = self.kid_of(self.rsa)
+        for twice in (self.rsa, self.rsa_pkcs1):  # the same file, or the same key in another file
+            with self.subTest(second=os.path.basename(twice)):
+                line = self.assertErrorLine(run("pubkey", "--key", self.rsa, "--key", self.ec, "--key", twice,
+                                                "--format", "jwks"), 2, "invalid_key")
+                self.assertIn(f"'{twice}' holds the same public key as '{self.rsa}' (kid {kid})", line)
+                self.assertIn("lists each key once", line)
+
+    def test_pubkey_pem_and_jwk_take_one_key(self):
+        for fmt in ("pem", "jwk"):
+            with self.subTest(format=fmt):
+                line = self.assertErrorLine(run("pubkey", "--key", self.rsa, "--key", self.ec, "--format", fmt),
+                                            2, "usage")
+                self.assertIn(f"--format {fmt} prints one key, and 2 were given; use --format jwks", line)
+
+    # keygen --next --------------------------------------------------------------------------
+
+    def test_keygen_next_writes_the_next_key_beside_the_current_one(self):
+        d = self.fresh_dir("keygen-next")
+        for alg, current_name, next_name in (("rs256", "rs256-private.pem", "rs256-next-private.pem"),
+                                             ("es256", "signing.pem", "signing-next.pem")):
+            with self.subTest(alg=alg):
+                current = os.path.join(d, current_name)
+                self.assertOk(run("keygen", alg, "--out", current))
+                p = self.assertOk(run("keygen", alg, "--next", "--out", current))
+                nxt = os.path.join(d, next_name)
+                self.assertEqual(stat.S_IMODE(os.stat(nxt).st_mode), 0o600)
+                self.assertEqual(p.stdout.encode(), openssl("pkey", "-in", nxt, "-pubout"))
+                with open(nxt, "rb") as f:
+                    jwk = public_jwk_of(f.read())
+                with open(current, "rb") as f:
+                    current_jwk = public_jwk_of(f.read())
+                self.assertNotEqual(jwk, current_jwk)
+                self.assertIn(f"kid {rfc7638_thumbprint(jwk)} (the current key is kid "
+                              f"{rfc7638_thumbprint(current_jwk)})", p.stderr)
+                self.assertIn(f"mv {nxt} {current} && kill -HUP PID", p.stderr)
+                self.assertIn("paste the public key above into the vendor's settings", p.stderr)
+                self.assertIn(f"jwtmint pubkey --key {current} --key {nxt} --format jwks", p.stderr)
+                # Never overwritten without --force; with it, a new key, still 0600.
+                with open(nxt, "rb") as f:
+                    before = f.read()
+                self.assertErrorLine(run("keygen", alg, "--next", "--out", current), 2, "key_file_error",
+                                     f"'{nxt}' already exists; keygen never overwrites a key without --force")
+                with open(nxt, "rb") as f:
+                    self.assertEqual(f.read(), before)
+                self.assertOk(run("keygen", alg, "--next", "--force", "--out", current))
+                with open(nxt, "rb") as f:
+                    self.assertNotEqual(f.read(), before)
+                self.assertEqual(stat.S_IMODE(os.stat(nxt).st_mode), 0o600)
+
+    def test_keygen_next_refusals(self):
+        d = self.fresh_dir("keygen-next-refusals")
+        missing = os.path.join(d, "rs256-private.pem")
+        self.assertErrorLine(run("keygen", "rs256", "--next", "--out", missing), 2, "key_file_error",
+                             f"there is no current key '{missing}'")
+        self.assertErrorLine(run("keygen", "es256", "--next", "--out", self.rsa), 2, "key_algorithm_mismatch",
+                             f"the current key '{self.rsa}' does not sign ES256")
+        secret = self.write("hs.raw", random_secret())
+        self.assertErrorLine(run("keygen", "hs256", "--next", "--out", secret), 2, "usage",
+                             "an HS256 secret is never published")
+        self.assertEqual(sorted(os.listdir(d)), [])
+
+    # doctor ---------------------------------------------------------------------------------
+
+    def doctor(self, key, *args):
+        p = run("doctor", "--key", key, *args)
+        self.assertNoCrash(p)
+        lines, blocks = doctor_output(p.stdout)
+        for line in lines[:-1]:
+            self.assertRegex(line, r"^\[( ok |warn|FAIL|skip)\] ")
+        self.assertRegex(lines[-1], r"^doctor: \d+ ok, \d+ warnings?, \d+ failed, \d+ skipped$")
+        checks = {l[7:25].strip(): l for l in lines[:-1]}
+        return p, checks, blocks
+
+    def rotation_dir(self, name):
+        """A data folder with rs256-private.pem and rs256-next-private.pem made by openssl."""
+        d = self.fresh_dir(name)
+        for f in ("rs256-private.pem", "rs256-next-private.pem"):
+            openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", os.path.join(d, f))
+            os.chmod(os.path.join(d, f), 0o600)
+        return d, os.path.join(d, "rs256-private.pem"), os.path.join(d, "rs256-next-private.pem")
+
+    def jwk_kid(self, path):
+        with open(path, "rb") as f:
+            return rfc7638_thumbprint(public_jwk_of(f.read()))
+
+    def test_doctor_always_names_the_key_the_vendor_must_hold(self):
+        p, checks, blocks = self.doctor(self.rsa)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        kid = self.kid_of(self.rsa)
+        self.assertTrue(checks["vendor key"].startswith("[ ok ]"))
+        self.assertIn(f"the vendor's settings must hold the public key of '{self.rsa}', the key that signs "
+                      f"(RS256, kid {kid}", checks["vendor key"])
+        intro = f"The vendor's settings must hold this public key (kid {kid}, the key in '{self.rsa}', which signs):"
+        self.assertEqual(blocks, {intro: openssl("pkey", "-in", self.rsa, "-pubout").decode()})
+        self.assertTrue(checks["next key"].startswith("[skip]"))
+        self.assertIn("keygen rs256 --next --out " + self.rsa, checks["next key"])
+        # The summary stays the last line.
+        self.assertTrue(p.stdout.splitlines()[-1].startswith("doctor: "))
+
+    def test_doctor_finds_the_next_key_beside_the_current_one(self):
+        d, current, nxt = self.rotation_dir("doctor-next")
+        p, checks, blocks = self.doctor(current)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        kid, next_kid = self.jwk_kid(current), self.jwk_kid(nxt)
+        line = checks["next key"]
+        self.assertTrue(line.startswith("[ ok ]"), line)
+        self.assertIn(f"'{nxt}' (kid {next_kid}) is the next key, which does not sign yet", line)
+        self.assertIn(f"when you promote it (mv {nxt} {current}, then SIGHUP the backend) paste its public key", line)
+        self.assertEqual(blocks[f"When you promote the next key, replace it there with this one (kid {next_kid}, "
+                                f"the key in '{nxt}'):"], openssl("pkey", "-in", nxt, "-pubout").decode())
+        self.assertIn(f"kid {kid}", checks["vendor key"])
+        # --next-key names it explicitly, anywhere.
+        elsewhere = self.path("elsewhere-next.pem")
+        shutil.copy(nxt, elsewhere)
+        p, checks, _ = self.doctor(self.rsa, "--next-key", elsewhere)
+        self.assertIn(f"'{elsewhere}' (kid {next_kid}) is the next key", checks["next key"])
+
+    def test_doctor_fails_when_the_vendor_holds_another_key(self):
+        d, current, nxt = self.rotation_dir("doctor-mismatch")
+        kid, next_kid, other_kid = self.jwk_kid(current), self.jwk_kid(nxt), self.kid_of(self.rsa2)
+        # An unrelated key pasted: both kids and the fix.
+        p, checks, blocks = self.doctor(current, "--public", self.rsa2 + ".pub")
+        self.assertEqual(p.returncode, 1)
+        line = checks["public key match"]
+        self.assertTrue(line.startswith("[FAIL]"), line)
+        self.assertIn(f"key_mismatch: '{self.rsa2}.pub' (kid {other_kid}) is not the public key of '{current}' "
+                      f"(kid {kid}), which signs", line)
+        self.assertIn(f"paste the PEM of kid {kid} printed below into the vendor's settings", line)
+        self.assertIn(openssl("pkey", "-in", current, "-pubout").decode(), p.stdout)
+        # The next key pasted before it was promoted.
+        next_pub = self.write("next.pub", openssl("pkey", "-in", nxt, "-pubout"))
+        p, checks, _ = self.doctor(current, "--public", next_pub)
+        self.assertEqual(p.returncode, 1)
+        line = checks["public key match"]
+        self.assertTrue(line.startswith("[FAIL]"), line)
+        self.assertIn(f"'{next_pub}' is the public key of the next key '{nxt}' (kid {next_kid}), which does not "
+                      f"sign yet; the key that signs is '{current}' (kid {kid})", line)
+        self.assertIn(f"until the next key is promoted (mv {nxt} {current}, then SIGHUP the backend)", line)
+        # Once promoted (moved), the same pasted key is the right one.
+        os.replace(nxt, current)
+        p, checks, _ = self.doctor(current, "--public", next_pub)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(checks["public key match"].startswith("[ ok ]"))
+        self.assertIn(f"belongs to the private key (kid {next_kid})", checks["public key match"])
+        self.assertIn(f"kid {next_kid}", checks["vendor key"])
+
+    def test_doctor_warns_about_a_next_key_copied_not_moved(self):
+        d, current, nxt = self.rotation_dir("doctor-copied")
+        shutil.copy(current, nxt)
+        p, checks, blocks = self.doctor(current)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(checks["next key"].startswith("[warn]"))
+        self.assertIn(f"holds the same key as '{current}'", checks["next key"])
+        self.assertEqual(len(blocks), 1)
+
+    def test_doctor_refuses_a_next_key_that_cannot_sign(self):
+        d, current, nxt = self.rotation_dir("doctor-bad-next")
+        shutil.copy(self.ec, nxt)
+        p, checks, blocks = self.doctor(current)
+        self.assertEqual(p.returncode, 1)
+        self.assertTrue(checks["next key"].startswith("[FAIL]"))
+        self.assertIn(f"'{nxt}' cannot become the key that signs RS256", checks["next key"])
+
+    def test_doctor_with_a_secret(self):
+        secret = self.write("hs256.secret", random_secret())
+        p, checks, blocks = self.doctor(secret)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("the vendor's settings must hold the very secret", checks["vendor key"])
+        self.assertNotIn("next key", checks)
+        self.assertEqual(blocks, {})
 
 
 class BadInputTest(CliTestCase):

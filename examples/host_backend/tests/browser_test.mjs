@@ -101,13 +101,14 @@ function tokenLogLines(status, user) {
 
 // The browser -------------------------------------------------------------------------------
 
-let context, page, publicKey
+let context, page, publicKey, keyId
 const pageErrors = []
 const tokenResponses = [] // statuses of /api/customgpt-jwt seen by the browser, in order
 
 before(async () => {
   await startServer()
-  publicKey = await jose.importSPKI(server.pem, 'RS256')
+  publicKey = await jose.importSPKI(server.pem, 'RS256', { extractable: true })
+  keyId = await jose.calculateJwkThumbprint(await jose.exportJWK(publicKey))  // RFC 7638, as the kid
   const userDataDir = fs.mkdtempSync(path.join(tmp, 'chromium-profile-'))
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
@@ -160,7 +161,7 @@ async function open(path) {
 
 async function verifyAda(token) {
   const { payload, protectedHeader } = await jose.jwtVerify(token, publicKey, { algorithms: ['RS256'] })
-  assert.deepEqual(protectedHeader, { alg: 'RS256', typ: 'JWT' })
+  assert.deepEqual(protectedHeader, { alg: 'RS256', typ: 'JWT', kid: keyId })
   assert.equal(payload.sub, 'ada')
   assert.equal(payload.email, 'ada@example.com')
   assert.deepEqual(payload.roles, ADA_ROLES)

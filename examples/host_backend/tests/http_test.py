@@ -33,6 +33,7 @@ SKIP = 77
 parser = argparse.ArgumentParser()
 parser.add_argument("--server", required=True, help="path to jwtmint-host-backend")
 parser.add_argument("--require", action="store_true", help="fail instead of skipping when PyJWT is missing")
+parser.add_argument("--cli", help="path to the jwtmint CLI (makes the next key of a rotation; else openssl does)")
 ARGS, UNITTEST_ARGS = parser.parse_known_args()
 
 try:
@@ -122,6 +123,28 @@ class Backend:
         self.stop()
         raise AssertionError(f"server did not report listening within {START_TIMEOUT} s")
 
+    def wait_for(self, pattern, timeout=30.0):
+        """Waits for a stdout line (after those already waited for) matching pattern: the match."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                raise AssertionError(f"server exited while waiting for {pattern!r}:\n{self.stdout}\n{self.stderr}")
+            m = re.search(pattern, line)
+            if m:
+                return m
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.stdout}")
+
+    def sighup(self, done=r"^SIGHUP: (keys|nothing changed)"):
+        """Sends SIGHUP and waits for the reload's last log line: the stdout lines it wrote."""
+        before = len(self.stdout_lines)
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for(done)
+        return "".join(self.stdout_lines[before:])
+
     def public_pem(self):
         m = PEM_RE.search(self.stdout)
         assert m, "no public key PEM in the start-up output"
@@ -180,6 +203,27 @@ def _kill_leftovers():
     for proc in Backend.live:
         if proc.poll() is None:
             proc.kill()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def thumbprint(public_pem):
+    """The RFC 7638 thumbprint of a PEM public key (RSA or EC P-256), computed here with cryptography."""
+    import hashlib
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    key = serialization.load_pem_public_key(public_pem.encode() if isinstance(public_pem, str) else public_pem)
+    numbers = key.public_numbers()
+    if isinstance(key, rsa.RSAPublicKey):
+        as_bytes = lambda i: i.to_bytes((i.bit_length() + 7) // 8, "big")
+        members = {"e": b64url(as_bytes(numbers.e)), "kty": "RSA", "n": b64url(as_bytes(numbers.n))}
+    else:
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+        members = {"crv": "P-256", "kty": "EC", "x": b64url(numbers.x.to_bytes(32, "big")),
+                   "y": b64url(numbers.y.to_bytes(32, "big"))}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return b64url(hashlib.sha256(canonical).digest())
 
 
 def decode(token, key, alg):
@@ -289,7 +333,7 @@ class DefaultStart(unittest.TestCase):
         token = data.decode("ascii")
         self.seen_secrets.append(token)
         header, claims = decode(token, self.pem, "RS256")
-        self.assertEqual(header, {"alg": "RS256", "typ": "JWT"})
+        self.assertEqual(header, {"alg": "RS256", "typ": "JWT", "kid": thumbprint(self.pem)})
         self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
         self.assertEqual(claims["email"], "ada@example.com")
         self.assertEqual(claims["sub"], "ada")
@@ -638,7 +682,7 @@ class KeyInference(unittest.TestCase):
         b = self.run_backend("--key", path)
         self.assertEqual(b.public_pem(), pub)
         header, claims = self.token(b, pub, "ES256")
-        self.assertEqual(header, {"alg": "ES256", "typ": "JWT"})
+        self.assertEqual(header, {"alg": "ES256", "typ": "JWT", "kid": thumbprint(pub)})
         self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
         with self.assertRaises(jwt.InvalidAlgorithmError):  # not RS256 after all
             self.token(b, pub, "RS256")
@@ -825,6 +869,183 @@ class LoginPolicy(unittest.TestCase):
                 self.assertIn(wanted, err)
         err = refused_start(self, "--policy", "/nonexistent/policy.json")
         self.assertIn("/nonexistent/policy.json", err)
+
+
+class KeyRotation(unittest.TestCase):
+    """GET /.well-known/jwks.json, and a rotation on SIGHUP from the data folder, start to end."""
+
+    def start(self, *args, data_dir=None):
+        b = Backend(*args, data_dir=data_dir)
+        self.addCleanup(b.cleanup)
+        return b.wait_ready()
+
+    def jwks(self, backend, headers=None):
+        resp, data = backend.request("GET", "/.well-known/jwks.json", headers=headers)
+        return resp, data
+
+    def keyset(self, backend):
+        resp, data = self.jwks(backend)
+        self.assertEqual(resp.status, 200, data)
+        return json.loads(data), resp.getheader("ETag")
+
+    def verify_with_set(self, token, document):
+        """Verifies token with the key the JWK Set names by the token's kid, as a verifier that
+        fetches the set would (PyJWT's PyJWKSet): the claims."""
+        kid = jwt.get_unverified_header(token)["kid"]
+        keys = [k for k in jwt.PyJWKSet.from_dict(document).keys if k.key_id == kid]
+        self.assertEqual(len(keys), 1, f"the set has no single key {kid}: {document}")
+        alg = next(k["alg"] for k in document["keys"] if k["kid"] == kid)  # pinned by the set, not the token
+        return jwt.decode(token, keys[0].key, algorithms=[alg])
+
+    def token(self, backend):
+        _, cookie, _ = backend.login("ada")
+        return backend.token(cookie)
+
+    def make_next_key(self, current):
+        """The next key beside current, as `jwtmint keygen rs256 --next` writes it: its path."""
+        directory, name = os.path.split(current)
+        nxt = os.path.join(directory, name.replace("-private.pem", "-next-private.pem"))
+        if ARGS.cli:
+            p = subprocess.run([ARGS.cli, "keygen", "rs256", "--next", "--out", current], capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(os.path.exists(nxt), p.stderr)
+        else:
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                            "-out", nxt], check=True, capture_output=True)
+            os.chmod(nxt, 0o600)
+        return nxt
+
+    def test_jwks_endpoint(self):
+        b = self.start()
+        pem = b.public_pem()
+        resp, data = self.jwks(b)
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.getheader("Content-Type"), "application/json")
+        self.assertEqual(resp.getheader("Cache-Control"), "public, max-age=300")
+        etag = resp.getheader("ETag")
+        self.assertRegex(etag, r'^"[A-Za-z0-9_-]{43}"$')  # strong: no W/
+        document = json.loads(data)
+        self.assertEqual(len(document["keys"]), 1)
+        jwk = document["keys"][0]
+        self.assertEqual((jwk["kty"], jwk["alg"], jwk["use"], jwk["kid"]), ("RSA", "RS256", "sig", thumbprint(pem)))
+        self.assertFalse({"d", "p", "q", "dp", "dq", "qi"} & set(jwk))
+        printed = serialization.load_pem_public_key(pem.encode())
+        self.assertEqual(jwt.PyJWK(jwk).key.public_numbers(), printed.public_numbers())
+        # A token verifies with the set, by its kid.
+        self.assertEqual(self.verify_with_set(self.token(b), document)["sub"], "ada")
+        # Revalidation: the same ETag (also weak, in a list, or *) is 304 without a body.
+        for value in (etag, "W/" + etag, f'"other", {etag}', "*"):
+            with self.subTest(if_none_match=value):
+                resp, data = self.jwks(b, headers={"If-None-Match": value})
+                self.assertEqual(resp.status, 304)
+                self.assertEqual(data, b"")
+                self.assertEqual(resp.getheader("ETag"), etag)
+                self.assertEqual(resp.getheader("Cache-Control"), "public, max-age=300")
+        resp, data = self.jwks(b, headers={"If-None-Match": '"something-else"'})
+        self.assertEqual((resp.status, json.loads(data)), (200, document))
+        resp, data = b.request("HEAD", "/.well-known/jwks.json")
+        self.assertEqual((resp.status, data, resp.getheader("ETag")), (200, b"", etag))
+        resp, _ = b.request("POST", "/.well-known/jwks.json")
+        self.assertEqual((resp.status, resp.getheader("Allow")), (405, "GET, HEAD"))
+        self.assertEqual(b.stop(), 0)
+
+    def test_hs256_publishes_nothing(self):
+        b = self.start("--alg", "hs256")
+        resp, data = self.jwks(b)
+        self.assertEqual(resp.status, 404)
+        self.assertIn(b"HS256, a shared secret, which is never published", data)
+        self.assertIn("JWK Set       none", b.stdout)
+        # SIGHUP changes nothing and says why; tokens still mint.
+        out = b.sighup()
+        self.assertIn("nothing changed", out)
+        self.assertEqual(self.jwks(b)[0].status, 404)
+        with open(os.path.join(b.data_dir, "hs256-secret.txt")) as f:
+            decode(self.token(b), f.read(), "HS256")
+        self.assertEqual(b.stop(), 0)
+        self.assertIn("HS256 secret is not rotated in place", b.stderr)
+
+    def test_full_rotation(self):
+        b = self.start()
+        current = os.path.join(b.data_dir, "rs256-private.pem")
+        old_pem = b.public_pem()
+        old_kid = thumbprint(old_pem)
+        self.assertIn(f"Key id        {old_kid}", b.stdout)
+        token_a = self.token(b)
+        self.assertEqual(jwt.get_unverified_header(token_a)["kid"], old_kid)
+        _, etag_before = self.keyset(b)
+
+        # 1. A next key beside the current one, published on SIGHUP; the old key still signs.
+        nxt = self.make_next_key(current)
+        with open(nxt, "rb") as f:
+            new_pem = serialization.load_pem_private_key(f.read(), password=None).public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        new_kid = thumbprint(new_pem)
+        out = b.sighup()
+        self.assertIn(f"SIGHUP: added the next key kid {new_kid}", out)
+        self.assertIn(f"keys: {old_kid} (current), {new_kid} (next)", out)
+        document, etag = self.keyset(b)
+        self.assertNotEqual(etag, etag_before)
+        self.assertEqual([k["kid"] for k in document["keys"]], [old_kid, new_kid])
+        token_b = self.token(b)
+        self.assertEqual(jwt.get_unverified_header(token_b)["kid"], old_kid)
+        decode(token_b, old_pem, "RS256")
+        # SIGHUP again without a change in the folder changes nothing.
+        self.assertIn(f"no change: signing with kid {old_kid}", b.sighup())
+
+        # 2. The admin moves next over current: promoted; the old key retired, still published.
+        os.replace(nxt, current)
+        out = b.sighup()
+        self.assertIn(f"SIGHUP: promoted kid {new_kid}", out)
+        self.assertRegex(out, rf"SIGHUP: retired kid {re.escape(old_kid)}: it signs no more; still published until "
+                              r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+        token_c = self.token(b)
+        self.assertEqual(jwt.get_unverified_header(token_c)["kid"], new_kid)
+        decode(token_c, new_pem, "RS256")
+        document, etag_promoted = self.keyset(b)
+        self.assertEqual(sorted(k["kid"] for k in document["keys"]), sorted([old_kid, new_kid]))
+        self.assertEqual(document["keys"][0]["kid"], new_kid)  # the current key first
+        # Tokens minted before the rotation still verify against the served set, as do new ones.
+        self.assertEqual(self.verify_with_set(token_a, document)["sub"], "ada")
+        self.assertEqual(self.verify_with_set(token_b, document)["sub"], "ada")
+        self.assertEqual(self.verify_with_set(token_c, document)["sub"], "ada")
+        with open(os.path.join(b.data_dir, "rs256-public.pem")) as f:
+            self.assertEqual(f.read(), new_pem)  # the copy to paste into the vendor's settings
+        resp, data = b.request("GET", "/")
+        self.assertIn(new_pem.split("\n")[1], data.decode())  # the index page shows the new key
+
+        # 3. A bad next key file: the error is logged, nothing changes, the server keeps serving.
+        with open(os.path.join(b.data_dir, "rs256-next-private.pem"), "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+        out = b.sighup()
+        self.assertIn(f"SIGHUP: nothing changed; keys: {new_kid} (current), {old_kid} (retired", out)
+        os.remove(os.path.join(b.data_dir, "rs256-next-private.pem"))
+        # A current key file replaced by a key never published as next: refused the same way.
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                        current], check=True, capture_output=True)
+        out = b.sighup()
+        self.assertIn("SIGHUP: nothing changed", out)
+        self.assertEqual(self.keyset(b)[1], etag_promoted)
+        token_d = self.token(b)
+        self.assertEqual(jwt.get_unverified_header(token_d)["kid"], new_kid)
+        decode(token_d, new_pem, "RS256")
+        self.assertEqual(b.stop(), 0)
+        self.assertRegex(b.stderr, r"error: SIGHUP: \w+: '[^']*rs256-next-private.pem'")
+        self.assertIn("which was never published as the next key", b.stderr)
+
+    def test_next_key_present_at_start_is_published(self):
+        first = self.start()
+        current = os.path.join(first.data_dir, "rs256-private.pem")
+        old_kid = thumbprint(first.public_pem())
+        self.assertEqual(first.stop(), 0)
+        nxt = self.make_next_key(current)
+        b = self.start(data_dir=first.data_dir)
+        document, _ = self.keyset(b)
+        self.assertEqual(len(document["keys"]), 2)
+        self.assertEqual(document["keys"][0]["kid"], old_kid)
+        self.assertEqual(jwt.get_unverified_header(self.token(b))["kid"], old_kid)
+        self.assertIn(os.path.basename(nxt), b.stdout)
+        self.assertEqual(b.stop(), 0)
 
 
 if __name__ == "__main__":
