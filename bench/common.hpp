@@ -49,6 +49,11 @@ std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set);
 /// their key when set_size is 0, else by a jwt::remote_jwks_verifier whose cached set holds
 /// set_size keys (the token's among them; the fetch function returns a fixed document).
 std::unique_ptr<implementation> make_jwtmint_remote(alg a, std::size_t set_size);
+/// jwtmint minting tokens that name their key, the same key either way: a builder over the signer
+/// given key_id() (through_ring false), or a builder over a jwt::key_ring holding that key as its
+/// current one and a next key (through_ring true; the ring writes the kid). verify() checks with
+/// the verifier pinned to the key.
+std::unique_ptr<implementation> make_jwtmint_ring(alg a, bool through_ring);
 std::unique_ptr<implementation> make_cppjwt(alg a);
 
 /// The bad tokens jwtmint's verifier must refuse at no more cost than it accepts a good one

@@ -7,6 +7,8 @@
 // `ir_driver jwtmint <RS256|ES256> verify-kid-<pinned|remote-1|remote-20> <N>` verifies N tokens
 // that carry a kid: with the verifier pinned to their key, or through a remote_jwks_verifier's
 // cached set of 1 or 20 keys (bench::make_jwtmint_remote).
+// `ir_driver jwtmint <alg> mint-kid-<pinned|ring> <N>` mints N tokens naming their key, by a builder
+// over the signer with key_id() or over a jwt::key_ring holding that key (bench::make_jwtmint_ring).
 // Built a second time as alloc_driver (BENCH_COUNT_ALLOCS), it prints heap allocations per token.
 #include "common.hpp"
 
@@ -31,6 +33,7 @@ int usage() {
         "       ir_driver jwtmint <RS256|ES256|HS256> verify-refused-<forged-signature|foreign-key|malformed|\n"
         "                                             expired|unknown-role> <N>\n"
         "       ir_driver jwtmint <RS256|ES256> verify-kid-<pinned|remote-1|remote-20> <N>\n"
+        "       ir_driver jwtmint <RS256|ES256|HS256> mint-kid-<pinned|ring> <N>\n"
         "       ir_driver --cross-check\n"
         "       ir_driver --cpu-features   (what OpenSSL's capability probe can see; differs under valgrind)\n");
     return 2;
@@ -88,9 +91,17 @@ int main(int argc, char** argv) {
         if (which != bench::impl::jwtmint || a == bench::alg::hs256) return usage();
         kid_set_size = op == "verify-kid-pinned" ? 0 : op == "verify-kid-remote-1" ? 1 : 20;
     }
-    if ((op != "mint" && op != "verify" && !refusing && !by_kid) || n < 0) return usage();
+    const bool ring_mint = op == "mint-kid-pinned" || op == "mint-kid-ring";
+    if (ring_mint && which != bench::impl::jwtmint) return usage();
+    if ((op != "mint" && op != "verify" && !refusing && !by_kid && !ring_mint) || n < 0) return usage();
     try {
-        const auto x = by_kid ? bench::make_jwtmint_remote(a, kid_set_size) : bench::make(which, a);
+        const auto x = by_kid      ? bench::make_jwtmint_remote(a, kid_set_size)
+                       : ring_mint ? bench::make_jwtmint_ring(a, op == "mint-kid-ring")
+                                   : bench::make(which, a);
+        if (ring_mint && !x->verify(x->mint())) {
+            std::fprintf(stderr, "%s %s %s: a token minted does not verify\n", argv[1], argv[2], op.c_str());
+            return 1;
+        }
         const auto bad = refusing ? bench::make_jwtmint_refused(a, kind) : nullptr;
         const std::string token = refusing         ? bad->token()
                                   : by_kid         ? x->mint()
@@ -105,7 +116,7 @@ int main(int argc, char** argv) {
         std::size_t sink = 0;
         long failures = 0;
         const auto once = [&] {
-            if (op == "mint") {
+            if (op == "mint" || ring_mint) {
                 sink += x->mint().size();
             } else if (refusing) {
                 if (!bad->refused(token)) ++failures;

@@ -2,6 +2,7 @@
 // jwtmint used the way its README shows: a signer built once, a builder per token.
 #include <jwtmint/json.hpp>
 #include <jwtmint/jwtmint.hpp>
+#include <jwtmint/key_ring.hpp>
 #include <jwtmint/remote_jwks.hpp>
 
 #include "common.hpp"
@@ -290,6 +291,57 @@ private:
     jwt::verifier<Signer> verifier_;
 };
 
+/// The same tokens minted two ways: by a builder over the signer with key_id(kid), or by a builder
+/// over a key ring whose current key is that signer (named kid) and which holds a next key.
+template <class Signer>
+class jwtmint_ring final : public implementation {
+public:
+    jwtmint_ring(Signer signer, std::optional<jwt::key_ring<Signer>> ring, jwt::verifier<Signer> plain)
+        : signer_(std::move(signer)), ring_(std::move(ring)), plain_(std::move(plain)) {}
+
+    [[nodiscard]] std::string mint() const override { return mint_at(std::chrono::system_clock::now()); }
+    [[nodiscard]] std::string mint_at(std::int64_t iat) const override {
+        return mint_at(std::chrono::system_clock::time_point{std::chrono::seconds{iat}});
+    }
+    [[nodiscard]] bool verify(const std::string& token) const override {
+        std::error_code ec;
+        return plain_.verify(token, ec).has_value() && !ec;
+    }
+
+private:
+    [[nodiscard]] std::string mint_at(std::chrono::system_clock::time_point at) const {
+        if (ring_) {
+            return jwt::builder{*ring_}
+                .roles({claims::role_a, claims::role_b})
+                .email(claims::email)
+                .expires_in(10min)
+                .sign_at(at);
+        }
+        return jwt::builder{signer_}
+            .roles({claims::role_a, claims::role_b})
+            .email(claims::email)
+            .key_id(ring_kid)
+            .expires_in(10min)
+            .sign_at(at);
+    }
+
+    static constexpr std::string_view ring_kid = "2026-12-current";
+    Signer signer_;
+    std::optional<jwt::key_ring<Signer>> ring_;
+    jwt::verifier<Signer> plain_;
+};
+
+template <class Signer>
+std::unique_ptr<implementation> ring_implementation(Signer signer, Signer next, bool through_ring) {
+    std::optional<jwt::key_ring<Signer>> ring;
+    if (through_ring) {
+        ring.emplace(jwt::key_ring<Signer>::create(signer, "2026-12-current"));
+        ring->add_next(next, "2026-12-next");
+    }
+    auto plain = jwt::verifier<Signer>::from_signer(signer);
+    return std::make_unique<jwtmint_ring<Signer>>(std::move(signer), std::move(ring), std::move(plain));
+}
+
 }  // namespace
 
 std::unique_ptr<refused_case> make_jwtmint_refused(alg a, refusal r) {
@@ -331,6 +383,20 @@ std::unique_ptr<implementation> make_jwtmint_kid(alg a, bool through_set) {
 std::unique_ptr<implementation> make_jwtmint_remote(alg a, std::size_t set_size) {
     if (a == alg::rs256) return remote_implementation(jwt::rs256::from_pem(keys::rsa_private_pem), set_size);
     return remote_implementation(jwt::es256::from_pem(keys::ec_private_pem), set_size);
+}
+
+std::unique_ptr<implementation> make_jwtmint_ring(alg a, bool through_ring) {
+    switch (a) {
+        case alg::rs256:
+            return ring_implementation(jwt::rs256::from_pem(keys::rsa_private_pem),
+                                       jwt::rs256::from_pem(keys::other_rsa_private_pem), through_ring);
+        case alg::es256:
+            return ring_implementation(jwt::es256::from_pem(keys::ec_private_pem),
+                                       jwt::es256::from_pem(keys::other_ec_private_pem), through_ring);
+        case alg::hs256: break;
+    }
+    return ring_implementation(jwt::hs256::from_secret(keys::hmac_secret),
+                               jwt::hs256::from_secret(keys::other_hmac_secret), through_ring);
 }
 
 std::string jwtmint_judge(alg a, const std::string& token) {
