@@ -265,7 +265,7 @@ TEST_CASE("a key server that is down, slow, failing or serving a bad document ne
     }
     SECTION("a document with a bad key") {
         std::string bad = jwk_with_kid(es_key(1), "b");
-        bad.replace(bad.find("\"crv\":\"P-256\""), 13, "\"crv\":\"P-257\"");
+        bad.replace(bad.find(R"("crv":"P-256")"), 13, R"("crv":"P-257")");
         server.serve_document("{\"keys\":[" + bad + "]}");
         const auto r = v.try_refresh();
         REQUIRE(!r);
@@ -446,8 +446,8 @@ TEST_CASE("keys marked use: enc are passed over; a set of only those is refused"
     manual_clock::set(start_time);
     http_server server;
     std::string enc = jwk_with_kid(rs_key(1), "enc-1");
-    enc.replace(enc.find("\"use\":\"sig\""), 11, "\"use\":\"enc\"");
-    enc.replace(enc.find("\"alg\":\"RS256\""), 13, "\"alg\":\"RSA-OAEP\"");
+    enc.replace(enc.find(R"("use":"sig")"), 11, R"("use":"enc")");
+    enc.replace(enc.find(R"("alg":"RS256")"), 13, R"("alg":"RSA-OAEP")");
     server.serve_document("{\"keys\":[" + enc + "," + jwk_with_kid(es_key(0), "sig-1") + "]}");
     auto v = remote::make(options_for(server));
     REQUIRE(v.try_refresh());
@@ -594,9 +594,10 @@ TEST_CASE("many threads verify while the served set rotates and is refetched", "
     std::atomic<bool> done{false};
     std::atomic<int> verified{0}, failures{0}, c_seen{0};
     std::vector<std::thread> readers;
+    readers.reserve(3);
     for (int t = 0; t < 3; ++t) {
         readers.emplace_back([&, t] {
-            std::size_t i = static_cast<std::size_t>(t);
+            auto i = static_cast<std::size_t>(t);
             while (!done) {
                 const auto r = v.try_verify(always[i++ % always.size()]);
                 // Before the background thread's first fetch there is no set yet.

@@ -43,7 +43,7 @@ struct cli_clock {
     using rep = duration::rep;
     using period = duration::period;
     using time_point = std::chrono::system_clock::time_point;
-    static constexpr bool is_steady = false;
+    [[maybe_unused]] static constexpr bool is_steady = false;
     static std::optional<std::int64_t>& pinned() {
         static std::optional<std::int64_t> at;
         return at;
