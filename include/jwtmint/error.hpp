@@ -56,7 +56,7 @@ enum class errc {
     unknown_key_id,          ///< a token whose kid names no key of the verifier's JWK Set
     algorithm_not_allowed,   ///< an algorithm the login policy (the widget's settings) does not accept
     invalid_policy,          ///< a login policy value or file that cannot be used
-    invalid_setting,         ///< a verifier setting out of its range (a negative leeway, or one over a day)
+    invalid_setting,         ///< a setting out of range (a negative leeway; retiring a key ring's signing key)
     key_set_unavailable,     ///< a remote JWK Set that could not be fetched (none yet, or a refresh failed)
 };
 
