@@ -59,14 +59,6 @@ inline std::size_t curl_on_body(char* data, std::size_t size, std::size_t count,
     return n;
 }
 
-inline std::string_view trim_header_value(std::string_view v) {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n')) {
-        v.remove_suffix(1);
-    }
-    return v;
-}
-
 inline bool header_name_is(std::string_view name, std::string_view wanted) {
     if (name.size() != wanted.size()) return false;
     for (std::size_t i = 0; i < name.size(); ++i) {
@@ -90,7 +82,7 @@ inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t coun
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) return n;
     const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim_header_value(line.substr(colon + 1));
+    const std::string_view value = detail::trim(line.substr(colon + 1));  // also drops the CR LF
     if (header_name_is(name, "etag")) {
         t->response.etag.assign(value);
     } else if (header_name_is(name, "cache-control")) {

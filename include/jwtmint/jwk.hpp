@@ -958,13 +958,10 @@ public:
                 if (!kid) return std::move(kid).error();
                 // The verifier refuses a token whose kid holds a control character (U+0000 above all),
                 // so a key under such a kid could never be chosen: say so at load instead.
-                for (const char c : *kid) {
-                    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7F') {
-                        return detail::bad_jwk(
-                            "the kid " + detail::quote(*kid) +
-                            " holds a control character; tokens with such a kid are refused, so this "
-                            "key could never be chosen: give it a printable kid");
-                    }
+                if (detail::has_control_char(*kid)) {
+                    return detail::bad_jwk("the kid " + detail::quote(*kid) +
+                                           " holds a control character; tokens with such a kid are refused, so this "
+                                           "key could never be chosen: give it a printable kid");
                 }
                 if (out.keys_.count(*kid) != 0)
                     return detail::bad_jwk("two keys in the set share the kid " + detail::quote(*kid));

@@ -400,22 +400,11 @@ private:
         return {};
     }
 
-    [[nodiscard]] static status check_kid(std::string_view kid) {
-        if (!detail::is_valid_utf8(kid)) return detail::fail(errc::invalid_claim, "the kid is not valid UTF-8");
-        for (const char c : kid) {
-            if (static_cast<unsigned char>(c) < 0x20 || c == '\x7F') {
-                return detail::fail(errc::invalid_claim, "the kid " + detail::quote(kid) +
-                                                             " holds a control character, which verifiers refuse");
-            }
-        }
-        return {};
-    }
-
     /// The kid and public JWK of a key: from the signer's own private key, or from public_half
     /// (checked to be the signer's by a probe token), or neither (then kid must be given).
     [[nodiscard]] static result<slot> make_slot(const Signer& signer, const public_key* public_half,
                                                 std::string_view kid, key_status initial) {
-        if (auto ok = check_kid(kid); !ok) return std::move(ok).error();
+        if (auto ok = detail::check_text("the kid", kid); !ok) return std::move(ok).error();  // as verifiers read it
         std::optional<public_key> pub;
         if (public_half != nullptr) {
             if (auto ok = check_pair(signer, *public_half); !ok) return std::move(ok).error();

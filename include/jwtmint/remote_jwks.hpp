@@ -255,7 +255,7 @@ private:
     }
 
     static status check(const options& o) {
-        const std::string url = lowercase(std::string_view(o.url).substr(0, 8));
+        const std::string url = detail::ascii_lower_copy(std::string_view(o.url).substr(0, 8));
         if (o.url.empty()) return setting("options.url is empty; give the https:// URL of the JWK Set");
         if (url.rfind("http://", 0) == 0) {
             if (!o.allow_insecure_http) {
@@ -284,14 +284,6 @@ private:
         return {};
     }
 
-    static std::string lowercase(std::string_view s) {
-        std::string out(s);
-        for (char& c : out) {
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        }
-        return out;
-    }
-
     static std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
 
     template <class D>
@@ -305,11 +297,9 @@ private:
         bool no_cache = false;
         while (!cache_control.empty()) {
             const std::size_t comma = cache_control.find(',');
-            std::string_view part = cache_control.substr(0, comma);
+            const std::string_view part = cache_control.substr(0, comma);
             cache_control = comma == std::string_view::npos ? std::string_view{} : cache_control.substr(comma + 1);
-            while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
-            while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
-            const std::string directive = lowercase(part);
+            const std::string directive = detail::ascii_lower_copy(detail::trim(part));
             if (directive == "no-cache" || directive == "no-store") {
                 no_cache = true;
             } else if (directive.rfind("max-age=", 0) == 0) {
