@@ -27,14 +27,6 @@ inline constexpr std::string_view identity_claims[] = {"email", "upn", "preferre
 
 namespace detail {
 
-inline bool has_control_char(std::string_view s) noexcept {
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c == 0x7F) return true;
-    }
-    return false;
-}
-
 /// Appends the JSON escaping of s (RFC 8259 §7) without quotes; s must be valid UTF-8. Runs of
 /// characters that need no escape are appended in one piece.
 inline void append_json_escaped(std::string& out, std::string_view s) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Private and public keys: load (PEM, files, JWK, EVP_PKEY*), inspect, export, generate, check a pair.
+// Private and public keys: load (PEM, files, URIs through OSSL_STORE, JWK, EVP_PKEY*), inspect, export,
+// generate, check a pair.
 #pragma once
 
 #include <jwtmint/base64url.hpp>
@@ -7,6 +8,7 @@
 #include <jwtmint/detail/key_checks.hpp>
 #include <jwtmint/detail/openssl.hpp>
 #include <jwtmint/detail/pem.hpp>
+#include <jwtmint/detail/provider.hpp>
 #include <jwtmint/error.hpp>
 #include <jwtmint/file_path.hpp>
 
@@ -95,7 +97,15 @@ private:
     std::string& s_;
 };
 
-inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view passphrase) {
+/// Whether label is a private key block only a provider reads ("TSS2 PRIVATE KEY", tpm2-openssl's).
+inline bool is_provider_private_label(std::string_view label) {
+    constexpr std::string_view suffix = " PRIVATE KEY";
+    return !is_private_label(label) && label.size() > suffix.size() &&
+           label.substr(label.size() - suffix.size()) == suffix;
+}
+
+inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view passphrase,
+                                         const openssl_context& ctx = {}) {
     auto read = read_pem_key_block(pem, "private key");
     if (!read) return std::move(read).error();
     const pem_key_block& block = *read;
@@ -111,7 +121,8 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
                         ", but signing needs the private key; the public key is what you paste into the "
                         "vendor's settings, the private key stays on the server");
     }
-    if (!is_private_label(label)) {
+    const bool provider_block = is_provider_private_label(label);
+    if (!is_private_label(label) && !provider_block) {
         return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
                                            "' block, not a private key (expected '-----BEGIN PRIVATE KEY-----')");
     }
@@ -125,10 +136,14 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
     if (!bio) return std::move(bio).error();
     ERR_clear_error();
     // OpenSSL 3's decoders read every private key PEM: PKCS #8 (plain or encrypted), and the
-    // type-specific blocks, legacy "Proc-Type: 4,ENCRYPTED" ones included.
+    // type-specific blocks, legacy "Proc-Type: 4,ENCRYPTED" ones included; a loaded provider's
+    // decoders read its own blocks (tpm2-openssl's "TSS2 PRIVATE KEY"), which may reach its device.
+    std::unique_lock<std::mutex> lock(foreign_provider_mutex(), std::defer_lock);
+    if (provider_block && ctx.serialize_provider_calls) lock.lock();
     EVP_PKEY* raw = nullptr;
     const ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
-        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr)};
+        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, ctx.library_context,
+                                      query_or_null(ctx.property_query))};
     if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
     if (!passphrase.empty() &&
         OSSL_DECODER_CTX_set_passphrase(dctx.get(), reinterpret_cast<const unsigned char*>(passphrase.data()),
@@ -144,6 +159,13 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
         if (encrypted) {
             return fail_openssl(errc::bad_passphrase,
                                 "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
+        }
+        if (provider_block) {
+            return fail_openssl(errc::invalid_key,
+                                "this PEM holds a '" + std::string(label) +
+                                    "' block, which only the OpenSSL provider that made it can read (tpm2-openssl for "
+                                    "'TSS2 PRIVATE KEY'), and no loaded provider read it: load that provider in the "
+                                    "OpenSSL configuration this process reads (OPENSSL_CONF; see docs/key-custody.md)");
         }
         return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
                                                    "' PEM block as a private key (is the file complete and unedited?)");
@@ -182,7 +204,8 @@ inline result<std::string> public_pem_of(const EVP_PKEY* key) {
 }
 
 /// Decodes one public-key PEM block: "PUBLIC KEY" (SubjectPublicKeyInfo) or "RSA PUBLIC KEY" (PKCS #1).
-inline result<pkey_ptr> decode_public_block(std::string_view text, std::string_view label) {
+inline result<pkey_ptr> decode_public_block(std::string_view text, std::string_view label,
+                                           const openssl_context& ctx = {}) {
     auto bio = memory_bio(text);
     if (!bio) return std::move(bio).error();
     ERR_clear_error();
@@ -190,7 +213,8 @@ inline result<pkey_ptr> decode_public_block(std::string_view text, std::string_v
     const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
     const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
     ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
-        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
+        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, ctx.library_context,
+                                      query_or_null(ctx.property_query))};
     if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
     if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
         EVP_PKEY_free(raw);
@@ -217,7 +241,7 @@ inline result<pkey_ptr> load_public_pem(std::string_view pem) {
                     "this PEM is a certificate; extract its public key with: openssl x509 -in cert.pem -pubkey -noout");
     }
     if (is_public_label(label)) return decode_public_block(block.text, label);
-    if (!is_private_label(label)) {
+    if (!is_private_label(label) && !is_provider_private_label(label)) {
         return fail(errc::invalid_key, "this PEM holds a '" + std::string(label) +
                                            "' block, not a public key (expected '-----BEGIN PUBLIC KEY-----')");
     }
@@ -324,6 +348,45 @@ public:
     [[nodiscard]] static std::optional<private_key> from_pem(std::string_view pem, std::string_view passphrase,
                                                              std::error_code& ec) {
         return detail::to_optional(try_from_pem(pem, passphrase), ec);
+    }
+
+    /// As try_from_pem, decoding (and later signing) in ctx's library context under its property
+    /// query: a FIPS configuration, or a provider's own key block ("TSS2 PRIVATE KEY").
+    [[nodiscard]] static result<private_key> try_from_pem(std::string_view pem, std::string_view passphrase,
+                                                          const openssl_context& ctx) {
+        auto key = detail::load_private_pem(pem, passphrase, ctx);
+        if (!key) return std::move(key).error();
+        return private_key(std::move(*key), ctx);
+    }
+
+    /// The private key a URI names, through OpenSSL 3's OSSL_STORE: a file (a path or file: URI,
+    /// PEM or DER, also a provider's own key file), or whatever a loaded provider registers:
+    /// tpm2-openssl's "handle:0x81000001" (a persistent TPM key) and "object:key.ctx", a PKCS#11
+    /// provider's "pkcs11:token=...;object=...". A key held by a provider stays in it: jwtmint
+    /// signs through the provider and never exports it. The load-time checks apply (type, size,
+    /// curve; RSA exponent, EC point). Providers come from the OpenSSL configuration
+    /// (OPENSSL_CONF) or ctx's library context. Fails with key_file_error (nothing opens the URI,
+    /// naming the provider to load), invalid_key (several keys, a certificate, a failed check),
+    /// private_key_required (a public key), passphrase_required, bad_passphrase.
+    [[nodiscard]] static result<private_key> try_from_uri(std::string_view uri, std::string_view passphrase = {},
+                                                          const openssl_context& ctx = {}) {
+        auto key = detail::load_key_uri(uri, /*want_private=*/true, passphrase, ctx);
+        if (!key) return std::move(key).error();
+        if (detail::held_by_builtin_provider(key->get()) && !detail::has_private_part(key->get())) {
+            return detail::fail(errc::private_key_required, "the URI '" + std::string(uri) +
+                                                                "' names a public key; signing needs the private key");
+        }
+        return private_key(std::move(*key), ctx);
+    }
+    /// As try_from_uri, throwing jwt::error.
+    [[nodiscard]] static private_key from_uri(std::string_view uri, std::string_view passphrase = {},
+                                              const openssl_context& ctx = {}) {
+        return try_from_uri(uri, passphrase, ctx).value();
+    }
+    /// As try_from_uri, reporting only the code.
+    [[nodiscard]] static std::optional<private_key> from_uri(std::string_view uri, std::string_view passphrase,
+                                                             const openssl_context& ctx, std::error_code& ec) {
+        return detail::to_optional(try_from_uri(uri, passphrase, ctx), ec);
     }
 
     /// Reads a PEM private key file (the text is wiped once parsed).
@@ -446,9 +509,12 @@ public:
         return detail::to_optional(try_generate_ed25519(), ec);
     }
 
-    private_key(const private_key& other) : key_(detail::share(other.key_)) {}
+    private_key(const private_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     private_key& operator=(const private_key& other) {
-        if (this != &other) key_ = detail::share(other.key_);
+        if (this != &other) {
+            key_ = detail::share(other.key_);
+            ctx_ = other.ctx_;
+        }
         return *this;
     }
     private_key(private_key&&) noexcept = default;
@@ -469,8 +535,16 @@ public:
     }
 
     /// The private key as PKCS#8 PEM; encrypted with AES-256-CBC when a passphrase is given.
-    /// Fails with openssl_error.
+    /// Fails with openssl_error, and with private_key_required for a key held by a provider (a TPM,
+    /// an HSM), whose private part never leaves it.
     [[nodiscard]] result<std::string> try_to_pem(std::string_view passphrase = {}) const {
+        if (!detail::held_by_builtin_provider(key_.get())) {
+            return detail::fail(errc::private_key_required,
+                                "this private key is held by the OpenSSL provider '" +
+                                    std::string(detail::provider_name(key_.get())) +
+                                    "', which keeps it: it cannot be written out, only signed with (its public key: "
+                                    "public_key_pem())");
+        }
         return detail::encode_pem(key_.get(), EVP_PKEY_KEYPAIR, "PrivateKeyInfo",
                                   passphrase.empty() ? nullptr : "AES-256-CBC", passphrase, "the private key");
     }
@@ -483,15 +557,22 @@ public:
 
     /// The underlying key, for interop; jwtmint keeps its own reference.
     [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
+    /// The library context and property query the key was loaded in, which signing uses too.
+    [[nodiscard]] const openssl_context& context() const noexcept { return ctx_; }
+    /// The name of the OpenSSL provider that holds the key: "default" (or "fips") for a key
+    /// jwtmint parsed, the provider's own ("tpm2") for a key that lives in a device.
+    [[nodiscard]] std::string provider() const { return std::string(detail::provider_name(key_.get())); }
 
 private:
-    explicit private_key(detail::pkey_ptr key) : key_(std::move(key)) {}
+    explicit private_key(detail::pkey_ptr key, openssl_context ctx = {})
+        : key_(std::move(key)), ctx_(std::move(ctx)) {}
     /// A key OpenSSL just generated, or openssl_error with failure when it made none.
     static result<private_key> generated(detail::pkey_ptr key, const char* failure) {
         if (!key) return detail::fail_openssl(errc::openssl_error, failure);
         return private_key(std::move(key));
     }
     detail::pkey_ptr key_;
+    openssl_context ctx_;
 };
 
 /// A public key: what a verifier checks signatures with, and what the vendor is given.
@@ -510,6 +591,30 @@ public:
     /// As try_from_pem, reporting only the code.
     [[nodiscard]] static std::optional<public_key> from_pem(std::string_view pem, std::error_code& ec) {
         return detail::to_optional(try_from_pem(pem), ec);
+    }
+
+    /// The public key a URI names through OSSL_STORE (a file, or a provider's scheme such as
+    /// tpm2-openssl's "handle:"; see private_key::try_from_uri), or the public half of the private
+    /// key it names. The key is re-read from its SubjectPublicKeyInfo in ctx's library context, so
+    /// verification runs there in software, never through the device. Fails with key_file_error,
+    /// invalid_key.
+    [[nodiscard]] static result<public_key> try_from_uri(std::string_view uri, const openssl_context& ctx = {}) {
+        auto key = detail::load_key_uri(uri, /*want_private=*/false, {}, ctx);
+        if (!key) return std::move(key).error();
+        auto pem = detail::public_pem_of(key->get());
+        if (!pem) return std::move(pem).error();
+        auto pub = detail::decode_public_block(*pem, "PUBLIC KEY", ctx);
+        if (!pub) return std::move(pub).error();
+        return public_key(std::move(*pub), ctx);
+    }
+    /// As try_from_uri, throwing jwt::error.
+    [[nodiscard]] static public_key from_uri(std::string_view uri, const openssl_context& ctx = {}) {
+        return try_from_uri(uri, ctx).value();
+    }
+    /// As try_from_uri, reporting only the code.
+    [[nodiscard]] static std::optional<public_key> from_uri(std::string_view uri, const openssl_context& ctx,
+                                                            std::error_code& ec) {
+        return detail::to_optional(try_from_uri(uri, ctx), ec);
     }
 
     /// Reads a PEM public key file. Fails with key_file_error, or any error of try_from_pem.
@@ -562,7 +667,9 @@ public:
     [[nodiscard]] static result<public_key> try_from_private(const private_key& key) {
         auto pem = key.try_public_key_pem();
         if (!pem) return std::move(pem).error();
-        return try_from_pem(*pem);
+        auto pub = detail::decode_public_block(*pem, "PUBLIC KEY", key.context());
+        if (!pub) return std::move(pub).error();
+        return public_key(std::move(*pub), key.context());
     }
     /// As try_from_private, throwing jwt::error.
     [[nodiscard]] static public_key from_private(const private_key& key) { return try_from_private(key).value(); }
@@ -571,9 +678,12 @@ public:
         return detail::to_optional(try_from_private(key), ec);
     }
 
-    public_key(const public_key& other) : key_(detail::share(other.key_)) {}
+    public_key(const public_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     public_key& operator=(const public_key& other) {
-        if (this != &other) key_ = detail::share(other.key_);
+        if (this != &other) {
+            key_ = detail::share(other.key_);
+            ctx_ = other.ctx_;
+        }
         return *this;
     }
     public_key(public_key&&) noexcept = default;
@@ -590,10 +700,13 @@ public:
         return detail::to_optional(try_to_pem(), ec);
     }
     [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
+    /// The library context and property query the key was loaded in, which verification uses too.
+    [[nodiscard]] const openssl_context& context() const noexcept { return ctx_; }
 
 private:
-    explicit public_key(detail::pkey_ptr key) : key_(std::move(key)) {}
+    explicit public_key(detail::pkey_ptr key, openssl_context ctx = {}) : key_(std::move(key)), ctx_(std::move(ctx)) {}
     detail::pkey_ptr key_;
+    openssl_context ctx_;
 };
 
 /// Whether pub is the public half of key, as the vendor checks a token against the public key it

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -141,8 +142,13 @@ public:
 
     /// Signs into out (signature_size() octets); returns the octets written, or signing_failed.
     [[nodiscard]] result<std::size_t> sign_to(std::string_view input, unsigned char* out) const {
+        // A key held by another provider than OpenSSL's own: one call at a time (see
+        // openssl_context::serialize_provider_calls), and a fresh context where the provider
+        // cannot copy one.
+        std::unique_lock<std::mutex> lock(foreign_provider_mutex(), std::defer_lock);
+        if (serialize_) lock.lock();
         md_ctx_ptr ctx{EVP_MD_CTX_new()};
-        if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) != 1) {
+        if (!ctx || !(copyable_ ? EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) == 1 : init_context(ctx.get()))) {
             return fail_openssl(errc::signing_failed, std::string(spec_.alg) + ": could not prepare a signing context");
         }
         const auto* in = reinterpret_cast<const unsigned char*>(input.data());
@@ -172,10 +178,12 @@ private:
         if (auto fits = check_key_fits(pkey, key_.info(), spec_, /*verifying=*/false); !fits) return fits;
         template_.reset(EVP_MD_CTX_new());
         if (!template_) return fail_openssl(errc::openssl_error, "EVP_MD_CTX_new failed");
+        query_ = signing_query(pkey, key_.context().property_query);
+        serialize_ = !held_by_builtin_provider(pkey) && key_.context().serialize_provider_calls;
+        std::unique_lock<std::mutex> lock(foreign_provider_mutex(), std::defer_lock);
+        if (serialize_) lock.lock();
         ERR_clear_error();
-        std::array<OSSL_PARAM, 4> params{};
-        if (EVP_DigestSignInit_ex(template_.get(), nullptr, spec_.digest, nullptr, nullptr, pkey,
-                                  signature_params(spec_, params)) != 1) {
+        if (!init_context(template_.get())) {
             if (!has_private_part(pkey)) {
                 return fail_openssl(errc::private_key_required,
                                     "the key has no private part; signing needs the private key");
@@ -195,7 +203,20 @@ private:
         const auto max = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
         der_max_ = max;
         sig_size_ = spec_.raw_half != 0 ? 2 * spec_.raw_half : max;
+        // OpenSSL's own providers copy a prepared context; another provider may not (then each
+        // token initialises its own).
+        const md_ctx_ptr probe{EVP_MD_CTX_new()};
+        copyable_ = probe && EVP_MD_CTX_copy_ex(probe.get(), template_.get()) == 1;
+        ERR_clear_error();
+        if (lock.owns_lock()) lock.unlock();  // sign_to takes it again
         return self_test();
+    }
+
+    /// EVP_DigestSignInit_ex for spec_ with the key, in the key's library context, under query_.
+    [[nodiscard]] bool init_context(EVP_MD_CTX* ctx) const {
+        std::array<OSSL_PARAM, 4> params{};
+        return EVP_DigestSignInit_ex(ctx, nullptr, spec_.digest, key_.context().library_context,
+                                     query_or_null(query_), key_.native_handle(), signature_params(spec_, params)) == 1;
     }
 
     /// One signature and its verification at construction: a damaged key fails here, not at the vendor.
@@ -214,7 +235,8 @@ private:
         md_ctx_ptr vctx{EVP_MD_CTX_new()};
         std::array<OSSL_PARAM, 4> params{};
         if (!vctx ||
-            EVP_DigestVerifyInit_ex(vctx.get(), nullptr, spec_.digest, nullptr, nullptr, key_.native_handle(),
+            EVP_DigestVerifyInit_ex(vctx.get(), nullptr, spec_.digest, key_.context().library_context,
+                                    query_or_null(key_.context().property_query), key_.native_handle(),
                                     signature_params(spec_, params)) != 1 ||
             EVP_DigestVerify(vctx.get(), to_check, check_len,
                              reinterpret_cast<const unsigned char*>(self_test_input.data()),
@@ -229,6 +251,9 @@ private:
     private_key key_;
     pkey_alg_spec spec_;
     md_ctx_ptr template_;
+    std::string query_;       // the property query signing fetches with (signing_query)
+    bool serialize_ = false;  // a provider key, used under foreign_provider_mutex()
+    bool copyable_ = true;    // template_ can be copied per token
     std::size_t der_max_ = 0;
     std::size_t sig_size_ = 0;
 };
@@ -253,6 +278,27 @@ public:
     [[nodiscard]] static std::optional<Derived> from_pem(std::string_view pem, std::string_view passphrase,
                                                          std::error_code& ec) {
         return to_optional(try_from_pem(pem, passphrase), ec);
+    }
+
+    /// A signer over the private key a URI names through OSSL_STORE (a file, tpm2-openssl's
+    /// "handle:0x81000001", a PKCS#11 provider's "pkcs11:..."; see private_key::try_from_uri),
+    /// loaded and used in ctx. A provider's key signs inside its provider and never leaves it.
+    /// Errors: those of private_key::try_from_uri and try_from_key.
+    [[nodiscard]] static result<Derived> try_from_uri(std::string_view uri, std::string_view passphrase = {},
+                                                      const openssl_context& ctx = {}) {
+        auto key = private_key::try_from_uri(uri, passphrase, ctx);
+        if (!key) return std::move(key).error();
+        return try_from_key(*key);
+    }
+    /// As try_from_uri, throwing jwt::error.
+    [[nodiscard]] static Derived from_uri(std::string_view uri, std::string_view passphrase = {},
+                                          const openssl_context& ctx = {}) {
+        return try_from_uri(uri, passphrase, ctx).value();
+    }
+    /// As try_from_uri, reporting only the code.
+    [[nodiscard]] static std::optional<Derived> from_uri(std::string_view uri, std::string_view passphrase,
+                                                         const openssl_context& ctx, std::error_code& ec) {
+        return to_optional(try_from_uri(uri, passphrase, ctx), ec);
     }
 
     /// A signer over a PEM private key file. Errors: key_file_error, or any error of try_from_pem.

@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/provider.h>
+#include <openssl/x509.h>
 
 #include <array>
 #include <cstddef>
@@ -233,7 +234,34 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
 
 /// Every load-time check of a key. Keys of other types (DSA, DH, X25519, ...) are no JOSE signing
 /// keys; the signers' and verifier's key-fit check refuses them by type.
+inline status check_loaded_key(const EVP_PKEY* key);
+
+/// A key held by another provider than OpenSSL's own is checked as its public half, decoded from
+/// the SubjectPublicKeyInfo the provider exports: that is what verifiers (and the vendor) get, and
+/// a device may report its parameters in its own conventions (a TPM's RSA exponent 0 means 65537).
+/// false when the provider exports no public key (its own parameters are checked then).
+inline bool check_exported_public_half(const EVP_PKEY* key, status& out) {
+    unsigned char* der = nullptr;
+    const int len = i2d_PUBKEY(key, &der);
+    if (len <= 0 || der == nullptr) {
+        ERR_clear_error();
+        return false;
+    }
+    const unsigned char* p = der;
+    const pkey_ptr pub{d2i_PUBKEY(nullptr, &p, len)};
+    OPENSSL_free(der);
+    if (!pub) {
+        ERR_clear_error();
+        return false;
+    }
+    out = check_loaded_key(pub.get());
+    return true;
+}
+
 inline status check_loaded_key(const EVP_PKEY* key) {
+    if (status exported; !held_by_builtin_provider(key) && check_exported_public_half(key, exported)) {
+        return exported;
+    }
     if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) return check_rsa_key(key);
     if (EVP_PKEY_is_a(key, "EC")) return check_ec_key(key);
     if (EVP_PKEY_is_a(key, "ED25519")) return check_edwards_key(key, ed25519_curve);

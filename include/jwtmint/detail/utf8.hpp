@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// UTF-8 well-formedness (RFC 3629), the one definition the JSON scanner and the claim checks share.
+// UTF-8 well-formedness (RFC 3629), the one definition the JSON scanner and the claim checks share,
+// and the control-character test claims, key ids and key URIs share.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +54,15 @@ namespace detail {
         i += len;
     }
     return true;
+}
+
+/// Whether s holds an ASCII control character (U+0000..U+001F or DEL).
+[[nodiscard]] inline bool has_control_char(std::string_view s) noexcept {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7F) return true;
+    }
+    return false;
 }
 
 }  // namespace detail

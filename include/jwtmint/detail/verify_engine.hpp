@@ -85,7 +85,8 @@ private:
         // left to the key's defaults.
         std::array<OSSL_PARAM, 4> params{};
         ERR_clear_error();
-        if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec_.digest, nullptr, nullptr, pkey,
+        if (EVP_DigestVerifyInit_ex(template_.get(), nullptr, spec_.digest, key_.context().library_context,
+                                    query_or_null(key_.context().property_query), pkey,
                                     signature_params(spec_, params)) != 1) {
             return fail_openssl(EVP_PKEY_is_a(pkey, "RSA-PSS") ? errc::key_algorithm_mismatch : errc::invalid_key,
                                 "cannot initialise " + std::string(spec_.alg) + " verification with this key" +
