@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -122,6 +124,18 @@ int main(int argc, char** argv) {
                 }
             }
         }
+    }
+    // Keys held by a provider (bench/provider_rows.py starts a software TPM and names its keys):
+    // minting only (verification uses the public key in memory, as every other row), on one thread,
+    // since jwtmint gives such a provider one call at a time.
+    for (const auto& [a, variable] : {std::pair{bench::alg::rs256, "JWTMINT_BENCH_URI_RS256"},
+                                      std::pair{bench::alg::es256, "JWTMINT_BENCH_URI_ES256"}}) {
+        const char* uri = std::getenv(variable);
+        if (uri == nullptr || *uri == '\0') continue;
+        keep.push_back(bench::make_jwtmint_uri(a, uri));
+        const bench::implementation* p = keep.back().get();
+        const std::string row = "mint/" + std::string(bench::name(a)) + "/jwtmint-provider";
+        benchmark::RegisterBenchmark(row.c_str(), mint, p)->UseRealTime()->Threads(1);
     }
     benchmark::RegisterBenchmark("calibration/compute", compute)->UseRealTime()->Threads(1)->Threads(2);
     benchmark::RunSpecifiedBenchmarks();

@@ -54,6 +54,9 @@ std::unique_ptr<implementation> make_jwtmint_remote(alg a, std::size_t set_size)
 /// current one and a next key (through_ring true; the ring writes the kid). verify() checks with
 /// the verifier pinned to the key.
 std::unique_ptr<implementation> make_jwtmint_ring(alg a, bool through_ring);
+/// jwtmint with the RS256 or ES256 private key a URI names (jwt::rs256::from_uri, e.g. a TPM key's
+/// "handle:0x81000010" through tpm2-openssl), verified with the public key the same URI yields.
+std::unique_ptr<implementation> make_jwtmint_uri(alg a, const std::string& uri);
 std::unique_ptr<implementation> make_cppjwt(alg a);
 
 /// The bad tokens jwtmint's verifier must refuse at no more cost than it accepts a good one

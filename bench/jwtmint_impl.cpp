@@ -399,6 +399,15 @@ std::unique_ptr<implementation> make_jwtmint_ring(alg a, bool through_ring) {
                                jwt::hs256::from_secret(keys::other_hmac_secret), through_ring);
 }
 
+std::unique_ptr<implementation> make_jwtmint_uri(alg a, const std::string& uri) {
+    const jwt::public_key pub = jwt::public_key::from_uri(uri);
+    if (a == alg::rs256) {
+        return std::make_unique<jwtmint_jwt<jwt::rs256>>(jwt::rs256::from_uri(uri),
+                                                         jwt::verifier<jwt::rs256>::from_key(pub));
+    }
+    return std::make_unique<jwtmint_jwt<jwt::es256>>(jwt::es256::from_uri(uri), jwt::verifier<jwt::es256>::from_key(pub));
+}
+
 std::string jwtmint_judge(alg a, const std::string& token) {
     switch (a) {
         case alg::rs256: return judge(jwt::verifier<jwt::rs256>::from_pem(keys::rsa_public_pem), token);

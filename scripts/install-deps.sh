@@ -19,6 +19,7 @@ packages=(
   libp11-dev                    # the HSM example's PKCS#11 signer (examples/hsm)
   softhsm2 opensc               # its tests: a software token (SoftHSM 2) and pkcs11-tool to make keys in it
   libp11-kit-dev                # pkcs11.h, for the HSM test's raw PKCS#11 probe
+  swtpm swtpm-tools tpm2-tools tpm2-openssl  # keys in a (software) TPM, by URI: tests/custody
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -118,6 +118,11 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
         return;
     } else {
         const bool given = !path.empty();
+        if (!given && is_key_uri(c.o.key)) {
+            c.list.add(verdict::skip, "next key",
+                       "'" + c.o.key + "' is a key URI, so no next key file lies beside it; name one with --next-key");
+            return;
+        }
         if (!given) {
             path = jwtmint_examples::next_key_path(c.o.key).string();
             std::error_code ec;
@@ -160,7 +165,16 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
     }
 }
 
-void check_file_mode(context& c) {
+void check_file_mode(context& c, const key_material& key) {
+    if (key.is_uri) {
+        c.list.add(verdict::skip, "key file mode",
+                   "'" + c.o.key + "' is a key URI" +
+                       (key.private_key && key.private_key->provider() != "default"
+                            ? ", held by the OpenSSL provider '" + key.private_key->provider() +
+                                  "', which keeps the private key: no file to check"
+                            : ": check the mode of the file it names"));
+        return;
+    }
     unsigned mode = 0;
     try {
         mode = file_mode(c.o.key);
@@ -487,7 +501,7 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
             c.list.add(verdict::ok, "key strength", detail);
         }
     }
-    check_file_mode(c);
+    check_file_mode(c, key);
     if (!signer) {
         c.list.add(verdict::skip, "public key match", "the key is not usable");
         c.list.add(verdict::skip, "fresh token", "the key is not usable");
@@ -510,7 +524,7 @@ int run_doctor(const doctor_options& o) {
     if (!o.public_key.empty()) {
         (void)read_file_bytes(o.public_key, "public key file");  // a missing file is a usage error, before any check
     }
-    if (!o.next_key.empty()) (void)read_file_bytes(o.next_key, "next key file");
+    if (!o.next_key.empty() && !is_key_uri(o.next_key)) (void)read_file_bytes(o.next_key, "next key file");
     checklist list;
     context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};
     secret_buffer passphrase;

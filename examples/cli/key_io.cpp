@@ -94,7 +94,35 @@ secret_buffer read_passphrase_file(const std::filesystem::path& path) {
     return pass;
 }
 
+bool is_key_uri(const std::string& arg) {
+    if (!jwt::looks_like_key_uri(arg)) return false;
+    std::error_code ec;
+    return !std::filesystem::exists(arg, ec);  // a file of that name wins
+}
+
+namespace {
+
+key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
+    key_material key;
+    key.path = uri;
+    key.is_uri = true;
+    auto priv = jwt::private_key::try_from_uri(uri, passphrase);
+    if (priv) {
+        const std::string provider = priv->provider();
+        key.description = describe(priv->info(), "private", ("key URI, held by OpenSSL provider '" + provider + "'").c_str());
+        key.private_key = std::move(*priv);
+        return key;
+    }
+    if (priv.error().value() != jwt::errc::private_key_required) throw priv.error();
+    key.public_key = jwt::public_key::from_uri(uri);
+    key.description = describe(key.public_key->info(), "public", "key URI");
+    return key;
+}
+
+}  // namespace
+
 key_material load_key(const std::filesystem::path& path, std::string_view passphrase, std::string_view kid_hint) {
+    if (is_key_uri(path.string())) return load_key_uri(path.string(), passphrase);
     const secret_buffer bytes = read_file_bytes(path, "key file");
     const std::string_view text = bytes.view();
     key_material key;
@@ -109,7 +137,10 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
             key.description = describe(key.public_key->info(), "public", "PEM");
         } else {
             key.private_key = jwt::private_key::from_pem(text, passphrase);
-            key.description = describe(key.private_key->info(), "private", "PEM");
+            const std::string provider = key.private_key->provider();
+            key.description =
+                describe(key.private_key->info(), "private",
+                         provider == "default" ? "PEM" : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
         }
         return key;
     }

@@ -29,6 +29,7 @@ struct key_material {
     std::optional<secret_buffer> secret;          ///< an HMAC secret: a raw file's bytes or a JWK's "k"
     std::string jwk_alg;                          ///< a JWK's "alg" member, when it has one
     std::string kid;                              ///< a JWK's "kid" member, when it has one
+    bool is_uri = false;                          ///< path is a key URI (OSSL_STORE), not a file
 
     /// The public half, for key-pair material. @throws jwt::error key_algorithm_mismatch for a
     /// secret
@@ -43,6 +44,10 @@ struct key_material {
 
 /// Reads --passphrase-file: the file's bytes without one trailing line break.
 [[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
+
+/// Whether --key's value is a key URI ("handle:0x81000001", "pkcs11:...", "file:...") rather
+/// than a file: it starts with a URI scheme and no file of that name exists.
+[[nodiscard]] bool is_key_uri(const std::string& arg);
 
 /// Reads a key file: PEM (private or public), a JWK or JWK Set (JSON), or else a raw HS256
 /// HMAC secret (the file's exact bytes). kid_hint picks a key from a JWK Set with several.

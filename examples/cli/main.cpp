@@ -127,11 +127,11 @@ int run(int argc, char** argv) {
                                       "several keys");
     pubkey
         ->add_option("--key,key", pk.keys,
-                     "Private key: PEM or JWK (a public key is re-printed); repeat for a JWK Set of several "
-                     "keys (--format jwks), e.g. the current key and the next one")
+                     "Private key: PEM or JWK (a public key is re-printed), or a key URI (handle:..., pkcs11:...); "
+                     "repeat for a JWK Set of several keys (--format jwks), e.g. the current key and the next one")
         ->required()
         ->allow_extra_args(false)
-        ->type_name("FILE");
+        ->type_name("FILE|URI");
     pubkey
         ->add_option("--format", pk.format,
                      "pem, jwk (with its RFC 7638 thumbprint as kid), or jwks (a JWK Set of every --key, each "
@@ -151,9 +151,11 @@ int run(int argc, char** argv) {
     sg.ttl = cli::format_span(jwt::default_lifetime.count());
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
-    sign->add_option("--key", sg.key, "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret")
+    sign->add_option("--key", sg.key,
+                     "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret; or a key URI "
+                     "OpenSSL's store opens (handle:0x81000001 for a TPM key through tpm2-openssl, pkcs11:..., file:...)")
         ->required()
-        ->type_name("FILE");
+        ->type_name("FILE|URI");
     sign->add_option("--alg", sg.alg,
                      "One of " + algs +
                          " (default: from the key: RSA RS256, EC P-256/384/521 ES256/384/512, "
@@ -202,8 +204,9 @@ int run(int argc, char** argv) {
     verify->add_option("token", vf.token, "The token (default: read from standard input)")->type_name("TOKEN");
     auto* verify_key = verify
                            ->add_option("--key", vf.key,
-                                        "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret")
-                           ->type_name("FILE");
+                                        "Public or private PEM, a JWK or JWK Set, or for HS* the raw secret; or a key "
+                                        "URI (handle:..., pkcs11:..., file:...)")
+                           ->type_name("FILE|URI");
     auto* verify_url = verify
                            ->add_option(
                                "--jwks-url", vf.jwks_url,
@@ -259,7 +262,9 @@ int run(int argc, char** argv) {
     auto* doctor = app.add_subcommand("doctor",
                                       "Check a set-up, one line per check: key, strength, file mode, "
                                       "key pair, a fresh token, a backend's token, roles, clock");
-    doctor->add_option("--key", dr.key, "The private key (or HMAC secret) the backend signs with")
+    doctor->add_option("--key", dr.key,
+                       "The private key (or HMAC secret) the backend signs with: a file, or a key URI (handle:..., "
+                       "pkcs11:..., file:...)")
         ->required()
         ->type_name("PRIVATE");
     doctor->add_option("--public", dr.public_key, "The public key pasted into the vendor's settings (PEM or JWK)")

@@ -97,13 +97,6 @@ private:
     std::string& s_;
 };
 
-/// Whether label is a private key block only a provider reads ("TSS2 PRIVATE KEY", tpm2-openssl's).
-inline bool is_provider_private_label(std::string_view label) {
-    constexpr std::string_view suffix = " PRIVATE KEY";
-    return !is_private_label(label) && label.size() > suffix.size() &&
-           label.substr(label.size() - suffix.size()) == suffix;
-}
-
 inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view passphrase,
                                          const openssl_context& ctx = {}) {
     auto read = read_pem_key_block(pem, "private key");
@@ -160,13 +153,7 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
             return fail_openssl(errc::bad_passphrase,
                                 "could not decrypt the private key: the passphrase is wrong (or the file is damaged)");
         }
-        if (provider_block) {
-            return fail_openssl(errc::invalid_key,
-                                "this PEM holds a '" + std::string(label) +
-                                    "' block, which only the OpenSSL provider that made it can read (tpm2-openssl for "
-                                    "'TSS2 PRIVATE KEY'), and no loaded provider read it: load that provider in the "
-                                    "OpenSSL configuration this process reads (OPENSSL_CONF; see docs/key-custody.md)");
-        }
+        if (provider_block) return fail_openssl(errc::invalid_key, provider_block_failure(label));
         return fail_openssl(errc::invalid_key, "could not parse the '" + std::string(label) +
                                                    "' PEM block as a private key (is the file complete and unedited?)");
     }
@@ -328,6 +315,9 @@ namespace detail {
 /// Reads JSON Web Keys for private_key::from_jwk and public_key::from_jwk; defined by
 /// <jwtmint/jwk.hpp>, so this header stays free of JSON (from_jwk without that header does not compile).
 struct jwk_loader;
+/// Loads keys by URI through OSSL_STORE for the from_uri factories; defined by
+/// <jwtmint/key_uri.hpp>, so this header stays free of <openssl/store.h> (which brings X.509).
+struct uri_loader;
 }  // namespace detail
 
 /// A private key, parsed and checked once. Copies share the same immutable EVP_PKEY.
@@ -358,6 +348,11 @@ public:
         if (!key) return std::move(key).error();
         return private_key(std::move(*key), ctx);
     }
+    /// As try_from_pem with a context, throwing jwt::error.
+    [[nodiscard]] static private_key from_pem(std::string_view pem, std::string_view passphrase,
+                                              const openssl_context& ctx) {
+        return try_from_pem(pem, passphrase, ctx).value();
+    }
 
     /// The private key a URI names, through OpenSSL 3's OSSL_STORE: a file (a path or file: URI,
     /// PEM or DER, also a provider's own key file), or whatever a loaded provider registers:
@@ -368,25 +363,23 @@ public:
     /// (OPENSSL_CONF) or ctx's library context. Fails with key_file_error (nothing opens the URI,
     /// naming the provider to load), invalid_key (several keys, a certificate, a failed check),
     /// private_key_required (a public key), passphrase_required, bad_passphrase.
+    /// Needs <jwtmint/key_uri.hpp> (the umbrella header includes it).
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static result<private_key> try_from_uri(std::string_view uri, std::string_view passphrase = {},
                                                           const openssl_context& ctx = {}) {
-        auto key = detail::load_key_uri(uri, /*want_private=*/true, passphrase, ctx);
-        if (!key) return std::move(key).error();
-        if (detail::held_by_builtin_provider(key->get()) && !detail::has_private_part(key->get())) {
-            return detail::fail(errc::private_key_required, "the URI '" + std::string(uri) +
-                                                                "' names a public key; signing needs the private key");
-        }
-        return private_key(std::move(*key), ctx);
+        return Loader::private_key_from(uri, passphrase, ctx);
     }
     /// As try_from_uri, throwing jwt::error.
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static private_key from_uri(std::string_view uri, std::string_view passphrase = {},
                                               const openssl_context& ctx = {}) {
-        return try_from_uri(uri, passphrase, ctx).value();
+        return try_from_uri<Loader>(uri, passphrase, ctx).value();
     }
     /// As try_from_uri, reporting only the code.
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static std::optional<private_key> from_uri(std::string_view uri, std::string_view passphrase,
                                                              const openssl_context& ctx, std::error_code& ec) {
-        return detail::to_optional(try_from_uri(uri, passphrase, ctx), ec);
+        return detail::to_optional(try_from_uri<Loader>(uri, passphrase, ctx), ec);
     }
 
     /// Reads a PEM private key file (the text is wiped once parsed).
@@ -564,6 +557,7 @@ public:
     [[nodiscard]] std::string provider() const { return std::string(detail::provider_name(key_.get())); }
 
 private:
+    friend struct detail::uri_loader;
     explicit private_key(detail::pkey_ptr key, openssl_context ctx = {})
         : key_(std::move(key)), ctx_(std::move(ctx)) {}
     /// A key OpenSSL just generated, or openssl_error with failure when it made none.
@@ -598,23 +592,21 @@ public:
     /// key it names. The key is re-read from its SubjectPublicKeyInfo in ctx's library context, so
     /// verification runs there in software, never through the device. Fails with key_file_error,
     /// invalid_key.
+    /// Needs <jwtmint/key_uri.hpp> (the umbrella header includes it).
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static result<public_key> try_from_uri(std::string_view uri, const openssl_context& ctx = {}) {
-        auto key = detail::load_key_uri(uri, /*want_private=*/false, {}, ctx);
-        if (!key) return std::move(key).error();
-        auto pem = detail::public_pem_of(key->get());
-        if (!pem) return std::move(pem).error();
-        auto pub = detail::decode_public_block(*pem, "PUBLIC KEY", ctx);
-        if (!pub) return std::move(pub).error();
-        return public_key(std::move(*pub), ctx);
+        return Loader::public_key_from(uri, ctx);
     }
     /// As try_from_uri, throwing jwt::error.
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static public_key from_uri(std::string_view uri, const openssl_context& ctx = {}) {
-        return try_from_uri(uri, ctx).value();
+        return try_from_uri<Loader>(uri, ctx).value();
     }
     /// As try_from_uri, reporting only the code.
+    template <class Loader = detail::uri_loader>
     [[nodiscard]] static std::optional<public_key> from_uri(std::string_view uri, const openssl_context& ctx,
                                                             std::error_code& ec) {
-        return detail::to_optional(try_from_uri(uri, ctx), ec);
+        return detail::to_optional(try_from_uri<Loader>(uri, ctx), ec);
     }
 
     /// Reads a PEM public key file. Fails with key_file_error, or any error of try_from_pem.
@@ -704,10 +696,17 @@ public:
     [[nodiscard]] const openssl_context& context() const noexcept { return ctx_; }
 
 private:
+    friend struct detail::uri_loader;
     explicit public_key(detail::pkey_ptr key, openssl_context ctx = {}) : key_(std::move(key)), ctx_(std::move(ctx)) {}
     detail::pkey_ptr key_;
     openssl_context ctx_;
 };
+
+/// Whether text reads as a key URI rather than a file name: it starts with a URI scheme of two or
+/// more characters and a colon (RFC 3986 section 3.1), as "handle:0x81000001", "pkcs11:token=hsm"
+/// and "file:/etc/jwtmint/key.pem" do. An application that takes either (as the jwtmint tool's
+/// --key does) should prefer an existing file of that name.
+[[nodiscard]] inline bool looks_like_key_uri(std::string_view text) { return !detail::uri_scheme(text).empty(); }
 
 /// Whether pub is the public half of key, as the vendor checks a token against the public key it
 /// was given: success, or errc::key_mismatch with what to paste instead.

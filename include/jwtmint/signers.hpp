@@ -284,21 +284,25 @@ public:
     /// "handle:0x81000001", a PKCS#11 provider's "pkcs11:..."; see private_key::try_from_uri),
     /// loaded and used in ctx. A provider's key signs inside its provider and never leaves it.
     /// Errors: those of private_key::try_from_uri and try_from_key.
+    /// Needs <jwtmint/key_uri.hpp> (the umbrella header includes it).
+    template <class Loader = uri_loader>
     [[nodiscard]] static result<Derived> try_from_uri(std::string_view uri, std::string_view passphrase = {},
                                                       const openssl_context& ctx = {}) {
-        auto key = private_key::try_from_uri(uri, passphrase, ctx);
+        auto key = private_key::try_from_uri<Loader>(uri, passphrase, ctx);
         if (!key) return std::move(key).error();
         return try_from_key(*key);
     }
     /// As try_from_uri, throwing jwt::error.
+    template <class Loader = uri_loader>
     [[nodiscard]] static Derived from_uri(std::string_view uri, std::string_view passphrase = {},
                                           const openssl_context& ctx = {}) {
-        return try_from_uri(uri, passphrase, ctx).value();
+        return try_from_uri<Loader>(uri, passphrase, ctx).value();
     }
     /// As try_from_uri, reporting only the code.
+    template <class Loader = uri_loader>
     [[nodiscard]] static std::optional<Derived> from_uri(std::string_view uri, std::string_view passphrase,
                                                          const openssl_context& ctx, std::error_code& ec) {
-        return to_optional(try_from_uri(uri, passphrase, ctx), ec);
+        return to_optional(try_from_uri<Loader>(uri, passphrase, ctx), ec);
     }
 
     /// A signer over a PEM private key file. Errors: key_file_error, or any error of try_from_pem.

@@ -10,8 +10,8 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/provider.h>
-#include <openssl/x509.h>
 
 #include <array>
 #include <cstddef>
@@ -242,18 +242,28 @@ inline status check_loaded_key(const EVP_PKEY* key);
 /// false when the provider exports no public key (its own parameters are checked then).
 inline bool check_exported_public_half(const EVP_PKEY* key, status& out) {
     unsigned char* der = nullptr;
-    const int len = i2d_PUBKEY(key, &der);
-    if (len <= 0 || der == nullptr) {
+    std::size_t len = 0;
+    const ossl_handle<OSSL_ENCODER_CTX, &OSSL_ENCODER_CTX_free> ectx{
+        OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_PUBLIC_KEY, "DER", "SubjectPublicKeyInfo", nullptr)};
+    if (!ectx || OSSL_ENCODER_to_data(ectx.get(), &der, &len) != 1 || der == nullptr) {
         ERR_clear_error();
         return false;
     }
-    const unsigned char* p = der;
-    const pkey_ptr pub{d2i_PUBKEY(nullptr, &p, len)};
+    EVP_PKEY* raw = nullptr;
+    const unsigned char* data = der;
+    std::size_t left = len;
+    {
+        const ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{OSSL_DECODER_CTX_new_for_pkey(
+            &raw, "DER", "SubjectPublicKeyInfo", nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr)};
+        if (!dctx || OSSL_DECODER_from_data(dctx.get(), &data, &left) != 1) {
+            EVP_PKEY_free(raw);
+            raw = nullptr;
+        }
+    }
     OPENSSL_free(der);
-    if (!pub) {
-        ERR_clear_error();
-        return false;
-    }
+    const pkey_ptr pub{raw};
+    ERR_clear_error();
+    if (!pub) return false;
     out = check_loaded_key(pub.get());
     return true;
 }
