@@ -486,7 +486,16 @@ const unsigned char* p256_point_in(const octets& v) {
 constexpr std::array<unsigned char, 19> sha256_digest_info{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                                            0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
+/// Whether the token signs with mechanism m: in its C_GetMechanismList, and C_GetMechanismInfo
+/// says CKF_SIGN. Both, since a module may answer C_GetMechanismInfo for a mechanism it left out
+/// of the list (SoftHSM 2.6.1 configured with slots.mechanisms does) and then refuse it.
 bool mechanism_signs(const token_state& t, CK_MECHANISM_TYPE m) {
+    CK_ULONG count = 0;
+    if (t.f->C_GetMechanismList(t.slot, nullptr, &count) != CKR_OK) return false;
+    std::vector<CK_MECHANISM_TYPE> list(count);
+    if (t.f->C_GetMechanismList(t.slot, list.data(), &count) != CKR_OK) return false;
+    list.resize(std::min<std::size_t>(list.size(), count));
+    if (std::find(list.begin(), list.end(), m) == list.end()) return false;
     CK_MECHANISM_INFO info{};
     return t.f->C_GetMechanismInfo(t.slot, m, &info) == CKR_OK && (info.flags & CKF_SIGN) != 0;
 }
