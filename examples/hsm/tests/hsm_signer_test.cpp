@@ -165,7 +165,7 @@ TEST_CASE("RS256 in the token: jwt::builder takes the signer unchanged", "[hsm]"
     CHECK(verified.identity() == "ada@example.com");
     CHECK(verified.lifetime() == std::chrono::seconds(600));
 
-    // The signer's public key (libp11 → jwt::public_key → SPKI PEM) is the one in the token.
+    // The signer's public key (token numbers → jwt::public_key → SPKI PEM) is the one in the token.
     CHECK(signer.public_key().to_pem() == jwt::public_key::from_pem(exported).to_pem());
     CHECK(signer.public_key().info().bits == 2048);
 }
