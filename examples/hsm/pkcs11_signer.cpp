@@ -155,13 +155,17 @@ std::map<std::string, std::weak_ptr<module_state>>& registry() {
 }
 
 /// Wipes a string (here: the PIN copy handed to the module) when it goes out of scope.
-struct wipe_on_exit {
-    std::string& s;
+class wipe_on_exit {
+public:
+    explicit wipe_on_exit(std::string& s) : s_(s) {}
     wipe_on_exit(const wipe_on_exit&) = delete;
     wipe_on_exit& operator=(const wipe_on_exit&) = delete;
     wipe_on_exit(wipe_on_exit&&) = delete;
     wipe_on_exit& operator=(wipe_on_exit&&) = delete;
-    ~wipe_on_exit() { OPENSSL_cleanse(s.data(), s.size()); }
+    ~wipe_on_exit() { OPENSSL_cleanse(s_.data(), s_.size()); }
+
+private:
+    std::string& s_;
 };
 
 std::string module_advice(const std::string& path) {
