@@ -91,7 +91,7 @@ if [[ " $steps " == *" valgrind "* ]]; then
     else
       echo "valgrind $2: FAILED"; tail -80 "$log"; exit 255
     fi' _ "$logs" {} "$plain"
-  # The HSM example's programs (the PKCS#11 signers over libp11 and SoftHSM), through the hsm
+  # The HSM example's programs (the PKCS#11 signers, through SoftHSM), through the hsm
   # tests of the same build: hsm_test.py runs them under the command in JWTMINT_HSM_WRAPPER,
   # where valgrind's exit status 99 fails the test.
   if [ "${#hsm_targets[@]}" -gt 0 ]; then

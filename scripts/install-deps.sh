@@ -16,9 +16,8 @@ packages=(
   libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   chromium                      # the real browser for the widget page tests
-  libp11-dev                    # the HSM example's PKCS#11 signer (examples/hsm)
+  libp11-kit-dev                # pkcs11.h: the HSM example's PKCS#11 signer (examples/hsm) and its tests' probe
   softhsm2 opensc               # its tests: a software token (SoftHSM 2) and pkcs11-tool to make keys in it
-  libp11-kit-dev                # pkcs11.h, for the HSM test's raw PKCS#11 probe
   swtpm swtpm-tools tpm2-tools tpm2-openssl  # keys in a (software) TPM, by URI: tests/custody
 )
 

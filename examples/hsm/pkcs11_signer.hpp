@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
-// User-written signer policies that sign through PKCS#11 (libp11) with a key that never leaves the
-// token: hsm::pkcs11_rs256 and hsm::pkcs11_es256, and hsm::pkcs11_token, the logged-in token they
-// share.
+// User-written signer policies that sign through PKCS#11 with a key that never leaves the token:
+// hsm::pkcs11_rs256 and hsm::pkcs11_es256, and hsm::pkcs11_token, the logged-in token they share.
 //
 // Nothing here is part of jwtmint: the policies meet jwt::is_signer_v with a static `alg` and a
-// const `sign`, so jwt::builder takes them as it takes jwt::rs256. This header does not include
-// <libp11.h> (which needs OpenSSL's deprecated declarations, see CMakeLists.txt), so code that
-// uses the signers still builds with OPENSSL_NO_DEPRECATED.
+// const `sign`, so jwt::builder takes them as it takes jwt::rs256. The PKCS#11 side lives in
+// pkcs11_signer.cpp (the module's own C API, through p11-kit's <p11-kit/pkcs11.h>); this header
+// includes none of it.
 #pragma once
 
 #include <jwtmint/error.hpp>
@@ -26,24 +25,27 @@ struct key_state;
 }  // namespace detail
 
 /// A PKCS#11 module loaded, one of its tokens found by label, and the user logged in to it.
-/// Copies share the same login; the module is unloaded when the last copy (and the last signer
-/// made from it) is gone.
+/// Copies share the same login; the module is finalised and unloaded when the last copy (and the
+/// last signer made from it) is gone.
 ///
-/// Thread safety: PKCS#11 allows one operation at a time per session, and libp11 keeps one session
-/// per token for its keys. Every signature made through this token (by any signer made from it,
-/// on any thread) is therefore serialised by one mutex held for the PKCS#11 call. Some libp11
-/// versions also lock there; this code does not rely on that. Throughput is one session's: for
-/// more, a signer would keep a pool of sessions, which needs the PKCS#11 API below libp11.
+/// Thread safety: PKCS#11 allows one operation at a time per session. A token keeps a pool of
+/// sessions that its signers share: a signature takes an idle session (or opens one, up to 4, or
+/// fewer if the token allows fewer), signs on it with no lock held, and gives it back. A mutex is
+/// held only while a session is taken or given back; a thread that finds all sessions busy waits
+/// for one. So up to 4 signatures per token run at once, from any signers made from it. The login
+/// is kept by one more session that never signs: PKCS#11 logs the user out when a token's last
+/// session closes.
 ///
 /// Open a token once per process and copy the pkcs11_token: PKCS#11 logins are per process, so
 /// open() refuses a token that is already open (a second login would not check its PIN).
 class pkcs11_token {
 public:
-    /// Loads the module at module_path, finds the initialised token labelled token_label and logs
-    /// in with the user PIN (the copy made for the module is wiped afterwards).
-    /// @throws jwt::error key_file_error (the module cannot be loaded), invalid_key (no such
-    /// token),
-    ///         bad_passphrase (the PIN is refused or locked)
+    /// Loads the module at module_path (once per process), finds the initialised token labelled
+    /// token_label and logs in with the user PIN (the copy made for the module is wiped afterwards).
+    /// If another part of the process has already logged in to the token, that login is used and
+    /// the PIN is not checked.
+    /// @throws jwt::error key_file_error (the module cannot be loaded), invalid_key (no such token,
+    ///         or it is already open), bad_passphrase (the PIN is refused or locked)
     [[nodiscard]] static pkcs11_token open(std::string_view module_path, std::string_view token_label,
                                            std::string_view pin);
     /// As open(), reporting failure through ec; never throws jwt::error.
@@ -66,16 +68,19 @@ class pkcs11_rs256 {
 public:
     static constexpr std::string_view alg = "RS256";
 
-    /// Finds the private key labelled key_label on the token and checks it is RSA of 2048 bits or
-    /// more.
+    /// Finds the private key labelled key_label on the token, checks it is RSA of 2048 bits or
+    /// more, reads its public half, and signs a probe that must verify under that public half.
     /// @throws jwt::error invalid_key (no such key, or two keys share the label),
-    ///         key_algorithm_mismatch (not RSA), weak_key (under 2048 bits)
+    ///         key_algorithm_mismatch (not RSA), weak_key (under 2048 bits), signing_failed (the
+    ///         token signs with neither CKM_SHA256_RSA_PKCS nor CKM_RSA_PKCS), key_mismatch (the
+    ///         public half does not verify the probe)
     [[nodiscard]] static pkcs11_rs256 from_token(const pkcs11_token& token, std::string_view key_label);
     [[nodiscard]] static std::optional<pkcs11_rs256> from_token(const pkcs11_token& token, std::string_view key_label,
                                                                 std::error_code& ec);
 
-    /// The raw RSASSA-PKCS1-v1_5 signature (the modulus size in octets), made inside the token.
-    /// @throws jwt::error signing_failed (with the module's reason, e.g. the session was closed)
+    /// The raw RSASSA-PKCS1-v1_5 signature (the modulus size in octets), made inside the token on
+    /// one of the token's pooled sessions. Thread-safe; runs concurrently (see pkcs11_token).
+    /// @throws jwt::error signing_failed (with the module's CKR_ return code)
     [[nodiscard]] std::string sign(std::string_view signing_input) const;
     /// The public half, read from the token; to_pem() gives the SPKI PEM the vendor is given.
     [[nodiscard]] const jwt::public_key& public_key() const noexcept;
@@ -91,15 +96,19 @@ class pkcs11_es256 {
 public:
     static constexpr std::string_view alg = "ES256";
 
-    /// Finds the private key labelled key_label on the token and checks it is EC on P-256.
-    /// @throws jwt::error invalid_key (no such key, or two keys share the label),
-    ///         key_algorithm_mismatch (not EC, or another curve)
+    /// Finds the private key labelled key_label on the token, checks it is EC on P-256, reads the
+    /// public point from the public key object with the same CKA_ID, and signs a probe that must
+    /// verify under it.
+    /// @throws jwt::error invalid_key (no such key, two keys share the label, no public key
+    ///         object), key_algorithm_mismatch (not EC, or another curve), signing_failed (no
+    ///         CKM_ECDSA), key_mismatch (the public key object belongs to another key)
     [[nodiscard]] static pkcs11_es256 from_token(const pkcs11_token& token, std::string_view key_label);
     [[nodiscard]] static std::optional<pkcs11_es256> from_token(const pkcs11_token& token, std::string_view key_label,
                                                                 std::error_code& ec);
 
-    /// The 64-octet R‖S signature (RFC 7518 §3.4), made inside the token.
-    /// @throws jwt::error signing_failed
+    /// The 64-octet R‖S signature (RFC 7518 §3.4), made inside the token (CKM_ECDSA over the
+    /// SHA-256 digest). Thread-safe; runs concurrently (see pkcs11_token).
+    /// @throws jwt::error signing_failed (with the module's CKR_ return code)
     [[nodiscard]] std::string sign(std::string_view signing_input) const;
     /// The public half, read from the token.
     [[nodiscard]] const jwt::public_key& public_key() const noexcept;

@@ -31,6 +31,12 @@ RSA_KEY = "widget-rs256"
 EC_KEY = "widget-es256"
 WEAK_KEY = "weak-rsa1024"
 EXTRACTABLE_KEY = "extractable-control"
+MISMATCH_KEY = "mismatched-es256"    # its public key object was replaced by another key's
+ORPHAN_KEY = "orphan-es256"          # its public key object was deleted
+# A SoftHSM that signs with CKM_RSA_PKCS only: neither CKM_SHA256_RSA_PKCS nor CKM_ECDSA
+# (softhsm2.conf(5), slots.mechanisms; a list of what is enabled, as SoftHSM 2.6.1 reads the
+# first name of a "-" list with its minus sign and so leaves that mechanism on).
+ONLY_MECHANISMS = "CKM_RSA_PKCS"
 
 MINT = os.environ.get("JWTMINT_HSM_MINT", "")
 SIGNER_TEST = os.environ.get("JWTMINT_HSM_SIGNER_TEST", "")
@@ -72,8 +78,13 @@ class TokenStore:
             tokens = os.path.join(self.dir, "tokens")
             os.mkdir(tokens)
             conf = os.path.join(self.dir, "softhsm2.conf")
+            settings = f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
             with open(conf, "w") as f:
-                f.write(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
+                f.write(settings)
+            # The same token store, seen through a SoftHSM that lacks some mechanisms.
+            self.conf_without_mechanisms = os.path.join(self.dir, "softhsm2-without-mechanisms.conf")
+            with open(self.conf_without_mechanisms, "w") as f:
+                f.write(settings + f"slots.mechanisms = {ONLY_MECHANISMS}\n")
             self.env = dict(os.environ, SOFTHSM2_CONF=conf)
             self.env.pop("JWTMINT_HSM_PIN", None)
             self.run([SOFTHSM2_UTIL, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN])
@@ -83,6 +94,17 @@ class TokenStore:
             self.keygen("rsa:1024", WEAK_KEY, "03", ["--sensitive"])
             # A control that may be wrapped out, to show the probe can tell the difference.
             self.keygen("EC:prime256v1", EXTRACTABLE_KEY, "04", ["--extractable"])
+            # A private key whose public key object (same CKA_ID) holds another key's point, made
+            # by the openssl command line; and one without a public key object.
+            self.keygen("EC:prime256v1", MISMATCH_KEY, "05", ["--sensitive"])
+            self.p11("--delete-object", "--type", "pubkey", "--id", "05")
+            other = os.path.join(self.dir, "other.pem")
+            other_pub = os.path.join(self.dir, "other.pub.der")
+            self.run([OPENSSL, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", other])
+            self.run([OPENSSL, "pkey", "-in", other, "-pubout", "-outform", "DER", "-out", other_pub])
+            self.p11("--write-object", other_pub, "--type", "pubkey", "--id", "05", "--label", MISMATCH_KEY)
+            self.keygen("EC:prime256v1", ORPHAN_KEY, "06", ["--sensitive"])
+            self.p11("--delete-object", "--type", "pubkey", "--id", "06")
             self.public_pem = {RSA_KEY: self.export_public(RSA_KEY), EC_KEY: self.export_public(EC_KEY)}
         except BaseException:
             self.close()
@@ -189,7 +211,9 @@ class SignerTest(StoreTestCase):
     def test_every_signer_test_case(self):
         env = dict(self.store.with_pin(), JWTMINT_HSM_MODULE=MODULE, JWTMINT_HSM_TOKEN=TOKEN,
                    JWTMINT_HSM_RSA_KEY=RSA_KEY, JWTMINT_HSM_EC_KEY=EC_KEY, JWTMINT_HSM_WEAK_RSA_KEY=WEAK_KEY,
-                   JWTMINT_HSM_RSA_PUB=self.store.public_pem[RSA_KEY], JWTMINT_HSM_EC_PUB=self.store.public_pem[EC_KEY])
+                   JWTMINT_HSM_RSA_PUB=self.store.public_pem[RSA_KEY], JWTMINT_HSM_EC_PUB=self.store.public_pem[EC_KEY],
+                   JWTMINT_HSM_MISMATCH_KEY=MISMATCH_KEY, JWTMINT_HSM_ORPHAN_KEY=ORPHAN_KEY,
+                   JWTMINT_HSM_CONF_WITHOUT_MECHANISMS=self.store.conf_without_mechanisms)
         # Catch2 v2 exits with the number of test cases here, so its status says nothing.
         names = self.store.run([SIGNER_TEST, "--list-test-names-only"], env=env, check=False).stdout.splitlines()
         names = [n for n in names if n.strip() and not n.startswith(" ")]
@@ -295,6 +319,11 @@ class MintProgramErrorTest(StoreTestCase):
     def test_wrong_algorithm_for_the_key(self):
         err = self.failure("--key", EC_KEY, "--alg", "RS256")
         self.assertIn("key_algorithm_mismatch", err)
+
+    def test_public_key_object_of_another_key(self):
+        err = self.failure("--key", MISMATCH_KEY, "--alg", "ES256")
+        self.assertIn("key_mismatch", err)
+        self.assertIn(f"private key '{MISMATCH_KEY}'", err)
 
     def test_pin_only_from_the_environment(self):
         r = self.store.run([MINT, "--module", MODULE, "--token", TOKEN, "--key", RSA_KEY], check=False)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Test helper: asks a PKCS#11 module directly (no libp11, no jwtmint) whether a private key can
-// leave its token: prints its CKA_SENSITIVE / CKA_EXTRACTABLE / CKA_ALWAYS_SENSITIVE /
+// Test helper: asks a PKCS#11 module directly (not through the signer, no jwtmint) whether a
+// private key can leave its token: prints its CKA_SENSITIVE / CKA_EXTRACTABLE / CKA_ALWAYS_SENSITIVE /
 // CKA_NEVER_EXTRACTABLE, then tries to read its private value and to wrap it out under a fresh AES
 // key, printing the results.
 //
