@@ -12,6 +12,7 @@
 #include <jwtmint/jwk.hpp>
 #include <jwtmint/key.hpp>
 #include <jwtmint/key_ring.hpp>
+#include <jwtmint/kms_signer.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verified_token.hpp>
