@@ -47,8 +47,10 @@ usual=(
   tests/builder_test.cpp           # the builder's claims, JSON values and policies
   tests/jwk_test.cpp               # JWKs, jwks_verifier; core_helpers.hpp, support.hpp
   tests/key_ring_test.cpp          # key_ring<Signer> with jwtmint's signers, an application's and HMAC
+  tests/kms_signer_test.cpp        # kms_signer<Alg> against a stand-in KMS, with the builder and a key ring
   examples/host_backend/main.cpp   # login_policy from JSON, key files, the server's set-up
   examples/cli/main.cpp            # the CLI's commands and option parsing
+  examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl
 )
 
 # --- tools ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -168,6 +169,13 @@ std::pair<std::size_t, std::size_t> der_integer_lengths(const std::string& der) 
     return {r, s};
 }
 
+/// The parts, one after the other.
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (const std::string_view p : parts) out.append(p);
+    return out;
+}
+
 /// DER -> R||S with OpenSSL's d2i_ECDSA_SIG (not jwtmint's parser).
 std::string openssl_der_to_raw(const std::string& der, int half) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -253,7 +261,7 @@ TEST_CASE("kms_signer's DER reader takes every INTEGER length 1..33 and refuses 
             body += static_cast<char>(v->size());
             body += *v;
         }
-        std::string out = "\x30";
+        std::string out(1, '\x30');
         if (body.size() >= 0x80) out += '\x81';
         out += static_cast<char>(body.size());
         return out + body;
@@ -271,14 +279,14 @@ TEST_CASE("kms_signer's DER reader takes every INTEGER length 1..33 and refuses 
         const std::string s(32, '\x22');
         INFO("R of " << n << " octets");
         REQUIRE(convert(der_of(value, s), raw) == st::ok);
-        CHECK(raw == std::string(32 - n, '\0') + value + s);
+        CHECK(raw == join({std::string(32 - n, '\0'), value, s}));
         REQUIRE(convert(der_of(s, value), raw) == st::ok);
-        CHECK(raw == s + std::string(32 - n, '\0') + value);
+        CHECK(raw == join({s, std::string(32 - n, '\0'), value}));
         // with the high bit set, DER needs the 0x00 sign octet (n + 1 octets, 33 at most)
         std::string high = value;
         high[0] = '\x80';
         REQUIRE(convert(der_of('\0' + high, s), raw) == st::ok);
-        CHECK(raw == std::string(32 - n, '\0') + high + s);
+        CHECK(raw == join({std::string(32 - n, '\0'), high, s}));
         CHECK(convert(der_of(high, s), raw) == st::negative);
         CHECK(convert(der_of(std::string(1, '\0') + value, s), raw) == st::not_minimal);
     }
@@ -351,6 +359,10 @@ TEST_CASE("a public key that does not fit the algorithm is refused before the KM
     auto weak = jwt::kms_signer<jwt::rs256>::try_create(public_of(jwtmint_test::rsa1024_pem()), options_for(kms));
     REQUIRE_FALSE(weak);
     CHECK(weak.error().value() == jwt::errc::weak_key);
+    const std::string k1 = jwtmint_test::openssl_key("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1");
+    auto secp256k1 = jwt::kms_signer<jwt::es256>::try_create(public_of(k1), options_for(kms));  // ES256K keys
+    REQUIRE_FALSE(secp256k1);
+    CHECK(secp256k1.error().value() == jwt::errc::key_algorithm_mismatch);
     CHECK(kms.calls == 0);
 
     jwt::kms_signer_options none;

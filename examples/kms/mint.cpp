@@ -102,7 +102,7 @@ std::string base64_decode(std::string_view text) {
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
     if (n < 0) throw std::runtime_error("the signature is not base64");
-    std::size_t len = static_cast<std::size_t>(n);
+    auto len = static_cast<std::size_t>(n);
     for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --len;  // EVP_DecodeBlock keeps the pad
     out.resize(len);
     return out;
@@ -171,6 +171,7 @@ bool loopback(const std::string& url) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): CLI11's parser and the streams may throw; the program ends either way
 int main(int argc, char** argv) {
     CLI::App app{"Mints a widget token signed by a Google Cloud KMS key version (REST API, no SDK)"};
     kms_endpoint kms;
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
         std::cerr << "jwtmint-kms-mint: --endpoint must be https:// (http:// is for a stand-in on loopback)\n";
         return 2;
     }
-    const char* token = std::getenv(token_env.c_str());
+    const char* token = std::getenv(token_env.c_str());  // NOLINT(concurrency-mt-unsafe): one thread yet
     if (token == nullptr || *token == '\0') {
         std::cerr << "jwtmint-kms-mint: $" << token_env << " is empty; set it to an access token, e.g. export "
                   << token_env << "=\"$(gcloud auth print-access-token)\"\n";

@@ -341,6 +341,7 @@ public:
     /// function), key_algorithm_mismatch, weak_key (the public key does not fit Algorithm),
     /// key_mismatch (the probe signature does not verify with key), signing_failed (the
     /// service failed, or its reply is no signature of the configured form).
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): options is moved into the state
     [[nodiscard]] static result<kms_signer> try_create(const public_key& key, kms_signer_options options) {
         auto state = detail::kms_state::create(key, Algorithm::spec, std::move(options));
         if (!state) return std::move(state).error();
