@@ -13,6 +13,7 @@
 #include <jwtmint/key.hpp>
 #include <jwtmint/key_ring.hpp>
 #include <jwtmint/key_uri.hpp>
+#include <jwtmint/kms_signer.hpp>
 #include <jwtmint/login_policy.hpp>
 #include <jwtmint/signers.hpp>
 #include <jwtmint/verified_token.hpp>

@@ -63,6 +63,12 @@ struct signer_has_private_key : std::false_type {};
 template <class S>
 struct signer_has_private_key<S, std::void_t<decltype(std::declval<const S&>().key())>>
     : std::is_same<std::decay_t<decltype(std::declval<const S&>().key())>, private_key> {};
+/// A signer that holds only its public key (jwt::kms_signer, checked against it at construction).
+template <class S, class = void>
+struct signer_has_public_half : std::false_type {};
+template <class S>
+struct signer_has_public_half<S, std::void_t<decltype(std::declval<const S&>().public_half())>>
+    : std::is_same<std::decay_t<decltype(std::declval<const S&>().public_half())>, public_key> {};
 }  // namespace detail
 
 /// Signing keys that rotate, for one algorithm (Signer: jwt::rs256, jwt::es256, ..., or the
@@ -125,7 +131,8 @@ public:
     };
 
     /// A ring whose current key is current. kid names it; empty, its RFC 7638 thumbprint. A
-    /// signer without `key()` (the application's own, an HSM's) needs its public key given with
+    /// signer with neither `key()` nor `public_half()` (jwt::kms_signer has the latter; the
+    /// application's own, an HSM's) needs its public key given with
     /// it (the overload below) to be thumbprinted and published; without one it needs a kid and
     /// is not published (an HMAC secret).
     /// Fails with invalid_claim (a kid that is not printable UTF-8), or as public_key::try_from_private.
@@ -413,6 +420,8 @@ private:
             auto derived = public_key::try_from_private(signer.key());
             if (!derived) return std::move(derived).error();
             pub = std::move(*derived);
+        } else if constexpr (detail::signer_has_public_half<Signer>::value) {
+            pub = signer.public_half();
         }
         slot out{signer, std::string(kid), std::string(), std::string(), initial, 0};
         if (!pub) {

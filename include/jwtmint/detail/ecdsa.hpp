@@ -111,6 +111,66 @@ inline constexpr std::size_t max_ecdsa_der_size = 3 + 2 * (2 + 1 + 66);
     return pos == der_len;
 }
 
+/// What ecdsa_der_to_raw_strict found wrong with a signature, or ok.
+enum class ecdsa_der_status {
+    ok,
+    not_der,      ///< not one SEQUENCE of two INTEGERs in DER's own length forms, or data after it
+    not_minimal,  ///< an INTEGER with a leading 0x00 it does not need (BER, not DER)
+    negative,     ///< an INTEGER whose first octet has its high bit set: negative in DER
+    too_long,     ///< R or S longer than the curve's half octets once the sign octet is dropped
+};
+
+/// As ecdsa_der_to_raw, for a signature that comes from elsewhere (a KMS, an HSM): accepts only
+/// DER as X.690 section 10 defines it, the encoding OpenSSL's own ECDSA verification insists on
+/// (it re-encodes the signature and refuses any difference): the shortest length forms, INTEGERs
+/// in their fewest octets and positive. Writes R||S, half octets each, to out only when ok.
+[[nodiscard]] inline ecdsa_der_status ecdsa_der_to_raw_strict(const unsigned char* der, std::size_t der_len,
+                                                              unsigned char* out, std::size_t half) noexcept {
+    std::size_t pos = 0;
+    // One length octet below 0x80, or 0x81 and one octet of at least 0x80 (nothing here is longer).
+    auto read_len = [&](std::size_t& len) {
+        if (pos >= der_len) return false;
+        const unsigned char b = der[pos++];
+        if (b < 0x80) {
+            len = b;
+            return true;
+        }
+        if (b != 0x81 || pos >= der_len) return false;
+        len = der[pos++];
+        return len >= 0x80;
+    };
+    std::size_t seq_len = 0;
+    if (der_len < 2 || der[pos++] != 0x30 || !read_len(seq_len) || pos + seq_len != der_len) {
+        return ecdsa_der_status::not_der;
+    }
+    std::array<const unsigned char*, 2> value{};
+    std::array<std::size_t, 2> size{};
+    for (std::size_t i = 0; i < 2; ++i) {
+        std::size_t n = 0;
+        if (pos >= der_len || der[pos++] != 0x02 || !read_len(n) || n == 0 || n > der_len - pos) {
+            return ecdsa_der_status::not_der;
+        }
+        const unsigned char* v = der + pos;
+        pos += n;
+        if ((v[0] & 0x80) != 0) return ecdsa_der_status::negative;
+        if (v[0] == 0 && n > 1) {
+            if ((v[1] & 0x80) == 0) return ecdsa_der_status::not_minimal;
+            ++v;
+            --n;
+        }
+        if (n > half) return ecdsa_der_status::too_long;
+        value[i] = v;
+        size[i] = n;
+    }
+    if (pos != der_len) return ecdsa_der_status::not_der;
+    for (std::size_t i = 0; i < 2; ++i) {
+        unsigned char* dst = out + i * half;
+        std::memset(dst, 0, half - size[i]);
+        std::memcpy(dst + (half - size[i]), value[i], size[i]);
+    }
+    return ecdsa_der_status::ok;
+}
+
 /// Encodes R||S (two big-endian integers of half octets, half at most 66) as a DER
 /// ECDSA-Sig-Value into out (max_ecdsa_der_size octets); returns its length.
 inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t half, unsigned char* out) noexcept {
