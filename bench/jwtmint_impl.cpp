@@ -405,7 +405,8 @@ std::unique_ptr<implementation> make_jwtmint_uri(alg a, const std::string& uri) 
         return std::make_unique<jwtmint_jwt<jwt::rs256>>(jwt::rs256::from_uri(uri),
                                                          jwt::verifier<jwt::rs256>::from_key(pub));
     }
-    return std::make_unique<jwtmint_jwt<jwt::es256>>(jwt::es256::from_uri(uri), jwt::verifier<jwt::es256>::from_key(pub));
+    return std::make_unique<jwtmint_jwt<jwt::es256>>(jwt::es256::from_uri(uri),
+                                                     jwt::verifier<jwt::es256>::from_key(pub));
 }
 
 std::string jwtmint_judge(alg a, const std::string& token) {

@@ -97,8 +97,9 @@ TEST_CASE("refusals by URI name the fix and change nothing") {
     CHECK(two.find("names 2 keys") != std::string::npos);
     // A certificate is not a key.
     CHECK_ERRC(jwt::public_key::from_uri((dir / "cert.pem").string()), jwt::errc::invalid_key);
-    CHECK(error_message([&] { (void)jwt::public_key::from_uri((dir / "cert.pem").string()); })
-              .find("openssl x509 -in cert.pem -pubkey -noout") != std::string::npos);
+    CHECK(error_message([&] {
+              (void)jwt::public_key::from_uri((dir / "cert.pem").string());
+          }).find("openssl x509 -in cert.pem -pubkey -noout") != std::string::npos);
     // The algorithm's key checks apply as to any key.
     CHECK_ERRC(jwt::rs256::from_uri((dir / "weak.pem").string()), jwt::errc::weak_key);
     CHECK_ERRC(jwt::es256::from_uri(("file:" + (dir / "weak.pem").string())), jwt::errc::key_algorithm_mismatch);
@@ -121,8 +122,16 @@ TEST_CASE("refusals by URI name the fix and change nothing") {
 TEST_CASE("a provider's own key block loads only through its provider, and says so") {
     // A TSS2 key block with no tpm2 provider loaded (OpenSSL's configuration here loads none):
     // refused with the provider and OPENSSL_CONF named, by PEM text and by URI.
+    // A P-256 key made by `openssl genpkey -provider tpm2` in a software TPM since discarded: its
+    // private part is wrapped by that TPM's storage key, so it is data and nothing more here.
     const std::string tss2 =
-        "-----BEGIN TSS2 PRIVATE KEY-----\nMIICEgYGZ4EFCgEDoAMBAQECBEAAAAEEggEYARYAAQALAAYAcgAAABAAEAgAAAAA\n"
+        "-----BEGIN TSS2 PRIVATE KEY-----\n"
+        "MIHwBgZngQUKAQOgAwEBAQIEQAAAAQRYAFYAIwALAAYAcgAAABAAEAADABAAINxL\n"
+        "8KG4uNBLnWqC8eMPY3M3s4x2zZwGRHYir+9KBWUDACBhJm9rtdHghoZT2aliXSPX\n"
+        "JOVexNMCz6KqJ0uNkTjm3wSBgAB+ACC3y68gWYB+6C0eh3Qsy3smha11T96Kw8zq\n"
+        "F2m+sNlGIQAQKXMlwFZACWM5rPhhGoMxm3+CIsDhcsmiroiC1NW0GFbDPkkiWyPv\n"
+        "z755QjXm3ZB6fQGw6wW97qXFp54gx1XoMJNNohf0/fU4CG9xrDt3crAzcE5RnrVL\n"
+        "pQkB\n"
         "-----END TSS2 PRIVATE KEY-----\n";
     const std::string by_text = error_message([&] { (void)jwt::private_key::from_pem(tss2); });
     CHECK(by_text.find("'TSS2 PRIVATE KEY' block") != std::string::npos);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "key_io.hpp"
 
+#include <jwtmint/key_uri.hpp>
+
 #include "jwk.hpp"
 #include "token_view.hpp"
 
@@ -109,7 +111,8 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
     auto priv = jwt::private_key::try_from_uri(uri, passphrase);
     if (priv) {
         const std::string provider = priv->provider();
-        key.description = describe(priv->info(), "private", ("key URI, held by OpenSSL provider '" + provider + "'").c_str());
+        key.description = describe(priv->info(), "private",
+                                   ("key URI, held by OpenSSL provider '" + provider + "'").c_str());
         key.private_key = std::move(*priv);
         return key;
     }
@@ -138,9 +141,10 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
         } else {
             key.private_key = jwt::private_key::from_pem(text, passphrase);
             const std::string provider = key.private_key->provider();
-            key.description =
-                describe(key.private_key->info(), "private",
-                         provider == "default" ? "PEM" : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
+            key.description = describe(key.private_key->info(), "private",
+                                       provider == "default"
+                                           ? "PEM"
+                                           : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
         }
         return key;
     }

@@ -151,9 +151,10 @@ int run(int argc, char** argv) {
     sg.ttl = cli::format_span(jwt::default_lifetime.count());
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
-    sign->add_option("--key", sg.key,
-                     "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret; or a key URI "
-                     "OpenSSL's store opens (handle:0x81000001 for a TPM key through tpm2-openssl, pkcs11:..., file:...)")
+    sign->add_option(
+            "--key", sg.key,
+            "Private key (PEM or JWK), or for HS256/384/512 a file holding the raw secret; or a key URI "
+            "OpenSSL's store opens (handle:0x81000001 for a TPM key through tpm2-openssl, pkcs11:..., file:...)")
         ->required()
         ->type_name("FILE|URI");
     sign->add_option("--alg", sg.alg,
@@ -262,9 +263,10 @@ int run(int argc, char** argv) {
     auto* doctor = app.add_subcommand("doctor",
                                       "Check a set-up, one line per check: key, strength, file mode, "
                                       "key pair, a fresh token, a backend's token, roles, clock");
-    doctor->add_option("--key", dr.key,
-                       "The private key (or HMAC secret) the backend signs with: a file, or a key URI (handle:..., "
-                       "pkcs11:..., file:...)")
+    doctor
+        ->add_option("--key", dr.key,
+                     "The private key (or HMAC secret) the backend signs with: a file, or a key URI (handle:..., "
+                     "pkcs11:..., file:...)")
         ->required()
         ->type_name("PRIVATE");
     doctor->add_option("--public", dr.public_key, "The public key pasted into the vendor's settings (PEM or JWK)")

@@ -134,9 +134,8 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
     std::unique_lock<std::mutex> lock(foreign_provider_mutex(), std::defer_lock);
     if (provider_block && ctx.serialize_provider_calls) lock.lock();
     EVP_PKEY* raw = nullptr;
-    const ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
-        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, ctx.library_context,
-                                      query_or_null(ctx.property_query))};
+    const ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{OSSL_DECODER_CTX_new_for_pkey(
+        &raw, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, ctx.library_context, query_or_null(ctx.property_query))};
     if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
     if (!passphrase.empty() &&
         OSSL_DECODER_CTX_set_passphrase(dctx.get(), reinterpret_cast<const unsigned char*>(passphrase.data()),
@@ -192,16 +191,15 @@ inline result<std::string> public_pem_of(const EVP_PKEY* key) {
 
 /// Decodes one public-key PEM block: "PUBLIC KEY" (SubjectPublicKeyInfo) or "RSA PUBLIC KEY" (PKCS #1).
 inline result<pkey_ptr> decode_public_block(std::string_view text, std::string_view label,
-                                           const openssl_context& ctx = {}) {
+                                            const openssl_context& ctx = {}) {
     auto bio = memory_bio(text);
     if (!bio) return std::move(bio).error();
     ERR_clear_error();
     EVP_PKEY* raw = nullptr;
     const char* structure = label == "PUBLIC KEY" ? "SubjectPublicKeyInfo" : "type-specific";
     const char* type = label == "PUBLIC KEY" ? nullptr : "RSA";
-    ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{
-        OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, ctx.library_context,
-                                      query_or_null(ctx.property_query))};
+    ossl_handle<OSSL_DECODER_CTX, &OSSL_DECODER_CTX_free> dctx{OSSL_DECODER_CTX_new_for_pkey(
+        &raw, "PEM", structure, type, EVP_PKEY_PUBLIC_KEY, ctx.library_context, query_or_null(ctx.property_query))};
     if (!dctx) return fail_openssl(errc::openssl_error, "OSSL_DECODER_CTX_new_for_pkey failed");
     if (OSSL_DECODER_from_bio(dctx.get(), bio->get()) != 1 || raw == nullptr) {
         EVP_PKEY_free(raw);
@@ -558,8 +556,7 @@ public:
 
 private:
     friend struct detail::uri_loader;
-    explicit private_key(detail::pkey_ptr key, openssl_context ctx = {})
-        : key_(std::move(key)), ctx_(std::move(ctx)) {}
+    explicit private_key(detail::pkey_ptr key, openssl_context ctx = {}) : key_(std::move(key)), ctx_(std::move(ctx)) {}
     /// A key OpenSSL just generated, or openssl_error with failure when it made none.
     static result<private_key> generated(detail::pkey_ptr key, const char* failure) {
         if (!key) return detail::fail_openssl(errc::openssl_error, failure);

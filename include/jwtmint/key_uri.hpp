@@ -134,8 +134,10 @@ inline result<pkey_ptr> load_key_uri(std::string_view uri, bool want_private, st
     if (!store) {
         if (device_uri) {
             return fail_openssl(errc::key_file_error,
-                                "cannot open the key URI '" + uri_text + "': no OpenSSL store loader took it. Is the "
-                                    "provider that handles '" + std::string(scheme) +
+                                "cannot open the key URI '" + uri_text +
+                                    "': no OpenSSL store loader took it. Is the "
+                                    "provider that handles '" +
+                                    std::string(scheme) +
                                     ":' URIs loaded (tpm2-openssl for handle: and object:, a PKCS#11 provider for "
                                     "pkcs11:)? Load it in the OpenSSL configuration the process reads (OPENSSL_CONF)");
         }
@@ -184,9 +186,9 @@ inline result<pkey_ptr> load_key_uri(std::string_view uri, bool want_private, st
         }
         if (certificates > 0 && keys == 0) {
             return fail(errc::invalid_key, "the URI '" + uri_text + "' names a certificate, not a " + what +
-                                               (want_private ? "" :
-                                                             "; extract its public key with: openssl x509 -in "
-                                                             "cert.pem -pubkey -noout"));
+                                               (want_private ? ""
+                                                             : "; extract its public key with: openssl x509 -in "
+                                                               "cert.pem -pubkey -noout"));
         }
         return fail_openssl(want_private ? errc::private_key_required : errc::invalid_key,
                             "no " + what + " found at '" + uri_text +

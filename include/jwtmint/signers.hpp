@@ -215,8 +215,8 @@ private:
     /// EVP_DigestSignInit_ex for spec_ with the key, in the key's library context, under query_.
     [[nodiscard]] bool init_context(EVP_MD_CTX* ctx) const {
         std::array<OSSL_PARAM, 4> params{};
-        return EVP_DigestSignInit_ex(ctx, nullptr, spec_.digest, key_.context().library_context,
-                                     query_or_null(query_), key_.native_handle(), signature_params(spec_, params)) == 1;
+        return EVP_DigestSignInit_ex(ctx, nullptr, spec_.digest, key_.context().library_context, query_or_null(query_),
+                                     key_.native_handle(), signature_params(spec_, params)) == 1;
     }
 
     /// One signature and its verification at construction: a damaged key fails here, not at the vendor.
