@@ -407,6 +407,21 @@ private:
         return {};
     }
 
+    /// The public half a signer holds itself: derived from its private key (jwtmint's signers), its
+    /// public_half() (a kms_signer), or none (an HMAC secret, an application's signer).
+    [[nodiscard]] static result<std::optional<public_key>> own_public_half(const Signer& signer) {
+        if constexpr (detail::signer_has_private_key<Signer>::value) {
+            auto derived = public_key::try_from_private(signer.key());
+            if (!derived) return std::move(derived).error();
+            return std::optional<public_key>(std::move(*derived));
+        } else if constexpr (detail::signer_has_public_half<Signer>::value) {
+            return std::optional<public_key>(signer.public_half());
+        } else {
+            static_cast<void>(signer);
+            return std::optional<public_key>();
+        }
+    }
+
     /// The kid and public JWK of a key: from the signer's own private key, or from public_half
     /// (checked to be the signer's by a probe token), or neither (then kid must be given).
     [[nodiscard]] static result<slot> make_slot(const Signer& signer, const public_key* public_half,
@@ -416,12 +431,10 @@ private:
         if (public_half != nullptr) {
             if (auto ok = check_pair(signer, *public_half); !ok) return std::move(ok).error();
             pub = *public_half;
-        } else if constexpr (detail::signer_has_private_key<Signer>::value) {
-            auto derived = public_key::try_from_private(signer.key());
-            if (!derived) return std::move(derived).error();
-            pub = std::move(*derived);
-        } else if constexpr (detail::signer_has_public_half<Signer>::value) {
-            pub = signer.public_half();
+        } else {
+            auto own = own_public_half(signer);
+            if (!own) return std::move(own).error();
+            pub = std::move(*own);
         }
         slot out{signer, std::string(kid), std::string(), std::string(), initial, 0};
         if (!pub) {

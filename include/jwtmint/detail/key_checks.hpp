@@ -232,9 +232,16 @@ inline status check_edwards_key(const EVP_PKEY* key, const edwards_curve& curve)
     return {};
 }
 
-/// Every load-time check of a key. Keys of other types (DSA, DH, X25519, ...) are no JOSE signing
-/// keys; the signers' and verifier's key-fit check refuses them by type.
-inline status check_loaded_key(const EVP_PKEY* key);
+/// The checks by key type (the RSA exponent and modulus, the EC point, the Edwards point). Keys of
+/// other types (DSA, DH, X25519, ...) are no JOSE signing keys; the signers' and verifier's
+/// key-fit check refuses them by type.
+inline status check_key_parameters(const EVP_PKEY* key) {
+    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) return check_rsa_key(key);
+    if (EVP_PKEY_is_a(key, "EC")) return check_ec_key(key);
+    if (EVP_PKEY_is_a(key, "ED25519")) return check_edwards_key(key, ed25519_curve);
+    if (EVP_PKEY_is_a(key, "ED448")) return check_edwards_key(key, ed448_curve);
+    return {};
+}
 
 /// A key held by another provider than OpenSSL's own is checked as its public half, decoded from
 /// the SubjectPublicKeyInfo the provider exports: that is what verifiers (and the vendor) get, and
@@ -264,19 +271,17 @@ inline bool check_exported_public_half(const EVP_PKEY* key, status& out) {
     const pkey_ptr pub{raw};
     ERR_clear_error();
     if (!pub) return false;
-    out = check_loaded_key(pub.get());
+    out = check_key_parameters(pub.get());
     return true;
 }
 
+/// Every load-time check of a key, whatever its source (a provider's key through its exported
+/// public half).
 inline status check_loaded_key(const EVP_PKEY* key) {
     if (status exported; !held_by_builtin_provider(key) && check_exported_public_half(key, exported)) {
         return exported;
     }
-    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) return check_rsa_key(key);
-    if (EVP_PKEY_is_a(key, "EC")) return check_ec_key(key);
-    if (EVP_PKEY_is_a(key, "ED25519")) return check_edwards_key(key, ed25519_curve);
-    if (EVP_PKEY_is_a(key, "ED448")) return check_edwards_key(key, ed448_curve);
-    return {};
+    return check_key_parameters(key);
 }
 
 /// Whether der decodes, in any key structure OpenSSL knows, as a public or private key.
