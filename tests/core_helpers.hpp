@@ -143,6 +143,19 @@ inline command_result run(const temp_dir& dir, const std::string& command) {
     return r;
 }
 
+/// Runs tests/pyjwt_verify.py (script) over a manifest of entries (its JSON text) and checks that
+/// PyJWT verified every one of them.
+inline void check_with_pyjwt(const char* script, const std::string& manifest_json, std::size_t entries) {
+    const temp_dir dir;
+    write_file(dir / "manifest.json", manifest_json);
+    const auto r = run(dir, "/usr/bin/python3 " + sh_quote(script) + " manifest.json");
+    INFO(r.output);
+    CHECK(r.exit_status == 0);
+    std::size_t ok = 0;
+    for (std::size_t pos = 0; (pos = r.output.find("ok ", pos)) != std::string::npos; ++pos) ++ok;
+    CHECK(ok == entries);
+}
+
 /// Runs an openssl command in dir and REQUIREs that it succeeded.
 inline void openssl_ok(const temp_dir& dir, const std::string& args) {
     const auto r = run(dir, "openssl " + args);

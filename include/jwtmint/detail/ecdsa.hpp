@@ -75,42 +75,6 @@ inline constexpr std::size_t max_ecdsa_der_size = 3 + 2 * (2 + 1 + 66);
     return false;  // equal to n
 }
 
-/// Converts a DER ECDSA-Sig-Value to the fixed-width R||S form JWS uses (RFC 7518 section 3.4),
-/// half octets each. Returns false on anything but a well-formed SEQUENCE of two INTEGERs that
-/// fit (the length octets of the curves above need at most the one-octet long form, 0x81).
-[[nodiscard]] inline bool ecdsa_der_to_raw(const unsigned char* der, std::size_t der_len, unsigned char* out,
-                                           std::size_t half) noexcept {
-    std::size_t pos = 0;
-    auto read_len = [&](std::size_t& len) {
-        if (pos >= der_len) return false;
-        const unsigned char b = der[pos++];
-        if (b < 0x80) {
-            len = b;
-            return true;
-        }
-        if (b != 0x81 || pos >= der_len) return false;
-        len = der[pos++];
-        return len >= 0x80;
-    };
-    std::size_t seq_len = 0;
-    if (der_len < 2 || der[pos++] != 0x30 || !read_len(seq_len) || pos + seq_len != der_len) return false;
-    for (int i = 0; i < 2; ++i) {
-        std::size_t n = 0;
-        if (pos >= der_len || der[pos++] != 0x02 || !read_len(n) || n == 0 || pos + n > der_len) return false;
-        const unsigned char* v = der + pos;
-        pos += n;
-        while (n > 0 && *v == 0) {
-            ++v;
-            --n;
-        }
-        if (n > half) return false;
-        unsigned char* dst = out + static_cast<std::size_t>(i) * half;
-        std::memset(dst, 0, half - n);
-        std::memcpy(dst + (half - n), v, n);
-    }
-    return pos == der_len;
-}
-
 /// What ecdsa_der_to_raw_strict found wrong with a signature, or ok.
 enum class ecdsa_der_status {
     ok,
@@ -120,7 +84,8 @@ enum class ecdsa_der_status {
     too_long,     ///< R or S longer than the curve's half octets once the sign octet is dropped
 };
 
-/// As ecdsa_der_to_raw, for a signature that comes from elsewhere (a KMS, an HSM): accepts only
+/// Converts a DER ECDSA-Sig-Value to the fixed-width R||S form JWS uses (RFC 7518 section 3.4),
+/// for OpenSSL's own signatures and those that come from elsewhere (a KMS, an HSM): accepts only
 /// DER as X.690 section 10 defines it, the encoding OpenSSL's own ECDSA verification insists on
 /// (it re-encodes the signature and refuses any difference): the shortest length forms, INTEGERs
 /// in their fewest octets and positive. Writes R||S, half octets each, to out only when ok.
@@ -169,6 +134,13 @@ enum class ecdsa_der_status {
         std::memcpy(dst + (half - size[i]), value[i], size[i]);
     }
     return ecdsa_der_status::ok;
+}
+
+/// ecdsa_der_to_raw_strict as a yes or no, for OpenSSL's own signatures (always DER): false on
+/// anything but a DER SEQUENCE of two positive INTEGERs that fit in half octets each.
+[[nodiscard]] inline bool ecdsa_der_to_raw(const unsigned char* der, std::size_t der_len, unsigned char* out,
+                                           std::size_t half) noexcept {
+    return ecdsa_der_to_raw_strict(der, der_len, out, half) == ecdsa_der_status::ok;
 }
 
 /// Encodes R||S (two big-endian integers of half octets, half at most 66) as a DER
