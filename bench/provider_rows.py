@@ -92,9 +92,9 @@ def main():
             "The key in a TPM is a persistent handle (`handle:0x81000010`, `handle:0x81000011`) loaded with "
             "`jwt::rs256::from_uri` / `jwt::es256::from_uri`. Each token is one TPM command over a socket, "
             "and a software TPM does its RSA and ECDSA with OpenSSL inside another process: the gap is the "
-            "device's, not jwtmint's (jwtmint's own work per token is the same as with a key in memory). A "
-            "hardware TPM is slower still (tens of milliseconds per RSA signature are common); see "
-            "[key-custody.md](key-custody.md) for sizing a token endpoint by it.\n")
+            "device's round trip and its own signing, which jwtmint only waits for. A hardware TPM has its own "
+            "speed, often well below a software one: size a token endpoint by a measurement on the device it "
+            "will use ([key-custody.md](key-custody.md)).\n")
         print("wrote " + args.out)
     return 0
 

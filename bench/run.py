@@ -810,6 +810,11 @@ def write_report(path, ctx):
                 w("</details>")
                 w("")
 
+    w("## Keys held by a provider")
+    w("")
+    w("Minting with a key inside a (software) TPM, beside the same key in memory, is measured by "
+      "`bench/provider_rows.py` (it starts its own `swtpm`): [benchmarks-custody.md](benchmarks-custody.md).")
+    w("")
     # Compile time
     w("## Compile time")
     w("")
