@@ -578,6 +578,10 @@ void install_routes(httplib::Server& server, const app_state& app) {
     static_cast<void>(r->index_html("/", "x"));
     for (const page_info& p : widget_pages) static_cast<void>(render(asset(p.file), r->common_vars(p.path)));
     server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+    // cpp-httplib sends a response's headers and body in separate writes; with Nagle's algorithm on,
+    // the body waits for the client's delayed ACK of the headers (about 40 ms on Linux): with it,
+    // 4 keep-alive connections got 150 responses/s and an idle CPU. Off, the same got ~6,000/s.
+    server.set_tcp_nodelay(true);
     server.set_payload_max_length(std::size_t{64} * 1024);
     routes::install(server, r);
 }
