@@ -12,11 +12,9 @@
 #include <string>
 #include <system_error>
 
-using jwtmint_test::openssl_key;
 using jwtmint_test::openssl_ok;
 using jwtmint_test::openssl_public_pem;
 using jwtmint_test::p256_pem;
-using jwtmint_test::read_text;
 using jwtmint_test::rsa1024_pem;
 using jwtmint_test::rsa2048_other_pem;
 using jwtmint_test::rsa2048_pem;

@@ -16,9 +16,7 @@
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
-#include <array>
 #include <cstddef>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -30,8 +28,9 @@ namespace jwt {
 inline namespace v1 {
 namespace detail {
 
-/// The label of the first PEM block in the file a file URI or path names, or "" (unreadable, not PEM).
-inline std::string first_pem_label_of_file(std::string_view uri) {
+/// The label of the PEM block in the file a file URI or path names, or "" (unreadable, not one PEM
+/// key block): read as every key file is (read_file, read_pem_key_block).
+inline std::string pem_label_of_file(std::string_view uri) {
     std::string path(uri);
     for (const std::string_view prefix : {"file://", "file:"}) {
         if (path.rfind(prefix, 0) == 0) {
@@ -39,18 +38,11 @@ inline std::string first_pem_label_of_file(std::string_view uri) {
             break;
         }
     }
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return {};
-    std::array<char, 512> head{};
-    const std::size_t n = std::fread(head.data(), 1, head.size(), f);
-    (void)std::fclose(f);
-    const std::string_view text(head.data(), n);
-    constexpr std::string_view begin = "-----BEGIN ";
-    const std::size_t at = text.find(begin);
-    if (at == std::string_view::npos) return {};
-    const std::size_t end = text.find("-----", at + begin.size());
-    if (end == std::string_view::npos) return {};
-    return std::string(text.substr(at + begin.size(), end - at - begin.size()));
+    auto text = read_file(file_path(std::move(path)), "key file");
+    if (!text) return {};
+    const wipe_on_exit wipe(*text);
+    auto block = read_pem_key_block(*text, "key file");
+    return block ? std::string(block->label) : std::string();
 }
 
 /// What the store's passphrase prompt was given and whether it was asked.
@@ -180,7 +172,7 @@ inline result<pkey_ptr> load_key_uri(std::string_view uri, bool want_private, st
                                                                 "': the passphrase is wrong (or the key is damaged)");
         }
         if (!device_uri) {
-            if (const std::string label = first_pem_label_of_file(uri); is_provider_private_label(label)) {
+            if (const std::string label = pem_label_of_file(uri); is_provider_private_label(label)) {
                 return fail_openssl(errc::invalid_key, "'" + uri_text + "': " + provider_block_failure(label));
             }
         }
