@@ -19,8 +19,8 @@
 #include "users.hpp"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>  // see server.cpp for why CPPHTTPLIB_OPENSSL_SUPPORT stays undefined
 #include <pthread.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -57,6 +57,10 @@ struct options {
     std::string max_ttl;      ///< the lifetime ceiling; "" = the policy's (10 minutes)
     std::string ttl;          ///< "" = the ceiling, at most 10 minutes
     host::page_settings pages;
+    host::http::limits http;
+    std::string request_timeout;     ///< "" = http's default
+    std::string keep_alive_timeout;  ///< "" = http's default
+    std::string shutdown_grace;      ///< "" = http's default
     bool hash_password = false;
 };
 
@@ -79,6 +83,34 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
         return std::nullopt;
     }
     return std::chrono::seconds(value * scale);
+}
+
+/// A duration option as milliseconds: "10", "10s", "500ms", "2m"; throws naming the option.
+std::chrono::milliseconds parse_millis(const std::string& option, const std::string& text) {
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+        const std::string digits = text.substr(0, text.size() - 2);
+        if (!digits.empty() && digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string::npos) {
+            return std::chrono::milliseconds(std::stoll(digits));
+        }
+    } else if (const auto s = parse_duration(text)) {
+        return *s;
+    }
+    throw std::invalid_argument(option + " '" + text + "' is not a duration like 10, 10s, 500ms, 2m");
+}
+
+/// Lets the process hold as many connections as --max-connections asks for: raises the soft
+/// limit on open files to the hard one, and returns what the server may use.
+std::size_t connections_allowed(std::size_t wanted) {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return wanted;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        static_cast<void>(::setrlimit(RLIMIT_NOFILE, &lim));
+        static_cast<void>(::getrlimit(RLIMIT_NOFILE, &lim));
+    }
+    constexpr rlim_t reserve = 64;  // key files, the log, epoll and eventfd descriptors
+    if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= wanted + reserve) return wanted;
+    return lim.rlim_cur > reserve ? static_cast<std::size_t>(lim.rlim_cur - reserve) : 1;
 }
 
 /// Reads one line from standard input, without echo when it is a terminal.
@@ -373,6 +405,24 @@ int run(int argc, char** argv) {
     cli.add_option("--instant-viewer-script-url", o.pages.instant_viewer_script_url, "Instant Viewer widget script")
         ->envname("JWTMINT_INSTANT_VIEWER_SCRIPT_URL")
         ->capture_default_str();
+    cli.add_option("--threads", o.http.threads, "event-loop threads (0: one per CPU)")
+        ->envname("JWTMINT_THREADS")
+        ->check(CLI::Range(0U, 256U))
+        ->capture_default_str();
+    cli.add_option("--max-connections", o.http.max_connections,
+                   "open connections at most; beyond, the longest-idle one is closed")
+        ->envname("JWTMINT_MAX_CONNECTIONS")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    cli.add_option("--request-timeout", o.request_timeout,
+                   "time for a client to send a whole request, and to take its response (default 10s)")
+        ->envname("JWTMINT_REQUEST_TIMEOUT");
+    cli.add_option("--keep-alive-timeout", o.keep_alive_timeout,
+                   "an idle keep-alive connection closes after this (default 15s)")
+        ->envname("JWTMINT_KEEP_ALIVE_TIMEOUT");
+    cli.add_option("--shutdown-grace", o.shutdown_grace,
+                   "on SIGTERM/SIGINT, time for requests in progress to finish (default 10s)")
+        ->envname("JWTMINT_SHUTDOWN_GRACE");
     cli.add_flag("--hash-password", o.hash_password,
                  "read a password from standard input, print its scrypt hash for the users file, and exit");
     CLI11_PARSE(cli, argc, argv);
@@ -412,7 +462,7 @@ int run(int argc, char** argv) {
     std::string passphrase;  // of an encrypted --key, from JWTMINT_KEY_PASSPHRASE
     std::vector<std::string> startup_rotation;
     host::session_store sessions(8h);
-    httplib::Server server;
+    std::optional<host::http::server> server;
     int port = 0;
     try {
         const jwt::login_policy policy = make_policy(o);
@@ -464,7 +514,20 @@ int run(int argc, char** argv) {
                                             "' cannot get a token: " + jwt::errc_name(e.value()) + ": " + e.what());
             }
         }
-        host::install_routes(server, host::app_state{*users, sessions, *minter, o.pages});
+        host::http::limits limits = o.http;
+        if (!o.request_timeout.empty()) limits.request_timeout = parse_millis("--request-timeout", o.request_timeout);
+        if (!o.keep_alive_timeout.empty()) {
+            limits.keep_alive_timeout = parse_millis("--keep-alive-timeout", o.keep_alive_timeout);
+        }
+        if (!o.shutdown_grace.empty()) limits.shutdown_grace = parse_millis("--shutdown-grace", o.shutdown_grace);
+        limits.max_connections = connections_allowed(o.http.max_connections);
+        if (limits.max_connections < o.http.max_connections) {
+            std::fprintf(stderr,
+                         "warning: --max-connections %zu is more than this process may open; using %zu "
+                         "(raise the open-files limit, ulimit -n)\n",
+                         o.http.max_connections, limits.max_connections);
+        }
+        server.emplace(host::make_handlers(host::app_state{*users, sessions, *minter, o.pages}), limits);
 
         for (const std::string& w : key->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (!is_loopback(o.bind)) {
@@ -473,14 +536,10 @@ int run(int argc, char** argv) {
                          "(a reverse proxy) before real users sign in\n",
                          o.bind.c_str());
         }
-        if (o.port == 0) {
-            port = server.bind_to_any_port(o.bind);
-        } else {
-            port = server.bind_to_port(o.bind, o.port) ? o.port : -1;
-        }
-        if (port < 0) {
-            throw std::runtime_error("cannot listen on " + o.bind + ":" + std::to_string(o.port) +
-                                     " (in use? try --port 0 for a free one)");
+        try {
+            port = server->bind(o.bind, o.port);
+        } catch (const std::runtime_error& e) {
+            throw std::runtime_error(std::string(e.what()) + " (in use? try --port 0 for a free one)");
         }
         print_banner(o, *key, *minter, *users, users_origin);
         for (const std::string& line : startup_rotation) std::printf("Next key      %s\n", line.c_str());
@@ -512,7 +571,6 @@ int run(int argc, char** argv) {
         std::printf("SIGHUP: nothing changed; keys: %s\n", minter->describe_keys().c_str());
     };
 
-    std::atomic<bool> listen_done{false};
     std::atomic<int> received{0};
     // Stopping or reloading from a signal handler is not async-signal-safe; from this thread it is.
     std::thread waiter([&] {
@@ -525,22 +583,28 @@ int run(int argc, char** argv) {
                 continue;
             }
             received = sig;
-            // stop() only acts on a running server: wait (boundedly) until listen has started.
-            for (int i = 0; i < 500 && !server.is_running() && !listen_done; ++i) std::this_thread::sleep_for(10ms);
-            server.stop();
+            server->stop();
             return;
         }
     });
-    const bool ok = server.listen_after_bind();
-    listen_done = true;
+    std::string failure;
+    try {
+        server->run();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
     if (received == 0) pthread_kill(waiter.native_handle(), SIGUSR1);
     waiter.join();
+    if (!failure.empty()) {
+        std::fprintf(stderr, "error: the server stopped: %s\n", failure.c_str());
+        return 1;
+    }
     if (received != 0) {
         std::printf("Stopped (%s)\n", received == SIGINT ? "SIGINT" : "SIGTERM");
         return 0;
     }
     std::fprintf(stderr, "error: the server stopped unexpectedly\n");
-    return ok ? 0 : 1;
+    return 1;
 }
 
 }  // namespace

@@ -2,23 +2,16 @@
 // Routes, page templates and the request log of the host backend.
 #include "server.hpp"
 
-#include "assets.hpp"
-
-// cpp-httplib without CPPHTTPLIB_OPENSSL_SUPPORT: this server speaks plain HTTP (put TLS in a
-// reverse proxy), and <openssl/ssl.h> is never included. Debian's libcpp-httplib-dev is a
-// compiled build made with that macro, which adds one member (`ssl`) to httplib::Request after
-// the ones used here; so this file only reads Requests the library made (method, path, headers,
-// params, body, remote_addr) and never creates, copies or destroys one.
 #include <jwtmint/base64url.hpp>
 #include <jwtmint/error.hpp>
 
-#include <httplib.h>
+#include "assets.hpp"
+#include "http.hpp"
+
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <map>
 #include <memory>
@@ -31,8 +24,8 @@ namespace host {
 
 namespace {
 
-using httplib::Request;
-using httplib::Response;
+using http::request;
+using http::response;
 
 constexpr std::string_view cookie_name = "jwtmint_session";
 constexpr std::string_view token_path = "/api/customgpt-jwt";
@@ -62,19 +55,11 @@ constexpr page_info widget_pages[] = {
      "window.CustomGPTInstantViewer.setJwtToken(token)."},
 };
 
-/// Per request, on the worker thread that serves it (cpp-httplib runs the pre-routing handler,
-/// the route and the logger of one request on one thread): the start time for the log, and the
-/// signed-in user, looked up once from the cookie.
-struct request_context {
-    std::chrono::steady_clock::time_point start;
-    bool active = false;
+/// Who is asking: the session cookie, looked up once per request.
+struct visit {
     std::string session_id;  // the cookie's value; never logged
     std::string user;        // "" when signed out
 };
-// Its constructor cannot throw: time_point's and string's default constructors do not (the former
-// is just not declared noexcept).
-// NOLINTNEXTLINE(cert-err58-cpp)
-thread_local request_context current;
 
 /// base64url(SHA-256(text)): a strong validator of a document.
 std::string sha256_base64url(std::string_view text) {
@@ -157,9 +142,8 @@ std::string_view asset(std::string_view name) {
     return *file;
 }
 
-std::string cookie_value(const Request& req, std::string_view name) {
-    const std::string header = req.get_header_value("Cookie");
-    std::string_view rest = header;
+std::string cookie_value(const request& req, std::string_view name) {
+    std::string_view rest = req.header("Cookie");
     while (!rest.empty()) {
         const std::size_t semi = rest.find(';');
         std::string_view item = rest.substr(0, semi);
@@ -174,9 +158,9 @@ std::string cookie_value(const Request& req, std::string_view name) {
 /// A state-changing form must come from our own pages: browsers send Origin on POST, and a
 /// different one means another site is submitting (cookies are SameSite=Lax, this is the second
 /// line). Clients that send no Origin (curl, scripts) are allowed.
-bool same_origin(const Request& req) {
+bool same_origin(const request& req) {
     if (!req.has_header("Origin")) return true;
-    return req.get_header_value("Origin") == "http://" + req.get_header_value("Host");
+    return req.header("Origin") == "http://" + std::string(req.header("Host"));
 }
 
 /// Only our own pages are places to return to after sign-in (no open redirect).
@@ -207,55 +191,30 @@ std::string identity_of(const user& u) {
     return "no identity claim";
 }
 
-/// Percent-encodes anything outside printable ASCII, so a request cannot forge log lines.
-std::string loggable(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char ch : s.substr(0, 200)) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7F || c == '%') {
-            out += '%';
-            out += hex[c >> 4U];
-            out += hex[c & 0xFU];
-        } else {
-            out += ch;
-        }
-    }
-    if (s.size() > 200) out += "...";
-    return out;
-}
-
 std::string reason_phrase(int status) {
     switch (status) {
         case 400: return "bad request";
         case 403: return "forbidden";
         case 404: return "not found";
         case 405: return "method not allowed";
+        case 408: return "request timeout";
         case 413: return "payload too large";
         case 414: return "URI too long";
+        case 429: return "too many requests";
         case 500: return "internal server error";
         default: return "error";
     }
-}
-
-std::string utc_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(buf, n);  // n is 0 if the text did not fit (it does: 20 characters to year 9999)
 }
 
 class routes {
 public:
     explicit routes(app_state app) : app_(std::move(app)) {}
 
-    [[nodiscard]] const user* signed_in_user() const {
-        return current.user.empty() ? nullptr : app_.users.find(current.user);
+    [[nodiscard]] const user* signed_in_user(const visit& v) const {
+        return v.user.empty() ? nullptr : app_.users.find(v.user);
     }
 
-    [[nodiscard]] std::string header_html(std::string_view active_path) const {
+    [[nodiscard]] std::string header_html(const visit& v, std::string_view active_path) const {
         std::string h = "<header class=\"topbar\">\n";
         h += "  <a class=\"brand\" href=\"/\">jwtmint host backend</a>\n  <nav>";
         for (const page_info& p : widget_pages) {
@@ -264,7 +223,7 @@ public:
             h += ">" + html_escape(p.label) + "</a>";
         }
         h += "</nav>\n  <div class=\"who\">";
-        if (const user* u = signed_in_user()) {
+        if (const user* u = signed_in_user(v)) {
             h += R"(Signed in as <strong id="signed-in-user">)" + html_escape(u->username) +
                  R"(</strong> <form method="post" action="/logout">)" +
                  R"(<button type="submit">Sign out</button></form>)";
@@ -276,10 +235,10 @@ public:
         return h;
     }
 
-    [[nodiscard]] template_vars common_vars(std::string_view active_path) const {
+    [[nodiscard]] template_vars common_vars(const visit& v, std::string_view active_path) const {
         const jwt::login_policy& policy = app_.minter.policy();
         return template_vars{
-            {"header", header_html(active_path)},
+            {"header", header_html(v, active_path)},
             {"project_id", app_.pages.project_id},
             {"project_key", app_.pages.project_key},
             {"embed_script_url", app_.pages.embed_script_url},
@@ -294,10 +253,10 @@ public:
         };
     }
 
-    [[nodiscard]] std::string index_html(std::string_view next, std::string_view error) const {
-        template_vars vars = common_vars("/");
+    [[nodiscard]] std::string index_html(const visit& v, std::string_view next, std::string_view error) const {
+        template_vars vars = common_vars(v, "/");
         std::string session;
-        if (const user* u = signed_in_user()) {
+        if (const user* u = signed_in_user(v)) {
             template_vars s = vars;
             s["username"] = u->username;
             s["display_name"] = u->display_name.empty() ? u->username : u->display_name;
@@ -340,85 +299,74 @@ public:
         return render(asset("index.html"), vars);
     }
 
-    /// Registers the handlers; each holds a reference to self, so the routes live as long as the
-    /// server.
-    static void install(httplib::Server& server, const std::shared_ptr<const routes>& self) {
-        server.set_pre_routing_handler([self](const Request& req, Response& res) { return self->pre_route(req, res); });
-
-        server.Get("/", [self](const Request& req, Response& res) {
-            send_page(res, self->index_html(safe_next(req.get_param_value("next")), {}));
-        });
-        for (const page_info& p : widget_pages) {
-            server.Get(std::string(p.path), [self, &p](const Request&, Response& res) {
-                send_page(res, render(asset(p.file), self->common_vars(p.path)));
-            });
+    /// Every request: the session looked up once from the cookie, methods a route does not take
+    /// turned away (405 with Allow; HEAD included for the token), then the route.
+    void handle(const request& req, response& res) const {
+        res.set_header("X-Content-Type-Options", "nosniff");
+        visit v;
+        v.session_id = cookie_value(req, cookie_name);
+        if (!v.session_id.empty()) {
+            if (auto name = app_.sessions.find(v.session_id)) v.user = std::move(*name);
         }
-        server.Get("/static/style.css",
-                   [](const Request&, Response& res) { send_asset(res, "style.css", "text/css; charset=utf-8"); });
-        server.Get("/static/page.js",
-                   [](const Request&, Response& res) { send_asset(res, "page.js", "text/javascript; charset=utf-8"); });
-        server.Get("/widget/stand-in.js", [](const Request&, Response& res) {
-            send_asset(res, "stand-in-widget.js", "text/javascript; charset=utf-8");
-        });
-
-        server.Get(std::string(token_path), [self](const Request&, Response& res) { self->token(res); });
-        server.Get(std::string(jwks_path), [self](const Request& req, Response& res) { self->jwks(req, res); });
-        server.Get("/login", [](const Request&, Response& res) { res.set_redirect("/", 303); });
-        server.Post("/login", [self](const Request& req, Response& res) { self->login(req, res); });
-        server.Post("/logout", [self](const Request& req, Response& res) { self->logout(req, res); });
-
+        route(req, res, v);
+        res.log_user = v.user;
         // An empty error response gets a short text body; our own error bodies are kept.
-        server.set_error_handler(httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status >= 400 && res.body.empty()) {
             res.set_content(std::to_string(res.status) + " " + reason_phrase(res.status) + "\n",
                             std::string(text_type));
-            return httplib::Server::HandlerResponse::Handled;
-        }));
-        server.set_exception_handler([](const Request&, Response& res, const std::exception_ptr& ep) {
-            std::string what = "unknown exception";
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            std::fprintf(stderr, "error: %s\n", what.c_str());
-            res.status = 500;
-            res.set_content("500 internal server error\n", std::string(text_type));
-        });
-        server.set_logger([](const Request& req, const Response& res) { log_request(req, res); });
+        }
     }
 
+    /// Sign-in hashes a password (tenths of a second): it runs on the server's slow threads.
+    static bool is_slow(const request& req) { return req.path == "/login" && req.method == "POST"; }
+
 private:
-    /// Runs first for every request: times it, resolves the session once, and turns away
-    /// methods a route does not take (405 with Allow), HEAD included for the token.
-    httplib::Server::HandlerResponse pre_route(const Request& req, Response& res) const {
-        current = request_context{};
-        current.start = std::chrono::steady_clock::now();
-        current.active = true;
-        current.session_id = cookie_value(req, cookie_name);
-        if (!current.session_id.empty()) {
-            if (auto name = app_.sessions.find(current.session_id)) current.user = std::move(*name);
-        }
+    void route(const request& req, response& res, visit& v) const {
+        const std::string& path = req.path;
         std::string_view allow;
-        if (req.path == token_path) {
+        if (path == token_path) {
             allow = "GET";
-        } else if (req.path == "/logout") {
+        } else if (path == "/logout") {
             allow = "POST";
-        } else if (req.path == "/login") {
+        } else if (path == "/login") {
             allow = "GET, HEAD, POST";
-        } else if (req.path == "/" || req.path == jwks_path || req.path.rfind("/static/", 0) == 0 ||
-                   req.path.rfind("/widget/", 0) == 0 || is_widget_page(req.path)) {
+        } else if (path == "/" || path == jwks_path || path == "/static/style.css" || path == "/static/page.js" ||
+                   path == "/widget/stand-in.js" || widget_page(path) != nullptr) {
             allow = "GET, HEAD";
         } else {
-            return httplib::Server::HandlerResponse::Unhandled;
+            res.status = 404;
+            return;
         }
-        if (method_in(req.method, allow)) return httplib::Server::HandlerResponse::Unhandled;
-        res.status = 405;
-        res.set_header("Allow", std::string(allow));
-        if (req.path == token_path) res.set_header("Cache-Control", "no-store");
-        res.set_content("405 method not allowed (allowed: " + std::string(allow) + ")\n", std::string(text_type));
-        return httplib::Server::HandlerResponse::Handled;
+        if (!method_in(req.method, allow)) {
+            res.status = 405;
+            res.set_header("Allow", std::string(allow));
+            if (path == token_path) res.set_header("Cache-Control", "no-store");
+            res.set_content("405 method not allowed (allowed: " + std::string(allow) + ")\n", std::string(text_type));
+            return;
+        }
+        if (path == token_path) {
+            token(res, v);
+        } else if (path == jwks_path) {
+            jwks(req, res);
+        } else if (path == "/login") {
+            if (req.method == "POST") {
+                login(req, res, v);
+            } else {
+                res.redirect("/", 303);
+            }
+        } else if (path == "/logout") {
+            logout(req, res, v);
+        } else if (path == "/") {
+            send_page(res, index_html(v, safe_next(req.param("next")), {}));
+        } else if (path == "/static/style.css") {
+            send_asset(res, "style.css", "text/css; charset=utf-8");
+        } else if (path == "/static/page.js") {
+            send_asset(res, "page.js", "text/javascript; charset=utf-8");
+        } else if (path == "/widget/stand-in.js") {
+            send_asset(res, "stand-in-widget.js", "text/javascript; charset=utf-8");
+        } else if (const page_info* p = widget_page(path)) {
+            send_page(res, render(asset(p->file), common_vars(v, p->path)));
+        }
     }
 
     static bool method_in(std::string_view method, std::string_view allow) {
@@ -432,29 +380,28 @@ private:
         return false;
     }
 
-    static bool is_widget_page(std::string_view path) {
+    static const page_info* widget_page(std::string_view path) {
         for (const page_info& p : widget_pages) {
-            if (p.path == path) return true;
+            if (p.path == path) return &p;
         }
-        return false;
+        return nullptr;
     }
 
-    static void send_page(Response& res, const std::string& html) {
+    static void send_page(response& res, std::string html) {
         res.set_header("Cache-Control", "no-store");  // pages differ per session
-        res.set_content(html, std::string(html_type));
+        res.set_content(std::move(html), std::string(html_type));
     }
 
-    static void send_asset(Response& res, std::string_view name, std::string_view type) {
+    static void send_asset(response& res, std::string_view name, std::string_view type) {
         res.set_header("Cache-Control", "no-cache");
-        const std::string_view body = asset(name);
-        res.set_content(body.data(), body.size(), std::string(type));
+        res.set_content(std::string(asset(name)), std::string(type));
     }
 
     /// GET /api/customgpt-jwt: the signed-in user's token. Who the user is and which roles they
     /// have come from the session alone; nothing in the request can change them.
-    void token(Response& res) const {
+    void token(response& res, const visit& v) const {
         res.set_header("Cache-Control", "no-store");
-        const user* u = signed_in_user();
+        const user* u = signed_in_user(v);
         if (u == nullptr) {
             res.status = 401;
             res.set_content("401 not signed in: sign in at / first\n", std::string(text_type));
@@ -472,7 +419,7 @@ private:
 
     /// GET /.well-known/jwks.json: the public keys of the key ring (current, next, and retired
     /// keys whose tokens may still be alive), cacheable, with a strong ETag for revalidation.
-    void jwks(const Request& req, Response& res) const {
+    void jwks(const request& req, response& res) const {
         const std::optional<std::string> document = app_.minter.public_jwks();
         if (!document) {
             res.status = 404;
@@ -486,7 +433,7 @@ private:
         const std::string etag = "\"" + sha256_base64url(*document) + "\"";
         res.set_header("Cache-Control", "public, max-age=" + std::to_string(jwks_max_age));
         res.set_header("ETag", etag);
-        if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
+        if (etag_matches(req.header("If-None-Match"), etag)) {
             res.status = 304;
             return;
         }
@@ -509,60 +456,40 @@ private:
         return false;
     }
 
-    void login(const Request& req, Response& res) const {
+    void login(const request& req, response& res, visit& v) const {
         if (!same_origin(req)) {
             res.status = 403;
             res.set_content("403 cross-site sign-in refused\n", std::string(text_type));
             return;
         }
-        const std::string username = req.get_param_value("username");
-        const std::string password = req.get_param_value("password");
-        const std::string next = safe_next(req.get_param_value("next"));
+        const std::string username = req.param("username");
+        const std::string password = req.param("password");
+        const std::string next = safe_next(req.param("next"));
         const user* u = username.size() <= 64 && password.size() <= 1024 ? app_.users.authenticate(username, password)
                                                                          : nullptr;
         if (u == nullptr) {
-            current.user.clear();
+            v.user.clear();
             res.status = 401;
-            send_page(res, index_html(next, "Wrong username or password."));
+            send_page(res, index_html(v, next, "Wrong username or password."));
             return;
         }
-        if (!current.session_id.empty()) app_.sessions.erase(current.session_id);  // a fresh id on every sign-in
-        current.user = u->username;
+        if (!v.session_id.empty()) app_.sessions.erase(v.session_id);  // a fresh id on every sign-in
+        v.user = u->username;
         res.set_header("Set-Cookie", session_cookie(app_.sessions.create(u->username)));
         res.set_header("Cache-Control", "no-store");
-        res.set_redirect(next, 303);
+        res.redirect(next, 303);
     }
 
-    void logout(const Request& req, Response& res) const {
+    void logout(const request& req, response& res, const visit& v) const {
         if (!same_origin(req)) {
             res.status = 403;
             res.set_content("403 cross-site sign-out refused\n", std::string(text_type));
             return;
         }
-        if (!current.session_id.empty()) app_.sessions.erase(current.session_id);
+        if (!v.session_id.empty()) app_.sessions.erase(v.session_id);
         res.set_header("Set-Cookie", std::string(cookie_name) + "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
         res.set_header("Cache-Control", "no-store");
-        res.set_redirect("/", 303);
-    }
-
-    /// One line per request: time, client, method, path (no query), status, user, duration.
-    /// Never the token, the cookie, the form fields or any header.
-    static void log_request(const Request& req, const Response& res) {
-        char duration[32] = "-";
-        if (current.active) {
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                                  current.start)
-                                .count();
-            // At most 31 characters, cut short if need be (snprintf always ends the text).
-            static_cast<void>(std::snprintf(duration, sizeof duration, "%.1fms", static_cast<double>(us) / 1000.0));
-        }
-        const std::string line = utc_now() + " " + loggable(req.remote_addr) + " " + loggable(req.method) + " " +
-                                 loggable(req.path) + " " + std::to_string(res.status) +
-                                 " user=" + (current.user.empty() ? std::string("-") : loggable(current.user)) + " " +
-                                 duration + "\n";
-        std::fputs(line.c_str(), stdout);
-        static_cast<void>(std::fflush(stdout));  // a log line that cannot be written has no one to report to
-        current = request_context{};
+        res.redirect("/", 303);
     }
 
     const app_state app_;  // a copy: the caller's may be a temporary
@@ -570,20 +497,28 @@ private:
 
 }  // namespace
 
-void install_routes(httplib::Server& server, const app_state& app) {
+http::handlers make_handlers(const app_state& app) {
     auto r = std::make_shared<const routes>(app);
     // Render every page once now (signed out, as on a first visit), so that a template naming an
     // unknown value fails at start-up rather than on a visitor's request.
-    static_cast<void>(r->index_html("/", {}));
-    static_cast<void>(r->index_html("/", "x"));
-    for (const page_info& p : widget_pages) static_cast<void>(render(asset(p.file), r->common_vars(p.path)));
-    server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
-    // cpp-httplib sends a response's headers and body in separate writes; with Nagle's algorithm on,
-    // the body waits for the client's delayed ACK of the headers (about 40 ms on Linux): with it,
-    // 4 keep-alive connections got 150 responses/s and an idle CPU. Off, the same got ~6,000/s.
-    server.set_tcp_nodelay(true);
-    server.set_payload_max_length(std::size_t{64} * 1024);
-    routes::install(server, r);
+    const visit nobody;
+    static_cast<void>(r->index_html(nobody, "/", {}));
+    static_cast<void>(r->index_html(nobody, "/", "x"));
+    for (const page_info& p : widget_pages) static_cast<void>(render(asset(p.file), r->common_vars(nobody, p.path)));
+    http::handlers h;
+    h.handle = [r](const request& req, response& res) { r->handle(req, res); };
+    h.slow = [](const request& req) { return routes::is_slow(req); };
+    h.on_exception = [](const request&, const std::exception_ptr& ep) {
+        std::string what = "unknown exception";
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "error: %s\n", what.c_str());
+    };
+    return h;
 }
 
 }  // namespace host

@@ -2,15 +2,12 @@
 // The host backend's HTTP routes: sign-in, GET /api/customgpt-jwt, the four widget pages.
 #pragma once
 
+#include "http.hpp"
 #include "sessions.hpp"
 #include "signing.hpp"
 #include "users.hpp"
 
 #include <string>
-
-namespace httplib {
-class Server;
-}
 
 namespace host {
 
@@ -40,8 +37,8 @@ struct app_state {
 /// SIGHUP reaches every cache within 5 minutes (wait that long before promoting it).
 inline constexpr int jwks_max_age = 300;
 
-/// Registers the routes and the one-line-per-request log on server.
+/// The routes, for http::server (which writes the one-line-per-request log).
 /// @throws std::logic_error when an embedded page refers to a value the server does not supply
-void install_routes(httplib::Server& server, const app_state& app);
+[[nodiscard]] http::handlers make_handlers(const app_state& app);
 
 }  // namespace host
