@@ -465,7 +465,7 @@ private:
 
     // ---- bookkeeping
 
-    void place(connection& c, phase p, std::list<connection*>& l, clock::time_point since) {
+    static void place(connection& c, phase p, std::list<connection*>& l, clock::time_point since) {
         c.state = p;
         c.since = since;
         if (c.list != nullptr) {
@@ -483,7 +483,7 @@ private:
         if (c.out.capacity() > 65536) std::string().swap(c.out);
         place(c, phase::idle, idle_, now);
     }
-    void interest(connection& c, std::uint32_t events) {
+    void interest(connection& c, std::uint32_t events) const {
         if (c.events == events) return;
         epoll_event ev{};
         ev.events = events;
@@ -776,8 +776,10 @@ private:
         if (c.in.empty()) {
             to_idle(c, now);
         } else {
+            // A pipelined request is already here: handled by the loop after this batch of events
+            // (not from here, which would make flush, process and refuse call each other).
             place(c, phase::reading, busy_, now);
-            process(c, now);
+            ready_.push_back(c.id);
         }
     }
 
@@ -919,6 +921,7 @@ private:
     std::list<connection*> busy_;       // reading a request or writing its response; request_timeout
     std::list<connection*> waiting_;    // a slow thread has the request; no deadline of its own
     std::list<connection*> lingering_;  // closing; linger
+    std::vector<std::uint64_t> ready_;  // connections with a whole request buffered, to process
     std::uint64_t next_id_ = 2;
     std::optional<clock::time_point> listener_paused_until_;
     bool stopping_ = false;
@@ -974,6 +977,12 @@ void loop::run() {
                 }
             }
         }
+        std::size_t next = 0;
+        while (next < ready_.size()) {  // process() may add to ready_: no iterators kept
+            const auto it = conns_.find(ready_[next++]);
+            if (it != conns_.end() && it->second->state == phase::reading) process(*it->second, now);
+        }
+        ready_.clear();
         expire(now);
     }
     flush_log();
