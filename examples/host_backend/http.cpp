@@ -358,6 +358,8 @@ struct server::impl {
     int listen_fd = -1;
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connections{0};
+    /// Idle connections some loop should close to make room for ones another loop accepted.
+    std::atomic<std::size_t> owed_evictions{0};
     std::mutex loops_mu;  // run() fills and empties loops while stop() may wake them
     std::vector<std::unique_ptr<loop>> loops;
 
@@ -428,6 +430,9 @@ public:
         const std::uint64_t one = 1;
         static_cast<void>(::write(wake_fd_.fd, &one, sizeof one));
     }
+
+    /// How many idle connections this loop had at its last turn (read by the other loops).
+    [[nodiscard]] std::size_t idle_count() const noexcept { return idle_count_.load(std::memory_order_relaxed); }
 
     /// From a slow thread: its answer, to be sent by this loop.
     void complete(std::unique_ptr<slow_job> job) {
@@ -597,7 +602,9 @@ private:
                 if (c.state == phase::lingering) continue;  // discarded
                 if (c.state == phase::idle) place(c, phase::reading, busy_, now);
                 c.in.append(buf.data(), static_cast<std::size_t>(n));
-                if (c.in.size() > cap) break;  // enough to decide; the rest stays in the socket
+                // A short read emptied the socket (epoll reports anything later): no second recv
+                // just to hear EAGAIN. Past cap there is enough to decide; the rest can wait.
+                if (static_cast<std::size_t>(n) < buf.size() || c.in.size() > cap) break;
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
@@ -848,12 +855,38 @@ private:
             const std::size_t count = srv_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
             place(c, phase::idle, idle_, now);
             if (count > srv_.lim.max_connections) {
-                // Full: the connection idle longest makes room; with none idle, the new one goes.
+                // Full: the connection idle longest here makes room, or one idle in another loop
+                // (which closes it at its next turn); with none idle anywhere, the new one goes.
                 if (idle_.size() > 1) {
                     close(*idle_.front());
+                } else if (loop* other = loop_with_idle()) {
+                    srv_.owed_evictions.fetch_add(1, std::memory_order_relaxed);
+                    other->wake();
                 } else {
                     refuse(c, 503, "connection-limit", now, "1");
                 }
+            }
+        }
+    }
+
+    /// Another loop with an idle connection to spare, or nullptr. (The loops are fixed while
+    /// they run: run() fills the list before starting them.)
+    [[nodiscard]] loop* loop_with_idle() const noexcept {
+        for (const auto& l : srv_.loops) {
+            if (l.get() != this && l->idle_count() > srv_.owed_evictions.load(std::memory_order_relaxed)) {
+                return l.get();
+            }
+        }
+        return nullptr;
+    }
+
+    /// Closes idle connections other loops asked room for.
+    void pay_evictions() {
+        std::size_t owed = srv_.owed_evictions.load(std::memory_order_relaxed);
+        while (owed > 0 && !idle_.empty()) {
+            if (srv_.owed_evictions.compare_exchange_weak(owed, owed - 1, std::memory_order_relaxed)) {
+                close(*idle_.front());
+                owed = srv_.owed_evictions.load(std::memory_order_relaxed);
             }
         }
     }
@@ -921,6 +954,7 @@ private:
     std::list<connection*> busy_;       // reading a request or writing its response; request_timeout
     std::list<connection*> waiting_;    // a slow thread has the request; no deadline of its own
     std::list<connection*> lingering_;  // closing; linger
+    std::atomic<std::size_t> idle_count_{0};
     std::vector<std::uint64_t> ready_;  // connections with a whole request buffered, to process
     std::uint64_t next_id_ = 2;
     std::optional<clock::time_point> listener_paused_until_;
@@ -984,6 +1018,8 @@ void loop::run() {
         }
         ready_.clear();
         expire(now);
+        pay_evictions();
+        idle_count_.store(idle_.size(), std::memory_order_relaxed);
     }
     flush_log();
 }
