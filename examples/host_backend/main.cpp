@@ -411,7 +411,7 @@ int run(int argc, char** argv) {
     std::optional<host::token_minter> minter;
     std::string passphrase;  // of an encrypted --key, from JWTMINT_KEY_PASSPHRASE
     std::vector<std::string> startup_rotation;
-    host::session_store sessions(8h);
+    host::session_store sessions;
     httplib::Server server;
     int port = 0;
     try {

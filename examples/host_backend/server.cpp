@@ -528,7 +528,7 @@ private:
         }
         if (!current.session_id.empty()) app_.sessions.erase(current.session_id);  // a fresh id on every sign-in
         current.user = u->username;
-        res.set_header("Set-Cookie", session_cookie(app_.sessions.create(u->username)));
+        res.set_header("Set-Cookie", session_cookie(app_.sessions.create(u->username).id));
         res.set_header("Cache-Control", "no-store");
         res.set_redirect(next, 303);
     }
