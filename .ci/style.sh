@@ -50,6 +50,7 @@ usual=(
   tests/kms_signer_test.cpp        # kms_signer<Alg> against a stand-in KMS, with the builder and a key ring
   examples/host_backend/main.cpp   # login_policy from JSON, key files, the server's set-up
   examples/host_backend/sessions.cpp        # the session store: digests, two recency lists, caps
+  examples/host_backend/signin_limiter.cpp  # the sign-in limiter: bounded LRU tables, back-off, window
   examples/cli/main.cpp            # the CLI's commands and option parsing
   examples/hsm/pkcs11_signer.cpp   # the PKCS#11 signer: the module's C API, the session pool, EVP_PKEY_fromdata
   examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl
