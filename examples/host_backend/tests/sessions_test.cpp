@@ -120,6 +120,8 @@ TEST_CASE(
     refused = s.create("late", t0 + 30min);
     CHECK(refused.refusal == session_store::refusal_full);
     CHECK(refused.retry_after == 1200s);
+    refused = s.create("late", t0 + 30min + 500ms);
+    CHECK(refused.retry_after == 1200s);  // 1,199.5 s, rounded up
     refused = s.create("late", t0 + 50min - 1ms);
     CHECK(refused.retry_after == 1s);  // rounded up
 

@@ -53,7 +53,8 @@ TEST_CASE("signin_limiter: waits after each failure of a pair: 0, 0, 0, 1, 2, 4,
         CHECK(l.wait_after(failures) == expected[i]);
         if (expected[i] == 0s) continue;  // the next attempt is let through at once
         require_refused(l, "ada", "192.0.2.1", now, expected[i], signin_limiter::reason_pair);
-        // Rounded up: a millisecond before the end is still a whole second to wait.
+        // Rounded up: w - 0.5 s is w seconds to wait, a millisecond before the end is one.
+        require_refused(l, "ada", "192.0.2.1", now + 500ms, expected[i], signin_limiter::reason_pair);
         require_refused(l, "ada", "192.0.2.1", now + expected[i] - 1ms, 1s, signin_limiter::reason_pair);
         now += expected[i];
     }
