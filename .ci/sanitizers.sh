@@ -7,8 +7,8 @@
 #     built and the whole ctest suite runs instrumented, except the tests of the build system
 #     itself (compile_fail_*, package: *): they run a compiler and CMake, not jwtmint's code, so an
 #     instrumented run adds nothing to the plain run in .ci/run and costs minutes of compiling.
-#  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests (the remote JWK Set's among them),
-#     ctest -R 'concurrency|many threads'.
+#  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests (the remote JWK Set's and the
+#     host backend's session store and sign-in limiter among them), ctest -R 'concurrency|many threads'.
 #  3. valgrind memcheck over the core test binaries of a plain build: any memory error, and any
 #     definitely, indirectly or possibly lost block, fails; "still reachable" (OpenSSL's one-time
 #     initialisation, freed by its atexit handler or not at all) is allowed. Then, when that
@@ -51,7 +51,14 @@ if [[ " $steps " == *" tsan "* ]]; then
   t=$(date +%s)
   echo "== tsan: ThreadSanitizer, the threaded tests"
   cmake --preset tsan $(fresh_generator build/tsan) "${configure_args[@]}" >/dev/null
-  cmake --build build/tsan -j"$jobs" --target concurrency_test verifier_test key_ring_test remote_jwks_test kms_signer_test
+  # The host backend's unit tests too (its session store and sign-in limiter), where that build
+  # has the host backend (cpp-httplib and CLI11 found).
+  host_targets=()
+  if ctest --test-dir build/tsan -N -L host_backend 2>/dev/null | grep -q 'Total Tests: [1-9]'; then
+    host_targets=(host_backend_unit_test)
+  fi
+  cmake --build build/tsan -j"$jobs" --target concurrency_test verifier_test key_ring_test remote_jwks_test kms_signer_test \
+    "${host_targets[@]}"
   # Kernels with many bits of mmap randomisation break TSan's fixed memory layout: run without ASLR.
   norandom=()
   if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then

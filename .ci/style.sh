@@ -16,7 +16,7 @@
 #       <jwtmint/json.hpp>, with the static analyzer told to analyze header functions too (it skips
 #       them otherwise, and a header-only library is nothing but header functions);
 #     - the usual files (below): the library's templates instantiated the way tests and users do,
-#       the test helpers in tests/*.hpp, and the three example files with most code of their own.
+#       the test helpers in tests/*.hpp, and the example files with most code of their own.
 #     Files of tests/ and examples/ are compiled as the build (compile_commands.json of build-style/,
 #     configured here with clang++-16). The static analyzer (clang-analyzer-*) skips the Catch2 test
 #     files: it takes 4 minutes on each, and .ci/run executes them under ASan, UBSan and valgrind,
@@ -50,6 +50,8 @@ usual=(
   tests/kms_signer_test.cpp        # kms_signer<Alg> against a stand-in KMS, with the builder and a key ring
   examples/host_backend/main.cpp   # login_policy from JSON, key files, the server's set-up
   examples/host_backend/http.cpp   # the HTTP/1.1 server: epoll loops, parsing under limits, shutdown
+  examples/host_backend/sessions.cpp        # the session store: digests, two recency lists, caps
+  examples/host_backend/signin_limiter.cpp  # the sign-in limiter: bounded LRU tables, back-off, window
   examples/cli/main.cpp            # the CLI's commands and option parsing
   examples/hsm/pkcs11_signer.cpp   # the PKCS#11 signer: the module's C API, the session pool, EVP_PKEY_fromdata
   examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl

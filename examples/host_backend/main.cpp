@@ -58,9 +58,12 @@ struct options {
     std::string ttl;          ///< "" = the ceiling, at most 10 minutes
     host::page_settings pages;
     host::http::limits http;
-    std::string request_timeout;     ///< "" = http's default
-    std::string keep_alive_timeout;  ///< "" = http's default
-    std::string shutdown_grace;      ///< "" = http's default
+    host::session_settings sessions;
+    std::string session_idle_timeout;  ///< "" = the store's default
+    std::string session_lifetime;      ///< "" = the store's default
+    std::string request_timeout;       ///< "" = http's default
+    std::string keep_alive_timeout;    ///< "" = http's default
+    std::string shutdown_grace;        ///< "" = http's default
     bool hash_password = false;
 };
 
@@ -423,6 +426,20 @@ int run(int argc, char** argv) {
     cli.add_option("--shutdown-grace", o.shutdown_grace,
                    "on SIGTERM/SIGINT, time for requests in progress to finish (default 10s)")
         ->envname("JWTMINT_SHUTDOWN_GRACE");
+    cli.add_option("--max-sessions", o.sessions.max_sessions,
+                   "sign-in sessions held at most; when full, sign-in is refused (503), no session in use is ended")
+        ->envname("JWTMINT_MAX_SESSIONS")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
+        ->capture_default_str();
+    cli.add_option("--max-sessions-per-user", o.sessions.max_per_user,
+                   "sessions of one user at most; beyond, that user's sign-in is refused (429)")
+        ->envname("JWTMINT_MAX_SESSIONS_PER_USER")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    cli.add_option("--session-idle-timeout", o.session_idle_timeout, "a session unused this long ends (default 30m)")
+        ->envname("JWTMINT_SESSION_IDLE_TIMEOUT");
+    cli.add_option("--session-lifetime", o.session_lifetime, "a session ends this long after sign-in (default 8h)")
+        ->envname("JWTMINT_SESSION_LIFETIME");
     cli.add_flag("--hash-password", o.hash_password,
                  "read a password from standard input, print its scrypt hash for the users file, and exit");
     CLI11_PARSE(cli, argc, argv);
@@ -461,7 +478,8 @@ int run(int argc, char** argv) {
     std::optional<host::token_minter> minter;
     std::string passphrase;  // of an encrypted --key, from JWTMINT_KEY_PASSPHRASE
     std::vector<std::string> startup_rotation;
-    host::session_store sessions(8h);
+    std::optional<host::session_store> sessions;
+    host::signin_limiter limiter;
     std::optional<host::http::server> server;
     int port = 0;
     try {
@@ -527,7 +545,17 @@ int run(int argc, char** argv) {
                          "(raise the open-files limit, ulimit -n)\n",
                          o.http.max_connections, limits.max_connections);
         }
-        server.emplace(host::make_handlers(host::app_state{*users, sessions, *minter, o.pages}), limits);
+        host::session_settings session_settings = o.sessions;
+        if (!o.session_idle_timeout.empty()) {
+            session_settings.idle_timeout = std::chrono::ceil<std::chrono::seconds>(
+                parse_millis("--session-idle-timeout", o.session_idle_timeout));
+        }
+        if (!o.session_lifetime.empty()) {
+            session_settings.lifetime = std::chrono::ceil<std::chrono::seconds>(parse_millis("--session-lifetime",
+                                                                                             o.session_lifetime));
+        }
+        sessions.emplace(session_settings);
+        server.emplace(host::make_handlers(host::app_state{*users, *sessions, limiter, *minter, o.pages}), limits);
 
         for (const std::string& w : key->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (!is_loopback(o.bind)) {

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -465,19 +467,48 @@ private:
         const std::string username = req.param("username");
         const std::string password = req.param("password");
         const std::string next = safe_next(req.param("next"));
+        v.user.clear();  // signed out unless this succeeds
+        // Guessing is slowed, then refused, per user and address, and per address: checked
+        // before the password, which is then not looked at (see signin_limiter.hpp).
+        const signin_limiter::verdict allowed = app_.limiter.begin_attempt(username, req.remote_addr,
+                                                                           signin_limiter::clock::now());
+        if (!allowed) {
+            refuse_sign_in(res, v, next, 429, allowed.reason, allowed.retry_after, "sign-in-throttled");
+            return;
+        }
         const user* u = username.size() <= 64 && password.size() <= 1024 ? app_.users.authenticate(username, password)
                                                                          : nullptr;
         if (u == nullptr) {
-            v.user.clear();
+            app_.limiter.record_failure(username, req.remote_addr, signin_limiter::clock::now());
             res.status = 401;
             send_page(res, index_html(v, next, "Wrong username or password."));
             return;
         }
+        app_.limiter.record_success(username, req.remote_addr);
         if (!v.session_id.empty()) app_.sessions.erase(v.session_id);  // a fresh id on every sign-in
+        // A full store refuses rather than end a session someone is using.
+        session_store::created session = app_.sessions.create(u->username);
+        if (!session) {
+            const bool user_cap = session.refusal == session_store::refusal_user;
+            refuse_sign_in(res, v, next, user_cap ? 429 : 503, session.refusal, session.retry_after,
+                           user_cap ? "user-session-limit" : "session-limit");
+            return;
+        }
         v.user = u->username;
-        res.set_header("Set-Cookie", session_cookie(app_.sessions.create(u->username)));
+        res.set_header("Set-Cookie", session_cookie(session.id));
         res.set_header("Cache-Control", "no-store");
         res.redirect(next, 303);
+    }
+
+    /// A sign-in not attempted or not completed: the sign-in page with why and when to retry.
+    void refuse_sign_in(response& res, const visit& v, const std::string& next, int status, std::string_view why,
+                        std::chrono::seconds retry_after, const char* log_reason) const {
+        res.status = status;
+        res.log_reason = log_reason;
+        res.set_header("Retry-After", std::to_string(retry_after.count()));
+        std::string text(why);
+        if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+        send_page(res, index_html(v, next, text + " (try again in " + std::to_string(retry_after.count()) + " s)."));
     }
 
     void logout(const request& req, response& res, const visit& v) const {

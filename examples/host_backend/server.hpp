@@ -4,6 +4,7 @@
 
 #include "http.hpp"
 #include "sessions.hpp"
+#include "signin_limiter.hpp"
 #include "signing.hpp"
 #include "users.hpp"
 
@@ -21,12 +22,13 @@ struct page_settings {
     std::string instant_viewer_script_url = "/widget/stand-in.js";
 };
 
-/// Everything the routes share. The users and the settings are immutable; the session store
-/// locks itself, and the minter's keys change only through its thread-safe key ring (on SIGHUP).
+/// Everything the routes share. The users and the settings are immutable; the session store and
+/// the sign-in limiter lock themselves, and the minter's keys change only through its thread-safe key ring (on SIGHUP).
 /// The referenced objects must outlive the server; the routes keep a copy of this struct itself.
 struct app_state {
     const user_store& users;
     session_store& sessions;
+    signin_limiter& limiter;
     const token_minter& minter;
     page_settings pages;
 };

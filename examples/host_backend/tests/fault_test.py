@@ -474,6 +474,88 @@ class Shutdown(unittest.TestCase):
         stalled.close()
 
 
+def login_from(port, source, user, password):
+    """A sign-in from another loopback address (127.0.0.0/8 is all local): (status, headers)."""
+    SECRETS.add(password)
+    body = f"username={user}&password={password}".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0)) as s:
+        s.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        status, headers, _ = read_response(s, deadline=30)
+    m = re.match(r"jwtmint_session=([0-9a-f]{64});", headers.get("set-cookie", ""))
+    if m:
+        SECRETS.add(m.group(1))
+    return status, headers
+
+
+class SignInAbuse(FaultCase):
+    expected_reasons = ("sign-in-throttled",)
+
+    def test_guessing_one_user_is_slowed_then_refused_but_not_elsewhere(self):
+        port = self.port
+        # Three free failures, then each failure earns a wait (1 s, 2 s, ...) during which even
+        # the right password is refused with 429 and Retry-After.
+        for guess in ("a1", "a2", "a3"):
+            self.assertEqual(login_from(port, "127.0.0.2", "ada", guess)[0], 401)
+        self.assertEqual(login_from(port, "127.0.0.2", "ada", "a4")[0], 401)
+        status, headers = login_from(port, "127.0.0.2", "ada", DEMO["ada"])
+        self.assertEqual(status, 429)
+        self.assertEqual(headers.get("retry-after"), "1")
+        time.sleep(1.1)
+        self.assertEqual(login_from(port, "127.0.0.2", "ada", "a5")[0], 401)
+        status, headers = login_from(port, "127.0.0.2", "ada", "a6")
+        self.assertEqual((status, headers.get("retry-after")), (429, "2"))
+        # The real user, from their own address, signs in at once; so does the same address for
+        # another user.
+        status, headers = login_from(port, "127.0.0.3", "ada", DEMO["ada"])
+        self.assertEqual(status, 303, "the attacker locked the real user out")
+        self.assertEqual(login_from(port, "127.0.0.2", "grace", DEMO["grace"])[0], 303)
+        self.assertEqual(login(port, "ada")[0], 303)
+
+    def test_one_address_guessing_many_users_is_refused(self):
+        # 30 failures within 15 minutes from one address, spread over usernames that each stay
+        # under their own free failures: the next attempt from there is refused, others are not.
+        source = "127.0.0.4"
+        for i in range(30):
+            self.assertEqual(login_from(self.port, source, f"user{i // 3}", f"guess{i}")[0], 401, i)
+        status, headers = login_from(self.port, source, "alan", DEMO["alan"])
+        self.assertEqual(status, 429)
+        self.assertGreater(int(headers["retry-after"]), 800)
+        self.assertEqual(login_from(self.port, "127.0.0.5", "alan", DEMO["alan"])[0], 303)
+
+
+class SessionCap(FaultCase):
+    args = ("--max-sessions", "5", "--max-sessions-per-user", "2", "--session-idle-timeout", "3s")
+    expected_reasons = ("session-limit", "user-session-limit")
+
+    def test_the_cap_refuses_and_never_ends_a_session_in_use(self):
+        port = self.port
+        ada = [login(port, "ada")[2] for _ in range(2)]
+        status, headers, cookie = login(port, "ada")
+        self.assertEqual((status, cookie), (429, None), "a third session for one user")
+        self.assertGreaterEqual(int(headers["retry-after"]), 1)
+        others = [login(port, "grace")[2], login(port, "grace")[2], login(port, "alan")[2]]
+        in_use = ada + others
+        self.assertNotIn(None, in_use)
+        status, headers, cookie = login(port, "alan")
+        self.assertEqual((status, cookie), (503, None), "a sixth session with a cap of five")
+        self.assertIn(headers.get("retry-after"), ("1", "2", "3"), "the wait until the first idle session ends")
+        for c in in_use:
+            token(port, c)
+        # Keep two in use; the other three go idle and end after 3 s, making room.
+        deadline = time.monotonic() + 4.5
+        while time.monotonic() < deadline:
+            for c in in_use[:2]:
+                token(port, c)
+            time.sleep(0.5)
+        status, _, cookie = login(port, "alan")
+        self.assertEqual(status, 303)
+        for c in in_use[:2] + [cookie]:
+            token(port, c)
+        for c in in_use[2:]:
+            self.assertEqual(get(port, TOKEN_PATH, c)[0], 401, "an idle session outlived its timeout")
+
+
 class KeyFile(unittest.TestCase):
     def test_key_file_that_disappears_changes_nothing_until_restart(self):
         first = Backend().wait_ready()
