@@ -8,7 +8,8 @@
 #     itself (compile_fail_*, package: *): they run a compiler and CMake, not jwtmint's code, so an
 #     instrumented run adds nothing to the plain run in .ci/run and costs minutes of compiling.
 #  2. tsan preset (ThreadSanitizer, build/tsan): the threaded tests (the remote JWK Set's and the
-#     host backend's session store and sign-in limiter among them), ctest -R 'concurrency|many threads'.
+#     host backend's session store and sign-in limiter among them), ctest -R 'concurrency|many threads',
+#     and the host backend's fault tests against a TSan build of the program.
 #  3. valgrind memcheck over the core test binaries of a plain build: any memory error, and any
 #     definitely, indirectly or possibly lost block, fails; "still reachable" (OpenSSL's one-time
 #     initialisation, freed by its atexit handler or not at all) is allowed. Then, when that
@@ -51,11 +52,14 @@ if [[ " $steps " == *" tsan "* ]]; then
   t=$(date +%s)
   echo "== tsan: ThreadSanitizer, the threaded tests"
   cmake --preset tsan $(fresh_generator build/tsan) "${configure_args[@]}" >/dev/null
-  # The host backend's unit tests too (its session store and sign-in limiter), where that build
-  # has the host backend (cpp-httplib and CLI11 found).
+  # The host backend too, where that build has it (CLI11 found): the unit tests of its session
+  # store and sign-in limiter, and the program itself under the fault tests (its event loops,
+  # sign-in threads and shutdown, with SIGTERM under load).
   host_targets=()
+  host_tests=""
   if ctest --test-dir build/tsan -N -L host_backend 2>/dev/null | grep -q 'Total Tests: [1-9]'; then
-    host_targets=(host_backend_unit_test)
+    host_targets=(host_backend_unit_test jwtmint-host-backend)
+    host_tests="|host_backend: faults"
   fi
   cmake --build build/tsan -j"$jobs" --target concurrency_test verifier_test key_ring_test remote_jwks_test kms_signer_test \
     "${host_targets[@]}"
@@ -64,7 +68,8 @@ if [[ " $steps " == *" tsan "* ]]; then
   if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
     norandom=(setarch "$(uname -m)" -R)
   fi
-  "${norandom[@]}" ctest --test-dir build/tsan --output-on-failure -R 'concurrency|many threads|shared by threads' --no-tests=error
+  "${norandom[@]}" ctest --test-dir build/tsan --output-on-failure \
+    -R "concurrency|many threads|shared by threads${host_tests}" --no-tests=error
   step_done tsan "$t"
 fi
 
