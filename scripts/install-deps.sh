@@ -37,3 +37,7 @@ npm ci --prefix "$(dirname "$0")/../examples/host_backend/tests" --no-audit --no
 # The interoperability suite's npm peers (jose, and jsonwebtoken as the vendor's Node example
 # uses it), pinned by tests/interop/package-lock.json.
 npm ci --prefix "$(dirname "$0")/../tests/interop" --no-audit --no-fund
+
+# The load benchmark's Node baseline (bench/host_load/node-backend: the vendor's jsonwebtoken
+# snippet as a server), pinned by its lockfile.
+npm ci --prefix "$(dirname "$0")/../bench/host_load/node-backend" --no-audit --no-fund
