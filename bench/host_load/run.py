@@ -717,12 +717,13 @@ def write_report(args, plan, env, results, problems, started):
     w("| | |")
     w("|---|---|")
     w(f"| date | {env['date']} (the run took {time.monotonic() - started:.0f} s) |")
-    w(f"| machine | {env['nproc']} cores (`nproc`), {env['cpu']}; load average at the start {env['load']} |")
+    w(f"| machine | {env['nproc']} cores (`nproc`), {env['cpu']}; load average {env['load']} at the start, "
+      f"{'%.2f %.2f %.2f' % os.getloadavg()} at the end |")
     w(f"| kernel | {env['kernel']} |")
     w(f"| OpenSSL | {env['openssl']} |")
     w(f"| load generator | {env['wrk']}: `wrk -t{args.threads} -c{args.connections} -d{plan.wrk_s}s --latency`, "
       f"keep-alive, `GET {TOKEN_PATH}` with a signed-in session cookie (user {USER}) |")
-    w(f"| jwtmint-host-backend | {env['server_version']}, commit {env['server_commit']}"
+    w(f"| jwtmint-host-backend | {env['server_version']}, commit {env['server_commit']}, `{shown_path(args.server)}`"
       + (f" ({' '.join(args.server_arg)})" if args.server_arg else "") + " |")
     w(f"| the Node example | `bench/host_load/node-backend`: Node.js {env['node']}, jsonwebtoken "
       f"{env['jsonwebtoken']} (package-lock.json), node's `http`, one process |")
@@ -737,7 +738,7 @@ def write_report(args, plan, env, results, problems, started):
     for alg in algs:
         row = results.get(alg, {})
         j, node, c = row.get("jwtmint"), row.get("node"), row.get("ceiling")
-        note = "" if alg == "RS256" else " (the issue states it for RS256)"
+        note = "" if alg == "RS256" else " (RS256's bar, for comparison)"
         if j and c:
             share = j["rate"] / c["tokens_per_s"]
             w(f"| token endpoint ≥ {CEILING_SHARE:.0%} of the signing ceiling{note} | {alg} | {percent(share)} | "
@@ -858,6 +859,8 @@ def write_report(args, plan, env, results, problems, started):
     w("")
     w(f"- wrk runs on the same {env['nproc']} cores as the server under test, and takes a share of them; the "
       "ceiling has every core to itself. So the share of the ceiling is a strict measure.")
+    w("- An ES256 or HS256 signature costs far less than an RS256 one, so for them the HTTP work, not the "
+      "signature, bounds the token endpoint; their share of the ceiling is shown for comparison.")
     w("- `jwtmint-host-backend` writes its one-line-per-request log to a file; the Node example logs nothing. "
       "The Node example hands jsonwebtoken the key's PEM text for every token, as the vendor's snippet does.")
     w("- The figures are those of one run on one machine; run the script again to compare, on a quiet machine "
@@ -866,6 +869,12 @@ def write_report(args, plan, env, results, problems, started):
     os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)
     with open(args.report, "w") as f:
         f.write("\n".join(r))
+
+
+def shown_path(path):
+    """path relative to the repository when inside it."""
+    rel = os.path.relpath(path, REPO)
+    return path if rel.startswith("..") else rel
 
 
 def fmt_counts(counter):
