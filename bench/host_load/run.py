@@ -89,6 +89,7 @@ def parse_args():
     p.add_argument("--memory-alg", default="RS256", choices=ALGS, help="the memory run's algorithm (default RS256)")
     p.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                    help="an extra argument for jwtmint-host-backend (repeat: --server-arg=--threads=2)")
+    p.add_argument("--note", help="a sentence for the top of the report: what this run is for")
     p.add_argument("--require", action="store_true", help="fail instead of skipping when a tool is missing")
     a = p.parse_args()
     a.algs = [x.strip().upper() for x in a.algs.split(",") if x.strip()]
@@ -704,6 +705,9 @@ def write_report(args, plan, env, results, problems, started):
     w(shlex.join([sys.executable, *sys.argv]))
     w("```")
     w("")
+    if args.note:
+        w(f"**Note:** {args.note}")
+        w("")
     if plan.quick:
         w("**A quick run (`--quick`)**: every part ran briefly, to check that the run works. Its figures "
           "mean nothing; the real ones come from a full run on a quiet machine.")
