@@ -16,7 +16,8 @@
 #       <jwtmint/json.hpp>, with the static analyzer told to analyze header functions too (it skips
 #       them otherwise, and a header-only library is nothing but header functions);
 #     - the usual files (below): the library's templates instantiated the way tests and users do,
-#       the test helpers in tests/*.hpp, and the example files with most code of their own.
+#       the test helpers in tests/*.hpp, the example files with most code of their own, and the
+#       load benchmark's signing-ceiling tool (bench/host_load/, built with the tests).
 #     Files of tests/ and examples/ are compiled as the build (compile_commands.json of build-style/,
 #     configured here with clang++-16). The static analyzer (clang-analyzer-*) skips the Catch2 test
 #     files: it takes 4 minutes on each, and .ci/run executes them under ASan, UBSan and valgrind,
@@ -55,6 +56,7 @@ usual=(
   examples/cli/main.cpp            # the CLI's commands and option parsing
   examples/hsm/pkcs11_signer.cpp   # the PKCS#11 signer: the module's C API, the session pool, EVP_PKEY_fromdata
   examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl
+  bench/host_load/sign_ceiling.cpp # the signing ceiling of the load runs: key rings and builders on threads
 )
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ for entry in json.load(open(sys.argv[1])):
     f = entry['file']
     if not f.startswith(root): continue
     rel = f[len(root):]
-    if not rel.startswith(('tests/', 'examples/')) or rel.startswith('tests/compile_fail_'): continue
+    if not rel.startswith(('tests/', 'examples/', 'bench/host_load/')) or rel.startswith('tests/compile_fail_'): continue
     if rel not in seen: seen.append(rel)
 print('\n'.join(seen))
 EOF

@@ -15,6 +15,7 @@ packages=(
   libcpp-httplib-dev            # the example host backend's HTTP server
   libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
+  wrk                           # the host backend's load runs (bench/host_load/run.py)
   chromium                      # the real browser for the widget page tests
   libp11-kit-dev                # pkcs11.h: the HSM example's PKCS#11 signer (examples/hsm) and its tests' probe
   softhsm2 opensc               # its tests: a software token (SoftHSM 2) and pkcs11-tool to make keys in it
@@ -37,3 +38,7 @@ npm ci --prefix "$(dirname "$0")/../examples/host_backend/tests" --no-audit --no
 # The interoperability suite's npm peers (jose, and jsonwebtoken as the vendor's Node example
 # uses it), pinned by tests/interop/package-lock.json.
 npm ci --prefix "$(dirname "$0")/../tests/interop" --no-audit --no-fund
+
+# The load benchmark's Node baseline (bench/host_load/node-backend: the vendor's jsonwebtoken
+# snippet as a server), pinned by its lockfile.
+npm ci --prefix "$(dirname "$0")/../bench/host_load/node-backend" --no-audit --no-fund
