@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev            # JSON
   catch2                        # tests
   libcli11-dev                  # argument parsing in the examples
-  libcpp-httplib-dev            # the example host backend's HTTP server
+  libcpp-httplib-dev            # HTTP servers on loopback in the tests of jwt::curl_fetch and the remote JWK Set verifier
   libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   wrk                           # the host backend's load runs (bench/host_load/run.py)
