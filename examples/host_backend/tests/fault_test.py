@@ -112,12 +112,13 @@ def get(port, path, cookie=None, extra=b""):
         return read_response(s)
 
 
-def login(port, user, password=None):
-    """(status, headers, cookie or None)."""
+def login(port, user, password=None, source=None):
+    """(status, headers, cookie or None); from the source address when given."""
     password = DEMO[user] if password is None else password
     SECRETS.add(password)
     body = f"username={user}&password={password}".encode()
-    with connect(port) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=30,
+                                  source_address=(source, 0) if source else None) as s:
         s.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                   + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         status, headers, _ = read_response(s, deadline=30)
@@ -476,16 +477,7 @@ class Shutdown(unittest.TestCase):
 
 def login_from(port, source, user, password):
     """A sign-in from another loopback address (127.0.0.0/8 is all local): (status, headers)."""
-    SECRETS.add(password)
-    body = f"username={user}&password={password}".encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0)) as s:
-        s.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                  + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        status, headers, _ = read_response(s, deadline=30)
-    m = re.match(r"jwtmint_session=([0-9a-f]{64});", headers.get("set-cookie", ""))
-    if m:
-        SECRETS.add(m.group(1))
-    return status, headers
+    return login(port, user, password, source=source)[:2]
 
 
 class SignInAbuse(FaultCase):
