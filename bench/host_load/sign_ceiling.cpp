@@ -5,17 +5,18 @@
 //   jwtmint-sign-ceiling --alg rs256|es256|hs256 --key FILE [--threads N] [--seconds D] [--warmup W]
 //
 // The key file is the one jwtmint-host-backend signs with (a PEM private key, or the HS256 secret
-// file, whose bytes are the secret). Each token is the one the host backend mints for a user: the
-// same login policy (the widget's defaults), the same key ring for RS256 and ES256 (so a kid
-// header), roles, email, sub, a random jti, iat and exp 600 s later. N threads (default: one per
+// file, whose bytes are the secret). The key is loaded and the tokens minted by the host backend's
+// own code (examples/host_backend/signing.cpp: host::load_or_create_key, host::token_minter), so
+// each token is the one the server mints for its demo user ada: the widget's default login policy,
+// a key ring for RS256 and ES256 (so a kid header), roles, email, sub, a random jti, iat and exp
+// 600 s later. N threads (default: one per
 // core) mint for W seconds unmeasured, then for D seconds counted; the result is one JSON line:
 //   {"alg":"RS256","threads":2,"seconds":5.000,"tokens":40500,"tokens_per_s":8100.0}
-#include <jwtmint/builder.hpp>
 #include <jwtmint/error.hpp>
-#include <jwtmint/key.hpp>
-#include <jwtmint/key_ring.hpp>
 #include <jwtmint/login_policy.hpp>
-#include <jwtmint/signers.hpp>
+
+#include "signing.hpp"
+#include "users.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -100,17 +101,14 @@ std::string parse(int argc, char** argv, options& o) {
     return {};
 }
 
-/// The host backend's token for its demo user ada (examples/host_backend/signing.cpp).
-template <class Keys>
-std::string mint(const Keys& keys, const jwt::login_policy& policy) {
-    using namespace std::chrono_literals;
-    return jwt::builder{keys, policy}
-        .roles({"Accounting Team", "Support Team"})
-        .subject("ada")
-        .jwt_id(jwt::random_jwt_id())
-        .expires_in(600s)
-        .email("ada@example.com")
-        .sign();
+/// The host backend's demo user ada (examples/host_backend/users.json), as the token needs her.
+host::user demo_user() {
+    host::user u;
+    u.username = "ada";
+    u.display_name = "Ada Lovelace";
+    u.email = "ada@example.com";
+    u.roles = {"Accounting Team", "Support Team"};
+    return u;
 }
 
 std::chrono::duration<double> seconds_of(double s) { return std::chrono::duration<double>(s); }
@@ -123,10 +121,9 @@ std::uint64_t total(const std::vector<counter>& counts) {
 
 /// Mints on o.threads threads; prints the JSON line. Each thread's first token is minted before
 /// the clock starts, so a key or policy that cannot sign fails here rather than counting nothing.
-template <class Keys>
-void measure(const Keys& keys, const options& o, std::string_view alg) {
-    const jwt::login_policy policy;
-    static_cast<void>(mint(keys, policy));
+void measure(const host::token_minter& minter, const options& o) {
+    const host::user ada = demo_user();
+    static_cast<void>(minter.mint(ada));
 
     std::vector<counter> counts(o.threads);
     std::atomic<bool> stop{false};
@@ -138,7 +135,7 @@ void measure(const Keys& keys, const options& o, std::string_view alg) {
             std::atomic<std::uint64_t>& mine = counts[t].tokens;
             try {
                 while (!stop.load(std::memory_order_relaxed)) {
-                    static_cast<void>(mint(keys, policy));
+                    static_cast<void>(minter.mint(ada));
                     mine.store(mine.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
                 }
             } catch (const std::exception& e) {
@@ -161,7 +158,7 @@ void measure(const Keys& keys, const options& o, std::string_view alg) {
     const std::uint64_t tokens = last - first;
     std::printf(R"({"alg":"%.*s","threads":%u,"seconds":%.3f,"tokens":%llu,"tokens_per_s":%.1f})"
                 "\n",
-                static_cast<int>(alg.size()), alg.data(), o.threads, elapsed.count(),
+                static_cast<int>(minter.alg().size()), minter.alg().data(), o.threads, elapsed.count(),
                 static_cast<unsigned long long>(tokens), static_cast<double>(tokens) / elapsed.count());
 }
 
@@ -178,15 +175,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        // The host backend's own loading: PEM files through the signers, a secret file's bytes as
-        // they are; RS256 and ES256 sign through a key ring, as its token_minter does.
-        if (o.alg == "rs256") {
-            measure(jwt::key_ring<jwt::rs256>::create(jwt::rs256::from_pem_file(o.key)), o, jwt::rs256::alg);
-        } else if (o.alg == "es256") {
-            measure(jwt::key_ring<jwt::es256>::create(jwt::es256::from_pem_file(o.key)), o, jwt::es256::alg);
-        } else {
-            measure(jwt::hs256::from_secret_file(o.key), o, jwt::hs256::alg);
-        }
+        // The host backend's own loading and minting, with the widget's default policy and the
+        // server's default lifetime.
+        const host::algorithm alg = *host::parse_algorithm(o.alg);
+        const jwt::login_policy policy;
+        const host::signing_key key = host::load_or_create_key(
+            alg, alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key, {}, {});
+        const host::token_minter minter(key.signer, policy, std::chrono::seconds{600});
+        measure(minter, o);
     } catch (const jwt::error& e) {
         std::fprintf(stderr, "jwtmint-sign-ceiling: %s: %s\n", jwt::errc_name(e.value()), e.what());
         return 1;
