@@ -79,37 +79,42 @@ class Backend:
     def stderr(self):
         return "".join(self.stderr_lines)
 
-    def wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                self.wait_exit(timeout=10)
-                raise AssertionError(f"server exited with {self.proc.returncode} before listening:\n{self.stderr}")
-            m = URL_RE.match(line)
-            if m:
-                self.port = int(m.group(1))
-                return self
-        self.stop()
-        raise AssertionError(f"server did not report listening within {START_TIMEOUT} s")
-
-    def wait_for(self, pattern, timeout=30.0):
-        """Waits for a stdout line (after those already waited for) matching pattern: the match."""
+    def _next_match(self, pattern, timeout):
+        """The match of the next stdout line (after those already read) matching pattern; None
+        when the server exits first; raises TimeoutError when no such line comes within timeout."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             try:
                 line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                break
+                raise TimeoutError from None
             if line is None:
-                raise AssertionError(f"server exited while waiting for {pattern!r}:\n{self.stdout}\n{self.stderr}")
+                return None
             m = re.search(pattern, line)
             if m:
                 return m
-        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.stdout}")
+
+    def wait_ready(self):
+        try:
+            m = self._next_match(URL_RE, START_TIMEOUT)
+        except TimeoutError:
+            self.stop()
+            raise AssertionError(f"server did not report listening within {START_TIMEOUT} s") from None
+        if m is None:
+            self.wait_exit(timeout=10)
+            raise AssertionError(f"server exited with {self.proc.returncode} before listening:\n{self.stderr}")
+        self.port = int(m.group(1))
+        return self
+
+    def wait_for(self, pattern, timeout=30.0):
+        """Waits for a stdout line (after those already waited for) matching pattern: the match."""
+        try:
+            m = self._next_match(pattern, timeout)
+        except TimeoutError:
+            raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.stdout}") from None
+        if m is None:
+            raise AssertionError(f"server exited while waiting for {pattern!r}:\n{self.stdout}\n{self.stderr}")
+        return m
 
     def sighup(self, done=r"^SIGHUP: (keys|nothing changed)"):
         """Sends SIGHUP and waits for the reload's last log line: the stdout lines it wrote."""
