@@ -39,6 +39,29 @@ void require_refused(signin_limiter& l, const std::string& user, const std::stri
     CHECK(v.reason == reason);
 }
 
+/// Eight threads each make `attempts` sign-in attempts from one address at the same instant, the
+/// username of each from username(thread, attempt); every attempt let through fails. Returns how
+/// many were let through.
+template <class Username>
+int failing_attempts_allowed(signin_limiter& l, int attempts, Username username) {
+    std::atomic<int> allowed{0};
+    std::vector<std::thread> threads;
+    threads.reserve(8);
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < attempts; ++i) {
+                const std::string user = username(t, i);
+                if (l.begin_attempt(user, "192.0.2.1", t0).allowed) {
+                    allowed.fetch_add(1);
+                    l.record_failure(user, "192.0.2.1", t0);
+                }
+            }
+        });
+    }
+    for (std::thread& th : threads) th.join();
+    return allowed.load();
+}
+
 }  // namespace
 
 TEST_CASE("signin_limiter: waits after each failure of a pair: 0, 0, 0, 1, 2, 4, 8, 16, 32 s, then 15 min",
@@ -318,42 +341,17 @@ TEST_CASE("signin_limiter: one pair from many threads at one instant: exactly as
           "[signin_limiter][concurrency]") {
     // Without counting an attempt at its start, all of them could pass before any failure was recorded.
     signin_limiter l;
-    std::atomic<int> allowed{0};
-    std::vector<std::thread> threads;
-    threads.reserve(8);
-    for (int t = 0; t < 8; ++t) {
-        threads.emplace_back([&] {
-            for (int i = 0; i < 200; ++i) {
-                if (l.begin_attempt("ada", "192.0.2.1", t0).allowed) {
-                    allowed.fetch_add(1);
-                    l.record_failure("ada", "192.0.2.1", t0);
-                }
-            }
-        });
-    }
-    for (std::thread& th : threads) th.join();
-    CHECK(allowed.load() == 4);  // three free failures, then the fourth starts a one-second wait
+    const int allowed = failing_attempts_allowed(l, 200, [](int, int) { return std::string("ada"); });
+    CHECK(allowed == 4);  // three free failures, then the fourth starts a one-second wait
 }
 
 TEST_CASE("signin_limiter: one address from many threads at one instant: exactly 30 attempts pass",
           "[signin_limiter][concurrency]") {
     signin_limiter l;
-    std::atomic<int> allowed{0};
-    std::vector<std::thread> threads;
-    threads.reserve(8);
-    for (int t = 0; t < 8; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < 100; ++i) {
-                const std::string user = "user" + std::to_string(t) + "-" + std::to_string(i);
-                if (l.begin_attempt(user, "192.0.2.1", t0).allowed) {
-                    allowed.fetch_add(1);
-                    l.record_failure(user, "192.0.2.1", t0);
-                }
-            }
-        });
-    }
-    for (std::thread& th : threads) th.join();
-    CHECK(allowed.load() == 30);
+    const int allowed = failing_attempts_allowed(l, 100, [](int t, int i) {
+        return "user" + std::to_string(t) + "-" + std::to_string(i);
+    });
+    CHECK(allowed == 30);
 }
 
 TEST_CASE("signin_limiter: many threads fail, succeed and evict at once; the tables stay bounded",
