@@ -195,6 +195,39 @@ refusal parse_head(std::string_view head, const limits& lim, request& req) {
 }
 
 /// Whether a Connection field value lists token (case-insensitive).
+/// The body a request's head announces: its size, or why it is refused (status 0: taken).
+struct body_frame {
+    std::size_t size = 0;
+    refusal bad;
+};
+
+/// Content-Length only: chunked bodies are refused (411), as is any body on GET or HEAD, a
+/// length that is not a number or two lengths that differ (400), and one above lim.max_body (413),
+/// all before the body is read.
+body_frame frame_body(const request& req, const limits& lim) {
+    const bool takes_body = req.method != "GET" && req.method != "HEAD";
+    if (req.has_header("Transfer-Encoding")) {
+        return {0, takes_body ? refusal{411, "length-required"} : refusal{400, "body-on-get"}};
+    }
+    std::size_t size = 0;
+    bool seen_length = false;
+    for (const auto& [name, value] : req.headers) {
+        if (!iequals(name, "Content-Length")) continue;
+        if (value.empty() || value.size() > 15 ||
+            !std::all_of(value.begin(), value.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+            return {0, {400, "bad-content-length"}};
+        }
+        std::size_t v = 0;
+        for (const char ch : value) v = v * 10 + static_cast<std::size_t>(ch - '0');
+        if (seen_length && v != size) return {0, {400, "bad-content-length"}};
+        seen_length = true;
+        size = v;
+    }
+    if (size > 0 && !takes_body) return {0, {400, "body-on-get"}};
+    if (size > lim.max_body) return {0, {413, "body-too-large"}};
+    return {size, {}};
+}
+
 bool connection_has(std::string_view value, std::string_view token) {
     while (!value.empty()) {
         const std::size_t comma = value.find(',');
@@ -659,40 +692,12 @@ private:
                 refuse(c, bad.status, bad.reason, c.since);
                 return;
             }
-            // The body: Content-Length only.
-            std::size_t body_size = 0;
-            const bool takes_body = req.method != "GET" && req.method != "HEAD";
-            if (req.has_header("Transfer-Encoding")) {
-                refuse(c, takes_body ? 411 : 400, takes_body ? "length-required" : "body-on-get", c.since);
+            const body_frame frame = frame_body(req, lim);
+            if (frame.bad.status != 0) {
+                refuse(c, frame.bad.status, frame.bad.reason, c.since);
                 return;
             }
-            bool length_ok = true;
-            bool seen_length = false;
-            for (const auto& [name, value] : req.headers) {
-                if (!iequals(name, "Content-Length")) continue;
-                std::size_t v = 0;
-                if (value.empty() || value.size() > 15 ||
-                    !std::all_of(value.begin(), value.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-                    length_ok = false;
-                    break;
-                }
-                for (const char ch : value) v = v * 10 + static_cast<std::size_t>(ch - '0');
-                if (seen_length && v != body_size) length_ok = false;
-                seen_length = true;
-                body_size = v;
-            }
-            if (!length_ok) {
-                refuse(c, 400, "bad-content-length", c.since);
-                return;
-            }
-            if (body_size > 0 && !takes_body) {
-                refuse(c, 400, "body-on-get", c.since);
-                return;
-            }
-            if (body_size > lim.max_body) {
-                refuse(c, 413, "body-too-large", c.since);
-                return;
-            }
+            const std::size_t body_size = frame.size;
             if (c.in.size() < head_size + body_size) {
                 // Wait for the body; a client that asked first is told to go on.
                 c.scanned = 0;  // the head is found again from the start next time
