@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// jwt::builder: composes the widget-login claims, enforces the lifetime policy, signs a compact JWS.
+/// @file
+/// jwt::builder: composes the widget-login claims, enforces the lifetime policy, signs a compact JWS.
 #pragma once
 
 #include <jwtmint/base64url.hpp>

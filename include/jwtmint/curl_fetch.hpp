@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::curl_fetch: a fetch function for jwt::remote_jwks_verifier over libcurl. Only a program that
-// includes this header depends on libcurl: link it yourself (CMake: find_package(CURL), then
-// target_link_libraries(app PRIVATE CURL::libcurl)); the jwtmint target does not.
+/// @file
+/// jwt::curl_fetch: a fetch function for jwt::remote_jwks_verifier over libcurl. Only a program that
+/// includes this header depends on libcurl: link it yourself (CMake: find_package(CURL), then
+/// target_link_libraries(app PRIVATE CURL::libcurl)); the jwtmint target does not.
 #pragma once
 
 #include <jwtmint/remote_jwks.hpp>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::file_path: how the *_file calls (keys, secrets, policy files) name a file, and the reader
-// they share. It takes a std::filesystem::path without including <filesystem>, which alone costs
-// a file that includes jwtmint more to compile than the rest of its minting path.
+/// @file
+/// jwt::file_path: how the *_file calls (keys, secrets, policy files) name a file, and the reader
+/// they share. It takes a std::filesystem::path without including `<filesystem>`, which alone costs
+/// a file that includes jwtmint more to compile than the rest of its minting path.
 #pragma once
 
 #include <jwtmint/error.hpp>

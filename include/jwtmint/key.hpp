@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Private and public keys: load (PEM, files, URIs through OSSL_STORE, JWK, EVP_PKEY*), inspect, export,
-// generate, check a pair.
+/// @file
+/// Private and public keys: load (PEM, files, URIs through OSSL_STORE, JWK, EVP_PKEY*), inspect, export,
+/// generate, check a pair.
 #pragma once
 
 #include <jwtmint/base64url.hpp>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::key_ring: minting with keys that rotate. One current key signs and names itself in the
-// token's kid; the ring publishes the public JWK Set of its current, next and recently retired
-// keys; promote() and retire() are one call each and safe while other threads sign.
+/// @file
+/// jwt::key_ring: minting with keys that rotate. One current key signs and names itself in the
+/// token's kid; the ring publishes the public JWK Set of its current, next and recently retired
+/// keys; promote() and retire() are one call each and safe while other threads sign.
 #pragma once
 
 #include <jwtmint/builder.hpp>

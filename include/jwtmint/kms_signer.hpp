@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::kms_signer: a signer whose private key lives in a cloud KMS (AWS KMS, Google Cloud KMS, Azure
-// Key Vault) behind a function the application supplies; it hashes, converts the service's ECDSA
-// form to JOSE's R||S, and verifies every signature with the public key before returning it.
+/// @file
+/// jwt::kms_signer: a signer whose private key lives in a cloud KMS (AWS KMS, Google Cloud KMS, Azure
+/// Key Vault) behind a function the application supplies; it hashes, converts the service's ECDSA
+/// form to JOSE's R||S, and verifies every signature with the public key before returning it.
 #pragma once
 
 #include <jwtmint/detail/ecdsa.hpp>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// jwt::login_policy: the chat widget's login settings (role claim, team roles, algorithms,
-// lifetime ceiling, identity claims) as one value that minting and verifying share.
+/// @file
+/// jwt::login_policy: the chat widget's login settings (role claim, team roles, algorithms,
+/// lifetime ceiling, identity claims) as one value that minting and verifying share.
 #pragma once
 
 #include <jwtmint/claims.hpp>

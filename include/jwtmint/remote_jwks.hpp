@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// jwt::remote_jwks_verifier: verifies tokens against a JWK Set that lives at a URL, fetched through
-// a function the user supplies, cached by Cache-Control and ETag, and kept through key-server failures.
+/// @file
+/// jwt::remote_jwks_verifier: verifies tokens against a JWK Set that lives at a URL, fetched through
+/// a function the user supplies, cached by Cache-Control and ETag, and kept through key-server failures.
 #pragma once
 
 #include <jwtmint/base64url.hpp>

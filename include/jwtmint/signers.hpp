@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Signer policies for every JWS algorithm of RFC 7518 and RFC 8037 (HS/RS/PS/ES 256-512, EdDSA):
-// a key parsed and checked once, const thread-safe sign().
+/// @file
+/// Signer policies for every JWS algorithm of RFC 7518 and RFC 8037 (HS/RS/PS/ES 256-512, EdDSA):
+/// a key parsed and checked once, const thread-safe sign().
 #pragma once
 
 #include <jwtmint/detail/ecdsa.hpp>

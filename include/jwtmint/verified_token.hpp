@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// What a verifier returns: jwt::verified_jws (a JWS whose signature held) and jwt::verified_token
-// (a JWT whose claims passed too), and the limits every verifier here applies.
+/// @file
+/// What a verifier returns: jwt::verified_jws (a JWS whose signature held) and jwt::verified_token
+/// (a JWT whose claims passed too), and the limits every verifier here applies.
 #pragma once
 
 #include <jwtmint/detail/json_fwd.hpp>

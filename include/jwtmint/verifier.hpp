@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the registered claims
-// (and, given a jwt::login_policy, the widget's login rules). The layers it composes live in
-// detail/: jws.hpp (segments, header rules, signature; per algorithm) and claim_rules.hpp (claims,
-// time, roles; compiled once). What it returns is in verified_token.hpp.
+/// @file
+/// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the registered claims
+/// (and, given a jwt::login_policy, the widget's login rules). The layers it composes live in
+/// detail/: jws.hpp (segments, header rules, signature; per algorithm) and claim_rules.hpp (claims,
+/// time, roles; compiled once). What it returns is in verified_token.hpp.
 #pragma once
 
 #include <jwtmint/detail/claim_rules.hpp>
