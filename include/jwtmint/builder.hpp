@@ -548,9 +548,10 @@ class builder {
                   "(or returning jwt::result<std::string>)");
 
 public:
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using clock = Clock;                               ///< The clock iat (and exp) are read from.
+    using time_point = typename Clock::time_point;     ///< A time on that clock.
 
+    /// A builder that signs with signer. It keeps a reference: the signer must outlive it.
     explicit builder(const Signer& signer) : signer_(&signer) {}
     builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
     /// A builder bound to the widget's login policy; the signer type must be an algorithm the
@@ -824,10 +825,13 @@ private:
     detail::token_draft<Clock> draft_;
 };
 
+/// @{
+/// `jwt::builder{signer}` and `jwt::builder{signer, policy}` are a builder<Signer> on the system clock.
 template <class Signer>
 builder(const Signer&) -> builder<Signer>;
 template <class Signer>
 builder(const Signer&, const login_policy&) -> builder<Signer>;
+/// @}
 
 }  // namespace v1
 }  // namespace jwt

@@ -334,7 +334,7 @@ class kms_signer {
                   "es256/384/512 (EdDSA has no digest to hand a KMS; HMAC keys are no KMS signing keys)");
 
 public:
-    using algorithm = Algorithm;
+    using algorithm = Algorithm;  ///< The jwtmint signer type whose algorithm the KMS key signs with.
     /// The JOSE name of the algorithm.
     static constexpr std::string_view alg = Algorithm::alg;
 

@@ -66,9 +66,9 @@ enum class jwks_event_kind {
 
 /// One event of a remote JWK Set: its kind, the URL and a message naming the cause and what was kept.
 struct jwks_event {
-    jwks_event_kind kind = jwks_event_kind::fetched;
-    std::string url;
-    std::string message;
+    jwks_event_kind kind = jwks_event_kind::fetched;  ///< what happened
+    std::string url;                                  ///< the set's URL (options::url)
+    std::string message;                              ///< the cause and what was kept, for a log
     std::size_t keys = 0;  ///< the keys of the set in use after the event (0: none yet)
 };
 
@@ -102,8 +102,8 @@ enum class jwks_refresh_mode { caller, background };
 template <class Clock = std::chrono::system_clock>
 class remote_jwks_verifier {
 public:
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using clock = Clock;                            ///< The clock of freshness, cool-downs and token times.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
     /// The set of verifiers one fetched document makes.
     using key_set = jwks_verifier<Clock>;
 
@@ -118,7 +118,7 @@ public:
         /// any lock held, from the fetching thread or (refetch_suppressed) a verifying one: it must be
         /// thread-safe, and it must not destroy the verifier.
         std::function<void(const jwks_event&)> on_event;
-        jwks_refresh_mode refresh = jwks_refresh_mode::caller;
+        jwks_refresh_mode refresh = jwks_refresh_mode::caller;  ///< who fetches: the caller or a thread of its own
         bool allow_insecure_http = false;                    ///< accept an http:// URL (tests on loopback only)
         std::chrono::seconds min_refresh{60};                ///< the shortest time a set is fresh
         std::chrono::seconds max_refresh{24 * 3600};         ///< the longest time a set is fresh
@@ -150,6 +150,9 @@ public:
         return detail::to_optional(try_make(std::move(o)), ec);
     }
 
+    /// @{
+    /// Movable, not copyable. Assigning stops this verifier's own fetching thread, if it has one,
+    /// before it takes other's state.
     remote_jwks_verifier(const remote_jwks_verifier&) = delete;
     remote_jwks_verifier& operator=(const remote_jwks_verifier&) = delete;
     remote_jwks_verifier(remote_jwks_verifier&& other) noexcept = default;
@@ -160,6 +163,8 @@ public:
         }
         return *this;
     }
+    /// @}
+    /// Stops the verifier's own fetching thread, if it has one, and waits for it.
     ~remote_jwks_verifier() { stop(); }
 
     /// Verifies with the key of the current set that the token's kid names. Never fetches. Fails

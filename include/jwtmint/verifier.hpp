@@ -70,9 +70,9 @@ class verifier {
     using engine = typename detail::verify_engine<Algorithm>::type;
 
 public:
-    using algorithm = Algorithm;
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using algorithm = Algorithm;                    ///< The signer type whose algorithm it accepts.
+    using clock = Clock;                            ///< The clock exp, nbf and iat are checked against.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
     /// The JOSE name of the one algorithm this verifier accepts.
     static constexpr std::string_view alg = Algorithm::alg;
 
