@@ -548,12 +548,12 @@ class builder {
                   "(or returning jwt::result<std::string>)");
 
 public:
-    using clock = Clock;                               ///< The clock iat (and exp) are read from.
-    using time_point = typename Clock::time_point;     ///< A time on that clock.
+    using clock = Clock;                            ///< The clock iat (and exp) are read from.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
 
     /// A builder that signs with signer. It keeps a reference: the signer must outlive it.
     explicit builder(const Signer& signer) : signer_(&signer) {}
-    builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
+    builder(const Signer&&) = delete;  ///< the builder keeps a reference: the signer must outlive it
     /// A builder bound to the widget's login policy; the signer type must be an algorithm the
     /// widget accepts (checked at compile time; the policy's own list is checked by sign()).
     /// (A template only so that an explicit instantiation of builder<Signer> for another
@@ -565,7 +565,7 @@ public:
                       "jwt::builder with a login_policy: the signer's algorithm is not one the widget accepts "
                       "(RS256, ES256 or HS256); use jwt::rs256, jwt::es256 or jwt::hs256");
     }
-    builder(const Signer&&, const login_policy&) = delete;  // both must outlive the builder
+    builder(const Signer&&, const login_policy&) = delete;  ///< both must outlive the builder
     builder(const Signer&, const login_policy&&) = delete;
     builder(const Signer&&, const login_policy&&) = delete;
 

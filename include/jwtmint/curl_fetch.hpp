@@ -29,7 +29,8 @@ struct curl_fetch_options {
     std::string ca_file;               ///< a PEM file of CAs to trust instead of the system's ("" for the system's)
     bool allow_insecure_http = false;  ///< accept http:// URLs and redirects (tests on loopback only)
     long max_redirects = 3;            ///< redirects followed, each to https:// only (unless allowed above)
-    std::string user_agent = "jwtmint";  ///< the User-Agent header sent
+    /// the User-Agent header sent
+    std::string user_agent = "jwtmint";
 };
 
 namespace detail {

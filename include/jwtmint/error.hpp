@@ -358,5 +358,6 @@ inline void to_error_code(const status& r, std::error_code& ec) noexcept { ec = 
 }  // namespace v1
 }  // namespace jwt
 
+/// jwt::errc is an error code enum: an errc converts to a std::error_code and compares with one.
 template <>
 struct std::is_error_code_enum<jwt::errc> : std::true_type {};

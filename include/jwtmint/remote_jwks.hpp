@@ -66,9 +66,12 @@ enum class jwks_event_kind {
 
 /// One event of a remote JWK Set: its kind, the URL and a message naming the cause and what was kept.
 struct jwks_event {
-    jwks_event_kind kind = jwks_event_kind::fetched;  ///< what happened
-    std::string url;                                  ///< the set's URL (options::url)
-    std::string message;                              ///< the cause and what was kept, for a log
+    /// what happened
+    jwks_event_kind kind = jwks_event_kind::fetched;
+    /// the set's URL (options::url)
+    std::string url;
+    /// the cause and what was kept, for a log
+    std::string message;
     std::size_t keys = 0;  ///< the keys of the set in use after the event (0: none yet)
 };
 
@@ -118,7 +121,8 @@ public:
         /// any lock held, from the fetching thread or (refetch_suppressed) a verifying one: it must be
         /// thread-safe, and it must not destroy the verifier.
         std::function<void(const jwks_event&)> on_event;
-        jwks_refresh_mode refresh = jwks_refresh_mode::caller;  ///< who fetches: the caller or a thread of its own
+        /// who fetches: the caller or a thread of its own
+        jwks_refresh_mode refresh = jwks_refresh_mode::caller;
         bool allow_insecure_http = false;                    ///< accept an http:// URL (tests on loopback only)
         std::chrono::seconds min_refresh{60};                ///< the shortest time a set is fresh
         std::chrono::seconds max_refresh{24 * 3600};         ///< the longest time a set is fresh
