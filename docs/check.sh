@@ -32,7 +32,7 @@ status=0
 run "$work/reference" "$work/reference.log" || status=$?
 if [ "$status" -ne 0 ] || [ -s "$work/reference.log" ]; then
   cat "$work/reference.log" >&2
-  echo "docs: the API reference has $(grep -c . "$work/reference.log") warnings (exit $status):" \
+  echo "docs: the API reference has Doxygen warnings ($(grep -c . "$work/reference.log") lines, exit $status):" \
        "document each name above with a /// comment (docs/Doxyfile.in says what is checked)" >&2
   exit 1
 fi
