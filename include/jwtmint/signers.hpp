@@ -259,7 +259,8 @@ private:
     std::size_t sig_size_ = 0;
 };
 
-/// The factories and sign() shared by the EVP_PKEY signers; Derived supplies `spec`.
+/// The factories and sign() shared by the EVP_PKEY signers; Derived supplies `spec`. The signers
+/// are immutable after construction; copies share the key; sign() may run on many threads at once.
 template <class Derived>
 class pkey_signer {
 public:
@@ -419,8 +420,7 @@ private:
 
 }  // namespace detail
 
-// Each EVP_PKEY signer below is a table entry: its JOSE name and a pkey_alg_spec. All are
-// immutable after construction; copies share the key; sign() may run on many threads at once.
+// Each EVP_PKEY signer below is a table entry: its JOSE name and a pkey_alg_spec.
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
 class rs256 : public detail::pkey_signer<rs256> {
 public:
@@ -692,7 +692,8 @@ struct hmac_alg_spec {
 };
 
 /// The factories and sign() shared by the HMAC signers; Derived supplies `spec`.
-/// The secret is wiped from memory when the last copy of the signer is destroyed.
+/// The secret is wiped from memory when the last copy of the signer is destroyed. The signers are
+/// immutable after construction; sign() may run on many threads at once.
 template <class Derived>
 class hmac_signer {
 public:
