@@ -825,13 +825,13 @@ private:
     detail::token_draft<Clock> draft_;
 };
 
-/// @{
+/** @{ */
 /// `jwt::builder{signer}` and `jwt::builder{signer, policy}` are a builder<Signer> on the system clock.
 template <class Signer>
 builder(const Signer&) -> builder<Signer>;
 template <class Signer>
 builder(const Signer&, const login_policy&) -> builder<Signer>;
-/// @}
+/** @} */
 
 }  // namespace v1
 }  // namespace jwt

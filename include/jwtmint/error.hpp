@@ -195,7 +195,7 @@ class [[nodiscard]] result {
 public:
     using value_type = T;  ///< The type of the value held on success.
 
-    /// @{
+    /** @{ */
     /// A result that holds the value (copied or moved in), or the error.
     // NOLINTNEXTLINE(google-explicit-constructor)
     result(const T& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(value); }
@@ -203,7 +203,7 @@ public:
     result(T&& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(std::move(value)); }
     // NOLINTNEXTLINE(google-explicit-constructor)
     result(jwt::error e) : ok_(false) { ::new (static_cast<void*>(&error_)) jwt::error(std::move(e)); }
-    /// @}
+    /** @} */
     /// Any value a T can be made from (a std::string from a char array, an optional from its value).
     template <class U, class = std::enable_if_t<
                            std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
@@ -211,7 +211,7 @@ public:
     result(U&& value) : ok_(true) {  // NOLINT(google-explicit-constructor)
         ::new (static_cast<void*>(&value_)) T(std::forward<U>(value));
     }
-    /// @{
+    /** @{ */
     /// Copies or moves the value or the error. Assignment gives the strong guarantee: a copy that
     /// throws leaves *this untouched; a move needs a T whose move constructor does not throw.
     result(const result& other) : ok_(other.ok_) { construct_from(other); }
@@ -235,25 +235,25 @@ public:
         }
         return *this;
     }
-    /// @}
+    /** @} */
     ~result() { destroy(); }
 
-    /// @{
+    /** @{ */
     /// Whether the call succeeded: the result holds a value, not an error.
     [[nodiscard]] bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return has_value(); }
-    /// @}
+    /** @} */
 
-    /// @{
+    /** @{ */
     /// The value; the result must hold one.
     [[nodiscard]] T& operator*() & noexcept { return value_; }
     [[nodiscard]] const T& operator*() const& noexcept { return value_; }
     [[nodiscard]] T&& operator*() && noexcept { return std::move(value_); }
     [[nodiscard]] T* operator->() noexcept { return &value_; }
     [[nodiscard]] const T* operator->() const noexcept { return &value_; }
-    /// @}
+    /** @} */
 
-    /// @{
+    /** @{ */
     /// The value, or throws the error (aborts, printing it, when exceptions are disabled).
     T& value() & {
         if (!ok_) detail::raise(error_);
@@ -267,13 +267,13 @@ public:
         if (!ok_) detail::raise(error_);
         return std::move(value_);
     }
-    /// @}
+    /** @} */
 
-    /// @{
+    /** @{ */
     /// Why the call failed; the result must hold an error.
     [[nodiscard]] const jwt::error& error() const& noexcept { return error_; }
     [[nodiscard]] jwt::error&& error() && noexcept { return std::move(error_); }
-    /// @}
+    /** @} */
     /// The failure's code as a std::error_code, or an empty one on success.
     [[nodiscard]] std::error_code error_code() const noexcept { return ok_ ? std::error_code{} : error_.code(); }
 
@@ -317,20 +317,20 @@ public:
     /// The failure e.
     result(jwt::error e) : error_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
 
-    /// @{
+    /** @{ */
     /// Whether the call succeeded (the result holds no error).
     [[nodiscard]] bool has_value() const noexcept { return !error_.has_value(); }
     explicit operator bool() const noexcept { return has_value(); }
-    /// @}
+    /** @} */
     /// Throws the error, if any (aborts, printing it, when exceptions are disabled).
     void value() const {
         if (error_) detail::raise(*error_);
     }
-    /// @{
+    /** @{ */
     /// Why the call failed; the result must hold an error.
     [[nodiscard]] const jwt::error& error() const& noexcept { return *error_; }
     [[nodiscard]] jwt::error&& error() && noexcept { return std::move(*error_); }
-    /// @}
+    /** @} */
     /// The failure's code as a std::error_code, or an empty one on success.
     [[nodiscard]] std::error_code error_code() const noexcept { return error_ ? error_->code() : std::error_code{}; }
 

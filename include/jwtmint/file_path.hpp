@@ -22,7 +22,7 @@ inline namespace v1 {
 /// type whose string() gives a std::string). Relative names are relative to the working directory.
 class file_path {
 public:
-    /// @{
+    /** @{ */
     /// The name: a C string (a null pointer is the empty name), a std::string or std::string_view,
     /// or a path whose string() gives a std::string (std::filesystem::path).
     file_path(const char* name) : name_(name != nullptr ? name : "") {}  // NOLINT(google-explicit-constructor)
@@ -31,7 +31,7 @@ public:
     template <class Path,
               class = std::enable_if_t<std::is_same_v<decltype(std::declval<const Path&>().string()), std::string>>>
     file_path(const Path& path) : name_(path.string()) {}  // NOLINT(google-explicit-constructor)
-    /// @}
+    /** @} */
 
     /// The name as given (for messages, and for the C library).
     [[nodiscard]] const std::string& string() const noexcept { return name_; }

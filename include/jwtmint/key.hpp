@@ -501,7 +501,7 @@ public:
         return detail::to_optional(try_generate_ed25519(), ec);
     }
 
-    /// @{
+    /** @{ */
     /// Copies share the key (a new reference to the same EVP_PKEY) and its library context.
     private_key(const private_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     private_key& operator=(const private_key& other) {
@@ -513,7 +513,7 @@ public:
     }
     private_key(private_key&&) noexcept = default;
     private_key& operator=(private_key&&) noexcept = default;
-    /// @}
+    /** @} */
     ~private_key() = default;
 
     /// Type, size and curve.
@@ -671,7 +671,7 @@ public:
         return detail::to_optional(try_from_private(key), ec);
     }
 
-    /// @{
+    /** @{ */
     /// Copies share the key (a new reference to the same EVP_PKEY) and its library context.
     public_key(const public_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     public_key& operator=(const public_key& other) {
@@ -683,7 +683,7 @@ public:
     }
     public_key(public_key&&) noexcept = default;
     public_key& operator=(public_key&&) noexcept = default;
-    /// @}
+    /** @} */
     ~public_key() = default;
 
     /// Type, size and curve.

@@ -162,7 +162,7 @@ public:
         return try_create(current, public_half, kid).value();
     }
 
-    /// @{
+    /** @{ */
     /// Not copyable (one ring, shared by reference); movable while no other thread uses it.
     key_ring(const key_ring&) = delete;
     key_ring& operator=(const key_ring&) = delete;
@@ -176,7 +176,7 @@ public:
         }
         return *this;
     }
-    /// @}
+    /** @} */
     ~key_ring() = default;
 
     /// Adds a key that verifiers should learn before it signs: published at once, signing after

@@ -259,7 +259,7 @@ public:
         return *this;
     }
 
-    /// @{
+    /** @{ */
     /// The team roles configured at the vendor (each trimmed; none empty or twice in different
     /// case). An empty list means any role name is accepted.
     login_policy& team_roles(std::initializer_list<std::string_view> names) { return set_team_roles(names); }
@@ -267,16 +267,16 @@ public:
     login_policy& team_roles(const Range& names) {
         return set_team_roles(names);
     }
-    /// @}
+    /** @} */
 
-    /// @{
+    /** @{ */
     /// The algorithms allowed: a non-empty subset of widget_algorithms, given in any case.
     login_policy& algorithms(std::initializer_list<std::string_view> names) { return set_algorithms(names); }
     template <class Range>
     login_policy& algorithms(const Range& names) {
         return set_algorithms(names);
     }
-    /// @}
+    /** @} */
 
     /// The longest token lifetime (exp - iat) allowed: a whole number of seconds from 1 s to 24 h.
     /// The default, 600 s, is the vendor's recommendation for tokens fetched before the widget

@@ -154,7 +154,7 @@ public:
         return detail::to_optional(try_make(std::move(o)), ec);
     }
 
-    /// @{
+    /** @{ */
     /// Movable, not copyable. Assigning stops this verifier's own fetching thread, if it has one,
     /// before it takes other's state.
     remote_jwks_verifier(const remote_jwks_verifier&) = delete;
@@ -167,7 +167,7 @@ public:
         }
         return *this;
     }
-    /// @}
+    /** @} */
     /// Stops the verifier's own fetching thread, if it has one, and waits for it.
     ~remote_jwks_verifier() { stop(); }
 
