@@ -425,7 +425,7 @@ private:
 class rs256 : public detail::pkey_signer<rs256> {
 public:
     static constexpr std::string_view alg = "RS256";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -438,7 +438,7 @@ private:
 class rs384 : public detail::pkey_signer<rs384> {
 public:
     static constexpr std::string_view alg = "RS384";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs384", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -451,7 +451,7 @@ private:
 class rs512 : public detail::pkey_signer<rs512> {
 public:
     static constexpr std::string_view alg = "RS512";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs512", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -466,7 +466,7 @@ private:
 class ps256 : public detail::pkey_signer<ps256> {
 public:
     static constexpr std::string_view alg = "PS256";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen ps256", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -479,7 +479,7 @@ private:
 class ps384 : public detail::pkey_signer<ps384> {
 public:
     static constexpr std::string_view alg = "PS384";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen ps384", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -492,7 +492,7 @@ private:
 class ps512 : public detail::pkey_signer<ps512> {
 public:
     static constexpr std::string_view alg = "PS512";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen ps512", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -505,7 +505,7 @@ private:
 class es256 : public detail::pkey_signer<es256> {
 public:
     static constexpr std::string_view alg = "ES256";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256", detail::pkey_scheme::ecdsa, "an EC P-256"};
 
@@ -518,7 +518,7 @@ private:
 class es384 : public detail::pkey_signer<es384> {
 public:
     static constexpr std::string_view alg = "ES384";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "EC", "P-384", 0, 48, "jwtmint keygen es384", detail::pkey_scheme::ecdsa, "an EC P-384"};
 
@@ -531,7 +531,7 @@ private:
 class es512 : public detail::pkey_signer<es512> {
 public:
     static constexpr std::string_view alg = "ES512";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "EC", "P-521", 0, 66, "jwtmint keygen es512", detail::pkey_scheme::ecdsa, "an EC P-521"};
 
@@ -545,7 +545,7 @@ private:
 class eddsa : public detail::pkey_signer<eddsa> {
 public:
     static constexpr std::string_view alg = "EdDSA";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, nullptr, "ED25519", {}, 0, 0, "jwtmint keygen eddsa", detail::pkey_scheme::eddsa, "an Ed25519"};
 
@@ -798,7 +798,7 @@ private:
 class hs256 : public detail::hmac_signer<hs256> {
 public:
     static constexpr std::string_view alg = "HS256";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA256", 32};
 
 private:
@@ -810,7 +810,7 @@ private:
 class hs384 : public detail::hmac_signer<hs384> {
 public:
     static constexpr std::string_view alg = "HS384";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA384", 48};
 
 private:
@@ -822,7 +822,7 @@ private:
 class hs512 : public detail::hmac_signer<hs512> {
 public:
     static constexpr std::string_view alg = "HS512";  ///< The JOSE name, the "alg" of the tokens it signs.
-    /// The algorithm's parameters (digest, key type, size limits), read by the base class.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA512", 64};
 
 private:
