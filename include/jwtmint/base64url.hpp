@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Base64url (RFC 4648 §5) as JWS uses it: unpadded encoding and a strict decoder.
+/// @file
+/// Base64url (RFC 4648 §5) as JWS uses it: unpadded encoding and a strict decoder.
 #pragma once
 
 #include <jwtmint/error.hpp>

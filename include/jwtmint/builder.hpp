@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// jwt::builder: composes the widget-login claims, enforces the lifetime policy, signs a compact JWS.
+/// @file
+/// jwt::builder: composes the widget-login claims, enforces the lifetime policy, signs a compact JWS.
 #pragma once
 
 #include <jwtmint/base64url.hpp>
@@ -547,11 +548,12 @@ class builder {
                   "(or returning jwt::result<std::string>)");
 
 public:
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using clock = Clock;                            ///< The clock iat (and exp) are read from.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
 
+    /// A builder that signs with signer. It keeps a reference: the signer must outlive it.
     explicit builder(const Signer& signer) : signer_(&signer) {}
-    builder(const Signer&&) = delete;  // the builder keeps a reference: the signer must outlive it
+    builder(const Signer&&) = delete;  ///< the builder keeps a reference: the signer must outlive it
     /// A builder bound to the widget's login policy; the signer type must be an algorithm the
     /// widget accepts (checked at compile time; the policy's own list is checked by sign()).
     /// (A template only so that an explicit instantiation of builder<Signer> for another
@@ -563,7 +565,7 @@ public:
                       "jwt::builder with a login_policy: the signer's algorithm is not one the widget accepts "
                       "(RS256, ES256 or HS256); use jwt::rs256, jwt::es256 or jwt::hs256");
     }
-    builder(const Signer&&, const login_policy&) = delete;  // both must outlive the builder
+    builder(const Signer&&, const login_policy&) = delete;  ///< both must outlive the builder
     builder(const Signer&, const login_policy&&) = delete;
     builder(const Signer&&, const login_policy&&) = delete;
 
@@ -823,10 +825,13 @@ private:
     detail::token_draft<Clock> draft_;
 };
 
+/** @{ */
+/// `jwt::builder{signer}` and `jwt::builder{signer, policy}` are a builder<Signer> on the system clock.
 template <class Signer>
 builder(const Signer&) -> builder<Signer>;
 template <class Signer>
 builder(const Signer&, const login_policy&) -> builder<Signer>;
+/** @} */
 
 }  // namespace v1
 }  // namespace jwt

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Claim rules for widget-login tokens: role claim forms, identity, registered claim names, JSON text.
+/// @file
+/// Claim rules for widget-login tokens: role claim forms, identity, registered claim names, JSON text.
 #pragma once
 
 #include <jwtmint/detail/utf8.hpp>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::curl_fetch: a fetch function for jwt::remote_jwks_verifier over libcurl. Only a program that
-// includes this header depends on libcurl: link it yourself (CMake: find_package(CURL), then
-// target_link_libraries(app PRIVATE CURL::libcurl)); the jwtmint target does not.
+/// @file
+/// jwt::curl_fetch: a fetch function for jwt::remote_jwks_verifier over libcurl. Only a program that
+/// includes this header depends on libcurl: link it yourself (CMake: find_package(CURL), then
+/// target_link_libraries(app PRIVATE CURL::libcurl)); the jwtmint target does not.
 #pragma once
 
 #include <jwtmint/remote_jwks.hpp>
@@ -28,6 +29,7 @@ struct curl_fetch_options {
     std::string ca_file;               ///< a PEM file of CAs to trust instead of the system's ("" for the system's)
     bool allow_insecure_http = false;  ///< accept http:// URLs and redirects (tests on loopback only)
     long max_redirects = 3;            ///< redirects followed, each to https:// only (unless allowed above)
+    /// the User-Agent header sent
     std::string user_agent = "jwtmint";
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// jwtmint's error model: the jwt::errc codes, their std::error_category and jwt::error.
+/// @file
+/// jwtmint's error model: the jwt::errc codes, their std::error_category and jwt::error.
 #pragma once
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <type_traits>
 #include <utility>
 
+/// @def JWTMINT_EXCEPTIONS
 /// 1 where C++ exceptions are enabled. Without them (-fno-exceptions) jwtmint still compiles and
 /// its try_* calls work; the throwing calls abort with the message instead of throwing.
 #ifndef JWTMINT_EXCEPTIONS
@@ -147,6 +149,7 @@ public:
     return instance;
 }
 
+/// The std::error_code of e in jwt::category(), so that a jwt::errc compares with and converts to one.
 [[nodiscard]] inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
 
 /// What a failed jwtmint call reports: the jwt::errc and the message that names the fix.
@@ -154,8 +157,11 @@ public:
 /// so both styles carry the same code and the same message.
 class error : public std::system_error {
 public:
+    /// An error with code e; message is what what() returns, and should name the fix.
     error(errc e, const std::string& message) : std::system_error(make_error_code(e)), message_(message) {}
+    /// The message given at construction (not the category's generic text for the code).
     [[nodiscard]] const char* what() const noexcept override { return message_.what(); }
+    /// The code as a jwt::errc; code() is the same code as a std::error_code.
     [[nodiscard]] errc value() const noexcept { return static_cast<errc>(code().value()); }
 
 private:
@@ -187,14 +193,17 @@ class [[nodiscard]] result {
                   "jwt::result holds a value type other than jwt::error");
 
 public:
-    using value_type = T;
+    using value_type = T;  ///< The type of the value held on success.
 
+    /** @{ */
+    /// A result that holds the value (copied or moved in), or the error.
     // NOLINTNEXTLINE(google-explicit-constructor)
     result(const T& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(value); }
     // NOLINTNEXTLINE(google-explicit-constructor)
     result(T&& value) : ok_(true) { ::new (static_cast<void*>(&value_)) T(std::move(value)); }
     // NOLINTNEXTLINE(google-explicit-constructor)
     result(jwt::error e) : ok_(false) { ::new (static_cast<void*>(&error_)) jwt::error(std::move(e)); }
+    /** @} */
     /// Any value a T can be made from (a std::string from a char array, an optional from its value).
     template <class U, class = std::enable_if_t<
                            std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
@@ -202,6 +211,9 @@ public:
     result(U&& value) : ok_(true) {  // NOLINT(google-explicit-constructor)
         ::new (static_cast<void*>(&value_)) T(std::forward<U>(value));
     }
+    /** @{ */
+    /// Copies or moves the value or the error. Assignment gives the strong guarantee: a copy that
+    /// throws leaves *this untouched; a move needs a T whose move constructor does not throw.
     result(const result& other) : ok_(other.ok_) { construct_from(other); }
     result(result&& other) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(other.ok_) {
         construct_from(std::move(other));
@@ -223,18 +235,25 @@ public:
         }
         return *this;
     }
+    /** @} */
     ~result() { destroy(); }
 
+    /** @{ */
+    /// Whether the call succeeded: the result holds a value, not an error.
     [[nodiscard]] bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return has_value(); }
+    /** @} */
 
+    /** @{ */
     /// The value; the result must hold one.
     [[nodiscard]] T& operator*() & noexcept { return value_; }
     [[nodiscard]] const T& operator*() const& noexcept { return value_; }
     [[nodiscard]] T&& operator*() && noexcept { return std::move(value_); }
     [[nodiscard]] T* operator->() noexcept { return &value_; }
     [[nodiscard]] const T* operator->() const noexcept { return &value_; }
+    /** @} */
 
+    /** @{ */
     /// The value, or throws the error (aborts, printing it, when exceptions are disabled).
     T& value() & {
         if (!ok_) detail::raise(error_);
@@ -248,10 +267,13 @@ public:
         if (!ok_) detail::raise(error_);
         return std::move(value_);
     }
+    /** @} */
 
+    /** @{ */
     /// Why the call failed; the result must hold an error.
     [[nodiscard]] const jwt::error& error() const& noexcept { return error_; }
     [[nodiscard]] jwt::error&& error() && noexcept { return std::move(error_); }
+    /** @} */
     /// The failure's code as a std::error_code, or an empty one on success.
     [[nodiscard]] std::error_code error_code() const noexcept { return ok_ ? std::error_code{} : error_.code(); }
 
@@ -288,19 +310,28 @@ private:
 template <>
 class [[nodiscard]] result<void> {
 public:
-    using value_type = void;
+    using value_type = void;  ///< No value on success.
 
+    /// Success.
     result() noexcept = default;
+    /// The failure e.
     result(jwt::error e) : error_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
 
+    /** @{ */
+    /// Whether the call succeeded (the result holds no error).
     [[nodiscard]] bool has_value() const noexcept { return !error_.has_value(); }
     explicit operator bool() const noexcept { return has_value(); }
+    /** @} */
     /// Throws the error, if any (aborts, printing it, when exceptions are disabled).
     void value() const {
         if (error_) detail::raise(*error_);
     }
+    /** @{ */
+    /// Why the call failed; the result must hold an error.
     [[nodiscard]] const jwt::error& error() const& noexcept { return *error_; }
     [[nodiscard]] jwt::error&& error() && noexcept { return std::move(*error_); }
+    /** @} */
+    /// The failure's code as a std::error_code, or an empty one on success.
     [[nodiscard]] std::error_code error_code() const noexcept { return error_ ? error_->code() : std::error_code{}; }
 
 private:
@@ -327,5 +358,6 @@ inline void to_error_code(const status& r, std::error_code& ec) noexcept { ec = 
 }  // namespace v1
 }  // namespace jwt
 
+/// jwt::errc is an error code enum: an errc converts to a std::error_code and compares with one.
 template <>
 struct std::is_error_code_enum<jwt::errc> : std::true_type {};

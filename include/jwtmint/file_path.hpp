@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::file_path: how the *_file calls (keys, secrets, policy files) name a file, and the reader
-// they share. It takes a std::filesystem::path without including <filesystem>, which alone costs
-// a file that includes jwtmint more to compile than the rest of its minting path.
+/// @file
+/// jwt::file_path: how the *_file calls (keys, secrets, policy files) name a file, and the reader
+/// they share. It takes a std::filesystem::path without including `<filesystem>`, which alone costs
+/// a file that includes jwtmint more to compile than the rest of its minting path.
 #pragma once
 
 #include <jwtmint/error.hpp>
@@ -21,12 +22,16 @@ inline namespace v1 {
 /// type whose string() gives a std::string). Relative names are relative to the working directory.
 class file_path {
 public:
+    /** @{ */
+    /// The name: a C string (a null pointer is the empty name), a std::string or std::string_view,
+    /// or a path whose string() gives a std::string (std::filesystem::path).
     file_path(const char* name) : name_(name != nullptr ? name : "") {}  // NOLINT(google-explicit-constructor)
     file_path(std::string name) noexcept : name_(std::move(name)) {}     // NOLINT(google-explicit-constructor)
     file_path(std::string_view name) : name_(name) {}                    // NOLINT(google-explicit-constructor)
     template <class Path,
               class = std::enable_if_t<std::is_same_v<decltype(std::declval<const Path&>().string()), std::string>>>
     file_path(const Path& path) : name_(path.string()) {}  // NOLINT(google-explicit-constructor)
+    /** @} */
 
     /// The name as given (for messages, and for the C library).
     [[nodiscard]] const std::string& string() const noexcept { return name_; }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// jwtmint with nlohmann/json: include this header where a JSON document is asked for. It brings
-// <nlohmann/json.hpp> and the calls on JSON values (parse_roles, session_identity), and enables
-// the members that take or give one: builder::claim(name, value), verified_token::claims(),
-// header() and claim(name), login_policy::from_file / from_json / to_json. Files that only mint
-// and verify do not need it, and so do not compile nlohmann/json; nor does <jwtmint/jwtmint.hpp>
-// include it.
+/// @file
+/// jwtmint with nlohmann/json: include this header where a JSON document is asked for. It brings
+/// <nlohmann/json.hpp> and the calls on JSON values (parse_roles, session_identity), and enables
+/// the members that take or give one: builder::claim(name, value), verified_token::claims(),
+/// header() and claim(name), login_policy::from_file / from_json / to_json. Files that only mint
+/// and verify do not need it, and so do not compile nlohmann/json; nor does <jwtmint/jwtmint.hpp>
+/// include it.
 #pragma once
 
 #include <jwtmint/claims.hpp>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// JSON Web Keys (RFC 7517, RFC 7518 section 6, RFC 8037): keys in and out, RFC 7638 thumbprints,
-// JWKS documents, and a verifier set that picks the key by the token's kid.
+/// @file
+/// JSON Web Keys (RFC 7517, RFC 7518 section 6, RFC 8037): keys in and out, RFC 7638 thumbprints,
+/// JWKS documents, and a verifier set that picks the key by the token's kid.
 #pragma once
 
 #include <jwtmint/base64url.hpp>

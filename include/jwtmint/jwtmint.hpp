@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: everything jwtmint offers except the calls that take or give a JSON document
-// (builder::claim with a JSON value, verified_token::claims(), login policy files), which
-// <jwtmint/json.hpp> enables: it brings nlohmann/json, whose header costs more to compile than
-// the rest of jwtmint together, so only a file that asks for it pays for it.
+/// @file
+/// Umbrella header: everything jwtmint offers except the calls that take or give a JSON document
+/// (builder::claim with a JSON value, verified_token::claims(), login policy files), which
+/// <jwtmint/json.hpp> enables: it brings nlohmann/json, whose header costs more to compile than
+/// the rest of jwtmint together, so only a file that asks for it pays for it.
 #pragma once
 
 #include <jwtmint/base64url.hpp>

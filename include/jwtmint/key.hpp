@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Private and public keys: load (PEM, files, URIs through OSSL_STORE, JWK, EVP_PKEY*), inspect, export,
-// generate, check a pair.
+/// @file
+/// Private and public keys: load (PEM, files, URIs through OSSL_STORE, JWK, EVP_PKEY*), inspect, export,
+/// generate, check a pair.
 #pragma once
 
 #include <jwtmint/base64url.hpp>
@@ -500,6 +501,8 @@ public:
         return detail::to_optional(try_generate_ed25519(), ec);
     }
 
+    /** @{ */
+    /// Copies share the key (a new reference to the same EVP_PKEY) and its library context.
     private_key(const private_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     private_key& operator=(const private_key& other) {
         if (this != &other) {
@@ -510,6 +513,7 @@ public:
     }
     private_key(private_key&&) noexcept = default;
     private_key& operator=(private_key&&) noexcept = default;
+    /** @} */
     ~private_key() = default;
 
     /// Type, size and curve.
@@ -667,6 +671,8 @@ public:
         return detail::to_optional(try_from_private(key), ec);
     }
 
+    /** @{ */
+    /// Copies share the key (a new reference to the same EVP_PKEY) and its library context.
     public_key(const public_key& other) : key_(detail::share(other.key_)), ctx_(other.ctx_) {}
     public_key& operator=(const public_key& other) {
         if (this != &other) {
@@ -677,8 +683,10 @@ public:
     }
     public_key(public_key&&) noexcept = default;
     public_key& operator=(public_key&&) noexcept = default;
+    /** @} */
     ~public_key() = default;
 
+    /// Type, size and curve.
     [[nodiscard]] key_info info() const { return detail::describe(key_.get()); }
     /// SubjectPublicKeyInfo PEM. Fails with openssl_error.
     [[nodiscard]] result<std::string> try_to_pem() const { return detail::public_pem_of(key_.get()); }
@@ -688,6 +696,7 @@ public:
     [[nodiscard]] std::optional<std::string> to_pem(std::error_code& ec) const {
         return detail::to_optional(try_to_pem(), ec);
     }
+    /// The underlying key, for interop; jwtmint keeps its own reference.
     [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return key_.get(); }
     /// The library context and property query the key was loaded in, which verification uses too.
     [[nodiscard]] const openssl_context& context() const noexcept { return ctx_; }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::key_ring: minting with keys that rotate. One current key signs and names itself in the
-// token's kid; the ring publishes the public JWK Set of its current, next and recently retired
-// keys; promote() and retire() are one call each and safe while other threads sign.
+/// @file
+/// jwt::key_ring: minting with keys that rotate. One current key signs and names itself in the
+/// token's kid; the ring publishes the public JWK Set of its current, next and recently retired
+/// keys; promote() and retire() are one call each and safe while other threads sign.
 #pragma once
 
 #include <jwtmint/builder.hpp>
@@ -113,14 +114,16 @@ class key_ring {
 public:
     /// The JOSE name of the ring's algorithm (every key of the ring signs with it).
     static constexpr std::string_view alg = Signer::alg;
-    using signer_type = Signer;
-    using clock = Clock;
+    using signer_type = Signer;  ///< The type of each key's signer.
+    using clock = Clock;         ///< The clock retirements and their retention are measured on.
 
     /// The key that signs, as one consistent snapshot: its signer and its kid. Holding one keeps
     /// that key alive (and unchanged) however the ring changes meanwhile. Cheap to copy.
     class signing_key {
     public:
+        /// The key's signer.
         [[nodiscard]] const Signer& signer() const noexcept { return at().signer; }
+        /// The key's kid, for the header of the tokens it signs.
         [[nodiscard]] std::string_view key_id() const noexcept { return at().kid; }
 
     private:
@@ -159,6 +162,8 @@ public:
         return try_create(current, public_half, kid).value();
     }
 
+    /** @{ */
+    /// Not copyable (one ring, shared by reference); movable while no other thread uses it.
     key_ring(const key_ring&) = delete;
     key_ring& operator=(const key_ring&) = delete;
     key_ring(key_ring&& other) noexcept : state_(other.take()), retention_(other.retention_) {}
@@ -171,6 +176,7 @@ public:
         }
         return *this;
     }
+    /** @} */
     ~key_ring() = default;
 
     /// Adds a key that verifiers should learn before it signs: published at once, signing after

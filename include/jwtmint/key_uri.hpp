@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Keys by URI through OpenSSL 3's OSSL_STORE: private_key::from_uri, public_key::from_uri and the
-// signers' from_uri. A path or file: URI, or any scheme a loaded provider registers (tpm2-openssl's
-// handle: and object:, a PKCS#11 provider's pkcs11:). Its own header because <openssl/store.h>
-// brings <openssl/pem.h> and X.509, which the minting path otherwise never includes; the umbrella
-// header includes it. A from_uri call without it names this header in its compile error.
+/// @file
+/// Keys by URI through OpenSSL 3's OSSL_STORE: private_key::from_uri, public_key::from_uri and the
+/// signers' from_uri. A path or file: URI, or any scheme a loaded provider registers (tpm2-openssl's
+/// handle: and object:, a PKCS#11 provider's pkcs11:). Its own header because <openssl/store.h>
+/// brings <openssl/pem.h> and X.509, which the minting path otherwise never includes; the umbrella
+/// header includes it. A from_uri call without it names this header in its compile error.
 #pragma once
 
 #include <jwtmint/detail/key_checks.hpp>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// jwt::kms_signer: a signer whose private key lives in a cloud KMS (AWS KMS, Google Cloud KMS, Azure
-// Key Vault) behind a function the application supplies; it hashes, converts the service's ECDSA
-// form to JOSE's R||S, and verifies every signature with the public key before returning it.
+/// @file
+/// jwt::kms_signer: a signer whose private key lives in a cloud KMS (AWS KMS, Google Cloud KMS, Azure
+/// Key Vault) behind a function the application supplies; it hashes, converts the service's ECDSA
+/// form to JOSE's R||S, and verifies every signature with the public key before returning it.
 #pragma once
 
 #include <jwtmint/detail/ecdsa.hpp>
@@ -333,7 +334,7 @@ class kms_signer {
                   "es256/384/512 (EdDSA has no digest to hand a KMS; HMAC keys are no KMS signing keys)");
 
 public:
-    using algorithm = Algorithm;
+    using algorithm = Algorithm;  ///< The jwtmint signer type whose algorithm the KMS key signs with.
     /// The JOSE name of the algorithm.
     static constexpr std::string_view alg = Algorithm::alg;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// jwt::login_policy: the chat widget's login settings (role claim, team roles, algorithms,
-// lifetime ceiling, identity claims) as one value that minting and verifying share.
+/// @file
+/// jwt::login_policy: the chat widget's login settings (role claim, team roles, algorithms,
+/// lifetime ceiling, identity claims) as one value that minting and verifying share.
 #pragma once
 
 #include <jwtmint/claims.hpp>
@@ -258,6 +259,7 @@ public:
         return *this;
     }
 
+    /** @{ */
     /// The team roles configured at the vendor (each trimmed; none empty or twice in different
     /// case). An empty list means any role name is accepted.
     login_policy& team_roles(std::initializer_list<std::string_view> names) { return set_team_roles(names); }
@@ -265,13 +267,16 @@ public:
     login_policy& team_roles(const Range& names) {
         return set_team_roles(names);
     }
+    /** @} */
 
+    /** @{ */
     /// The algorithms allowed: a non-empty subset of widget_algorithms, given in any case.
     login_policy& algorithms(std::initializer_list<std::string_view> names) { return set_algorithms(names); }
     template <class Range>
     login_policy& algorithms(const Range& names) {
         return set_algorithms(names);
     }
+    /** @} */
 
     /// The longest token lifetime (exp - iat) allowed: a whole number of seconds from 1 s to 24 h.
     /// The default, 600 s, is the vendor's recommendation for tokens fetched before the widget
@@ -298,13 +303,17 @@ public:
     /// most once, at least one.
     login_policy& identity_claims(std::initializer_list<std::string_view> names) { return set_identity_claims(names); }
 
+    /// The role claim's name.
     [[nodiscard]] const std::string& role_claim() const noexcept { return role_claim_; }
+    /// How the role claim is written.
     [[nodiscard]] jwt::role_format role_format() const noexcept { return role_format_; }
     /// The team roles, trimmed, in the order given; empty when any role name is accepted.
     [[nodiscard]] const std::vector<std::string>& team_roles() const noexcept { return team_roles_; }
     /// The allowed algorithms as upper-case JOSE names, in the order given.
     [[nodiscard]] const std::vector<std::string>& algorithms() const noexcept { return algorithms_; }
+    /// The longest token lifetime (exp - iat) allowed.
     [[nodiscard]] std::chrono::seconds max_lifetime() const noexcept { return max_lifetime_; }
+    /// The identity claims in the order they are read.
     [[nodiscard]] const std::vector<std::string>& identity_claims() const noexcept { return identity_claims_; }
 
     /// The first invalid setter value, if any, else a team role the comma-separated form cannot

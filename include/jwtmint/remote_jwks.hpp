@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// jwt::remote_jwks_verifier: verifies tokens against a JWK Set that lives at a URL, fetched through
-// a function the user supplies, cached by Cache-Control and ETag, and kept through key-server failures.
+/// @file
+/// jwt::remote_jwks_verifier: verifies tokens against a JWK Set that lives at a URL, fetched through
+/// a function the user supplies, cached by Cache-Control and ETag, and kept through key-server failures.
 #pragma once
 
 #include <jwtmint/base64url.hpp>
@@ -65,8 +66,11 @@ enum class jwks_event_kind {
 
 /// One event of a remote JWK Set: its kind, the URL and a message naming the cause and what was kept.
 struct jwks_event {
+    /// what happened
     jwks_event_kind kind = jwks_event_kind::fetched;
+    /// the set's URL (options::url)
     std::string url;
+    /// the cause and what was kept, for a log
     std::string message;
     std::size_t keys = 0;  ///< the keys of the set in use after the event (0: none yet)
 };
@@ -101,8 +105,8 @@ enum class jwks_refresh_mode { caller, background };
 template <class Clock = std::chrono::system_clock>
 class remote_jwks_verifier {
 public:
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using clock = Clock;                            ///< The clock of freshness, cool-downs and token times.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
     /// The set of verifiers one fetched document makes.
     using key_set = jwks_verifier<Clock>;
 
@@ -117,6 +121,7 @@ public:
         /// any lock held, from the fetching thread or (refetch_suppressed) a verifying one: it must be
         /// thread-safe, and it must not destroy the verifier.
         std::function<void(const jwks_event&)> on_event;
+        /// who fetches: the caller or a thread of its own
         jwks_refresh_mode refresh = jwks_refresh_mode::caller;
         bool allow_insecure_http = false;                    ///< accept an http:// URL (tests on loopback only)
         std::chrono::seconds min_refresh{60};                ///< the shortest time a set is fresh
@@ -149,6 +154,9 @@ public:
         return detail::to_optional(try_make(std::move(o)), ec);
     }
 
+    /** @{ */
+    /// Movable, not copyable. Assigning stops this verifier's own fetching thread, if it has one,
+    /// before it takes other's state.
     remote_jwks_verifier(const remote_jwks_verifier&) = delete;
     remote_jwks_verifier& operator=(const remote_jwks_verifier&) = delete;
     remote_jwks_verifier(remote_jwks_verifier&& other) noexcept = default;
@@ -159,6 +167,8 @@ public:
         }
         return *this;
     }
+    /** @} */
+    /// Stops the verifier's own fetching thread, if it has one, and waits for it.
     ~remote_jwks_verifier() { stop(); }
 
     /// Verifies with the key of the current set that the token's kid names. Never fetches. Fails

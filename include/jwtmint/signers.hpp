@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Signer policies for every JWS algorithm of RFC 7518 and RFC 8037 (HS/RS/PS/ES 256-512, EdDSA):
-// a key parsed and checked once, const thread-safe sign().
+/// @file
+/// Signer policies for every JWS algorithm of RFC 7518 and RFC 8037 (HS/RS/PS/ES 256-512, EdDSA):
+/// a key parsed and checked once, const thread-safe sign().
 #pragma once
 
 #include <jwtmint/detail/ecdsa.hpp>
@@ -258,7 +259,8 @@ private:
     std::size_t sig_size_ = 0;
 };
 
-/// The factories and sign() shared by the EVP_PKEY signers; Derived supplies `spec`.
+/// The factories and sign() shared by the EVP_PKEY signers; Derived supplies `spec`. The signers
+/// are immutable after construction; copies share the key; sign() may run on many threads at once.
 template <class Derived>
 class pkey_signer {
 public:
@@ -406,6 +408,7 @@ public:
 
     /// The SPKI PEM of the public half: what the admin pastes into the vendor's settings.
     [[nodiscard]] std::string public_key_pem() const { return state_->key().public_key_pem(); }
+    /// The private key the signer holds (copies of the signer share it).
     [[nodiscard]] const private_key& key() const noexcept { return state_->key(); }
 
 protected:
@@ -417,12 +420,12 @@ private:
 
 }  // namespace detail
 
-// Each EVP_PKEY signer below is a table entry: its JOSE name and a pkey_alg_spec. All are
-// immutable after construction; copies share the key; sign() may run on many threads at once.
+// Each EVP_PKEY signer below is a table entry: its JOSE name and a pkey_alg_spec.
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
 class rs256 : public detail::pkey_signer<rs256> {
 public:
-    static constexpr std::string_view alg = "RS256";
+    static constexpr std::string_view alg = "RS256";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen rs256", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -434,7 +437,8 @@ private:
 /// RS384: RSASSA-PKCS1-v1_5 with SHA-384 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
 class rs384 : public detail::pkey_signer<rs384> {
 public:
-    static constexpr std::string_view alg = "RS384";
+    static constexpr std::string_view alg = "RS384";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen rs384", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -446,7 +450,8 @@ private:
 /// RS512: RSASSA-PKCS1-v1_5 with SHA-512 (RFC 7518 §3.3), RSA keys of 2048 bits or more.
 class rs512 : public detail::pkey_signer<rs512> {
 public:
-    static constexpr std::string_view alg = "RS512";
+    static constexpr std::string_view alg = "RS512";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen rs512", detail::pkey_scheme::rsa_pkcs1, "an RSA"};
 
@@ -460,7 +465,8 @@ private:
 /// only when its own restrictions allow these parameters, else key_algorithm_mismatch.
 class ps256 : public detail::pkey_signer<ps256> {
 public:
-    static constexpr std::string_view alg = "PS256";
+    static constexpr std::string_view alg = "PS256";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "RSA", {}, 2048, 0, "jwtmint keygen ps256", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -472,7 +478,8 @@ private:
 /// PS384: RSASSA-PSS with SHA-384, MGF1 with SHA-384 and a 48-octet salt (RFC 7518 §3.5); as ps256.
 class ps384 : public detail::pkey_signer<ps384> {
 public:
-    static constexpr std::string_view alg = "PS384";
+    static constexpr std::string_view alg = "PS384";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "RSA", {}, 2048, 0, "jwtmint keygen ps384", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -484,7 +491,8 @@ private:
 /// PS512: RSASSA-PSS with SHA-512, MGF1 with SHA-512 and a 64-octet salt (RFC 7518 §3.5); as ps256.
 class ps512 : public detail::pkey_signer<ps512> {
 public:
-    static constexpr std::string_view alg = "PS512";
+    static constexpr std::string_view alg = "PS512";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "RSA", {}, 2048, 0, "jwtmint keygen ps512", detail::pkey_scheme::rsa_pss, "an RSA"};
 
@@ -496,7 +504,8 @@ private:
 /// ES256: ECDSA on P-256 with SHA-256, signatures as 64-octet R||S (RFC 7518 §3.4).
 class es256 : public detail::pkey_signer<es256> {
 public:
-    static constexpr std::string_view alg = "ES256";
+    static constexpr std::string_view alg = "ES256";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA256", "EC", "P-256", 0, 32, "jwtmint keygen es256", detail::pkey_scheme::ecdsa, "an EC P-256"};
 
@@ -508,7 +517,8 @@ private:
 /// ES384: ECDSA on P-384 with SHA-384, signatures as 96-octet R||S (RFC 7518 §3.4).
 class es384 : public detail::pkey_signer<es384> {
 public:
-    static constexpr std::string_view alg = "ES384";
+    static constexpr std::string_view alg = "ES384";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA384", "EC", "P-384", 0, 48, "jwtmint keygen es384", detail::pkey_scheme::ecdsa, "an EC P-384"};
 
@@ -520,7 +530,8 @@ private:
 /// ES512: ECDSA on P-521 (not P-512) with SHA-512, signatures as 132-octet R||S (RFC 7518 §3.4).
 class es512 : public detail::pkey_signer<es512> {
 public:
-    static constexpr std::string_view alg = "ES512";
+    static constexpr std::string_view alg = "ES512";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, "SHA512", "EC", "P-521", 0, 66, "jwtmint keygen es512", detail::pkey_scheme::ecdsa, "an EC P-521"};
 
@@ -533,7 +544,8 @@ private:
 /// 64-octet signatures. JOSE names it "EdDSA" whatever the curve; this signer takes Ed25519 keys only.
 class eddsa : public detail::pkey_signer<eddsa> {
 public:
-    static constexpr std::string_view alg = "EdDSA";
+    static constexpr std::string_view alg = "EdDSA";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::pkey_alg_spec spec{
         alg, nullptr, "ED25519", {}, 0, 0, "jwtmint keygen eddsa", detail::pkey_scheme::eddsa, "an Ed25519"};
 
@@ -680,7 +692,8 @@ struct hmac_alg_spec {
 };
 
 /// The factories and sign() shared by the HMAC signers; Derived supplies `spec`.
-/// The secret is wiped from memory when the last copy of the signer is destroyed.
+/// The secret is wiped from memory when the last copy of the signer is destroyed. The signers are
+/// immutable after construction; sign() may run on many threads at once.
 template <class Derived>
 class hmac_signer {
 public:
@@ -764,6 +777,7 @@ public:
         ec = n.error_code();
         return n ? *n : 0;
     }
+    /// The length of a signature in octets: the hash's (32, 48 or 64).
     [[nodiscard]] std::size_t signature_size() const noexcept { return state_->signature_size(); }
 
     /// Whether other_secret is this signer's secret (constant-time comparison).
@@ -783,7 +797,8 @@ private:
 /// HS256: HMAC with SHA-256 (RFC 7518 §3.2), a shared secret of at least 32 bytes.
 class hs256 : public detail::hmac_signer<hs256> {
 public:
-    static constexpr std::string_view alg = "HS256";
+    static constexpr std::string_view alg = "HS256";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA256", 32};
 
 private:
@@ -794,7 +809,8 @@ private:
 /// HS384: HMAC with SHA-384 (RFC 7518 §3.2), a shared secret of at least 48 bytes.
 class hs384 : public detail::hmac_signer<hs384> {
 public:
-    static constexpr std::string_view alg = "HS384";
+    static constexpr std::string_view alg = "HS384";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA384", 48};
 
 private:
@@ -805,7 +821,8 @@ private:
 /// HS512: HMAC with SHA-512 (RFC 7518 §3.2), a shared secret of at least 64 bytes.
 class hs512 : public detail::hmac_signer<hs512> {
 public:
-    static constexpr std::string_view alg = "HS512";
+    static constexpr std::string_view alg = "HS512";  ///< The JOSE name, the "alg" of the tokens it signs.
+    /// The algorithm's parameters (digest, key type, sizes), read by the base class.
     static constexpr detail::hmac_alg_spec spec{alg, "SHA512", 64};
 
 private:
@@ -823,13 +840,13 @@ inline constexpr bool is_pkey_algorithm_v = std::is_base_of_v<detail::pkey_signe
 /// Names one of the algorithm types, so that a generic lambda can be called for each.
 template <class Algorithm>
 struct algorithm_tag {
-    using type = Algorithm;
+    using type = Algorithm;  ///< The algorithm's type (jwt::rs256, ...).
 };
 
 /// A list of algorithm types.
 template <class... Algorithms>
 struct algorithm_list {
-    static constexpr std::size_t size = sizeof...(Algorithms);
+    static constexpr std::size_t size = sizeof...(Algorithms);  ///< How many types the list holds.
 };
 
 /// Every JOSE signature algorithm jwtmint signs and verifies (none: never), RS256 (the one the
@@ -847,7 +864,7 @@ bool with_algorithm_in(algorithm_list<Algorithms...>, std::string_view name, F& 
 /// For an algorithm chosen at run time (from configuration, a JWK's "alg"): calls
 /// f(jwt::algorithm_tag<Alg>{}) for the type whose JOSE name is exactly name ("ES384", "EdDSA")
 /// and returns true, or returns false when no algorithm has that name. f is a generic lambda;
-/// `using Alg = typename decltype(tag)::type;` names the type inside it.
+/// inside it, the member `type` of its argument's type (decltype(tag)) names the algorithm.
 template <class F>
 bool with_algorithm(std::string_view name, F&& f) {
     return detail::with_algorithm_in(all_algorithms{}, name, f);

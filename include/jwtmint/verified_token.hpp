@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// What a verifier returns: jwt::verified_jws (a JWS whose signature held) and jwt::verified_token
-// (a JWT whose claims passed too), and the limits every verifier here applies.
+/// @file
+/// What a verifier returns: jwt::verified_jws (a JWS whose signature held) and jwt::verified_token
+/// (a JWT whose claims passed too), and the limits every verifier here applies.
 #pragma once
 
 #include <jwtmint/detail/json_fwd.hpp>
@@ -104,16 +105,22 @@ public:
     /// preferred_username, or of the login policy's identity_claims() (the verifier refuses an
     /// empty or blank one, so it is never empty).
     [[nodiscard]] const std::optional<std::string>& identity() const noexcept { return identity_; }
+    /// The `iat` claim (issued at), if present.
     [[nodiscard]] std::optional<sys_seconds> issued_at() const noexcept { return to_time(iat_); }
+    /// The `exp` claim (expires at), if present.
     [[nodiscard]] std::optional<sys_seconds> expires_at() const noexcept { return to_time(exp_); }
+    /// The `nbf` claim (not before), if present.
     [[nodiscard]] std::optional<sys_seconds> not_before() const noexcept { return to_time(nbf_); }
     /// exp - iat, when both are present.
     [[nodiscard]] std::optional<std::chrono::seconds> lifetime() const noexcept {
         if (!iat_ || !exp_) return std::nullopt;
         return std::chrono::seconds{*exp_ - *iat_};
     }
+    /// The `iss` claim, if present.
     [[nodiscard]] std::optional<std::string> issuer() const { return iss_; }
+    /// The `sub` claim, if present.
     [[nodiscard]] std::optional<std::string> subject() const { return sub_; }
+    /// The `jti` claim, if present.
     [[nodiscard]] std::optional<std::string> jwt_id() const { return jti_; }
     /// The `aud` claim as a list (a single string becomes one element; absent is empty).
     [[nodiscard]] std::vector<std::string> audience() const { return aud_; }

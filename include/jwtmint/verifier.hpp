@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the registered claims
-// (and, given a jwt::login_policy, the widget's login rules). The layers it composes live in
-// detail/: jws.hpp (segments, header rules, signature; per algorithm) and claim_rules.hpp (claims,
-// time, roles; compiled once). What it returns is in verified_token.hpp.
+/// @file
+/// jwt::verifier: checks a compact JWS/JWT against a pinned key, the clock and the registered claims
+/// (and, given a jwt::login_policy, the widget's login rules). The layers it composes live in
+/// detail/: jws.hpp (segments, header rules, signature; per algorithm) and claim_rules.hpp (claims,
+/// time, roles; compiled once). What it returns is in verified_token.hpp.
 #pragma once
 
 #include <jwtmint/detail/claim_rules.hpp>
@@ -69,9 +70,9 @@ class verifier {
     using engine = typename detail::verify_engine<Algorithm>::type;
 
 public:
-    using algorithm = Algorithm;
-    using clock = Clock;
-    using time_point = typename Clock::time_point;
+    using algorithm = Algorithm;                    ///< The signer type whose algorithm it accepts.
+    using clock = Clock;                            ///< The clock exp, nbf and iat are checked against.
+    using time_point = typename Clock::time_point;  ///< A time on that clock.
     /// The JOSE name of the one algorithm this verifier accepts.
     static constexpr std::string_view alg = Algorithm::alg;
 
