@@ -14,9 +14,10 @@
 namespace cli {
 
 struct keygen_options {
-    std::string algorithm;  ///< a name from the table in common.hpp, any case
-    std::string out;        ///< the new key or secret file
-    unsigned bits = 2048;   ///< RSA modulus size
+    std::string algorithm;   ///< a name from the table in common.hpp, any case
+    std::string out;         ///< the new key or secret file
+    std::string public_out;  ///< --public-out: the public key PEM goes here, not to stdout (not for hs*)
+    unsigned bits = 2048;    ///< RSA modulus size
     bool bits_given = false;
     std::size_t bytes = 0;  ///< HMAC secret size (when not given: the hash length)
     bool bytes_given = false;

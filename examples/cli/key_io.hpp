@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace cli {
 
@@ -92,9 +93,22 @@ template <class Alg>
 template <class Alg>
 [[nodiscard]] jwt::verifier<Alg> make_verifier(const key_material& key);
 
-/// Creates path with mode 0600 and writes bytes to it. Without overwrite, an existing path is
-/// refused (open with O_CREAT|O_EXCL); with it, a new 0600 file is written beside path and
-/// renamed over it, so the old file's mode never carries over. @throws jwt::error key_file_error
+/// One file for write_new_files: its path, its bytes and its permission bits (umask narrows a
+/// public file's 0644; a private file's 0600 is exact).
+struct new_file {
+    std::filesystem::path path;
+    std::string_view bytes;
+    unsigned mode = 0600;
+};
+
+/// Writes every file, or none: each goes to a new temporary file beside its path (flushed to
+/// disk), then all are moved into place. Without overwrite no existing path is replaced (link(2)
+/// refuses to, so a file created in the meantime is not replaced either), and when any path
+/// exists nothing is written; with it, each is renamed over its old file, whose mode and hard
+/// links are not reused. @throws jwt::error key_file_error
+void write_new_files(const std::vector<new_file>& files, bool overwrite);
+
+/// write_new_files for one file with mode 0600. @throws jwt::error key_file_error
 void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite);
 
 /// The permission bits of path (st_mode & 07777). @throws jwt::error key_file_error

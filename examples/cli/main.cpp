@@ -69,7 +69,7 @@ int run(int argc, char** argv) {
     app.name("jwtmint");
     app.set_version_flag("--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
     // No require_subcommand(): CLI11 would report a missing command before an unknown option.
-    app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem > public_key.pem\n") +
+    app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem --public-out public_key.pem\n") +
                exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
 
     // Every algorithm name below comes from the table in common.hpp.
@@ -102,7 +102,12 @@ int run(int argc, char** argv) {
                                     "itself the secret, for settings that take typed text)")
                        ->check(CLI::IsMember({"raw", "base64url"}))
                        ->capture_default_str();
-    keygen->add_flag("--force", kg.force, "Replace an existing file (written anew with mode 0600)");
+    keygen
+        ->add_option("--public-out", kg.public_out,
+                     "Write the public key PEM to FILE (mode 0644) instead of stdout; both files are "
+                     "written, or neither (not for hs*)")
+        ->type_name("FILE");
+    keygen->add_flag("--force", kg.force, "Replace existing files (the private key written anew with mode 0600)");
     keygen->add_option("--passphrase-file", kg.passphrase_file, "Encrypt the PEM key with the passphrase in FILE")
         ->type_name("FILE");
     keygen->add_flag("--next", kg.next,
@@ -110,11 +115,11 @@ int run(int argc, char** argv) {
                      "of a rotation beside it, rs256-private.pem -> rs256-next-private.pem, other names "
                      "key.pem -> key-next.pem (not for hs*)");
     keygen->footer(
-        "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout; notes go to "
-        "stderr.\n"
+        "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout, or writes the public key to "
+        "--public-out FILE; notes go to stderr.\n"
         "Examples:\n"
-        "  jwtmint keygen rs256 --out private_key.pem > public_key.pem\n"
-        "  jwtmint keygen es384 --out es384.pem > es384.pub.pem\n"
+        "  jwtmint keygen rs256 --out private_key.pem --public-out public_key.pem\n"
+        "  jwtmint keygen es384 --out es384.pem --public-out es384.pub.pem\n"
         "  jwtmint keygen eddsa --out ed25519.pem > ed25519.pub.pem\n"
         "  jwtmint keygen hs256 --format base64url --out hs256.secret\n"
         "  jwtmint keygen rs256 --next --out data/rs256-private.pem   (writes data/rs256-next-private.pem)\n" +

@@ -328,6 +328,50 @@ class KeygenTest(CliTestCase):
         self.assertErrorLine(run("sign", "--key", out, "--role", "A", "--passphrase-file", bad), 2, "bad_passphrase")
 
 
+class KeygenPublicOutTest(CliTestCase):
+    """keygen --public-out: both files or neither, and a refusal that names the way back."""
+
+    def test_writes_both_files(self):
+        priv, pub = self.path("k1.pem"), self.path("k1.pub.pem")
+        p = self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub))
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(stat.S_IMODE(os.stat(priv).st_mode), 0o600)
+        self.assertEqual(self.read("k1.pub.pem"), openssl("pkey", "-in", priv, "-pubout"))
+        self.assertEqual([n for n in os.listdir(self.dir) if ".tmp-" in n], [])
+
+    def test_second_run_writes_neither_and_names_the_fix(self):
+        priv, pub = self.path("k2.pem"), self.path("k2.pub.pem")
+        self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub))
+        before = (self.read("k2.pem"), self.read("k2.pub.pem"))
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv, "--public-out", pub), 2, "key_file_error")
+        self.assertIn(f"to print its public key again: jwtmint pubkey --key {priv}", line)
+        self.assertIn("--force", line)
+        self.assertEqual((self.read("k2.pem"), self.read("k2.pub.pem")), before)
+        # The redirect form: the shell has already emptied the public key file; the message says
+        # how to print it again, and --public-out.
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv), 2, "key_file_error", "--public-out")
+        self.assertIn(f"jwtmint pubkey --key {priv}", line)
+
+    def test_existing_public_file_keeps_the_private_key_from_being_written(self):
+        priv, pub = self.path("k3.pem"), self.write("k3.pub.pem", "keep me\n")
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv, "--public-out", pub), 2, "key_file_error")
+        self.assertIn("k3.pub.pem", line)
+        self.assertFalse(os.path.exists(priv))
+        self.assertEqual(self.read("k3.pub.pem"), b"keep me\n")
+
+    def test_force_replaces_both(self):
+        priv = self.write("k4.pem", "old\n", mode=0o644)
+        pub = self.write("k4.pub.pem", "old\n")
+        self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub, "--force"))
+        self.assertEqual(stat.S_IMODE(os.stat(priv).st_mode), 0o600)
+        self.assertEqual(self.read("k4.pub.pem"), openssl("pkey", "-in", priv, "-pubout"))
+
+    def test_not_for_secrets(self):
+        self.assertErrorLine(run("keygen", "hs256", "--out", self.path("s"), "--public-out", self.path("s.pub")),
+                             2, "usage", "--public-out")
+        self.assertFalse(os.path.exists(self.path("s")))
+
+
 class PubkeyTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
