@@ -30,8 +30,9 @@ struct keygen_options {
 int run_keygen(const keygen_options& o);
 
 struct pubkey_options {
-    std::vector<std::string> keys;  ///< one or more key files (--key repeated)
-    std::string format = "pem";     ///< pem | jwk | jwks
+    std::vector<std::string> keys;             ///< key files from --key (repeatable)
+    std::vector<std::string> positional_keys;  ///< key files given without --key; appended to keys
+    std::string format = "pem";                ///< pem | jwk | jwks
     std::string passphrase_file;
 };
 int run_pubkey(const pubkey_options& o);

@@ -67,7 +67,7 @@ int run(int argc, char** argv) {
     CLI::App app{"jwtmint " JWTMINT_VERSION_STRING
                  ": mint and check the short-lived JWTs that sign a user into an embedded AI chat widget"};
     app.name("jwtmint");
-    app.set_version_flag("--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
+    app.set_version_flag("-V,--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
     // No require_subcommand(): CLI11 would report a missing command before an unknown option.
     app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem --public-out public_key.pem\n") +
                exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
@@ -130,12 +130,16 @@ int run(int argc, char** argv) {
     auto* pubkey = app.add_subcommand("pubkey",
                                       "Print the public key (SPKI PEM) of a private key, or one JWK Set of "
                                       "several keys");
+    // --key and the positional KEY are one list; at least one key is needed, in either form
+    // (checked in run_pubkey: CLI11 would mark both as REQUIRED).
     pubkey
-        ->add_option("--key,key", pk.keys,
+        ->add_option("--key", pk.keys,
                      "Private key: PEM or JWK (a public key is re-printed), or a key URI (handle:..., pkcs11:...); "
-                     "repeat for a JWK Set of several keys (--format jwks), e.g. the current key and the next one")
-        ->required()
+                     "repeat for a JWK Set of several keys (--format jwks), e.g. the current key and the next one. "
+                     "One key at least, given as --key or as KEY")
         ->allow_extra_args(false)
+        ->type_name("FILE|URI");
+    pubkey->add_option("key", pk.positional_keys, "The same as --key FILE (either form, or both)")
         ->type_name("FILE|URI");
     pubkey
         ->add_option("--format", pk.format,

@@ -216,6 +216,23 @@ class HelpTest(CliTestCase):
         p = self.assertOk(run("--version"))
         self.assertEqual(p.stdout, f"jwtmint {VERSION}\n")
 
+    def test_short_version_flag(self):
+        self.assertTrue(VERSION, "JWTMINT_VERSION is not set")
+        p = self.assertOk(run("-V"))
+        self.assertEqual(p.stdout, f"jwtmint {VERSION}\n")
+
+    def test_pubkey_help_marks_no_alternative_as_required(self):
+        # --key FILE and the positional KEY are two spellings of one list: one key at least, in
+        # either form. Help must not call both REQUIRED, and either form alone must work.
+        p = self.assertOk(run("pubkey", "--help"))
+        self.assertNotIn("REQUIRED", p.stdout)
+        key = self.openssl_ec("help-ec.pem")
+        expected = openssl("pkey", "-in", key, "-pubout").decode()
+        self.assertEqual(self.assertOk(run("pubkey", "--key", key)).stdout, expected)
+        self.assertEqual(self.assertOk(run("pubkey", key)).stdout, expected)
+        line = self.assertErrorLine(run("pubkey"), 2, "usage", "--key FILE")
+        self.assertIn("argument", line)
+
     def test_help_on_every_command_has_an_example(self):
         for cmd in ("keygen", "pubkey", "sign", "verify", "inspect", "doctor"):
             with self.subTest(cmd=cmd):
