@@ -389,6 +389,49 @@ class KeygenPublicOutTest(CliTestCase):
         self.assertFalse(os.path.exists(self.path("s")))
 
 
+class BearerTokenTest(CliTestCase):
+    """A token pasted with the 'Bearer ' of an Authorization header is told to drop it; whitespace
+    around a bare token is fine, in every command that reads a token."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("bearer-ec.pem")
+
+    def commands(self, token_arg):
+        """(name, argv) of each command that reads a token, the token given as token_arg."""
+        return (("verify", ["verify", "--key", self.key + ".pub", token_arg]),
+                ("inspect", ["inspect", token_arg]),
+                ("doctor", ["doctor", "--key", self.key, "--token", token_arg]))
+
+    def test_bearer_prefix_is_named(self):
+        token = self.sign(self.key)
+        for pasted in (f"Bearer {token}", f"bearer   {token}", f"BEARER\t{token}", f"  Bearer {token}\n",
+                       f"Authorization: Bearer {token}"):
+            for name, argv in self.commands(pasted):
+                with self.subTest(command=name, pasted=pasted[:24]):
+                    line = self.assertErrorLine(run(*argv), 2, "usage", "'Bearer '")
+                    self.assertIn("drop", line)
+            with self.subTest(command="verify from stdin", pasted=pasted[:24]):
+                self.assertErrorLine(run("verify", "--key", self.key + ".pub", stdin=pasted + "\n"), 2, "usage",
+                                     "'Bearer '")
+
+    def test_whitespace_around_a_token_is_fine(self):
+        token = self.sign(self.key)
+        for pasted in (f"  {token}\n", f"\n{token}\r\n", f"\t{token} "):
+            for name, argv in self.commands(pasted):
+                with self.subTest(command=name, pasted=repr(pasted[:3])):
+                    p = run(*argv)
+                    self.assertNoCrash(p)
+                    self.assertNotIn("error:", p.stderr)
+                    if name != "doctor":  # doctor may warn about the key file; the token is what counts here
+                        self.assertEqual(p.returncode, 0, p.stderr)
+                    else:
+                        self.assertIn("[ ok ] token signature", p.stdout)
+            with self.subTest(command="verify from stdin", pasted=repr(pasted[:3])):
+                self.assertOk(run("verify", "--key", self.key + ".pub", stdin=pasted))
+
+
 class PubkeyTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
