@@ -85,6 +85,7 @@ struct doctor_options {
     std::optional<std::int64_t> now;
     std::string passphrase_file;
     bool allow_warnings = false;  ///< exit 0 when checks only warn
+    bool json = false;            ///< --json: one JSON object on stdout instead of lines
 };
 int run_doctor(const doctor_options& o);
 

@@ -293,6 +293,10 @@ int run(int argc, char** argv) {
     doctor->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
         ->type_name("FILE");
     doctor->add_flag("--allow-warnings", dr.allow_warnings, "Exit 0 when checks only warn (none failed)");
+    doctor->add_flag("--json", dr.json,
+                     "Print one JSON object instead of lines: checks (each with name, outcome ok/warn/fail/skip, "
+                     "message, fix or null), summary, exit_status, vendor_public_key, next_public_key; the same exit "
+                     "status");
     doctor->footer(
         "Verdicts: [ ok ] passed, [warn] works but is risky, [FAIL] will not work, [skip] not "
         "checked.\n"

@@ -1247,6 +1247,58 @@ class DoctorTest(CliTestCase):
         self.assertIn("line break", self.line(p, "key strength"))
 
 
+class DoctorJsonTest(CliTestCase):
+    """doctor --json: one JSON object on stdout, the same checks and exit status as the text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+        cls.pub = cls.key + ".pub"
+        cls.other = cls.openssl_ec("other.pem")
+
+    def both(self, *args):
+        """(text run, JSON run, parsed JSON) of one doctor command line."""
+        text = run("doctor", *args)
+        self.assertNoCrash(text)
+        p = run("doctor", *args, "--json")
+        self.assertNoCrash(p)
+        self.assertEqual(p.stderr, "")
+        doc = json.loads(p.stdout)
+        self.assertEqual(p.returncode, text.returncode, p.stdout)
+        self.assertEqual(doc["exit_status"], p.returncode)
+        lines, _ = doctor_output(text.stdout)
+        tags = {"[ ok ]": "ok", "[warn]": "warn", "[FAIL]": "fail", "[skip]": "skip"}
+        # the checks in the order and with the outcomes the text gives
+        self.assertEqual([(c["name"], c["outcome"]) for c in doc["checks"]],
+                         [(l[7:25].rstrip(), tags[l[:6]]) for l in lines[:-1]])
+        for c in doc["checks"]:
+            self.assertEqual(set(c), {"name", "outcome", "message", "fix"})
+            self.assertIsInstance(c["message"], str)
+            self.assertTrue(c["fix"] is None or isinstance(c["fix"], str))
+        counts = {k: sum(1 for c in doc["checks"] if c["outcome"] == k) for k in ("ok", "warn", "fail", "skip")}
+        self.assertEqual(doc["summary"], counts)
+        return text, p, doc
+
+    def test_passing_run(self):
+        token = self.sign(self.key, "--email", "ada@example.com", roles=("Support Team",))
+        _, p, doc = self.both("--key", self.key, "--public", self.pub, "--token", token,
+                              "--known-roles", "Accounting Team,Support Team")
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("fail", [c["outcome"] for c in doc["checks"]])
+        self.assertEqual(doc["vendor_public_key"]["pem"].encode(), openssl("pkey", "-in", self.key, "-pubout"))
+
+    def test_failing_run(self):
+        loose = self.write("loose.pem", open(self.key, "rb").read(), mode=0o644)
+        _, p, doc = self.both("--key", loose, "--public", self.other + ".pub")
+        self.assertEqual(p.returncode, 1)
+        by_name = {c["name"]: c for c in doc["checks"]}
+        self.assertEqual(by_name["key file mode"]["outcome"], "fail")
+        self.assertIn("chmod 600", by_name["key file mode"]["fix"])
+        self.assertEqual(by_name["public key match"]["outcome"], "fail")
+        self.assertIn("paste", by_name["public key match"]["fix"])
+
+
 class KeyRotationTest(CliTestCase):
     """Several keys in one JWK Set (pubkey), a next key beside the current one (keygen --next),
     and doctor saying which key the vendor's settings must hold."""
