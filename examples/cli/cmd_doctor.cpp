@@ -546,8 +546,7 @@ int run_doctor(const doctor_options& o) {
     if (!o.next_key.empty() && !is_key_uri(o.next_key)) (void)read_file_bytes(o.next_key, "next key file");
     checklist list(o.json);
     context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
 
     std::optional<key_material> key;
     std::optional<algorithm> a;

@@ -61,8 +61,7 @@ std::string current_key_id(const keygen_options& o, const secret_buffer& passphr
 
 template <class Alg>
 int keygen_pem(const keygen_options& o, const std::string& out) {
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     const std::string current_kid = o.next ? current_key_id<Alg>(o, passphrase) : std::string();
     const jwt::private_key key = generate_key<Alg>(o);
     // The library's own checks (type, curve, size, a test signature) before the file exists.
@@ -84,7 +83,8 @@ int keygen_pem(const keygen_options& o, const std::string& out) {
     if (key_kind_of<Alg>() == key_kind::rsa) kind = "RSA " + std::to_string(info.bits) + "-bit";
     if (key_kind_of<Alg>() == key_kind::ec) kind = "EC " + info.curve;
     std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n", with_article("new " + kind).c_str(),
-                 out.c_str(), passphrase.empty() ? "" : ", encrypted with the passphrase");
+                 out.c_str(),
+                 passphrase.empty() ? "" : (", encrypted with the passphrase from " + passphrase_source()).c_str());
     if (!o.next) {
         std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key %s into the vendor's\n",
                      o.public_out.empty() ? "above" : ("in '" + o.public_out + "'").c_str());

@@ -50,8 +50,7 @@ int run_pubkey(const pubkey_options& o) {
         throw usage_error("--format " + o.format + " prints one key, and " + std::to_string(keys.size()) +
                           " were given; use --format jwks for one JWK Set of them all, or run pubkey once per key");
     }
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     std::vector<std::string> jwks;
     std::vector<std::string> kids;  // each key's thumbprint, to refuse a key given twice
     for (const std::string& file : keys) {

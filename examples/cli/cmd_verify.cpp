@@ -127,8 +127,7 @@ int run_verify(const verify_options& o) {
     const std::string token = read_token(o.token);
     if (!o.jwks_url.empty()) return verify_remote(o, rules, leeway, token);
 
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     const key_material key = load_key(o.key, passphrase.view(), kid_of(token));
     // The algorithm comes from the key (or --alg), never from the token.
     const algorithm a = choose_algorithm(key, requested);

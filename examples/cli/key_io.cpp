@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <system_error>
 
@@ -96,6 +97,61 @@ secret_buffer read_passphrase_file(const std::filesystem::path& path) {
     return pass;
 }
 
+namespace {
+std::string& passphrase_origin() {
+    static std::string origin;
+    return origin;
+}
+
+/// An encrypted key's refusal, with the key's name and how to give the passphrase.
+jwt::error passphrase_error(const jwt::error& e, const std::string& key) {
+    const std::string ways = std::string("--passphrase-file FILE or the environment variable ") + passphrase_variable +
+                             " (the file wins when both are given)";
+    if (e.value() == jwt::errc::passphrase_required) {
+        return jwt::error(e.value(), "'" + key + "' is encrypted and no passphrase was given: pass it with " + ways);
+    }
+    // The library's message ends with OpenSSL's reason, once; keep that, not the wording.
+    const std::string what = e.what();
+    const std::size_t reason = what.find(" (OpenSSL: ");
+    return jwt::error(e.value(),
+                      "the passphrase from " +
+                          (passphrase_origin().empty() ? std::string("the command line") : passphrase_origin()) +
+                          " is wrong: it does not decrypt '" + key + "' (or the file is damaged)" +
+                          (reason == std::string::npos ? std::string() : what.substr(reason)));
+}
+
+/// Runs load, turning the library's passphrase errors into ones that name key and the fix.
+template <class F>
+auto with_passphrase_help(const std::string& key, F&& load) {
+    try {
+        return std::forward<F>(load)();
+    } catch (const jwt::error& e) {
+        if (e.value() == jwt::errc::passphrase_required || e.value() == jwt::errc::bad_passphrase) {
+            throw passphrase_error(e, key);
+        }
+        throw;
+    }
+}
+}  // namespace
+
+const std::string& passphrase_source() { return passphrase_origin(); }
+
+secret_buffer passphrase_for(const std::string& file) {
+    if (!file.empty()) {
+        secret_buffer pass = read_passphrase_file(file);
+        passphrase_origin() = "--passphrase-file '" + file + "'";
+        return pass;
+    }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the tool runs one thread
+    const char* env = std::getenv(passphrase_variable);
+    if (env != nullptr && *env != '\0') {
+        passphrase_origin() = std::string("the environment variable ") + passphrase_variable;
+        return secret_buffer(std::string_view(env));
+    }
+    passphrase_origin().clear();
+    return {};
+}
+
 bool is_key_uri(const std::string& arg) {
     if (!jwt::looks_like_key_uri(arg)) return false;
     std::error_code ec;
@@ -109,6 +165,10 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
     key.path = uri;
     key.is_uri = true;
     auto priv = jwt::private_key::try_from_uri(uri, passphrase);
+    if (!priv &&
+        (priv.error().value() == jwt::errc::passphrase_required || priv.error().value() == jwt::errc::bad_passphrase)) {
+        throw passphrase_error(priv.error(), uri);
+    }
     if (priv) {
         const std::string provider = priv->provider();
         key.description = describe(priv->info(), "private",
@@ -139,7 +199,8 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
             key.public_key = jwt::public_key::from_pem(text);
             key.description = describe(key.public_key->info(), "public", "PEM");
         } else {
-            key.private_key = jwt::private_key::from_pem(text, passphrase);
+            key.private_key = with_passphrase_help(path.string(),
+                                                   [&] { return jwt::private_key::from_pem(text, passphrase); });
             const std::string provider = key.private_key->provider();
             key.description = describe(key.private_key->info(), "private",
                                        provider == "default"

@@ -46,6 +46,19 @@ struct key_material {
 /// Reads --passphrase-file: the file's bytes without one trailing line break.
 [[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
 
+/// The environment variable that holds an encrypted key's passphrase, for the tool and the
+/// example host backend alike.
+inline constexpr const char* passphrase_variable = "JWTMINT_KEY_PASSPHRASE";
+
+/// The passphrase for an encrypted key: --passphrase-file when given (file), else the
+/// environment variable JWTMINT_KEY_PASSPHRASE when set and not empty, else none. Remembers where
+/// it came from, for load_key's messages. @throws jwt::error key_file_error (an unreadable file)
+[[nodiscard]] secret_buffer passphrase_for(const std::string& file);
+
+/// Where the last passphrase_for found its passphrase: "--passphrase-file 'F'", "the environment
+/// variable JWTMINT_KEY_PASSPHRASE", or "" for none.
+[[nodiscard]] const std::string& passphrase_source();
+
 /// Whether --key's value is a key URI ("handle:0x81000001", "pkcs11:...", "file:...") rather
 /// than a file: it starts with a URI scheme and no file of that name exists.
 [[nodiscard]] bool is_key_uri(const std::string& arg);

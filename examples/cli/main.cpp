@@ -108,7 +108,10 @@ int run(int argc, char** argv) {
                      "written, or neither (not for hs*)")
         ->type_name("FILE");
     keygen->add_flag("--force", kg.force, "Replace existing files (the private key written anew with mode 0600)");
-    keygen->add_option("--passphrase-file", kg.passphrase_file, "Encrypt the PEM key with the passphrase in FILE")
+    keygen
+        ->add_option("--passphrase-file", kg.passphrase_file,
+                     "Encrypt the PEM key with the passphrase in FILE (default: the environment variable "
+                     "JWTMINT_KEY_PASSPHRASE when it is set; --next reads the current key with it too)")
         ->type_name("FILE");
     keygen->add_flag("--next", kg.next,
                      "--out names the current key (it must exist, for the same algorithm): write the next key "
@@ -147,7 +150,10 @@ int run(int argc, char** argv) {
                      "with its thumbprint as kid, its alg and use sig); pem and jwk take one --key")
         ->check(CLI::IsMember({"pem", "jwk", "jwks"}))
         ->capture_default_str();
-    pubkey->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")
+    pubkey
+        ->add_option("--passphrase-file", pk.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     pubkey->footer(
         "Examples:\n"
@@ -194,7 +200,10 @@ int run(int argc, char** argv) {
         ->allow_extra_args(false)
         ->type_name("NAME=JSON");
     auto* sign_now_opt = add_now_option(sign, sign_now, "Issue the token as if it were this Unix time (for tests)");
-    sign->add_option("--passphrase-file", sg.passphrase_file, "Passphrase of an encrypted PEM key")->type_name("FILE");
+    sign->add_option("--passphrase-file", sg.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
+        ->type_name("FILE");
     sign->footer(
         "Prints the token and a newline on stdout.\n"
         "Example:\n"
@@ -237,7 +246,10 @@ int run(int argc, char** argv) {
     verify->add_option("--iss", vf.iss, "Require this issuer");
     verify->add_option("--aud", vf.aud, "Require this audience (a token with an aud is refused without it)");
     verify->add_option("--sub", vf.sub, "Require this subject");
-    verify->add_option("--passphrase-file", vf.passphrase_file, "Passphrase of an encrypted PEM key")
+    verify
+        ->add_option("--passphrase-file", vf.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     verify->footer(
         "Exit status: 0 valid (header and claims as JSON on stdout), 1 refused ('error: <code>: "
@@ -290,7 +302,10 @@ int run(int argc, char** argv) {
     doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");
     add_policy_options(doctor, dr.policy);
     add_now_option(doctor, doctor_now, "Check as if it were this Unix time");
-    doctor->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
+    doctor
+        ->add_option("--passphrase-file", dr.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     doctor->add_flag("--allow-warnings", dr.allow_warnings, "Exit 0 when checks only warn (none failed)");
     doctor->add_flag("--json", dr.json,

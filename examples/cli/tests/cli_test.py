@@ -432,6 +432,69 @@ class BearerTokenTest(CliTestCase):
                 self.assertOk(run("verify", "--key", self.key + ".pub", stdin=pasted))
 
 
+class PassphraseTest(CliTestCase):
+    """Every command that reads a private key takes its passphrase from --passphrase-file or from
+    JWTMINT_KEY_PASSPHRASE (the file wins); a missing or wrong passphrase is one clear line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.path("enc.pem")
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc",
+                "-pass", "pass:right horse", "-out", cls.key)
+        os.chmod(cls.key, 0o600)
+        cls.pub = openssl("pkey", "-in", cls.key, "-passin", "pass:right horse", "-pubout").decode()
+        cls.right = cls.write("right.txt", "right horse\n")
+        cls.wrong = cls.write("wrong.txt", "wrong horse\n")
+
+    def run_env(self, *args, passphrase=None):
+        env = {k: v for k, v in os.environ.items() if k != "JWTMINT_KEY_PASSPHRASE"}
+        if passphrase is not None:
+            env["JWTMINT_KEY_PASSPHRASE"] = passphrase
+        return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=60, env=env, input="")
+
+    def commands(self):
+        """(name, argv) of each command that reads the private key."""
+        token = assemble({"alg": "ES256", "typ": "JWT"}, {"roles": ["A"]}, b"x" * 64)
+        return (("pubkey", ["pubkey", "--key", self.key]),
+                ("sign", ["sign", "--key", self.key, "--role", "A"]),
+                ("verify", ["verify", "--key", self.key, token]),
+                ("keygen --next", ["keygen", "es256", "--next", "--out", self.key]))
+
+    def test_environment_variable(self):
+        p = self.assertOk(self.run_env("pubkey", "--key", self.key, passphrase="right horse"))
+        self.assertEqual(p.stdout, self.pub)
+        token = self.assertOk(self.run_env("sign", "--key", self.key, "--role", "A", passphrase="right horse")).stdout
+        pyjwt.decode(token.strip(), self.pub, algorithms=["ES256"])
+
+    def test_file_wins_over_the_environment(self):
+        p = self.assertOk(self.run_env("pubkey", "--key", self.key, "--passphrase-file", self.right,
+                                       passphrase="wrong horse"))
+        self.assertEqual(p.stdout, self.pub)
+
+    def test_no_passphrase_names_both_ways(self):
+        for name, argv in self.commands():
+            with self.subTest(command=name):
+                line = self.assertErrorLine(self.run_env(*argv), 2, "passphrase_required", self.key)
+                self.assertIn("--passphrase-file", line)
+                self.assertIn("JWTMINT_KEY_PASSPHRASE", line)
+                self.assertNotIn("openssl pkey", line)  # no decrypted copy of the key on disk
+        p = self.run_env("doctor", "--key", self.key)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("JWTMINT_KEY_PASSPHRASE", [l for l in p.stdout.splitlines() if "key loads" in l][0])
+
+    def test_wrong_passphrase_is_one_clear_message(self):
+        for name, argv in self.commands():
+            for extra, env, origin in ((["--passphrase-file", self.wrong], None, "--passphrase-file"),
+                                       ([], "wrong horse", "JWTMINT_KEY_PASSPHRASE")):
+                with self.subTest(command=name, origin=origin):
+                    line = self.assertErrorLine(self.run_env(*argv, *extra, passphrase=env), 2, "bad_passphrase")
+                    self.assertIn("passphrase", line)
+                    self.assertIn("is wrong", line)
+                    self.assertIn(origin, line)
+                    self.assertLessEqual(line.count("bad decrypt"), 1, line)
+
+
 class PubkeyTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
