@@ -248,9 +248,9 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
                        "key_mismatch: '" + c.o.public_key + "' is the public key of the next key '" + c.next_path +
                            "' (kid " + pasted_kid + "), which does not sign yet; the key that signs is '" + c.o.key +
                            "' (kid " + c.vendor_kid +
-                           "): the vendor refuses every token until the next key is promoted",
-                       "promote it (mv " + c.next_path + " " + c.o.key +
-                           ", then SIGHUP the backend), or paste the PEM of kid " + c.vendor_kid +
+                           "): the vendor refuses every token until the next key is promoted (mv " + c.next_path + " " +
+                           c.o.key + ", then SIGHUP the backend)",
+                       "promote it so, or paste the PEM of kid " + c.vendor_kid +
                            " printed below back into the vendor's settings");
         } else {
             c.list.add(verdict::fail, "public key match",

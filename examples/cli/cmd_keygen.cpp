@@ -213,7 +213,7 @@ int keygen(const keygen_options& o) {
                                  : "make sure nothing uses the old key";
         throw jwt::error(
             jwt::errc::key_file_error,
-            "'" + out + "' already exists and keygen never overwrites a key without --force (" + fix +
+            "'" + out + "' already exists; keygen never overwrites a key without --force (" + fix +
                 " first); to print its public key again: jwtmint pubkey --key " + out + " > public_key.pem" +
                 (o.public_out.empty() ? " (and --public-out FILE writes a new key's public key to a file, so a '>' "
                                         "redirect cannot empty the old one)"
