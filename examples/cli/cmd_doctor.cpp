@@ -230,7 +230,16 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
     }
     std::optional<jwt::verifier<Alg>> v;
     try {
-        v.emplace(make_verifier<Alg>(load_key(c.o.public_key, passphrase.view())));
+        const key_material pasted = load_key(c.o.public_key, passphrase.view());
+        if (pasted.private_key) {
+            c.list.add(verdict::fail, "public key match",
+                       "'" + c.o.public_key + "' holds " + with_article(pasted.description) +
+                           ", not a public key: the vendor's settings take the public key, and a private key never "
+                           "leaves the server",
+                       "paste the output of: jwtmint pubkey --key " + c.o.public_key);
+            return;
+        }
+        v.emplace(make_verifier<Alg>(pasted));
     } catch (const jwt::error& e) {
         if (e.value() == jwt::errc::key_file_error) throw;
         c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + e.what());

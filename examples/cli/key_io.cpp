@@ -182,6 +182,25 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
     return key;
 }
 
+key_material load_pem_key(const std::filesystem::path& path, std::string_view text, std::string_view passphrase) {
+    key_material key;
+    key.path = path;
+    const std::string_view label = jwtmint_examples::first_pem_label(text);
+    if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
+        key.public_key = jwt::public_key::from_pem(text);
+        key.description = describe(key.public_key->info(), "public", "PEM");
+    } else {
+        key.private_key = with_passphrase_help(path.string(),
+                                               [&] { return jwt::private_key::from_pem(text, passphrase); });
+        const std::string provider = key.private_key->provider();
+        key.description = describe(key.private_key->info(), "private",
+                                   provider == "default"
+                                       ? "PEM"
+                                       : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
+    }
+    return key;
+}
+
 }  // namespace
 
 key_material load_key(const std::filesystem::path& path, std::string_view passphrase, std::string_view kid_hint) {
@@ -194,20 +213,13 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
 
     const key_file_kind kind = classify_key_bytes(text);
     if (kind == key_file_kind::pem) {
-        const std::string_view label = jwtmint_examples::first_pem_label(text);
-        if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
-            key.public_key = jwt::public_key::from_pem(text);
-            key.description = describe(key.public_key->info(), "public", "PEM");
-        } else {
-            key.private_key = with_passphrase_help(path.string(),
-                                                   [&] { return jwt::private_key::from_pem(text, passphrase); });
-            const std::string provider = key.private_key->provider();
-            key.description = describe(key.private_key->info(), "private",
-                                       provider == "default"
-                                           ? "PEM"
-                                           : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
+        try {
+            return load_pem_key(path, text, passphrase);
+        } catch (const jwt::error& e) {
+            // The library's PEM messages describe the text ("line 3 starts with spaces ..."): name the file.
+            if (e.value() != jwt::errc::invalid_key) throw;
+            throw jwt::error(e.value(), quoted(path) + ": " + e.what());
         }
-        return key;
     }
     if (kind == key_file_kind::jwk) {
         jwk_key jwk = parse_jwk(text, kid_hint);

@@ -495,6 +495,75 @@ class PassphraseTest(CliTestCase):
                     self.assertLessEqual(line.count("bad decrypt"), 1, line)
 
 
+class PastedKeyTest(CliTestCase):
+    """A public key pasted with its BEGIN or END line lost, indented or on one line is refused with
+    what is wrong and the fix (not read as an HMAC secret); CRLF line ends just work."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+        with open(cls.key + ".pub") as f:
+            cls.pub = f.read()
+        with open(cls.key) as f:
+            cls.priv = f.read()
+
+    def verify_with(self, name, text):
+        token = self.sign(self.key)
+        return run("verify", "--key", self.write(name, text), token)
+
+    def test_each_damage_is_named_with_its_fix(self):
+        lines = self.pub.splitlines(keepends=True)
+        body = "".join(lines[1:-1])
+        cases = (
+            ("no-begin.pem", "".join(lines[1:]), ("no BEGIN line", "add the line '-----BEGIN PUBLIC KEY-----'")),
+            ("no-end.pem", "".join(lines[:-1]), ("no END line", "add the line '-----END PUBLIC KEY-----'")),
+            ("bare.pem", body, ("add the BEGIN/END lines", "'-----BEGIN PUBLIC KEY-----' before it")),
+            ("spaces.pem", "".join("    " + l for l in lines), ("starts with spaces or tabs", "remove the indentation")),
+            ("tabs.pem", lines[0] + "".join("\t" + l for l in lines[1:]), ("line 2 starts with spaces or tabs",)),
+            ("one-line.pem", self.pub.replace("\n", " ").strip(),
+             ("on one line", "'-----BEGIN PUBLIC KEY-----', the base64 body and '-----END PUBLIC KEY-----' on lines")),
+        )
+        for name, text, fragments in cases:
+            with self.subTest(case=name):
+                line = self.assertErrorLine(self.verify_with(name, text), 2, "invalid_key", name)
+                for fragment in fragments:
+                    self.assertIn(fragment, line)
+                self.assertNotIn("HS256", line)  # not taken for an HMAC secret
+
+    def test_private_key_without_begin_line(self):
+        key = self.write("priv-no-begin.pem", "".join(self.priv.splitlines(keepends=True)[1:]))
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A"), 2, "invalid_key",
+                             "add the line '-----BEGIN PRIVATE KEY-----'")
+
+    def test_crlf_line_ends_just_work(self):
+        self.assertOk(self.verify_with("crlf.pem", self.pub.replace("\n", "\r\n")))
+        crlf_key = self.write("crlf-priv.pem", self.priv.replace("\n", "\r\n"))
+        token = self.sign(crlf_key)
+        pyjwt.decode(token, self.pub, algorithms=["ES256"])
+
+    def test_public_and_private_swapped(self):
+        line = self.assertErrorLine(run("sign", "--key", self.key + ".pub", "--role", "A"), 2, "private_key_required")
+        self.assertIn("public key", line)
+        self.assertIn("signing needs the private key", line)
+        p = run("doctor", "--key", self.key, "--public", self.key)
+        self.assertEqual(p.returncode, 1)
+        match = [l for l in p.stdout.splitlines() if l[7:].startswith("public key match")][0]
+        self.assertTrue(match.startswith("[FAIL]"), match)
+        self.assertIn("private key", match)
+        self.assertIn(f"jwtmint pubkey --key {self.key}", match)
+
+    def test_text_secrets_still_work_for_hs256(self):
+        # a secret in standard base64 (as `openssl rand -base64 48` makes one) and typed text
+        for name, secret in (("b64.secret", base64.b64encode(os.urandom(48)).decode()),
+                             ("typed.secret", "correct horse battery staple, and then some more")):
+            with self.subTest(secret=name):
+                path = self.write(name, secret)
+                token = self.sign(path)
+                self.assertEqual(pyjwt.decode(token, secret, algorithms=["HS256"])["roles"], ["Accounting Team"])
+                self.assertOk(run("verify", "--key", path, token))
+
+
 class PubkeyTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
