@@ -389,13 +389,12 @@ void check_token_times(context& c, const unverified_token& t) {
         c.list.add(verdict::fail, "token expiry", "no exp: the token never expires",
                    "mint it with a lifetime of minutes");
     } else if (*exp <= c.now) {
-        c.list.add(verdict::fail, "token expiry", describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")",
+        c.list.add(verdict::fail, "token expiry", describe_expiry(*exp, c.now),
                    "mint tokens when the widget asks for them (the Live Chat resolver)");
     } else if (nbf && *nbf > c.now) {
-        c.list.add(verdict::fail, "token expiry",
-                   "not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, c.now) + ")");
+        c.list.add(verdict::fail, "token expiry", describe_not_before(*nbf, c.now));
     } else {
-        c.list.add(verdict::ok, "token expiry", describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")");
+        c.list.add(verdict::ok, "token expiry", describe_expiry(*exp, c.now));
     }
 
     if (!iat) {

@@ -163,7 +163,7 @@ int run(int argc, char** argv) {
 
     // sign
     cli::sign_options sg;
-    sg.ttl = cli::format_span(jwt::default_lifetime.count());
+    sg.ttl = cli::format_duration_option(jwt::default_lifetime.count());
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
     sign->add_option(

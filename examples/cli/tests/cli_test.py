@@ -564,6 +564,59 @@ class PastedKeyTest(CliTestCase):
                 self.assertOk(run("verify", "--key", path, token))
 
 
+class TimeFormatTest(CliTestCase):
+    """One form for a time in every command: absolute UTC and relative, e.g.
+    "2026-05-12T15:43:20Z (50 min ago)"; JSON keeps the numeric seconds."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+
+    def outputs(self, token, now):
+        """(verify, inspect, doctor) runs on token at the Unix time now."""
+        return (run("verify", "--key", self.key + ".pub", "--now", now, token),
+                run("inspect", "--now", now, token),
+                run("doctor", "--key", self.key, "--now", now, "--token", token))
+
+    def test_an_expired_token_reads_the_same_everywhere(self):
+        token = self.sign(self.key, "--now", T0, "--ttl", "10m", "--email", "ada@example.com")
+        now = T0 + 3600  # exp (T0 + 600) was 3000 s, 50 minutes, ago
+        exp = f"{utc(T0 + 600)} (50 min ago)"
+        verify, inspect, doctor = self.outputs(token, now)
+        self.assertIn(f"token expired {exp};", self.assertErrorLine(verify, 1, "token_expired"))
+        self.assertIn(f"exp  {exp}\n", inspect.stdout)
+        self.assertIn(f"warning: expired {exp};", inspect.stdout)
+        self.assertIn(f"expired {exp}", [l for l in doctor.stdout.splitlines() if "token expiry" in l][0])
+        for p in (verify, inspect, doctor):
+            self.assertNotIn("3000 s", p.stdout + p.stderr)
+            self.assertNotIn("50m ago", p.stdout + p.stderr)
+        doc = json.loads(self.assertOk(run("inspect", "--json", "--now", now, token)).stdout)
+        self.assertEqual(doc["times"]["exp"]["unix"], T0 + 600)
+        self.assertEqual(doc["times"]["exp"]["relative"], "50 min ago")
+
+    def test_a_token_from_the_future_reads_the_same_everywhere(self):
+        token = self.sign(self.key, "--now", T0, "--ttl", "10m", "--email", "ada@example.com")
+        now = T0 - 1000  # iat is 16 min 40 s ahead
+        iat = f"{utc(T0)} (in 16 min 40 s)"
+        verify, inspect, doctor = self.outputs(token, now)
+        self.assertIn(f"token was issued {iat};", self.assertErrorLine(verify, 1, "token_not_yet_valid"))
+        self.assertIn(f"iat  {iat}\n", inspect.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (in 26 min 40 s)\n", inspect.stdout)
+        self.assertIn(f"issued {iat}", [l for l in doctor.stdout.splitlines() if "clock skew" in l][0])
+        self.assertIn(f"expires {utc(T0 + 600)} (in 26 min 40 s)",
+                      [l for l in doctor.stdout.splitlines() if "token expiry" in l][0])
+
+    def test_spans_read_the_same_in_sign_inspect_and_doctor(self):
+        line = self.assertErrorLine(run("sign", "--key", self.key, "--role", "A", "--ttl", "11m"), 2, "usage")
+        self.assertIn("the 10 min ceiling", line)
+        token = self.sign(self.key, "--now", T0, "--ttl", "9m30s", "--email", "ada@example.com")
+        self.assertIn("lifetime  9 min 30 s (exp - iat)", run("inspect", "--now", T0, token).stdout)
+        doctor = run("doctor", "--key", self.key, "--now", T0, "--token", token).stdout
+        self.assertIn("9 min 30 s (at most 10 min)", doctor)
+        self.assertIn(f"expires {utc(T0 + 570)} (in 9 min 30 s)", doctor)
+
+
 class PubkeyTest(CliTestCase):
     @classmethod
     def setUpClass(cls):
@@ -1172,9 +1225,9 @@ class InspectTest(CliTestCase):
         token = self.pyjwt_token({"email": "ada@example.com", "roles": ["Accounting Team"], "iat": T0, "exp": T0 + 600})
         p = self.inspect(token, T0 + 2)
         self.assertTrue(p.stdout.startswith("NOT VERIFIED"), p.stdout[:80])
-        self.assertIn(f"iat  {utc(T0)}  issued 2s ago", p.stdout)
-        self.assertIn(f"exp  {utc(T0 + 600)}  expires in 9m 58s", p.stdout)
-        self.assertIn("lifetime  10m", p.stdout)
+        self.assertIn(f"iat  {utc(T0)} (2 s ago)\n", p.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (in 9 min 58 s)\n", p.stdout)
+        self.assertIn("lifetime  10 min (exp - iat)", p.stdout)
         self.assertIn("'Accounting Team'", p.stdout)
         self.assertIn("identity: ada@example.com (from email)", p.stdout)
         self.assertIn("warnings: none", p.stdout)
@@ -1184,18 +1237,18 @@ class InspectTest(CliTestCase):
     def test_expired(self):
         token = self.pyjwt_token({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 600})
         p = self.inspect(token, T0 + 780)
-        self.assertIn(f"exp  {utc(T0 + 600)}  expired 3m ago", p.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (3 min ago)\n", p.stdout)
         w = self.warnings(p.stdout)
         self.assertEqual(len(w), 1)
-        self.assertIn("expired 3m ago", w[0])
+        self.assertIn(f"expired {utc(T0 + 600)} (3 min ago)", w[0])
 
     def test_each_warning(self):
         cases = {
             "no role claim": ({"email": "a@example.com", "iat": T0, "exp": T0 + 60}, "no 'roles' claim"),
-            "long lifetime": ({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 3600}, "lifetime 1h"),
+            "long lifetime": ({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 3600}, "lifetime 1 h is above 10 min"),
             "no identity": ({"roles": ["A"], "iat": T0, "exp": T0 + 60}, "no identity"),
             "no exp": ({"email": "a@example.com", "roles": ["A"], "iat": T0}, "no exp"),
-            "future iat": ({"email": "a@example.com", "roles": ["A"], "iat": T0 + 300, "exp": T0 + 600}, "in the future"),
+            "future iat": ({"email": "a@example.com", "roles": ["A"], "iat": T0 + 300, "exp": T0 + 600}, "clock is ahead"),
             "bad role claim": ({"email": "a@example.com", "roles": 7, "iat": T0, "exp": T0 + 60}, "'roles' claim"),
         }
         for name, (payload, expected) in cases.items():
@@ -1224,7 +1277,7 @@ class InspectTest(CliTestCase):
         self.assertIs(doc["verified"], False)
         self.assertEqual(doc["claims"], {"roles": ["A"], "iat": T0, "exp": T0 + 600})
         self.assertEqual(doc["times"]["exp"]["utc"], utc(T0 + 600))
-        self.assertEqual(doc["times"]["exp"]["relative"], "expires in 9m 58s")
+        self.assertEqual(doc["times"]["exp"]["relative"], "in 9 min 58 s")
         self.assertEqual(len(doc["warnings"]), 1)
         self.assertIn("NOT VERIFIED", p.stderr)
 
@@ -2040,7 +2093,7 @@ class PolicyFileTest(CliTestCase):
         p = run("sign", "--key", self.rsa, "--role", "Support Team", "--policy", self.policy, "--ttl", "6m")
         self.assertNoCrash(p)
         self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("5m", p.stderr)
+        self.assertIn("the 5 min ceiling", p.stderr)
 
     def test_the_sample_policy(self):
         sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "widget-policy.json")
