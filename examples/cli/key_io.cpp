@@ -176,7 +176,7 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
         key.private_key = std::move(*priv);
         return key;
     }
-    if (priv.error().value() != jwt::errc::private_key_required) throw priv.error();
+    if (priv.error().value() != jwt::errc::private_key_required) throw jwt::error(priv.error());
     key.public_key = jwt::public_key::from_uri(uri);
     key.description = describe(key.public_key->info(), "public", "key URI");
     return key;
@@ -362,7 +362,7 @@ std::filesystem::path write_temporary(const new_file& f) {
         if (RAND_bytes(rnd, sizeof rnd) != 1) file_error("cannot pick a temporary file name (RAND_bytes failed)");
         std::string suffix;
         for (const unsigned char c : rnd) suffix += "0123456789abcdef"[c & 0xF];
-        const std::filesystem::path temp = dir / ("." + f.path.filename().string() + ".tmp-" + suffix);
+        std::filesystem::path temp = dir / ("." + f.path.filename().string() + ".tmp-" + suffix);
         const int fd = create_exclusive(temp, f.mode);
         if (fd < 0) {
             if (errno == EEXIST) continue;

@@ -208,13 +208,15 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
             const std::size_t close = line.find(dashes, begin_mark.size());
             if (line.substr(0, begin_mark.size()) == begin_mark && close != std::string_view::npos &&
                 close + dashes.size() != line.size()) {
-                const std::string one_label(line.substr(begin_mark.size(), close - begin_mark.size()));
-                return fail(errc::invalid_key,
-                            subject + " has its PEM block on one line (" + line_no(line_number) +
-                                ": its line breaks became spaces, as a web form or an environment variable may give "
-                                "it): put '-----BEGIN " +
-                                one_label + "-----', the base64 body and '-----END " + one_label +
-                                "-----' on lines of their own");
+                const std::string_view one_label = line.substr(begin_mark.size(), close - begin_mark.size());
+                std::string message = subject + " has its PEM block on one line (" + line_no(line_number);
+                message += ": its line breaks became spaces, as a web form or an environment variable may give it): ";
+                message += "put '-----BEGIN ";
+                message += one_label;
+                message += "-----', the base64 body and '-----END ";
+                message += one_label;
+                message += "-----' on lines of their own";
+                return fail(errc::invalid_key, message);
             }
             if (line.substr(0, begin_mark.size()) != begin_mark || line.size() < begin_mark.size() + dashes.size() ||
                 line.substr(line.size() - dashes.size()) != dashes) {
