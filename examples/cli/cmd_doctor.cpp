@@ -103,6 +103,12 @@ struct context {
     std::string vendor_pem{}, vendor_kid{};
     /// The next key of a rotation, when there is one that loads: its file, public key and kid.
     std::string next_path{}, next_pem{}, next_kid{};
+
+    /// Where the public keys are shown: after the checks, or in the JSON object's members.
+    [[nodiscard]] std::string below(bool next = false) const {
+        if (!list.json()) return "printed below";
+        return next ? "in next_public_key" : "in vendor_public_key";
+    }
 };
 
 /// The RFC 7638 thumbprint of key's public half; "" for a secret or a key without one.
@@ -127,7 +133,7 @@ void check_vendor_key(context& c, const key_material& key) {
         c.vendor_kid = thumbprint_of(key);
         c.list.add(verdict::ok, "vendor key",
                    "the vendor's settings must hold the public key of '" + c.o.key + "', the key that signs (" +
-                       std::string(Alg::alg) + ", kid " + c.vendor_kid + "; its PEM is printed below)");
+                       std::string(Alg::alg) + ", kid " + c.vendor_kid + "; its PEM is " + c.below() + ")");
     }
 }
 
@@ -184,8 +190,8 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
                    "'" + path + "' (kid " + kid +
                        ") is the next key, which does not sign yet: publish it beside the current one; the vendor "
                        "holds one key, so when you promote it (mv " +
-                       path + " " + c.o.key +
-                       ", then SIGHUP the backend) paste its public key, printed below, into the vendor's "
+                       path + " " + c.o.key + ", then SIGHUP the backend) paste its public key, " + c.below() +
+                       ", into the vendor's "
                        "settings at the same time");
     }
 }
@@ -259,13 +265,13 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
                            "' (kid " + c.vendor_kid +
                            "): the vendor refuses every token until the next key is promoted (mv " + c.next_path + " " +
                            c.o.key + ", then SIGHUP the backend)",
-                       "promote it so, or paste the PEM of kid " + c.vendor_kid +
-                           " printed below back into the vendor's settings");
+                       "promote it so, or paste the PEM of kid " + c.vendor_kid + " " + c.below() +
+                           " back into the vendor's settings");
         } else {
             c.list.add(verdict::fail, "public key match",
                        "key_mismatch: '" + c.o.public_key + "' (kid " + pasted_kid + ") is not the public key of '" +
                            c.o.key + "' (kid " + c.vendor_kid + "), which signs: the vendor refuses every token",
-                       "paste the PEM of kid " + c.vendor_kid + " printed below into the vendor's settings");
+                       "paste the PEM of kid " + c.vendor_kid + " " + c.below() + " into the vendor's settings");
         }
         return;
     }
