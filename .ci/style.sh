@@ -49,6 +49,7 @@ usual=(
   tests/jwk_test.cpp               # JWKs, jwks_verifier; core_helpers.hpp, support.hpp
   tests/key_ring_test.cpp          # key_ring<Signer> with jwtmint's signers, an application's and HMAC
   tests/kms_signer_test.cpp        # kms_signer<Alg> against a stand-in KMS, with the builder and a key ring
+  tests/pem_paste_test.cpp         # detail/pem.hpp: pasted keys that lost a line, indented, on one line
   examples/host_backend/main.cpp   # login_policy from JSON, key files, the server's set-up
   examples/host_backend/http.cpp   # the HTTP/1.1 server: epoll loops, parsing under limits, shutdown
   examples/host_backend/sessions.cpp        # the session store: digests, two recency lists, caps

@@ -15,6 +15,8 @@
 #include "policy.hpp"
 #include "token_view.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -26,35 +28,60 @@ namespace {
 
 enum class verdict { ok, warn, fail, skip };
 
-/// Prints each check as it is made and keeps the tally.
+/// Keeps the tally and each check: printed as it is made (text), or kept for one JSON object.
 class checklist {
 public:
-    void add(verdict v, const char* name, const std::string& detail) {
+    explicit checklist(bool json) : json_(json), checks_(nlohmann::json::array()) {}
+
+    /// One check: what was found (message) and, where it can be told apart, what to do (fix).
+    void add(verdict v, const char* name, const std::string& message, const std::string& fix = {}) {
         const char* tag = "[ ok ]";
+        const char* outcome = "ok";
         switch (v) {
             case verdict::ok: ++ok_; break;
             case verdict::warn:
                 tag = "[warn]";
+                outcome = "warn";
                 ++warn_;
                 break;
             case verdict::fail:
                 tag = "[FAIL]";
+                outcome = "fail";
                 ++fail_;
                 break;
             case verdict::skip:
                 tag = "[skip]";
+                outcome = "skip";
                 ++skip_;
                 break;
         }
-        std::printf("%s %-17s %s\n", tag, name, one_line(detail).c_str());
+        if (json_) {
+            checks_.push_back({{"name", name},
+                               {"outcome", outcome},
+                               {"message", message},
+                               {"fix", fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(fix)}});
+            return;
+        }
+        const std::string line = fix.empty() ? message : message + "; " + fix;
+        std::printf("%s %-17s %s\n", tag, name, one_line(line).c_str());
     }
+    /// Prints the summary line (text) and returns the exit status.
     [[nodiscard]] int exit_status(bool allow_warnings) const {
-        std::printf("doctor: %d ok, %d warning%s, %d failed, %d skipped\n", ok_, warn_, warn_ == 1 ? "" : "s", fail_,
-                    skip_);
+        if (!json_) {
+            std::printf("doctor: %d ok, %d warning%s, %d failed, %d skipped\n", ok_, warn_, warn_ == 1 ? "" : "s",
+                        fail_, skip_);
+        }
         return fail_ > 0 || (!allow_warnings && warn_ > 0) ? exit_refused : exit_ok;
     }
+    [[nodiscard]] bool json() const noexcept { return json_; }
+    [[nodiscard]] nlohmann::json summary() const {
+        return {{"ok", ok_}, {"warn", warn_}, {"fail", fail_}, {"skip", skip_}};
+    }
+    [[nodiscard]] const nlohmann::json& checks() const noexcept { return checks_; }
 
 private:
+    bool json_;
+    nlohmann::json checks_;
     int ok_ = 0, warn_ = 0, fail_ = 0, skip_ = 0;
 };
 
@@ -76,6 +103,12 @@ struct context {
     std::string vendor_pem{}, vendor_kid{};
     /// The next key of a rotation, when there is one that loads: its file, public key and kid.
     std::string next_path{}, next_pem{}, next_kid{};
+
+    /// Where the public keys are shown: after the checks, or in the JSON object's members.
+    [[nodiscard]] std::string below(bool next = false) const {
+        if (!list.json()) return "printed below";
+        return next ? "in next_public_key" : "in vendor_public_key";
+    }
 };
 
 /// The RFC 7638 thumbprint of key's public half; "" for a secret or a key without one.
@@ -100,7 +133,7 @@ void check_vendor_key(context& c, const key_material& key) {
         c.vendor_kid = thumbprint_of(key);
         c.list.add(verdict::ok, "vendor key",
                    "the vendor's settings must hold the public key of '" + c.o.key + "', the key that signs (" +
-                       std::string(Alg::alg) + ", kid " + c.vendor_kid + "; its PEM is printed below)");
+                       std::string(Alg::alg) + ", kid " + c.vendor_kid + "; its PEM is " + c.below() + ")");
     }
 }
 
@@ -127,11 +160,8 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
             path = jwtmint_examples::next_key_path(c.o.key).string();
             std::error_code ec;
             if (!std::filesystem::exists(path, ec)) {
-                c.list.add(verdict::skip, "next key",
-                           "none beside the key ('" + path +
-                               "' does not exist); to rotate, make one with: jwtmint "
-                               "keygen " +
-                               lower(Alg::alg) + " --next --out " + c.o.key);
+                c.list.add(verdict::skip, "next key", "none beside the key ('" + path + "' does not exist)",
+                           "to rotate, make one with: jwtmint keygen " + lower(Alg::alg) + " --next --out " + c.o.key);
                 return;
             }
         }
@@ -149,7 +179,8 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
         if (kid == c.vendor_kid) {
             c.list.add(verdict::warn, "next key",
                        "'" + path + "' holds the same key as '" + c.o.key + "' (kid " + kid +
-                           "): it was copied, not moved, when it was promoted; remove it (rm " + path + ")");
+                           "): it was copied, not moved, when it was promoted",
+                       "remove it (rm " + path + ")");
             return;
         }
         c.next_path = path;
@@ -159,8 +190,8 @@ void check_next_key(context& c, const secret_buffer& passphrase) {
                    "'" + path + "' (kid " + kid +
                        ") is the next key, which does not sign yet: publish it beside the current one; the vendor "
                        "holds one key, so when you promote it (mv " +
-                       path + " " + c.o.key +
-                       ", then SIGHUP the backend) paste its public key, printed below, into the vendor's "
+                       path + " " + c.o.key + ", then SIGHUP the backend) paste its public key, " + c.below() +
+                       ", into the vendor's "
                        "settings at the same time");
     }
 }
@@ -186,14 +217,11 @@ void check_file_mode(context& c, const key_material& key) {
     static_cast<void>(std::snprintf(text, sizeof text, "%04o", mode));  // at most 07777: fits
     if ((mode & 0007U) != 0) {
         c.list.add(verdict::fail, "key file mode",
-                   std::string("mode ") + text + ": every user on this machine can read the key; run: chmod 600 " +
-                       c.o.key);
+                   std::string("mode ") + text + ": every user on this machine can read the key",
+                   "run: chmod 600 " + c.o.key);
     } else if ((mode & 0070U) != 0) {
-        c.list.add(verdict::warn, "key file mode",
-                   std::string("mode ") + text +
-                       ": the file's group can read the key; unless that is the service's "
-                       "own group, run: chmod 600 " +
-                       c.o.key);
+        c.list.add(verdict::warn, "key file mode", std::string("mode ") + text + ": the file's group can read the key",
+                   "unless that is the service's own group, run: chmod 600 " + c.o.key);
     } else {
         c.list.add(verdict::ok, "key file mode", std::string("mode ") + text + ": only the owner can read it");
     }
@@ -202,14 +230,22 @@ void check_file_mode(context& c, const key_material& key) {
 template <class Alg>
 void check_public_match(context& c, const Alg& signer, const secret_buffer& passphrase) {
     if (c.o.public_key.empty()) {
-        c.list.add(verdict::skip, "public key match",
-                   "no --public given; pass the key pasted into the vendor's settings to compare "
-                   "it with this one");
+        c.list.add(verdict::skip, "public key match", "no --public given",
+                   "pass the key pasted into the vendor's settings to compare it with this one");
         return;
     }
     std::optional<jwt::verifier<Alg>> v;
     try {
-        v.emplace(make_verifier<Alg>(load_key(c.o.public_key, passphrase.view())));
+        const key_material pasted = load_key(c.o.public_key, passphrase.view());
+        if (pasted.private_key) {
+            c.list.add(verdict::fail, "public key match",
+                       "'" + c.o.public_key + "' holds " + with_article(pasted.description) +
+                           ", not a public key: the vendor's settings take the public key, and a private key never "
+                           "leaves the server",
+                       "paste the output of: jwtmint pubkey --key " + c.o.public_key);
+            return;
+        }
+        v.emplace(make_verifier<Alg>(pasted));
     } catch (const jwt::error& e) {
         if (e.value() == jwt::errc::key_file_error) throw;
         c.list.add(verdict::fail, "public key match", "'" + c.o.public_key + "': " + e.what());
@@ -228,14 +264,14 @@ void check_public_match(context& c, const Alg& signer, const secret_buffer& pass
                            "' (kid " + pasted_kid + "), which does not sign yet; the key that signs is '" + c.o.key +
                            "' (kid " + c.vendor_kid +
                            "): the vendor refuses every token until the next key is promoted (mv " + c.next_path + " " +
-                           c.o.key + ", then SIGHUP the backend), or paste the PEM of kid " + c.vendor_kid +
-                           " printed below back into the vendor's settings");
+                           c.o.key + ", then SIGHUP the backend)",
+                       "promote it so, or paste the PEM of kid " + c.vendor_kid + " " + c.below() +
+                           " back into the vendor's settings");
         } else {
             c.list.add(verdict::fail, "public key match",
                        "key_mismatch: '" + c.o.public_key + "' (kid " + pasted_kid + ") is not the public key of '" +
-                           c.o.key + "' (kid " + c.vendor_kid +
-                           "), which signs: the vendor refuses every token; paste the PEM of kid " + c.vendor_kid +
-                           " printed below into the vendor's settings");
+                           c.o.key + "' (kid " + c.vendor_kid + "), which signs: the vendor refuses every token",
+                       "paste the PEM of kid " + c.vendor_kid + " " + c.below() + " into the vendor's settings");
         }
         return;
     }
@@ -286,10 +322,9 @@ void check_roles(context& c, const unverified_token& t) {
             c.list.add(verdict::skip, "token roles", "no '" + claim + "' claim (--general: none is required)");
             return;
         }
-        c.list.add(verdict::fail, "token roles",
-                   "no '" + claim +
-                       "' claim: the vendor refuses the token (its 'Attribute name' setting "
-                       "names the role claim; pass --role-claim if it is not '" +
+        c.list.add(verdict::fail, "token roles", "no '" + claim + "' claim: the vendor refuses the token",
+                   "mint it with the user's roles; the vendor's 'Attribute name' setting names the role claim (pass "
+                   "--role-claim if it is not '" +
                        claim + "')");
         return;
     }
@@ -300,10 +335,9 @@ void check_roles(context& c, const unverified_token& t) {
     }
     const std::vector<std::string>& roles = *parsed;
     if (c.rules.policy.team_roles().empty()) {
-        c.list.add(verdict::skip, "token roles",
-                   quote_list(roles) +
-                       "; pass --known-roles \"A,B\" (or a --policy with team_roles) to check them "
-                       "against the vendor's team roles");
+        c.list.add(verdict::skip, "token roles", quote_list(roles),
+                   "pass --known-roles \"A,B\" (or a --policy with team_roles) to check them against the vendor's "
+                   "team roles");
         return;
     }
     // The policy judges each role as the widget would; the token may hold either form, so a
@@ -358,17 +392,15 @@ void check_token_times(context& c, const unverified_token& t) {
         return;
     }
     if (!exp) {
-        c.list.add(verdict::fail, "token expiry",
-                   "no exp: the token never expires; mint it with a lifetime of minutes");
+        c.list.add(verdict::fail, "token expiry", "no exp: the token never expires",
+                   "mint it with a lifetime of minutes");
     } else if (*exp <= c.now) {
-        c.list.add(verdict::fail, "token expiry",
-                   describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) +
-                       "); mint tokens when the widget asks for them (the Live Chat resolver)");
+        c.list.add(verdict::fail, "token expiry", describe_expiry(*exp, c.now),
+                   "mint tokens when the widget asks for them (the Live Chat resolver)");
     } else if (nbf && *nbf > c.now) {
-        c.list.add(verdict::fail, "token expiry",
-                   "not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, c.now) + ")");
+        c.list.add(verdict::fail, "token expiry", describe_not_before(*nbf, c.now));
     } else {
-        c.list.add(verdict::ok, "token expiry", describe_expiry(*exp, c.now) + " (at " + format_utc(*exp) + ")");
+        c.list.add(verdict::ok, "token expiry", describe_expiry(*exp, c.now));
     }
 
     if (!iat) {
@@ -381,8 +413,8 @@ void check_token_times(context& c, const unverified_token& t) {
         } else if (life > c.max_ttl) {
             c.list.add(verdict::warn, "token lifetime",
                        format_span(life) + " is above " + format_span(c.max_ttl) +
-                           " (the vendor recommends 10 minutes at most; mint on demand instead of "
-                           "on page load)");
+                           " (the vendor recommends 10 minutes at most)",
+                       "mint on demand instead of on page load");
         } else {
             c.list.add(verdict::ok, "token lifetime", format_span(life) + " (at most " + format_span(c.max_ttl) + ")");
         }
@@ -403,8 +435,8 @@ void check_clock_skew(context& c, const std::optional<unverified_token>& t) {
     } else if (*iat > c.now + 60) {
         c.list.add(verdict::fail, "clock skew",
                    "the token was " + describe_issued(*iat, c.now) +
-                       ": the minting server's clock is ahead of this one (or this one is behind); "
-                       "sync both with NTP");
+                       ": the minting server's clock is ahead of this one (or this one is behind)",
+                   "sync both with NTP");
     } else {
         c.list.add(verdict::ok, "clock skew", "the token was " + describe_issued(*iat, c.now));
     }
@@ -417,7 +449,8 @@ void check_identity(context& c, const unverified_token& t) {
     } else {
         c.list.add(verdict::warn, "token identity",
                    "no email, upn or preferred_username: the vendor lets the user in by role, but "
-                   "without an email");
+                   "without an email",
+                   "mint the token with the user's email (jwtmint sign --email, or the builder's email())");
     }
 }
 
@@ -425,7 +458,7 @@ void check_identity(context& c, const unverified_token& t) {
 template <class Alg>
 std::optional<unverified_token> check_token(context& c, const key_material& key, const Alg& signer) {
     if (c.o.token.empty()) {
-        c.list.add(verdict::skip, "token", "no --token given; pass one your backend minted to check it too");
+        c.list.add(verdict::skip, "token", "no --token given", "pass one your backend minted to check it too");
         return std::nullopt;
     }
     const std::string token = read_token(c.o.token);
@@ -461,9 +494,8 @@ void check_system_clock(context& c) {
     // This tool was written in 2025: a clock before that is wrong, and one past 2100 surely is.
     if (year < 2025 || year > 2100) {
         c.list.add(verdict::fail, "system clock",
-                   "now is " + format_utc(c.now) +
-                       ", which cannot be right; tokens minted here carry wrong times (sync "
-                       "the clock with NTP)");
+                   "now is " + format_utc(c.now) + ", which cannot be right; tokens minted here carry wrong times",
+                   "sync the clock with NTP");
     } else {
         c.list.add(verdict::ok, "system clock", "now is " + format_utc(c.now) + (c.o.now ? " (pinned by --now)" : ""));
     }
@@ -496,7 +528,8 @@ std::optional<unverified_token> run_key_checks(context& c, const key_material& k
             c.list.add(verdict::warn, "key strength",
                        detail +
                            "; the file ends with a line break, which is part of the secret: "
-                           "the vendor must hold it too (write secret files without one)");
+                           "the vendor must hold it too",
+                       "write secret files without one");
         } else {
             c.list.add(verdict::ok, "key strength", detail);
         }
@@ -525,10 +558,9 @@ int run_doctor(const doctor_options& o) {
         (void)read_file_bytes(o.public_key, "public key file");  // a missing file is a usage error, before any check
     }
     if (!o.next_key.empty() && !is_key_uri(o.next_key)) (void)read_file_bytes(o.next_key, "next key file");
-    checklist list;
+    checklist list(o.json);
     context c{o, list, now_or(o.now), rules, rules.max_lifetime.count()};
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
 
     std::optional<key_material> key;
     std::optional<algorithm> a;
@@ -558,6 +590,19 @@ int run_doctor(const doctor_options& o) {
     }
     check_system_clock(c);
     check_clock_skew(c, token);
+    if (list.json()) {
+        const auto key_entry = [](const std::string& path, const std::string& kid, const std::string& pem) {
+            return pem.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"file", path}, {"kid", kid}, {"pem", pem}};
+        };
+        const int status = list.exit_status(o.allow_warnings);
+        const nlohmann::json out = {{"checks", list.checks()},
+                                    {"summary", list.summary()},
+                                    {"exit_status", status},
+                                    {"vendor_public_key", key_entry(o.key, c.vendor_kid, c.vendor_pem)},
+                                    {"next_public_key", key_entry(c.next_path, c.next_kid, c.next_pem)}};
+        std::printf("%s\n", out.dump(2).c_str());
+        return status;
+    }
     if (!c.vendor_pem.empty()) {
         std::printf("The vendor's settings must hold this public key (kid %s, the key in '%s', which signs):\n%s",
                     c.vendor_kid.c_str(), o.key.c_str(), c.vendor_pem.c_str());

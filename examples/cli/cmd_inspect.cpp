@@ -113,17 +113,17 @@ void check_times(const unverified_token& t, std::int64_t now, std::int64_t max_t
     const std::optional<std::int64_t> iat = read("iat");
     const std::optional<std::int64_t> nbf = read("nbf");
     const std::optional<std::int64_t> exp = read("exp");
-    if (iat) r.times.push_back({"iat", *iat, describe_issued(*iat, now)});
-    if (nbf) r.times.push_back({"nbf", *nbf, describe_not_before(*nbf, now)});
-    if (exp) r.times.push_back({"exp", *exp, describe_expiry(*exp, now)});
+    if (iat) r.times.push_back({"iat", *iat, format_relative(*iat, now)});
+    if (nbf) r.times.push_back({"nbf", *nbf, format_relative(*nbf, now)});
+    if (exp) r.times.push_back({"exp", *exp, format_relative(*exp, now)});
 
     if (!exp && !t.claims.contains("exp")) {
         r.warnings.emplace_back("no exp: the token never expires; widget tokens should live minutes");
     } else if (exp && *exp <= now) {
-        r.warnings.push_back(describe_expiry(*exp, now) + " (at " + format_utc(*exp) + "); the vendor refuses it");
+        r.warnings.push_back(describe_expiry(*exp, now) + "; the vendor refuses it");
     }
     if (nbf && *nbf > now) {
-        r.warnings.push_back("not valid before " + format_utc(*nbf) + " (" + describe_not_before(*nbf, now) + ")");
+        r.warnings.push_back(describe_not_before(*nbf, now));
     }
     if (iat && *iat > now) {
         r.warnings.push_back(describe_issued(*iat, now) + ": the issuing server's clock is ahead of this one");
@@ -187,7 +187,7 @@ void print_text(const unverified_token& t, const report& r, std::int64_t now, co
     std::printf("times (now %s):\n", format_utc(now).c_str());
     if (r.times.empty()) std::printf("  (no iat, nbf or exp)\n");
     for (const auto& line : r.times) {
-        std::printf("  %s  %s  %s\n", line.name, format_utc(line.value).c_str(), line.relative.c_str());
+        std::printf("  %s  %s\n", line.name, format_time(line.value, now).c_str());
     }
     if (r.lifetime) std::printf("  lifetime  %s (exp - iat)\n", format_span(*r.lifetime).c_str());
     if (!r.roles.empty()) {

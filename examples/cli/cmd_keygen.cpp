@@ -16,6 +16,12 @@ namespace cli {
 
 namespace {
 
+/// Whether path names anything, a dangling symbolic link included.
+bool exists_or_link(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found && !ec;
+}
+
 template <class Alg>
 jwt::private_key generate_key(const keygen_options& o) {
     constexpr key_kind kind = key_kind_of<Alg>();
@@ -55,8 +61,7 @@ std::string current_key_id(const keygen_options& o, const secret_buffer& passphr
 
 template <class Alg>
 int keygen_pem(const keygen_options& o, const std::string& out) {
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     const std::string current_kid = o.next ? current_key_id<Alg>(o, passphrase) : std::string();
     const jwt::private_key key = generate_key<Alg>(o);
     // The library's own checks (type, curve, size, a test signature) before the file exists.
@@ -64,18 +69,25 @@ int keygen_pem(const keygen_options& o, const std::string& out) {
     std::string pem = key.to_pem(passphrase.view());
     const secret_buffer pem_bytes(pem);
     OPENSSL_cleanse(pem.data(), pem.size());
-    write_private_file(out, pem_bytes.view(), o.force);
-
-    // stdout carries only what goes into the vendor's settings, so `> public.pem` works.
-    std::fputs(key.public_key_pem().c_str(), stdout);
+    const std::string public_pem = key.public_key_pem();
+    if (o.public_out.empty()) {
+        write_private_file(out, pem_bytes.view(), o.force);
+        // stdout carries only what goes into the vendor's settings, so `> public.pem` works.
+        std::fputs(public_pem.c_str(), stdout);
+    } else {
+        write_new_files({new_file{out, pem_bytes.view(), 0600}, new_file{o.public_out, public_pem, 0644}}, o.force);
+        std::fprintf(stderr, "jwtmint: wrote the public key to '%s'.\n", o.public_out.c_str());
+    }
     const jwt::key_info info = key.info();
     std::string kind = "Ed25519";
     if (key_kind_of<Alg>() == key_kind::rsa) kind = "RSA " + std::to_string(info.bits) + "-bit";
     if (key_kind_of<Alg>() == key_kind::ec) kind = "EC " + info.curve;
     std::fprintf(stderr, "jwtmint: wrote %s private key to '%s' (mode 0600%s).\n", with_article("new " + kind).c_str(),
-                 out.c_str(), passphrase.empty() ? "" : ", encrypted with the passphrase");
+                 out.c_str(),
+                 passphrase.empty() ? "" : (", encrypted with the passphrase from " + passphrase_source()).c_str());
     if (!o.next) {
-        std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key above into the vendor's\n");
+        std::fprintf(stderr, "jwtmint: it stays on the server; paste the public key %s into the vendor's\n",
+                     o.public_out.empty() ? "above" : ("in '" + o.public_out + "'").c_str());
         std::fprintf(stderr, "         settings (SSO tab, JWT Authorization, algorithm %s).\n", Alg::alg.data());
         std::fprintf(stderr, "jwtmint: sign with: jwtmint sign --key %s%s --role \"Team Role\"\n", out.c_str(),
                      alg_option_for_sign<Alg>().c_str());
@@ -186,12 +198,32 @@ int keygen(const keygen_options& o) {
                              "key without --next: jwtmint keygen " +
                              name + " --out " + o.out + ")");
     }
-    if (!o.force && std::filesystem::symlink_status(out, ec).type() != std::filesystem::file_type::not_found && !ec) {
-        // Checked again atomically when the file is created; this only saves a slow RSA keygen.
-        throw jwt::error(jwt::errc::key_file_error,
-                         "'" + out + "' already exists; keygen never overwrites a key without --force (make sure " +
-                             (o.next ? "it is not published or pasted anywhere yet" : "nothing uses the old key") +
-                             " first)");
+    if (!o.public_out.empty() && kind == key_kind::secret) {
+        throw usage_error("--public-out is for key pairs (rs*, ps*, es*, eddsa); an " + std::string(Alg::alg) +
+                          " secret has no public key (the secret itself goes into the vendor's settings)");
+    }
+    if (!o.public_out.empty() &&
+        std::filesystem::path(o.public_out).lexically_normal() == std::filesystem::path(out).lexically_normal()) {
+        throw usage_error("--public-out names the same file as the private key '" + out + "'");
+    }
+    // Checked again atomically when the files are moved into place; this only saves a slow RSA
+    // keygen, and writes neither file when either exists.
+    if (!o.force && exists_or_link(out)) {
+        std::string fix = o.next ? "make sure it is not published or pasted anywhere yet"
+                                 : "make sure nothing uses the old key";
+        throw jwt::error(
+            jwt::errc::key_file_error,
+            "'" + out + "' already exists; keygen never overwrites a key without --force (" + fix +
+                " first); to print its public key again: jwtmint pubkey --key " + out + " > public_key.pem" +
+                (o.public_out.empty() ? " (and --public-out FILE writes a new key's public key to a file, so a '>' "
+                                        "redirect cannot empty the old one)"
+                                      : "") +
+                "; nothing was written");
+    }
+    if (!o.force && !o.public_out.empty() && exists_or_link(o.public_out)) {
+        throw jwt::error(jwt::errc::key_file_error, "'" + o.public_out +
+                                                        "' (--public-out) already exists and keygen never "
+                                                        "overwrites it without --force; nothing was written");
     }
     if constexpr (kind == key_kind::secret) {
         return keygen_secret<Alg>(o);

@@ -39,15 +39,21 @@ jwt::error duplicate_key(const std::string& file, const std::string& first, cons
 }  // namespace
 
 int run_pubkey(const pubkey_options& o) {
-    if (o.keys.size() > 1 && o.format != "jwks") {
-        throw usage_error("--format " + o.format + " prints one key, and " + std::to_string(o.keys.size()) +
+    std::vector<std::string> keys = o.keys;
+    keys.insert(keys.end(), o.positional_keys.begin(), o.positional_keys.end());
+    if (keys.empty()) {
+        throw usage_error(
+            "pubkey needs a key: --key FILE (or the file as the argument), e.g. jwtmint pubkey --key "
+            "private_key.pem");
+    }
+    if (keys.size() > 1 && o.format != "jwks") {
+        throw usage_error("--format " + o.format + " prints one key, and " + std::to_string(keys.size()) +
                           " were given; use --format jwks for one JWK Set of them all, or run pubkey once per key");
     }
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     std::vector<std::string> jwks;
     std::vector<std::string> kids;  // each key's thumbprint, to refuse a key given twice
-    for (const std::string& file : o.keys) {
+    for (const std::string& file : keys) {
         const key_material key = load_key(file, passphrase.view());
         const jwt::public_key pub = key.public_half();  // refuses an HS256 secret with an explanation
         if (o.format == "pem") {
@@ -57,7 +63,7 @@ int run_pubkey(const pubkey_options& o) {
         const std::string kid = cli::jwk_thumbprint(pub);
         for (std::size_t i = 0; i < kids.size(); ++i) {
             if (kids[i] == kid) {
-                throw duplicate_key(file, o.keys[i], kid);
+                throw duplicate_key(file, keys[i], kid);
             }
         }
         kids.push_back(kid);

@@ -124,8 +124,7 @@ int run_sign(const sign_options& o) {
     const std::optional<algorithm> requested = parse_algorithm_option(o.alg, "--alg");
     if (requested) check_widget_algorithm(rules, *requested);
 
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     const key_material key = load_key(o.key, passphrase.view());
     const algorithm a = choose_algorithm(key, requested);
     check_widget_algorithm(rules, a);

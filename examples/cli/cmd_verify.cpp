@@ -20,6 +20,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 namespace cli {
 
@@ -35,6 +37,32 @@ std::string kid_of(std::string_view token) {
         // The verifier reports what is wrong with the token.
     }
     return {};
+}
+
+/// The verifier's refusal of a token's times (token_expired, token_not_yet_valid) in the one time
+/// form every command prints, "2026-05-12T15:43:20Z (50 min ago)", with the verifier's fix kept;
+/// any other refusal unchanged. The signature has been checked by then, so the claims are the
+/// issuer's.
+refusal with_readable_times(const jwt::error& e, std::string_view token, std::int64_t now,
+                            std::chrono::seconds leeway) {
+    const bool expired = e.value() == jwt::errc::token_expired;
+    if (!expired && e.value() != jwt::errc::token_not_yet_valid) return refusal(e);
+    const std::string what = e.what();
+    const std::size_t fix = what.find("; ");
+    try {
+        const unverified_token t = decode_unverified(token);
+        const bool by_nbf = what.rfind("token is not valid before", 0) == 0;
+        const std::optional<std::int64_t> at = numeric_date(t.claims, expired ? "exp" : by_nbf ? "nbf" : "iat");
+        if (!at) return refusal(e);
+        const std::string said = expired  ? "token expired "
+                                 : by_nbf ? "token is not valid before "
+                                          : "token was issued ";
+        const std::string skew = leeway.count() > 0 ? " (leeway " + format_span(leeway.count()) + ")" : "";
+        return refusal(e.value(), said + format_time(*at, now) + skew +
+                                      (fix == std::string::npos ? std::string() : what.substr(fix)));
+    } catch (const jwt::error&) {
+        return refusal(e);
+    }
 }
 
 /// The clock of --jwks-url verification: --now when given, else the system's.
@@ -100,7 +128,11 @@ int verify_remote(const verify_options& o, const login_rules& rules, std::chrono
     // No key set, no verdict on the token: like an unusable --key, exit status 2.
     if (auto fetched = made->try_refresh(); !fetched) throw one_shot(fetched.error(), "; the next attempt is due");
     auto verified = made->try_verify(token);
-    if (!verified) throw refusal(one_shot(verified.error(), "; a refetch of "));
+    if (!verified) {
+        const std::int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(cli_clock::now().time_since_epoch()).count();
+        throw with_readable_times(one_shot(verified.error(), "; a refetch of "), token, now, leeway);
+    }
     const nlohmann::json out = {{"header", verified->header()}, {"claims", verified->claims()}};
     std::printf("%s\n", out.dump(2).c_str());
     return exit_ok;
@@ -127,8 +159,7 @@ int run_verify(const verify_options& o) {
     const std::string token = read_token(o.token);
     if (!o.jwks_url.empty()) return verify_remote(o, rules, leeway, token);
 
-    secret_buffer passphrase;
-    if (!o.passphrase_file.empty()) passphrase = read_passphrase_file(o.passphrase_file);
+    const secret_buffer passphrase = passphrase_for(o.passphrase_file);
     const key_material key = load_key(o.key, passphrase.view(), kid_of(token));
     // The algorithm comes from the key (or --alg), never from the token.
     const algorithm a = choose_algorithm(key, requested);
@@ -156,7 +187,8 @@ int run_verify(const verify_options& o) {
         auto verified = v.try_verify_at(token, now);
         if (!verified) {
             const jwt::error& e = verified.error();
-            if (e.value() != jwt::errc::algorithm_mismatch) throw refusal(e);
+            const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            if (e.value() != jwt::errc::algorithm_mismatch) throw with_readable_times(e, token, now_s, leeway);
             throw refusal(e.value(), e.what() + assumed_algorithm_hint(key, requested.has_value(), a, token));
         }
         const nlohmann::json out = {{"header", verified->header()}, {"claims", verified->claims()}};

@@ -14,9 +14,10 @@
 namespace cli {
 
 struct keygen_options {
-    std::string algorithm;  ///< a name from the table in common.hpp, any case
-    std::string out;        ///< the new key or secret file
-    unsigned bits = 2048;   ///< RSA modulus size
+    std::string algorithm;   ///< a name from the table in common.hpp, any case
+    std::string out;         ///< the new key or secret file
+    std::string public_out;  ///< --public-out: the public key PEM goes here, not to stdout (not for hs*)
+    unsigned bits = 2048;    ///< RSA modulus size
     bool bits_given = false;
     std::size_t bytes = 0;  ///< HMAC secret size (when not given: the hash length)
     bool bytes_given = false;
@@ -29,8 +30,9 @@ struct keygen_options {
 int run_keygen(const keygen_options& o);
 
 struct pubkey_options {
-    std::vector<std::string> keys;  ///< one or more key files (--key repeated)
-    std::string format = "pem";     ///< pem | jwk | jwks
+    std::vector<std::string> keys;             ///< key files from --key (repeatable)
+    std::vector<std::string> positional_keys;  ///< key files given without --key; appended to keys
+    std::string format = "pem";                ///< pem | jwk | jwks
     std::string passphrase_file;
 };
 int run_pubkey(const pubkey_options& o);
@@ -83,6 +85,7 @@ struct doctor_options {
     std::optional<std::int64_t> now;
     std::string passphrase_file;
     bool allow_warnings = false;  ///< exit 0 when checks only warn
+    bool json = false;            ///< --json: one JSON object on stdout instead of lines
 };
 int run_doctor(const doctor_options& o);
 

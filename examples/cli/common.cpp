@@ -108,6 +108,18 @@ std::string read_token(const std::string& argument) {
     if (token.empty()) {
         throw usage_error("no token: pass it as the TOKEN argument or on standard input");
     }
+    // "Bearer <token>" or "Authorization: Bearer <token>" as copied from an HTTP request (any
+    // case, any whitespace between): the scheme is not part of the token.
+    const std::string head = lower(std::string_view(token).substr(0, 32));
+    for (const std::string_view prefix : {std::string_view("authorization:"), std::string_view("bearer")}) {
+        if (head.size() > prefix.size() && head.compare(0, prefix.size(), prefix) == 0 &&
+            std::string_view(" \t\r\n").find(head[prefix.size()]) != std::string_view::npos) {
+            throw usage_error("the token starts with '" + token.substr(0, prefix.size()) +
+                              "', from an HTTP Authorization header, which is not part of the token: drop the "
+                              "'Bearer ' prefix and pass only what follows it (the three dot-separated parts, "
+                              "eyJ...)");
+        }
+    }
     return token;
 }
 

@@ -58,22 +58,34 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view opti
     return std::chrono::seconds{total};
 }
 
-std::string format_span(std::int64_t seconds) {
+namespace {
+/// The largest two non-zero units of seconds, each as number + unit: {"9", "m"}, {"58", "s"}.
+std::string span_with(std::int64_t seconds, const char* const (&units)[4], const char* between) {
     if (seconds < 0) seconds = -seconds;
     const std::int64_t parts[] = {seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60};
-    const char* units[] = {"d", "h", "m", "s"};
     std::string out;
     int shown = 0;
     for (std::size_t i = 0; i < 4 && shown < 2; ++i) {
         if (parts[i] == 0) {
-            if (shown > 0) break;  // "1h" rather than "1h 0m"; and never skip into smaller units
+            if (shown > 0) break;  // "1 h" rather than "1 h 0 min"; and never skip into smaller units
             continue;
         }
-        if (!out.empty()) out += ' ';
+        if (!out.empty()) out += between;
         out += std::to_string(parts[i]) + units[i];
         ++shown;
     }
-    return out.empty() ? "0s" : out;
+    return out.empty() ? std::string("0") + units[3] : out;
+}
+}  // namespace
+
+std::string format_span(std::int64_t seconds) {
+    static constexpr const char* units[4] = {" d", " h", " min", " s"};
+    return span_with(seconds, units, " ");
+}
+
+std::string format_duration_option(std::int64_t seconds) {
+    static constexpr const char* units[4] = {"d", "h", "m", "s"};
+    return span_with(seconds, units, "");
 }
 
 std::string format_utc(std::int64_t unix_seconds) {
@@ -85,20 +97,23 @@ std::string format_utc(std::int64_t unix_seconds) {
     return buf;
 }
 
-std::string describe_expiry(std::int64_t exp, std::int64_t now) {
-    if (exp > now) return "expires in " + format_span(exp - now);
-    if (exp == now) return "expired just now";
-    return "expired " + format_span(now - exp) + " ago";
+std::string format_relative(std::int64_t t, std::int64_t now) {
+    if (t == now) return "now";
+    return t > now ? "in " + format_span(t - now) : format_span(now - t) + " ago";
 }
 
-std::string describe_issued(std::int64_t iat, std::int64_t now) {
-    if (iat <= now) return iat == now ? "issued just now" : "issued " + format_span(now - iat) + " ago";
-    return "issued " + format_span(iat - now) + " in the future";
+std::string format_time(std::int64_t t, std::int64_t now) {
+    return format_utc(t) + " (" + format_relative(t, now) + ")";
 }
+
+std::string describe_expiry(std::int64_t exp, std::int64_t now) {
+    return (exp > now ? "expires " : "expired ") + format_time(exp, now);
+}
+
+std::string describe_issued(std::int64_t iat, std::int64_t now) { return "issued " + format_time(iat, now); }
 
 std::string describe_not_before(std::int64_t nbf, std::int64_t now) {
-    if (nbf <= now) return nbf == now ? "valid from just now" : "valid since " + format_span(now - nbf) + " ago";
-    return "not valid for another " + format_span(nbf - now);
+    return (nbf <= now ? "valid since " : "not valid before ") + format_time(nbf, now);
 }
 
 }  // namespace cli

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <system_error>
 
@@ -96,6 +97,61 @@ secret_buffer read_passphrase_file(const std::filesystem::path& path) {
     return pass;
 }
 
+namespace {
+std::string& passphrase_origin() {
+    static std::string origin;
+    return origin;
+}
+
+/// An encrypted key's refusal, with the key's name and how to give the passphrase.
+jwt::error passphrase_error(const jwt::error& e, const std::string& key) {
+    const std::string ways = std::string("--passphrase-file FILE or the environment variable ") + passphrase_variable +
+                             " (the file wins when both are given)";
+    if (e.value() == jwt::errc::passphrase_required) {
+        return jwt::error(e.value(), "'" + key + "' is encrypted and no passphrase was given: pass it with " + ways);
+    }
+    // The library's message ends with OpenSSL's reason, once; keep that, not the wording.
+    const std::string what = e.what();
+    const std::size_t reason = what.find(" (OpenSSL: ");
+    return jwt::error(e.value(),
+                      "the passphrase from " +
+                          (passphrase_origin().empty() ? std::string("the command line") : passphrase_origin()) +
+                          " is wrong: it does not decrypt '" + key + "' (or the file is damaged)" +
+                          (reason == std::string::npos ? std::string() : what.substr(reason)));
+}
+
+/// Runs load, turning the library's passphrase errors into ones that name key and the fix.
+template <class F>
+auto with_passphrase_help(const std::string& key, F&& load) {
+    try {
+        return std::forward<F>(load)();
+    } catch (const jwt::error& e) {
+        if (e.value() == jwt::errc::passphrase_required || e.value() == jwt::errc::bad_passphrase) {
+            throw passphrase_error(e, key);
+        }
+        throw;
+    }
+}
+}  // namespace
+
+const std::string& passphrase_source() { return passphrase_origin(); }
+
+secret_buffer passphrase_for(const std::string& file) {
+    if (!file.empty()) {
+        secret_buffer pass = read_passphrase_file(file);
+        passphrase_origin() = "--passphrase-file '" + file + "'";
+        return pass;
+    }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the tool runs one thread
+    const char* env = std::getenv(passphrase_variable);
+    if (env != nullptr && *env != '\0') {
+        passphrase_origin() = std::string("the environment variable ") + passphrase_variable;
+        return secret_buffer(std::string_view(env));
+    }
+    passphrase_origin().clear();
+    return {};
+}
+
 bool is_key_uri(const std::string& arg) {
     if (!jwt::looks_like_key_uri(arg)) return false;
     std::error_code ec;
@@ -109,6 +165,10 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
     key.path = uri;
     key.is_uri = true;
     auto priv = jwt::private_key::try_from_uri(uri, passphrase);
+    if (!priv &&
+        (priv.error().value() == jwt::errc::passphrase_required || priv.error().value() == jwt::errc::bad_passphrase)) {
+        throw passphrase_error(priv.error(), uri);
+    }
     if (priv) {
         const std::string provider = priv->provider();
         key.description = describe(priv->info(), "private",
@@ -116,9 +176,28 @@ key_material load_key_uri(const std::string& uri, std::string_view passphrase) {
         key.private_key = std::move(*priv);
         return key;
     }
-    if (priv.error().value() != jwt::errc::private_key_required) throw priv.error();
+    if (priv.error().value() != jwt::errc::private_key_required) throw jwt::error(priv.error());
     key.public_key = jwt::public_key::from_uri(uri);
     key.description = describe(key.public_key->info(), "public", "key URI");
+    return key;
+}
+
+key_material load_pem_key(const std::filesystem::path& path, std::string_view text, std::string_view passphrase) {
+    key_material key;
+    key.path = path;
+    const std::string_view label = jwtmint_examples::first_pem_label(text);
+    if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
+        key.public_key = jwt::public_key::from_pem(text);
+        key.description = describe(key.public_key->info(), "public", "PEM");
+    } else {
+        key.private_key = with_passphrase_help(path.string(),
+                                               [&] { return jwt::private_key::from_pem(text, passphrase); });
+        const std::string provider = key.private_key->provider();
+        key.description = describe(key.private_key->info(), "private",
+                                   provider == "default"
+                                       ? "PEM"
+                                       : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
+    }
     return key;
 }
 
@@ -134,19 +213,13 @@ key_material load_key(const std::filesystem::path& path, std::string_view passph
 
     const key_file_kind kind = classify_key_bytes(text);
     if (kind == key_file_kind::pem) {
-        const std::string_view label = jwtmint_examples::first_pem_label(text);
-        if (label == "PUBLIC KEY" || label == "RSA PUBLIC KEY" || label == "CERTIFICATE") {
-            key.public_key = jwt::public_key::from_pem(text);
-            key.description = describe(key.public_key->info(), "public", "PEM");
-        } else {
-            key.private_key = jwt::private_key::from_pem(text, passphrase);
-            const std::string provider = key.private_key->provider();
-            key.description = describe(key.private_key->info(), "private",
-                                       provider == "default"
-                                           ? "PEM"
-                                           : ("PEM, held by OpenSSL provider '" + provider + "'").c_str());
+        try {
+            return load_pem_key(path, text, passphrase);
+        } catch (const jwt::error& e) {
+            // The library's PEM messages describe the text ("line 3 starts with spaces ..."): name the file.
+            if (e.value() != jwt::errc::invalid_key) throw;
+            throw jwt::error(e.value(), quoted(path) + ": " + e.what());
         }
-        return key;
     }
     if (kind == key_file_kind::jwk) {
         jwk_key jwk = parse_jwk(text, kid_hint);
@@ -252,11 +325,11 @@ void write_all(int fd, std::string_view bytes, const std::filesystem::path& path
     }
 }
 
-/// Opens path for writing only when it does not exist yet, with mode 0600 (umask can only
-/// narrow that; fchmod makes it exact). Returns -1 with errno set on failure.
-int create_exclusive(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0 && ::fchmod(fd, 0600) != 0) {
+/// Opens path for writing only when it does not exist yet, with the given mode (umask can only
+/// narrow it; fchmod makes a private 0600 exact). Returns -1 with errno set on failure.
+int create_exclusive(const std::filesystem::path& path, unsigned mode) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd >= 0 && mode == 0600U && ::fchmod(fd, 0600) != 0) {
         const int err = errno;
         ::close(fd);
         ::unlink(path.c_str());
@@ -280,48 +353,76 @@ void finish(int fd, std::string_view bytes, const std::filesystem::path& written
         file_error("cannot write " + quoted(shown) + ": " + errno_text(errno));
     }
 }
-}  // namespace
 
-void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite) {
-    if (!overwrite) {
-        const int fd = create_exclusive(path);
-        if (fd < 0) {
-            const int err = errno;
-            if (err == EEXIST) {
-                file_error(quoted(path) +
-                           " already exists; keygen never overwrites a key without --force (make "
-                           "sure nothing uses the old key first)");
-            }
-            file_error("cannot create " + quoted(path) + ": " + errno_text(err));
-        }
-        finish(fd, bytes, path, path);
-        return;
-    }
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) file_error("cannot write " + quoted(path) + ": it is a directory");
-    // A fresh 0600 file beside the target, renamed over it: the old file's mode and any
-    // hard links to it are not reused, and a crash leaves either the old key or the new one.
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+/// Writes bytes to a new file beside path, named ".NAME.tmp-RANDOM"; returns its path.
+std::filesystem::path write_temporary(const new_file& f) {
+    const std::filesystem::path dir = f.path.has_parent_path() ? f.path.parent_path() : std::filesystem::path(".");
     for (int attempt = 0; attempt < 16; ++attempt) {
         unsigned char rnd[6];
         if (RAND_bytes(rnd, sizeof rnd) != 1) file_error("cannot pick a temporary file name (RAND_bytes failed)");
         std::string suffix;
         for (const unsigned char c : rnd) suffix += "0123456789abcdef"[c & 0xF];
-        const std::filesystem::path temp = dir / ("." + path.filename().string() + ".tmp-" + suffix);
-        const int fd = create_exclusive(temp);
+        std::filesystem::path temp = dir / ("." + f.path.filename().string() + ".tmp-" + suffix);
+        const int fd = create_exclusive(temp, f.mode);
         if (fd < 0) {
             if (errno == EEXIST) continue;
             file_error("cannot create a file in " + quoted(dir) + ": " + errno_text(errno));
         }
-        finish(fd, bytes, temp, path);
-        if (::rename(temp.c_str(), path.c_str()) != 0) {
-            const int err = errno;
-            ::unlink(temp.c_str());
-            file_error("cannot replace " + quoted(path) + ": " + errno_text(err));
-        }
-        return;
+        finish(fd, f.bytes, temp, f.path);
+        return temp;
     }
     file_error("cannot create a temporary file in " + quoted(dir));
+}
+
+[[noreturn]] void fail_exists(const std::filesystem::path& path) {
+    file_error(quoted(path) +
+               " already exists; keygen never overwrites a key without --force (make sure nothing uses the old key "
+               "first)");
+}
+}  // namespace
+
+void write_new_files(const std::vector<new_file>& files, bool overwrite) {
+    std::error_code ec;
+    for (const new_file& f : files) {
+        const auto type = std::filesystem::symlink_status(f.path, ec).type();
+        if (!overwrite && type != std::filesystem::file_type::not_found) fail_exists(f.path);
+        if (type == std::filesystem::file_type::directory)
+            file_error("cannot write " + quoted(f.path) + ": it is a directory");
+    }
+    std::vector<std::filesystem::path> temps;
+    const auto remove_temps = [&temps](std::size_t from) {
+        for (std::size_t i = from; i < temps.size(); ++i) ::unlink(temps[i].c_str());
+    };
+    try {
+        for (const new_file& f : files) temps.push_back(write_temporary(f));
+    } catch (...) {
+        remove_temps(0);
+        throw;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::filesystem::path& path = files[i].path;
+        int err = 0;
+        if (overwrite) {
+            // A crash leaves either the old file or the new one, never a part of either.
+            if (::rename(temps[i].c_str(), path.c_str()) != 0) err = errno;
+        } else if (::link(temps[i].c_str(), path.c_str()) != 0) {
+            err = errno;  // link(2) never replaces: a file made since the check above stays
+        } else {
+            ::unlink(temps[i].c_str());
+        }
+        if (err == 0) continue;
+        remove_temps(i);
+        // Without overwrite the files placed so far are new: take them back, so none is written.
+        if (!overwrite) {
+            for (std::size_t j = 0; j < i; ++j) ::unlink(files[j].path.c_str());
+        }
+        if (err == EEXIST) fail_exists(path);
+        file_error("cannot " + std::string(overwrite ? "replace " : "create ") + quoted(path) + ": " + errno_text(err));
+    }
+}
+
+void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite) {
+    write_new_files({new_file{path, bytes, 0600}}, overwrite);
 }
 
 unsigned file_mode(const std::filesystem::path& path) {

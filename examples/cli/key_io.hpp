@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace cli {
 
@@ -44,6 +45,19 @@ struct key_material {
 
 /// Reads --passphrase-file: the file's bytes without one trailing line break.
 [[nodiscard]] secret_buffer read_passphrase_file(const std::filesystem::path& path);
+
+/// The environment variable that holds an encrypted key's passphrase, for the tool and the
+/// example host backend alike.
+inline constexpr const char* passphrase_variable = "JWTMINT_KEY_PASSPHRASE";
+
+/// The passphrase for an encrypted key: --passphrase-file when given (file), else the
+/// environment variable JWTMINT_KEY_PASSPHRASE when set and not empty, else none. Remembers where
+/// it came from, for load_key's messages. @throws jwt::error key_file_error (an unreadable file)
+[[nodiscard]] secret_buffer passphrase_for(const std::string& file);
+
+/// Where the last passphrase_for found its passphrase: "--passphrase-file 'F'", "the environment
+/// variable JWTMINT_KEY_PASSPHRASE", or "" for none.
+[[nodiscard]] const std::string& passphrase_source();
 
 /// Whether --key's value is a key URI ("handle:0x81000001", "pkcs11:...", "file:...") rather
 /// than a file: it starts with a URI scheme and no file of that name exists.
@@ -92,9 +106,22 @@ template <class Alg>
 template <class Alg>
 [[nodiscard]] jwt::verifier<Alg> make_verifier(const key_material& key);
 
-/// Creates path with mode 0600 and writes bytes to it. Without overwrite, an existing path is
-/// refused (open with O_CREAT|O_EXCL); with it, a new 0600 file is written beside path and
-/// renamed over it, so the old file's mode never carries over. @throws jwt::error key_file_error
+/// One file for write_new_files: its path, its bytes and its permission bits (umask narrows a
+/// public file's 0644; a private file's 0600 is exact).
+struct new_file {
+    std::filesystem::path path;
+    std::string_view bytes;
+    unsigned mode = 0600;
+};
+
+/// Writes every file, or none: each goes to a new temporary file beside its path (flushed to
+/// disk), then all are moved into place. Without overwrite no existing path is replaced (link(2)
+/// refuses to, so a file created in the meantime is not replaced either), and when any path
+/// exists nothing is written; with it, each is renamed over its old file, whose mode and hard
+/// links are not reused. @throws jwt::error key_file_error
+void write_new_files(const std::vector<new_file>& files, bool overwrite);
+
+/// write_new_files for one file with mode 0600. @throws jwt::error key_file_error
 void write_private_file(const std::filesystem::path& path, std::string_view bytes, bool overwrite);
 
 /// The permission bits of path (st_mode & 07777). @throws jwt::error key_file_error

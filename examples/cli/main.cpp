@@ -67,9 +67,9 @@ int run(int argc, char** argv) {
     CLI::App app{"jwtmint " JWTMINT_VERSION_STRING
                  ": mint and check the short-lived JWTs that sign a user into an embedded AI chat widget"};
     app.name("jwtmint");
-    app.set_version_flag("--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
+    app.set_version_flag("-V,--version", "jwtmint " JWTMINT_VERSION_STRING, "Print the version and exit");
     // No require_subcommand(): CLI11 would report a missing command before an unknown option.
-    app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem > public_key.pem\n") +
+    app.footer(std::string("Example: jwtmint keygen rs256 --out private_key.pem --public-out public_key.pem\n") +
                exit_status_help + "\nRun 'jwtmint COMMAND --help' for a command's options.");
 
     // Every algorithm name below comes from the table in common.hpp.
@@ -102,19 +102,27 @@ int run(int argc, char** argv) {
                                     "itself the secret, for settings that take typed text)")
                        ->check(CLI::IsMember({"raw", "base64url"}))
                        ->capture_default_str();
-    keygen->add_flag("--force", kg.force, "Replace an existing file (written anew with mode 0600)");
-    keygen->add_option("--passphrase-file", kg.passphrase_file, "Encrypt the PEM key with the passphrase in FILE")
+    keygen
+        ->add_option("--public-out", kg.public_out,
+                     "Write the public key PEM to FILE (mode 0644) instead of stdout; both files are "
+                     "written, or neither (not for hs*)")
+        ->type_name("FILE");
+    keygen->add_flag("--force", kg.force, "Replace existing files (the private key written anew with mode 0600)");
+    keygen
+        ->add_option("--passphrase-file", kg.passphrase_file,
+                     "Encrypt the PEM key with the passphrase in FILE (default: the environment variable "
+                     "JWTMINT_KEY_PASSPHRASE when it is set; --next reads the current key with it too)")
         ->type_name("FILE");
     keygen->add_flag("--next", kg.next,
                      "--out names the current key (it must exist, for the same algorithm): write the next key "
                      "of a rotation beside it, rs256-private.pem -> rs256-next-private.pem, other names "
                      "key.pem -> key-next.pem (not for hs*)");
     keygen->footer(
-        "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout; notes go to "
-        "stderr.\n"
+        "Prints the public key PEM (or, for hs*, the secret in base64url) on stdout, or writes the public key to "
+        "--public-out FILE; notes go to stderr.\n"
         "Examples:\n"
-        "  jwtmint keygen rs256 --out private_key.pem > public_key.pem\n"
-        "  jwtmint keygen es384 --out es384.pem > es384.pub.pem\n"
+        "  jwtmint keygen rs256 --out private_key.pem --public-out public_key.pem\n"
+        "  jwtmint keygen es384 --out es384.pem --public-out es384.pub.pem\n"
         "  jwtmint keygen eddsa --out ed25519.pem > ed25519.pub.pem\n"
         "  jwtmint keygen hs256 --format base64url --out hs256.secret\n"
         "  jwtmint keygen rs256 --next --out data/rs256-private.pem   (writes data/rs256-next-private.pem)\n" +
@@ -125,12 +133,16 @@ int run(int argc, char** argv) {
     auto* pubkey = app.add_subcommand("pubkey",
                                       "Print the public key (SPKI PEM) of a private key, or one JWK Set of "
                                       "several keys");
+    // --key and the positional KEY are one list; at least one key is needed, in either form
+    // (checked in run_pubkey: CLI11 would mark both as REQUIRED).
     pubkey
-        ->add_option("--key,key", pk.keys,
+        ->add_option("--key", pk.keys,
                      "Private key: PEM or JWK (a public key is re-printed), or a key URI (handle:..., pkcs11:...); "
-                     "repeat for a JWK Set of several keys (--format jwks), e.g. the current key and the next one")
-        ->required()
+                     "repeat for a JWK Set of several keys (--format jwks), e.g. the current key and the next one. "
+                     "One key at least, given as --key or as KEY")
         ->allow_extra_args(false)
+        ->type_name("FILE|URI");
+    pubkey->add_option("key", pk.positional_keys, "The same as --key FILE (either form, or both)")
         ->type_name("FILE|URI");
     pubkey
         ->add_option("--format", pk.format,
@@ -138,7 +150,10 @@ int run(int argc, char** argv) {
                      "with its thumbprint as kid, its alg and use sig); pem and jwk take one --key")
         ->check(CLI::IsMember({"pem", "jwk", "jwks"}))
         ->capture_default_str();
-    pubkey->add_option("--passphrase-file", pk.passphrase_file, "Passphrase of an encrypted PEM key")
+    pubkey
+        ->add_option("--passphrase-file", pk.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     pubkey->footer(
         "Examples:\n"
@@ -148,7 +163,7 @@ int run(int argc, char** argv) {
 
     // sign
     cli::sign_options sg;
-    sg.ttl = cli::format_span(jwt::default_lifetime.count());
+    sg.ttl = cli::format_duration_option(jwt::default_lifetime.count());
     std::int64_t sign_now = 0;
     auto* sign = app.add_subcommand("sign", "Mint one widget-login token and print it");
     sign->add_option(
@@ -185,7 +200,10 @@ int run(int argc, char** argv) {
         ->allow_extra_args(false)
         ->type_name("NAME=JSON");
     auto* sign_now_opt = add_now_option(sign, sign_now, "Issue the token as if it were this Unix time (for tests)");
-    sign->add_option("--passphrase-file", sg.passphrase_file, "Passphrase of an encrypted PEM key")->type_name("FILE");
+    sign->add_option("--passphrase-file", sg.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
+        ->type_name("FILE");
     sign->footer(
         "Prints the token and a newline on stdout.\n"
         "Example:\n"
@@ -228,7 +246,10 @@ int run(int argc, char** argv) {
     verify->add_option("--iss", vf.iss, "Require this issuer");
     verify->add_option("--aud", vf.aud, "Require this audience (a token with an aud is refused without it)");
     verify->add_option("--sub", vf.sub, "Require this subject");
-    verify->add_option("--passphrase-file", vf.passphrase_file, "Passphrase of an encrypted PEM key")
+    verify
+        ->add_option("--passphrase-file", vf.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     verify->footer(
         "Exit status: 0 valid (header and claims as JSON on stdout), 1 refused ('error: <code>: "
@@ -281,9 +302,16 @@ int run(int argc, char** argv) {
     doctor->add_option("--alg", dr.alg, "One of " + algs + " (default: from the key)");
     add_policy_options(doctor, dr.policy);
     add_now_option(doctor, doctor_now, "Check as if it were this Unix time");
-    doctor->add_option("--passphrase-file", dr.passphrase_file, "Passphrase of an encrypted PEM key")
+    doctor
+        ->add_option("--passphrase-file", dr.passphrase_file,
+                     "Passphrase of an encrypted PEM key, in FILE (without one trailing line break); default: the "
+                     "environment variable JWTMINT_KEY_PASSPHRASE")
         ->type_name("FILE");
     doctor->add_flag("--allow-warnings", dr.allow_warnings, "Exit 0 when checks only warn (none failed)");
+    doctor->add_flag("--json", dr.json,
+                     "Print one JSON object instead of lines: checks (each with name, outcome ok/warn/fail/skip, "
+                     "message, fix or null), summary, exit_status, vendor_public_key, next_public_key; the same exit "
+                     "status");
     doctor->footer(
         "Verdicts: [ ok ] passed, [warn] works but is risky, [FAIL] will not work, [skip] not "
         "checked.\n"

@@ -47,7 +47,8 @@ struct options {
     std::string bind = "127.0.0.1";
     std::string data_dir = "jwtmint-data";
     std::string key_file;
-    std::string alg;  ///< "" = from --key, else the policy's first algorithm (RS256)
+    std::string passphrase_file;  ///< --passphrase-file: an encrypted --key's passphrase (over the variable)
+    std::string alg;              ///< "" = from --key, else the policy's first algorithm (RS256)
     std::string users_file;
     // The login policy: --policy FILE, then each flag given replaces the file's value.
     std::string policy_file;
@@ -66,6 +67,48 @@ struct options {
     std::string shutdown_grace;        ///< "" = http's default
     bool hash_password = false;
 };
+
+/// An encrypted --key's passphrase: --passphrase-file (without one trailing line break) over the
+/// environment variable JWTMINT_KEY_PASSPHRASE; "" for none. origin says which, for messages.
+std::string read_passphrase(const options& o, std::string& origin) {
+    if (!o.passphrase_file.empty()) {
+        std::string text = host::read_file(o.passphrase_file);
+        if (text.size() >= 2 && text.compare(text.size() - 2, 2, "\r\n") == 0) {
+            text.resize(text.size() - 2);
+        } else if (!text.empty() && text.back() == '\n') {
+            text.pop_back();
+        }
+        if (text.empty()) {
+            throw std::invalid_argument("--passphrase-file '" + o.passphrase_file + "' is empty");
+        }
+        origin = "--passphrase-file '" + o.passphrase_file + "'";
+        return text;
+    }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread exists yet
+    const char* env = std::getenv("JWTMINT_KEY_PASSPHRASE");
+    if (env == nullptr || *env == '\0') return {};
+    origin = "the environment variable JWTMINT_KEY_PASSPHRASE";
+    return env;
+}
+
+/// The library's refusal of an encrypted key, naming the key file and both ways to give its
+/// passphrase (passphrase_required), or where the wrong one came from (bad_passphrase).
+jwt::error passphrase_help(const jwt::error& e, const std::string& key_file, const std::string& origin) {
+    if (e.value() == jwt::errc::passphrase_required) {
+        return jwt::error(e.value(), "'" + key_file +
+                                         "' is encrypted and no passphrase was given: pass it with --passphrase-file "
+                                         "FILE or the environment variable JWTMINT_KEY_PASSPHRASE (the file wins when "
+                                         "both are given)");
+    }
+    if (e.value() == jwt::errc::bad_passphrase) {
+        const std::string what = e.what();
+        const std::size_t reason = what.find(" (OpenSSL: ");
+        return jwt::error(e.value(), "the passphrase from " + origin + " is wrong: it does not decrypt '" + key_file +
+                                         "' (or the file is damaged)" +
+                                         (reason == std::string::npos ? std::string() : what.substr(reason)));
+    }
+    return e;
+}
 
 /// "600", "600s", "10m" or "1h" as seconds; nullopt for anything else.
 std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
@@ -340,7 +383,7 @@ int run(int argc, char** argv) {
         "GET /api/customgpt-jwt and serves the four widget pages. With no options it creates\n"
         "an RS256 key and demo users in ./jwtmint-data. Each option can also be set by the\n"
         "environment variable shown with it; an encrypted --key reads its passphrase from\n"
-        "JWTMINT_KEY_PASSPHRASE.",
+        "--passphrase-file FILE, or else from JWTMINT_KEY_PASSPHRASE.",
         "jwtmint-host-backend"};
     cli.set_version_flag("--version", JWTMINT_VERSION_STRING);
     cli.add_option("--port", o.port, "TCP port (0 picks a free one)")
@@ -355,6 +398,10 @@ int run(int argc, char** argv) {
                    "private key PEM (RS256, ES256) or secret file (HS256); default: "
                    "created in the data folder")
         ->envname("JWTMINT_KEY");
+    cli.add_option("--passphrase-file", o.passphrase_file,
+                   "the passphrase of an encrypted --key, in FILE (one trailing line break is not part of it); "
+                   "default: the environment variable JWTMINT_KEY_PASSPHRASE")
+        ->type_name("FILE");
     cli.add_option("--alg", o.alg,
                    "signing algorithm (default: from --key: an RSA key RS256, an EC P-256 key "
                    "ES256, a file that is no PEM key HS256; without --key, RS256)")
@@ -476,7 +523,8 @@ int run(int argc, char** argv) {
     std::optional<host::signing_key> key;
     std::optional<host::user_store> users;
     std::optional<host::token_minter> minter;
-    std::string passphrase;  // of an encrypted --key, from JWTMINT_KEY_PASSPHRASE
+    std::string passphrase;  // of an encrypted --key, from --passphrase-file or JWTMINT_KEY_PASSPHRASE
+    std::string passphrase_origin;
     std::vector<std::string> startup_rotation;
     std::optional<host::session_store> sessions;
     host::signin_limiter limiter;
@@ -505,13 +553,15 @@ int run(int argc, char** argv) {
             policy.algorithms().empty()
                 ? host::algorithm::rs256
                 : host::parse_algorithm(policy.algorithms().front()).value_or(host::algorithm::rs256);
-        // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread exists yet
-        const char* passphrase_env = std::getenv("JWTMINT_KEY_PASSPHRASE");
         // Kept for SIGHUP, which reads the key files again.
-        passphrase = passphrase_env != nullptr ? passphrase_env : "";
-        key.emplace(host::load_or_create_key(
-            alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key_file,
-            o.data_dir, passphrase));
+        passphrase = read_passphrase(o, passphrase_origin);
+        try {
+            key.emplace(host::load_or_create_key(
+                alg, default_alg, [&](std::string_view name) { return policy.check_algorithm(name); }, o.key_file,
+                o.data_dir, passphrase));
+        } catch (const jwt::error& e) {
+            throw passphrase_help(e, o.key_file.empty() ? "the key in " + o.data_dir : o.key_file, passphrase_origin);
+        }
         std::string users_origin;
         users.emplace(load_users(o, users_origin));
         check_user_roles(*users, policy, o, users_origin);

@@ -123,8 +123,8 @@ inline result<pkey_ptr> load_private_pem(std::string_view pem, std::string_view 
     const bool encrypted = label == "ENCRYPTED PRIVATE KEY" || block.legacy_encrypted;
     if (encrypted && passphrase.empty()) {
         return fail(errc::passphrase_required,
-                    "the private key is encrypted; pass its passphrase (or decrypt it once with: "
-                    "openssl pkey -in key.pem -out key-plain.pem)");
+                    "the private key is encrypted; pass its passphrase (from a secret store or the "
+                    "environment, so that no decrypted copy of the key is written to disk)");
     }
     auto bio = memory_bio(block.text);
     if (!bio) return std::move(bio).error();

@@ -216,6 +216,23 @@ class HelpTest(CliTestCase):
         p = self.assertOk(run("--version"))
         self.assertEqual(p.stdout, f"jwtmint {VERSION}\n")
 
+    def test_short_version_flag(self):
+        self.assertTrue(VERSION, "JWTMINT_VERSION is not set")
+        p = self.assertOk(run("-V"))
+        self.assertEqual(p.stdout, f"jwtmint {VERSION}\n")
+
+    def test_pubkey_help_marks_no_alternative_as_required(self):
+        # --key FILE and the positional KEY are two spellings of one list: one key at least, in
+        # either form. Help must not call both REQUIRED, and either form alone must work.
+        p = self.assertOk(run("pubkey", "--help"))
+        self.assertNotIn("REQUIRED", p.stdout)
+        key = self.openssl_ec("help-ec.pem")
+        expected = openssl("pkey", "-in", key, "-pubout").decode()
+        self.assertEqual(self.assertOk(run("pubkey", "--key", key)).stdout, expected)
+        self.assertEqual(self.assertOk(run("pubkey", key)).stdout, expected)
+        line = self.assertErrorLine(run("pubkey"), 2, "usage", "--key FILE")
+        self.assertIn("argument", line)
+
     def test_help_on_every_command_has_an_example(self):
         for cmd in ("keygen", "pubkey", "sign", "verify", "inspect", "doctor"):
             with self.subTest(cmd=cmd):
@@ -326,6 +343,278 @@ class KeygenTest(CliTestCase):
         self.assertEqual(segments(token)[0]["alg"], "ES256")
         self.assertErrorLine(run("sign", "--key", out, "--role", "A"), 2, "passphrase_required")
         self.assertErrorLine(run("sign", "--key", out, "--role", "A", "--passphrase-file", bad), 2, "bad_passphrase")
+
+
+class KeygenPublicOutTest(CliTestCase):
+    """keygen --public-out: both files or neither, and a refusal that names the way back."""
+
+    def test_writes_both_files(self):
+        priv, pub = self.path("k1.pem"), self.path("k1.pub.pem")
+        p = self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub))
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(stat.S_IMODE(os.stat(priv).st_mode), 0o600)
+        self.assertEqual(self.read("k1.pub.pem"), openssl("pkey", "-in", priv, "-pubout"))
+        self.assertEqual([n for n in os.listdir(self.dir) if ".tmp-" in n], [])
+
+    def test_second_run_writes_neither_and_names_the_fix(self):
+        priv, pub = self.path("k2.pem"), self.path("k2.pub.pem")
+        self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub))
+        before = (self.read("k2.pem"), self.read("k2.pub.pem"))
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv, "--public-out", pub), 2, "key_file_error")
+        self.assertIn(f"to print its public key again: jwtmint pubkey --key {priv}", line)
+        self.assertIn("--force", line)
+        self.assertEqual((self.read("k2.pem"), self.read("k2.pub.pem")), before)
+        # The redirect form: the shell has already emptied the public key file; the message says
+        # how to print it again, and --public-out.
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv), 2, "key_file_error", "--public-out")
+        self.assertIn(f"jwtmint pubkey --key {priv}", line)
+
+    def test_existing_public_file_keeps_the_private_key_from_being_written(self):
+        priv, pub = self.path("k3.pem"), self.write("k3.pub.pem", "keep me\n")
+        line = self.assertErrorLine(run("keygen", "es256", "--out", priv, "--public-out", pub), 2, "key_file_error")
+        self.assertIn("k3.pub.pem", line)
+        self.assertFalse(os.path.exists(priv))
+        self.assertEqual(self.read("k3.pub.pem"), b"keep me\n")
+
+    def test_force_replaces_both(self):
+        priv = self.write("k4.pem", "old\n", mode=0o644)
+        pub = self.write("k4.pub.pem", "old\n")
+        self.assertOk(run("keygen", "es256", "--out", priv, "--public-out", pub, "--force"))
+        self.assertEqual(stat.S_IMODE(os.stat(priv).st_mode), 0o600)
+        self.assertEqual(self.read("k4.pub.pem"), openssl("pkey", "-in", priv, "-pubout"))
+
+    def test_not_for_secrets(self):
+        self.assertErrorLine(run("keygen", "hs256", "--out", self.path("s"), "--public-out", self.path("s.pub")),
+                             2, "usage", "--public-out")
+        self.assertFalse(os.path.exists(self.path("s")))
+
+
+class BearerTokenTest(CliTestCase):
+    """A token pasted with the 'Bearer ' of an Authorization header is told to drop it; whitespace
+    around a bare token is fine, in every command that reads a token."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("bearer-ec.pem")
+
+    def commands(self, token_arg):
+        """(name, argv) of each command that reads a token, the token given as token_arg."""
+        return (("verify", ["verify", "--key", self.key + ".pub", token_arg]),
+                ("inspect", ["inspect", token_arg]),
+                ("doctor", ["doctor", "--key", self.key, "--token", token_arg]))
+
+    def test_bearer_prefix_is_named(self):
+        token = self.sign(self.key)
+        for pasted in (f"Bearer {token}", f"bearer   {token}", f"BEARER\t{token}", f"  Bearer {token}\n",
+                       f"Authorization: Bearer {token}"):
+            for name, argv in self.commands(pasted):
+                with self.subTest(command=name, pasted=pasted[:24]):
+                    line = self.assertErrorLine(run(*argv), 2, "usage", "'Bearer '")
+                    self.assertIn("drop", line)
+            with self.subTest(command="verify from stdin", pasted=pasted[:24]):
+                self.assertErrorLine(run("verify", "--key", self.key + ".pub", stdin=pasted + "\n"), 2, "usage",
+                                     "'Bearer '")
+
+    def test_whitespace_around_a_token_is_fine(self):
+        token = self.sign(self.key)
+        for pasted in (f"  {token}\n", f"\n{token}\r\n", f"\t{token} "):
+            for name, argv in self.commands(pasted):
+                with self.subTest(command=name, pasted=repr(pasted[:3])):
+                    p = run(*argv)
+                    self.assertNoCrash(p)
+                    self.assertNotIn("error:", p.stderr)
+                    if name != "doctor":  # doctor may warn about the key file; the token is what counts here
+                        self.assertEqual(p.returncode, 0, p.stderr)
+                    else:
+                        self.assertIn("[ ok ] token signature", p.stdout)
+            with self.subTest(command="verify from stdin", pasted=repr(pasted[:3])):
+                self.assertOk(run("verify", "--key", self.key + ".pub", stdin=pasted))
+
+
+class PassphraseTest(CliTestCase):
+    """Every command that reads a private key takes its passphrase from --passphrase-file or from
+    JWTMINT_KEY_PASSPHRASE (the file wins); a missing or wrong passphrase is one clear line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.path("enc.pem")
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc",
+                "-pass", "pass:right horse", "-out", cls.key)
+        os.chmod(cls.key, 0o600)
+        cls.pub = openssl("pkey", "-in", cls.key, "-passin", "pass:right horse", "-pubout").decode()
+        cls.right = cls.write("right.txt", "right horse\n")
+        cls.wrong = cls.write("wrong.txt", "wrong horse\n")
+
+    def run_env(self, *args, passphrase=None):
+        env = {k: v for k, v in os.environ.items() if k != "JWTMINT_KEY_PASSPHRASE"}
+        if passphrase is not None:
+            env["JWTMINT_KEY_PASSPHRASE"] = passphrase
+        return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=60, env=env, input="")
+
+    def commands(self):
+        """(name, argv) of each command that reads the private key."""
+        token = assemble({"alg": "ES256", "typ": "JWT"}, {"roles": ["A"]}, b"x" * 64)
+        return (("pubkey", ["pubkey", "--key", self.key]),
+                ("sign", ["sign", "--key", self.key, "--role", "A"]),
+                ("verify", ["verify", "--key", self.key, token]),
+                ("keygen --next", ["keygen", "es256", "--next", "--out", self.key]))
+
+    def test_environment_variable(self):
+        p = self.assertOk(self.run_env("pubkey", "--key", self.key, passphrase="right horse"))
+        self.assertEqual(p.stdout, self.pub)
+        token = self.assertOk(self.run_env("sign", "--key", self.key, "--role", "A", passphrase="right horse")).stdout
+        pyjwt.decode(token.strip(), self.pub, algorithms=["ES256"])
+
+    def test_file_wins_over_the_environment(self):
+        p = self.assertOk(self.run_env("pubkey", "--key", self.key, "--passphrase-file", self.right,
+                                       passphrase="wrong horse"))
+        self.assertEqual(p.stdout, self.pub)
+
+    def test_no_passphrase_names_both_ways(self):
+        for name, argv in self.commands():
+            with self.subTest(command=name):
+                line = self.assertErrorLine(self.run_env(*argv), 2, "passphrase_required", self.key)
+                self.assertIn("--passphrase-file", line)
+                self.assertIn("JWTMINT_KEY_PASSPHRASE", line)
+                self.assertNotIn("openssl pkey", line)  # no decrypted copy of the key on disk
+        p = self.run_env("doctor", "--key", self.key)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("JWTMINT_KEY_PASSPHRASE", [l for l in p.stdout.splitlines() if "key loads" in l][0])
+
+    def test_wrong_passphrase_is_one_clear_message(self):
+        for name, argv in self.commands():
+            for extra, env, origin in ((["--passphrase-file", self.wrong], None, "--passphrase-file"),
+                                       ([], "wrong horse", "JWTMINT_KEY_PASSPHRASE")):
+                with self.subTest(command=name, origin=origin):
+                    line = self.assertErrorLine(self.run_env(*argv, *extra, passphrase=env), 2, "bad_passphrase")
+                    self.assertIn("passphrase", line)
+                    self.assertIn("is wrong", line)
+                    self.assertIn(origin, line)
+                    self.assertLessEqual(line.count("bad decrypt"), 1, line)
+
+
+class PastedKeyTest(CliTestCase):
+    """A public key pasted with its BEGIN or END line lost, indented or on one line is refused with
+    what is wrong and the fix (not read as an HMAC secret); CRLF line ends just work."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+        with open(cls.key + ".pub") as f:
+            cls.pub = f.read()
+        with open(cls.key) as f:
+            cls.priv = f.read()
+
+    def verify_with(self, name, text):
+        token = self.sign(self.key)
+        return run("verify", "--key", self.write(name, text), token)
+
+    def test_each_damage_is_named_with_its_fix(self):
+        lines = self.pub.splitlines(keepends=True)
+        body = "".join(lines[1:-1])
+        cases = (
+            ("no-begin.pem", "".join(lines[1:]), ("no BEGIN line", "add the line '-----BEGIN PUBLIC KEY-----'")),
+            ("no-end.pem", "".join(lines[:-1]), ("no END line", "add the line '-----END PUBLIC KEY-----'")),
+            ("bare.pem", body, ("add the BEGIN/END lines", "'-----BEGIN PUBLIC KEY-----' before it")),
+            ("spaces.pem", "".join("    " + l for l in lines), ("starts with spaces or tabs", "remove the indentation")),
+            ("tabs.pem", lines[0] + "".join("\t" + l for l in lines[1:]), ("line 2 starts with spaces or tabs",)),
+            ("one-line.pem", self.pub.replace("\n", " ").strip(),
+             ("on one line", "'-----BEGIN PUBLIC KEY-----', the base64 body and '-----END PUBLIC KEY-----' on lines")),
+        )
+        for name, text, fragments in cases:
+            with self.subTest(case=name):
+                line = self.assertErrorLine(self.verify_with(name, text), 2, "invalid_key", name)
+                for fragment in fragments:
+                    self.assertIn(fragment, line)
+                self.assertNotIn("HS256", line)  # not taken for an HMAC secret
+
+    def test_private_key_without_begin_line(self):
+        key = self.write("priv-no-begin.pem", "".join(self.priv.splitlines(keepends=True)[1:]))
+        self.assertErrorLine(run("sign", "--key", key, "--role", "A"), 2, "invalid_key",
+                             "add the line '-----BEGIN PRIVATE KEY-----'")
+
+    def test_crlf_line_ends_just_work(self):
+        self.assertOk(self.verify_with("crlf.pem", self.pub.replace("\n", "\r\n")))
+        crlf_key = self.write("crlf-priv.pem", self.priv.replace("\n", "\r\n"))
+        token = self.sign(crlf_key)
+        pyjwt.decode(token, self.pub, algorithms=["ES256"])
+
+    def test_public_and_private_swapped(self):
+        line = self.assertErrorLine(run("sign", "--key", self.key + ".pub", "--role", "A"), 2, "private_key_required")
+        self.assertIn("public key", line)
+        self.assertIn("signing needs the private key", line)
+        p = run("doctor", "--key", self.key, "--public", self.key)
+        self.assertEqual(p.returncode, 1)
+        match = [l for l in p.stdout.splitlines() if l[7:].startswith("public key match")][0]
+        self.assertTrue(match.startswith("[FAIL]"), match)
+        self.assertIn("private key", match)
+        self.assertIn(f"jwtmint pubkey --key {self.key}", match)
+
+    def test_text_secrets_still_work_for_hs256(self):
+        # a secret in standard base64 (as `openssl rand -base64 48` makes one) and typed text
+        for name, secret in (("b64.secret", base64.b64encode(os.urandom(48)).decode()),
+                             ("typed.secret", "correct horse battery staple, and then some more")):
+            with self.subTest(secret=name):
+                path = self.write(name, secret)
+                token = self.sign(path)
+                self.assertEqual(pyjwt.decode(token, secret, algorithms=["HS256"])["roles"], ["Accounting Team"])
+                self.assertOk(run("verify", "--key", path, token))
+
+
+class TimeFormatTest(CliTestCase):
+    """One form for a time in every command: absolute UTC and relative, e.g.
+    "2026-05-12T15:43:20Z (50 min ago)"; JSON keeps the numeric seconds."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+
+    def outputs(self, token, now):
+        """(verify, inspect, doctor) runs on token at the Unix time now."""
+        return (run("verify", "--key", self.key + ".pub", "--now", now, token),
+                run("inspect", "--now", now, token),
+                run("doctor", "--key", self.key, "--now", now, "--token", token))
+
+    def test_an_expired_token_reads_the_same_everywhere(self):
+        token = self.sign(self.key, "--now", T0, "--ttl", "10m", "--email", "ada@example.com")
+        now = T0 + 3600  # exp (T0 + 600) was 3000 s, 50 minutes, ago
+        exp = f"{utc(T0 + 600)} (50 min ago)"
+        verify, inspect, doctor = self.outputs(token, now)
+        self.assertIn(f"token expired {exp};", self.assertErrorLine(verify, 1, "token_expired"))
+        self.assertIn(f"exp  {exp}\n", inspect.stdout)
+        self.assertIn(f"warning: expired {exp};", inspect.stdout)
+        self.assertIn(f"expired {exp}", [l for l in doctor.stdout.splitlines() if "token expiry" in l][0])
+        for p in (verify, inspect, doctor):
+            self.assertNotIn("3000 s", p.stdout + p.stderr)
+            self.assertNotIn("50m ago", p.stdout + p.stderr)
+        doc = json.loads(self.assertOk(run("inspect", "--json", "--now", now, token)).stdout)
+        self.assertEqual(doc["times"]["exp"]["unix"], T0 + 600)
+        self.assertEqual(doc["times"]["exp"]["relative"], "50 min ago")
+
+    def test_a_token_from_the_future_reads_the_same_everywhere(self):
+        token = self.sign(self.key, "--now", T0, "--ttl", "10m", "--email", "ada@example.com")
+        now = T0 - 1000  # iat is 16 min 40 s ahead
+        iat = f"{utc(T0)} (in 16 min 40 s)"
+        verify, inspect, doctor = self.outputs(token, now)
+        self.assertIn(f"token was issued {iat};", self.assertErrorLine(verify, 1, "token_not_yet_valid"))
+        self.assertIn(f"iat  {iat}\n", inspect.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (in 26 min 40 s)\n", inspect.stdout)
+        self.assertIn(f"issued {iat}", [l for l in doctor.stdout.splitlines() if "clock skew" in l][0])
+        self.assertIn(f"expires {utc(T0 + 600)} (in 26 min 40 s)",
+                      [l for l in doctor.stdout.splitlines() if "token expiry" in l][0])
+
+    def test_spans_read_the_same_in_sign_inspect_and_doctor(self):
+        line = self.assertErrorLine(run("sign", "--key", self.key, "--role", "A", "--ttl", "11m"), 2, "usage")
+        self.assertIn("the 10 min ceiling", line)
+        token = self.sign(self.key, "--now", T0, "--ttl", "9m30s", "--email", "ada@example.com")
+        self.assertIn("lifetime  9 min 30 s (exp - iat)", run("inspect", "--now", T0, token).stdout)
+        doctor = run("doctor", "--key", self.key, "--now", T0, "--token", token).stdout
+        self.assertIn("9 min 30 s (at most 10 min)", doctor)
+        self.assertIn(f"expires {utc(T0 + 570)} (in 9 min 30 s)", doctor)
 
 
 class PubkeyTest(CliTestCase):
@@ -936,9 +1225,9 @@ class InspectTest(CliTestCase):
         token = self.pyjwt_token({"email": "ada@example.com", "roles": ["Accounting Team"], "iat": T0, "exp": T0 + 600})
         p = self.inspect(token, T0 + 2)
         self.assertTrue(p.stdout.startswith("NOT VERIFIED"), p.stdout[:80])
-        self.assertIn(f"iat  {utc(T0)}  issued 2s ago", p.stdout)
-        self.assertIn(f"exp  {utc(T0 + 600)}  expires in 9m 58s", p.stdout)
-        self.assertIn("lifetime  10m", p.stdout)
+        self.assertIn(f"iat  {utc(T0)} (2 s ago)\n", p.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (in 9 min 58 s)\n", p.stdout)
+        self.assertIn("lifetime  10 min (exp - iat)", p.stdout)
         self.assertIn("'Accounting Team'", p.stdout)
         self.assertIn("identity: ada@example.com (from email)", p.stdout)
         self.assertIn("warnings: none", p.stdout)
@@ -948,18 +1237,18 @@ class InspectTest(CliTestCase):
     def test_expired(self):
         token = self.pyjwt_token({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 600})
         p = self.inspect(token, T0 + 780)
-        self.assertIn(f"exp  {utc(T0 + 600)}  expired 3m ago", p.stdout)
+        self.assertIn(f"exp  {utc(T0 + 600)} (3 min ago)\n", p.stdout)
         w = self.warnings(p.stdout)
         self.assertEqual(len(w), 1)
-        self.assertIn("expired 3m ago", w[0])
+        self.assertIn(f"expired {utc(T0 + 600)} (3 min ago)", w[0])
 
     def test_each_warning(self):
         cases = {
             "no role claim": ({"email": "a@example.com", "iat": T0, "exp": T0 + 60}, "no 'roles' claim"),
-            "long lifetime": ({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 3600}, "lifetime 1h"),
+            "long lifetime": ({"email": "a@example.com", "roles": ["A"], "iat": T0, "exp": T0 + 3600}, "lifetime 1 h is above 10 min"),
             "no identity": ({"roles": ["A"], "iat": T0, "exp": T0 + 60}, "no identity"),
             "no exp": ({"email": "a@example.com", "roles": ["A"], "iat": T0}, "no exp"),
-            "future iat": ({"email": "a@example.com", "roles": ["A"], "iat": T0 + 300, "exp": T0 + 600}, "in the future"),
+            "future iat": ({"email": "a@example.com", "roles": ["A"], "iat": T0 + 300, "exp": T0 + 600}, "clock is ahead"),
             "bad role claim": ({"email": "a@example.com", "roles": 7, "iat": T0, "exp": T0 + 60}, "'roles' claim"),
         }
         for name, (payload, expected) in cases.items():
@@ -988,7 +1277,7 @@ class InspectTest(CliTestCase):
         self.assertIs(doc["verified"], False)
         self.assertEqual(doc["claims"], {"roles": ["A"], "iat": T0, "exp": T0 + 600})
         self.assertEqual(doc["times"]["exp"]["utc"], utc(T0 + 600))
-        self.assertEqual(doc["times"]["exp"]["relative"], "expires in 9m 58s")
+        self.assertEqual(doc["times"]["exp"]["relative"], "in 9 min 58 s")
         self.assertEqual(len(doc["warnings"]), 1)
         self.assertIn("NOT VERIFIED", p.stderr)
 
@@ -1141,6 +1430,58 @@ class DoctorTest(CliTestCase):
         p = run("doctor", "--key", text)
         self.assertTrue(self.line(p, "key strength").startswith("[warn]"))
         self.assertIn("line break", self.line(p, "key strength"))
+
+
+class DoctorJsonTest(CliTestCase):
+    """doctor --json: one JSON object on stdout, the same checks and exit status as the text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.openssl_ec("ec.pem")
+        cls.pub = cls.key + ".pub"
+        cls.other = cls.openssl_ec("other.pem")
+
+    def both(self, *args):
+        """(text run, JSON run, parsed JSON) of one doctor command line."""
+        text = run("doctor", *args)
+        self.assertNoCrash(text)
+        p = run("doctor", *args, "--json")
+        self.assertNoCrash(p)
+        self.assertEqual(p.stderr, "")
+        doc = json.loads(p.stdout)
+        self.assertEqual(p.returncode, text.returncode, p.stdout)
+        self.assertEqual(doc["exit_status"], p.returncode)
+        lines, _ = doctor_output(text.stdout)
+        tags = {"[ ok ]": "ok", "[warn]": "warn", "[FAIL]": "fail", "[skip]": "skip"}
+        # the checks in the order and with the outcomes the text gives
+        self.assertEqual([(c["name"], c["outcome"]) for c in doc["checks"]],
+                         [(l[7:25].rstrip(), tags[l[:6]]) for l in lines[:-1]])
+        for c in doc["checks"]:
+            self.assertEqual(set(c), {"name", "outcome", "message", "fix"})
+            self.assertIsInstance(c["message"], str)
+            self.assertTrue(c["fix"] is None or isinstance(c["fix"], str))
+        counts = {k: sum(1 for c in doc["checks"] if c["outcome"] == k) for k in ("ok", "warn", "fail", "skip")}
+        self.assertEqual(doc["summary"], counts)
+        return text, p, doc
+
+    def test_passing_run(self):
+        token = self.sign(self.key, "--email", "ada@example.com", roles=("Support Team",))
+        _, p, doc = self.both("--key", self.key, "--public", self.pub, "--token", token,
+                              "--known-roles", "Accounting Team,Support Team")
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("fail", [c["outcome"] for c in doc["checks"]])
+        self.assertEqual(doc["vendor_public_key"]["pem"].encode(), openssl("pkey", "-in", self.key, "-pubout"))
+
+    def test_failing_run(self):
+        loose = self.write("loose.pem", open(self.key, "rb").read(), mode=0o644)
+        _, p, doc = self.both("--key", loose, "--public", self.other + ".pub")
+        self.assertEqual(p.returncode, 1)
+        by_name = {c["name"]: c for c in doc["checks"]}
+        self.assertEqual(by_name["key file mode"]["outcome"], "fail")
+        self.assertIn("chmod 600", by_name["key file mode"]["fix"])
+        self.assertEqual(by_name["public key match"]["outcome"], "fail")
+        self.assertIn("paste", by_name["public key match"]["fix"])
 
 
 class KeyRotationTest(CliTestCase):
@@ -1752,7 +2093,7 @@ class PolicyFileTest(CliTestCase):
         p = run("sign", "--key", self.rsa, "--role", "Support Team", "--policy", self.policy, "--ttl", "6m")
         self.assertNoCrash(p)
         self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("5m", p.stderr)
+        self.assertIn("the 5 min ceiling", p.stderr)
 
     def test_the_sample_policy(self):
         sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "widget-policy.json")

@@ -889,5 +889,72 @@ class KeyRotation(unittest.TestCase):
         self.assertEqual(b.stop(), 0)
 
 
+class EncryptedKey(unittest.TestCase):
+    """An encrypted --key: its passphrase from --passphrase-file or JWTMINT_KEY_PASSPHRASE (the file
+    wins), as the jwtmint tool takes it; a missing or wrong one is one clear error line."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="jwtmint-host-enc-")
+        cls.key = os.path.join(cls.tmp, "enc.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-aes-256-cbc", "-pass", "pass:right horse", "-out", cls.key], check=True, capture_output=True)
+        os.chmod(cls.key, 0o600)
+        cls.pub = subprocess.run(["openssl", "pkey", "-in", cls.key, "-passin", "pass:right horse", "-pubout"],
+                                 check=True, capture_output=True, text=True).stdout
+        cls.right = os.path.join(cls.tmp, "right.txt")
+        cls.wrong = os.path.join(cls.tmp, "wrong.txt")
+        with open(cls.right, "w") as f:
+            f.write("right horse\n")
+        with open(cls.wrong, "w") as f:
+            f.write("wrong horse\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, True)
+
+    def starts(self, *args, env=None):
+        b = Backend("--key", self.key, *args, env=env)
+        self.addCleanup(b.cleanup)
+        b.wait_ready()
+        self.assertEqual(b.public_pem(), self.pub)
+        _, cookie, _ = b.login("ada")
+        decode(b.token(cookie), self.pub, "ES256")
+        self.assertEqual(b.stop(), 0)
+
+    def refused(self, *args, env=None):
+        b = Backend("--key", self.key, *args, env=env)
+        self.addCleanup(b.cleanup)
+        self.assertEqual(b.wait_exit(timeout=30), 1, b.stderr)
+        lines = b.stderr.splitlines()
+        self.assertEqual(len(lines), 1, b.stderr)
+        return lines[0]
+
+    def test_passphrase_from_the_environment(self):
+        self.starts(env=clean_env(JWTMINT_KEY_PASSPHRASE="right horse"))
+
+    def test_passphrase_file_wins_over_the_environment(self):
+        self.starts("--passphrase-file", self.right, env=clean_env(JWTMINT_KEY_PASSPHRASE="wrong horse"))
+
+    def test_no_passphrase_names_both_ways(self):
+        line = self.refused()
+        self.assertTrue(line.startswith("error: passphrase_required: "), line)
+        self.assertIn("--passphrase-file", line)
+        self.assertIn("JWTMINT_KEY_PASSPHRASE", line)
+        self.assertIn(self.key, line)
+        self.assertNotIn("openssl pkey", line)  # no decrypted copy of the key on disk
+
+    def test_wrong_passphrase_is_one_clear_message(self):
+        for args, env, origin in ((("--passphrase-file", self.wrong), None, "--passphrase-file"),
+                                  ((), clean_env(JWTMINT_KEY_PASSPHRASE="wrong horse"), "JWTMINT_KEY_PASSPHRASE")):
+            with self.subTest(origin=origin):
+                line = self.refused(*args, env=env)
+                self.assertTrue(line.startswith("error: bad_passphrase: "), line)
+                self.assertIn("passphrase", line)
+                self.assertIn("wrong", line)
+                self.assertIn(origin, line)
+                self.assertLessEqual(line.count("bad decrypt"), 1, line)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v", *UNITTEST_ARGS])

@@ -95,6 +95,31 @@ inline std::string_view trim(std::string_view s) {
     return s;
 }
 inline std::string line_no(std::size_t n) { return "line " + std::to_string(n); }
+
+/// The PEM label of a bare base64 key body (a PEM block whose BEGIN and END lines were lost in a
+/// paste): "PUBLIC KEY", "PRIVATE KEY", ... from the DER's first elements; empty when text is
+/// not the standard base64 of one DER SEQUENCE of at least 40 octets (the smallest key, an
+/// Ed25519 public key, has 44), so that a typed or base64-made HMAC secret is never mistaken for it.
+inline std::string_view bare_body_label(std::string_view text) {
+    secure_bytes body;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        body.push_back(static_cast<unsigned char>(c));
+    }
+    secure_bytes der;
+    if (body.size() < 56 || !pem_base64_decode(body, der) || !is_one_der_sequence(der.data(), der.size())) return {};
+    const std::size_t head = der[1] < 0x80 ? 2 : 2 + (der[1] & 0x7FU);
+    const std::size_t first = der_element_size(der.data() + head, der.size() - head);
+    if (first == 0 || head + first >= der.size()) return {};
+    const unsigned char tag1 = der[head];
+    const unsigned char tag2 = der[head + first];
+    if (tag1 == 0x30) return tag2 == 0x04 ? "ENCRYPTED PRIVATE KEY" : "PUBLIC KEY";  // OCTET STRING, BIT STRING
+    if (tag1 != 0x02) return {};
+    if (tag2 == 0x30) return "PRIVATE KEY";     // PKCS #8: version, AlgorithmIdentifier
+    if (tag2 == 0x04) return "EC PRIVATE KEY";  // SEC 1: version 1, the private key octets
+    if (tag2 != 0x02) return {};
+    return first == 3 ? "RSA PRIVATE KEY" : "RSA PUBLIC KEY";  // PKCS #1: version 0, or the modulus
+}
 inline std::string a_block(std::string_view label) {
     const char first = label.empty() ? 'x' : label.front();
     const bool vowel = first == 'A' || first == 'E' || first == 'I' || first == 'O' || first == 'U';
@@ -121,7 +146,30 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
                                            " octets; key text is at most " + std::to_string(max_key_text_size) +
                                            " (jwt::max_key_text_size): is it the right file?");
     }
-    if (text.find(begin_mark) == std::string_view::npos) return pem_key_block{};
+    if (text.find(begin_mark) == std::string_view::npos) {
+        // A pasted key that lost its first line, or both its BEGIN and END lines.
+        const std::size_t end_at = text.find(end_mark);
+        if (end_at != std::string_view::npos) {
+            const std::size_t from = end_at + end_mark.size();
+            const std::size_t close = text.find(dashes, from);
+            const std::string end_label(close == std::string_view::npos ? "PUBLIC KEY"
+                                                                        : text.substr(from, close - from));
+            // Which key it is shows in the label, which may not be the kind the caller expects.
+            return fail(errc::invalid_key, std::string("the key text") +
+                                               " has an END line but no BEGIN line (the first line was lost in "
+                                               "the copy): add the line '-----BEGIN " +
+                                               end_label + "-----' before the base64 body");
+        }
+        const std::string_view bare = pem_text::bare_body_label(text);
+        if (!bare.empty()) {
+            return fail(errc::invalid_key,
+                        "the key text is the base64 body of " + pem_text::a_block(bare) +
+                            " without its BEGIN and END lines: add the BEGIN/END lines, '-----BEGIN " +
+                            std::string(bare) + "-----' before it and '-----END " + std::string(bare) +
+                            "-----' after it, each on a line of its own");
+        }
+        return pem_key_block{};
+    }
 
     struct block {
         std::string_view label;
@@ -145,11 +193,31 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
         std::size_t eol = text.find('\n', pos);
         if (eol == std::string_view::npos) eol = text.size();
         const std::size_t line_start = pos;
-        const std::string_view line = trim(text.substr(pos, eol - pos));
+        const std::string_view raw = text.substr(pos, eol - pos);
+        const std::string_view line = trim(raw);
         pos = eol + 1;
         ++line_number;
+        if (!line.empty() && (raw.front() == ' ' || raw.front() == '\t')) {
+            // OpenSSL's PEM reader refuses indented lines; say so rather than "cannot parse".
+            return fail(errc::invalid_key, subject + ": " + line_no(line_number) +
+                                               " starts with spaces or tabs (the key was indented when it was "
+                                               "pasted); PEM lines begin in the first column: remove the indentation");
+        }
         if (!inside) {
             if (line.empty()) continue;
+            const std::size_t close = line.find(dashes, begin_mark.size());
+            if (line.substr(0, begin_mark.size()) == begin_mark && close != std::string_view::npos &&
+                close + dashes.size() != line.size()) {
+                const std::string_view one_label = line.substr(begin_mark.size(), close - begin_mark.size());
+                std::string message = subject + " has its PEM block on one line (" + line_no(line_number);
+                message += ": its line breaks became spaces, as a web form or an environment variable may give it): ";
+                message += "put '-----BEGIN ";
+                message += one_label;
+                message += "-----', the base64 body and '-----END ";
+                message += one_label;
+                message += "-----' on lines of their own";
+                return fail(errc::invalid_key, message);
+            }
             if (line.substr(0, begin_mark.size()) != begin_mark || line.size() < begin_mark.size() + dashes.size() ||
                 line.substr(line.size() - dashes.size()) != dashes) {
                 return fail(errc::invalid_key,
@@ -224,7 +292,9 @@ inline result<pem_key_block> read_pem_key_block(std::string_view text, std::stri
     }
     if (inside) {
         return fail(errc::invalid_key, subject + ": the PEM block that begins on " + line_no(begin_line) +
-                                           " has no END line; the file is cut short");
+                                           " has no END line (the last line was lost in the copy, or the file is cut "
+                                           "short): add the line '-----END " +
+                                           std::string(label) + "-----' after its base64 body");
     }
 
     const block* key = nullptr;
