@@ -101,6 +101,7 @@ check_token "$work/token-cmake" "find_package(jwtmint)"
   fail "pkg-config does not find jwtmint.pc in /usr/share/pkgconfig"
 flags="$(env -u PKG_CONFIG_PATH pkg-config --cflags --libs jwtmint)"
 echo "packages: pkg-config --cflags --libs jwtmint: $flags"
+case "$flags" in *-I*) fail "pkg-config gives an -I for /usr/include (debian/rules sets an absolute include directory)" ;; esac
 # shellcheck disable=SC2086  # the flags are words
 c++ -std=c++17 "$app/main.cpp" -o "$work/app-pkgconfig" $flags
 "$work/app-pkgconfig" "$work/key.pem" >"$work/token-pkgconfig"
