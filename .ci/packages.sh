@@ -62,7 +62,7 @@ done
 
 # 3. lintian: errors and warnings fail; information and pedantic tags are shown.
 echo "== lintian"
-lintian --fail-on error,warning --display-info --pedantic "${changes[0]}" || fail "lintian found errors or warnings"
+lintian --fail-on error,warning --display-info --pedantic --show-overrides "${changes[0]}" || fail "lintian found errors or warnings"
 
 # 4. Install, and build the README's example against what was installed.
 installed=1
