@@ -15,6 +15,7 @@ packages=(
   libcpp-httplib-dev            # HTTP servers on loopback in the tests of jwt::curl_fetch and the remote JWK Set verifier
   libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
+  groff-base man-db             # the jwtmint tool's man pages, rendered by their test (examples/cli/man)
   wrk                           # the host backend's load runs (bench/host_load/run.py)
   chromium                      # the real browser for the widget page tests
   libp11-kit-dev                # pkcs11.h: the HSM example's PKCS#11 signer (examples/hsm) and its tests' probe
