@@ -22,7 +22,7 @@
 #     configured here with clang++-16). The static analyzer (clang-analyzer-*) skips the Catch2 test
 #     files: it takes 4 minutes on each, and .ci/run executes them under ASan, UBSan and valgrind,
 #     which see what it would. JWTMINT_TIDY=all checks every translation unit of tests/ and examples/
-#     (49 files, about 33 minutes one at a time, so 17 or more on 2 cores): before a release, or
+#     (51 files, about 34 minutes one at a time, so 17 or more on 2 cores): before a release, or
 #     after changing .clang-tidy.
 #
 # Needs what CMake's configure step needs (scripts/install-deps.sh; nothing is built) and clang-16.
@@ -56,6 +56,8 @@ usual=(
   examples/cli/main.cpp            # the CLI's commands and option parsing
   examples/hsm/pkcs11_signer.cpp   # the PKCS#11 signer: the module's C API, the session pool, EVP_PKEY_fromdata
   examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl
+  examples/beast/server.cpp        # the token endpoint on Boost.Beast; examples/common/token_endpoint.hpp
+  examples/httplib/server.cpp      # the token endpoint on cpp-httplib
   bench/host_load/sign_ceiling.cpp # the signing ceiling of the load runs: key rings and builders on threads
 )
 

@@ -227,7 +227,9 @@ class Endpoint(unittest.TestCase):
         conn = self.server.connect()
         try:
             first = self.server.request(cookie=self.server.cookie, conn=conn)
-            local = conn.sock.getsockname()  # http.client drops the socket when told to close
+            # http.client drops its socket when the response closes the connection.
+            self.assertIsNotNone(conn.sock, "the server closed the connection after the first request")
+            local = conn.sock.getsockname()
             second = self.server.request(cookie=self.server.cookie, conn=conn)
             self.assertIsNotNone(conn.sock, "the server closed the connection after the second request")
             self.assertEqual(conn.sock.getsockname(), local, "the second request went on a new connection")
