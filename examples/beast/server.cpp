@@ -7,6 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -132,49 +133,56 @@ private:
 
 /// Accepts connections until the acceptor is closed, each on a strand of its own.
 void accept(tcp::acceptor& acceptor, const token_endpoint& endpoint) {
-    acceptor.async_accept(net::make_strand(acceptor.get_executor()),
-                          [&acceptor, &endpoint](beast::error_code ec, tcp::socket socket) {
-                              if (ec == net::error::operation_aborted) return;
-                              if (ec) {
-                                  std::fprintf(stderr, "accept: %s\n", ec.message().c_str());
-                              } else {
-                                  std::make_shared<connection>(std::move(socket), endpoint)->start();
-                              }
-                              accept(acceptor, endpoint);
-                          });
+    auto on_accept = [&acceptor, &endpoint](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted) return;
+        if (!ec) {
+            std::make_shared<connection>(std::move(socket), endpoint)->start();
+            return accept(acceptor, endpoint);
+        }
+        // Out of file descriptors, most likely: try again shortly rather than spin.
+        std::fprintf(stderr, "accept: %s\n", ec.message().c_str());
+        auto pause = std::make_shared<net::steady_timer>(acceptor.get_executor(), std::chrono::milliseconds(100));
+        pause->async_wait([pause, &acceptor, &endpoint](beast::error_code) { accept(acceptor, endpoint); });
+    };
+    acceptor.async_accept(net::make_strand(acceptor.get_executor()), std::move(on_accept));
+}
+
+/// Loads the key and the policy, listens, and serves until SIGINT or SIGTERM.
+int serve(const jwtmint_examples::endpoint_options& options) {
+    const token_endpoint endpoint(options);  // the key and the login policy, loaded once
+
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), options.port));
+    accept(acceptor, endpoint);
+    net::signal_set stop_signals(ioc, SIGINT, SIGTERM);
+    stop_signals.async_wait([&ioc](beast::error_code, int) { ioc.stop(); });
+
+    std::printf("Demo session cookie (stand-in for your sign-in): %s\n", endpoint.demo_cookie().c_str());
+    std::printf("Listening on http://127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
+    (void)std::fflush(stdout);
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < std::max(1U, std::thread::hardware_concurrency()); ++i) {
+        threads.emplace_back([&ioc] { ioc.run(); });
+    }
+    ioc.run();
+    for (std::thread& t : threads) t.join();
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    jwtmint_examples::endpoint_options options;
-    if (const std::optional<int> exit_code = jwtmint_examples::parse_options(
-            argc, argv, "Serves GET /api/customgpt-jwt (widget login tokens) with Boost.Beast", options)) {
-        return *exit_code;
-    }
     try {
-        const token_endpoint endpoint(options);  // the key and the login policy, loaded once
-
-        net::io_context ioc;
-        tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), options.port));
-        accept(acceptor, endpoint);
-        net::signal_set stop_signals(ioc, SIGINT, SIGTERM);
-        stop_signals.async_wait([&ioc](beast::error_code, int) { ioc.stop(); });
-
-        std::printf("Demo session cookie (stand-in for your sign-in): %s\n", endpoint.demo_cookie().c_str());
-        std::printf("Listening on http://127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
-        std::fflush(stdout);
-
-        std::vector<std::thread> threads;
-        for (unsigned i = 1; i < std::max(1U, std::thread::hardware_concurrency()); ++i) {
-            threads.emplace_back([&ioc] { ioc.run(); });
+        jwtmint_examples::endpoint_options options;
+        if (const std::optional<int> exit_code = jwtmint_examples::parse_options(
+                argc, argv, "Serves GET /api/customgpt-jwt (widget login tokens) with Boost.Beast", options)) {
+            return *exit_code;
         }
-        ioc.run();
-        for (std::thread& t : threads) t.join();
-        return 0;
+        return serve(options);
     } catch (const std::exception& e) {
         // jwt::error (the key or the policy, naming the file and the fix), or the port is taken.
-        std::fprintf(stderr, "jwtmint-beast-server: cannot start: %s\n", e.what());
+        std::fprintf(stderr, "jwtmint-beast-server: %s\n", e.what());
         return 1;
     }
 }

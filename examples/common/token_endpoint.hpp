@@ -148,9 +148,9 @@ private:
     static jwt::rs256 load_signer(const std::string& path) {
         jwt::result<jwt::rs256> signer = jwt::rs256::try_from_pem_file(path);
         if (signer) return std::move(signer).value();
-        const jwt::error& e = signer.error();
-        if (std::string_view(e.what()).find(path) != std::string_view::npos) throw e;
-        throw jwt::error(e.value(), "key file '" + path + "': " + e.what());
+        const std::string message = signer.error().what();
+        if (message.find(path) != std::string::npos) throw std::move(signer).error();
+        throw jwt::error(signer.error().value(), "key file '" + path + "': " + message);
     }
 
     /// The policy when no --policy file is given: the README's, in code.
