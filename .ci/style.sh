@@ -57,6 +57,8 @@ usual=(
   examples/cli/main.cpp            # the CLI's commands and option parsing
   examples/hsm/pkcs11_signer.cpp   # the PKCS#11 signer: the module's C API, the session pool, EVP_PKEY_fromdata
   examples/kms/mint.cpp            # kms_signer over Google Cloud KMS's REST API and libcurl
+  examples/beast/server.cpp        # the token endpoint on Boost.Beast; examples/common/token_endpoint.hpp
+  examples/httplib/server.cpp      # the token endpoint on cpp-httplib
   bench/host_load/sign_ceiling.cpp # the signing ceiling of the load runs: key rings and builders on threads
 )
 

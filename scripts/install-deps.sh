@@ -12,7 +12,8 @@ packages=(
   nlohmann-json3-dev            # JSON
   catch2                        # tests
   libcli11-dev                  # argument parsing in the examples
-  libcpp-httplib-dev            # HTTP servers on loopback in the tests of jwt::curl_fetch and the remote JWK Set verifier
+  libcpp-httplib-dev            # the cpp-httplib token endpoint example (examples/httplib); HTTP servers on loopback in the tests of jwt::curl_fetch and the remote JWK Set verifier
+  libboost-dev                  # Boost.Beast and Asio (header-only): the Beast token endpoint example (examples/beast)
   libcurl4-openssl-dev          # jwt::curl_fetch (include/jwtmint/curl_fetch.hpp), its tests and the CLI's --jwks-url
   python3 python3-jwt python3-cryptography  # PyJWT (with its RSA/EC backend): an independent verifier
   groff-base man-db             # the jwtmint tool's man pages, rendered by their test (examples/cli/man)
