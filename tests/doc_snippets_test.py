@@ -35,6 +35,7 @@ CONTEXT = r"""
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 template <class... Args>
 void log(const Args&...) {}
@@ -47,6 +48,13 @@ struct snippet_user {
     std::string email;
 };
 extern const snippet_user user;
+struct snippet_request {};
+struct snippet_account {
+    std::vector<std::string> roles;
+    std::string email;
+};
+extern const snippet_request request;
+const snippet_account* your_auth_middleware(const snippet_request&);
 struct snippet_config {
     std::string alg, key_file;
 };
