@@ -22,7 +22,7 @@
 #     configured here with clang++-16). The static analyzer (clang-analyzer-*) skips the Catch2 test
 #     files: it takes 4 minutes on each, and .ci/run executes them under ASan, UBSan and valgrind,
 #     which see what it would. JWTMINT_TIDY=all checks every translation unit of tests/ and examples/
-#     (49 files, about 33 minutes one at a time, so 17 or more on 2 cores): before a release, or
+#     (some 60 files, over half an hour one at a time, so about 20 minutes on 2 cores): before a release, or
 #     after changing .clang-tidy.
 #
 # Needs what CMake's configure step needs (scripts/install-deps.sh; nothing is built) and clang-16.
