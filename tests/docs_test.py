@@ -3,7 +3,8 @@
 """The user documentation stays true to the tree it ships in.
 
 Over README.md, docs/*.md and every README.md under examples/ and bench/:
-  - no tracker talk: no "issue 12" or "#12" (PKCS#11 and the like are not references);
+  - no references to a bug tracker (the word issue and a number, or a hash sign and digits;
+    PKCS#11 and the like are not references): a reader has none, so say what the thing is;
   - every relative link names a file that exists, and an anchor into a Markdown file names one
     of its headings (GitHub's anchor rules);
   - every `jwt::name` written in code spans or blocks is declared somewhere in include/jwtmint:

@@ -17,7 +17,6 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,16 +172,7 @@ int serve(const jwtmint_examples::endpoint_options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        jwtmint_examples::endpoint_options options;
-        if (const std::optional<int> exit_code = jwtmint_examples::parse_options(
-                argc, argv, "Serves GET /api/customgpt-jwt (widget login tokens) with Boost.Beast", options)) {
-            return *exit_code;
-        }
-        return serve(options);
-    } catch (const std::exception& e) {
-        // jwt::error (the key or the policy, naming the file and the fix), or the port is taken.
-        std::fprintf(stderr, "jwtmint-beast-server: %s\n", e.what());
-        return 1;
-    }
+    return jwtmint_examples::endpoint_main(argc, argv, "jwtmint-beast-server",
+                                           "Serves GET /api/customgpt-jwt (widget login tokens) with Boost.Beast",
+                                           serve);
 }

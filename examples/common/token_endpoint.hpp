@@ -175,4 +175,19 @@ private:
     demo_sessions sessions_;
 };
 
+/// An example server's main(): reads the options, then returns serve(options)'s exit code. An
+/// exception (a jwt::error for the key or the policy, naming the file and the fix, or a port that
+/// is taken) is printed after the program's name, and the exit code is 1.
+template <class Serve>
+int endpoint_main(int argc, char** argv, const char* program, const std::string& description, Serve serve) {
+    try {
+        endpoint_options options;
+        if (const std::optional<int> exit_code = parse_options(argc, argv, description, options)) return *exit_code;
+        return serve(options);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return 1;
+    }
+}
+
 }  // namespace jwtmint_examples

@@ -12,8 +12,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <exception>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -93,16 +91,7 @@ int serve(const jwtmint_examples::endpoint_options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        jwtmint_examples::endpoint_options options;
-        if (const std::optional<int> exit_code = jwtmint_examples::parse_options(
-                argc, argv, "Serves GET /api/customgpt-jwt (widget login tokens) with cpp-httplib", options)) {
-            return *exit_code;
-        }
-        return serve(options);
-    } catch (const std::exception& e) {
-        // jwt::error: the key or the policy, naming the file and the fix.
-        std::fprintf(stderr, "jwtmint-httplib-server: %s\n", e.what());
-        return 1;
-    }
+    return jwtmint_examples::endpoint_main(argc, argv, "jwtmint-httplib-server",
+                                           "Serves GET /api/customgpt-jwt (widget login tokens) with cpp-httplib",
+                                           serve);
 }

@@ -1294,8 +1294,8 @@ class InspectTest(CliTestCase):
         self.assertErrorLine(run("inspect", f"{not_json}.{not_json}.x"), 1, "malformed_token", "JSON")
 
 
-class DoctorTest(CliTestCase):
-    KNOWN = "Accounting Team,Support Team"
+class DoctorKeysTestCase(CliTestCase):
+    """An EC key (and where its public half goes) and another key, for doctor's tests."""
 
     @classmethod
     def setUpClass(cls):
@@ -1303,6 +1303,10 @@ class DoctorTest(CliTestCase):
         cls.key = cls.openssl_ec("ec.pem")
         cls.pub = cls.key + ".pub"
         cls.other = cls.openssl_ec("other.pem")
+
+
+class DoctorTest(DoctorKeysTestCase):
+    KNOWN = "Accounting Team,Support Team"
 
     def doctor(self, *args):
         p = run("doctor", "--key", self.key, *args)
@@ -1432,15 +1436,8 @@ class DoctorTest(CliTestCase):
         self.assertIn("line break", self.line(p, "key strength"))
 
 
-class DoctorJsonTest(CliTestCase):
+class DoctorJsonTest(DoctorKeysTestCase):
     """doctor --json: one JSON object on stdout, the same checks and exit status as the text."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.key = cls.openssl_ec("ec.pem")
-        cls.pub = cls.key + ".pub"
-        cls.other = cls.openssl_ec("other.pem")
 
     def both(self, *args):
         """(text run, JSON run, parsed JSON) of one doctor command line."""

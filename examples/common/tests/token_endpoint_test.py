@@ -117,6 +117,13 @@ class Server:
             self.proc.kill()
         self.wait_exit(10)
 
+    def signed_in_token(self):
+        """(status, headers, body) of one signed-in token request; the server is killed after it."""
+        try:
+            return self.request(cookie=self.cookie)
+        finally:
+            self.kill()
+
     def connect(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
@@ -283,11 +290,7 @@ class Policies(unittest.TestCase):
         policy = write_policy("groups.json", {"role_claim": "groups", "role_format": "comma_separated",
                                               "team_roles": ["Support Team", "Accounting Team"],
                                               "max_lifetime_seconds": 300})
-        server = Server("--key", KEYS["rsa"], "--policy", policy)
-        try:
-            status, _, body = server.request(cookie=server.cookie)
-        finally:
-            server.kill()
+        status, _, body = Server("--key", KEYS["rsa"], "--policy", policy).signed_in_token()
         self.assertEqual(status, 200, body)
         claims = verify(body, KEYS["public_pem"])
         self.assertEqual(claims["groups"], "Accounting Team, Support Team")
@@ -295,11 +298,7 @@ class Policies(unittest.TestCase):
         self.assertEqual(claims["exp"] - claims["iat"], 300)
 
     def test_built_in_policy_and_key_from_the_environment(self):
-        server = Server(env={"JWTMINT_KEY_FILE": KEYS["rsa"]})
-        try:
-            status, _, body = server.request(cookie=server.cookie)
-        finally:
-            server.kill()
+        status, _, body = Server(env={"JWTMINT_KEY_FILE": KEYS["rsa"]}).signed_in_token()
         self.assertEqual(status, 200, body)
         claims = verify(body, KEYS["public_pem"])
         self.assertEqual(claims["roles"], ["Accounting Team", "Support Team"])
