@@ -62,7 +62,11 @@ done
 
 # 3. lintian: errors and warnings fail; information and pedantic tags are shown.
 echo "== lintian"
-lintian --fail-on error,warning --display-info --pedantic --show-overrides "${changes[0]}" || fail "lintian found errors or warnings"
+# (Lintian 2.116 counts an overridden warning towards --fail-on when --show-overrides is given, so
+# the overrides in force are shown by a second run that cannot fail.)
+lintian --fail-on error,warning --display-info --pedantic "${changes[0]}" || fail "lintian found errors or warnings"
+echo "== lintian overrides in force (each with its reason in debian/*.lintian-overrides)"
+lintian --fail-on none --show-overrides "${changes[0]}" | grep -E '^[ON]:' || true
 
 # 4. Install, and build the README's example against what was installed.
 installed=1
